@@ -1,0 +1,139 @@
+/*
+ * The Totem single-ring ordering engine (the ordering half of Totem SRP).
+ * Pure C: no threads, no clock, no I/O, no allocation after rc_srp_create().
+ * The caller feeds it frames, messages and the time; it answers through the
+ * callbacks in struct rc_srp_ops, always from inside the call that fed it.
+ *
+ *   caller                         engine
+ *   rc_srp_recv(frame, now)  --->  validate, store, token visit, deliver
+ *   rc_srp_mcast(msg)        --->  queue (sent on a later token visit)
+ *   rc_srp_timer(now)        --->  token retransmit, end of a hold
+ *                            <---  ops.send(dst, frame)   dst 0 = every node
+ *                            <---  ops.deliver(msg)       agreed/safe order
+ *                            <---  ops.sent(cookie)       caller's buffer free
+ */
+#ifndef RC_SRP_H
+#define RC_SRP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RC_SRP_MAX_NODES	64
+
+struct rc_srp;
+
+/* Guarantee of a message (values follow cpg_guarantee_t). */
+enum rc_guarantee {
+	RC_GUARANTEE_AGREED = 1,
+	RC_GUARANTEE_SAFE = 3,
+};
+
+/* Why a received frame was dropped; each reason has its own counter. */
+enum rc_bad_reason {
+	RC_BAD_SHORT = 0,	/* shorter than its headers say */
+	RC_BAD_MAGIC,
+	RC_BAD_VERSION,
+	RC_BAD_TYPE,
+	RC_BAD_CLUSTER,		/* another cluster's frame */
+	RC_BAD_SENDER,		/* sender not in this ring, or not allowed */
+	RC_BAD_RING,		/* stale or foreign ring id */
+	RC_BAD_LENGTH,		/* lengths inconsistent with the frame */
+	RC_BAD_CHUNK,		/* chunk flags/offsets/lengths out of bounds */
+	RC_BAD_TOKEN,		/* token fields out of bounds */
+	RC_BAD_SEQ,		/* seq outside the receive window */
+	RC_BAD_STREAM,		/* fragment does not continue its message */
+	RC_BAD_REASONS_
+};
+
+struct rc_srp_config {
+	uint32_t cluster_id;
+	uint32_t nodeid;		/* this node, != 0 */
+	uint32_t n_members;		/* 1..RC_SRP_MAX_NODES */
+	uint32_t members[RC_SRP_MAX_NODES]; /* ring order; the first is the representative */
+	uint64_t ring_seq;		/* ring id = (members[0], ring_seq) */
+	uint32_t netmtu;		/* largest frame, RC_NETMTU_MIN..RC_NETMTU_MAX */
+	uint32_t window_size;		/* frames per rotation, whole ring */
+	uint32_t max_messages;		/* frames per token visit */
+	uint32_t accel_window;		/* frames sent after passing the token; 0 = classic */
+	uint32_t rtr_slots;		/* receive/retransmit buffer, power of two */
+	uint32_t send_queue_len;	/* messages queued before -EAGAIN */
+	uint32_t max_msg_size;		/* largest message, bytes */
+	uint64_t token_retransmit_ns;	/* resend the token without sign of progress */
+	uint64_t hold_ns;		/* representative holds an idle token this long */
+	uint32_t idle_rotations;	/* idle rotations before holding */
+};
+
+/* Defaults for everything but cluster_id, nodeid and the members. */
+void rc_srp_config_defaults(struct rc_srp_config *cfg);
+/* 0, or -EINVAL with a static description of the first bad field in *why. */
+int rc_srp_config_check(const struct rc_srp_config *cfg, const char **why);
+
+/* Where a delivered message sat in the stream. */
+struct rc_srp_msg_info {
+	uint32_t sender;		/* originating node */
+	uint32_t seq;			/* seq of the frame holding its last byte */
+	enum rc_guarantee guarantee;
+};
+
+struct rc_srp_ops {
+	/* Send a frame. dst is a nodeid, or 0 for every other node. */
+	void (*send)(void *priv, uint32_t dst, const void *frame, size_t len);
+	/* Deliver a message, in agreed order; msg is valid during the call. */
+	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
+			const void *msg, size_t len);
+	/* The engine no longer reads the buffer given to rc_srp_mcast(). */
+	void (*sent)(void *priv, void *cookie);
+};
+
+struct rc_srp_stats {
+	uint64_t frames_tx, bytes_tx;
+	uint64_t frames_rx, bytes_rx;
+	uint64_t tokens_rx, tokens_tx;
+	uint64_t rotations;		/* token visits at the representative */
+	uint64_t retransmits;		/* frames this node resent on request */
+	uint64_t rtr_requested;		/* seqs this node asked for */
+	uint64_t token_retransmits;
+	uint64_t dup_tokens, dup_frames;
+	uint64_t window_drops;		/* frames beyond the receive window */
+	uint64_t holds;			/* times the token was held idle */
+	uint64_t wakes_tx, wakes_rx;
+	uint64_t msgs_delivered, bytes_delivered;
+	uint64_t msgs_sent;
+	uint64_t bad[RC_BAD_REASONS_];
+};
+
+int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
+		  void *priv, struct rc_srp **out);
+void rc_srp_destroy(struct rc_srp *srp);
+
+/* Begin operation at `now`; the representative creates the first token. */
+void rc_srp_start(struct rc_srp *srp, uint64_t now);
+
+/*
+ * A frame from the network. Returns 0 when accepted (or a harmless
+ * duplicate), -EBADMSG when dropped as bad (counted by reason).
+ */
+int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now);
+
+/*
+ * Queue a message; msg stays the caller's and must stay valid until
+ * ops.sent(cookie). Returns 0, -EAGAIN when the queue is full, -EMSGSIZE
+ * over max_msg_size, -EINVAL for a bad guarantee.
+ */
+int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
+		 enum rc_guarantee guarantee, void *cookie, uint64_t now);
+
+/* Run due timers. */
+void rc_srp_timer(struct rc_srp *srp, uint64_t now);
+/* When rc_srp_timer() next needs to run; UINT64_MAX for never. */
+uint64_t rc_srp_next_deadline(const struct rc_srp *srp);
+
+void rc_srp_stats_get(const struct rc_srp *srp, struct rc_srp_stats *st);
+const char *rc_srp_bad_reason_name(enum rc_bad_reason r);
+
+/* For checkers: every seq <= the returned value is held by this node. */
+uint32_t rc_srp_my_aru(const struct rc_srp *srp);
+/* Messages queued and not yet fully framed. */
+uint32_t rc_srp_backlog(const struct rc_srp *srp);
+
+#endif /* RC_SRP_H */

@@ -1,0 +1,189 @@
+/*
+ * Internal state of the ordering engine, shared by its files (srp.c, wire.c,
+ * sendq.c, token.c, deliver.c). Nothing here is visible outside the engine.
+ *
+ * Receive/retransmit buffer: a ring of rtr_slots frames indexed by seq & mask.
+ * Invariants (seq comparisons are wrap-safe, see seq.h):
+ *   gc_seq <= delivered <= my_aru          every seq <= my_aru is present
+ *   gc_seq <= safe_line                    every node holds every seq <= safe_line
+ *   a seq s is storable iff gc_seq < s <= gc_seq + rtr_slots
+ *
+ *      gc_seq      delivered       my_aru               gc_seq + rtr_slots
+ *   ----|--------------|---------------|-----?--?--?------|------
+ *        held, delivered  held, not yet     holes possible   beyond: dropped
+ *        (retransmittable) delivered
+ */
+#ifndef RC_SRP_INT_H
+#define RC_SRP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ringcast/wire.h>
+
+#include "seq.h"
+#include "srp.h"
+
+/* A token in host byte order. */
+struct rc_token {
+	uint32_t token_seq;
+	uint32_t seq;
+	uint32_t aru;
+	uint32_t aru_addr;
+	uint32_t fcc;
+	uint32_t backlog;
+	uint16_t rtr_count;
+	uint16_t flags;
+	uint32_t rtr[RC_RTR_MAX];
+};
+
+/* A parsed, structurally valid frame; pointers into the caller's buffer. */
+struct rc_frame_view {
+	uint8_t type;
+	uint32_t cluster_id;
+	uint32_t sender;
+	uint32_t ring_rep;
+	uint64_t ring_seq;
+	/* RC_FT_MCAST */
+	uint32_t seq;
+	uint16_t nchunks;
+	uint16_t mflags;
+	/* RC_FT_TOKEN */
+	struct rc_token tok;
+};
+
+/* One message waiting to be framed. */
+struct rc_sendq_ent {
+	const uint8_t *data;
+	uint32_t len;
+	uint32_t off;		/* bytes already framed */
+	uint16_t cflags;	/* RC_CF_SAFE or 0 */
+	void *cookie;
+};
+
+struct rc_sendq {
+	struct rc_sendq_ent *ent;
+	uint32_t cap;		/* power of two */
+	uint32_t head, tail;	/* free-running */
+	uint64_t bytes;		/* unframed bytes, for the backlog estimate */
+};
+
+/* Reassembly of one originator's fragmented message. */
+struct rc_reasm {
+	uint8_t *buf;
+	uint32_t msg_len;
+	uint32_t got;
+	bool active;
+};
+
+#define RC_SLOT_PRESENT		0x01
+#define RC_SLOT_SAFE		0x02
+
+struct rc_srp {
+	struct rc_srp_config cfg;
+	struct rc_srp_ops ops;
+	void *priv;
+
+	uint32_t my_index;	/* position in cfg.members */
+	uint32_t successor;	/* nodeid the token goes to */
+	uint32_t predecessor;	/* nodeid the token comes from */
+	bool is_rep;
+
+	/* receive/retransmit buffer */
+	uint32_t mask;
+	uint32_t stride;	/* bytes per slot */
+	uint8_t *slot_mem;
+	uint32_t *slot_seq;
+	uint16_t *slot_len;
+	uint8_t *slot_flags;
+
+	uint32_t my_aru;
+	uint32_t delivered;
+	uint32_t safe_line;
+	uint32_t gc_seq;
+	bool delivering;	/* inside rc_deliver_run() */
+	uint32_t high_tok_seq;	/* highest token.seq seen: a frame may not run far past it */
+
+	/* token */
+	bool have_token_seq;
+	uint32_t last_token_seq;	/* duplicate detection */
+	uint32_t aru_at_forward;	/* token.aru when I last passed it */
+	uint32_t seq_at_forward;	/* token.seq when I last passed it */
+	uint32_t my_trc;		/* frames I sent on my last visit */
+	uint32_t my_pbl;		/* backlog I reported on my last visit */
+	uint8_t tok_frame[RC_WIRE_TOKEN_MAX];
+	uint32_t tok_frame_len;
+	uint64_t tok_rtr_deadline;	/* UINT64_MAX: not armed */
+
+	/* idle hold */
+	uint32_t idle_visits;
+	bool holding;
+	bool wake_pending;
+	bool ring_idle;		/* last token said the ring is idle */
+	bool wake_sent;
+	uint64_t hold_deadline;
+	struct rc_token held;	/* the token while held, or a single-node ring's */
+	bool self_token;	/* single-node ring: visit again at next timer */
+
+	struct rc_sendq q;
+	struct rc_reasm *reasm;	/* per member index */
+
+	struct rc_srp_stats st;
+};
+
+/* srp.c */
+int rc_srp_member_index(const struct rc_srp *srp, uint32_t nodeid);
+void rc_srp_send_slot(struct rc_srp *srp, uint32_t seq);
+
+static inline uint32_t slot_idx(const struct rc_srp *srp, uint32_t seq)
+{
+	return seq & srp->mask;
+}
+
+static inline bool rc_srp_have(const struct rc_srp *srp, uint32_t seq)
+{
+	uint32_t i = slot_idx(srp, seq);
+
+	return (srp->slot_flags[i] & RC_SLOT_PRESENT) && srp->slot_seq[i] == seq;
+}
+
+static inline uint8_t *slot_frame(const struct rc_srp *srp, uint32_t seq)
+{
+	return srp->slot_mem + (size_t)slot_idx(srp, seq) * srp->stride;
+}
+
+/* wire.c */
+int rc_wire_parse(const void *buf, size_t len, uint32_t max_msg_size,
+		  struct rc_frame_view *v, enum rc_bad_reason *why);
+void rc_wire_put_hdr(uint8_t *buf, uint8_t type, uint32_t cluster_id,
+		     uint32_t sender, uint32_t ring_rep, uint64_t ring_seq);
+uint32_t rc_wire_put_token(uint8_t *buf, const struct rc_token *tok);
+void rc_wire_put_mcast(uint8_t *buf, uint32_t seq, uint16_t nchunks,
+		       uint16_t flags, uint32_t payload_len);
+void rc_wire_put_chunk(uint8_t *buf, uint32_t len, uint32_t msg_len,
+		       uint32_t offset, uint16_t flags);
+void rc_wire_get_chunk(const uint8_t *buf, uint32_t *len, uint32_t *msg_len,
+		       uint32_t *offset, uint16_t *flags);
+
+/* sendq.c */
+int rc_sendq_init(struct rc_sendq *q, uint32_t cap);
+void rc_sendq_fini(struct rc_sendq *q);
+static inline uint32_t rc_sendq_count(const struct rc_sendq *q)
+{
+	return q->tail - q->head;
+}
+uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp);
+/* Build the frame for `seq` from the queue into its slot; 0 if queue empty. */
+uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq);
+
+/* token.c */
+void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now);
+void rc_token_release_hold(struct rc_srp *srp, uint64_t now);
+uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
+			 uint32_t retransmitted, uint32_t my_backlog);
+
+/* deliver.c */
+void rc_deliver_run(struct rc_srp *srp);
+void rc_aru_advance(struct rc_srp *srp);
+
+#endif /* RC_SRP_INT_H */

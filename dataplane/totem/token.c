@@ -1,0 +1,208 @@
+/*
+ * A token visit: serve retransmission requests, send new frames within the
+ * flow-control budget, update aru/fcc/backlog, ask for what is missing, then
+ * pass the token on (before the last accel_window frames: Accelerated Ring).
+ * The representative may hold an idle token for hold_ns; a WAKE frame or a
+ * local message ends the hold at once.
+ */
+#include <string.h>
+
+#include "srp_int.h"
+
+/*
+ * Frames this visit may send (Totem flow control): at most max_messages per
+ * visit and window_size per rotation less what the ring sent in the last one
+ * (fcc), retransmissions included; a share of the window proportional to this
+ * node's part of the ring's backlog; and never so far ahead that a receiver's
+ * buffer could not hold it.
+ */
+uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
+			 uint32_t retransmitted, uint32_t my_backlog)
+{
+	const struct rc_srp_config *c = &srp->cfg;
+	uint32_t allowed = c->max_messages;
+	uint32_t in_flight = tok->seq - srp->gc_seq;
+	uint32_t room = (c->rtr_slots / 2 > in_flight) ? c->rtr_slots / 2 - in_flight : 0;
+	uint64_t total;
+
+	if (tok->fcc >= c->window_size)
+		allowed = 0;
+	else if (c->window_size - tok->fcc < allowed)
+		allowed = c->window_size - tok->fcc;
+	allowed = allowed > retransmitted ? allowed - retransmitted : 0;
+
+	total = (uint64_t)tok->backlog + my_backlog;
+	total = total > srp->my_pbl ? total - srp->my_pbl : 0;
+	if (my_backlog && total > c->window_size) {
+		uint64_t share = (uint64_t)c->window_size * my_backlog / total;
+
+		if (share < 1)
+			share = 1;
+		if (share < allowed)
+			allowed = (uint32_t)share;
+	}
+	return allowed < room ? allowed : room;
+}
+
+static bool rtr_listed(const struct rc_token *tok, uint32_t seq)
+{
+	for (uint32_t i = 0; i < tok->rtr_count; i++)
+		if (tok->rtr[i] == seq)
+			return true;
+	return false;
+}
+
+/* Resend what others asked for and this node holds; keep the rest listed. */
+static uint32_t serve_rtr(struct rc_srp *srp, struct rc_token *tok)
+{
+	uint32_t served = 0, keep = 0;
+
+	for (uint32_t i = 0; i < tok->rtr_count; i++) {
+		uint32_t s = tok->rtr[i];
+
+		if (rc_seq_le(s, srp->gc_seq))
+			continue;	/* every node held it: the request is stale */
+		if (served < srp->cfg.max_messages && rc_srp_have(srp, s)) {
+			rc_srp_send_slot(srp, s);
+			srp->st.retransmits++;
+			served++;
+			continue;
+		}
+		tok->rtr[keep++] = s;
+	}
+	tok->rtr_count = (uint16_t)keep;
+	return served;
+}
+
+/*
+ * Ask for holes up to `limit`: the token's seq on arrival, or with an
+ * accelerated ring the seq of the token this node passed last, since frames
+ * sent after a token pass may still be on their way.
+ */
+static void request_missing(struct rc_srp *srp, struct rc_token *tok, uint32_t limit)
+{
+	for (uint32_t s = srp->my_aru + 1;
+	     rc_seq_le(s, limit) && tok->rtr_count < RC_RTR_MAX; s++) {
+		if (rc_srp_have(srp, s) || rtr_listed(tok, s))
+			continue;
+		tok->rtr[tok->rtr_count++] = s;
+		srp->st.rtr_requested++;
+	}
+}
+
+static void forward_token(struct rc_srp *srp, const struct rc_token *tok, uint64_t now)
+{
+	if (srp->cfg.n_members == 1) {
+		srp->held = *tok;
+		srp->self_token = true;
+		return;
+	}
+	rc_wire_put_hdr(srp->tok_frame, RC_FT_TOKEN, srp->cfg.cluster_id,
+			srp->cfg.nodeid, srp->cfg.members[0], srp->cfg.ring_seq);
+	srp->tok_frame_len = rc_wire_put_token(srp->tok_frame, tok);
+	srp->ops.send(srp->priv, srp->successor, srp->tok_frame, srp->tok_frame_len);
+	srp->st.tokens_tx++;
+	srp->tok_rtr_deadline = now + srp->cfg.token_retransmit_ns;
+}
+
+static bool token_is_idle(const struct rc_srp *srp, const struct rc_token *tok)
+{
+	return tok->rtr_count == 0 && tok->backlog == 0 && tok->aru == tok->seq &&
+	       tok->seq == srp->seq_at_forward && rc_sendq_count(&srp->q) == 0;
+}
+
+static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
+{
+	uint32_t seq_in = tok->seq, aru_in = tok->aru;
+	uint32_t served, allowed, n = 0, first, early, sent, cbl, limit;
+	uint64_t v;
+
+	/* A full rotation saw aru >= this: every node holds it. */
+	srp->safe_line = rc_seq_max(srp->safe_line, rc_seq_min(srp->aru_at_forward, aru_in));
+	srp->high_tok_seq = rc_seq_max(srp->high_tok_seq, seq_in);
+
+	served = serve_rtr(srp, tok);
+	allowed = rc_flow_allowed(srp, tok, served, rc_sendq_backlog_frames(srp));
+	first = tok->seq + 1;
+	while (n < allowed && rc_sendq_build_frame(srp, first + n))
+		n++;
+	tok->seq += n;
+	srp->high_tok_seq = tok->seq;
+	rc_aru_advance(srp);
+
+	if (rc_seq_lt(srp->my_aru, tok->aru) || tok->aru_addr == srp->cfg.nodeid ||
+	    tok->aru_addr == 0) {
+		tok->aru = rc_seq_min(srp->my_aru, tok->seq);
+		tok->aru_addr = tok->aru == tok->seq ? 0 : srp->cfg.nodeid;
+	}
+
+	limit = seq_in;
+	if (srp->cfg.accel_window)
+		limit = rc_seq_min(limit, srp->seq_at_forward);
+	request_missing(srp, tok, limit);
+
+	sent = n + served;
+	v = (uint64_t)tok->fcc + sent;
+	tok->fcc = v > srp->my_trc ? (uint32_t)(v - srp->my_trc) : 0;
+	srp->my_trc = sent;
+	cbl = rc_sendq_backlog_frames(srp);
+	v = (uint64_t)tok->backlog + cbl;
+	v = v > srp->my_pbl ? v - srp->my_pbl : 0;
+	tok->backlog = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	srp->my_pbl = cbl;
+
+	if (srp->is_rep) {
+		srp->st.rotations++;
+		if (n == 0 && served == 0 && token_is_idle(srp, tok))
+			srp->idle_visits++;
+		else
+			srp->idle_visits = 0;
+		if (srp->idle_visits >= srp->cfg.idle_rotations && srp->cfg.hold_ns)
+			tok->flags |= RC_TF_IDLE;
+		else
+			tok->flags &= (uint16_t)~RC_TF_IDLE;
+		srp->wake_pending = false;
+	} else {
+		srp->ring_idle = tok->flags & RC_TF_IDLE;
+		srp->wake_sent = false;
+	}
+	tok->token_seq++;
+	srp->aru_at_forward = tok->aru;
+	srp->seq_at_forward = tok->seq;
+
+	early = n > srp->cfg.accel_window ? n - srp->cfg.accel_window : 0;
+	for (uint32_t i = 0; i < early; i++)
+		rc_srp_send_slot(srp, first + i);
+	forward_token(srp, tok, now);
+	for (uint32_t i = early; i < n; i++)
+		rc_srp_send_slot(srp, first + i);
+
+	rc_deliver_run(srp);
+}
+
+void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
+{
+	srp->tok_rtr_deadline = UINT64_MAX;	/* the token came back: progress */
+	if (srp->is_rep && srp->cfg.hold_ns && !srp->wake_pending &&
+	    srp->idle_visits >= srp->cfg.idle_rotations && token_is_idle(srp, tok)) {
+		srp->held = *tok;
+		srp->holding = true;
+		srp->hold_deadline = now + srp->cfg.hold_ns;
+		srp->st.holds++;
+		return;
+	}
+	visit(srp, tok, now);
+}
+
+void rc_token_release_hold(struct rc_srp *srp, uint64_t now)
+{
+	struct rc_token tok;
+
+	if (!srp->holding)
+		return;
+	srp->holding = false;
+	srp->hold_deadline = UINT64_MAX;
+	srp->idle_visits = 0;
+	tok = srp->held;
+	visit(srp, &tok, now);
+}

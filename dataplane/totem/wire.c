@@ -1,0 +1,277 @@
+/*
+ * Wire codec: structural validation of received frames and frame builders.
+ * rc_wire_parse() checks every field against the frame length and fixed
+ * bounds and never reads outside [buf, buf+len); it knows no engine state.
+ * State-dependent checks (ring id, members, seq window) live in srp.c.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "srp_int.h"
+
+static inline uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+#define HDR	sizeof(struct rc_wire_hdr)
+#define MCH	sizeof(struct rc_wire_mcast)
+#define CHK	sizeof(struct rc_wire_chunk)
+#define TOK	sizeof(struct rc_wire_token)
+
+#define OFF(type, field) offsetof(struct type, field)
+
+void rc_wire_get_chunk(const uint8_t *p, uint32_t *len, uint32_t *msg_len,
+		       uint32_t *offset, uint16_t *flags)
+{
+	*len = get32(p + OFF(rc_wire_chunk, len));
+	*msg_len = get32(p + OFF(rc_wire_chunk, msg_len));
+	*offset = get32(p + OFF(rc_wire_chunk, offset));
+	*flags = get16(p + OFF(rc_wire_chunk, flags));
+}
+
+/*
+ * Chunks must tile the payload exactly. A fragment that continues a message
+ * may only open a frame; one that is continued may only close it.
+ */
+static int parse_chunks(const uint8_t *p, uint32_t payload_len, uint16_t nchunks,
+			uint16_t mflags, uint32_t max_msg_size)
+{
+	uint32_t pos = 0;
+	uint16_t safe = 0;
+
+	for (uint32_t i = 0; i < nchunks; i++) {
+		uint32_t len, msg_len, offset;
+		uint16_t flags;
+
+		if (payload_len - pos < CHK)
+			return RC_BAD_LENGTH;
+		rc_wire_get_chunk(p + pos, &len, &msg_len, &offset, &flags);
+		pos += CHK;
+		if (len > payload_len - pos)
+			return RC_BAD_LENGTH;
+		if ((flags & ~RC_CF_ALL_) || get16(p + pos - CHK + OFF(rc_wire_chunk, reserved)))
+			return RC_BAD_CHUNK;
+		if (msg_len > max_msg_size || len > msg_len || offset > msg_len - len)
+			return RC_BAD_CHUNK;
+		if (!!(flags & RC_CF_FIRST) != (offset == 0))
+			return RC_BAD_CHUNK;
+		if (!!(flags & RC_CF_LAST) != (offset + len == msg_len))
+			return RC_BAD_CHUNK;
+		if (len == 0 && msg_len != 0)
+			return RC_BAD_CHUNK;
+		if (!(flags & RC_CF_FIRST) && i != 0)
+			return RC_BAD_CHUNK;
+		if (!(flags & RC_CF_LAST) && i != nchunks - 1u)
+			return RC_BAD_CHUNK;
+		safe |= flags & RC_CF_SAFE;
+		pos += len;
+	}
+	if (pos != payload_len)
+		return RC_BAD_LENGTH;
+	if (!!safe != !!(mflags & RC_MF_HAS_SAFE))
+		return RC_BAD_CHUNK;
+	return -1;
+}
+
+static int parse_mcast(const uint8_t *p, size_t len, uint32_t max_msg_size,
+		       struct rc_frame_view *v)
+{
+	uint32_t payload_len;
+
+	if (len < HDR + MCH)
+		return RC_BAD_SHORT;
+	v->seq = get32(p + HDR + OFF(rc_wire_mcast, seq));
+	v->nchunks = get16(p + HDR + OFF(rc_wire_mcast, nchunks));
+	v->mflags = get16(p + HDR + OFF(rc_wire_mcast, flags));
+	payload_len = get32(p + HDR + OFF(rc_wire_mcast, payload_len));
+	if (payload_len != len - HDR - MCH)
+		return RC_BAD_LENGTH;
+	if (v->nchunks == 0 || (v->mflags & ~RC_MF_ALL_) ||
+	    get32(p + HDR + OFF(rc_wire_mcast, reserved)))
+		return RC_BAD_CHUNK;
+	return parse_chunks(p + HDR + MCH, payload_len, v->nchunks, v->mflags,
+			    max_msg_size);
+}
+
+static int parse_token(const uint8_t *p, size_t len, struct rc_frame_view *v)
+{
+	struct rc_token *t = &v->tok;
+	const uint8_t *b = p + HDR;
+
+	if (len < HDR + TOK)
+		return RC_BAD_SHORT;
+	t->token_seq = get32(b + OFF(rc_wire_token, token_seq));
+	t->seq = get32(b + OFF(rc_wire_token, seq));
+	t->aru = get32(b + OFF(rc_wire_token, aru));
+	t->aru_addr = get32(b + OFF(rc_wire_token, aru_addr));
+	t->fcc = get32(b + OFF(rc_wire_token, fcc));
+	t->backlog = get32(b + OFF(rc_wire_token, backlog));
+	t->rtr_count = get16(b + OFF(rc_wire_token, rtr_count));
+	t->flags = get16(b + OFF(rc_wire_token, flags));
+	if (t->rtr_count > RC_RTR_MAX)
+		return RC_BAD_TOKEN;
+	if (len != HDR + TOK + 4u * t->rtr_count)
+		return RC_BAD_LENGTH;
+	if ((t->flags & ~RC_TF_ALL_) || get32(b + OFF(rc_wire_token, reserved)))
+		return RC_BAD_TOKEN;
+	if (rc_seq_gt(t->aru, t->seq))
+		return RC_BAD_TOKEN;
+	for (uint32_t i = 0; i < t->rtr_count; i++) {
+		t->rtr[i] = get32(b + TOK + 4 * i);
+		if (rc_seq_gt(t->rtr[i], t->seq))
+			return RC_BAD_TOKEN;
+	}
+	return -1;
+}
+
+int rc_wire_parse(const void *buf, size_t len, uint32_t max_msg_size,
+		  struct rc_frame_view *v, enum rc_bad_reason *why)
+{
+	const uint8_t *p = buf;
+	int r;
+
+	if (len < HDR) {
+		r = RC_BAD_SHORT;
+		goto bad;
+	}
+	if (len > RC_NETMTU_MAX) {
+		r = RC_BAD_LENGTH;
+		goto bad;
+	}
+	if (get32(p + OFF(rc_wire_hdr, magic)) != RC_WIRE_MAGIC) {
+		r = RC_BAD_MAGIC;
+		goto bad;
+	}
+	if (p[OFF(rc_wire_hdr, version)] != RC_WIRE_VERSION) {
+		r = RC_BAD_VERSION;
+		goto bad;
+	}
+	v->type = p[OFF(rc_wire_hdr, type)];
+	v->cluster_id = get32(p + OFF(rc_wire_hdr, cluster_id));
+	v->sender = get32(p + OFF(rc_wire_hdr, sender));
+	v->ring_rep = get32(p + OFF(rc_wire_hdr, ring_rep));
+	v->ring_seq = get64(p + OFF(rc_wire_hdr, ring_seq));
+	if (get16(p + OFF(rc_wire_hdr, flags)) || get32(p + OFF(rc_wire_hdr, reserved))) {
+		r = RC_BAD_VERSION;
+		goto bad;
+	}
+	if (v->sender == 0) {
+		r = RC_BAD_SENDER;
+		goto bad;
+	}
+
+	switch (v->type) {
+	case RC_FT_MCAST:
+		r = parse_mcast(p, len, max_msg_size, v);
+		break;
+	case RC_FT_TOKEN:
+		r = parse_token(p, len, v);
+		break;
+	case RC_FT_WAKE:
+		r = len == HDR ? -1 : RC_BAD_LENGTH;
+		break;
+	default:
+		r = RC_BAD_TYPE;
+		break;
+	}
+	if (r < 0)
+		return 0;
+bad:
+	*why = (enum rc_bad_reason)r;
+	return -EBADMSG;
+}
+
+void rc_wire_put_hdr(uint8_t *p, uint8_t type, uint32_t cluster_id,
+		     uint32_t sender, uint32_t ring_rep, uint64_t ring_seq)
+{
+	put32(p + OFF(rc_wire_hdr, magic), RC_WIRE_MAGIC);
+	p[OFF(rc_wire_hdr, version)] = RC_WIRE_VERSION;
+	p[OFF(rc_wire_hdr, type)] = type;
+	put16(p + OFF(rc_wire_hdr, flags), 0);
+	put32(p + OFF(rc_wire_hdr, cluster_id), cluster_id);
+	put32(p + OFF(rc_wire_hdr, sender), sender);
+	put32(p + OFF(rc_wire_hdr, ring_rep), ring_rep);
+	put32(p + OFF(rc_wire_hdr, reserved), 0);
+	put64(p + OFF(rc_wire_hdr, ring_seq), ring_seq);
+}
+
+/* Writes the token body after an already written header; returns frame length. */
+uint32_t rc_wire_put_token(uint8_t *p, const struct rc_token *t)
+{
+	uint8_t *b = p + HDR;
+
+	put32(b + OFF(rc_wire_token, token_seq), t->token_seq);
+	put32(b + OFF(rc_wire_token, seq), t->seq);
+	put32(b + OFF(rc_wire_token, aru), t->aru);
+	put32(b + OFF(rc_wire_token, aru_addr), t->aru_addr);
+	put32(b + OFF(rc_wire_token, fcc), t->fcc);
+	put32(b + OFF(rc_wire_token, backlog), t->backlog);
+	put16(b + OFF(rc_wire_token, rtr_count), t->rtr_count);
+	put16(b + OFF(rc_wire_token, flags), t->flags);
+	put32(b + OFF(rc_wire_token, reserved), 0);
+	for (uint32_t i = 0; i < t->rtr_count; i++)
+		put32(b + TOK + 4 * i, t->rtr[i]);
+	return HDR + TOK + 4u * t->rtr_count;
+}
+
+void rc_wire_put_mcast(uint8_t *p, uint32_t seq, uint16_t nchunks,
+		       uint16_t flags, uint32_t payload_len)
+{
+	uint8_t *b = p + HDR;
+
+	put32(b + OFF(rc_wire_mcast, seq), seq);
+	put16(b + OFF(rc_wire_mcast, nchunks), nchunks);
+	put16(b + OFF(rc_wire_mcast, flags), flags);
+	put32(b + OFF(rc_wire_mcast, payload_len), payload_len);
+	put32(b + OFF(rc_wire_mcast, reserved), 0);
+}
+
+void rc_wire_put_chunk(uint8_t *p, uint32_t len, uint32_t msg_len,
+		       uint32_t offset, uint16_t flags)
+{
+	put32(p + OFF(rc_wire_chunk, len), len);
+	put32(p + OFF(rc_wire_chunk, msg_len), msg_len);
+	put32(p + OFF(rc_wire_chunk, offset), offset);
+	put16(p + OFF(rc_wire_chunk, flags), flags);
+	put16(p + OFF(rc_wire_chunk, reserved), 0);
+}

@@ -1,0 +1,113 @@
+/*
+ * ringcast wire format: every frame the Totem engine sends or accepts.
+ * Defined once, here; docs/protocol.md describes it in prose. All multi-byte
+ * fields are little-endian. Sizes are _Static_asserted so a change is deliberate.
+ *
+ *   frame := rc_wire_hdr  body
+ *   body  := rc_wire_mcast { rc_wire_chunk data }*nchunks      (RC_FT_MCAST)
+ *          | rc_wire_token  uint32 rtr[rtr_count]               (RC_FT_TOKEN)
+ *          | (empty)                                            (RC_FT_WAKE)
+ */
+#ifndef RINGCAST_WIRE_H
+#define RINGCAST_WIRE_H
+
+#include <stdint.h>
+
+#define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
+#define RC_WIRE_VERSION		1
+#define RC_ETHERTYPE_DEFAULT	0x88B5
+
+/* Frame types. */
+enum rc_frame_type {
+	RC_FT_MCAST = 1,	/* ordered data: one seq, one or more chunks */
+	RC_FT_TOKEN = 2,	/* the ring's token, unicast to the successor */
+	RC_FT_WAKE = 3,		/* "I have data": ends a token hold early */
+	RC_FT_MAX_ = 4,
+};
+
+/*
+ * Common header, 32 bytes.
+ *  0 magic     4 version  5 type  6 flags(0)  8 cluster_id
+ * 12 sender   16 ring_rep 20 reserved(0)      24 ring_seq
+ * `sender` is the node that originated the frame; a retransmitted MCAST keeps
+ * its originator here.
+ */
+struct rc_wire_hdr {
+	uint32_t magic;
+	uint8_t version;
+	uint8_t type;
+	uint16_t flags;
+	uint32_t cluster_id;
+	uint32_t sender;
+	uint32_t ring_rep;
+	uint32_t reserved;
+	uint64_t ring_seq;
+};
+_Static_assert(sizeof(struct rc_wire_hdr) == 32, "wire header is 32 bytes");
+
+/*
+ * MCAST body, 16 bytes, followed by nchunks chunks filling exactly
+ * payload_len bytes.
+ */
+struct rc_wire_mcast {
+	uint32_t seq;		/* ring sequence number of this frame */
+	uint16_t nchunks;	/* >= 1 */
+	uint16_t flags;		/* RC_MF_*: summary of the chunks */
+	uint32_t payload_len;	/* bytes of chunks that follow */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct rc_wire_mcast) == 16, "mcast body is 16 bytes");
+
+#define RC_MF_HAS_SAFE		0x0001u	/* some chunk is CPG_TYPE_SAFE */
+#define RC_MF_ALL_		0x0001u
+
+/*
+ * Chunk header, 16 bytes, followed by len bytes of message data. A message is
+ * one chunk (FIRST|LAST) or a run of fragments from one sender, carried in
+ * increasing seq, offsets contiguous.
+ */
+struct rc_wire_chunk {
+	uint32_t len;		/* data bytes in this chunk */
+	uint32_t msg_len;	/* whole message length */
+	uint32_t offset;	/* where this chunk sits in the message */
+	uint16_t flags;		/* RC_CF_* */
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct rc_wire_chunk) == 16, "chunk header is 16 bytes");
+
+#define RC_CF_FIRST		0x0001u
+#define RC_CF_LAST		0x0002u
+#define RC_CF_SAFE		0x0004u
+#define RC_CF_ALL_		0x0007u
+
+/*
+ * Token body, 32 bytes, followed by rtr_count uint32 sequence numbers that
+ * some node asks to be retransmitted.
+ */
+struct rc_wire_token {
+	uint32_t token_seq;	/* +1 per hop: duplicate detection */
+	uint32_t seq;		/* highest seq assigned on the ring */
+	uint32_t aru;		/* all-received-up-to, lowered by any node */
+	uint32_t aru_addr;	/* node that last lowered aru, 0 = none */
+	uint32_t fcc;		/* frames sent during the last rotation */
+	uint32_t backlog;	/* frames queued on all nodes */
+	uint16_t rtr_count;
+	uint16_t flags;		/* RC_TF_* */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct rc_wire_token) == 32, "token body is 32 bytes");
+
+#define RC_TF_IDLE		0x0001u	/* the holder may hold the token next visit */
+#define RC_TF_ALL_		0x0001u
+
+#define RC_RTR_MAX		128	/* retransmit requests one token carries */
+
+#define RC_WIRE_MCAST_OVERHEAD \
+	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_mcast))
+#define RC_WIRE_TOKEN_MAX \
+	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_token) + 4 * RC_RTR_MAX)
+
+#define RC_NETMTU_MIN		256
+#define RC_NETMTU_MAX		9000
+
+#endif /* RINGCAST_WIRE_H */
