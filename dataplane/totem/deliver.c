@@ -2,75 +2,124 @@
  * Delivery in agreed order: frames are consumed strictly in seq order up to
  * my_aru; a frame holding a SAFE chunk waits until safe_line covers it, and
  * so does everything after it. Whole chunks are delivered in place from the
- * slot; fragments are reassembled per originator.
+ * slot; fragments are reassembled per originator, per ring. Internal chunks
+ * (RC_CF_CTRL) go to the membership half, never to the application.
  */
 #include <endian.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "srp_int.h"
 
-#define HDR	sizeof(struct rc_wire_hdr)
 #define CHK	sizeof(struct rc_wire_chunk)
 
 /* Advance my_aru over every contiguous held seq. */
-void rc_aru_advance(struct rc_srp *srp)
+void rc_aru_advance(struct rc_srp *srp, struct rc_ring *r)
 {
-	while (rc_srp_have(srp, srp->my_aru + 1))
-		srp->my_aru++;
+	while (rc_ring_have(srp, r, r->my_aru + 1))
+		r->my_aru++;
 }
 
-static void deliver_one(struct rc_srp *srp, uint32_t sender, uint32_t seq,
-			uint16_t cflags, const void *msg, size_t len)
+void rc_reasm_reset(struct rc_ring *r)
+{
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+		r->reasm[i].nodeid = 0;
+		r->reasm[i].active = false;
+	}
+}
+
+/* The sender's reassembly entry, taking a free one on its first fragment. */
+static struct rc_reasm *reasm_of(struct rc_srp *srp, struct rc_ring *r, uint32_t sender)
+{
+	struct rc_reasm *free_e = NULL;
+
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+		if (r->reasm[i].nodeid == sender)
+			return &r->reasm[i];
+		if (!free_e && r->reasm[i].nodeid == 0)
+			free_e = &r->reasm[i];
+	}
+	if (!free_e)
+		return NULL;
+	if (!free_e->buf) {
+		/* Once per entry, never per message. */
+		free_e->buf = malloc(srp->cfg.max_msg_size);
+		if (!free_e->buf)
+			return NULL;
+	}
+	free_e->nodeid = sender;
+	free_e->active = false;
+	return free_e;
+}
+
+static void deliver_one(struct rc_srp *srp, const struct rc_ring *r, uint32_t sender,
+			uint32_t seq, uint16_t cflags, bool recovered,
+			const void *msg, size_t len)
 {
 	struct rc_srp_msg_info info = {
 		.sender = sender,
 		.seq = seq,
 		.guarantee = (cflags & RC_CF_SAFE) ? RC_GUARANTEE_SAFE : RC_GUARANTEE_AGREED,
+		.ring_rep = r->rep,
+		.ring_seq = r->seq,
+		.recovered = recovered,
 	};
 
+	if (cflags & RC_CF_CTRL) {
+		/* Internal messages exist only while recovering the current ring. */
+		if (srp->ops.deliver_ctrl && !recovered)
+			srp->ops.deliver_ctrl(srp->priv, &info, msg, len);
+		return;
+	}
+	if (srp->mode == RC_SRP_RECOVERY && !recovered) {
+		srp->st.bad[RC_BAD_STREAM]++;	/* application data before the ring is up */
+		return;
+	}
 	srp->st.msgs_delivered++;
 	srp->st.bytes_delivered += len;
 	srp->ops.deliver(srp->priv, &info, msg, len);
 }
 
-/* A fragment must continue exactly where its originator's message stands. */
-static void reassemble(struct rc_srp *srp, uint32_t sender, uint32_t seq,
-		       const uint8_t *data, uint32_t len, uint32_t msg_len,
-		       uint32_t offset, uint16_t cflags)
+/*
+ * A fragment must continue exactly where its originator's message stands.
+ * In recovery a skipped gap can cut a message: that is counted, not bad.
+ */
+static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
+		       uint32_t seq, const uint8_t *data, uint32_t len,
+		       uint32_t msg_len, uint32_t offset, uint16_t cflags, bool recovered)
 {
-	int mi = rc_srp_member_index(srp, sender);
-	struct rc_reasm *r;
+	struct rc_reasm *e = reasm_of(srp, r, sender);
 
-	if (mi < 0) {
-		srp->st.bad[RC_BAD_STREAM]++;
+	if (!e) {
+		srp->st.reasm_nomem++;
 		return;
 	}
-	r = &srp->reasm[mi];
 	if (cflags & RC_CF_FIRST) {
-		if (r->active)
+		if (e->active && !recovered)
 			srp->st.bad[RC_BAD_STREAM]++;	/* previous one never ended */
-		r->active = true;
-		r->msg_len = msg_len;
-		r->got = 0;
-	} else if (!r->active || r->msg_len != msg_len || r->got != offset) {
-		srp->st.bad[RC_BAD_STREAM]++;
-		r->active = false;
+		e->active = true;
+		e->msg_len = msg_len;
+		e->got = 0;
+	} else if (!e->active || e->msg_len != msg_len || e->got != offset) {
+		if (!recovered)
+			srp->st.bad[RC_BAD_STREAM]++;
+		e->active = false;
 		return;
 	}
-	memcpy(r->buf + offset, data, len);
-	r->got += len;
+	memcpy(e->buf + offset, data, len);
+	e->got += len;
 	if (cflags & RC_CF_LAST) {
-		r->active = false;
-		deliver_one(srp, sender, seq, cflags, r->buf, r->msg_len);
+		e->active = false;
+		deliver_one(srp, r, sender, seq, cflags, recovered, e->buf, e->msg_len);
 	}
 }
 
-static void deliver_frame(struct rc_srp *srp, uint32_t seq)
+void rc_deliver_frame(struct rc_srp *srp, struct rc_ring *r, uint32_t seq, bool recovered)
 {
-	const uint8_t *f = slot_frame(srp, seq);
+	const uint8_t *f = rc_ring_frame(srp, r, seq);
 	const uint8_t *p = f + RC_WIRE_MCAST_OVERHEAD;
-	const uint8_t *end = f + srp->slot_len[slot_idx(srp, seq)];
+	const uint8_t *end = f + r->slot_len[slot_idx(srp, seq)];
 	uint32_t sender;
 
 	memcpy(&sender, f + offsetof(struct rc_wire_hdr, sender), sizeof(sender));
@@ -84,28 +133,32 @@ static void deliver_frame(struct rc_srp *srp, uint32_t seq)
 		rc_wire_get_chunk(p, &len, &msg_len, &offset, &cflags);
 		p += CHK;
 		if ((cflags & (RC_CF_FIRST | RC_CF_LAST)) == (RC_CF_FIRST | RC_CF_LAST))
-			deliver_one(srp, sender, seq, cflags, p, len);
+			deliver_one(srp, r, sender, seq, cflags, recovered, p, len);
 		else
-			reassemble(srp, sender, seq, p, len, msg_len, offset, cflags);
+			reassemble(srp, r, sender, seq, p, len, msg_len, offset, cflags,
+				   recovered);
 		p += len;
 	}
 }
 
 void rc_deliver_run(struct rc_srp *srp)
 {
+	struct rc_ring *r = srp->r;
+
 	/* ops.deliver may call back into the engine; the outer run goes on. */
 	if (srp->delivering)
 		return;
 	srp->delivering = true;
-	while (rc_seq_lt(srp->delivered, srp->my_aru)) {
-		uint32_t s = srp->delivered + 1;
+	while (srp->mode != RC_SRP_FROZEN && r == srp->r &&
+	       rc_seq_lt(r->delivered, r->my_aru)) {
+		uint32_t s = r->delivered + 1;
 
-		if ((srp->slot_flags[slot_idx(srp, s)] & RC_SLOT_SAFE) &&
-		    rc_seq_gt(s, srp->safe_line))
+		if ((r->slot_flags[slot_idx(srp, s)] & RC_SLOT_SAFE) &&
+		    rc_seq_gt(s, r->safe_line))
 			break;
-		deliver_frame(srp, s);
-		srp->delivered = s;
+		r->delivered = s;
+		rc_deliver_frame(srp, r, s, false);
 	}
+	r->gc_seq = rc_seq_max(r->gc_seq, rc_seq_min(r->delivered, r->safe_line));
 	srp->delivering = false;
-	srp->gc_seq = rc_seq_max(srp->gc_seq, rc_seq_min(srp->delivered, srp->safe_line));
 }

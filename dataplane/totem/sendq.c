@@ -32,6 +32,48 @@ void rc_sendq_fini(struct rc_sendq *q)
 	q->ent = NULL;
 }
 
+/*
+ * A ring ended with the head message partly framed: its fragments in that
+ * ring can never complete, so it starts again from its first byte.
+ */
+void rc_sendq_rewind(struct rc_sendq *q)
+{
+	struct rc_sendq_ent *e;
+
+	if (q->head == q->tail)
+		return;
+	e = &q->ent[q->head & (q->cap - 1)];
+	q->bytes += e->off;
+	e->off = 0;
+}
+
+static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
+		      uint16_t cflags, void *cookie)
+{
+	struct rc_sendq_ent *e;
+
+	if (rc_sendq_count(q) == q->cap)
+		return -EAGAIN;
+	e = &q->ent[q->tail & (q->cap - 1)];
+	e->data = msg;
+	e->len = (uint32_t)len;
+	e->off = 0;
+	e->cflags = cflags;
+	e->cookie = cookie;
+	q->tail++;
+	q->bytes += len;
+	return 0;
+}
+
+int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
+		      enum rc_guarantee guarantee)
+{
+	if (len > srp->cfg.max_msg_size)
+		return -EMSGSIZE;
+	return sendq_push(&srp->ctrl, msg, len, RC_CF_CTRL |
+			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL);
+}
+
 static uint32_t frame_payload_max(const struct rc_srp *srp)
 {
 	return srp->cfg.netmtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD;
@@ -40,8 +82,11 @@ static uint32_t frame_payload_max(const struct rc_srp *srp)
 /* Frames the queue would fill: what this node adds to the token's backlog. */
 uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp)
 {
-	const struct rc_sendq *q = &srp->q;
-	uint64_t bytes = q->bytes + (uint64_t)rc_sendq_count(q) * CHK;
+	const struct rc_sendq *q = &srp->q, *c = &srp->ctrl;
+	uint64_t bytes = c->bytes + (uint64_t)rc_sendq_count(c) * CHK;
+
+	if (srp->mode == RC_SRP_RUN)
+		bytes += q->bytes + (uint64_t)rc_sendq_count(q) * CHK;
 	uint32_t per = frame_payload_max(srp);
 
 	if (!bytes)
@@ -53,8 +98,7 @@ uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp)
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {
-	struct rc_sendq *q = &srp->q;
-	struct rc_sendq_ent *e;
+	int ret;
 
 	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
 		return -EINVAL;
@@ -62,17 +106,10 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		return -EMSGSIZE;
 	if (len && !msg)
 		return -EINVAL;
-	if (rc_sendq_count(q) == q->cap)
-		return -EAGAIN;
-
-	e = &q->ent[q->tail & (q->cap - 1)];
-	e->data = msg;
-	e->len = (uint32_t)len;
-	e->off = 0;
-	e->cflags = guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0;
-	e->cookie = cookie;
-	q->tail++;
-	q->bytes += len;
+	ret = sendq_push(&srp->q, msg, len,
+			 guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0, cookie);
+	if (ret < 0 || srp->mode != RC_SRP_RUN)
+		return ret;
 
 	if (srp->holding) {
 		rc_token_release_hold(srp, now);
@@ -80,8 +117,8 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		uint8_t f[HDR];
 
 		rc_wire_put_hdr(f, RC_FT_WAKE, srp->cfg.cluster_id, srp->cfg.nodeid,
-				srp->cfg.members[0], srp->cfg.ring_seq);
-		srp->ops.send(srp->priv, srp->cfg.members[0], f, sizeof(f));
+				srp->r->rep, srp->r->seq);
+		srp->ops.send(srp->priv, srp->r->rep, f, sizeof(f));
 		srp->wake_sent = true;
 		srp->st.wakes_tx++;
 	}
@@ -94,13 +131,15 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
  */
 uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 {
-	struct rc_sendq *q = &srp->q;
+	struct rc_sendq *q = rc_sendq_count(&srp->ctrl) ? &srp->ctrl : &srp->q;
 	uint8_t *f = slot_frame(srp, seq);
 	uint32_t max = frame_payload_max(srp);
 	uint32_t pos = 0;
 	uint16_t nchunks = 0, mflags = 0;
 	uint8_t *pl = f + RC_WIRE_MCAST_OVERHEAD;
 
+	if (q == &srp->q && srp->mode != RC_SRP_RUN)
+		return 0;	/* application data waits for an operational ring */
 	while (q->head != q->tail && nchunks < UINT16_MAX) {
 		struct rc_sendq_ent *e = &q->ent[q->head & (q->cap - 1)];
 		uint32_t rem = e->len - e->off;
@@ -135,19 +174,19 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 		if (!(cf & RC_CF_LAST))
 			break;		/* frame is full */
 		q->head++;
-		srp->st.msgs_sent++;
-		if (srp->ops.sent)
-			srp->ops.sent(srp->priv, e->cookie);
+		if (q == &srp->q) {
+			srp->st.msgs_sent++;
+			if (srp->ops.sent)
+				srp->ops.sent(srp->priv, e->cookie);
+		}
 	}
 	if (!nchunks)
 		return 0;
 
 	rc_wire_put_hdr(f, RC_FT_MCAST, srp->cfg.cluster_id, srp->cfg.nodeid,
-			srp->cfg.members[0], srp->cfg.ring_seq);
+			srp->r->rep, srp->r->seq);
 	rc_wire_put_mcast(f, seq, nchunks, mflags, pos);
-	srp->slot_seq[slot_idx(srp, seq)] = seq;
-	srp->slot_len[slot_idx(srp, seq)] = (uint16_t)(RC_WIRE_MCAST_OVERHEAD + pos);
-	srp->slot_flags[slot_idx(srp, seq)] = RC_SLOT_PRESENT |
-		((mflags & RC_MF_HAS_SAFE) ? RC_SLOT_SAFE : 0);
+	rc_ring_store(srp, srp->r, seq, NULL, (uint32_t)RC_WIRE_MCAST_OVERHEAD + pos,
+		      mflags & RC_MF_HAS_SAFE);
 	return (uint32_t)RC_WIRE_MCAST_OVERHEAD + pos;
 }

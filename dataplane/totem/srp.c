@@ -72,19 +72,83 @@ int rc_srp_config_check(const struct rc_srp_config *c, const char **why)
 	return w ? -EINVAL : 0;
 }
 
-int rc_srp_member_index(const struct rc_srp *srp, uint32_t nodeid)
+int rc_ring_member_index(const struct rc_ring *r, uint32_t nodeid)
 {
-	for (uint32_t i = 0; i < srp->cfg.n_members; i++)
-		if (srp->cfg.members[i] == nodeid)
+	for (uint32_t i = 0; i < r->n_members; i++)
+		if (r->members[i] == nodeid)
 			return (int)i;
 	return -1;
+}
+
+int rc_srp_member_index(const struct rc_srp *srp, uint32_t nodeid)
+{
+	return rc_ring_member_index(srp->r, nodeid);
+}
+
+static int ring_alloc(struct rc_srp *srp, struct rc_ring *r)
+{
+	uint32_t n = srp->cfg.rtr_slots;
+
+	r->mem = calloc(n, srp->stride);
+	r->slot_seq = calloc(n, sizeof(*r->slot_seq));
+	r->slot_len = calloc(n, sizeof(*r->slot_len));
+	r->slot_flags = calloc(n, sizeof(*r->slot_flags));
+	if (!r->mem || !r->slot_seq || !r->slot_len || !r->slot_flags)
+		return -ENOMEM;
+	return 0;
+}
+
+static void ring_free(struct rc_ring *r)
+{
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++)
+		free(r->reasm[i].buf);
+	free(r->slot_flags);
+	free(r->slot_len);
+	free(r->slot_seq);
+	free(r->mem);
+}
+
+/* Make r an empty ring with this identity; buffers are kept. */
+static void ring_reset(struct rc_srp *srp, struct rc_ring *r, uint64_t seq,
+		       const uint32_t *members, uint32_t n)
+{
+	memset(r->slot_flags, 0, srp->cfg.rtr_slots);
+	rc_reasm_reset(r);
+	r->rep = members[0];
+	r->seq = seq;
+	r->n_members = n;
+	memcpy(r->members, members, n * sizeof(*members));
+	r->my_aru = r->delivered = r->safe_line = r->gc_seq = r->high_seq = 0;
+	r->valid = true;
+}
+
+/* Token and hold state start afresh with every ring. */
+static void token_reset(struct rc_srp *srp)
+{
+	const struct rc_ring *r = srp->r;
+
+	srp->my_index = (uint32_t)rc_ring_member_index(r, srp->cfg.nodeid);
+	srp->is_rep = srp->my_index == 0;
+	srp->successor = r->members[(srp->my_index + 1) % r->n_members];
+	srp->predecessor = r->members[(srp->my_index + r->n_members - 1) % r->n_members];
+	srp->high_tok_seq = 0;
+	srp->have_token_seq = false;
+	srp->last_token_seq = 0;
+	srp->aru_at_forward = srp->seq_at_forward = 0;
+	srp->my_trc = srp->my_pbl = 0;
+	srp->tok_rtr_deadline = UINT64_MAX;
+	srp->hold_deadline = UINT64_MAX;
+	srp->holding = srp->self_token = false;
+	srp->idle_visits = 0;
+	srp->wake_pending = srp->ring_idle = srp->wake_sent = false;
+	srp->aru_stuck = 0;
+	srp->aru_last_visit = 0;
 }
 
 int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 		  void *priv, struct rc_srp **out)
 {
 	struct rc_srp *srp;
-	uint32_t n;
 	int ret;
 
 	ret = rc_srp_config_check(cfg, NULL);
@@ -99,35 +163,23 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 	srp->cfg = *cfg;
 	srp->ops = *ops;
 	srp->priv = priv;
-
-	n = cfg->rtr_slots;
-	srp->mask = n - 1;
+	srp->mask = cfg->rtr_slots - 1;
 	srp->stride = (cfg->netmtu + 63u) & ~63u;
-	srp->slot_mem = calloc(n, srp->stride);
-	srp->slot_seq = calloc(n, sizeof(*srp->slot_seq));
-	srp->slot_len = calloc(n, sizeof(*srp->slot_len));
-	srp->slot_flags = calloc(n, sizeof(*srp->slot_flags));
-	srp->reasm = calloc(cfg->n_members, sizeof(*srp->reasm));
-	ret = -ENOMEM;
-	if (!srp->slot_mem || !srp->slot_seq || !srp->slot_len ||
-	    !srp->slot_flags || !srp->reasm)
-		goto free_srp;
-	/* Lazily backed: pages are touched only by messages that need them. */
-	for (uint32_t i = 0; i < cfg->n_members; i++) {
-		srp->reasm[i].buf = calloc(1, cfg->max_msg_size);
-		if (!srp->reasm[i].buf)
-			goto free_srp;
-	}
-	ret = rc_sendq_init(&srp->q, cfg->send_queue_len);
+	srp->r = &srp->rings[0];
+	srp->old = &srp->rings[1];
+
+	ret = ring_alloc(srp, &srp->rings[0]);
+	if (ret == 0)
+		ret = ring_alloc(srp, &srp->rings[1]);
+	if (ret == 0)
+		ret = rc_sendq_init(&srp->q, cfg->send_queue_len);
+	if (ret == 0)
+		ret = rc_sendq_init(&srp->ctrl, 2 * cfg->rtr_slots);
 	if (ret < 0)
 		goto free_srp;
 
-	srp->my_index = (uint32_t)rc_srp_member_index(srp, cfg->nodeid);
-	srp->is_rep = srp->my_index == 0;
-	srp->successor = cfg->members[(srp->my_index + 1) % cfg->n_members];
-	srp->predecessor = cfg->members[(srp->my_index + cfg->n_members - 1) % cfg->n_members];
-	srp->tok_rtr_deadline = UINT64_MAX;
-	srp->hold_deadline = UINT64_MAX;
+	ring_reset(srp, srp->r, cfg->ring_seq, cfg->members, cfg->n_members);
+	token_reset(srp);
 	*out = srp;
 	return 0;
 
@@ -140,15 +192,10 @@ void rc_srp_destroy(struct rc_srp *srp)
 {
 	if (!srp)
 		return;
-	if (srp->reasm)
-		for (uint32_t i = 0; i < srp->cfg.n_members; i++)
-			free(srp->reasm[i].buf);
-	free(srp->reasm);
+	rc_sendq_fini(&srp->ctrl);
 	rc_sendq_fini(&srp->q);
-	free(srp->slot_flags);
-	free(srp->slot_len);
-	free(srp->slot_seq);
-	free(srp->slot_mem);
+	ring_free(&srp->rings[1]);
+	ring_free(&srp->rings[0]);
 	free(srp);
 }
 
@@ -156,7 +203,8 @@ void rc_srp_start(struct rc_srp *srp, uint64_t now)
 {
 	struct rc_token tok;
 
-	if (!srp->is_rep)
+	srp->last_token_ns = now;
+	if (!srp->is_rep || srp->mode == RC_SRP_FROZEN)
 		return;
 	memset(&tok, 0, sizeof(tok));
 	rc_token_visit(srp, &tok, now);
@@ -164,11 +212,24 @@ void rc_srp_start(struct rc_srp *srp, uint64_t now)
 
 void rc_srp_send_slot(struct rc_srp *srp, uint32_t seq)
 {
-	uint32_t len = srp->slot_len[slot_idx(srp, seq)];
+	uint32_t len = srp->r->slot_len[slot_idx(srp, seq)];
 
 	srp->ops.send(srp->priv, 0, slot_frame(srp, seq), len);
 	srp->st.frames_tx++;
 	srp->st.bytes_tx += len;
+}
+
+void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
+		   const void *frame, uint32_t len, bool safe)
+{
+	uint32_t i = slot_idx(srp, seq);
+
+	if (frame)
+		memcpy(rc_ring_frame(srp, r, seq), frame, len);
+	r->slot_seq[i] = seq;
+	r->slot_len[i] = (uint16_t)len;
+	r->slot_flags[i] = RC_SLOT_PRESENT | (safe ? RC_SLOT_SAFE : 0);
+	r->high_seq = rc_seq_max(r->high_seq, seq);
 }
 
 static int bad(struct rc_srp *srp, enum rc_bad_reason why)
@@ -180,31 +241,27 @@ static int bad(struct rc_srp *srp, enum rc_bad_reason why)
 static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 		      const void *frame, size_t len)
 {
-	uint32_t s = v->seq, i;
+	struct rc_ring *r = srp->r;
+	uint32_t s = v->seq;
 
 	/* The token's holder passed a later seq: the successor has the token. */
 	if (srp->tok_rtr_deadline != UINT64_MAX && rc_seq_gt(s, srp->seq_at_forward))
 		srp->tok_rtr_deadline = UINT64_MAX;
 
-	if (rc_seq_le(s, srp->gc_seq) || rc_srp_have(srp, s)) {
+	if (rc_seq_le(s, r->gc_seq) || rc_srp_have(srp, s)) {
 		srp->st.dup_frames++;
 		return 0;
 	}
 	/* No node may run further ahead of the last token seen than one rotation. */
 	if (rc_seq_gt(s, srp->high_tok_seq + srp->cfg.window_size + srp->cfg.max_messages))
 		return bad(srp, RC_BAD_SEQ);
-	if (s - srp->gc_seq > srp->cfg.rtr_slots) {
+	if (s - r->gc_seq > srp->cfg.rtr_slots) {
 		srp->st.window_drops++;
 		return 0;
 	}
-	i = slot_idx(srp, s);
-	memcpy(slot_frame(srp, s), frame, len);
-	srp->slot_seq[i] = s;
-	srp->slot_len[i] = (uint16_t)len;
-	srp->slot_flags[i] = RC_SLOT_PRESENT |
-		((v->mflags & RC_MF_HAS_SAFE) ? RC_SLOT_SAFE : 0);
-	if (s == srp->my_aru + 1) {
-		rc_aru_advance(srp);
+	rc_ring_store(srp, r, s, frame, (uint32_t)len, v->mflags & RC_MF_HAS_SAFE);
+	if (s == r->my_aru + 1) {
+		rc_aru_advance(srp, r);
 		rc_deliver_run(srp);
 	}
 	return 0;
@@ -223,7 +280,7 @@ static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 	}
 	/* The ring's seq never goes back, nor jumps past what buffers can hold. */
 	if (rc_seq_lt(t->seq, srp->high_tok_seq) ||
-	    t->seq - srp->gc_seq > 2 * srp->cfg.rtr_slots)
+	    t->seq - srp->r->gc_seq > 2 * srp->cfg.rtr_slots)
 		return bad(srp, RC_BAD_TOKEN);
 	if (t->aru_addr && rc_srp_member_index(srp, t->aru_addr) < 0)
 		return bad(srp, RC_BAD_TOKEN);
@@ -238,17 +295,26 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 {
 	struct rc_frame_view v;
 	enum rc_bad_reason why;
+	bool memb_type;
 
 	srp->st.frames_rx++;
 	srp->st.bytes_rx += len;
-	if (len > srp->cfg.netmtu)
+	if (len > srp->cfg.netmtu && len > RC_WIRE_COMMIT_MAX)
 		return bad(srp, RC_BAD_LENGTH);
 	if (rc_wire_parse(frame, len, srp->cfg.max_msg_size, &v, &why) < 0)
 		return bad(srp, why);
 	if (v.cluster_id != srp->cfg.cluster_id)
 		return bad(srp, RC_BAD_CLUSTER);
-	if (v.ring_rep != srp->cfg.members[0] || v.ring_seq != srp->cfg.ring_seq)
-		return bad(srp, RC_BAD_RING);
+	memb_type = v.type == RC_FT_JOIN || v.type == RC_FT_COMMIT || v.type == RC_FT_MERGE;
+	if (!memb_type && len > srp->cfg.netmtu)
+		return bad(srp, RC_BAD_LENGTH);
+	if (memb_type || srp->mode == RC_SRP_FROZEN ||
+	    v.ring_rep != srp->r->rep || v.ring_seq != srp->r->seq) {
+		if (!srp->ops.memb_frame)
+			return bad(srp, memb_type ? RC_BAD_TYPE : RC_BAD_RING);
+		srp->ops.memb_frame(srp->priv, &v, frame, len, now);
+		return 0;
+	}
 	if (rc_srp_member_index(srp, v.sender) < 0)
 		return bad(srp, RC_BAD_SENDER);
 
@@ -270,8 +336,126 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	return bad(srp, RC_BAD_TYPE);
 }
 
+void rc_srp_freeze(struct rc_srp *srp, int keep)
+{
+	if (keep && srp->mode == RC_SRP_RUN) {
+		struct rc_ring *t = srp->old;
+
+		srp->old = srp->r;
+		srp->r = t;
+	}
+	srp->r->valid = false;
+	srp->mode = RC_SRP_FROZEN;
+	srp->tok_rtr_deadline = UINT64_MAX;
+	srp->hold_deadline = UINT64_MAX;
+	srp->holding = srp->self_token = false;
+	srp->ctrl.head = srp->ctrl.tail;
+	srp->ctrl.bytes = 0;
+	rc_sendq_rewind(&srp->q);
+}
+
+void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o)
+{
+	const struct rc_ring *r = srp->old;
+
+	memset(o, 0, sizeof(*o));
+	if (!r->valid)
+		return;
+	o->valid = 1;
+	o->rep = r->rep;
+	o->seq = r->seq;
+	o->n_members = r->n_members;
+	memcpy(o->members, r->members, r->n_members * sizeof(r->members[0]));
+	o->my_aru = r->my_aru;
+	o->high_seq = r->high_seq;
+}
+
+int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
+		   const uint32_t *members, uint32_t n_members)
+{
+	if (n_members < 1 || n_members > RC_MEMB_MAX)
+		return -EINVAL;
+	ring_reset(srp, srp->r, ring_seq, members, n_members);
+	if (rc_srp_member_index(srp, srp->cfg.nodeid) < 0) {
+		srp->r->valid = false;
+		return -EINVAL;
+	}
+	token_reset(srp);
+	srp->mode = RC_SRP_RECOVERY;
+	return 0;
+}
+
+int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)
+{
+	struct rc_ring *o = srp->old;
+	int ret;
+
+	if (!o->valid)
+		return 0;
+	for (uint32_t s = after + 1; rc_seq_le(s, upto); s++) {
+		if (!rc_ring_have(srp, o, s))
+			continue;
+		ret = rc_srp_ctrl_mcast(srp, rc_ring_frame(srp, o, s),
+					o->slot_len[slot_idx(srp, s)], RC_GUARANTEE_AGREED);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len)
+{
+	struct rc_ring *o = srp->old;
+	struct rc_frame_view v;
+	enum rc_bad_reason why;
+
+	if (!o->valid || len > srp->cfg.netmtu ||
+	    rc_wire_parse(frame, len, srp->cfg.max_msg_size, &v, &why) < 0 ||
+	    v.type != RC_FT_MCAST || v.cluster_id != srp->cfg.cluster_id ||
+	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
+	    rc_ring_member_index(o, v.sender) < 0)
+		return -EINVAL;
+	if (rc_seq_le(v.seq, o->gc_seq) || rc_ring_have(srp, o, v.seq))
+		return 0;
+	if (v.seq - o->gc_seq > srp->cfg.rtr_slots)
+		return -ERANGE;
+	rc_ring_store(srp, o, v.seq, frame, (uint32_t)len, v.mflags & RC_MF_HAS_SAFE);
+	rc_aru_advance(srp, o);
+	return 0;
+}
+
+void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high)
+{
+	struct rc_ring *o = srp->old;
+
+	if (o->valid) {
+		while (rc_seq_lt(o->delivered, high)) {
+			uint32_t s = ++o->delivered;
+
+			if (rc_ring_have(srp, o, s))
+				rc_deliver_frame(srp, o, s, true);
+			else
+				srp->st.recovery_gaps++;
+		}
+		o->valid = false;
+	}
+	srp->mode = RC_SRP_RUN;
+}
+
+uint64_t rc_srp_last_token(const struct rc_srp *srp)
+{
+	return srp->last_token_ns;
+}
+
+int rc_srp_failed_to_recv(const struct rc_srp *srp, uint32_t fail_recv_const)
+{
+	return srp->mode != RC_SRP_FROZEN && srp->aru_stuck >= fail_recv_const;
+}
+
 void rc_srp_timer(struct rc_srp *srp, uint64_t now)
 {
+	if (srp->mode == RC_SRP_FROZEN)
+		return;
 	if (srp->holding && now >= srp->hold_deadline)
 		rc_token_release_hold(srp, now);
 	if (srp->self_token) {
@@ -318,6 +502,7 @@ const char *rc_srp_bad_reason_name(enum rc_bad_reason r)
 		[RC_BAD_TOKEN] = "token",
 		[RC_BAD_SEQ] = "seq",
 		[RC_BAD_STREAM] = "stream",
+		[RC_BAD_MEMB] = "membership",
 	};
 
 	return (unsigned)r < RC_BAD_REASONS_ ? names[r] : "unknown";
@@ -325,7 +510,7 @@ const char *rc_srp_bad_reason_name(enum rc_bad_reason r)
 
 uint32_t rc_srp_my_aru(const struct rc_srp *srp)
 {
-	return srp->my_aru;
+	return srp->r->my_aru;
 }
 
 uint32_t rc_srp_backlog(const struct rc_srp *srp)

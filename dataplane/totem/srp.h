@@ -18,9 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RC_SRP_MAX_NODES	64
+#include <ringcast/wire.h>
+
+#define RC_SRP_MAX_NODES	RC_MEMB_MAX
 
 struct rc_srp;
+struct rc_frame_view;
 
 /* Guarantee of a message (values follow cpg_guarantee_t). */
 enum rc_guarantee {
@@ -42,6 +45,7 @@ enum rc_bad_reason {
 	RC_BAD_TOKEN,		/* token fields out of bounds */
 	RC_BAD_SEQ,		/* seq outside the receive window */
 	RC_BAD_STREAM,		/* fragment does not continue its message */
+	RC_BAD_MEMB,		/* join or commit fields out of bounds */
 	RC_BAD_REASONS_
 };
 
@@ -73,6 +77,10 @@ struct rc_srp_msg_info {
 	uint32_t sender;		/* originating node */
 	uint32_t seq;			/* seq of the frame holding its last byte */
 	enum rc_guarantee guarantee;
+	uint32_t ring_rep;		/* the ring it was sent in */
+	uint64_t ring_seq;
+	int recovered;			/* delivered by recovery, before the
+					   transitional configuration */
 };
 
 struct rc_srp_ops {
@@ -83,6 +91,15 @@ struct rc_srp_ops {
 			const void *msg, size_t len);
 	/* The engine no longer reads the buffer given to rc_srp_mcast(). */
 	void (*sent)(void *priv, void *cookie);
+	/*
+	 * For the membership half (optional): an internal message delivered
+	 * in order, and frames that are not the current ring's ordering
+	 * frames (membership frames, other rings' frames).
+	 */
+	void (*deliver_ctrl)(void *priv, const struct rc_srp_msg_info *info,
+			     const void *msg, size_t len);
+	void (*memb_frame)(void *priv, const struct rc_frame_view *v,
+			   const void *frame, size_t len, uint64_t now);
 };
 
 struct rc_srp_stats {
@@ -99,6 +116,10 @@ struct rc_srp_stats {
 	uint64_t wakes_tx, wakes_rx;
 	uint64_t msgs_delivered, bytes_delivered;
 	uint64_t msgs_sent;
+	uint64_t stale_frames;		/* ordering frames of a ring we left */
+	uint64_t recovery_gaps;		/* old-ring seqs no survivor held */
+	uint64_t reasm_nomem;		/* reassembly buffer could not be had */
+	uint64_t fail_recv;		/* gave up receiving a hole */
 	uint64_t bad[RC_BAD_REASONS_];
 };
 
@@ -135,5 +156,46 @@ const char *rc_srp_bad_reason_name(enum rc_bad_reason r);
 uint32_t rc_srp_my_aru(const struct rc_srp *srp);
 /* Messages queued and not yet fully framed. */
 uint32_t rc_srp_backlog(const struct rc_srp *srp);
+
+/*
+ * Interface of the membership half (memb.c). In the daemon these calls cross
+ * from the control thread to the dataplane lcore; each names what it reads
+ * or changes so that it can become a message on a ring.
+ */
+
+/* The last operational ring, as recovery needs it. */
+struct rc_srp_old_ring {
+	int valid;
+	uint32_t rep;
+	uint64_t seq;
+	uint32_t n_members;
+	uint32_t members[RC_SRP_MAX_NODES];
+	uint32_t my_aru;		/* every seq <= my_aru is held */
+	uint32_t high_seq;		/* highest seq held */
+};
+
+/*
+ * Stop ordering. keep: the current ring was operational and its messages are
+ * kept for recovery; else the current ring is dropped (an aborted recovery)
+ * and any older ring kept so far stays.
+ */
+void rc_srp_freeze(struct rc_srp *srp, int keep);
+void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o);
+/* Install a new ring in recovery mode: only internal messages flow. */
+int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
+		   const uint32_t *members, uint32_t n_members);
+/* Queue, as internal messages, every old-ring frame held with after < seq <= upto. */
+int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto);
+/* Queue an internal message (after the recovery frames). */
+int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
+		      enum rc_guarantee guarantee);
+/* Store an old-ring frame received in recovery or late; 0 if kept. */
+int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len);
+/* Deliver the old ring's messages up to `high`, skipping what no one held, and go operational. */
+void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high);
+/* When a token of the current ring last arrived. */
+uint64_t rc_srp_last_token(const struct rc_srp *srp);
+/* True once this node failed fail_recv_const visits in a row to fill a hole. */
+int rc_srp_failed_to_recv(const struct rc_srp *srp, uint32_t fail_recv_const);
 
 #endif /* RC_SRP_H */

@@ -37,6 +37,32 @@ struct rc_token {
 	uint32_t rtr[RC_RTR_MAX];
 };
 
+/* A join in host byte order; both sets sorted ascending, no duplicates. */
+struct rc_join {
+	uint64_t ring_seq;
+	uint16_t n_proc, n_failed;
+	uint32_t proc[RC_MEMB_MAX];
+	uint32_t failed[RC_MEMB_MAX];
+};
+
+struct rc_commit_entry {
+	uint32_t nodeid;
+	uint32_t old_rep;
+	uint64_t old_seq;
+	uint32_t my_aru;
+	uint32_t high_seq;
+};
+
+/* A commit token in host byte order; ring id travels in the header. */
+struct rc_commit {
+	uint32_t rep;
+	uint64_t ring_seq;
+	uint32_t hop;
+	uint16_t n_memb;
+	uint32_t filled;
+	struct rc_commit_entry e[RC_MEMB_MAX];
+};
+
 /* A parsed, structurally valid frame; pointers into the caller's buffer. */
 struct rc_frame_view {
 	uint8_t type;
@@ -50,6 +76,10 @@ struct rc_frame_view {
 	uint16_t mflags;
 	/* RC_FT_TOKEN */
 	struct rc_token tok;
+	/* RC_FT_JOIN */
+	struct rc_join join;
+	/* RC_FT_COMMIT */
+	struct rc_commit commit;
 };
 
 /* One message waiting to be framed. */
@@ -70,7 +100,8 @@ struct rc_sendq {
 
 /* Reassembly of one originator's fragmented message. */
 struct rc_reasm {
-	uint8_t *buf;
+	uint32_t nodeid;	/* 0: entry free */
+	uint8_t *buf;		/* max_msg_size, allocated on first use */
 	uint32_t msg_len;
 	uint32_t got;
 	bool active;
@@ -79,28 +110,54 @@ struct rc_reasm {
 #define RC_SLOT_PRESENT		0x01
 #define RC_SLOT_SAFE		0x02
 
-struct rc_srp {
-	struct rc_srp_config cfg;
-	struct rc_srp_ops ops;
-	void *priv;
+/*
+ * One ring's messages: identity, receive/retransmit buffer, delivery state.
+ * The engine has two: the current ring, and the last operational ring kept
+ * while a new ring recovers its messages (see rc_srp_freeze()).
+ */
+struct rc_ring {
+	uint32_t rep;
+	uint64_t seq;
+	uint32_t n_members;
+	uint32_t members[RC_MEMB_MAX];	/* ring order */
 
-	uint32_t my_index;	/* position in cfg.members */
-	uint32_t successor;	/* nodeid the token goes to */
-	uint32_t predecessor;	/* nodeid the token comes from */
-	bool is_rep;
-
-	/* receive/retransmit buffer */
-	uint32_t mask;
-	uint32_t stride;	/* bytes per slot */
-	uint8_t *slot_mem;
+	uint8_t *mem;		/* rtr_slots * stride bytes */
 	uint32_t *slot_seq;
 	uint16_t *slot_len;
 	uint8_t *slot_flags;
+	struct rc_reasm reasm[RC_MEMB_MAX];
 
 	uint32_t my_aru;
 	uint32_t delivered;
 	uint32_t safe_line;
 	uint32_t gc_seq;
+	uint32_t high_seq;	/* highest seq held */
+	bool valid;
+};
+
+enum rc_srp_mode {
+	RC_SRP_RUN = 0,		/* operational: application traffic flows */
+	RC_SRP_RECOVERY,	/* new ring installed, only internal messages */
+	RC_SRP_FROZEN,		/* no ring: membership is gathering */
+};
+
+struct rc_srp {
+	struct rc_srp_config cfg;
+	struct rc_srp_ops ops;
+	void *priv;
+	enum rc_srp_mode mode;
+
+	uint32_t my_index;	/* position in the current ring */
+	uint32_t successor;	/* nodeid the token goes to */
+	uint32_t predecessor;	/* nodeid the token comes from */
+	bool is_rep;
+
+	uint32_t mask;
+	uint32_t stride;	/* bytes per slot */
+	struct rc_ring *r;	/* current ring */
+	struct rc_ring *old;	/* last operational ring, while recovering */
+	struct rc_ring rings[2];
+
 	bool delivering;	/* inside rc_deliver_run() */
 	uint32_t high_tok_seq;	/* highest token.seq seen: a frame may not run far past it */
 
@@ -114,6 +171,9 @@ struct rc_srp {
 	uint8_t tok_frame[RC_WIRE_TOKEN_MAX];
 	uint32_t tok_frame_len;
 	uint64_t tok_rtr_deadline;	/* UINT64_MAX: not armed */
+	uint64_t last_token_ns;		/* when a new token last arrived */
+	uint32_t aru_stuck;		/* visits with holes and no progress */
+	uint32_t aru_last_visit;
 
 	/* idle hold */
 	uint32_t idle_visits;
@@ -125,31 +185,47 @@ struct rc_srp {
 	struct rc_token held;	/* the token while held, or a single-node ring's */
 	bool self_token;	/* single-node ring: visit again at next timer */
 
-	struct rc_sendq q;
-	struct rc_reasm *reasm;	/* per member index */
+	struct rc_sendq q;	/* application messages */
+	struct rc_sendq ctrl;	/* internal messages (recovery), sent first */
 
 	struct rc_srp_stats st;
 };
 
 /* srp.c */
 int rc_srp_member_index(const struct rc_srp *srp, uint32_t nodeid);
+int rc_ring_member_index(const struct rc_ring *r, uint32_t nodeid);
 void rc_srp_send_slot(struct rc_srp *srp, uint32_t seq);
+
+void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
+		   const void *frame, uint32_t len, bool safe);
 
 static inline uint32_t slot_idx(const struct rc_srp *srp, uint32_t seq)
 {
 	return seq & srp->mask;
 }
 
-static inline bool rc_srp_have(const struct rc_srp *srp, uint32_t seq)
+static inline bool rc_ring_have(const struct rc_srp *srp, const struct rc_ring *r,
+				uint32_t seq)
 {
 	uint32_t i = slot_idx(srp, seq);
 
-	return (srp->slot_flags[i] & RC_SLOT_PRESENT) && srp->slot_seq[i] == seq;
+	return (r->slot_flags[i] & RC_SLOT_PRESENT) && r->slot_seq[i] == seq;
+}
+
+static inline uint8_t *rc_ring_frame(const struct rc_srp *srp, const struct rc_ring *r,
+				     uint32_t seq)
+{
+	return r->mem + (size_t)slot_idx(srp, seq) * srp->stride;
+}
+
+static inline bool rc_srp_have(const struct rc_srp *srp, uint32_t seq)
+{
+	return rc_ring_have(srp, srp->r, seq);
 }
 
 static inline uint8_t *slot_frame(const struct rc_srp *srp, uint32_t seq)
 {
-	return srp->slot_mem + (size_t)slot_idx(srp, seq) * srp->stride;
+	return rc_ring_frame(srp, srp->r, seq);
 }
 
 /* wire.c */
@@ -162,6 +238,8 @@ void rc_wire_put_mcast(uint8_t *buf, uint32_t seq, uint16_t nchunks,
 		       uint16_t flags, uint32_t payload_len);
 void rc_wire_put_chunk(uint8_t *buf, uint32_t len, uint32_t msg_len,
 		       uint32_t offset, uint16_t flags);
+uint32_t rc_wire_put_join(uint8_t *buf, const struct rc_join *j);
+uint32_t rc_wire_put_commit(uint8_t *buf, const struct rc_commit *c);
 void rc_wire_get_chunk(const uint8_t *buf, uint32_t *len, uint32_t *msg_len,
 		       uint32_t *offset, uint16_t *flags);
 
@@ -172,6 +250,7 @@ static inline uint32_t rc_sendq_count(const struct rc_sendq *q)
 {
 	return q->tail - q->head;
 }
+void rc_sendq_rewind(struct rc_sendq *q);
 uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp);
 /* Build the frame for `seq` from the queue into its slot; 0 if queue empty. */
 uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq);
@@ -184,6 +263,8 @@ uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 
 /* deliver.c */
 void rc_deliver_run(struct rc_srp *srp);
-void rc_aru_advance(struct rc_srp *srp);
+void rc_aru_advance(struct rc_srp *srp, struct rc_ring *r);
+void rc_deliver_frame(struct rc_srp *srp, struct rc_ring *r, uint32_t seq, bool recovered);
+void rc_reasm_reset(struct rc_ring *r);
 
 #endif /* RC_SRP_INT_H */

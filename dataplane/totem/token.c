@@ -21,7 +21,7 @@ uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 {
 	const struct rc_srp_config *c = &srp->cfg;
 	uint32_t allowed = c->max_messages;
-	uint32_t in_flight = tok->seq - srp->gc_seq;
+	uint32_t in_flight = tok->seq - srp->r->gc_seq;
 	uint32_t room = (c->rtr_slots / 2 > in_flight) ? c->rtr_slots / 2 - in_flight : 0;
 	uint64_t total;
 
@@ -60,7 +60,7 @@ static uint32_t serve_rtr(struct rc_srp *srp, struct rc_token *tok)
 	for (uint32_t i = 0; i < tok->rtr_count; i++) {
 		uint32_t s = tok->rtr[i];
 
-		if (rc_seq_le(s, srp->gc_seq))
+		if (rc_seq_le(s, srp->r->gc_seq))
 			continue;	/* every node held it: the request is stale */
 		if (served < srp->cfg.max_messages && rc_srp_have(srp, s)) {
 			rc_srp_send_slot(srp, s);
@@ -79,10 +79,21 @@ static uint32_t serve_rtr(struct rc_srp *srp, struct rc_token *tok)
  * accelerated ring the seq of the token this node passed last, since frames
  * sent after a token pass may still be on their way.
  */
+/* Retransmit requests a token may carry without outgrowing netmtu. */
+static uint32_t rtr_cap(const struct rc_srp *srp)
+{
+	uint32_t fit = (srp->cfg.netmtu - (uint32_t)(sizeof(struct rc_wire_hdr) +
+						     sizeof(struct rc_wire_token))) / 4;
+
+	return fit < RC_RTR_MAX ? fit : RC_RTR_MAX;
+}
+
 static void request_missing(struct rc_srp *srp, struct rc_token *tok, uint32_t limit)
 {
-	for (uint32_t s = srp->my_aru + 1;
-	     rc_seq_le(s, limit) && tok->rtr_count < RC_RTR_MAX; s++) {
+	uint32_t cap = rtr_cap(srp);
+
+	for (uint32_t s = srp->r->my_aru + 1;
+	     rc_seq_le(s, limit) && tok->rtr_count < cap; s++) {
 		if (rc_srp_have(srp, s) || rtr_listed(tok, s))
 			continue;
 		tok->rtr[tok->rtr_count++] = s;
@@ -92,13 +103,13 @@ static void request_missing(struct rc_srp *srp, struct rc_token *tok, uint32_t l
 
 static void forward_token(struct rc_srp *srp, const struct rc_token *tok, uint64_t now)
 {
-	if (srp->cfg.n_members == 1) {
+	if (srp->r->n_members == 1) {
 		srp->held = *tok;
 		srp->self_token = true;
 		return;
 	}
 	rc_wire_put_hdr(srp->tok_frame, RC_FT_TOKEN, srp->cfg.cluster_id,
-			srp->cfg.nodeid, srp->cfg.members[0], srp->cfg.ring_seq);
+			srp->cfg.nodeid, srp->r->rep, srp->r->seq);
 	srp->tok_frame_len = rc_wire_put_token(srp->tok_frame, tok);
 	srp->ops.send(srp->priv, srp->successor, srp->tok_frame, srp->tok_frame_len);
 	srp->st.tokens_tx++;
@@ -108,17 +119,19 @@ static void forward_token(struct rc_srp *srp, const struct rc_token *tok, uint64
 static bool token_is_idle(const struct rc_srp *srp, const struct rc_token *tok)
 {
 	return tok->rtr_count == 0 && tok->backlog == 0 && tok->aru == tok->seq &&
-	       tok->seq == srp->seq_at_forward && rc_sendq_count(&srp->q) == 0;
+	       tok->seq == srp->seq_at_forward && rc_sendq_count(&srp->q) == 0 &&
+	       rc_sendq_count(&srp->ctrl) == 0 && srp->mode == RC_SRP_RUN;
 }
 
 static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 {
+	struct rc_ring *r = srp->r;
 	uint32_t seq_in = tok->seq, aru_in = tok->aru;
 	uint32_t served, allowed, n = 0, first, early, sent, cbl, limit;
 	uint64_t v;
 
 	/* A full rotation saw aru >= this: every node holds it. */
-	srp->safe_line = rc_seq_max(srp->safe_line, rc_seq_min(srp->aru_at_forward, aru_in));
+	r->safe_line = rc_seq_max(r->safe_line, rc_seq_min(srp->aru_at_forward, aru_in));
 	srp->high_tok_seq = rc_seq_max(srp->high_tok_seq, seq_in);
 
 	served = serve_rtr(srp, tok);
@@ -128,11 +141,11 @@ static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 		n++;
 	tok->seq += n;
 	srp->high_tok_seq = tok->seq;
-	rc_aru_advance(srp);
+	rc_aru_advance(srp, r);
 
-	if (rc_seq_lt(srp->my_aru, tok->aru) || tok->aru_addr == srp->cfg.nodeid ||
+	if (rc_seq_lt(r->my_aru, tok->aru) || tok->aru_addr == srp->cfg.nodeid ||
 	    tok->aru_addr == 0) {
-		tok->aru = rc_seq_min(srp->my_aru, tok->seq);
+		tok->aru = rc_seq_min(r->my_aru, tok->seq);
 		tok->aru_addr = tok->aru == tok->seq ? 0 : srp->cfg.nodeid;
 	}
 
@@ -140,6 +153,12 @@ static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 	if (srp->cfg.accel_window)
 		limit = rc_seq_min(limit, srp->seq_at_forward);
 	request_missing(srp, tok, limit);
+	/* A hole that stays while the ring moves on: fail_recv_const counts these visits. */
+	if (r->my_aru == srp->aru_last_visit && rc_seq_lt(r->my_aru, seq_in))
+		srp->aru_stuck++;
+	else
+		srp->aru_stuck = 0;
+	srp->aru_last_visit = r->my_aru;
 
 	sent = n + served;
 	v = (uint64_t)tok->fcc + sent;
@@ -183,6 +202,7 @@ static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 {
 	srp->tok_rtr_deadline = UINT64_MAX;	/* the token came back: progress */
+	srp->last_token_ns = now;
 	if (srp->is_rep && srp->cfg.hold_ns && !srp->wake_pending &&
 	    srp->idle_visits >= srp->cfg.idle_rotations && token_is_idle(srp, tok)) {
 		srp->held = *tok;

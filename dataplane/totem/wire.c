@@ -164,6 +164,82 @@ static int parse_token(const uint8_t *p, size_t len, struct rc_frame_view *v)
 	return -1;
 }
 
+#define JN	sizeof(struct rc_wire_join)
+#define CM	sizeof(struct rc_wire_commit)
+#define CE	sizeof(struct rc_wire_commit_entry)
+
+/* A node set on the wire is strictly ascending and free of nodeid 0. */
+static bool set_ok(const uint32_t *ids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (ids[i] == 0 || (i && ids[i] <= ids[i - 1]))
+			return false;
+	return true;
+}
+
+static int parse_join(const uint8_t *p, size_t len, struct rc_frame_view *v)
+{
+	struct rc_join *j = &v->join;
+	const uint8_t *b = p + HDR;
+
+	if (len < HDR + JN)
+		return RC_BAD_SHORT;
+	j->ring_seq = get64(b + OFF(rc_wire_join, ring_seq));
+	j->n_proc = get16(b + OFF(rc_wire_join, n_proc));
+	j->n_failed = get16(b + OFF(rc_wire_join, n_failed));
+	if (j->n_proc > RC_MEMB_MAX || j->n_failed > RC_MEMB_MAX ||
+	    get32(b + OFF(rc_wire_join, reserved)))
+		return RC_BAD_MEMB;
+	if (len != HDR + JN + 4u * (j->n_proc + j->n_failed))
+		return RC_BAD_LENGTH;
+	for (uint32_t i = 0; i < j->n_proc; i++)
+		j->proc[i] = get32(b + JN + 4 * i);
+	for (uint32_t i = 0; i < j->n_failed; i++)
+		j->failed[i] = get32(b + JN + 4 * (j->n_proc + i));
+	if (!j->n_proc || !set_ok(j->proc, j->n_proc) || !set_ok(j->failed, j->n_failed))
+		return RC_BAD_MEMB;
+	return -1;
+}
+
+static int parse_commit(const uint8_t *p, size_t len, struct rc_frame_view *v)
+{
+	struct rc_commit *c = &v->commit;
+	const uint8_t *b = p + HDR;
+	uint32_t ids[RC_MEMB_MAX];
+
+	if (len < HDR + CM)
+		return RC_BAD_SHORT;
+	c->rep = v->ring_rep;
+	c->ring_seq = v->ring_seq;
+	c->hop = get32(b + OFF(rc_wire_commit, hop));
+	c->n_memb = get16(b + OFF(rc_wire_commit, n_memb));
+	c->filled = get32(b + OFF(rc_wire_commit, filled));
+	if (c->n_memb == 0 || c->n_memb > RC_MEMB_MAX ||
+	    get16(b + OFF(rc_wire_commit, reserved)) ||
+	    get32(b + OFF(rc_wire_commit, reserved2)))
+		return RC_BAD_MEMB;
+	if (len != HDR + CM + CE * c->n_memb)
+		return RC_BAD_LENGTH;
+	if (c->n_memb < 32 && (c->filled >> c->n_memb))
+		return RC_BAD_MEMB;
+	for (uint32_t i = 0; i < c->n_memb; i++) {
+		const uint8_t *e = b + CM + CE * i;
+
+		c->e[i].nodeid = get32(e + OFF(rc_wire_commit_entry, nodeid));
+		c->e[i].old_rep = get32(e + OFF(rc_wire_commit_entry, old_rep));
+		c->e[i].old_seq = get64(e + OFF(rc_wire_commit_entry, old_seq));
+		c->e[i].my_aru = get32(e + OFF(rc_wire_commit_entry, my_aru));
+		c->e[i].high_seq = get32(e + OFF(rc_wire_commit_entry, high_seq));
+		ids[i] = c->e[i].nodeid;
+		if (rc_seq_gt(c->e[i].my_aru, c->e[i].high_seq))
+			return RC_BAD_MEMB;
+	}
+	/* The ring is its members in ascending order; the first one forms it. */
+	if (!set_ok(ids, c->n_memb) || ids[0] != c->rep)
+		return RC_BAD_MEMB;
+	return -1;
+}
+
 int rc_wire_parse(const void *buf, size_t len, uint32_t max_msg_size,
 		  struct rc_frame_view *v, enum rc_bad_reason *why)
 {
@@ -208,7 +284,14 @@ int rc_wire_parse(const void *buf, size_t len, uint32_t max_msg_size,
 		r = parse_token(p, len, v);
 		break;
 	case RC_FT_WAKE:
+	case RC_FT_MERGE:
 		r = len == HDR ? -1 : RC_BAD_LENGTH;
+		break;
+	case RC_FT_JOIN:
+		r = parse_join(p, len, v);
+		break;
+	case RC_FT_COMMIT:
+		r = parse_commit(p, len, v);
 		break;
 	default:
 		r = RC_BAD_TYPE;
@@ -274,4 +357,42 @@ void rc_wire_put_chunk(uint8_t *p, uint32_t len, uint32_t msg_len,
 	put32(p + OFF(rc_wire_chunk, offset), offset);
 	put16(p + OFF(rc_wire_chunk, flags), flags);
 	put16(p + OFF(rc_wire_chunk, reserved), 0);
+}
+
+/* Writes the join body after an already written header; returns frame length. */
+uint32_t rc_wire_put_join(uint8_t *p, const struct rc_join *j)
+{
+	uint8_t *b = p + HDR;
+
+	put64(b + OFF(rc_wire_join, ring_seq), j->ring_seq);
+	put16(b + OFF(rc_wire_join, n_proc), j->n_proc);
+	put16(b + OFF(rc_wire_join, n_failed), j->n_failed);
+	put32(b + OFF(rc_wire_join, reserved), 0);
+	for (uint32_t i = 0; i < j->n_proc; i++)
+		put32(b + JN + 4 * i, j->proc[i]);
+	for (uint32_t i = 0; i < j->n_failed; i++)
+		put32(b + JN + 4 * (j->n_proc + i), j->failed[i]);
+	return HDR + JN + 4u * (j->n_proc + j->n_failed);
+}
+
+/* Writes the commit body after an already written header; returns frame length. */
+uint32_t rc_wire_put_commit(uint8_t *p, const struct rc_commit *c)
+{
+	uint8_t *b = p + HDR;
+
+	put32(b + OFF(rc_wire_commit, hop), c->hop);
+	put16(b + OFF(rc_wire_commit, n_memb), c->n_memb);
+	put16(b + OFF(rc_wire_commit, reserved), 0);
+	put32(b + OFF(rc_wire_commit, filled), c->filled);
+	put32(b + OFF(rc_wire_commit, reserved2), 0);
+	for (uint32_t i = 0; i < c->n_memb; i++) {
+		uint8_t *e = b + CM + CE * i;
+
+		put32(e + OFF(rc_wire_commit_entry, nodeid), c->e[i].nodeid);
+		put32(e + OFF(rc_wire_commit_entry, old_rep), c->e[i].old_rep);
+		put64(e + OFF(rc_wire_commit_entry, old_seq), c->e[i].old_seq);
+		put32(e + OFF(rc_wire_commit_entry, my_aru), c->e[i].my_aru);
+		put32(e + OFF(rc_wire_commit_entry, high_seq), c->e[i].high_seq);
+	}
+	return HDR + CM + CE * c->n_memb;
 }

@@ -7,6 +7,12 @@
  *   body  := rc_wire_mcast { rc_wire_chunk data }*nchunks      (RC_FT_MCAST)
  *          | rc_wire_token  uint32 rtr[rtr_count]               (RC_FT_TOKEN)
  *          | (empty)                                            (RC_FT_WAKE)
+ *          | rc_wire_join  uint32 proc[n_proc] uint32 failed[n_failed] (RC_FT_JOIN)
+ *          | rc_wire_commit rc_wire_commit_entry[n_memb]          (RC_FT_COMMIT)
+ *          | (empty)                                            (RC_FT_MERGE)
+ * MCAST, TOKEN and WAKE belong to the ordering half and carry the ring id
+ * they were sent in; JOIN and MERGE carry the sender's ring id, COMMIT the
+ * id of the ring it is forming.
  */
 #ifndef RINGCAST_WIRE_H
 #define RINGCAST_WIRE_H
@@ -22,7 +28,10 @@ enum rc_frame_type {
 	RC_FT_MCAST = 1,	/* ordered data: one seq, one or more chunks */
 	RC_FT_TOKEN = 2,	/* the ring's token, unicast to the successor */
 	RC_FT_WAKE = 3,		/* "I have data": ends a token hold early */
-	RC_FT_MAX_ = 4,
+	RC_FT_JOIN = 4,		/* gather: my view of who is alive and who failed */
+	RC_FT_COMMIT = 5,	/* commit token forming a new ring */
+	RC_FT_MERGE = 6,	/* representative: "my ring is here" */
+	RC_FT_MAX_ = 7,
 };
 
 /*
@@ -78,7 +87,8 @@ _Static_assert(sizeof(struct rc_wire_chunk) == 16, "chunk header is 16 bytes");
 #define RC_CF_FIRST		0x0001u
 #define RC_CF_LAST		0x0002u
 #define RC_CF_SAFE		0x0004u
-#define RC_CF_ALL_		0x0007u
+#define RC_CF_CTRL		0x0008u	/* engine-internal (recovery), not for the application */
+#define RC_CF_ALL_		0x000Fu
 
 /*
  * Token body, 32 bytes, followed by rtr_count uint32 sequence numbers that
@@ -102,10 +112,49 @@ _Static_assert(sizeof(struct rc_wire_token) == 32, "token body is 32 bytes");
 
 #define RC_RTR_MAX		128	/* retransmit requests one token carries */
 
+/*
+ * JOIN body, 16 bytes, then n_proc then n_failed nodeids, each set sorted
+ * ascending without duplicates. A node that leaves lists itself as failed.
+ */
+struct rc_wire_join {
+	uint64_t ring_seq;	/* highest ring seq the sender knows */
+	uint16_t n_proc;
+	uint16_t n_failed;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct rc_wire_join) == 16, "join body is 16 bytes");
+
+/* COMMIT body, 16 bytes, then n_memb entries in ring order. */
+struct rc_wire_commit {
+	uint32_t hop;		/* +1 per hop: duplicate detection */
+	uint16_t n_memb;
+	uint16_t reserved;
+	uint32_t filled;	/* bit i: entry i carries its node's old-ring state */
+	uint32_t reserved2;
+};
+_Static_assert(sizeof(struct rc_wire_commit) == 16, "commit body is 16 bytes");
+
+struct rc_wire_commit_entry {
+	uint32_t nodeid;
+	uint32_t old_rep;	/* the node's last operational ring, 0 if none */
+	uint64_t old_seq;
+	uint32_t my_aru;	/* in that ring */
+	uint32_t high_seq;	/* highest seq it holds in that ring */
+};
+_Static_assert(sizeof(struct rc_wire_commit_entry) == 24, "commit entry is 24 bytes");
+
+#define RC_MEMB_MAX		32	/* nodes in one ring (filled is a 32-bit mask) */
+
 #define RC_WIRE_MCAST_OVERHEAD \
 	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_mcast))
 #define RC_WIRE_TOKEN_MAX \
 	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_token) + 4 * RC_RTR_MAX)
+
+#define RC_WIRE_JOIN_MAX \
+	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_join) + 8 * RC_MEMB_MAX)
+#define RC_WIRE_COMMIT_MAX \
+	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_commit) + \
+	 sizeof(struct rc_wire_commit_entry) * RC_MEMB_MAX)
 
 #define RC_NETMTU_MIN		256
 #define RC_NETMTU_MAX		9000

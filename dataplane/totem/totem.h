@@ -1,0 +1,117 @@
+/*
+ * Totem: the membership half (memb.c) and the ordering half (srp.c) of one
+ * node, joined behind one API for callers that run both in one thread (the
+ * simulator, tests). The daemon runs the halves on different threads and
+ * wires them through the interface in memb.h instead.
+ *
+ *   rc_totem_start()  -> GATHER: join messages, consensus
+ *                     -> COMMIT: commit token rotates twice over the new ring
+ *                     -> RECOVERY: old-ring messages exchanged in the new ring
+ *                     -> OPERATIONAL: transitional then regular confchg, traffic
+ *   token loss, a foreign ring, a join or a leave -> GATHER again
+ */
+#ifndef RC_TOTEM_H
+#define RC_TOTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "srp.h"
+
+#define RC_TOTEM_MAX_NODES	32
+
+struct rc_totem;
+
+enum rc_memb_state {
+	RC_MEMB_GATHER = 1,
+	RC_MEMB_COMMIT,
+	RC_MEMB_RECOVERY,
+	RC_MEMB_OPERATIONAL,
+	RC_MEMB_STOPPED,	/* after rc_totem_leave() */
+};
+
+struct rc_totem_config {
+	/* Ordering parameters; members/n_members/ring_seq are ignored. */
+	struct rc_srp_config srp;
+	uint64_t last_ring_seq;		/* persisted; new rings use a higher one */
+	uint64_t token_timeout_ns;	/* no token this long: token lost */
+	uint64_t join_timeout_ns;	/* resend our join this often in gather */
+	uint64_t consensus_timeout_ns;	/* silent nodes in gather become failed */
+	uint64_t merge_timeout_ns;	/* representative announces its ring */
+	uint32_t fail_recv_const;	/* rotations without progress on a hole */
+};
+
+enum rc_conf_type {
+	RC_CONF_TRANSITIONAL = 0,
+	RC_CONF_REGULAR = 1,
+};
+
+struct rc_ring_id {
+	uint32_t rep;
+	uint64_t seq;
+};
+
+struct rc_confchg {
+	enum rc_conf_type type;
+	struct rc_ring_id ring;		/* the ring this configuration belongs to */
+	uint32_t n_members, n_left, n_joined;
+	uint32_t members[RC_TOTEM_MAX_NODES];	/* sorted by nodeid */
+	uint32_t left[RC_TOTEM_MAX_NODES];
+	uint32_t joined[RC_TOTEM_MAX_NODES];
+};
+
+struct rc_totem_ops {
+	void (*send)(void *priv, uint32_t dst, const void *frame, size_t len);
+	/* info->ring_rep/ring_seq: the ring it was sent in; info->recovered:
+	   delivered by recovery, before the transitional configuration. */
+	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
+			const void *msg, size_t len);
+	void (*sent)(void *priv, void *cookie);
+	void (*confchg)(void *priv, const struct rc_confchg *c);
+	/* A new ring sequence is about to be used: persist it before returning. */
+	void (*ring_seq)(void *priv, uint64_t seq);
+};
+
+void rc_totem_config_defaults(struct rc_totem_config *cfg);
+int rc_totem_config_check(const struct rc_totem_config *cfg, const char **why);
+
+int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops *ops,
+		    void *priv, struct rc_totem **out);
+void rc_totem_destroy(struct rc_totem *t);
+
+/* Start in gather: find the ring (or form one alone) from `now`. */
+void rc_totem_start(struct rc_totem *t, uint64_t now);
+/* Leave cleanly: tell the ring, stop. Others re-form at once. */
+void rc_totem_leave(struct rc_totem *t, uint64_t now);
+
+int rc_totem_recv(struct rc_totem *t, const void *frame, size_t len, uint64_t now);
+/* Queue a message; it is sent once a ring is operational. */
+int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
+		   enum rc_guarantee guarantee, void *cookie, uint64_t now);
+void rc_totem_timer(struct rc_totem *t, uint64_t now);
+uint64_t rc_totem_next_deadline(const struct rc_totem *t);
+
+enum rc_memb_state rc_totem_state(const struct rc_totem *t);
+/* The current ring and, when operational, its members. */
+void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
+		   uint32_t *members, uint32_t *n_members);
+/* For checkers: all seqs <= the result of the current ring are held. */
+uint32_t rc_totem_my_aru(const struct rc_totem *t);
+struct rc_memb_stats {
+	uint64_t gathers;		/* times gather was entered */
+	uint64_t rings;			/* rings installed (operational) */
+	uint64_t token_losses;
+	uint64_t consensus_timeouts;
+	uint64_t joins_tx, joins_rx;
+	uint64_t commits_tx;
+	uint64_t merges_tx;
+	uint64_t foreign;		/* frames of another ring that started a merge */
+	uint64_t stale;			/* old joins, commits and frames, ignored */
+	uint64_t leaves_rx;
+	uint64_t fail_recv;		/* gave up on a hole this node cannot receive */
+};
+
+void rc_totem_stats_get(const struct rc_totem *t, struct rc_srp_stats *st,
+			struct rc_memb_stats *ms);
+
+#endif /* RC_TOTEM_H */
