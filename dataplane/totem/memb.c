@@ -416,14 +416,29 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 	check_consensus(t);
 }
 
+static bool join_is_leave(uint32_t s, const struct rc_join *j)
+{
+	for (uint32_t i = 0; i < j->n_failed; i++)
+		if (j->failed[i] == s)
+			return true;
+	return false;
+}
+
 static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 {
 	t->ms.joins_rx++;
 	if (j->ring_seq > t->max_ring_seq)
 		t->max_ring_seq = j->ring_seq;
 	if (t->state != RC_MEMB_GATHER) {
-		/* A member's join from before this ring is history. */
-		if (set_has(&t->memb, s) && j->ring_seq < t->ring.seq) {
+		bool member = set_has(&t->memb, s);
+
+		/*
+		 * A member's join from before this ring is history; so is a
+		 * leave (its sender lists itself failed) from a node that is
+		 * already out of the ring, e.g. the second copy of a leave.
+		 */
+		if ((member && j->ring_seq < t->ring.seq) ||
+		    (!member && join_is_leave(s, j))) {
 			t->ms.stale++;
 			return;
 		}
@@ -495,12 +510,15 @@ static void recv_foreign(struct rc_totem *t, const struct rc_frame_view *v,
 
 	if (v->type == RC_FT_MCAST && rc_srp_old_store(t->srp, frame, len) == 0)
 		return;		/* a late frame of the ring we are recovering */
+	if (v->ring_rep == t->ring.rep && v->ring_seq == t->ring.seq) {
+		if (v->type != RC_FT_MERGE)
+			t->ms.stale++;	/* our ring's frame, after we left it */
+		return;		/* our own ring's MERGE: nothing to merge */
+	}
 	if (set_has(&t->memb, s) && v->ring_seq <= t->ring.seq) {
 		t->ms.stale++;
 		return;
 	}
-	if (v->ring_rep == t->ring.rep && v->ring_seq == t->ring.seq)
-		return;		/* our own ring's MERGE */
 	switch (t->state) {
 	case RC_MEMB_OPERATIONAL:
 		t->ms.foreign++;

@@ -244,6 +244,9 @@ static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 	struct rc_ring *r = srp->r;
 	uint32_t s = v->seq;
 
+	/* No node may run further ahead of the last token seen than one rotation. */
+	if (rc_seq_gt(s, srp->high_tok_seq + srp->cfg.window_size + srp->cfg.max_messages))
+		return bad(srp, RC_BAD_SEQ);
 	/* The token's holder passed a later seq: the successor has the token. */
 	if (srp->tok_rtr_deadline != UINT64_MAX && rc_seq_gt(s, srp->seq_at_forward))
 		srp->tok_rtr_deadline = UINT64_MAX;
@@ -252,9 +255,6 @@ static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 		srp->st.dup_frames++;
 		return 0;
 	}
-	/* No node may run further ahead of the last token seen than one rotation. */
-	if (rc_seq_gt(s, srp->high_tok_seq + srp->cfg.window_size + srp->cfg.max_messages))
-		return bad(srp, RC_BAD_SEQ);
 	if (s - r->gc_seq > srp->cfg.rtr_slots) {
 		srp->st.window_drops++;
 		return 0;

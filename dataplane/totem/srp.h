@@ -116,7 +116,6 @@ struct rc_srp_stats {
 	uint64_t wakes_tx, wakes_rx;
 	uint64_t msgs_delivered, bytes_delivered;
 	uint64_t msgs_sent;
-	uint64_t stale_frames;		/* ordering frames of a ring we left */
 	uint64_t recovery_gaps;		/* old-ring seqs no survivor held */
 	uint64_t reasm_nomem;		/* reassembly buffer could not be had */
 	uint64_t fail_recv;		/* gave up receiving a hole */

@@ -1,0 +1,145 @@
+/*
+ * ringcastd's configuration: a file in corosync.conf syntax parsed into one
+ * fixed-size struct (no allocation), validated, with FILE:LINE errors and
+ * warnings. After a successful parse every field is in range and the totem
+ * part passes rc_totem_config_check() once the daemon sets its own nodeid.
+ */
+#ifndef RC_CONFIG_H
+#define RC_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "totem.h"
+
+#define RC_CONFIG_MAX_NODES	RC_TOTEM_MAX_NODES	/* nodes in nodelist {} */
+#define RC_CONFIG_STR_MAX	256	/* names, addresses, devargs (with the NUL) */
+#define RC_CONFIG_ARGS_MAX	1024	/* dataplane.eal_args (with the NUL) */
+#define RC_CONFIG_PATH_MAX	PATH_MAX /* paths (with the NUL) */
+#define RC_CONFIG_MAX_IDS	32	/* allow_uid and allow_gid entries, each */
+#define RC_CONFIG_MAX_WARNINGS	32	/* kept; the rest are only counted */
+#define RC_CONFIG_MSG_MAX	384	/* one warning or error, with the NUL */
+#define RC_CONFIG_LINE_MAX	8192	/* longest line, without its newline */
+#define RC_CONFIG_FILE_MAX	(1u << 20) /* largest file rc_config_load reads */
+
+#define RC_CONFIG_LCORE_ANY	UINT32_MAX	/* dataplane.lcore not set */
+
+enum rc_log_debug {
+	RC_LOG_DEBUG_OFF = 0,
+	RC_LOG_DEBUG_ON,
+	RC_LOG_DEBUG_TRACE,
+};
+
+enum rc_log_timestamp {
+	RC_LOG_TIMESTAMP_OFF = 0,
+	RC_LOG_TIMESTAMP_ON,
+	RC_LOG_TIMESTAMP_HIRES,
+};
+
+enum rc_idle_policy {
+	RC_IDLE_BUSY = 0,	/* poll forever */
+	RC_IDLE_ADAPTIVE,	/* poll idle_spin times, then sleep idle_sleep_us */
+};
+
+struct rc_config_node {
+	uint32_t nodeid;			/* != 0, unique */
+	char name[RC_CONFIG_STR_MAX];		/* "" when absent; unique otherwise */
+	char ring0_addr[RC_CONFIG_STR_MAX];	/* "" when absent; not used yet */
+};
+
+struct rc_config_logging {
+	bool to_stderr;				/* default yes */
+	bool to_logfile;			/* default no; needs logfile */
+	bool to_syslog;				/* default yes */
+	bool blackbox;				/* default yes */
+	int syslog_facility;			/* LOG_DAEMON, LOG_LOCAL0..7 */
+	enum rc_log_debug debug;
+	enum rc_log_timestamp timestamp;
+	char logfile[RC_CONFIG_PATH_MAX];	/* absolute, or "" */
+};
+
+struct rc_config_dataplane {
+	char eal_args[RC_CONFIG_ARGS_MAX];	/* split on whitespace by the daemon */
+	char port[RC_CONFIG_STR_MAX];		/* devargs; "" = not set */
+	uint16_t ethertype;			/* 0x0600..0xffff, default 0x88b5 */
+	uint32_t lcore;				/* or RC_CONFIG_LCORE_ANY */
+	enum rc_idle_policy idle;
+	uint32_t idle_spin;			/* empty polls before sleeping */
+	uint32_t idle_sleep_us;
+};
+
+struct rc_config_ringcast {
+	char runtime_dir[RC_CONFIG_PATH_MAX];	/* absolute */
+	char state_dir[RC_CONFIG_PATH_MAX];	/* absolute */
+	uint32_t n_allow_uid, n_allow_gid;	/* each <= RC_CONFIG_MAX_IDS */
+	uint32_t allow_uid[RC_CONFIG_MAX_IDS];	/* no duplicates */
+	uint32_t allow_gid[RC_CONFIG_MAX_IDS];
+	uint64_t max_rx_backlog;		/* bytes, >= totem max_msg_size */
+};
+
+struct rc_config {
+	/*
+	 * totem {}: times in ns. srp.nodeid, srp.members and srp.n_members
+	 * stay 0: the daemon sets srp.nodeid from rc_config_find_self().
+	 */
+	struct rc_totem_config totem;
+	char cluster_name[RC_CONFIG_STR_MAX];	/* "" when absent */
+	uint32_t token_retransmits_before_loss_const;
+	bool cluster_id_from_name;		/* cluster_id was not given */
+
+	/* nodelist {}: in file order */
+	uint32_t n_nodes;			/* 1..RC_CONFIG_MAX_NODES */
+	struct rc_config_node nodes[RC_CONFIG_MAX_NODES];
+
+	struct rc_config_logging logging;
+	struct rc_config_dataplane dataplane;
+	struct rc_config_ringcast ringcast;
+
+	/* "FILE:LINE: ..." for unknown sections and keys, in file order */
+	uint32_t n_warnings;			/* <= RC_CONFIG_MAX_WARNINGS */
+	uint32_t warnings_lost;			/* warnings beyond the array */
+	char warnings[RC_CONFIG_MAX_WARNINGS][RC_CONFIG_MSG_MAX];
+};
+
+/* Every default; the nodelist empty, no warnings. */
+void rc_config_init(struct rc_config *cfg);
+
+/*
+ * Parse len bytes of text (no NUL needed; a NUL inside is an error); name is
+ * the file name used in messages. cfg is initialised first. Returns 0, or
+ * -EINVAL with "name:line: ..." in err (always NUL-terminated when errlen >
+ * 0; err may be NULL). On error only cfg's warnings are meaningful.
+ */
+int rc_config_parse(const char *text, size_t len, const char *name,
+		    struct rc_config *cfg, char *err, size_t errlen);
+
+/*
+ * Read and parse a file (at most RC_CONFIG_FILE_MAX bytes). Returns 0,
+ * -EINVAL for a bad file, or the -errno of opening or reading it, with a
+ * message naming the file in err.
+ */
+int rc_config_load(const char *path, struct rc_config *cfg, char *err,
+		   size_t errlen);
+
+/* Warning i (0 <= i < rc_config_warning_count()), or NULL. */
+uint32_t rc_config_warning_count(const struct rc_config *cfg);
+const char *rc_config_warning(const struct rc_config *cfg, uint32_t i);
+
+/*
+ * This node's nodeid: nodeid when not 0 (it must be in the nodelist), else
+ * the node whose name is `name`, else whose ring0_addr is `name`, else whose
+ * name is the part of `name` before its first '.' (a hostname's short form).
+ * Returns 0 with *self set, -ENOENT when no node matches, -EINVAL when
+ * neither nodeid nor name is given; err says why.
+ */
+int rc_config_find_self(const struct rc_config *cfg, const char *name,
+			uint32_t nodeid, uint32_t *self, char *err,
+			size_t errlen);
+
+/* The node with this nodeid, or NULL. */
+const struct rc_config_node *rc_config_node_get(const struct rc_config *cfg,
+						uint32_t nodeid);
+
+#endif /* RC_CONFIG_H */

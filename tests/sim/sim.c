@@ -1,0 +1,63 @@
+/*
+ * ringcast-sim: main. Picks the mode (one run, --seeds, --bench,
+ * --selftest-checker) and turns the outcome into the exit status:
+ * 0 no violation, 1 violation, 2 bad usage or a run that could not start.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+/* -v: the counters that do not fit the summary line. */
+static void print_details(const struct sim_result *r)
+{
+	int i;
+
+	fprintf(stderr, "frames=%" PRIu64 " events=%" PRIu64 " rtr_requested=%" PRIu64
+		" window_drops=%" PRIu64 " eagain=%" PRIu64, r->frames, r->events,
+		r->rtr_requested, r->window_drops, r->eagain);
+	for (i = 0; i < RC_BAD_REASONS_; i++)
+		if (r->bad_by[i])
+			fprintf(stderr, " bad_%s=%" PRIu64,
+				rc_srp_bad_reason_name((enum rc_bad_reason)i),
+				r->bad_by[i]);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	struct sim_opts o;
+	struct sim_result res;
+	char line[1024];
+	int ret;
+
+	sim_opts_defaults(&o);
+	ret = sim_opts_parse(&o, argc, argv);
+	if (ret == 1)
+		return 0;
+	if (ret < 0)
+		return 2;
+	if (o.selftest)
+		return sim_selftest_checker();
+	if (o.bench)
+		return sim_bench_main(&o);
+	if (SIM_SET(&o, OPT_SEEDS))
+		return sim_seeds_main(&o);
+
+	ret = sim_run(&o, &res);
+	if (ret < 0)
+		return 2;
+	if (o.verbose)
+		print_details(&res);
+	if (res.violated) {
+		printf("VIOLATION: %s\n", res.what);
+		sim_result_format(&res, line, sizeof(line));
+		printf("%s\n", line);
+		sim_opts_format(&o, line, sizeof(line));
+		printf("replay: %s\n", line);
+		return 1;
+	}
+	sim_result_format(&res, line, sizeof(line));
+	printf("%s\n", line);
+	return 0;
+}

@@ -1,0 +1,1125 @@
+/*
+ * Tests for control/config.c: the configuration file parser. Fixtures live in
+ * tests/unit/configs/ (the directory is argv[1]); most cases parse text given
+ * inline. Built twice: test_config (every behaviour), and test_config_mutate
+ * (-DRC_CONFIG_TEST_MUTATE, under ASan/UBSan when available) which adds a
+ * seeded mutation loop that must never crash or overrun.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <CUnit/Basic.h>
+
+#include "config.h"
+
+#define MS		1000000ull
+
+static const char *configs_dir = "tests/unit/configs";
+static struct rc_config cfg;	/* ~50 KiB: not on the stack */
+static char err[RC_CONFIG_MSG_MAX];
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+/* One node, so that a snippet under test is a whole valid file. */
+#define NODES	"nodelist {\n node {\n  nodeid: 1\n }\n}\n"
+
+static int parse(const char *text)
+{
+	return rc_config_parse(text, strlen(text), "t.conf", &cfg, err, sizeof(err));
+}
+
+static int load(const char *file)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", configs_dir, file);
+	return rc_config_load(path, &cfg, err, sizeof(err));
+}
+
+/* The parse fails with -EINVAL and err holds every given substring. */
+static void expect_error(const char *text, ...)
+{
+	const char *want;
+	va_list ap;
+	int ret;
+
+	ret = parse(text);
+	CU_ASSERT_EQUAL(ret, -EINVAL);
+	va_start(ap, text);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (!strstr(err, want)) {
+			fprintf(stderr, "\n  error '%s' lacks '%s'\n", err, want);
+			CU_FAIL("error message lacks an expected part");
+		}
+	}
+	va_end(ap);
+}
+#define EXPECT_ERROR(text, ...)	expect_error(text, __VA_ARGS__, (const char *)NULL)
+
+static int has_warning(const char *want)
+{
+	for (uint32_t i = 0; i < rc_config_warning_count(&cfg); i++)
+		if (strstr(rc_config_warning(&cfg, i), want))
+			return 1;
+	return 0;
+}
+
+/* ---- Whole files -------------------------------------------------------- */
+
+static void test_full_file_parses_into_expected_values(void)
+{
+	const struct rc_totem_config *t = &cfg.totem;
+
+	CU_ASSERT_EQUAL_FATAL(load("three-nodes.conf"), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(rc_config_warning_count(&cfg), 0);
+
+	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "rc-test");
+	CU_ASSERT_EQUAL(t->token_timeout_ns, 1000 * MS);
+	CU_ASSERT_EQUAL(cfg.token_retransmits_before_loss_const, 4);
+	CU_ASSERT_EQUAL(t->join_timeout_ns, 50 * MS);
+	CU_ASSERT_EQUAL(t->consensus_timeout_ns, 1200 * MS);
+	CU_ASSERT_EQUAL(t->merge_timeout_ns, 200 * MS);
+	CU_ASSERT_EQUAL(t->srp.hold_ns, 8 * MS);
+	CU_ASSERT_EQUAL(t->fail_recv_const, 2500);
+	CU_ASSERT_EQUAL(t->srp.window_size, 256);
+	CU_ASSERT_EQUAL(t->srp.max_messages, 64);
+	CU_ASSERT_EQUAL(t->srp.accel_window, 16);
+	CU_ASSERT_EQUAL(t->srp.netmtu, 1500);
+	CU_ASSERT_EQUAL(t->srp.send_queue_len, 4096);
+	CU_ASSERT_EQUAL(t->srp.max_msg_size, 1u << 20);
+	CU_ASSERT_EQUAL(t->srp.nodeid, 0);	/* the daemon sets it */
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_nodes, 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		char name[16], addr[16];
+
+		snprintf(name, sizeof(name), "node%u", i + 1);
+		snprintf(addr, sizeof(addr), "10.77.0.%u", i + 1);
+		CU_ASSERT_EQUAL(cfg.nodes[i].nodeid, i + 1);
+		CU_ASSERT_STRING_EQUAL(cfg.nodes[i].name, name);
+		CU_ASSERT_STRING_EQUAL(cfg.nodes[i].ring0_addr, addr);
+	}
+
+	CU_ASSERT_TRUE(cfg.logging.to_stderr);
+	CU_ASSERT_FALSE(cfg.logging.to_logfile);
+	CU_ASSERT_FALSE(cfg.logging.to_syslog);
+	CU_ASSERT_EQUAL(cfg.logging.syslog_facility, LOG_DAEMON);
+	CU_ASSERT_EQUAL(cfg.logging.debug, RC_LOG_DEBUG_OFF);
+	CU_ASSERT_EQUAL(cfg.logging.timestamp, RC_LOG_TIMESTAMP_ON);
+	CU_ASSERT_TRUE(cfg.logging.blackbox);
+
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.eal_args, "--in-memory --no-pci --no-telemetry");
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.port, "net_af_packet0,iface=veth0");
+	CU_ASSERT_EQUAL(cfg.dataplane.ethertype, 0x88b5);
+	CU_ASSERT_EQUAL(cfg.dataplane.lcore, 1);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle, RC_IDLE_ADAPTIVE);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle_spin, 256);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle_sleep_us, 50);
+
+	CU_ASSERT_STRING_EQUAL(cfg.ringcast.runtime_dir, "/run/ringcast");
+	CU_ASSERT_STRING_EQUAL(cfg.ringcast.state_dir, "/var/lib/ringcast");
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_uid, 1);
+	CU_ASSERT_EQUAL(cfg.ringcast.allow_uid[0], 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_gid, 1);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 64ull << 20);
+}
+
+static void test_defaults_apply_when_keys_are_absent(void)
+{
+	const struct rc_totem_config *t = &cfg.totem;
+
+	CU_ASSERT_EQUAL_FATAL(load("minimal.conf"), 0);
+	CU_ASSERT_EQUAL(t->token_timeout_ns, 160 * MS);
+	CU_ASSERT_EQUAL(cfg.token_retransmits_before_loss_const, 4);
+	CU_ASSERT_EQUAL(t->join_timeout_ns, 20 * MS);
+	CU_ASSERT_EQUAL(t->consensus_timeout_ns, 80 * MS);
+	CU_ASSERT_EQUAL(t->merge_timeout_ns, 200 * MS);
+	CU_ASSERT_EQUAL(t->srp.hold_ns, 8 * MS);
+	CU_ASSERT_EQUAL(t->fail_recv_const, 2500);
+	CU_ASSERT_EQUAL(t->srp.window_size, 256);
+	CU_ASSERT_EQUAL(t->srp.max_messages, 64);
+	CU_ASSERT_EQUAL(t->srp.netmtu, 1500);
+	CU_ASSERT_EQUAL(t->srp.accel_window, 0);
+	CU_ASSERT_EQUAL(t->srp.send_queue_len, 4096);
+	CU_ASSERT_EQUAL(t->srp.max_msg_size, 64u << 20);
+	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "");
+	CU_ASSERT_TRUE(cfg.cluster_id_from_name);
+	CU_ASSERT_NOT_EQUAL(t->srp.cluster_id, 0);
+
+	CU_ASSERT_TRUE(cfg.logging.to_stderr);
+	CU_ASSERT_TRUE(cfg.logging.to_syslog);
+	CU_ASSERT_FALSE(cfg.logging.to_logfile);
+	CU_ASSERT_TRUE(cfg.logging.blackbox);
+	CU_ASSERT_EQUAL(cfg.logging.syslog_facility, LOG_DAEMON);
+	CU_ASSERT_EQUAL(cfg.logging.debug, RC_LOG_DEBUG_OFF);
+	CU_ASSERT_EQUAL(cfg.logging.timestamp, RC_LOG_TIMESTAMP_OFF);
+	CU_ASSERT_STRING_EQUAL(cfg.logging.logfile, "");
+
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.eal_args, "");
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.port, "");
+	CU_ASSERT_EQUAL(cfg.dataplane.ethertype, 0x88b5);
+	CU_ASSERT_EQUAL(cfg.dataplane.lcore, RC_CONFIG_LCORE_ANY);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle, RC_IDLE_ADAPTIVE);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle_spin, 256);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle_sleep_us, 50);
+
+	CU_ASSERT_STRING_EQUAL(cfg.ringcast.runtime_dir, "/run/ringcast");
+	CU_ASSERT_STRING_EQUAL(cfg.ringcast.state_dir, "/var/lib/ringcast");
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_uid, 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_gid, 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 128ull << 20);
+}
+
+static void test_init_gives_the_same_defaults_as_an_empty_file(void)
+{
+	static struct rc_config init;
+
+	rc_config_init(&init);
+	CU_ASSERT_EQUAL_FATAL(parse(NODES), 0);
+	/* the parse added the node; everything else must match */
+	init.n_nodes = cfg.n_nodes;
+	init.nodes[0] = cfg.nodes[0];
+	CU_ASSERT_EQUAL(memcmp(&init, &cfg, sizeof(cfg)), 0);
+}
+
+/* rc_totem_create() wants send and deliver; nothing is started here. */
+static void no_send(void *priv, uint32_t dst, const void *frame, size_t len)
+{
+}
+
+static void no_deliver(void *priv, const struct rc_srp_msg_info *info,
+		       const void *msg, size_t len)
+{
+}
+
+static void test_parsed_config_creates_a_totem_engine(void)
+{
+	struct rc_totem_ops ops = { 0 };
+	struct rc_totem_config t;
+	struct rc_totem *engine = NULL;
+	uint32_t self = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load("three-nodes.conf"), 0);
+	CU_ASSERT_EQUAL_FATAL(rc_config_find_self(&cfg, "node2", 0, &self, err,
+						  sizeof(err)), 0);
+	t = cfg.totem;
+	t.srp.nodeid = self;
+	CU_ASSERT_EQUAL(rc_totem_config_check(&t, NULL), 0);
+	ops.send = no_send;
+	ops.deliver = no_deliver;
+	CU_ASSERT_EQUAL(rc_totem_create(&t, &ops, NULL, &engine), 0);
+	rc_totem_destroy(engine);
+}
+
+static void test_corosync_file_parses_with_warnings_for_what_ringcast_ignores(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load("corosync-style.conf"), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "hacluster");
+	CU_ASSERT_EQUAL(cfg.totem.token_timeout_ns, 3000 * MS);
+	CU_ASSERT_EQUAL(cfg.n_nodes, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.nodes[1].name, "beta");
+	CU_ASSERT_TRUE(cfg.logging.to_logfile);
+	CU_ASSERT_STRING_EQUAL(cfg.logging.logfile, "/var/log/cluster/corosync.log");
+	CU_ASSERT_EQUAL(cfg.logging.timestamp, RC_LOG_TIMESTAMP_HIRES);
+	CU_ASSERT_TRUE(has_warning("corosync-style.conf:6: unknown key 'transport' in totem, ignored"));
+	CU_ASSERT_TRUE(has_warning(":7: unknown key 'crypto_cipher' in totem"));
+	CU_ASSERT_TRUE(has_warning(":10: unknown section 'interface' in totem, ignored"));
+	CU_ASSERT_TRUE(has_warning(":29: unknown section 'quorum', ignored"));
+	CU_ASSERT_TRUE(has_warning(":39: unknown section 'logger_subsys' in logging"));
+	/* the contents of ignored sections do not warn again */
+	CU_ASSERT_FALSE(has_warning("linknumber"));
+	CU_ASSERT_FALSE(has_warning("provider"));
+	CU_ASSERT_EQUAL(rc_config_warning_count(&cfg), 6);
+}
+
+/* ---- Derived values ----------------------------------------------------- */
+
+static void test_token_retransmit_is_token_over_retransmits_plus_0_2(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse(NODES), 0);
+	/* 160 ms / 4.2 */
+	CU_ASSERT_EQUAL(cfg.totem.srp.token_retransmit_ns, 38095238);
+
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 1000\n"
+				    " token_retransmits_before_loss_const: 10\n}\n"
+				    NODES), 0);
+	/* 1000 ms / 10.2 */
+	CU_ASSERT_EQUAL(cfg.totem.srp.token_retransmit_ns, 98039215);
+}
+
+static void test_explicit_token_retransmit_is_kept(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 1000\n token_retransmit: 100\n}\n"
+				    NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.token_retransmit_ns, 100 * MS);
+}
+
+static void test_default_hold_shrinks_below_a_short_token_retransmit(void)
+{
+	/* token 20 ms: retransmit 4.76 ms, so the default 8 ms hold is 0.8 of it */
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 20\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.token_retransmit_ns, 4761904);
+	CU_ASSERT_EQUAL(cfg.totem.srp.hold_ns, 4761904 * 4 / 5);
+	/* but a hold the file gives is checked, not changed */
+	EXPECT_ERROR("totem {\n token: 20\n hold: 8\n}\n" NODES,
+		     "t.conf:1: section 'totem':", "hold");
+}
+
+static void test_cluster_id_is_derived_from_cluster_name_and_stable(void)
+{
+	uint32_t a, b;
+
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n cluster_name: alpha\n}\n" NODES), 0);
+	a = cfg.totem.srp.cluster_id;
+	CU_ASSERT_TRUE(cfg.cluster_id_from_name);
+	CU_ASSERT_NOT_EQUAL(a, 0);
+	/* FNV-1a of "alpha": stable across runs, builds and hosts */
+	CU_ASSERT_EQUAL(a, 0x5d8b6dabu);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n cluster_name: alpha\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.cluster_id, a);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n cluster_name: beta\n}\n" NODES), 0);
+	b = cfg.totem.srp.cluster_id;
+	CU_ASSERT_NOT_EQUAL(b, a);
+	CU_ASSERT_NOT_EQUAL(b, 0);
+	/* given explicitly, it wins */
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n cluster_name: alpha\n cluster_id: 7\n}\n"
+				    NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.cluster_id, 7);
+	CU_ASSERT_FALSE(cfg.cluster_id_from_name);
+	EXPECT_ERROR("totem {\n cluster_id: 0\n}\n" NODES, "t.conf:2:",
+		     "key 'cluster_id' in totem", "out of range");
+}
+
+static void test_window_size_over_1024_grows_the_retransmit_buffer(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n window_size: 5000\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.window_size, 5000);
+	CU_ASSERT_EQUAL(cfg.totem.srp.rtr_slots, 32768);
+}
+
+static void test_sizes_accept_k_m_g_suffixes(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 512K\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 512u << 10);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 1GiB\n}\n"
+				    "ringcast {\n max_rx_backlog: 2G\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 1u << 30);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 2ull << 30);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 4096\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 4096);
+	EXPECT_ERROR("totem {\n max_msg_size: 2T\n}\n" NODES, "t.conf:2:",
+		     "key 'max_msg_size' in totem", "not a size");
+	EXPECT_ERROR("totem {\n max_msg_size: 2G\n}\n" NODES, "t.conf:2:",
+		     "out of range");
+	EXPECT_ERROR("totem {\n max_msg_size: 99999999999999999999G\n}\n" NODES,
+		     "t.conf:2:", "out of range");
+}
+
+static void test_default_rx_backlog_grows_to_max_msg_size(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 512M\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 512ull << 20);
+	EXPECT_ERROR("totem {\n max_msg_size: 512M\n}\nringcast {\n"
+		     " max_rx_backlog: 1M\n}\n" NODES,
+		     "t.conf:5:", "key 'max_rx_backlog' in ringcast", "max_msg_size");
+}
+
+static void test_ethertype_takes_hex_or_decimal_in_range(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n ethertype: 0x88b6\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.ethertype, 0x88b6);
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n ethertype: 1536\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.ethertype, 0x0600);
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n ethertype: 0xFFFF\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.ethertype, 0xffff);
+	EXPECT_ERROR("dataplane {\n ethertype: 0x05ff\n}\n" NODES, "t.conf:2:",
+		     "key 'ethertype' in dataplane", "out of range 0x0600..0xffff");
+	EXPECT_ERROR("dataplane {\n ethertype: 0x10000\n}\n" NODES, "t.conf:2:",
+		     "out of range");
+	EXPECT_ERROR("dataplane {\n ethertype: 0x\n}\n" NODES, "t.conf:2:",
+		     "not a number");
+}
+
+static void test_allow_uid_repeats_up_to_32_without_duplicates(void)
+{
+	char text[4096];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "ringcast {\n");
+	for (int i = 0; i < 32; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      " allow_uid: %d\n allow_uid: %d\n", 1000 + i, 1000 + i);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, " allow_gid: 5\n}\n" NODES);
+	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_uid, 32);
+	CU_ASSERT_EQUAL(cfg.ringcast.allow_uid[31], 1031);
+	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_gid, 1);
+
+	n = 0;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "ringcast {\n");
+	for (int i = 0; i < 33; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " allow_gid: %d\n", i);
+	snprintf(text + n, sizeof(text) - n, "}\n" NODES);
+	EXPECT_ERROR(text, "t.conf:34:", "key 'allow_gid' in ringcast", "more than 32");
+	EXPECT_ERROR("ringcast {\n allow_uid: 4294967295\n}\n" NODES, "t.conf:2:",
+		     "key 'allow_uid'", "out of range");
+}
+
+/* ---- Syntax ------------------------------------------------------------- */
+
+static void test_comments_blank_lines_and_quoting(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse(
+		"# a comment\n"
+		"\n"
+		"   # an indented comment\n"
+		"totem { # after a brace\n"
+		"\tcluster_name: \"two words\"   # after a quoted value\n"
+		"\ttoken: 200# no space needed\n"
+		"\tnetmtu:\"9000\"\n"
+		"}\n"
+		"dataplane {\n"
+		"\teal_args: \"--vdev=net_tap0 # not a comment\"\n"
+		"\tport: net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap\n"
+		"}\n"
+		"nodelist {\n"
+		"\tnode {\n"
+		"\t\tnodeid :  1  \n"
+		"\t\tname: \"\"\n"
+		"\t\tring0_addr: fe80::1\n"
+		"\t}\n"
+		"} # the end\n"), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "two words");
+	CU_ASSERT_EQUAL(cfg.totem.token_timeout_ns, 200 * MS);
+	CU_ASSERT_EQUAL(cfg.totem.srp.netmtu, 9000);
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.eal_args, "--vdev=net_tap0 # not a comment");
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.port,
+			       "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
+	CU_ASSERT_EQUAL(cfg.nodes[0].nodeid, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.nodes[0].name, "");
+	CU_ASSERT_STRING_EQUAL(cfg.nodes[0].ring0_addr, "fe80::1");
+}
+
+static void test_unquoted_value_runs_to_end_of_line_trimmed(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n eal_args:   -l 2-3  --in-memory \t\n}\n"
+				    NODES), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.dataplane.eal_args, "-l 2-3  --in-memory");
+}
+
+static void test_nested_sections_and_reopened_sections(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse(
+		"totem {\n"
+		" interface {\n"		/* corosync's; ignored */
+		"  ringnumber: 0\n"
+		"  deeper {\n"
+		"   x: y\n"
+		"  }\n"
+		" }\n"
+		" token: 300\n"
+		"}\n"
+		"nodelist {\n"
+		" node {\n  nodeid: 4\n  name: d\n }\n"
+		"}\n"
+		"nodelist {\n"			/* a second nodelist adds nodes */
+		" node {\n  nodeid: 5\n  name: e\n }\n"
+		"}\n"
+		"totem {\n"			/* and a second totem adds keys */
+		" join: 30\n"
+		"}\n"), 0);
+	CU_ASSERT_EQUAL(cfg.totem.token_timeout_ns, 300 * MS);
+	CU_ASSERT_EQUAL(cfg.totem.join_timeout_ns, 30 * MS);
+	CU_ASSERT_EQUAL(cfg.n_nodes, 2);
+	CU_ASSERT_EQUAL(cfg.nodes[1].nodeid, 5);
+	CU_ASSERT_EQUAL(rc_config_warning_count(&cfg), 1);
+	CU_ASSERT_TRUE(has_warning("t.conf:2: unknown section 'interface' in totem"));
+	/* reopening a section does not make a key given twice legal */
+	EXPECT_ERROR("totem {\n token: 300\n}\ntotem {\n token: 400\n}\n" NODES,
+		     "t.conf:5:", "key 'token' in totem", "duplicate", "line 2");
+}
+
+static void test_crlf_line_endings_are_accepted(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\r\n token: 500\r\n cluster_name: x\r\n}\r\n"
+				    "nodelist {\r\n node {\r\n nodeid: 9\r\n }\r\n}\r\n"), 0);
+	CU_ASSERT_EQUAL(cfg.totem.token_timeout_ns, 500 * MS);
+	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "x");
+	CU_ASSERT_EQUAL(cfg.nodes[0].nodeid, 9);
+}
+
+static void test_last_line_needs_no_newline(void)
+{
+	CU_ASSERT_EQUAL(parse("nodelist {\n node {\n  nodeid: 1\n }\n}"), 0);
+	CU_ASSERT_EQUAL(cfg.n_nodes, 1);
+}
+
+/* ---- Warnings ----------------------------------------------------------- */
+
+static void test_unknown_key_warns_with_its_line_and_parse_succeeds(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 200\n foo: 1\n}\n"
+				    "logging {\n colour: yes\n}\n"
+				    "stray: 1\n" NODES), 0);
+	CU_ASSERT_EQUAL(rc_config_warning_count(&cfg), 3);
+	CU_ASSERT_STRING_EQUAL(rc_config_warning(&cfg, 0),
+			       "t.conf:3: unknown key 'foo' in totem, ignored");
+	CU_ASSERT_STRING_EQUAL(rc_config_warning(&cfg, 1),
+			       "t.conf:6: unknown key 'colour' in logging, ignored");
+	CU_ASSERT_STRING_EQUAL(rc_config_warning(&cfg, 2),
+			       "t.conf:8: unknown key 'stray' outside any section, ignored");
+	CU_ASSERT_PTR_NULL(rc_config_warning(&cfg, 3));
+	/* the keys around it were read */
+	CU_ASSERT_EQUAL(cfg.totem.token_timeout_ns, 200 * MS);
+}
+
+static void test_unknown_key_in_a_node_warns(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("nodelist {\n node {\n  nodeid: 1\n  ring1_addr: x\n"
+				    " }\n}\n"), 0);
+	CU_ASSERT_TRUE(has_warning("t.conf:4: unknown key 'ring1_addr' in nodelist.node"));
+}
+
+static void test_warnings_are_bounded_and_the_rest_counted(void)
+{
+	char text[8192];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "totem {\n");
+	for (int i = 0; i < RC_CONFIG_MAX_WARNINGS + 10; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " unknown%d: 1\n", i);
+	snprintf(text + n, sizeof(text) - n, "}\n" NODES);
+	CU_ASSERT_EQUAL_FATAL(parse(text), 0);
+	CU_ASSERT_EQUAL(rc_config_warning_count(&cfg), RC_CONFIG_MAX_WARNINGS);
+	CU_ASSERT_EQUAL(cfg.warnings_lost, 10);
+	CU_ASSERT_STRING_EQUAL(rc_config_warning(&cfg, RC_CONFIG_MAX_WARNINGS - 1),
+			       "t.conf:33: unknown key 'unknown31' in totem, ignored");
+}
+
+/* ---- Errors ------------------------------------------------------------- */
+
+static void test_not_a_number_names_file_line_and_key(void)
+{
+	EXPECT_ERROR("totem {\n version: 2\n token: fast\n}\n" NODES,
+		     "t.conf:3: key 'token' in totem: 'fast' is not a number");
+	EXPECT_ERROR("totem {\n token: -5\n}\n" NODES, "t.conf:2:", "'token'",
+		     "not a number");
+	EXPECT_ERROR("totem {\n token: 12ms\n}\n" NODES, "t.conf:2:", "not a number");
+	EXPECT_ERROR("totem {\n token: 1.5\n}\n" NODES, "t.conf:2:", "not a number");
+	EXPECT_ERROR("totem {\n window_size: \"\"\n}\n" NODES, "t.conf:2:",
+		     "'window_size'", "not a number");
+	EXPECT_ERROR(NODES "dataplane {\n lcore: one\n}\n", "t.conf:7:",
+		     "key 'lcore' in dataplane");
+}
+
+static void test_out_of_range_names_the_range(void)
+{
+	EXPECT_ERROR("totem {\n token: 0\n}\n" NODES,
+		     "t.conf:2: key 'token' in totem: '0' is out of range 1..600000 "
+		     "(milliseconds)");
+	EXPECT_ERROR("totem {\n version: 1\n}\n" NODES, "t.conf:2:", "'version'",
+		     "out of range 2..2");
+	EXPECT_ERROR("totem {\n netmtu: 500\n}\n" NODES, "t.conf:2:", "'netmtu'",
+		     "out of range");
+	EXPECT_ERROR("totem {\n token: 99999999999999999999999\n}\n" NODES,
+		     "t.conf:2:", "'token'", "out of range");
+	EXPECT_ERROR(NODES "dataplane {\n lcore: 1024\n}\n", "t.conf:7:",
+		     "'lcore'", "out of range 0..1023");
+	EXPECT_ERROR("nodelist {\n node {\n  nodeid: 0\n }\n}\n", "t.conf:3:",
+		     "key 'nodeid' in nodelist.node", "out of range");
+	EXPECT_ERROR("nodelist {\n node {\n  nodeid: 4294967296\n }\n}\n",
+		     "t.conf:3:", "'nodeid'", "out of range");
+}
+
+static void test_wrong_enum_word_lists_the_choices(void)
+{
+	EXPECT_ERROR(NODES "logging {\n to_stderr: maybe\n}\n",
+		     "t.conf:7: key 'to_stderr' in logging: 'maybe' is not one of: "
+		     "yes, no, on, off");
+	EXPECT_ERROR(NODES "logging {\n syslog_facility: local8\n}\n", "t.conf:7:",
+		     "'syslog_facility'", "daemon, local0");
+	EXPECT_ERROR(NODES "logging {\n debug: verbose\n}\n", "t.conf:7:",
+		     "'debug'", "off, on, trace");
+	EXPECT_ERROR(NODES "dataplane {\n idle: sleepy\n}\n", "t.conf:7:",
+		     "'idle'", "busy, adaptive");
+	/* words are case-sensitive, like corosync's */
+	EXPECT_ERROR(NODES "logging {\n to_syslog: Yes\n}\n", "t.conf:7:", "'to_syslog'");
+}
+
+static void test_enum_words_are_stored(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse(NODES "logging {\n syslog_facility: local5\n"
+				    " debug: trace\n to_stderr: off\n}\n"
+				    "dataplane {\n idle: busy\n}\n"), 0);
+	CU_ASSERT_EQUAL(cfg.logging.syslog_facility, LOG_LOCAL5);
+	CU_ASSERT_EQUAL(cfg.logging.debug, RC_LOG_DEBUG_TRACE);
+	CU_ASSERT_FALSE(cfg.logging.to_stderr);
+	CU_ASSERT_EQUAL(cfg.dataplane.idle, RC_IDLE_BUSY);
+}
+
+static void test_duplicate_key_is_an_error_naming_the_first(void)
+{
+	EXPECT_ERROR("totem {\n token: 100\n join: 10\n token: 200\n}\n" NODES,
+		     "t.conf:4: key 'token' in totem: duplicate key (first set at line 2)");
+	EXPECT_ERROR("nodelist {\n node {\n  nodeid: 1\n  nodeid: 2\n }\n}\n",
+		     "t.conf:4:", "key 'nodeid' in nodelist.node", "duplicate");
+	/* the same key in two nodes is not a duplicate */
+	CU_ASSERT_EQUAL(parse("nodelist {\n node {\n  nodeid: 1\n }\n"
+			      " node {\n  nodeid: 2\n }\n}\n"), 0);
+}
+
+static void test_unterminated_section_is_reported_where_it_opens(void)
+{
+	EXPECT_ERROR("totem {\n token: 100\n\n" NODES,
+		     "t.conf:1: section 'totem' is not closed at end of file");
+	EXPECT_ERROR("nodelist {\n node {\n  nodeid: 1\n", "t.conf:2:",
+		     "section 'node' is not closed");
+}
+
+static void test_close_brace_without_section_is_an_error(void)
+{
+	EXPECT_ERROR(NODES "}\n", "t.conf:6: '}' without an open section");
+	EXPECT_ERROR("}\n" NODES, "t.conf:1:", "without an open section");
+}
+
+static void test_line_that_is_neither_is_an_error(void)
+{
+	EXPECT_ERROR("totem {\n token 100\n}\n" NODES,
+		     "t.conf:2: expected ':' or '{' after 'token'");
+	EXPECT_ERROR("totem {\n = 100\n}\n" NODES, "t.conf:2:",
+		     "expected 'key: value', 'section {' or '}'");
+	EXPECT_ERROR("totem { token: 100 }\n" NODES, "t.conf:1:", "text after 'totem {'");
+	EXPECT_ERROR("totem {\n} x\n" NODES, "t.conf:2:", "text after '}'");
+	EXPECT_ERROR("\"totem\" {\n}\n" NODES, "t.conf:1:", "expected");
+	EXPECT_ERROR("totem\n{\n}\n" NODES, "t.conf:1:", "after 'totem'");
+}
+
+static void test_missing_nodelist_is_an_error(void)
+{
+	EXPECT_ERROR("totem {\n token: 100\n}\n",
+		     "t.conf: section 'nodelist' missing");
+	EXPECT_ERROR("", "t.conf:", "nodelist");
+	EXPECT_ERROR("totem {\n}\n\nnodelist {\n}\n",
+		     "t.conf:4: section 'nodelist' has no node");
+	/* a node outside a nodelist is not a node */
+	EXPECT_ERROR("node {\n nodeid: 1\n}\n", "nodelist");
+}
+
+static void test_node_without_nodeid_is_an_error_at_the_node(void)
+{
+	EXPECT_ERROR("nodelist {\n node {\n  nodeid: 1\n }\n node {\n  name: b\n }\n}\n",
+		     "t.conf:5: section 'node' in nodelist: key 'nodeid' missing");
+}
+
+static void test_duplicate_nodeid_or_name_is_an_error(void)
+{
+	EXPECT_ERROR("nodelist {\n"
+		     " node {\n  nodeid: 1\n  name: a\n }\n"
+		     " node {\n  name: b\n  nodeid: 1\n }\n"
+		     "}\n",
+		     "t.conf:8: key 'nodeid' in nodelist.node: 1 is already the "
+		     "nodeid of the node at line 2");
+	EXPECT_ERROR("nodelist {\n"
+		     " node {\n  nodeid: 1\n  name: a\n }\n"
+		     " node {\n  nodeid: 2\n  name: a\n }\n"
+		     "}\n",
+		     "t.conf:8: key 'name' in nodelist.node: 'a' is already the "
+		     "name of the node at line 2");
+	/* nodes without a name do not clash */
+	CU_ASSERT_EQUAL(parse("nodelist {\n node {\n  nodeid: 1\n }\n"
+			      " node {\n  nodeid: 2\n }\n}\n"), 0);
+}
+
+static void test_more_than_32_nodes_is_an_error(void)
+{
+	char text[8192];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "nodelist {\n");
+	for (int i = 1; i <= 33; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      " node {\n  nodeid: %d\n }\n", i);
+	snprintf(text + n, sizeof(text) - n, "}\n");
+	/* node 33 opens on line 2 + 32 * 3 */
+	EXPECT_ERROR(text, "t.conf:98:", "more than 32 nodes");
+	/* 32 is fine */
+	n = 0;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "nodelist {\n");
+	for (int i = 1; i <= 32; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      " node {\n  nodeid: %d\n }\n", i);
+	snprintf(text + n, sizeof(text) - n, "}\n");
+	CU_ASSERT_EQUAL(parse(text), 0);
+	CU_ASSERT_EQUAL(cfg.n_nodes, 32);
+}
+
+static void test_value_too_long_is_an_error(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "totem {\n cluster_name: %0256d\n}\n" NODES, 0);
+	EXPECT_ERROR(text, "t.conf:2: key 'cluster_name' in totem: value too long "
+		     "(256 characters, at most 255)");
+	snprintf(text, sizeof(text), "totem {\n cluster_name: %0255d\n}\n" NODES, 0);
+	CU_ASSERT_EQUAL(parse(text), 0);
+	CU_ASSERT_EQUAL(strlen(cfg.cluster_name), 255);
+}
+
+static void test_line_too_long_is_an_error(void)
+{
+	size_t len = RC_CONFIG_LINE_MAX + 64;
+	char *text = malloc(len + 64);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	memcpy(text, "# ok\n#", 6);
+	memset(text + 6, 'x', len);
+	memcpy(text + 6 + len, "\n", 2);
+	EXPECT_ERROR(text, "t.conf:2: line too long");
+	/* exactly RC_CONFIG_LINE_MAX characters is fine, in a comment */
+	text[5 + RC_CONFIG_LINE_MAX] = '\n';
+	memcpy(text + 6 + RC_CONFIG_LINE_MAX, NODES, sizeof(NODES));
+	CU_ASSERT_EQUAL(parse(text), 0);
+	free(text);
+}
+
+static void test_unterminated_quote_is_an_error(void)
+{
+	EXPECT_ERROR("totem {\n cluster_name: \"abc\n}\n" NODES,
+		     "t.conf:2: key 'cluster_name' in totem: unterminated quoted value");
+	EXPECT_ERROR("totem {\n cluster_name: \"abc\" def\n}\n" NODES,
+		     "t.conf:2:", "text after the quoted value");
+}
+
+static void test_missing_value_is_an_error(void)
+{
+	EXPECT_ERROR("totem {\n cluster_name:\n}\n" NODES,
+		     "t.conf:2: key 'cluster_name' in totem: missing value");
+	EXPECT_ERROR("totem {\n token:   # none\n}\n" NODES, "t.conf:2:", "missing value");
+}
+
+static void test_relative_path_is_an_error(void)
+{
+	EXPECT_ERROR(NODES "ringcast {\n state_dir: var/lib\n}\n",
+		     "t.conf:7: key 'state_dir' in ringcast: 'var/lib' is not an "
+		     "absolute path");
+	EXPECT_ERROR(NODES "logging {\n logfile: \"\"\n}\n", "t.conf:7:", "'logfile'");
+}
+
+static void test_to_logfile_without_logfile_is_an_error(void)
+{
+	EXPECT_ERROR(NODES "logging {\n to_logfile: yes\n}\n",
+		     "t.conf:7: key 'logfile' in logging: missing");
+}
+
+static void test_totem_check_failure_is_reported_on_the_totem_section(void)
+{
+	EXPECT_ERROR("# x\ntotem {\n window_size: 8\n max_messages: 64\n}\n" NODES,
+		     "t.conf:2: section 'totem': max_messages must be 1..window_size");
+	EXPECT_ERROR("totem {\n max_messages: 8\n accelerated_window: 9\n}\n" NODES,
+		     "t.conf:1: section 'totem':", "accel_window");
+	EXPECT_ERROR("totem {\n join: 80\n consensus: 80\n}\n" NODES,
+		     "t.conf:1: section 'totem':", "join timeout");
+	EXPECT_ERROR("totem {\n token: 100\n token_retransmit: 100\n}\n" NODES,
+		     "t.conf:1: section 'totem':", "token timeout");
+}
+
+static void test_send_queue_len_must_be_a_power_of_two(void)
+{
+	EXPECT_ERROR("totem {\n send_queue_len: 1000\n}\n" NODES,
+		     "t.conf:2: key 'send_queue_len' in totem: 1000 is not a power of two");
+	CU_ASSERT_EQUAL(parse("totem {\n send_queue_len: 1024\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.send_queue_len, 1024);
+}
+
+static void test_nul_and_control_characters_are_errors(void)
+{
+	static const char nul[] = "totem {\n tok\0en: 1\n}\n" NODES;
+	static const char bell[] = "totem {\n token: 1\a\n}\n" NODES;
+
+	CU_ASSERT_EQUAL(rc_config_parse(nul, sizeof(nul) - 1, "t.conf", &cfg, err,
+					sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2: NUL byte"));
+	CU_ASSERT_EQUAL(rc_config_parse(bell, sizeof(bell) - 1, "t.conf", &cfg, err,
+					sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2: control character 0x07"));
+}
+
+static void test_nesting_deeper_than_16_is_an_error(void)
+{
+	char text[4096];
+	size_t n = 0;
+
+	for (int i = 0; i < 17; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "s%d {\n", i);
+	EXPECT_ERROR(text, "t.conf:17:", "nested too deeply");
+}
+
+static void test_first_error_stops_the_parse(void)
+{
+	EXPECT_ERROR("totem {\n token: x\n join: y\n}\n", "t.conf:2:", "'token'");
+	CU_ASSERT_PTR_NULL(strstr(err, "join"));
+	CU_ASSERT_PTR_NULL(strstr(err, "nodelist"));
+}
+
+static void test_error_message_is_truncated_to_the_buffer(void)
+{
+	static const char text[] = "totem {\n token: x\n}\n" NODES;
+	char small[16];
+
+	memset(small, '#', sizeof(small));
+	CU_ASSERT_EQUAL(rc_config_parse(text, strlen(text), "t.conf", &cfg, small, 8),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(small, "t.conf:");
+	CU_ASSERT_EQUAL(small[8], '#');
+	CU_ASSERT_EQUAL(rc_config_parse(text, strlen(text), "t.conf", &cfg, NULL, 0),
+			-EINVAL);
+	CU_ASSERT_EQUAL(rc_config_parse(NULL, 0, "t.conf", &cfg, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nodelist"));
+	CU_ASSERT_EQUAL(rc_config_parse(NULL, 5, "t.conf", &cfg, err, sizeof(err)),
+			-EINVAL);
+}
+
+/* ---- Loading ------------------------------------------------------------ */
+
+static void test_load_error_names_the_file_and_line(void)
+{
+	char want[PATH_MAX + 32];
+
+	CU_ASSERT_EQUAL(load("bad-token.conf"), -EINVAL);
+	snprintf(want, sizeof(want), "%s/bad-token.conf:4: key 'token' in totem",
+		 configs_dir);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+}
+
+static void test_load_of_a_missing_file_returns_errno_naming_it(void)
+{
+	CU_ASSERT_EQUAL(load("no-such-file.conf"), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no-such-file.conf"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+}
+
+static void test_load_of_a_directory_is_an_error(void)
+{
+	CU_ASSERT_EQUAL(rc_config_load(configs_dir, &cfg, err, sizeof(err)), -EISDIR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, configs_dir));
+}
+
+/* ---- This node ---------------------------------------------------------- */
+
+static void test_find_self_by_nodeid_then_name(void)
+{
+	uint32_t self = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load("three-nodes.conf"), 0);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, NULL, 3, &self, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 3);
+	/* an explicit nodeid wins over the name */
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "node1", 2, &self, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 2);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "node1", 0, &self, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 1);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "10.77.0.3", 0, &self, err,
+					    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 3);
+	/* a fully qualified hostname finds its short name */
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "node2.example.com", 0, &self, err,
+					    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 2);
+	CU_ASSERT_PTR_NOT_NULL(rc_config_node_get(&cfg, 2));
+	CU_ASSERT_PTR_NULL(rc_config_node_get(&cfg, 4));
+}
+
+static void test_find_self_fails_for_unknown_node(void)
+{
+	uint32_t self = 77;
+
+	CU_ASSERT_EQUAL_FATAL(load("three-nodes.conf"), 0);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, NULL, 9, &self, err, sizeof(err)),
+			-ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nodeid 9"));
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "node4", 0, &self, err, sizeof(err)),
+			-ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'node4'"));
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "node", 0, &self, err, sizeof(err)),
+			-ENOENT);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, NULL, 0, &self, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "", 0, &self, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(self, 77);
+}
+
+static void test_find_self_does_not_match_nodes_without_a_name(void)
+{
+	uint32_t self = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load("minimal.conf"), 0);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "", 1, &self, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(self, 1);
+	CU_ASSERT_EQUAL(rc_config_find_self(&cfg, "host", 0, &self, err, sizeof(err)),
+			-ENOENT);
+}
+
+/* ---- Mutations ---------------------------------------------------------- */
+
+#ifdef RC_CONFIG_TEST_MUTATE
+
+#define ITERATIONS	20000
+#define MUT_MAX		(RC_CONFIG_LINE_MAX * 2 + 4096)
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static size_t below(size_t n)
+{
+	return n ? (size_t)(rng() % n) : 0;
+}
+
+static const char interesting[] = "{}:#\"\n\r\t \0\a0123456789-xX.aAzZ\xff\x80";
+static const char *const tokens[] = {
+	"totem {\n", "nodelist {\n", " node {\n", "}\n", "nodeid: ", "token: ",
+	"4294967296", "18446744073709551616", "0x", "\"", "#", "name: a\n",
+	"max_msg_size: 1G", "window_size: 65536\n", "allow_uid: 1\n", "logging {\n",
+	"dataplane {\n", "ringcast {\n", "netmtu: 816\n", "\r\n", "x {\n",
+};
+
+/* Apply one random edit to buf[0..*len). */
+static void mutate(char *buf, size_t *len)
+{
+	size_t n = *len, at = below(n + 1), k;
+
+	switch (below(8)) {
+	case 0:		/* flip a byte */
+		if (n)
+			buf[below(n)] ^= (char)(1u << below(8));
+		break;
+	case 1:		/* overwrite with an interesting byte */
+		if (n)
+			buf[below(n)] = interesting[below(sizeof(interesting) - 1)];
+		break;
+	case 2:		/* insert an interesting byte */
+		if (n + 1 <= MUT_MAX) {
+			memmove(buf + at + 1, buf + at, n - at);
+			buf[at] = interesting[below(sizeof(interesting) - 1)];
+			*len = n + 1;
+		}
+		break;
+	case 3:		/* delete a run */
+		k = below(n - at + 1);
+		if (k > 64)
+			k = below(64);
+		memmove(buf + at, buf + at + k, n - at - k);
+		*len = n - k;
+		break;
+	case 4:		/* insert a token */
+	{
+		const char *t = tokens[below(sizeof(tokens) / sizeof(tokens[0]))];
+
+		k = strlen(t);
+		if (n + k <= MUT_MAX) {
+			memmove(buf + at + k, buf + at, n - at);
+			memcpy(buf + at, t, k);
+			*len = n + k;
+		}
+		break;
+	}
+	case 5:		/* duplicate a run */
+		k = below(n - at + 1);
+		if (k > 256)
+			k = below(256);
+		if (n + k <= MUT_MAX) {
+			/* [at, at + k) stays: those bytes now appear twice */
+			memmove(buf + at + k, buf + at, n - at);
+			*len = n + k;
+		}
+		break;
+	case 6:		/* a long run of one byte: long lines and values */
+		k = below(2) ? 300 : RC_CONFIG_LINE_MAX + below(4);
+		if (n + k <= MUT_MAX) {
+			memmove(buf + at + k, buf + at, n - at);
+			memset(buf + at, below(2) ? 'a' : ' ', k);
+			*len = n + k;
+		}
+		break;
+	default:	/* truncate */
+		*len = at;
+		break;
+	}
+}
+
+static void check_result(int ret, const char *e, const struct rc_config *c)
+{
+	CU_ASSERT_TRUE(ret == 0 || ret == -EINVAL);
+	CU_ASSERT_TRUE(memchr(e, '\0', RC_CONFIG_MSG_MAX) != NULL);
+	for (uint32_t i = 0; i < rc_config_warning_count(c); i++)
+		CU_ASSERT_TRUE(memchr(c->warnings[i], '\0', RC_CONFIG_MSG_MAX) != NULL);
+	if (ret < 0) {
+		CU_ASSERT_EQUAL(strncmp(e, "m.conf", 6), 0);
+		return;
+	}
+	CU_ASSERT_STRING_EQUAL(e, "");
+	CU_ASSERT_TRUE(c->n_nodes >= 1 && c->n_nodes <= RC_CONFIG_MAX_NODES);
+	CU_ASSERT_NOT_EQUAL(c->totem.srp.cluster_id, 0);
+	for (uint32_t i = 0; i < c->n_nodes && i < RC_CONFIG_MAX_NODES; i++) {
+		CU_ASSERT_NOT_EQUAL(c->nodes[i].nodeid, 0);
+		CU_ASSERT_TRUE(memchr(c->nodes[i].name, '\0', RC_CONFIG_STR_MAX) != NULL);
+	}
+	CU_ASSERT_TRUE(memchr(c->dataplane.eal_args, '\0', RC_CONFIG_ARGS_MAX) != NULL);
+	CU_ASSERT_TRUE(c->ringcast.n_allow_uid <= RC_CONFIG_MAX_IDS);
+	CU_ASSERT_TRUE(c->ringcast.n_allow_gid <= RC_CONFIG_MAX_IDS);
+}
+
+static void test_random_mutations_never_crash_or_overrun(void)
+{
+	static char base[RC_CONFIG_FILE_MAX];
+	static char work[MUT_MAX];
+	char path[PATH_MAX];
+	unsigned int ok = 0, bad = 0;
+	size_t base_len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/three-nodes.conf", configs_dir);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	base_len = fread(base, 1, sizeof(base), f);
+	fclose(f);
+	CU_ASSERT_FATAL(base_len > 0 && base_len < MUT_MAX);
+
+	rng_state = 0x5eed0fc0f16ull;
+	for (int it = 0; it < ITERATIONS; it++) {
+		size_t len = base_len;
+		int edits = 1 + (int)below(4), ret;
+		char *exact;
+
+		memcpy(work, base, base_len);
+		for (int e = 0; e < edits; e++)
+			mutate(work, &len);
+		/* an exact-size copy: any read past len is caught by ASan */
+		exact = malloc(len ? len : 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(exact);
+		memcpy(exact, work, len);
+		memset(err, 'E', sizeof(err));
+		ret = rc_config_parse(exact, len, "m.conf", &cfg, err, sizeof(err));
+		check_result(ret, err, &cfg);
+		if (ret == 0)
+			ok++;
+		else
+			bad++;
+		free(exact);
+	}
+	/* the mutations must exercise both outcomes */
+	CU_ASSERT_TRUE(ok > 100);
+	CU_ASSERT_TRUE(bad > 100);
+	printf("\n    %u accepted, %u rejected ", ok, bad);
+}
+
+#endif /* RC_CONFIG_TEST_MUTATE */
+
+/* ---- Runner ------------------------------------------------------------- */
+
+struct unit_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+#define T(fn)	{ #fn, fn }
+
+static const struct unit_test tests[] = {
+	T(test_full_file_parses_into_expected_values),
+	T(test_defaults_apply_when_keys_are_absent),
+	T(test_init_gives_the_same_defaults_as_an_empty_file),
+	T(test_parsed_config_creates_a_totem_engine),
+	T(test_corosync_file_parses_with_warnings_for_what_ringcast_ignores),
+	T(test_token_retransmit_is_token_over_retransmits_plus_0_2),
+	T(test_explicit_token_retransmit_is_kept),
+	T(test_default_hold_shrinks_below_a_short_token_retransmit),
+	T(test_cluster_id_is_derived_from_cluster_name_and_stable),
+	T(test_window_size_over_1024_grows_the_retransmit_buffer),
+	T(test_sizes_accept_k_m_g_suffixes),
+	T(test_default_rx_backlog_grows_to_max_msg_size),
+	T(test_ethertype_takes_hex_or_decimal_in_range),
+	T(test_allow_uid_repeats_up_to_32_without_duplicates),
+	T(test_comments_blank_lines_and_quoting),
+	T(test_unquoted_value_runs_to_end_of_line_trimmed),
+	T(test_nested_sections_and_reopened_sections),
+	T(test_crlf_line_endings_are_accepted),
+	T(test_last_line_needs_no_newline),
+	T(test_unknown_key_warns_with_its_line_and_parse_succeeds),
+	T(test_unknown_key_in_a_node_warns),
+	T(test_warnings_are_bounded_and_the_rest_counted),
+	T(test_not_a_number_names_file_line_and_key),
+	T(test_out_of_range_names_the_range),
+	T(test_wrong_enum_word_lists_the_choices),
+	T(test_enum_words_are_stored),
+	T(test_duplicate_key_is_an_error_naming_the_first),
+	T(test_unterminated_section_is_reported_where_it_opens),
+	T(test_close_brace_without_section_is_an_error),
+	T(test_line_that_is_neither_is_an_error),
+	T(test_missing_nodelist_is_an_error),
+	T(test_node_without_nodeid_is_an_error_at_the_node),
+	T(test_duplicate_nodeid_or_name_is_an_error),
+	T(test_more_than_32_nodes_is_an_error),
+	T(test_value_too_long_is_an_error),
+	T(test_line_too_long_is_an_error),
+	T(test_unterminated_quote_is_an_error),
+	T(test_missing_value_is_an_error),
+	T(test_relative_path_is_an_error),
+	T(test_to_logfile_without_logfile_is_an_error),
+	T(test_totem_check_failure_is_reported_on_the_totem_section),
+	T(test_send_queue_len_must_be_a_power_of_two),
+	T(test_nul_and_control_characters_are_errors),
+	T(test_nesting_deeper_than_16_is_an_error),
+	T(test_first_error_stops_the_parse),
+	T(test_error_message_is_truncated_to_the_buffer),
+	T(test_load_error_names_the_file_and_line),
+	T(test_load_of_a_missing_file_returns_errno_naming_it),
+	T(test_load_of_a_directory_is_an_error),
+	T(test_find_self_by_nodeid_then_name),
+	T(test_find_self_fails_for_unknown_node),
+	T(test_find_self_does_not_match_nodes_without_a_name),
+#ifdef RC_CONFIG_TEST_MUTATE
+	T(test_random_mutations_never_crash_or_overrun),
+#endif
+};
+
+int main(int argc, char **argv)
+{
+	CU_pSuite suite;
+	unsigned int failed;
+	size_t i;
+
+	if (argc > 1)
+		configs_dir = argv[1];
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return CU_get_error();
+	suite = CU_add_suite("config", NULL, NULL);
+	if (suite == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}
