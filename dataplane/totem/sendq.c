@@ -112,7 +112,7 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		return ret;
 
 	if (srp->holding) {
-		rc_token_release_hold(srp, now);
+		rc_token_release_hold(srp, now, true);
 	} else if (srp->ring_idle && !srp->wake_sent && !srp->is_rep) {
 		uint8_t f[HDR];
 

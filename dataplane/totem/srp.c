@@ -328,7 +328,7 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 		if (!srp->is_rep)
 			return bad(srp, RC_BAD_SENDER);
 		if (srp->holding)
-			rc_token_release_hold(srp, now);
+			rc_token_release_hold(srp, now, true);
 		else
 			srp->wake_pending = true;
 		return 0;
@@ -392,6 +392,9 @@ int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)
 
 	if (!o->valid)
 		return 0;
+	/* The old ring held at most rtr_slots frames: bound what a peer's entry claims. */
+	if (rc_seq_gt(upto, after + srp->cfg.rtr_slots))
+		upto = after + srp->cfg.rtr_slots;
 	for (uint32_t s = after + 1; rc_seq_le(s, upto); s++) {
 		if (!rc_ring_have(srp, o, s))
 			continue;
@@ -429,6 +432,8 @@ void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high)
 	struct rc_ring *o = srp->old;
 
 	if (o->valid) {
+		if (rc_seq_gt(high, o->delivered + srp->cfg.rtr_slots))
+			high = o->delivered + srp->cfg.rtr_slots;
 		while (rc_seq_lt(o->delivered, high)) {
 			uint32_t s = ++o->delivered;
 
@@ -457,7 +462,7 @@ void rc_srp_timer(struct rc_srp *srp, uint64_t now)
 	if (srp->mode == RC_SRP_FROZEN)
 		return;
 	if (srp->holding && now >= srp->hold_deadline)
-		rc_token_release_hold(srp, now);
+		rc_token_release_hold(srp, now, false);
 	if (srp->self_token) {
 		struct rc_token tok = srp->held;
 

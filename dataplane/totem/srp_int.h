@@ -257,7 +257,7 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq);
 
 /* token.c */
 void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now);
-void rc_token_release_hold(struct rc_srp *srp, uint64_t now);
+void rc_token_release_hold(struct rc_srp *srp, uint64_t now, bool woken);
 uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 			 uint32_t retransmitted, uint32_t my_backlog);
 

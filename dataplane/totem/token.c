@@ -214,7 +214,13 @@ void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 	visit(srp, tok, now);
 }
 
-void rc_token_release_hold(struct rc_srp *srp, uint64_t now)
+/*
+ * woken: a WAKE or a local message ended the hold, so traffic is coming and
+ * the ring leaves idle mode. A hold that simply ran out keeps it: the next
+ * idle visit holds again at once, so an idle ring turns about 1/hold times
+ * a second.
+ */
+void rc_token_release_hold(struct rc_srp *srp, uint64_t now, bool woken)
 {
 	struct rc_token tok;
 
@@ -222,7 +228,8 @@ void rc_token_release_hold(struct rc_srp *srp, uint64_t now)
 		return;
 	srp->holding = false;
 	srp->hold_deadline = UINT64_MAX;
-	srp->idle_visits = 0;
+	if (woken)
+		srp->idle_visits = 0;
 	tok = srp->held;
 	visit(srp, &tok, now);
 }

@@ -1,0 +1,468 @@
+/*
+ * The dataplane lcore: rx burst -> Totem engine -> tx burst, timers, the
+ * adaptive idle policy, the stats snapshot and the test hook. All state is
+ * one struct allocated on the port's NUMA socket; only the lcore writes it,
+ * except the fields marked as written by other threads (atomics).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring_elem.h>
+
+#include <ringcast/wire.h>
+
+#include "config.h"
+#include "dp.h"
+
+#define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
+#define PUBLISH_NS	(100 * 1000 * 1000ull)
+#define EVENTS		64
+
+struct mac_entry {
+	uint32_t nodeid;
+	struct rte_ether_addr mac;
+};
+
+struct rc_dp {
+	/* constant after create */
+	struct rc_dp_params p;
+	uint32_t me;
+	struct rte_mempool *mp;
+	struct rte_ring *events;
+	struct rc_totem *t;
+	struct rte_ether_addr mac, group;
+
+	/* written by other threads */
+	volatile int stop __rte_cache_aligned;
+	uint32_t inject_req;		/* messages asked for, taken by the lcore */
+	uint32_t inject_size;
+
+	/* lcore only */
+	uint64_t now __rte_cache_aligned;
+	struct rte_mbuf *tx[RC_DP_BURST];
+	uint16_t ntx;
+	struct mac_entry macs[RC_TOTEM_MAX_NODES];
+	uint32_t inject_left, inject_outstanding, inject_seq;
+	uint64_t tx_drops, rx_not_mine, rx_runt;
+	uint64_t delivered, digest;
+	uint64_t last_publish, last_second;
+	struct rc_srp_stats sec_base;	/* counters at the start of the second */
+	uint64_t per_s[4];
+	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX];
+
+	/* read by others under the seqlock */
+	rte_seqlock_t lock __rte_cache_aligned;
+	struct rc_dp_snapshot snap;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- tx ---- */
+
+static void tx_flush(struct rc_dp *dp)
+{
+	uint16_t sent = 0;
+
+	while (sent < dp->ntx) {
+		uint16_t n = rte_eth_tx_burst(dp->p.port, 0, dp->tx + sent, dp->ntx - sent);
+
+		if (n == 0)
+			break;
+		sent += n;
+	}
+	if (sent < dp->ntx) {
+		dp->tx_drops += dp->ntx - sent;
+		rte_pktmbuf_free_bulk(dp->tx + sent, dp->ntx - sent);
+	}
+	dp->ntx = 0;
+}
+
+static const struct rte_ether_addr *mac_of(const struct rc_dp *dp, uint32_t nodeid)
+{
+	for (uint32_t i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++)
+		if (dp->macs[i].nodeid == nodeid)
+			return &dp->macs[i].mac;
+	return NULL;
+}
+
+static void mac_learn(struct rc_dp *dp, uint32_t nodeid, const struct rte_ether_addr *mac)
+{
+	uint32_t i;
+
+	for (i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++)
+		if (dp->macs[i].nodeid == nodeid)
+			break;
+	if (i == RC_TOTEM_MAX_NODES)
+		i = nodeid % RC_TOTEM_MAX_NODES;	/* full: reuse a slot */
+	dp->macs[i].nodeid = nodeid;
+	rte_ether_addr_copy(mac, &dp->macs[i].mac);
+}
+
+static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
+{
+	struct rc_dp *dp = priv;
+	const struct rte_ether_addr *to = dst ? mac_of(dp, dst) : NULL;
+	struct rte_ether_hdr *eh;
+	struct rte_mbuf *m;
+	uint32_t shim[2];
+	uint8_t *p;
+
+	m = rte_pktmbuf_alloc(dp->mp);
+	if (!m) {
+		dp->tx_drops++;
+		return;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + len));
+	if (!p) {
+		rte_pktmbuf_free(m);
+		dp->tx_drops++;
+		return;
+	}
+	eh = (struct rte_ether_hdr *)p;
+	rte_ether_addr_copy(to ? to : &dp->group, &eh->dst_addr);
+	rte_ether_addr_copy(&dp->mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(dp->p.ethertype);
+	shim[0] = htole32(dst);
+	shim[1] = htole32((uint32_t)len);
+	memcpy(p + sizeof(*eh), shim, sizeof(shim));
+	memcpy(p + HDR_LEN, frame, len);
+	dp->tx[dp->ntx++] = m;
+	if (dp->ntx == RC_DP_BURST)
+		tx_flush(dp);
+}
+
+/* ---- engine callbacks ---- */
+
+static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
+		       const void *msg, size_t len)
+{
+	struct rc_dp *dp = priv;
+	const uint8_t *b = msg;
+	uint64_t h = dp->digest ? dp->digest : 0xcbf29ce484222325ull;
+
+	/* FNV-1a over (sender, length, bytes): equal digests, equal streams. */
+	h = (h ^ info->sender) * 0x100000001b3ull;
+	h = (h ^ len) * 0x100000001b3ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	dp->digest = h;
+	dp->delivered++;
+}
+
+static void op_sent(void *priv, void *cookie)
+{
+	struct rc_dp *dp = priv;
+
+	(void)cookie;
+	dp->inject_outstanding--;
+}
+
+static void post(struct rc_dp *dp, struct rc_dp_event *ev)
+{
+	/* A full ring drops the event; the snapshot still tells the state. */
+	rte_ring_enqueue_elem(dp->events, ev, sizeof(*ev));
+}
+
+static void op_confchg(void *priv, const struct rc_confchg *c)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_event ev = { .type = RC_DP_EV_CONFCHG, .c = *c };
+
+	post(dp, &ev);
+}
+
+/* Rare (once per new ring): written here so it is durable before use. */
+static void op_ring_seq(void *priv, uint64_t seq)
+{
+	struct rc_dp *dp = priv;
+	char buf[32];
+	int fd, n, err = 0;
+
+	if (!dp->p.ring_seq_path)
+		return;
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
+	fd = open(dp->p.ring_seq_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || fdatasync(fd) < 0)
+		err = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		struct rc_dp_event ev = { .type = RC_DP_EV_RING_SEQ_FAILED, .err = err };
+
+		post(dp, &ev);
+	}
+}
+
+/* ---- rx ---- */
+
+static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	const uint8_t *p;
+	uint32_t shim[2], len, magic, cluster, sender;
+
+	if (m->pkt_len < HDR_LEN || m->data_len != m->pkt_len) {
+		dp->rx_runt++;
+		return;
+	}
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	eh = (const struct rte_ether_hdr *)p;
+	if (eh->ether_type != rte_cpu_to_be_16(dp->p.ethertype)) {
+		dp->rx_not_mine++;
+		return;
+	}
+	memcpy(shim, p + sizeof(*eh), sizeof(shim));
+	if (shim[0] && le32toh(shim[0]) != dp->me) {
+		dp->rx_not_mine++;
+		return;
+	}
+	len = le32toh(shim[1]);
+	if (len > m->pkt_len - HDR_LEN) {
+		dp->rx_runt++;
+		return;
+	}
+	p += HDR_LEN;
+	/* Learn where a node is only from frames that look like ours. */
+	if (len >= sizeof(struct rc_wire_hdr)) {
+		memcpy(&magic, p + offsetof(struct rc_wire_hdr, magic), 4);
+		memcpy(&cluster, p + offsetof(struct rc_wire_hdr, cluster_id), 4);
+		memcpy(&sender, p + offsetof(struct rc_wire_hdr, sender), 4);
+		if (le32toh(magic) == RC_WIRE_MAGIC && le32toh(cluster) == dp->p.cluster_id &&
+		    sender && le32toh(sender) != dp->me)
+			mac_learn(dp, le32toh(sender), &eh->src_addr);
+	}
+	rc_totem_recv(dp->t, p, len, dp->now);
+}
+
+/* ---- test hook and snapshot ---- */
+
+static void inject_pump(struct rc_dp *dp)
+{
+	uint32_t req = __atomic_exchange_n(&dp->inject_req, 0, __ATOMIC_ACQUIRE);
+	uint32_t size = __atomic_load_n(&dp->inject_size, __ATOMIC_RELAXED);
+
+	dp->inject_left += req;
+	while (dp->inject_left && dp->inject_outstanding < RC_DP_INJECT_BUFS) {
+		uint8_t *b = dp->inject_buf[dp->inject_seq % RC_DP_INJECT_BUFS];
+		uint32_t hdr[2] = { dp->me, dp->inject_seq };
+
+		memcpy(b, hdr, size < sizeof(hdr) ? size : sizeof(hdr));
+		for (uint32_t i = sizeof(hdr); i < size; i++)
+			b[i] = (uint8_t)(dp->inject_seq + i);
+		if (rc_totem_mcast(dp->t, b, size, RC_GUARANTEE_AGREED, NULL, dp->now) < 0)
+			break;
+		dp->inject_seq++;
+		dp->inject_outstanding++;
+		dp->inject_left--;
+	}
+}
+
+static void publish(struct rc_dp *dp)
+{
+	struct rc_dp_snapshot *s = &dp->snap;
+	struct rc_srp_stats st;
+
+	rc_totem_stats_get(dp->t, &st, NULL);
+	if (dp->now - dp->last_second >= 1000000000ull) {
+		dp->per_s[0] = st.frames_rx + st.frames_tx - dp->sec_base.frames_rx -
+			       dp->sec_base.frames_tx;
+		dp->per_s[1] = st.bytes_rx + st.bytes_tx - dp->sec_base.bytes_rx -
+			       dp->sec_base.bytes_tx;
+		dp->per_s[2] = st.tokens_rx - dp->sec_base.tokens_rx;
+		dp->per_s[3] = st.rotations - dp->sec_base.rotations;
+		dp->sec_base = st;
+		dp->last_second = dp->now;
+	}
+	rte_seqlock_write_lock(&dp->lock);
+	rc_totem_stats_get(dp->t, &s->st, &s->ms);
+	s->state = rc_totem_state(dp->t);
+	rc_totem_ring(dp->t, &s->ring, s->members, &s->n_members);
+	s->tx_drops = dp->tx_drops;
+	s->rx_not_mine = dp->rx_not_mine;
+	s->rx_runt = dp->rx_runt;
+	s->delivered = dp->delivered;
+	s->digest = dp->digest;
+	s->frames_per_s = dp->per_s[0];
+	s->bytes_per_s = dp->per_s[1];
+	s->tokens_per_s = dp->per_s[2];
+	s->rotations_per_s = dp->per_s[3];
+	rte_seqlock_write_unlock(&dp->lock);
+	dp->last_publish = dp->now;
+}
+
+/* Adaptive: spin, then yield the core, then sleep briefly; never past a deadline. */
+static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
+{
+	uint64_t sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000;
+
+	if (dp->p.idle == RC_IDLE_BUSY || ++*empty < dp->p.idle_spin) {
+		rte_pause();
+		return;
+	}
+	if (*empty > 16 * dp->p.idle_spin && deadline > dp->now + sleep_ns) {
+		struct timespec ts = { 0, (long)sleep_ns };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	sched_yield();
+}
+
+int rc_dp_run(void *arg)
+{
+	struct rc_dp *dp = arg;
+	struct rte_mbuf *pkts[RC_DP_BURST];
+	struct rc_dp_event ev = { .type = RC_DP_EV_STOPPED };
+	uint64_t deadline;
+	uint32_t empty = 0;
+
+	dp->now = now_ns();
+	dp->last_second = dp->now;
+	rc_totem_start(dp->t, dp->now);
+	deadline = rc_totem_next_deadline(dp->t);
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		uint16_t n;
+		bool work;
+
+		dp->now = now_ns();
+		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
+		for (uint16_t i = 0; i < n; i++) {
+			rx_one(dp, pkts[i]);
+			rte_pktmbuf_free(pkts[i]);
+		}
+		if (dp->inject_left || __atomic_load_n(&dp->inject_req, __ATOMIC_RELAXED))
+			inject_pump(dp);
+		if (dp->now >= deadline)
+			rc_totem_timer(dp->t, dp->now);
+		deadline = rc_totem_next_deadline(dp->t);
+		work = n || dp->ntx || dp->inject_left;
+		tx_flush(dp);
+		if (dp->now - dp->last_publish >= PUBLISH_NS)
+			publish(dp);
+		if (work)
+			empty = 0;
+		else
+			idle(dp, &empty, deadline);
+	}
+	dp->now = now_ns();
+	rc_totem_leave(dp->t, dp->now);
+	tx_flush(dp);
+	publish(dp);
+	post(dp, &ev);
+	return 0;
+}
+
+/* ---- control side ---- */
+
+void rc_dp_stop(struct rc_dp *dp)
+{
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELAXED);
+}
+
+void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&dp->lock);
+		*s = dp->snap;
+	} while (rte_seqlock_read_retry(&dp->lock, sn));
+}
+
+unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int n)
+{
+	return rte_ring_dequeue_burst_elem(dp->events, ev, sizeof(*ev), n, NULL);
+}
+
+int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
+{
+	if (size > RC_DP_INJECT_MAX)
+		return -EMSGSIZE;
+	__atomic_store_n(&dp->inject_size, size, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&dp->inject_req, count, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
+{
+	struct rc_totem_ops ops = {
+		.send = op_send,
+		.deliver = op_deliver,
+		.sent = op_sent,
+		.confchg = op_confchg,
+		.ring_seq = op_ring_seq,
+	};
+	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM;
+	struct rc_dp *dp;
+	int ret;
+
+	dp = rte_zmalloc_socket("rc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
+	if (!dp)
+		return -ENOMEM;
+	dp->p = *p;
+	dp->me = p->totem.srp.nodeid;
+	rte_seqlock_init(&dp->lock);
+	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
+		room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	dp->mp = rte_pktmbuf_pool_create("rc_mbuf", 8191, 256, 0, (uint16_t)room, socket);
+	ret = -rte_errno;
+	if (!dp->mp)
+		goto free_dp;
+	dp->events = rte_ring_create_elem("rc_events", sizeof(struct rc_dp_event), EVENTS,
+					  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	ret = -rte_errno;
+	if (!dp->events)
+		goto free_pool;
+	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac);
+	if (ret < 0)
+		goto free_ring;
+	/* Locally administered group address derived from the cluster id. */
+	dp->group.addr_bytes[0] = 0x03;
+	dp->group.addr_bytes[1] = 0x52;		/* 'R' */
+	dp->group.addr_bytes[2] = (uint8_t)(p->cluster_id >> 24);
+	dp->group.addr_bytes[3] = (uint8_t)(p->cluster_id >> 16);
+	dp->group.addr_bytes[4] = (uint8_t)(p->cluster_id >> 8);
+	dp->group.addr_bytes[5] = (uint8_t)p->cluster_id;
+	ret = rc_totem_create(&p->totem, &ops, dp, &dp->t);
+	if (ret < 0)
+		goto stop_port;
+	*out = dp;
+	return 0;
+
+stop_port:
+	rte_eth_dev_stop(p->port);
+free_ring:
+	rte_ring_free(dp->events);
+free_pool:
+	rte_mempool_free(dp->mp);
+free_dp:
+	rte_free(dp);
+	return ret;
+}
+
+void rc_dp_destroy(struct rc_dp *dp)
+{
+	if (!dp)
+		return;
+	rc_totem_destroy(dp->t);
+	rte_eth_dev_stop(dp->p.port);
+	rte_eth_dev_close(dp->p.port);
+	rte_ring_free(dp->events);
+	rte_mempool_free(dp->mp);
+	rte_free(dp);
+}

@@ -1,0 +1,89 @@
+/*
+ * The dataplane: one DPDK port, one lcore running the Totem engine over
+ * Ethernet frames. The lcore never blocks on the control thread, never logs:
+ * it counts, publishes a stats snapshot under a seqlock, and posts rare
+ * events (configuration changes) to an SP/SC ring the control thread drains.
+ *
+ *   Ethernet frame:  dst MAC | src MAC | ethertype | u32 dst nodeid (LE, 0 = all) |
+ *                    u32 frame length (LE) | Totem frame | padding
+ */
+#ifndef RC_DP_H
+#define RC_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_seqlock.h>
+
+#include "config.h"
+#include "totem.h"
+
+#define RC_DP_SHIM		8	/* u32 dst nodeid, u32 frame length (Ethernet pads short frames) */
+#define RC_DP_BURST		32
+#define RC_DP_INJECT_BUFS	4096
+#define RC_DP_INJECT_MAX	1024	/* largest test-hook message */
+
+/* What the control thread and telemetry read; written by the lcore. */
+struct rc_dp_snapshot {
+	struct rc_srp_stats st;
+	struct rc_memb_stats ms;
+	enum rc_memb_state state;
+	struct rc_ring_id ring;
+	uint32_t n_members;
+	uint32_t members[RC_TOTEM_MAX_NODES];
+	uint64_t tx_drops;		/* frames the port did not take */
+	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
+	uint64_t rx_runt;		/* too short for Ethernet + shim */
+	uint64_t delivered;		/* messages delivered, and their running hash */
+	uint64_t digest;
+	/* per second, over the last full second */
+	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;
+};
+
+/* Events from the lcore to the control thread. */
+enum rc_dp_event_type {
+	RC_DP_EV_CONFCHG = 1,
+	RC_DP_EV_RING_SEQ_FAILED,	/* persisting the ring seq failed */
+	RC_DP_EV_STOPPED,
+};
+
+struct rc_dp_event {
+	enum rc_dp_event_type type;
+	int err;
+	struct rc_confchg c;
+};
+
+struct rc_dp;
+
+struct rc_dp_params {
+	uint16_t port;
+	uint16_t ethertype;
+	uint32_t cluster_id;
+	enum rc_idle_policy idle;
+	uint32_t idle_spin;
+	uint32_t idle_sleep_us;
+	const char *ring_seq_path;	/* where the ring seq is persisted */
+	struct rc_totem_config totem;
+};
+
+/* Set up the port, mempool, engine and event ring on `socket`. */
+int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out);
+void rc_dp_destroy(struct rc_dp *dp);
+/* The lcore's main loop (rte_eal_remote_launch); returns after a clean leave. */
+int rc_dp_run(void *arg);
+/* Ask the lcore to leave the ring and return. */
+void rc_dp_stop(struct rc_dp *dp);
+
+/* Control/telemetry side. */
+void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s);
+/* Drain up to n events; returns how many were copied. */
+unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int n);
+/* Test hook: the lcore queues `count` messages of `size` bytes. */
+int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
+
+/* port.c */
+int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
+		  struct rte_ether_addr *mac);
+
+#endif /* RC_DP_H */
