@@ -120,6 +120,24 @@ static int cmd_inject(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+/* The upper bound of the log2 bucket holding quantile q (0..1). */
+static uint64_t lat_quantile(const uint64_t *h, double q, uint64_t *count)
+{
+	uint64_t n = 0, acc = 0;
+
+	for (int i = 0; i < 64; i++)
+		n += h[i];
+	*count = n;
+	if (!n)
+		return 0;
+	for (int i = 0; i < 64; i++) {
+		acc += h[i];
+		if ((double)acc >= q * (double)n)
+			return i >= 63 ? UINT64_MAX : (2ull << i);
+	}
+	return UINT64_MAX;
+}
+
 static int cmd_digest(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rc_dp_snapshot s;
@@ -130,6 +148,14 @@ static int cmd_digest(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "delivered", s.delivered);
 	rte_tel_data_add_dict_string(d, "digest", hex);
+	{
+		uint64_t n;
+
+		rte_tel_data_add_dict_u64(d, "latency_p50_ns_le", lat_quantile(s.lat_hist, 0.5, &n));
+		rte_tel_data_add_dict_u64(d, "latency_p99_ns_le", lat_quantile(s.lat_hist, 0.99, &n));
+		rte_tel_data_add_dict_u64(d, "latency_max_ns_le", lat_quantile(s.lat_hist, 1.0, &n));
+		rte_tel_data_add_dict_u64(d, "latency_samples", n);
+	}
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
 #define PUBLISH_NS	(100 * 1000 * 1000ull)
 #define EVENTS		64
+#define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
 
 struct mac_entry {
 	uint32_t nodeid;
@@ -54,6 +55,7 @@ struct rc_dp {
 	uint32_t inject_left, inject_outstanding, inject_seq;
 	uint64_t tx_drops, rx_not_mine, rx_runt;
 	uint64_t delivered, digest;
+	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint64_t per_s[4];
@@ -162,6 +164,18 @@ static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	dp->digest = h;
 	dp->delivered++;
+
+	/* Test messages carry (nodeid, seq, time queued): our own give a latency. */
+	if (info->sender == dp->me && len >= 16) {
+		uint64_t t;
+
+		memcpy(&t, b + 8, sizeof(t));
+		if (t && t <= dp->now) {
+			uint64_t d = dp->now - t;
+
+			dp->lat_hist[d ? 63 - __builtin_clzll(d) : 0]++;
+		}
+	}
 }
 
 static void op_sent(void *priv, void *cookie)
@@ -259,8 +273,9 @@ static void inject_pump(struct rc_dp *dp)
 	dp->inject_left += req;
 	while (dp->inject_left && dp->inject_outstanding < RC_DP_INJECT_BUFS) {
 		uint8_t *b = dp->inject_buf[dp->inject_seq % RC_DP_INJECT_BUFS];
-		uint32_t hdr[2] = { dp->me, dp->inject_seq };
+		uint32_t hdr[4] = { dp->me, dp->inject_seq };
 
+		memcpy(&hdr[2], &dp->now, sizeof(dp->now));
 		memcpy(b, hdr, size < sizeof(hdr) ? size : sizeof(hdr));
 		for (uint32_t i = sizeof(hdr); i < size; i++)
 			b[i] = (uint8_t)(dp->inject_seq + i);
@@ -297,6 +312,7 @@ static void publish(struct rc_dp *dp)
 	s->rx_runt = dp->rx_runt;
 	s->delivered = dp->delivered;
 	s->digest = dp->digest;
+	memcpy(s->lat_hist, dp->lat_hist, sizeof(s->lat_hist));
 	s->frames_per_s = dp->per_s[0];
 	s->bytes_per_s = dp->per_s[1];
 	s->tokens_per_s = dp->per_s[2];

@@ -37,6 +37,7 @@ struct rc_dp_snapshot {
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
 	uint64_t delivered;		/* messages delivered, and their running hash */
 	uint64_t digest;
+	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
 	/* per second, over the last full second */
 	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;
 };

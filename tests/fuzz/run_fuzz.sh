@@ -22,9 +22,15 @@ fuzz)
 	art=${5:?}
 	mkdir -p "$art" || exit 1
 	# new inputs go to $tmp/corpus; the seeds are only read
+	# -error_exitcode: libFuzzer's default, 77, would read as "skipped"
 	"$prog" -max_total_time="$secs" -seed=1 -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$art/" \
-		"$tmp/corpus" "$tmp/seed"
+		-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
+		-artifact_prefix="$art/" "$tmp/corpus" "$tmp/seed"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "fuzz_wire failed; reproduce with: fuzz_wire_replay $art/<crash file>" >&2
+		exit 1
+	fi
 	;;
 replay)
 	"$prog" "$tmp"/seed/*

@@ -820,10 +820,9 @@ static void test_frame_past_forwarded_seq_disarms_the_retransmit(void)
 }
 
 /*
- * ENGINE BUG (srp.c, recv_mcast): the "frame past my forwarded seq" check
- * that disarms the token retransmit runs before the seq window check, so a
- * frame that is then dropped as RC_BAD_SEQ still stops token retransmission.
- * srp.c promises nothing is acted on before the seq window check.
+ * Regression (found by this test, fixed in srp.c recv_mcast): the check that
+ * disarms the token retransmit ran before the seq window check, so a frame
+ * then dropped as RC_BAD_SEQ still stopped token retransmission.
  */
 static void test_mcast_dropped_as_bad_seq_does_not_disarm_the_retransmit(void)
 {
@@ -892,8 +891,13 @@ static void test_commit_longer_than_a_small_netmtu_is_still_received(void)
 	CU_ASSERT(len > RC_NETMTU_MIN);
 	CU_ASSERT_EQUAL(recv(srp, frame, len), 0);
 	CU_ASSERT_EQUAL(cap.n_memb, 1);
-	/* an ordering frame of that length is not */
-	EXPECT_DROPPED(srp, frame, mcast_in(frame, CLUSTER, 1, 1, RING_SEQ, 1, 300), RC_BAD_LENGTH);
+	/* an ordering frame one byte over netmtu is not */
+	len = mcast_in(frame, CLUSTER, 1, 1, RING_SEQ, 1, RC_NETMTU_MIN + 1 - (uint32_t)(OVH + CHK));
+	CU_ASSERT_EQUAL(len, RC_NETMTU_MIN + 1);
+	EXPECT_DROPPED(srp, frame, len, RC_BAD_LENGTH);
+	CU_ASSERT_EQUAL(recv(srp, frame, len - 1), -EBADMSG);	/* payload_len now wrong */
+	len = mcast_in(frame, CLUSTER, 1, 1, RING_SEQ, 1, RC_NETMTU_MIN - (uint32_t)(OVH + CHK));
+	CU_ASSERT_EQUAL(recv(srp, frame, len), 0);
 	rc_srp_destroy(srp);
 }
 
@@ -921,6 +925,14 @@ static void test_frozen_engine_hands_over_every_frame_and_sends_nothing(void)
 	CU_ASSERT_EQUAL(rc_srp_mcast(srp, m, sizeof(m), RC_GUARANTEE_AGREED, NULL, T0), 0);
 	CU_ASSERT_EQUAL(cap.n_send, 1);
 	CU_ASSERT_EQUAL(rc_srp_backlog(srp), 1);
+	rc_srp_destroy(srp);
+
+	/* a ring dropped without being kept: its own frames are handed over too */
+	srp = node_ops(&c, &memb_ops);
+	rc_srp_freeze(srp, 0);
+	CU_ASSERT_EQUAL(recv(srp, frame, mcast(frame, 1, 1)), 0);
+	CU_ASSERT_EQUAL(cap.n_memb, 1);
+	CU_ASSERT_EQUAL(cap.n_deliver, 0);
 	rc_srp_destroy(srp);
 }
 
@@ -964,6 +976,10 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, f4, len4), 0);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame,
 					 mcast_in(frame, CLUSTER, 2, 2, RING_SEQ + 4, 1, 20)),
+			-EINVAL);
+	/* nor are those of an earlier ring of the same representative */
+	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame,
+					 mcast_in(frame, CLUSTER, 1, 1, RING_SEQ - 1, 6, 20)),
 			-EINVAL);
 	rc_srp_recovery_finish(srp, 6);
 	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 4);

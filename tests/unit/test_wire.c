@@ -1,8 +1,9 @@
 /*
- * Tests for dataplane/totem/wire.c: every frame type round-trips through the
- * rc_wire_put_* builders and rc_wire_parse(), and every malformed frame is
- * rejected with its own rc_bad_reason. Each reject test first shows the
- * unbroken frame parses, so the one change it makes is what gets it dropped.
+ * Tests for dataplane/totem/wire.c: every ordering frame type (MCAST, TOKEN,
+ * WAKE) round-trips through the rc_wire_put_* builders and rc_wire_parse(),
+ * and every malformed frame is rejected with its own rc_bad_reason. Each
+ * reject test first shows the unbroken frame parses, so the one change it
+ * makes is what gets it dropped. JOIN, COMMIT and MERGE: test_wire_memb.c.
  */
 #include <endian.h>
 #include <errno.h>
@@ -29,13 +30,6 @@
 #define H_(f)		offsetof(struct rc_wire_hdr, f)
 #define M_(f)		(HDR + offsetof(struct rc_wire_mcast, f))
 #define T_(f)		(HDR + offsetof(struct rc_wire_token, f))
-#define J_(f)		(HDR + offsetof(struct rc_wire_join, f))
-#define CM_(f)		(HDR + offsetof(struct rc_wire_commit, f))
-#define JN		sizeof(struct rc_wire_join)
-#define CM		sizeof(struct rc_wire_commit)
-#define CE		sizeof(struct rc_wire_commit_entry)
-/* Field f of commit entry i. */
-#define E_(i, f)	(HDR + CM + CE * (i) + offsetof(struct rc_wire_commit_entry, f))
 /* Field f of the chunk header starting `at` bytes into the payload. */
 #define C_(at, f)	(OVH + (at) + offsetof(struct rc_wire_chunk, f))
 
@@ -124,37 +118,6 @@ static size_t build_wake(uint8_t *f)
 {
 	rc_wire_put_hdr(f, RC_FT_WAKE, CLUSTER, 2, REP, RING_SEQ);
 	return HDR;
-}
-
-/* Live nodes 1, 3, 5, ...; failed nodes 2, 4, 6, ... */
-static size_t build_join(uint8_t *f, uint16_t n_proc, uint16_t n_failed)
-{
-	struct rc_join j = { .ring_seq = 77, .n_proc = n_proc, .n_failed = n_failed };
-
-	for (uint32_t i = 0; i < n_proc && i < RC_MEMB_MAX; i++)
-		j.proc[i] = 1 + 2 * i;
-	for (uint32_t i = 0; i < n_failed && i < RC_MEMB_MAX; i++)
-		j.failed[i] = 2 + 2 * i;
-	rc_wire_put_hdr(f, RC_FT_JOIN, CLUSTER, 3, REP, RING_SEQ);
-	return rc_wire_put_join(f, &j);
-}
-
-/* A commit token forming the ring REP, REP + 1, ... of n members. */
-static size_t build_commit(uint8_t *f, uint16_t n)
-{
-	struct rc_commit c = { .rep = REP, .ring_seq = RING_SEQ, .hop = 3, .n_memb = n };
-
-	for (uint32_t i = 0; i < n && i < RC_MEMB_MAX; i++) {
-		c.e[i].nodeid = REP + i;
-		c.e[i].old_rep = 9;
-		c.e[i].old_seq = 4;
-		c.e[i].my_aru = 10 + i;
-		c.e[i].high_seq = 20 + i;
-		if (i % 2)
-			c.filled |= 1u << i;
-	}
-	rc_wire_put_hdr(f, RC_FT_COMMIT, CLUSTER, 2, REP, RING_SEQ);
-	return rc_wire_put_commit(f, &c);
 }
 
 static int parse(const uint8_t *f, size_t len, struct rc_frame_view *v,
@@ -481,12 +444,6 @@ static void test_sender_zero_is_rejected(void)
 	wr32(frame + H_(sender), 0);
 	EXPECT_BAD(frame, len, RC_BAD_SENDER);
 	len = build_wake(frame);
-	wr32(frame + H_(sender), 0);
-	EXPECT_BAD(frame, len, RC_BAD_SENDER);
-	len = build_join(frame, 2, 1);
-	wr32(frame + H_(sender), 0);
-	EXPECT_BAD(frame, len, RC_BAD_SENDER);
-	len = build_commit(frame, 2);
 	wr32(frame + H_(sender), 0);
 	EXPECT_BAD(frame, len, RC_BAD_SENDER);
 }
@@ -872,219 +829,6 @@ static void test_wake_with_trailing_bytes_is_rejected(void)
 	EXPECT_BAD(frame, len + 64, RC_BAD_LENGTH);
 }
 
-/* ---- Membership frames --------------------------------------------------- */
-
-static void test_join_round_trips(void)
-{
-	struct rc_frame_view v;
-	enum rc_bad_reason why;
-	size_t len = build_join(frame, 3, 2);
-
-	CU_ASSERT_EQUAL(len, HDR + JN + 4 * 5);
-	CU_ASSERT_EQUAL_FATAL(parse(frame, len, &v, &why), 0);
-	CU_ASSERT_EQUAL(v.type, RC_FT_JOIN);
-	CU_ASSERT_EQUAL(v.sender, 3);
-	CU_ASSERT_EQUAL(v.join.ring_seq, 77);
-	CU_ASSERT_EQUAL(v.join.n_proc, 3);
-	CU_ASSERT_EQUAL(v.join.n_failed, 2);
-	CU_ASSERT_EQUAL(v.join.proc[2], 5);
-	CU_ASSERT_EQUAL(v.join.failed[1], 4);
-	/* the largest */
-	len = build_join(frame, RC_MEMB_MAX, RC_MEMB_MAX);
-	CU_ASSERT_EQUAL(len, RC_WIRE_JOIN_MAX);
-	CU_ASSERT_EQUAL_FATAL(parse(frame, len, &v, &why), 0);
-	CU_ASSERT_EQUAL(v.join.proc[RC_MEMB_MAX - 1], 2 * RC_MEMB_MAX - 1);
-	CU_ASSERT_EQUAL(v.join.failed[RC_MEMB_MAX - 1], 2 * RC_MEMB_MAX);
-	/* nobody failed */
-	EXPECT_OK(frame, build_join(frame, 1, 0));
-}
-
-static void test_commit_round_trips(void)
-{
-	struct rc_frame_view v;
-	enum rc_bad_reason why;
-	size_t len = build_commit(frame, 3);
-
-	CU_ASSERT_EQUAL(len, HDR + CM + CE * 3);
-	CU_ASSERT_EQUAL_FATAL(parse(frame, len, &v, &why), 0);
-	CU_ASSERT_EQUAL(v.type, RC_FT_COMMIT);
-	CU_ASSERT_EQUAL(v.commit.rep, REP);
-	CU_ASSERT_EQUAL(v.commit.ring_seq, RING_SEQ);
-	CU_ASSERT_EQUAL(v.commit.hop, 3);
-	CU_ASSERT_EQUAL(v.commit.n_memb, 3);
-	CU_ASSERT_EQUAL(v.commit.filled, 0x2);
-	CU_ASSERT_EQUAL(v.commit.e[2].nodeid, REP + 2);
-	CU_ASSERT_EQUAL(v.commit.e[2].old_rep, 9);
-	CU_ASSERT_EQUAL(v.commit.e[2].old_seq, 4);
-	CU_ASSERT_EQUAL(v.commit.e[2].my_aru, 12);
-	CU_ASSERT_EQUAL(v.commit.e[2].high_seq, 22);
-	/* the largest, every entry filled */
-	len = build_commit(frame, RC_MEMB_MAX);
-	wr32(frame + CM_(filled), 0xffffffff);
-	CU_ASSERT_EQUAL(len, RC_WIRE_COMMIT_MAX);
-	CU_ASSERT_EQUAL_FATAL(parse(frame, len, &v, &why), 0);
-	CU_ASSERT_EQUAL(v.commit.filled, 0xffffffff);
-}
-
-static void test_merge_round_trips_and_rejects_a_body(void)
-{
-	struct rc_frame_view v;
-	enum rc_bad_reason why;
-
-	rc_wire_put_hdr(frame, RC_FT_MERGE, CLUSTER, 4, 4, 12);
-	CU_ASSERT_EQUAL_FATAL(parse(frame, HDR, &v, &why), 0);
-	CU_ASSERT_EQUAL(v.type, RC_FT_MERGE);
-	CU_ASSERT_EQUAL(v.ring_rep, 4);
-	CU_ASSERT_EQUAL(v.ring_seq, 12);
-	memset(frame + HDR, 0, 8);
-	EXPECT_BAD(frame, HDR + 1, RC_BAD_LENGTH);
-	EXPECT_BAD(frame, HDR + 8, RC_BAD_LENGTH);
-}
-
-static void test_join_shorter_than_its_body_is_short(void)
-{
-	build_join(frame, 1, 0);
-	for (size_t n = HDR; n < HDR + JN; n++)
-		EXPECT_BAD(frame, n, RC_BAD_SHORT);
-}
-
-static void test_join_with_more_than_memb_max_nodes_is_rejected(void)
-{
-	size_t len = build_join(frame, 2, 0);
-
-	/* even when the length matches the counts */
-	wr16(frame + J_(n_proc), RC_MEMB_MAX + 1);
-	EXPECT_BAD(frame, HDR + JN + 4 * (RC_MEMB_MAX + 1), RC_BAD_MEMB);
-	len = build_join(frame, 1, 2);
-	wr16(frame + J_(n_failed), RC_MEMB_MAX + 1);
-	EXPECT_BAD(frame, HDR + JN + 4 * (RC_MEMB_MAX + 2), RC_BAD_MEMB);
-	wr16(frame + J_(n_failed), 0xffff);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_join_length_not_matching_its_sets_is_rejected(void)
-{
-	size_t len = build_join(frame, 3, 2);
-
-	EXPECT_OK(frame, len);
-	EXPECT_BAD(frame, len - 4, RC_BAD_LENGTH);
-	EXPECT_BAD(frame, len - 1, RC_BAD_LENGTH);
-	EXPECT_BAD(frame, len + 1, RC_BAD_LENGTH);
-	wr32(frame + len, 40);
-	EXPECT_BAD(frame, len + 4, RC_BAD_LENGTH);
-}
-
-static void test_join_with_nonzero_reserved_is_rejected(void)
-{
-	size_t len = build_join(frame, 2, 1);
-
-	wr32(frame + J_(reserved), 1);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_join_without_a_live_node_is_rejected(void)
-{
-	EXPECT_BAD(frame, build_join(frame, 0, 1), RC_BAD_MEMB);
-	EXPECT_BAD(frame, build_join(frame, 0, 0), RC_BAD_MEMB);
-}
-
-static void test_join_sets_not_strictly_ascending_are_rejected(void)
-{
-	size_t len = build_join(frame, 3, 3);	/* proc 1 3 5, failed 2 4 6 */
-
-	EXPECT_OK(frame, len);
-	wr32(frame + HDR + JN + 4 * 1, 1);	/* proc 1 1 5 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	wr32(frame + HDR + JN + 4 * 1, 6);	/* proc 1 6 5 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = build_join(frame, 3, 3);
-	wr32(frame + HDR + JN, 0);		/* proc 0 3 5 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = build_join(frame, 3, 3);
-	wr32(frame + HDR + JN + 4 * 5, 4);	/* failed 2 4 4 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = build_join(frame, 3, 3);
-	wr32(frame + HDR + JN + 4 * 3, 0);	/* failed 0 4 6 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_commit_shorter_than_its_body_is_short(void)
-{
-	build_commit(frame, 1);
-	for (size_t n = HDR; n < HDR + CM; n++)
-		EXPECT_BAD(frame, n, RC_BAD_SHORT);
-}
-
-static void test_commit_member_count_out_of_range_is_rejected(void)
-{
-	build_commit(frame, 2);
-	wr16(frame + CM_(n_memb), 0);
-	EXPECT_BAD(frame, HDR + CM, RC_BAD_MEMB);
-	/* even when the length matches the count */
-	wr16(frame + CM_(n_memb), RC_MEMB_MAX + 1);
-	EXPECT_BAD(frame, HDR + CM + CE * (RC_MEMB_MAX + 1), RC_BAD_MEMB);
-}
-
-static void test_commit_length_not_matching_members_is_rejected(void)
-{
-	size_t len = build_commit(frame, 3);
-
-	EXPECT_OK(frame, len);
-	EXPECT_BAD(frame, len - CE, RC_BAD_LENGTH);
-	EXPECT_BAD(frame, len - 1, RC_BAD_LENGTH);
-	EXPECT_BAD(frame, len + 1, RC_BAD_LENGTH);
-}
-
-static void test_commit_with_nonzero_reserved_is_rejected(void)
-{
-	size_t len = build_commit(frame, 3);
-
-	wr16(frame + CM_(reserved), 1);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = build_commit(frame, 3);
-	wr32(frame + CM_(reserved2), 0x100);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_commit_filled_bit_past_its_members_is_rejected(void)
-{
-	size_t len = build_commit(frame, 3);
-
-	wr32(frame + CM_(filled), 0x7);
-	EXPECT_OK(frame, len);
-	wr32(frame + CM_(filled), 0x8);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	wr32(frame + CM_(filled), 0x80000000);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_commit_entry_with_aru_past_high_seq_is_rejected(void)
-{
-	size_t len = build_commit(frame, 3);
-
-	wr32(frame + E_(1, my_aru), 21);	/* == high_seq */
-	EXPECT_OK(frame, len);
-	wr32(frame + E_(1, my_aru), 22);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
-static void test_commit_members_not_ascending_from_the_rep_are_rejected(void)
-{
-	size_t len = build_commit(frame, 3);	/* 1 2 3, rep 1 */
-
-	wr32(frame + E_(2, nodeid), 2);		/* 1 2 2 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	wr32(frame + E_(2, nodeid), 0);		/* 1 2 0 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = build_commit(frame, 3);
-	wr32(frame + E_(0, nodeid), 0);		/* 0 2 3 */
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	/* the ring id in the header names another representative */
-	len = build_commit(frame, 3);
-	wr32(frame + H_(ring_rep), 2);
-	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-}
-
 /* ---- Runner -------------------------------------------------------------- */
 
 struct unit_test {
@@ -1146,22 +890,6 @@ static const struct unit_test tests[] = {
 	T(test_token_with_aru_beyond_seq_is_rejected),
 	T(test_token_with_rtr_entry_beyond_seq_is_rejected),
 	T(test_wake_with_trailing_bytes_is_rejected),
-	T(test_join_round_trips),
-	T(test_commit_round_trips),
-	T(test_merge_round_trips_and_rejects_a_body),
-	T(test_join_shorter_than_its_body_is_short),
-	T(test_join_with_more_than_memb_max_nodes_is_rejected),
-	T(test_join_length_not_matching_its_sets_is_rejected),
-	T(test_join_with_nonzero_reserved_is_rejected),
-	T(test_join_without_a_live_node_is_rejected),
-	T(test_join_sets_not_strictly_ascending_are_rejected),
-	T(test_commit_shorter_than_its_body_is_short),
-	T(test_commit_member_count_out_of_range_is_rejected),
-	T(test_commit_length_not_matching_members_is_rejected),
-	T(test_commit_with_nonzero_reserved_is_rejected),
-	T(test_commit_filled_bit_past_its_members_is_rejected),
-	T(test_commit_entry_with_aru_past_high_seq_is_rejected),
-	T(test_commit_members_not_ascending_from_the_rep_are_rejected),
 };
 
 int main(void)
