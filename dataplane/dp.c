@@ -228,7 +228,7 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh;
 	const uint8_t *p;
-	uint32_t shim[2], len, magic, cluster, sender;
+	uint32_t shim[2], len, sender;
 
 	if (m->pkt_len < HDR_LEN || m->data_len != m->pkt_len) {
 		dp->rx_runt++;
@@ -251,16 +251,13 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 		return;
 	}
 	p += HDR_LEN;
-	/* Learn where a node is only from frames that look like ours. */
-	if (len >= sizeof(struct rc_wire_hdr)) {
-		memcpy(&magic, p + offsetof(struct rc_wire_hdr, magic), 4);
-		memcpy(&cluster, p + offsetof(struct rc_wire_hdr, cluster_id), 4);
-		memcpy(&sender, p + offsetof(struct rc_wire_hdr, sender), 4);
-		if (le32toh(magic) == RC_WIRE_MAGIC && le32toh(cluster) == dp->p.cluster_id &&
-		    sender && le32toh(sender) != dp->me)
-			mac_learn(dp, le32toh(sender), &eh->src_addr);
-	}
-	rc_totem_recv(dp->t, p, len, dp->now);
+	if (rc_totem_recv(dp->t, p, len, dp->now) < 0)
+		return;
+	/* Learn where a node is only from frames the engine accepted. */
+	memcpy(&sender, p + offsetof(struct rc_wire_hdr, sender), 4);
+	sender = le32toh(sender);
+	if (sender != dp->me)
+		mac_learn(dp, sender, &eh->src_addr);
 }
 
 /* ---- test hook and snapshot ---- */
@@ -321,22 +318,33 @@ static void publish(struct rc_dp *dp)
 	dp->last_publish = dp->now;
 }
 
-/* Adaptive: spin, then yield the core, then sleep briefly; never past a deadline. */
+/*
+ * Adaptive: spin, then yield the core, then sleep; the sleep doubles while
+ * the port stays quiet, up to 16 x idle_sleep_us, and never runs past the
+ * engine's next deadline. The next frame brings back full speed. On a shared
+ * core this keeps idle daemons from taking the CPU their peers need.
+ */
 static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 {
-	uint64_t sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000;
+	uint32_t n = ++*empty, spin = dp->p.idle_spin;
+	uint64_t sleep_ns;
 
-	if (dp->p.idle == RC_IDLE_BUSY || ++*empty < dp->p.idle_spin) {
+	if (dp->p.idle == RC_IDLE_BUSY || n < spin) {
 		rte_pause();
 		return;
 	}
-	if (*empty > 16 * dp->p.idle_spin && deadline > dp->now + sleep_ns) {
+	if (n < 2 * spin) {
+		sched_yield();
+		return;
+	}
+	sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 << (n - 2 * spin < 4 ? n - 2 * spin : 4);
+	if (deadline > dp->now && deadline - dp->now < sleep_ns)
+		sleep_ns = deadline - dp->now;
+	if (sleep_ns) {
 		struct timespec ts = { 0, (long)sleep_ns };
 
 		nanosleep(&ts, NULL);
-		return;
 	}
-	sched_yield();
 }
 
 int rc_dp_run(void *arg)

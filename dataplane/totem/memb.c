@@ -276,7 +276,12 @@ static void gather_enter(struct rc_totem *t)
 		t->proc = t->memb;
 		set_add(&t->proc, t->me);
 		t->failed.n = 0;
-		t->gather_min = 0;
+		/*
+		 * From a ring of one, listen a join_timeout before forming
+		 * another: a node that keeps finding itself alone must not
+		 * form a ring per frame it hears.
+		 */
+		t->gather_min = t->proc.n == 1 ? t->now + t->cfg.join_timeout_ns : 0;
 	}
 	t->state = RC_MEMB_GATHER;
 	set_one(&t->consensus, t->me);
@@ -377,6 +382,19 @@ static void operational_enter(struct rc_totem *t)
 
 /* ---- frames from the network ---- */
 
+static bool join_names(const uint32_t *ids, uint32_t n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static bool join_is_leave(uint32_t s, const struct rc_join *j)
+{
+	return join_names(j->failed, j->n_failed, s);
+}
+
 /* Failed nodes stay in proc, so that every node's two sets compare equal. */
 static bool fail_node(struct rc_totem *t, uint32_t id)
 {
@@ -395,12 +413,19 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 		if (j->failed[i] == s) {		/* a leave */
 			t->ms.leaves_rx++;
 			parted = true;
-		} else if (j->failed[i] == t->me) {	/* it thinks I failed */
+		} else if (j->failed[i] == t->me && set_has(&t->memb, s)) {
+			/*
+			 * A member of my ring thinks I failed: we part, and merge
+			 * later. A non-member's view of me is older than any ring
+			 * we shared; only its presence counts.
+			 */
 			parted = true;
 		}
 	}
 	if (parted) {
 		changed = fail_node(t, s);
+	} else if (join_names(j->failed, j->n_failed, t->me)) {
+		changed = set_add(&t->proc, s);
 	} else {
 		changed |= set_add_all(&t->proc, j->proc, j->n_proc, 0);
 		for (uint32_t i = 0; i < j->n_failed; i++)
@@ -416,13 +441,6 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 	check_consensus(t);
 }
 
-static bool join_is_leave(uint32_t s, const struct rc_join *j)
-{
-	for (uint32_t i = 0; i < j->n_failed; i++)
-		if (j->failed[i] == s)
-			return true;
-	return false;
-}
 
 static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 {
@@ -435,10 +453,13 @@ static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 		/*
 		 * A member's join from before this ring is history; so is a
 		 * leave (its sender lists itself failed) from a node that is
-		 * already out of the ring, e.g. the second copy of a leave.
+		 * already out of the ring, e.g. the second copy of a leave; and
+		 * a non-member that still counts me failed merges once its own
+		 * gather ends and it hears our MERGE.
 		 */
 		if ((member && j->ring_seq < t->ring.seq) ||
-		    (!member && join_is_leave(s, j))) {
+		    (!member && (join_is_leave(s, j) ||
+				 join_names(j->failed, j->n_failed, t->me)))) {
 			t->ms.stale++;
 			return;
 		}
@@ -541,8 +562,13 @@ static void memb_frame(void *priv, const struct rc_frame_view *v,
 	struct rc_totem *t = priv;
 
 	(void)now;
-	if (t->state == RC_MEMB_STOPPED || v->sender == t->me)
+	if (t->state == RC_MEMB_STOPPED)
 		return;
+	if (v->sender == t->me) {
+		/* Nobody else may speak as this node: a forgery or a nodeid clash. */
+		t->srp->st.bad[RC_BAD_SENDER]++;
+		return;
+	}
 	switch (v->type) {
 	case RC_FT_JOIN:
 		recv_join(t, v->sender, &v->join);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bad-config: a configuration with one bad value makes ringcastd exit with
+# status 1 and "FILE:LINE: ..." on stderr, naming the right line, before it
+# starts anything: no runtime directory, pid or lock file, no DPDK runtime
+# directory or telemetry socket. Runs in a namespace of its own, so a daemon
+# that did start would find only an isolated eth0.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 60
+
+"$cluster" net 1 >/dev/null
+ns=${RC_CLUSTER_TAG}node1
+d=$RC_CLUSTER_DIR/bad
+mkdir -p "$d"
+prefix=rc-$RC_CLUSTER_NAME-bad
+
+# good_config KEY_LINE_SECTION...: a valid file; the cases below break one line.
+good_config() {
+	cat <<CONF
+totem {
+	cluster_name: $RC_CLUSTER_NAME
+	token: 200
+}
+nodelist {
+	node {
+		nodeid: 1
+		name: node1
+	}
+	node {
+		nodeid: 2
+		name: node2
+	}
+}
+logging {
+	to_stderr: yes
+	to_syslog: no
+}
+dataplane {
+	eal_args: "--no-pci --file-prefix=$prefix --no-huge --no-shconf"
+	port: "net_af_packet0,iface=eth0"
+	idle: adaptive
+}
+ringcast {
+	runtime_dir: $d/run
+	state_dir: $d/state
+}
+CONF
+}
+
+cases=0
+# bad_case NAME SED_EXPR PATTERN: break the file with SED_EXPR; the error must
+# name the line PATTERN is on (in the broken file).
+bad_case() {
+	local name=$1 expr=$2 pattern=$3 conf="$d/$1.conf" line rc=0 err
+	good_config | sed "$expr" >"$conf"
+	line=$(grep -n -m1 -e "$pattern" "$conf" | cut -d: -f1)
+	[ -n "$line" ] || rc_fail "$name: pattern '$pattern' not in the test's own file"
+	err=$(ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$conf" -f -i 1 2>&1 >/dev/null) || rc=$?
+	[ "$rc" -eq 1 ] || rc_fail "$name: ringcastd exited with status $rc, not 1 (stderr: $err)"
+	grep -q -- "$conf:$line: " <<<"$err" ||
+		rc_fail "$name: stderr does not name $conf:$line: $err"
+	[ ! -e "$d/run" ] || rc_fail "$name: the runtime directory was created: $(ls -A "$d/run")"
+	[ ! -e "/var/run/dpdk/$prefix" ] || rc_fail "$name: DPDK's runtime directory was created"
+	rc_log "$name: exit 1, $(head -n1 <<<"$err")"
+	cases=$((cases + 1))
+}
+
+# First, the unbroken file is good: it gets past the configuration (and is
+# stopped at once; af_packet may or may not start in this namespace).
+good_config >"$d/good.conf"
+rc=0
+err=$(ip netns exec "$ns" timeout 2 "$RINGCASTD" -c "$d/good.conf" -f -i 1 2>&1) || rc=$?
+if grep -q "$d/good.conf:[0-9]" <<<"$err"; then
+	rc_fail "the test's good configuration is rejected: $err"
+fi
+rm -rf "$d/run" "$d/state" "/var/run/dpdk/$prefix"
+
+bad_case token-not-a-number 's/token: 200/token: fast/' 'token: fast'
+bad_case token-out-of-range 's/token: 200/token: 0/' 'token: 0'
+bad_case idle-unknown-word 's/idle: adaptive/idle: lazy/' 'idle: lazy'
+bad_case to-stderr-capitalised 's/to_stderr: yes/to_stderr: Yes/' 'to_stderr: Yes'
+bad_case duplicate-nodeid 's/nodeid: 2/nodeid:  1/' 'nodeid:  1'
+bad_case runtime-dir-relative "s|runtime_dir: .*|runtime_dir: relative/run|" 'runtime_dir: relative'
+# shellcheck disable=SC2016 # sed's $d: delete the last line (the final '}')
+bad_case unclosed-section '$d' '^ringcast {'
+
+rc_log "$cases bad files rejected before anything started"

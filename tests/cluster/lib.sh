@@ -1,0 +1,144 @@
+# shellcheck shell=bash
+# Shared by the cluster tests (sourced, not run). Each test gets its own
+# cluster directory and names (tag "rct", bridge rctbr0, namespaces
+# rctnodeI), so a developer's scripts/cluster (tag "rc") can stay up
+# beside it. A trap takes the cluster down however the test ends; a
+# watchdog bounds its time.
+#
+# Skips (exit 77) when not root, when ringcastd is not built, or when DPDK
+# cannot start net_af_packet here.
+#
+# From meson: RC_SOURCE_ROOT, RC_BUILD_RINGCASTD, RINGCASTCTL, RC_GARBAGE.
+# RINGCASTD in the environment wins over the built one.
+
+set -euo pipefail
+
+rc_test=$(basename "$0" .sh)
+rc_root=${RC_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cluster="$rc_root/scripts/cluster"
+
+export RINGCASTD=${RINGCASTD:-${RC_BUILD_RINGCASTD:-$rc_root/build/control/ringcastd}}
+export RINGCASTCTL=${RINGCASTCTL:-$rc_root/build/tools/ringcastctl}
+export RC_CLUSTER_DIR=/run/ringcast-test/$rc_test
+export RC_CLUSTER_NAME=t-$rc_test
+export RC_CLUSTER_TAG=rct
+
+rc_skip() {
+	echo "SKIP $rc_test: $*"
+	exit 77
+}
+
+rc_fail() {
+	echo "FAIL $rc_test: $*" >&2
+	exit 1
+}
+
+rc_log() { echo "$rc_test: $*"; }
+
+rc_now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+[ "$(id -u)" -eq 0 ] || rc_skip "needs root (network namespaces)"
+[ -x "$RINGCASTD" ] || rc_skip "no ringcastd at $RINGCASTD (not built yet?)"
+[ -x "$RINGCASTCTL" ] || rc_fail "no ringcastctl at $RINGCASTCTL"
+for tool in ip nft; do
+	command -v "$tool" >/dev/null || rc_skip "needs $tool"
+done
+
+rc_watchdog_pid=
+
+rc_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "$rc_watchdog_pid" ] && kill "$rc_watchdog_pid" 2>/dev/null
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$RC_CLUSTER_DIR/cluster.env" ]; then
+		echo "--- $rc_test failed (status $rc); the cluster as it was:" >&2
+		"$cluster" status >&2 2>&1 || true
+		for f in "$RC_CLUSTER_DIR"/node*/ringcastd.log "$RC_CLUSTER_DIR"/node*/daemon.out; do
+			[ -s "$f" ] || continue
+			echo "--- tail of $f" >&2
+			tail -n 20 "$f" >&2
+		done
+	fi
+	"$cluster" down >/dev/null 2>&1 || echo "$rc_test: scripts/cluster down failed" >&2
+	rmdir /run/ringcast-test 2>/dev/null || true
+	exit "$rc"
+}
+
+# rc_begin SECONDS: arm the cleanup trap and the watchdog.
+rc_begin() {
+	local bound=$1
+	# A cluster left by an earlier, killed run of this same test goes first.
+	"$cluster" down >/dev/null 2>&1 || true
+	trap rc_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	(
+		sleep "$bound"
+		echo "FAIL $rc_test: over its time bound of $bound s" >&2
+		kill -TERM $$ 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
+	rc_watchdog_pid=$!
+}
+
+# rc_up N: a cluster of N nodes; prints up's line. Skips when DPDK cannot
+# start net_af_packet here; fails on anything else.
+rc_up() {
+	local out
+	if out=$("$cluster" up "$1" 2>&1); then
+		echo "$out"
+		return 0
+	fi
+	if grep -qsE 'EAL init failed|port net_af_packet0 not found|rte_pmd_init_internals' \
+		"$RC_CLUSTER_DIR"/node*/daemon.out "$RC_CLUSTER_DIR"/node*/ringcastd.log; then
+		echo "$out" >&2
+		rc_skip "DPDK could not start net_af_packet here"
+	fi
+	echo "$out" >&2
+	rc_fail "scripts/cluster up $1 failed"
+}
+
+# rc_ctl NODE ARGS...: ringcastctl against node NODE.
+rc_ctl() {
+	local i=$1
+	shift
+	"$RINGCASTCTL" -s "/var/run/dpdk/rc-$RC_CLUSTER_NAME-$i/dpdk_telemetry.v2" "$@"
+}
+
+# rc_stat NODE NAME: one counter from ringcastctl stats.
+rc_stat() {
+	local v
+	v=$(rc_ctl "$1" stats | awk -v k="$2" '$1 == k { print $2 }')
+	[ -n "$v" ] || rc_fail "node $1: no '$2' in stats"
+	echo "$v"
+}
+
+# rc_ring NODE: "REP.SEQ" of the node's ring, from its status line.
+rc_ring() {
+	rc_ctl "$1" status | sed -n 's/^node [0-9]*: ring \([0-9.]*\) .*/\1/p'
+}
+
+# rc_wait NODE K TIMEOUT_MS: wait for a K-member ring; prints nothing.
+# (ringcastctl wait-members itself, as scripts/cluster wait-members runs it,
+# without a shell's start-up in the measured time.)
+rc_wait() {
+	rc_ctl "$1" wait-members "$2" "$3" >/dev/null ||
+		rc_fail "node $1 did not reach a $2-member ring within $3 ms"
+}
+
+# rc_same_ring "NODES" K: every node listed is operational with K members,
+# all in one ring; prints the ring's REP.SEQ.
+rc_same_ring() {
+	local nodes=$1 k=$2 i st first=""
+	for i in $nodes; do
+		st=$(rc_ctl "$i" status) || rc_fail "node $i does not answer"
+		[[ $st =~ ring\ ([0-9]+\.[0-9]+)\ state\ operational\ members\ $k\  ]] ||
+			rc_fail "node $i: expected operational with $k members, got: $st"
+		[ -z "$first" ] && first=${BASH_REMATCH[1]}
+		[ "${BASH_REMATCH[1]}" = "$first" ] ||
+			rc_fail "node $i is in ring ${BASH_REMATCH[1]}, another node in $first"
+	done
+	echo "$first"
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# stop-one: SIGTERM node 2 of 3. It leaves the ring cleanly (a leave, not a
+# token loss), so nodes 1 and 3 form a 2-member ring within 200 ms of the
+# signal; node 2 exits with status 0. The signal is sent here, right after
+# the clock is read, so the time is the ring's and not a shell's start-up.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 60
+
+rc_up 3
+before=$(rc_same_ring "1 2 3" 3)
+pid=$(cat "$RC_CLUSTER_DIR/node2/daemon.pid")
+
+t0=$(rc_now_ms)
+kill -TERM "$pid"
+rc_wait 1 2 5000 &
+w1=$!
+rc_wait 3 2 5000 &
+w3=$!
+wait "$w1" || exit 1
+wait "$w3" || exit 1
+ms=$(($(rc_now_ms) - t0))
+after=$(rc_same_ring "1 3" 2)
+rc_log "SIGTERM node 2: ring $before -> $after (nodes 1 3) in $ms ms"
+
+exit_file=$RC_CLUSTER_DIR/node2/exit.$pid
+t0=$(rc_now_ms)
+while [ ! -s "$exit_file" ]; do
+	[ $(($(rc_now_ms) - t0)) -lt 10000 ] || rc_fail "node 2 still running 10 s after SIGTERM"
+	sleep 0.02
+done
+status=$(cat "$exit_file")
+[ "$status" = 0 ] || rc_fail "node 2 exited with status $status after SIGTERM, not 0"
+[ "$ms" -le 200 ] || rc_fail "the 2-member ring took $ms ms, more than 200 ms"

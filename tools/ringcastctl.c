@@ -1,0 +1,693 @@
+/*
+ * ringcastctl: the admin CLI. It talks to a running ringcastd through DPDK
+ * telemetry: a SOCK_SEQPACKET Unix socket where the server first sends an
+ * info object, then answers each command string with one JSON object
+ * {"<command>": <value>}. Links only libc; a small JSON reader below handles
+ * the flat objects ringcastd returns (numbers, strings, arrays of numbers).
+ *
+ * Exit status: 0 done, 1 error or timeout, 2 no daemon at the socket.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RC_VERSION
+#define RC_VERSION "unknown"
+#endif
+
+#define TEL_SOCK_NAME	"dpdk_telemetry.v2"
+#define REPLY_MAX	(64 * 1024)	/* DPDK 22.11 replies are <= 16 KiB */
+#define FIELDS_MAX	128
+#define IO_TIMEOUT_S	5
+#define EXIT_NO_DAEMON	2
+
+static const char *prog = "ringcastctl";
+
+/* ---- the telemetry connection ---- */
+
+struct tel {
+	int fd;
+	const char *path;
+	char buf[REPLY_MAX];
+	size_t len;
+};
+
+/*
+ * Connect and read the server's info message. Returns 0, or -errno with
+ * the socket closed (-ENOENT, -ECONNREFUSED: no daemon there).
+ */
+static int tel_open(struct tel *t, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	ssize_t n;
+	int ret;
+
+	t->path = path;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	t->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (t->fd < 0)
+		return -errno;
+	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		goto close_fd;
+	}
+	n = recv(t->fd, t->buf, sizeof(t->buf) - 1, 0);
+	if (n <= 0) {
+		/* DPDK closes at once when it has too many clients. */
+		ret = n < 0 ? -errno : -ECONNRESET;
+		goto close_fd;
+	}
+	return 0;
+close_fd:
+	close(t->fd);
+	t->fd = -1;
+	return ret;
+}
+
+static void tel_close(struct tel *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+/* Send one command; the reply lands NUL-terminated in t->buf. 0 or -errno. */
+static int tel_request(struct tel *t, const char *cmd)
+{
+	ssize_t n;
+
+	if (send(t->fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0)
+		return -errno;
+	n = recv(t->fd, t->buf, sizeof(t->buf) - 1, 0);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	t->len = (size_t)n;
+	t->buf[n] = 0;
+	return 0;
+}
+
+/* ---- a JSON reader for flat objects ---- */
+
+enum jkind { J_NUM, J_STR, J_ARR, J_NULL, J_OTHER };
+
+struct jfield {
+	const char *key;	/* points into the reply, not NUL-terminated */
+	size_t klen;
+	enum jkind kind;
+	const char *val;	/* raw text of the value (strings: inside the quotes) */
+	size_t vlen;
+};
+
+struct jobj {
+	struct jfield f[FIELDS_MAX];
+	int n;
+};
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Past a string starting at its opening quote; NULL if unterminated. */
+static const char *skip_string(const char *p)
+{
+	for (p++; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past any JSON value, nested ones too; NULL on malformed input. */
+static const char *skip_value(const char *p, int depth)
+{
+	p = ws(p);
+	if (depth > 32)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (*p != '"' || !(p = skip_string(p)))
+					return NULL;
+				p = ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			if (!(p = skip_value(p, depth + 1)))
+				return NULL;
+			p = ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+			p = ws(p);
+		}
+	}
+	if (*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n') {
+		const char *s = p;
+
+		while (*p && !strchr(" \t\r\n,}]", *p))
+			p++;
+		return p > s ? p : NULL;
+	}
+	return NULL;
+}
+
+static enum jkind kind_of(const char *v, size_t len)
+{
+	if (*v == '"')
+		return J_STR;
+	if (*v == '-' || (*v >= '0' && *v <= '9'))
+		return J_NUM;
+	if (len == 4 && !strncmp(v, "null", 4))
+		return J_NULL;
+	if (*v == '[') {
+		/* An array of numbers only; anything else is J_OTHER. */
+		for (const char *p = v + 1; p < v + len - 1; p++)
+			if (!strchr("0123456789-+.eE, \t\r\n", *p))
+				return J_OTHER;
+		return J_ARR;
+	}
+	return J_OTHER;
+}
+
+/* Parse object text at p into o (one level; nested values kept raw). */
+static int jobj_parse(const char *p, struct jobj *o)
+{
+	o->n = 0;
+	p = ws(p);
+	if (*p++ != '{')
+		return -EINVAL;
+	p = ws(p);
+	if (*p == '}')
+		return 0;
+	for (;;) {
+		struct jfield *f = &o->f[o->n];
+		const char *end;
+
+		if (*p != '"' || !(end = skip_string(p)))
+			return -EINVAL;
+		f->key = p + 1;
+		f->klen = (size_t)(end - p - 2);
+		p = ws(end);
+		if (*p++ != ':')
+			return -EINVAL;
+		p = ws(p);
+		if (!(end = skip_value(p, 0)))
+			return -EINVAL;
+		f->kind = kind_of(p, (size_t)(end - p));
+		f->val = p;
+		f->vlen = (size_t)(end - p);
+		if (f->kind == J_STR) {
+			f->val++;
+			f->vlen -= 2;
+		}
+		if (o->n < FIELDS_MAX)
+			o->n++;
+		p = ws(end);
+		if (*p == '}')
+			return 0;
+		if (*p++ != ',')
+			return -EINVAL;
+		p = ws(p);
+	}
+}
+
+static const struct jfield *jget(const struct jobj *o, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (int i = 0; i < o->n; i++)
+		if (o->f[i].klen == kl && !memcmp(o->f[i].key, key, kl))
+			return &o->f[i];
+	return NULL;
+}
+
+static unsigned long long jnum(const struct jobj *o, const char *key, int *ok)
+{
+	const struct jfield *f = jget(o, key);
+
+	if (!f || f->kind != J_NUM) {
+		*ok = 0;
+		return 0;
+	}
+	return strtoull(f->val, NULL, 10);
+}
+
+/* Copy a string field into buf ("?" when missing). */
+static const char *jstr(const struct jobj *o, const char *key, char *buf, size_t size, int *ok)
+{
+	const struct jfield *f = jget(o, key);
+
+	if (!f || f->kind != J_STR) {
+		*ok = 0;
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	snprintf(buf, size, "%.*s", (int)f->vlen, f->val);
+	return buf;
+}
+
+/* The numbers of an array field, printed with `sep` between them. */
+static void print_array(FILE *out, const struct jfield *f, const char *sep, const char *empty)
+{
+	const char *p = f->val + 1, *end = f->val + f->vlen - 1;
+	int n = 0;
+
+	while (p < end) {
+		char *e;
+		unsigned long long v;
+
+		p = ws(p);
+		if (p >= end)
+			break;
+		v = strtoull(p, &e, 10);
+		if (e == p)
+			break;
+		fprintf(out, "%s%llu", n++ ? sep : "", v);
+		p = ws(e);
+		if (*p == ',')
+			p++;
+	}
+	if (!n)
+		fputs(empty, out);
+}
+
+static int array_len(const struct jfield *f)
+{
+	int n = 0;
+
+	for (const char *p = f->val + 1; p < f->val + f->vlen - 1; p++)
+		if (*p >= '0' && *p <= '9' && (p == f->val + 1 || !(p[-1] >= '0' && p[-1] <= '9')))
+			n++;
+	return n;
+}
+
+/* ---- commands ---- */
+
+static void die_no_daemon(const char *path, int err)
+{
+	fprintf(stderr, "%s: no daemon at %s: %s\n", prog, path, strerror(err));
+	exit(EXIT_NO_DAEMON);
+}
+
+/*
+ * Run cmd and parse the value under its key into o. Returns 0; -ENOENT when
+ * the daemon answered null (unknown command or refused parameters); other
+ * -errno when the connection failed.
+ */
+static int query(struct tel *t, const char *cmd, struct jobj *o)
+{
+	struct jobj outer;
+	const struct jfield *f;
+	char key[256];
+	int ret;
+
+	ret = tel_request(t, cmd);
+	if (ret < 0)
+		return ret;
+	if (jobj_parse(t->buf, &outer) < 0 || outer.n < 1)
+		return -EPROTO;
+	snprintf(key, sizeof(key), "%s", cmd);
+	key[strcspn(key, ",")] = 0;
+	f = jget(&outer, key);
+	if (!f)
+		f = &outer.f[0];
+	if (f->kind == J_NULL)
+		return -ENOENT;
+	if (f->kind != J_OTHER || *f->val != '{')
+		return -EPROTO;
+	return jobj_parse(f->val, o) < 0 ? -EPROTO : 0;
+}
+
+static int query_or_die(struct tel *t, const char *cmd, struct jobj *o)
+{
+	int ret = query(t, cmd, o);
+
+	if (ret == -ENOENT) {
+		fprintf(stderr, "%s: the daemon at %s has no command %s, or refused its parameters\n",
+			prog, t->path, cmd);
+		exit(1);
+	}
+	if (ret == -EPROTO) {
+		fprintf(stderr, "%s: cannot read the reply to %s: %.200s\n", prog, cmd, t->buf);
+		exit(1);
+	}
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
+		fprintf(stderr, "%s: no reply from %s within %d s\n", prog, t->path, IO_TIMEOUT_S);
+		exit(1);
+	}
+	if (ret < 0)
+		die_no_daemon(t->path, -ret);
+	return 0;
+}
+
+/* "node N: ring REP.SEQ state STATE members K (id id id)" into buf. */
+static int format_status(const struct jobj *o, char *buf, size_t size, unsigned long long *k,
+			 char *state, size_t state_size)
+{
+	const struct jfield *m = jget(o, "members");
+	unsigned long long node, rep, seq;
+	char *mem = NULL;
+	size_t mlen = 0;
+	FILE *f;
+	int ok = 1;
+
+	node = jnum(o, "nodeid", &ok);
+	rep = jnum(o, "ring_rep", &ok);
+	seq = jnum(o, "ring_seq", &ok);
+	jstr(o, "state", state, state_size, &ok);
+	if (!m || m->kind != J_ARR)
+		ok = 0;
+	f = open_memstream(&mem, &mlen);
+	if (!f)
+		return -ENOMEM;
+	if (m && m->kind == J_ARR)
+		print_array(f, m, " ", "");
+	fclose(f);
+	*k = m && m->kind == J_ARR ? (unsigned long long)array_len(m) : 0;
+	snprintf(buf, size, "node %llu: ring %llu.%llu state %s members %llu (%s)",
+		 node, rep, seq, state, *k, mem);
+	free(mem);
+	return ok ? 0 : -EPROTO;
+}
+
+static int cmd_status(struct tel *t)
+{
+	char line[1024], state[64];
+	unsigned long long k;
+	struct jobj o;
+
+	query_or_die(t, "/ringcast/status", &o);
+	if (format_status(&o, line, sizeof(line), &k, state, sizeof(state)) < 0) {
+		fprintf(stderr, "%s: unexpected status reply: %.200s\n", prog, t->buf);
+		return 1;
+	}
+	printf("%s\n", line);
+	return 0;
+}
+
+static int cmd_stats(struct tel *t)
+{
+	struct jobj o;
+
+	query_or_die(t, "/ringcast/stats", &o);
+	for (int i = 0; i < o.n; i++) {
+		const struct jfield *f = &o.f[i];
+
+		printf("%.*s ", (int)f->klen, f->key);
+		if (f->kind == J_ARR)
+			print_array(stdout, f, ",", "-");
+		else
+			printf("%.*s", (int)f->vlen, f->val);
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int cmd_inject(struct tel *t, int argc, char **argv)
+{
+	unsigned long count, size = 64;
+	char cmd[128];
+	struct jobj o;
+	int ok = 1, ret;
+
+	if (argc < 1 || argc > 2 || parse_count(argv[0], 0xffffffffu, &count) < 0 || !count ||
+	    (argc == 2 && parse_count(argv[1], 0xffffffffu, &size) < 0)) {
+		fprintf(stderr, "%s: usage: inject COUNT [SIZE] (COUNT >= 1, SIZE in bytes)\n", prog);
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "/ringcast/inject,%lu,%lu", count, size);
+	ret = query(t, cmd, &o);
+	if (ret == -ENOENT) {
+		fprintf(stderr, "%s: the daemon refused inject %lu %lu (COUNT or SIZE too large, or its queue is full)\n",
+			prog, count, size);
+		return 1;
+	}
+	if (ret < 0)
+		query_or_die(t, cmd, &o);	/* reports the error and exits */
+	printf("queued %llu\n", jnum(&o, "queued", &ok));
+	return ok ? 0 : 1;
+}
+
+static int cmd_digest(struct tel *t)
+{
+	char hex[80];
+	struct jobj o;
+	int ok = 1;
+	unsigned long long n;
+
+	query_or_die(t, "/ringcast/digest", &o);
+	n = jnum(&o, "delivered", &ok);
+	jstr(&o, "digest", hex, sizeof(hex), &ok);
+	if (!ok) {
+		fprintf(stderr, "%s: unexpected digest reply: %.200s\n", prog, t->buf);
+		return 1;
+	}
+	printf("delivered %llu digest %s\n", n, hex);
+	return 0;
+}
+
+static int cmd_raw(struct tel *t, const char *cmd)
+{
+	int ret = tel_request(t, cmd);
+
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
+		fprintf(stderr, "%s: no reply from %s within %d s\n", prog, t->path, IO_TIMEOUT_S);
+		return 1;
+	}
+	if (ret < 0)
+		die_no_daemon(t->path, -ret);
+	printf("%s\n", t->buf);
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Poll the status every 2 ms (reconnecting while the daemon is not there
+ * yet or restarts) until the node is operational with exactly K members.
+ */
+static int cmd_wait_members(struct tel *t, const char *path, int argc, char **argv)
+{
+	const struct timespec tick = { .tv_nsec = 2 * 1000 * 1000 };
+	unsigned long k, timeout = 20000;
+	char line[1024] = "", state[64];
+	int last_err = ENOENT, connected = 0, ever = 0;
+	uint64_t start = now_ms(), el;
+
+	if (argc < 1 || argc > 2 || parse_count(argv[0], 1024, &k) < 0 ||
+	    (argc == 2 && parse_count(argv[1], 86400000, &timeout) < 0)) {
+		fprintf(stderr, "%s: usage: wait-members K [TIMEOUT_MS]\n", prog);
+		return 1;
+	}
+	for (;;) {
+		el = now_ms() - start;
+		if (!connected) {
+			int ret = tel_open(t, path);
+
+			if (ret == 0)
+				connected = ever = 1;
+			else
+				last_err = -ret;
+		}
+		if (connected) {
+			unsigned long long have;
+			struct jobj o;
+
+			if (query(t, "/ringcast/status", &o) < 0) {
+				tel_close(t);
+				connected = 0;
+			} else if (format_status(&o, line, sizeof(line), &have, state,
+						 sizeof(state)) == 0 &&
+				   !strcmp(state, "operational") && have == k) {
+				printf("%s after %llu ms\n", line, (unsigned long long)el);
+				return 0;
+			}
+		}
+		if (el >= timeout)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (!ever)
+		die_no_daemon(path, last_err);
+	fprintf(stderr, "%s: timeout after %lu ms waiting for %lu members; last status: %s\n",
+		prog, timeout, k, line[0] ? line : "(none)");
+	return 1;
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ringcastctl [-p FILE_PREFIX | -s SOCKET] COMMAND [ARGS]\n"
+		"Ask a running ringcastd for its state through DPDK telemetry.\n\n"
+		"  -p, --prefix PREFIX  the daemon's EAL --file-prefix: the socket is\n"
+		"                       /var/run/dpdk/PREFIX/" TEL_SOCK_NAME " (as root)\n"
+		"  -s, --socket PATH    the telemetry socket itself\n"
+		"                       (default: $RINGCAST_TELEMETRY)\n"
+		"  -h, --help           this text\n"
+		"  -v, --version        print the version\n\n"
+		"commands:\n"
+		"  status               node N: ring REP.SEQ state STATE members K (ids)\n"
+		"  stats                every counter and rate, one 'name value' a line\n"
+		"  inject COUNT [SIZE]  test hook: this node sends COUNT messages of SIZE\n"
+		"                       bytes (default 64)\n"
+		"  digest               delivered N digest HEX: equal digests at equal\n"
+		"                       counts mean identical delivery sequences\n"
+		"  wait-members K [MS]  wait (default 20000 ms) until the node is operational\n"
+		"                       with K members; prints the status and the wait\n"
+		"  raw CMD              send a telemetry command, print the JSON reply\n\n"
+		"exit status: 0 done, 1 error or timeout, 2 no daemon at the socket\n\n"
+		"examples:\n"
+		"  ringcastctl -p rc-local-1 status\n"
+		"  RINGCAST_TELEMETRY=/var/run/dpdk/rc-local-2/dpdk_telemetry.v2 ringcastctl stats\n"
+		"  ringcastctl -p rc-local-1 inject 1000 256\n"
+		"  ringcastctl -p rc-local-1 raw /ethdev/stats,0\n"
+		"  scripts/cluster exec 1 ringcastctl digest\n");
+}
+
+static void prefix_path(char *buf, size_t size, const char *prefix)
+{
+	const char *base = "/var/run";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	/* DPDK's own rule (eal_create_runtime_dir). */
+	if (getuid() != 0)
+		base = xdg && *xdg ? xdg : "/tmp";
+	snprintf(buf, size, "%s/dpdk/%s/%s", base, prefix, TEL_SOCK_NAME);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = getenv("RINGCAST_TELEMETRY"), *cmd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 256];
+	struct tel *t;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+p:s:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			prefix_path(path, sizeof(path), optarg);
+			sock = path;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("ringcastctl %s\n", RC_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	cmd = argv[optind++];
+	argc -= optind;
+	argv += optind;
+	if (!sock || !*sock) {
+		fprintf(stderr, "%s: which daemon? give -p FILE_PREFIX or -s SOCKET, "
+			"or set RINGCAST_TELEMETRY\n", prog);
+		return 1;
+	}
+	t = malloc(sizeof(*t));
+	if (!t) {
+		perror(prog);
+		return 1;
+	}
+	t->fd = -1;
+
+	if (!strcmp(cmd, "wait-members")) {
+		ret = cmd_wait_members(t, sock, argc, argv);
+		goto out;
+	}
+	if (strcmp(cmd, "status") && strcmp(cmd, "stats") && strcmp(cmd, "inject") &&
+	    strcmp(cmd, "digest") && strcmp(cmd, "raw")) {
+		fprintf(stderr, "%s: unknown command '%s' (try --help)\n", prog, cmd);
+		ret = 1;
+		goto out;
+	}
+	if ((!strcmp(cmd, "raw") && (argc != 1 || argv[0][0] != '/')) ||
+	    (strcmp(cmd, "raw") && strcmp(cmd, "inject") && argc != 0)) {
+		fprintf(stderr, "%s: usage: %s\n", prog,
+			!strcmp(cmd, "raw") ? "raw /COMMAND[,PARAMS]" : cmd);
+		ret = 1;
+		goto out;
+	}
+	ret = tel_open(t, sock);
+	if (ret < 0)
+		die_no_daemon(sock, -ret);
+	if (!strcmp(cmd, "status"))
+		ret = cmd_status(t);
+	else if (!strcmp(cmd, "stats"))
+		ret = cmd_stats(t);
+	else if (!strcmp(cmd, "inject"))
+		ret = cmd_inject(t, argc, argv);
+	else if (!strcmp(cmd, "digest"))
+		ret = cmd_digest(t);
+	else
+		ret = cmd_raw(t, argv[0]);
+out:
+	tel_close(t);
+	free(t);
+	return ret;
+}
