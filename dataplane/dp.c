@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #define PUBLISH_NS	(100 * 1000 * 1000ull)
 #define EVENTS		64
 #define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
+#define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 
 struct mac_entry {
 	uint32_t nodeid;
@@ -320,7 +322,7 @@ static void publish(struct rc_dp *dp)
 
 /*
  * Adaptive: spin, then yield the core, then sleep; the sleep doubles while
- * the port stays quiet, up to 16 x idle_sleep_us, and never runs past the
+ * the port stays quiet, up to 2 x idle_sleep_us, and never runs past the
  * engine's next deadline. The next frame brings back full speed. On a shared
  * core this keeps idle daemons from taking the CPU their peers need.
  */
@@ -337,7 +339,8 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 		sched_yield();
 		return;
 	}
-	sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 << (n - 2 * spin < 4 ? n - 2 * spin : 4);
+	sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 <<
+		   (n - 2 * spin < IDLE_BACKOFF ? n - 2 * spin : IDLE_BACKOFF);
 	if (deadline > dp->now && deadline - dp->now < sleep_ns)
 		sleep_ns = deadline - dp->now;
 	if (sleep_ns) {
@@ -355,6 +358,8 @@ int rc_dp_run(void *arg)
 	uint64_t deadline;
 	uint32_t empty = 0;
 
+	/* Idle sleeps of tens of microseconds: the default 50 us slack would double them. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	dp->now = now_ns();
 	dp->last_second = dp->now;
 	rc_totem_start(dp->t, dp->now);
