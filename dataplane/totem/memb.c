@@ -455,11 +455,14 @@ static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 		 * leave (its sender lists itself failed) from a node that is
 		 * already out of the ring, e.g. the second copy of a leave; and
 		 * a non-member that still counts me failed merges once its own
-		 * gather ends and it hears our MERGE.
+		 * gather ends and it hears our MERGE. While a ring forms, a node
+		 * its consensus declared failed does not undo it: it merges with
+		 * the ring once the ring is up.
 		 */
 		if ((member && j->ring_seq < t->ring.seq) ||
 		    (!member && (join_is_leave(s, j) ||
-				 join_names(j->failed, j->n_failed, t->me)))) {
+				 join_names(j->failed, j->n_failed, t->me))) ||
+		    (t->state != RC_MEMB_OPERATIONAL && set_has(&t->failed, s))) {
 			t->ms.stale++;
 			return;
 		}
