@@ -44,7 +44,7 @@ static struct rc_reasm *reasm_of(struct rc_srp *srp, struct rc_ring *r, uint32_t
 		return NULL;
 	if (!free_e->buf) {
 		/* Once per entry, never per message. */
-		free_e->buf = malloc(srp->cfg.max_msg_size);
+		free_e->buf = malloc(srp->msg_max);
 		if (!free_e->buf)
 			return NULL;
 	}

@@ -68,7 +68,7 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		      enum rc_guarantee guarantee)
 {
-	if (len > srp->cfg.max_msg_size)
+	if (len > srp->msg_max)
 		return -EMSGSIZE;
 	return sendq_push(&srp->ctrl, msg, len, RC_CF_CTRL |
 			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL);

@@ -164,6 +164,7 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 	srp->ops = *ops;
 	srp->priv = priv;
 	srp->mask = cfg->rtr_slots - 1;
+	srp->msg_max = cfg->max_msg_size > cfg->netmtu ? cfg->max_msg_size : cfg->netmtu;
 	srp->stride = (cfg->netmtu + 63u) & ~63u;
 	srp->r = &srp->rings[0];
 	srp->old = &srp->rings[1];
@@ -174,7 +175,7 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 	if (ret == 0)
 		ret = rc_sendq_init(&srp->q, cfg->send_queue_len);
 	if (ret == 0)
-		ret = rc_sendq_init(&srp->ctrl, 2 * cfg->rtr_slots);
+		ret = rc_sendq_init(&srp->ctrl, 4 * cfg->rtr_slots);
 	if (ret < 0)
 		goto free_srp;
 
@@ -301,7 +302,7 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	srp->st.bytes_rx += len;
 	if (len > srp->cfg.netmtu && len > RC_WIRE_COMMIT_MAX)
 		return bad(srp, RC_BAD_LENGTH);
-	if (rc_wire_parse(frame, len, srp->cfg.max_msg_size, &v, &why) < 0)
+	if (rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0)
 		return bad(srp, why);
 	if (v.cluster_id != srp->cfg.cluster_id)
 		return bad(srp, RC_BAD_CLUSTER);
@@ -413,7 +414,7 @@ int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len)
 	enum rc_bad_reason why;
 
 	if (!o->valid || len > srp->cfg.netmtu ||
-	    rc_wire_parse(frame, len, srp->cfg.max_msg_size, &v, &why) < 0 ||
+	    rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0 ||
 	    v.type != RC_FT_MCAST || v.cluster_id != srp->cfg.cluster_id ||
 	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
 	    rc_ring_member_index(o, v.sender) < 0)

@@ -154,6 +154,12 @@ struct rc_srp {
 
 	uint32_t mask;
 	uint32_t stride;	/* bytes per slot */
+	/*
+	 * Largest message inside the engine: recovery re-sends old frames (up
+	 * to netmtu bytes) as internal messages whatever the application's
+	 * max_msg_size, which rc_srp_mcast() alone enforces.
+	 */
+	uint32_t msg_max;
 	struct rc_ring *r;	/* current ring */
 	struct rc_ring *old;	/* last operational ring, while recovering */
 	struct rc_ring rings[2];
