@@ -395,6 +395,17 @@ static bool join_is_leave(uint32_t s, const struct rc_join *j)
 	return join_names(j->failed, j->n_failed, s);
 }
 
+/*
+ * The sets changed: agreement starts over, and so does the time allowed for
+ * it, or a node would fail healthy peers for not yet agreeing to sets they
+ * have not heard yet (corosync restarts this timer too).
+ */
+static void consensus_restart(struct rc_totem *t)
+{
+	set_one(&t->consensus, t->me);
+	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
+}
+
 /* Failed nodes stay in proc, so that every node's two sets compare equal. */
 static bool fail_node(struct rc_totem *t, uint32_t id)
 {
@@ -432,7 +443,7 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 			changed |= fail_node(t, j->failed[i]);
 	}
 	if (changed)
-		set_one(&t->consensus, t->me);
+		consensus_restart(t);
 	if (!parted && set_equal_ids(&t->proc, j->proc, j->n_proc) &&
 	    set_equal_ids(&t->failed, j->failed, j->n_failed))
 		set_add(&t->consensus, s);
@@ -550,7 +561,7 @@ static void recv_foreign(struct rc_totem *t, const struct rc_frame_view *v,
 		/* fall through */
 	case RC_MEMB_GATHER:
 		if (!set_has(&t->failed, s) && set_add(&t->proc, s)) {
-			set_one(&t->consensus, t->me);
+			consensus_restart(t);
 			send_join(t);
 		}
 		return;

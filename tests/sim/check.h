@@ -1,7 +1,13 @@
 /*
- * The invariant checker, fed every delivery of every node as it happens.
- * It keeps no engine state: the SAFE check asks the caller for each node's
- * my_aru through a callback, so fabricated sequences can test the checker.
+ * The invariant checker (engine-independent), fed every frame a node first
+ * sends, every delivery and every configuration change as they happen.
+ * Deliveries are identified through what was framed, never guessed from the
+ * payload: (ring, seq) names a frame, and the frame's messages are known.
+ * It keeps no engine state: the SAFE check asks the caller for a node's
+ * my_aru in a ring through a callback, so fabricated runs can test it.
+ *
+ *   check.c  rings, frames, per-delivery checks (order, FIFO, payload, SAFE)
+ *   evs.c    configuration changes, EVS groups, liveness at the end
  */
 #ifndef SIM_CHECK_H
 #define SIM_CHECK_H
@@ -10,63 +16,180 @@
 #include <stdint.h>
 
 #include "payload.h"
-#include "srp.h"
+#include "totem.h"
 
-/* Position k of the agreed order, as the first node to reach k saw it. */
+#define CHECK_MAX_NODES		SIM_PAYLOAD_ORIGINS	/* nodeids 1..16 */
+#define CHECK_NONE		UINT32_MAX
+
+/* Nodes as a bitmask: bit id - 1. */
+#define CHECK_BIT(id)		(1u << ((id) - 1))
+
+/* A message whose last chunk is in a frame. */
+struct check_msg {
+	uint32_t index;
+	uint8_t origin;
+	uint8_t cont;		/* that chunk continues a fragmented message */
+};
+
+/* One frame of a ring: its messages are msgs[first .. first + n). */
+struct check_frame {
+	uint32_t first;
+	uint16_t n;
+	bool known;
+};
+
+/* Position k of a ring's agreed order, as the first node to reach k saw it. */
 struct check_ref {
 	uint32_t index;
 	uint32_t seq;
 	uint8_t origin;
-	uint8_t guarantee;
+};
+
+/* The nodes that left ring r for the same transitional configuration. */
+struct check_group {
+	struct check_group *next;
+	uint32_t to;		/* ring index of the new ring */
+	uint32_t members;	/* the transitional configuration, a mask */
+	uint32_t node;		/* the first node that installed it */
+	uint64_t pos;		/* its deliveries in agreed order in r */
+	uint64_t count, hash;	/* all its deliveries of r: number, order hash */
+	struct check_msg *rec;	/* its recovered deliveries */
+	uint32_t n_rec;
+};
+
+/* A ring (configuration) the checker has heard of. */
+struct check_ring {
+	uint32_t rep;
+	uint64_t seq;
+	uint64_t born;		/* check.events when first heard of */
+	uint32_t members;	/* regular configuration, once one was installed */
+	bool have_members;
+	uint32_t installed;	/* nodes that installed the regular configuration */
+	uint32_t trans_of[CHECK_MAX_NODES + 1];	/* [node] transitional members when it left */
+	uint32_t trans_to[CHECK_MAX_NODES + 1];	/* [node] the ring it left for */
+	struct check_frame *fr;	/* fr[seq - 1] */
+	uint32_t n_fr, cap_fr;
+	uint64_t msgs;		/* application messages framed */
+	uint32_t first_idx[CHECK_MAX_NODES + 1];	/* [origin] first index framed */
+	struct check_ref *ref;	/* ref[i] is position ref_lo + i */
+	uint64_t ref_lo, ref_n, ref_cap;
+	struct check_group *groups;
+};
+
+/* Missing indexes lo..hi of one origin at one node. */
+struct check_gap {
+	uint32_t lo, hi;
 };
 
 struct check_node {
-	uint64_t pos;		/* messages delivered so far */
-	uint64_t bytes;
+	/* whole life, across restarts */
+	uint64_t delivered, bytes;
+	int64_t last[CHECK_MAX_NODES + 1];	/* [origin] last index delivered */
+	struct check_gap *gaps[CHECK_MAX_NODES + 1];
+	uint32_t n_gaps[CHECK_MAX_NODES + 1], cap_gaps[CHECK_MAX_NODES + 1];
+	uint32_t *own_ring;	/* [index] ring where it delivered its own message */
+	uint64_t max_seq;	/* highest ring seq installed */
+	uint64_t reset_at;	/* check.events at its last crash */
+	bool ever_down;		/* crashed or left at some time */
+
+	/* configuration */
+	uint32_t cur;		/* ring of the current regular configuration */
+	bool want_regular;	/* a transitional configuration was delivered */
+	uint32_t trans_ring, trans_members;
+
+	/* deliveries in cur */
+	uint64_t pos;		/* in agreed order */
+	uint64_t count, hash;	/* all, and an order-sensitive hash */
+	bool recovering;	/* a recovered delivery was seen */
 	uint32_t last_seq;
-	uint32_t *next;		/* [origin] next expected index: per-sender FIFO */
+	int64_t ring_last[CHECK_MAX_NODES + 1];	/* [origin], agreed order only */
+	struct check_msg *rec;
+	uint32_t n_rec, cap_rec;
+
+	/* identification cursor: the frame being delivered */
+	uint32_t c_ring, c_seq, c_pos;
+	bool c_recovered;
 };
 
 struct check {
 	uint32_t n_nodes;	/* nodeids 1..n_nodes */
 	uint32_t n_senders;	/* nodeids 1..n_senders send */
 	uint64_t per_sender;	/* messages each sender sends */
-	uint64_t total;		/* messages each node must deliver */
 	struct sim_payload pl;
 	bool full;		/* compare every byte, or only the ends */
 
-	/* optional: [origin] messages handed to rc_srp_mcast so far */
-	const uint64_t *queued;
-	/* optional: my_aru of node (1-based), for the SAFE check */
-	uint32_t (*aru)(void *ctx, uint32_t nodeid);
+	/*
+	 * Optional, for the SAFE check: true when node is operational in the
+	 * ring (rep, seq), with its my_aru in *aru.
+	 */
+	bool (*aru)(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
+		    uint32_t *aru);
 	void *ctx;
 
-	struct check_node *node;	/* [nodeid - 1] */
-	uint32_t *next_mem;
-	struct check_ref *ref;		/* ref[i] is position ref_lo + i */
-	uint64_t ref_lo, ref_n, ref_cap;
-	uint32_t nodes_done;
+	struct check_node node[CHECK_MAX_NODES + 1];	/* [nodeid] */
+	struct check_ring *rings;
+	uint32_t n_rings, cap_rings;
+	uint32_t *ring_hash;	/* open addressing: ring index + 1, 0 free */
+	uint32_t hash_cap;
+	struct check_msg *msgs;	/* every framed message, by frame */
+	uint64_t n_msgs, cap_msgs;
+
+	uint8_t *seen;		/* [origin][index] bits: delivered somewhere */
+	uint64_t distinct;	/* messages delivered somewhere */
+	uint64_t events;	/* confchgs, crashes: orders ring births */
+	uint64_t excused;	/* (message, node) pairs EVS lets go undelivered */
 
 	bool violated;
-	char what[512];		/* the first violation */
+	char what[640];		/* the first violation */
 };
 
 int sim_check_init(struct check *c, uint32_t n_nodes, uint32_t n_senders,
 		   uint64_t per_sender, const struct sim_payload *pl, bool full);
 void sim_check_fini(struct check *c);
-/* Node `nodeid` delivered a message. 0, or -1 after recording a violation. */
-int sim_check_deliver(struct check *c, uint32_t nodeid,
-		      const struct rc_srp_msg_info *info, const void *msg,
-		      size_t len);
-/* Liveness at the end: every node delivered every message. 0 or -1. */
-int sim_check_finish(struct check *c);
+
 /* Record a violation (only the first is kept). Always returns -1. */
 int sim_check_fail(struct check *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static inline bool sim_check_all_done(const struct check *c)
+/* check.c */
+/* The ring (rep, seq)'s index, created if new; CHECK_NONE out of memory. */
+uint32_t sim_check_ring(struct check *c, uint32_t rep, uint64_t seq);
+bool sim_check_frame_known(struct check *c, uint32_t rep, uint64_t ring_seq,
+			   uint32_t seq);
+/* The first transmission of frame seq of a ring, by its sender. 0 or -1. */
+int sim_check_framed(struct check *c, uint32_t sender, uint32_t rep,
+		     uint64_t ring_seq, uint32_t seq, const struct check_msg *m,
+		     uint32_t n);
+/* Node `nodeid` delivered a message. 0, or -1 after recording a violation. */
+int sim_check_deliver(struct check *c, uint32_t nodeid,
+		      const struct rc_srp_msg_info *info, const void *msg,
+		      size_t len);
+/* Give ring memory back where every node is past it. */
+void sim_check_trim(struct check *c, uint32_t ring);
+
+/* evs.c */
+int sim_check_confchg(struct check *c, uint32_t nodeid,
+		      const struct rc_confchg *cc);
+/* The node crashed or left: its memory is gone, it is no longer "always up". */
+void sim_check_node_down(struct check *c, uint32_t nodeid);
+/*
+ * At the end: every message of a node that was always up was delivered by
+ * itself, and by every other always-up node unless EVS excuses it (the
+ * other was not in the ring it was delivered in, or parted from its sender
+ * at that ring's end). 0 or -1.
+ */
+int sim_check_finish(struct check *c);
+
+static inline bool sim_check_all_seen(const struct check *c)
 {
-	return c->nodes_done == c->n_nodes;
+	return c->distinct == c->per_sender * c->n_senders;
+}
+
+static inline uint64_t sim_check_mix(uint64_t h, uint32_t origin,
+				     uint32_t index)
+{
+	return sim_mix64(h * 0x100000001b3ull ^
+			 ((uint64_t)origin << 32 | index));
 }
 
 #endif /* SIM_CHECK_H */

@@ -15,6 +15,8 @@ enum sim_ev_type {
 	SIM_EV_TRAFFIC,		/* node's next rate-limited message is due */
 	SIM_EV_PAUSE,		/* node's CPU stops for a while */
 	SIM_EV_FAULT_END,	/* the network becomes perfect */
+	SIM_EV_FAULT,		/* scheduled fault arg of the run's schedule */
+	SIM_EV_CONVERGE,	/* every node must be in one ring by now */
 };
 
 struct sim_buf;
@@ -23,7 +25,7 @@ struct sim_ev {
 	uint64_t t;		/* virtual ns */
 	uint64_t ctr;		/* insertion order, the tie-break */
 	struct sim_buf *buf;	/* SIM_EV_FRAME */
-	uint32_t arg;		/* SIM_EV_TIMER: generation */
+	uint32_t arg;		/* SIM_EV_TIMER: generation; SIM_EV_FAULT: index */
 	uint16_t node;		/* index, 0..n-1 */
 	uint8_t type;
 };

@@ -2,8 +2,10 @@
  * The network: one copy of each frame in a pooled, reference-counted buffer,
  * one arrival event per destination. Per-sender serialization at the link
  * bandwidth, then latency + jitter; links are FIFO except for frames picked
- * for reordering. Loss, duplication and reordering apply only while faults
- * are on, and every random choice comes from the run's one PRNG.
+ * for reordering. Partitions, asymmetric loss and token storms decide at
+ * send time; a crashed node drops what arrives for it (run.c). Loss,
+ * duplication and reordering apply only while faults are on, and every
+ * random choice comes from the run's one PRNG.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,6 +61,33 @@ void sim_net_fini(struct sim *s)
 	}
 }
 
+bool sim_net_reaches(const struct sim *s, uint32_t from_idx, uint32_t to_idx)
+{
+	return s->node[from_idx].group == s->node[to_idx].group;
+}
+
+/* Partitions, asymmetric loss and token storms: true if the frame is cut. */
+static bool cut(struct sim *s, struct sim_node *from, uint32_t d,
+		const struct sim_buf *b)
+{
+	const char *why = NULL;
+
+	if (!sim_net_reaches(s, from->idx, d))
+		why = "partitioned";
+	else if (s->asym[from->idx][d] > 0 &&
+		 sim_rng_chance(&s->rng, s->asym[from->idx][d]))
+		why = "asymmetric loss";
+	else if (s->storm > 0 && b->data[5] == RC_FT_TOKEN &&
+		 sim_rng_chance(&s->rng, s->storm))
+		why = "token storm";
+	if (why == NULL)
+		return false;
+	s->cut++;
+	if (s->o.verbose > 1)
+		sim_trace(s, "net: %u -> %u cut: %s", from->id, d + 1, why);
+	return true;
+}
+
 /* Queue one arrival of b at node d, or lose it. */
 static void arrive(struct sim *s, struct sim_node *from, uint32_t d,
 		   struct sim_buf *b, uint64_t depart)
@@ -67,6 +96,8 @@ static void arrive(struct sim *s, struct sim_node *from, uint32_t d,
 	uint64_t t;
 	int copies = 1, i;
 
+	if (s->faults && cut(s, from, d, b))
+		return;
 	if (s->faults && sim_rng_chance(r, s->o.loss)) {
 		s->lost++;
 		if (s->o.verbose > 1)
@@ -106,7 +137,7 @@ void sim_net_send(struct sim *s, struct sim_node *from, uint32_t dst,
 	if (len > s->frame_max || len == 0) {
 		sim_check_fail(&s->chk,
 			"frame size: node %u sent a %zu-byte frame to %u (netmtu %u)",
-			from->id, len, dst, s->cfg.netmtu);
+			from->id, len, dst, s->cfg.srp.netmtu);
 		return;
 	}
 	if (dst > n || dst == from->id) {
@@ -164,16 +195,32 @@ void sim_frame_describe(const void *frame, size_t len, char *out, size_t n)
 	memcpy(&h, frame, sizeof(h));
 	if (h.type == RC_FT_MCAST && len >= sizeof(h) + sizeof(m)) {
 		memcpy(&m, (const uint8_t *)frame + sizeof(h), sizeof(m));
-		snprintf(out, n, "MCAST from %u seq %u chunks %u len %zu",
-			 h.sender, m.seq, m.nchunks, len);
+		snprintf(out, n, "MCAST from %u ring (%u, %" PRIu64 ") seq %u chunks %u len %zu",
+			 h.sender, h.ring_rep, h.ring_seq, m.seq, m.nchunks, len);
 	} else if (h.type == RC_FT_TOKEN && len >= sizeof(h) + sizeof(t)) {
 		memcpy(&t, (const uint8_t *)frame + sizeof(h), sizeof(t));
 		snprintf(out, n,
-			 "TOKEN from %u token_seq %u seq %u aru %u fcc %u backlog %u rtr %u%s",
-			 h.sender, t.token_seq, t.seq, t.aru, t.fcc, t.backlog,
+			 "TOKEN from %u ring (%u, %" PRIu64 ") token_seq %u seq %u aru %u fcc %u backlog %u rtr %u%s",
+			 h.sender, h.ring_rep, h.ring_seq, t.token_seq, t.seq, t.aru, t.fcc, t.backlog,
 			 t.rtr_count, (t.flags & RC_TF_IDLE) ? " idle" : "");
 	} else if (h.type == RC_FT_WAKE) {
 		snprintf(out, n, "WAKE from %u", h.sender);
+	} else if (h.type == RC_FT_JOIN && len >= sizeof(h) + sizeof(struct rc_wire_join)) {
+		struct rc_wire_join j;
+
+		memcpy(&j, (const uint8_t *)frame + sizeof(h), sizeof(j));
+		snprintf(out, n, "JOIN from %u ring (%u, %" PRIu64 ") ring_seq %" PRIu64 " proc %u failed %u",
+			 h.sender, h.ring_rep, h.ring_seq, j.ring_seq, j.n_proc,
+			 j.n_failed);
+	} else if (h.type == RC_FT_COMMIT && len >= sizeof(h) + sizeof(struct rc_wire_commit)) {
+		struct rc_wire_commit c;
+
+		memcpy(&c, (const uint8_t *)frame + sizeof(h), sizeof(c));
+		snprintf(out, n, "COMMIT from %u ring (%u, %" PRIu64 ") hop %u members %u filled 0x%x",
+			 h.sender, h.ring_rep, h.ring_seq, c.hop, c.n_memb, c.filled);
+	} else if (h.type == RC_FT_MERGE) {
+		snprintf(out, n, "MERGE from %u ring (%u, %" PRIu64 ")", h.sender,
+			 h.ring_rep, h.ring_seq);
 	} else {
 		snprintf(out, n, "type %u from %u len %zu", h.type, h.sender,
 			 len);

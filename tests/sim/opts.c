@@ -27,12 +27,12 @@ struct opt_desc {
 };
 
 static const struct opt_desc descs[OPT_COUNT_] = {
-	[OPT_NODES] = { "nodes", "N", "engines in the ring, 2..16 (default 3)",
+	[OPT_NODES] = { "nodes", "N", "nodes (engines), 2..16 (default 3)",
 		"--nodes 16" },
 	[OPT_SENDERS] = { "senders", "K",
 		"nodes 1..K send, the others only receive (default: all)",
 		"--senders 1" },
-	[OPT_SEED] = { "seed", "S", "seed of the network, pauses and payloads (default 1)",
+	[OPT_SEED] = { "seed", "S", "seed of the network, pauses, payloads and --churn (default 1)",
 		"--seed 42" },
 	[OPT_MESSAGES] = { "messages", "M",
 		"messages each sender sends; every node delivers K*M (default 1000; k/M suffixes)",
@@ -77,12 +77,15 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_WINDOW] = { "window", "N", "engine window_size: frames per rotation", "--window 50" },
 	[OPT_MAX_MESSAGES] = { "max-messages", "N", "engine max_messages: frames per token visit",
 		"--max-messages 5" },
-	[OPT_NETMTU] = { "netmtu", "N", "engine netmtu: largest frame, 256..9000",
+	[OPT_NETMTU] = { "netmtu", "N", "engine netmtu: largest frame; rc_totem needs 816..9000",
 		"--netmtu 9000" },
 	[OPT_RTR_SLOTS] = { "rtr-slots", "N", "engine rtr_slots: receive buffer, a power of two",
 		"--rtr-slots 256" },
 	[OPT_SEND_QUEUE] = { "send-queue", "N", "engine send_queue_len: messages queued before -EAGAIN",
 		"--send-queue 64" },
+	[OPT_MAX_MSG_SIZE] = { "max-msg-size", "N",
+		"engine max_msg_size (default: the run's largest message); K/M suffixes",
+		"--max-msg-size 64K" },
 	[OPT_QUICK_CHECK] = { "quick-check", NULL,
 		"verify each payload's length and first and last 8 bytes instead of every byte",
 		"--quick-check" },
@@ -101,6 +104,39 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_VERBOSE] = { "verbose", NULL, "trace events to stderr (-vv: also every send, loss)",
 		"-v" },
 	[OPT_HELP] = { "help", NULL, "this text", "--help" },
+	[OPT_CRASH] = { "crash", "N@T",
+		"node N crashes at T: no frames in or out, no timers (repeatable; bare T = ms)",
+		"--crash 3@200ms" },
+	[OPT_RESTART] = { "restart", "N@T",
+		"node N restarts at T: fresh engine, the ring seq it persisted, rc_totem_start",
+		"--restart 3@900ms" },
+	[OPT_PARTITION] = { "partition", "A,B|C,D@T",
+		"from T frames between groups are dropped; unlisted nodes form one more group ('/' also separates groups)",
+		"--partition '1,2|3,4,5@100ms'" },
+	[OPT_HEAL] = { "heal", "@T", "the partition ends at T", "--heal @600ms" },
+	[OPT_ASYM] = { "asym", "A>B:P@T",
+		"from T frames from A to B (only) are lost with probability P",
+		"--asym '2>3:100%@100ms'" },
+	[OPT_ASYM_HEAL] = { "asym-heal", "[A>B]@T",
+		"asymmetric loss A>B (or all of it) ends at T", "--asym-heal @500ms" },
+	[OPT_TOKEN_STORM] = { "token-storm", "P@T:DUR",
+		"token frames are lost with probability P from T for DUR",
+		"--token-storm 90%@100ms:300ms" },
+	[OPT_LEAVE] = { "leave", "N@T",
+		"node N leaves cleanly at T (rc_totem_leave) and stops until the end of faults",
+		"--leave 2@150ms" },
+	[OPT_CHURN] = { "churn", NULL,
+		"a random fault schedule from the seed: crashes, leaves and restarts, partitions and heals, asymmetric loss, token storms (fault phase 0.5..2.5 s unless --duration)",
+		"--churn --seed 7" },
+	[OPT_CONVERGE] = { "converge", "T",
+		"after faults stop every node must be in one ring within T (default token + 2 * consensus timeout + 1 s; bare number = s)",
+		"--converge 2s" },
+	[OPT_REPORT_REFORM] = { "report-reform", NULL,
+		"print the time from each crash, partition, merge and leave until the ring reflects it; with --seeds, p50/p99/max per kind",
+		"--report-reform" },
+	[OPT_EXPECT_REFORM] = { "expect-reform-under", "T",
+		"fail the run if a re-formation takes longer than T (bare number = ms)",
+		"--expect-reform-under 40ms" },
 };
 
 #define OPT_FAULT_TIME	OPT_COUNT_	/* alias of --duration */
@@ -137,9 +173,11 @@ static void usage(FILE *f)
 
 	fprintf(f,
 "usage: ringcast-sim [options]\n"
-"Runs N Totem engines in one process in virtual time over a seeded, faulty\n"
-"network, checks agreement, total order, FIFO, payloads, SAFE and liveness,\n"
-"and prints one summary line. Exit 0: no violation; 1: violation; 2: usage.\n"
+"Runs N Totem engines (membership and ordering) in one process in virtual\n"
+"time over a seeded, faulty network with crashes, restarts, partitions and\n"
+"leaves; checks total order, extended virtual synchrony, configuration\n"
+"agreement, FIFO, payloads, SAFE, convergence and liveness, and prints one\n"
+"summary line. Exit 0: no violation; 1: violation; 2: usage.\n"
 "Durations take ns, us, ms or s (e.g. 500ms, 2s, 10us).\n\n");
 	for (i = 0; i < OPT_COUNT_; i++) {
 		if (descs[i].name == NULL)
@@ -156,11 +194,13 @@ static void usage(FILE *f)
 "\nexamples:\n"
 "  ringcast-sim --nodes 5 --seed 7 --messages 2000 --size 1:4K --loss 5%% --dup 1%% --reorder 5%%\n"
 "  ringcast-sim --nodes 3 --size 1M --messages 3 --loss 0.1\n"
+"  ringcast-sim --nodes 5 --crash 1@100ms --partition '2,3|4,5@400ms' --heal @900ms --report-reform\n"
 "  ringcast-sim --seeds 1:500\n"
+"  ringcast-sim --seeds 1:200 --churn --report-reform\n"
 "  ringcast-sim --bench\n");
 }
 
-static int bad(const char *opt, const char *val, const char *what)
+int sim_opt_bad(const char *opt, const char *val, const char *what)
 {
 	fprintf(stderr, "ringcast-sim: --%s: '%s' %s\n"
 		"Try 'ringcast-sim --help'.\n", opt, val, what);
@@ -168,7 +208,7 @@ static int bad(const char *opt, const char *val, const char *what)
 }
 
 /* Unsigned integer with optional decimal suffix (k, M, G) when dec. */
-static int parse_u64(const char *s, uint64_t *out, bool dec)
+int sim_parse_u64(const char *s, uint64_t *out, bool dec)
 {
 	char *end;
 	uint64_t v, mul = 1;
@@ -202,9 +242,9 @@ static int parse_u32_in(const char *opt, const char *s, uint32_t lo,
 	char what[64];
 	uint64_t v;
 
-	if (parse_u64(s, &v, false) < 0 || v < lo || v > hi) {
+	if (sim_parse_u64(s, &v, false) < 0 || v < lo || v > hi) {
 		snprintf(what, sizeof(what), "is not an integer in %u..%u", lo, hi);
-		return bad(opt, s, what);
+		return sim_opt_bad(opt, s, what);
 	}
 	*out = (uint32_t)v;
 	return 0;
@@ -225,7 +265,7 @@ static int parse_num(const char *s, double *v, const char **rest)
 	return 0;
 }
 
-static int parse_prob(const char *s, double *out)
+int sim_parse_prob(const char *s, double *out)
 {
 	const char *rest;
 	double v;
@@ -243,7 +283,7 @@ static int parse_prob(const char *s, double *out)
 }
 
 /* A duration: number and unit (ns, us, ms, s); bare numbers in unit_ns. */
-static int parse_duration(const char *s, uint64_t unit_ns, uint64_t *out)
+int sim_parse_duration(const char *s, uint64_t unit_ns, uint64_t *out)
 {
 	const char *rest;
 	double v;
@@ -296,18 +336,18 @@ static int parse_size(struct sim_opts *o, const char *s)
 	uint64_t lo, hi;
 
 	if (strlen(s) >= sizeof(buf))
-		return bad("size", s, "is too long");
+		return sim_opt_bad("size", s, "is too long");
 	strcpy(buf, s);
 	colon = strchr(buf, ':');
 	if (colon)
 		*colon = '\0';
 	if (parse_bytes(buf, &lo) < 0)
-		return bad("size", s, "is not MIN:MAX or N, in bytes up to 64MiB");
+		return sim_opt_bad("size", s, "is not MIN:MAX or N, in bytes up to 64MiB");
 	hi = lo;
 	if (colon && parse_bytes(colon + 1, &hi) < 0)
-		return bad("size", s, "is not MIN:MAX or N, in bytes up to 64MiB");
+		return sim_opt_bad("size", s, "is not MIN:MAX or N, in bytes up to 64MiB");
 	if (lo > hi)
-		return bad("size", s, "has MIN > MAX");
+		return sim_opt_bad("size", s, "has MIN > MAX");
 	o->size_min = (uint32_t)lo;
 	o->size_max = (uint32_t)hi;
 	return 0;
@@ -318,18 +358,18 @@ static int parse_seeds(struct sim_opts *o, const char *s)
 	char buf[64], *colon;
 
 	if (strlen(s) >= sizeof(buf))
-		return bad("seeds", s, "is too long");
+		return sim_opt_bad("seeds", s, "is too long");
 	strcpy(buf, s);
 	colon = strchr(buf, ':');
 	if (colon)
 		*colon = '\0';
-	if (parse_u64(buf, &o->seeds_lo, false) < 0)
-		return bad("seeds", s, "is not A:B with A <= B");
+	if (sim_parse_u64(buf, &o->seeds_lo, false) < 0)
+		return sim_opt_bad("seeds", s, "is not A:B with A <= B");
 	o->seeds_hi = o->seeds_lo;
-	if (colon && parse_u64(colon + 1, &o->seeds_hi, false) < 0)
-		return bad("seeds", s, "is not A:B with A <= B");
+	if (colon && sim_parse_u64(colon + 1, &o->seeds_hi, false) < 0)
+		return sim_opt_bad("seeds", s, "is not A:B with A <= B");
 	if (o->seeds_lo > o->seeds_hi)
-		return bad("seeds", s, "is not A:B with A <= B");
+		return sim_opt_bad("seeds", s, "is not A:B with A <= B");
 	return 0;
 }
 
@@ -361,12 +401,12 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_SENDERS:
 		return parse_u32_in(name, v, 1, SIM_MAX_NODES, &o->senders);
 	case OPT_SEED:
-		if (parse_u64(v, &o->seed, false) < 0)
-			return bad(name, v, "is not an unsigned 64-bit integer");
+		if (sim_parse_u64(v, &o->seed, false) < 0)
+			return sim_opt_bad(name, v, "is not an unsigned 64-bit integer");
 		return 0;
 	case OPT_MESSAGES:
-		if (parse_u64(v, &u, true) < 0 || u > UINT32_MAX)
-			return bad(name, v, "is not a count up to 4G");
+		if (sim_parse_u64(v, &u, true) < 0 || u > UINT32_MAX)
+			return sim_opt_bad(name, v, "is not a count up to 4G");
 		o->messages = u;
 		return 0;
 	case OPT_SIZE:
@@ -376,36 +416,36 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_REORDER:
 	case OPT_PAUSE:
 	case OPT_SAFE:
-		if (parse_prob(v, &d) < 0)
-			return bad(name, v, "is not a probability (0..1 or 0%..100%)");
+		if (sim_parse_prob(v, &d) < 0)
+			return sim_opt_bad(name, v, "is not a probability (0..1 or 0%..100%)");
 		*(id == OPT_LOSS ? &o->loss : id == OPT_DUP ? &o->dup :
 		  id == OPT_REORDER ? &o->reorder : id == OPT_PAUSE ? &o->pause :
 		  &o->safe) = d;
 		return 0;
 	case OPT_RATE:
 		if (parse_num(v, &d, &rest) < 0)
-			return bad(name, v, "is not a rate in messages/s");
+			return sim_opt_bad(name, v, "is not a rate in messages/s");
 		if (strcmp(rest, "k") == 0 || strcmp(rest, "K") == 0)
 			d *= 1e3;
 		else if (strcmp(rest, "M") == 0)
 			d *= 1e6;
 		else if (*rest || d > 1e9)
-			return bad(name, v, "is not a rate in messages/s up to 1G");
+			return sim_opt_bad(name, v, "is not a rate in messages/s up to 1G");
 		o->rate = d;
 		return 0;
 	case OPT_REORDER_DELAY:
 	case OPT_LATENCY:
 	case OPT_JITTER:
-		if (parse_duration(v, NS_US, &u) < 0 || u > 10 * NS_S)
-			return bad(name, v, "is not a duration up to 10s (e.g. 20us)");
+		if (sim_parse_duration(v, NS_US, &u) < 0 || u > 10 * NS_S)
+			return sim_opt_bad(name, v, "is not a duration up to 10s (e.g. 20us)");
 		if (id == OPT_REORDER_DELAY && u == 0)
-			return bad(name, v, "must be > 0");
+			return sim_opt_bad(name, v, "must be > 0");
 		*(id == OPT_LATENCY ? &o->latency_ns : id == OPT_JITTER ?
 		  &o->jitter_ns : &o->reorder_delay_ns) = u;
 		return 0;
 	case OPT_BANDWIDTH:
 		if (parse_num(v, &d, &rest) < 0 || *rest || d > 1e6)
-			return bad(name, v, "is not a bandwidth in Gbit/s");
+			return sim_opt_bad(name, v, "is not a bandwidth in Gbit/s");
 		o->bandwidth_gbps = d;
 		return 0;
 	case OPT_DURATION:
@@ -413,13 +453,13 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 			o->fault_ns = SIM_FAULT_AUTO;
 			return 0;
 		}
-		if (parse_duration(v, NS_S, &u) < 0 || u > 3600 * NS_S)
-			return bad(name, v, "is not 'auto' or a duration up to 1h (e.g. 500ms)");
+		if (sim_parse_duration(v, NS_S, &u) < 0 || u > 3600 * NS_S)
+			return sim_opt_bad(name, v, "is not 'auto' or a duration up to 1h (e.g. 500ms)");
 		o->fault_ns = u;
 		return 0;
 	case OPT_LIVENESS:
-		if (parse_duration(v, NS_S, &u) < 0 || u == 0 || u > 3600 * NS_S)
-			return bad(name, v, "is not a duration in (0, 1h] (e.g. 10s)");
+		if (sim_parse_duration(v, NS_S, &u) < 0 || u == 0 || u > 3600 * NS_S)
+			return sim_opt_bad(name, v, "is not a duration in (0, 1h] (e.g. 10s)");
 		o->liveness_ns = u;
 		return 0;
 	case OPT_ACCEL:
@@ -435,6 +475,11 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 		return parse_u32_in(name, v, 1, 1u << 24, &o->rtr_slots);
 	case OPT_SEND_QUEUE:
 		return parse_u32_in(name, v, 1, 1u << 24, &o->send_queue);
+	case OPT_MAX_MSG_SIZE:
+		if (parse_bytes(v, &u) < 0 || u == 0)
+			return sim_opt_bad(name, v, "is not a size in 1..64MiB");
+		o->max_msg_size = (uint32_t)u;
+		return 0;
 	case OPT_SEEDS:
 		return parse_seeds(o, v);
 	case OPT_QUICK_CHECK:
@@ -451,6 +496,28 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 		return 0;
 	case OPT_VERBOSE:
 		o->verbose++;
+		return 0;
+	case OPT_CRASH:
+	case OPT_RESTART:
+	case OPT_PARTITION:
+	case OPT_HEAL:
+	case OPT_ASYM:
+	case OPT_ASYM_HEAL:
+	case OPT_TOKEN_STORM:
+	case OPT_LEAVE:
+		return sim_fault_parse(o, id, descs[id].name, v);
+	case OPT_CHURN:
+		o->churn = true;
+		return 0;
+	case OPT_REPORT_REFORM:
+		o->report_reform = true;
+		return 0;
+	case OPT_CONVERGE:
+	case OPT_EXPECT_REFORM:
+		if (sim_parse_duration(v, id == OPT_CONVERGE ? NS_S : NS_MS, &u) < 0 ||
+		    u == 0 || u > 3600 * NS_S)
+			return sim_opt_bad(name, v, "is not a duration in (0, 1h]");
+		*(id == OPT_CONVERGE ? &o->converge_ns : &o->expect_reform_ns) = u;
 		return 0;
 	}
 	return -EINVAL;
@@ -519,7 +586,7 @@ int sim_opts_parse(struct sim_opts *o, int argc, char **argv)
 }
 
 /* The shortest plain decimal that reads back as exactly v. */
-static void fmt_double(char *buf, size_t n, double v)
+void sim_fmt_double(char *buf, size_t n, double v)
 {
 	int prec;
 
@@ -531,7 +598,7 @@ static void fmt_double(char *buf, size_t n, double v)
 	snprintf(buf, n, "%.17g", v);
 }
 
-static void fmt_duration(char *buf, size_t n, uint64_t ns)
+void sim_fmt_duration(char *buf, size_t n, uint64_t ns)
 {
 	if (ns % NS_S == 0 && ns)
 		snprintf(buf, n, "%" PRIu64 "s", ns / NS_S);
@@ -555,28 +622,28 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 		ADD(" --senders %u", o->senders);
 	ADD(" --seed %" PRIu64 " --messages %" PRIu64 " --size %u:%u", o->seed,
 	    o->messages, o->size_min, o->size_max);
-	fmt_double(a, sizeof(a), o->loss);
-	fmt_double(b, sizeof(b), o->dup);
-	fmt_double(c, sizeof(c), o->reorder);
+	sim_fmt_double(a, sizeof(a), o->loss);
+	sim_fmt_double(b, sizeof(b), o->dup);
+	sim_fmt_double(c, sizeof(c), o->reorder);
 	ADD(" --loss %s --dup %s --reorder %s", a, b, c);
 	if (o->reorder_delay_ns != 200 * NS_US) {
-		fmt_duration(a, sizeof(a), o->reorder_delay_ns);
+		sim_fmt_duration(a, sizeof(a), o->reorder_delay_ns);
 		ADD(" --reorder-delay %s", a);
 	}
-	fmt_double(a, sizeof(a), o->pause);
-	fmt_double(b, sizeof(b), o->safe);
-	fmt_double(c, sizeof(c), o->rate);
+	sim_fmt_double(a, sizeof(a), o->pause);
+	sim_fmt_double(b, sizeof(b), o->safe);
+	sim_fmt_double(c, sizeof(c), o->rate);
 	ADD(" --pause %s --safe %s --rate %s", a, b, c);
-	fmt_duration(a, sizeof(a), o->latency_ns);
-	fmt_duration(b, sizeof(b), o->jitter_ns);
-	fmt_double(c, sizeof(c), o->bandwidth_gbps);
+	sim_fmt_duration(a, sizeof(a), o->latency_ns);
+	sim_fmt_duration(b, sizeof(b), o->jitter_ns);
+	sim_fmt_double(c, sizeof(c), o->bandwidth_gbps);
 	if (o->fault_ns == SIM_FAULT_AUTO)
 		snprintf(d, sizeof(d), "auto");
 	else
-		fmt_duration(d, sizeof(d), o->fault_ns);
+		sim_fmt_duration(d, sizeof(d), o->fault_ns);
 	ADD(" --latency %s --jitter %s --bandwidth %s --duration %s", a, b, c, d);
 	if (o->liveness_ns != 10 * NS_S) {
-		fmt_duration(a, sizeof(a), o->liveness_ns);
+		sim_fmt_duration(a, sizeof(a), o->liveness_ns);
 		ADD(" --liveness %s", a);
 	}
 	if (SIM_SET(o, OPT_ACCEL))
@@ -591,8 +658,22 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 		ADD(" --rtr-slots %u", o->rtr_slots);
 	if (SIM_SET(o, OPT_SEND_QUEUE))
 		ADD(" --send-queue %u", o->send_queue);
+	if (SIM_SET(o, OPT_MAX_MSG_SIZE))
+		ADD(" --max-msg-size %u", o->max_msg_size);
 	if (o->quick_check)
 		ADD(" --quick-check");
+	if (o->churn)
+		ADD(" --churn");
+	if (o->converge_ns) {
+		sim_fmt_duration(a, sizeof(a), o->converge_ns);
+		ADD(" --converge %s", a);
+	}
+	if (o->expect_reform_ns) {
+		sim_fmt_duration(a, sizeof(a), o->expect_reform_ns);
+		ADD(" --expect-reform-under %s", a);
+	}
+	l = strlen(buf);
+	sim_faults_format(o, buf + l, n - l);
 #undef ADD
 }
 
@@ -603,9 +684,11 @@ void sim_result_format(const struct sim_result *r, char *buf, size_t n)
 		 " rotations=%" PRIu64 " retransmits=%" PRIu64 " token_retransmits=%" PRIu64
 		 " bad=%" PRIu64 " holds=%" PRIu64 " wakes=%" PRIu64 " lost=%" PRIu64
 		 " duplicated=%" PRIu64 " reordered=%" PRIu64 " pauses=%" PRIu64
+		 " cut=%" PRIu64 " rings=%" PRIu64 " excused=%" PRIu64
 		 " virtual=%.3f ms",
 		 r->violated ? "FAIL" : "ok", r->nodes, r->seed, r->delivered,
 		 r->bytes, r->rotations, r->retransmits, r->token_retransmits,
 		 r->bad, r->holds, r->wakes, r->lost, r->duplicated, r->reordered,
-		 r->pauses, (double)r->virtual_ns / 1e6);
+		 r->pauses, r->cut, r->rings, r->excused,
+		 (double)r->virtual_ns / 1e6);
 }

@@ -1,9 +1,11 @@
 /*
- * One simulated run: create the engines, then pop events in (time, counter)
- * order until every node delivered everything (plus a short settle), the
- * checker reports a violation, or the liveness deadline passes. After every
- * call into a node its deadline is re-read and, if it changed, a timer event
- * of a new generation is queued; older ones are dropped when they pop.
+ * One simulated run: create the engines (rc_totem: membership and ordering),
+ * start them all at t=0, then pop events in (time, counter) order until the
+ * run is done (faults over, one ring of every node, every message framed in
+ * it delivered everywhere) plus a short settle, the checker reports a
+ * violation, or the liveness deadline passes. After every call into a node
+ * its deadline is re-read and, if it changed, a timer event of a new
+ * generation is queued; older ones, and a crashed node's, are dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,9 +18,8 @@
 
 #include "sim.h"
 
-#define TIMER_LIVELOCK	100000		/* rc_srp_timer calls at one instant */
+#define TIMER_LIVELOCK	100000		/* rc_totem_timer calls at one instant */
 #define TIME_STUCK	50000000ull	/* events at one instant */
-#define CLUSTER_ID	0x72630001u
 
 void sim_trace(const struct sim *s, const char *fmt, ...)
 {
@@ -51,13 +52,84 @@ static uint64_t liveness_deadline(const struct sim *s, uint64_t fault_end)
 
 void sim_end_faults(struct sim *s)
 {
+	struct sim_fault f = { .kind = SIM_F_END };
+
 	if (!s->faults)
 		return;
 	s->faults = false;
 	s->fault_end = s->now;
 	s->deadline = liveness_deadline(s, s->now);
+	s->converge_at = s->now + s->converge_ns;
+	sim_push(s, s->converge_at, SIM_EV_CONVERGE, 0, 0, NULL);
 	if (s->o.verbose)
 		sim_trace(s, "faults stop; network perfect from now");
+	f.t = s->now;
+	sim_fault_apply(s, &f);
+	sim_update_converged(s);
+}
+
+/* Every node up and operational in one ring of all of them. */
+static bool one_ring(const struct sim *s, struct rc_ring_id *id)
+{
+	struct rc_ring_id r0 = { 0, 0 }, r;
+	uint32_t m[RC_TOTEM_MAX_NODES], n, i;
+
+	for (i = 0; i < s->o.nodes; i++) {
+		const struct sim_node *nd = &s->node[i];
+
+		if (!nd->up || rc_totem_state(nd->t) != RC_MEMB_OPERATIONAL)
+			return false;
+		rc_totem_ring(nd->t, &r, m, &n);
+		if (n != s->o.nodes)
+			return false;
+		if (i == 0)
+			r0 = r;
+		else if (r.rep != r0.rep || r.seq != r0.seq)
+			return false;
+	}
+	if (id)
+		*id = r0;
+	return true;
+}
+
+/* Done: faults over, one ring, every sender drained, all of it delivered. */
+static bool all_done(struct sim *s)
+{
+	struct rc_ring_id f;
+	uint32_t i, ri;
+
+	if (s->faults || !one_ring(s, &f))
+		return false;
+	for (i = 0; i < s->o.nodes; i++)
+		if (!sim_traffic_drained(s, &s->node[i]))
+			return false;
+	ri = sim_check_ring(&s->chk, f.rep, f.seq);
+	if (ri == CHECK_NONE)
+		return false;
+	for (i = 1; i <= s->o.nodes; i++)
+		if (s->chk.node[i].cur != ri ||
+		    s->chk.node[i].pos != s->chk.rings[ri].msgs)
+			return false;
+	return true;
+}
+
+/* Once faults are over: the first moment every node is in one ring. */
+void sim_update_converged(struct sim *s)
+{
+	if (!s->faults && !s->converged && one_ring(s, &s->final_ring)) {
+		s->converged = true;
+		if (s->o.verbose)
+			sim_trace(s, "converged: every node in ring (%u, %" PRIu64 ")",
+				  s->final_ring.rep, s->final_ring.seq);
+	}
+}
+
+/* A regular configuration was installed during the last call. */
+static void after_confchg(struct sim *s)
+{
+	s->confchg_flag = false;
+	sim_reform_update(s);
+	sim_update_converged(s);
 }
 
 /* After any call into nd: keep its traffic going and its timer armed. */
@@ -65,9 +137,15 @@ void sim_after_call(struct sim *s, struct sim_node *nd)
 {
 	uint64_t d;
 
+	if (s->confchg_flag)
+		after_confchg(s);
+	if (!s->faults && s->done_t == UINT64_MAX && all_done(s))
+		s->done_t = s->now;
+	if (!nd->up)
+		return;
 	if (nd->sender && nd->next_index < s->o.messages)
 		sim_traffic_pump(s, nd);
-	d = rc_srp_next_deadline(nd->srp);
+	d = rc_totem_next_deadline(nd->t);
 	if (d == nd->timer_at)
 		return;
 	nd->timer_at = d;
@@ -77,95 +155,6 @@ void sim_after_call(struct sim *s, struct sim_node *nd)
 			 nd->timer_gen, NULL);
 }
 
-/* ops: the engine calls these from inside rc_srp_*() */
-
-static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
-{
-	struct sim_node *nd = priv;
-
-	sim_net_send(nd->sim, nd, dst, frame, len);
-}
-
-static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
-		       const void *msg, size_t len)
-{
-	struct sim_node *nd = priv;
-	struct sim *s = nd->sim;
-
-	if (s->o.verbose)
-		sim_trace(s, "node %u deliver from %u seq %u len %zu%s",
-			  nd->id, info->sender, info->seq, len,
-			  info->guarantee == RC_GUARANTEE_SAFE ? " SAFE" : "");
-	if (info->ring_rep != s->cfg.members[0] ||
-	    info->ring_seq != s->cfg.ring_seq || info->recovered) {
-		sim_check_fail(&s->chk,
-			"ring: node %u delivered a message of ring (%u, %" PRIu64 ")%s, but the only ring is (%u, %" PRIu64 ")",
-			nd->id, info->ring_rep, info->ring_seq,
-			info->recovered ? " marked recovered" : "",
-			s->cfg.members[0], s->cfg.ring_seq);
-		return;
-	}
-	if (sim_check_deliver(&s->chk, nd->id, info, msg, len) < 0 ||
-	    s->chk.nodes_done == 0)
-		return;
-	/* auto: faults stop once one node has everything; the rest catch up */
-	if (s->faults && s->o.fault_ns == SIM_FAULT_AUTO)
-		sim_end_faults(s);
-	if (sim_check_all_done(&s->chk) && s->done_t == UINT64_MAX)
-		s->done_t = s->now;
-}
-
-static void op_sent(void *priv, void *cookie)
-{
-	struct sim_node *nd = priv;
-
-	sim_traffic_sent(nd->sim, nd, cookie);
-}
-
-static const struct rc_srp_ops sim_ops = {
-	.send = op_send,
-	.deliver = op_deliver,
-	.sent = op_sent,
-};
-
-static uint32_t node_aru(void *ctx, uint32_t nodeid)
-{
-	const struct sim *s = ctx;
-
-	return rc_srp_my_aru(s->node[nodeid - 1].srp);
-}
-
-static void make_config(const struct sim_opts *o, struct rc_srp_config *cfg,
-			uint32_t nodeid)
-{
-	uint32_t i;
-
-	rc_srp_config_defaults(cfg);
-	cfg->cluster_id = CLUSTER_ID;
-	cfg->nodeid = nodeid;
-	cfg->n_members = o->nodes;
-	for (i = 0; i < o->nodes; i++)
-		cfg->members[i] = i + 1;
-	cfg->ring_seq = 1;
-	if (SIM_SET(o, OPT_ACCEL))
-		cfg->accel_window = o->accel;
-	if (SIM_SET(o, OPT_WINDOW))
-		cfg->window_size = o->window;
-	if (SIM_SET(o, OPT_MAX_MESSAGES))
-		cfg->max_messages = o->max_messages;
-	if (SIM_SET(o, OPT_NETMTU))
-		cfg->netmtu = o->netmtu;
-	if (SIM_SET(o, OPT_RTR_SLOTS))
-		cfg->rtr_slots = o->rtr_slots;
-	if (SIM_SET(o, OPT_SEND_QUEUE))
-		cfg->send_queue_len = o->send_queue;
-	/*
-	 * The largest message this run sends, not the engine's 64 MiB default:
-	 * the engine keeps a reassembly buffer of this size per member, and
-	 * under MALLOC_PERTURB_ (set by meson test) calloc touches all of it.
-	 */
-	cfg->max_msg_size = o->size_max ? o->size_max : 1;
-}
 
 static void sim_fini(struct sim *s)
 {
@@ -178,21 +167,21 @@ static void sim_fini(struct sim *s)
 	sim_evq_fini(&s->q);
 	if (s->node != NULL) {
 		for (i = 0; i < s->o.nodes; i++) {
-			if (s->node[i].srp != NULL)
-				rc_srp_destroy(s->node[i].srp);
+			if (s->node[i].t != NULL)
+				rc_totem_destroy(s->node[i].t);
 			sim_traffic_fini(&s->node[i]);
+			free(s->node[i].sent_idx);
 		}
 	}
 	free(s->node);
-	free(s->queued);
 	free(s->link_mem);
+	free(s->fmsg);
 	sim_net_fini(s);
 	sim_check_fini(&s->chk);
 }
 
 static int sim_init(struct sim *s, const struct sim_opts *o)
 {
-	struct rc_srp_config cfg;
 	struct sim_node *nd;
 	const char *why = NULL;
 	uint32_t i, n = o->nodes;
@@ -204,7 +193,6 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 	sim_payload_init(&s->pl, sim_mix64(o->seed ^ 0x7261666669630000ull),
 			 o->size_min, o->size_max, o->safe);
 	s->total_msgs = (uint64_t)o->senders * o->messages;
-	s->faults = o->fault_ns > 0;
 	s->fault_end = UINT64_MAX;
 	s->done_t = UINT64_MAX;
 	s->interval_ns = 0;
@@ -216,16 +204,25 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 	s->ps_per_byte = o->bandwidth_gbps > 0 ?
 		(uint64_t)(8000.0 / o->bandwidth_gbps + 0.5) : 0;
 
-	make_config(o, &s->cfg, 1);
-	ret = rc_srp_config_check(&s->cfg, &why);
+	ret = sim_schedule_build(o, &s->sched);
+	if (ret < 0)
+		return ret;
+	s->faults = s->sched.end > 0;
+	sim_make_config(o, &s->cfg, 1, 0);
+	ret = rc_totem_config_check(&s->cfg, &why);
 	if (ret < 0) {
 		fprintf(stderr, "ringcast-sim: engine configuration rejected: %s\n",
 			why ? why : "?");
 		return -EINVAL;
 	}
-	s->frame_max = s->cfg.netmtu;
-	s->buf_size = s->cfg.netmtu > RC_WIRE_TOKEN_MAX ? s->cfg.netmtu :
-			RC_WIRE_TOKEN_MAX;
+	s->converge_ns = o->converge_ns ? o->converge_ns :
+		sim_converge_default(&s->cfg);
+	s->frame_max = s->cfg.srp.netmtu;
+	s->buf_size = s->cfg.srp.netmtu;
+	if (s->buf_size < RC_WIRE_TOKEN_MAX)
+		s->buf_size = RC_WIRE_TOKEN_MAX;
+	if (s->buf_size < RC_WIRE_COMMIT_MAX)
+		s->buf_size = RC_WIRE_COMMIT_MAX;
 
 	ret = sim_check_init(&s->chk, n, o->senders, o->messages, &s->pl,
 			     !o->quick_check);
@@ -235,12 +232,11 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 	if (ret < 0)
 		return ret;
 	s->node = calloc(n, sizeof(*s->node));
-	s->queued = calloc(n + 1, sizeof(*s->queued));
 	s->link_mem = calloc((size_t)n * n, sizeof(*s->link_mem));
-	if (s->node == NULL || s->queued == NULL || s->link_mem == NULL)
+	s->fmsg = calloc(SIM_FMSG_MAX, sizeof(*s->fmsg));
+	if (s->node == NULL || s->link_mem == NULL || s->fmsg == NULL)
 		return -ENOMEM;
-	s->chk.queued = s->queued;
-	s->chk.aru = node_aru;
+	s->chk.aru = sim_node_aru;
 	s->chk.ctx = s;
 
 	for (i = 0; i < n; i++) {
@@ -251,13 +247,14 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 		nd->timer_at = UINT64_MAX;
 		nd->link_last = s->link_mem + (size_t)i * n;
 		nd->sender = nd->id <= o->senders;
-		make_config(o, &cfg, nd->id);
-		ret = rc_srp_create(&cfg, &sim_ops, nd, &nd->srp);
-		if (ret < 0) {
-			fprintf(stderr, "ringcast-sim: rc_srp_create(node %u): %s\n",
-				nd->id, strerror(-ret));
+		nd->up = true;
+		nd->sent_cap = 1024;
+		nd->sent_idx = malloc(nd->sent_cap * sizeof(*nd->sent_idx));
+		if (nd->sent_idx == NULL)
+			return -ENOMEM;
+		ret = sim_node_create(s, nd);
+		if (ret < 0)
 			return ret;
-		}
 	}
 	return 0;
 }
@@ -278,14 +275,15 @@ static void handle_timer(struct sim *s, struct sim_node *nd)
 		nd->timer_same_n = 0;
 	} else if (++nd->timer_same_n > TIMER_LIVELOCK) {
 		sim_check_fail(&s->chk,
-			"timer livelock: node %u: rc_srp_timer called %u times at %" PRIu64 " ns and next_deadline stays <= now",
+			"timer livelock: node %u: rc_totem_timer called %u times at %" PRIu64 " ns and next_deadline stays <= now",
 			nd->id, TIMER_LIVELOCK, s->now);
 		return;
 	}
 	nd->timer_at = UINT64_MAX;
 	if (s->o.verbose)
-		sim_trace(s, "node %u timer", nd->id);
-	rc_srp_timer(nd->srp, s->now);
+		sim_trace(s, "node %u timer (state %d)", nd->id,
+			  (int)rc_totem_state(nd->t));
+	rc_totem_timer(nd->t, s->now);
 	sim_after_call(s, nd);
 }
 
@@ -298,16 +296,45 @@ static void handle_frame(struct sim *s, struct sim_node *nd,
 
 	data = sim_buf_data(b, &len);
 	if (s->o.verbose) {
-		char desc[128];
+		char desc[160];
 
 		sim_frame_describe(data, len, desc, sizeof(desc));
 		sim_trace(s, "node %u recv %s", nd->id, desc);
 	}
-	ret = rc_srp_recv(nd->srp, data, len, s->now);
+	ret = rc_totem_recv(nd->t, data, len, s->now);
 	if (ret < 0 && s->o.verbose)
 		sim_trace(s, "node %u dropped it: %d", nd->id, ret);
 	sim_buf_put(s, b);
 	sim_after_call(s, nd);
+}
+
+static void check_converge(struct sim *s)
+{
+	char why[256] = "";
+	size_t l = 0;
+	uint32_t i, n, m[RC_TOTEM_MAX_NODES];
+	struct rc_ring_id r;
+
+	if (one_ring(s, &s->final_ring)) {
+		s->stable = true;	/* from now on it must stay */
+		return;
+	}
+	for (i = 0; i < s->o.nodes && l + 48 < sizeof(why); i++) {
+		const struct sim_node *nd = &s->node[i];
+
+		rc_totem_ring(nd->t, &r, m, &n);
+		l += (size_t)snprintf(why + l, sizeof(why) - l,
+			"%s%u:%s(%u,%" PRIu64 ")x%u", i ? " " : "", nd->id,
+			!nd->up ? "down" :
+			rc_totem_state(nd->t) == RC_MEMB_OPERATIONAL ? "op" :
+			rc_totem_state(nd->t) == RC_MEMB_GATHER ? "gather" :
+			rc_totem_state(nd->t) == RC_MEMB_COMMIT ? "commit" :
+			rc_totem_state(nd->t) == RC_MEMB_RECOVERY ? "recovery" :
+			"stopped", r.rep, r.seq, n);
+	}
+	sim_check_fail(&s->chk,
+		"convergence: %.3f ms after faults stopped (--converge) the nodes are not in one ring of all %u: node:state(ring)xmembers %s",
+		(double)s->converge_ns / 1e6, s->o.nodes, why);
 }
 
 static void dispatch(struct sim *s, const struct sim_ev *ev)
@@ -317,14 +344,18 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 
 	switch (ev->type) {
 	case SIM_EV_FRAME:
-		if (paused)	/* queued by the NIC, read at resume */
+		if (!nd->up) {		/* a crashed node hears nothing */
+			s->cut++;
+			sim_buf_put(s, ev->buf);
+		} else if (paused) {	/* queued by the NIC, read at resume */
 			sim_push(s, nd->paused_until, ev->type, ev->node, 0,
 				 ev->buf);
-		else
+		} else {
 			handle_frame(s, nd, ev->buf);
+		}
 		break;
 	case SIM_EV_TIMER:
-		if (ev->arg != nd->timer_gen)
+		if (ev->arg != nd->timer_gen || !nd->up)
 			break;		/* stale */
 		if (paused)
 			sim_push(s, nd->paused_until, ev->type, ev->node,
@@ -333,27 +364,38 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 			handle_timer(s, nd);
 		break;
 	case SIM_EV_TRAFFIC:
-		if (paused) {
+		if (paused && nd->up) {
 			sim_push(s, nd->paused_until, ev->type, ev->node, 0,
 				 NULL);
 			break;
 		}
 		nd->traffic_ev = false;
-		sim_after_call(s, nd);
+		if (nd->up)
+			sim_after_call(s, nd);
 		break;
 	case SIM_EV_PAUSE:
 		if (!s->faults)
 			break;
-		nd->paused_until = s->now + sim_rng_range(&s->rng,
-			SIM_PAUSE_MIN_NS, SIM_PAUSE_MAX_NS);
-		s->pauses++;
-		if (s->o.verbose)
-			sim_trace(s, "node %u pauses for %.3f ms", nd->id,
-				  (double)(nd->paused_until - s->now) / 1e6);
-		schedule_pause(s, nd, nd->paused_until);
+		if (nd->up) {
+			nd->paused_until = s->now + sim_rng_range(&s->rng,
+				SIM_PAUSE_MIN_NS, SIM_PAUSE_MAX_NS);
+			s->pauses++;
+			if (s->o.verbose)
+				sim_trace(s, "node %u pauses for %.3f ms", nd->id,
+					  (double)(nd->paused_until - s->now) / 1e6);
+		}
+		schedule_pause(s, nd, nd->paused_until > s->now ?
+			       nd->paused_until : s->now);
 		break;
 	case SIM_EV_FAULT_END:
 		sim_end_faults(s);
+		break;
+	case SIM_EV_FAULT:
+		if (s->faults)
+			sim_fault_apply(s, &s->sched.f[ev->arg]);
+		break;
+	case SIM_EV_CONVERGE:
+		check_converge(s);
 		break;
 	}
 }
@@ -361,6 +403,7 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 static void collect(const struct sim *s, struct sim_result *res)
 {
 	struct rc_srp_stats st;
+	struct rc_memb_stats ms;
 	uint32_t i, r;
 
 	memset(res, 0, sizeof(*res));
@@ -368,9 +411,11 @@ static void collect(const struct sim *s, struct sim_result *res)
 	res->seed = s->o.seed;
 	res->delivered = UINT64_MAX;
 	for (i = 0; i < s->o.nodes; i++) {
-		if (s->chk.node[i].pos < res->delivered)
-			res->delivered = s->chk.node[i].pos;
-		rc_srp_stats_get(s->node[i].srp, &st);
+		if (s->chk.node[i + 1].delivered < res->delivered)
+			res->delivered = s->chk.node[i + 1].delivered;
+		if (s->node[i].t == NULL)
+			continue;
+		rc_totem_stats_get(s->node[i].t, &st, &ms);
 		res->rotations += st.rotations;
 		res->retransmits += st.retransmits;
 		res->token_retransmits += st.token_retransmits;
@@ -383,43 +428,101 @@ static void collect(const struct sim *s, struct sim_result *res)
 			res->bad_by[r] += st.bad[r];
 			res->bad += st.bad[r];
 		}
+		res->ms.gathers += ms.gathers;
+		res->ms.rings += ms.rings;
+		res->ms.token_losses += ms.token_losses;
+		res->ms.consensus_timeouts += ms.consensus_timeouts;
+		res->ms.joins_tx += ms.joins_tx;
+		res->ms.commits_tx += ms.commits_tx;
+		res->ms.merges_tx += ms.merges_tx;
+		res->ms.foreign += ms.foreign;
+		res->ms.stale += ms.stale;
+		res->ms.leaves_rx += ms.leaves_rx;
+		res->ms.fail_recv += ms.fail_recv;
 	}
-	res->bytes = s->chk.node[0].bytes;
+	res->bytes = s->chk.node[1].bytes;
 	res->frames = s->frames;
 	res->lost = s->lost;
 	res->duplicated = s->duplicated;
 	res->reordered = s->reordered;
 	res->pauses = s->pauses;
 	res->events = s->events;
+	res->cut = s->cut;
+	for (i = 0; i < s->chk.n_rings; i++)
+		res->rings += s->chk.rings[i].have_members;
+	res->excused = s->chk.excused;
+	res->seq_back = s->seq_back;
 	res->virtual_ns = s->done_t != UINT64_MAX ? s->done_t : s->now;
+	res->n_rf = s->n_rf;
+	memcpy(res->rf, s->rf, s->n_rf * sizeof(s->rf[0]));
 	res->violated = s->chk.violated;
 	if (res->violated)
 		snprintf(res->what, sizeof(res->what), "%s (at %.6f ms virtual)",
 			 s->chk.what, (double)s->now / 1e6);
 }
 
+/* Why the run is not done, for the liveness violation. */
+static void not_done_why(struct sim *s, char *buf, size_t n)
+{
+	struct rc_ring_id f;
+	uint32_t i, ri;
+
+	if (s->faults) {
+		snprintf(buf, n, "faults never stopped");
+		return;
+	}
+	if (!one_ring(s, &f)) {
+		snprintf(buf, n, "the nodes are not in one ring");
+		return;
+	}
+	for (i = 0; i < s->o.nodes; i++) {
+		const struct sim_node *nd = &s->node[i];
+
+		if (sim_traffic_drained(s, nd))
+			continue;
+		snprintf(buf, n,
+			 "node %u handed %" PRIu64 " of %" PRIu64 " messages to its engine, %u not yet framed",
+			 nd->id, nd->next_index, s->o.messages, nd->out_n);
+		return;
+	}
+	ri = sim_check_ring(&s->chk, f.rep, f.seq);
+	for (i = 1; ri != CHECK_NONE && i <= s->o.nodes; i++) {
+		if (s->chk.node[i].cur == ri &&
+		    s->chk.node[i].pos == s->chk.rings[ri].msgs)
+			continue;
+		snprintf(buf, n,
+			 "node %u delivered %" PRIu64 " of the %" PRIu64 " messages of the last ring (%u, %" PRIu64 ")",
+			 i, s->chk.node[i].cur == ri ? s->chk.node[i].pos : 0,
+			 s->chk.rings[ri].msgs, f.rep, f.seq);
+		return;
+	}
+	snprintf(buf, n, "?");
+}
+
 /* The end of a run that did not stop on a violation. */
 static void final_checks(struct sim *s, bool stalled)
 {
 	uint64_t since = s->fault_end != UINT64_MAX ? s->fault_end : 0;
-	size_t l;
+	char why[256];
 
-	if (sim_check_finish(&s->chk) < 0) {
-		l = strlen(s->chk.what);
-		if (stalled)
+	if (s->done_t == UINT64_MAX) {
+		not_done_why(s, why, sizeof(why));
+		sim_check_fail(&s->chk,
+			"liveness: not done %s: %s",
+			stalled ? "and no event left to run" : "by the deadline", why);
+		if (!stalled) {
+			size_t l = strlen(s->chk.what);
+
 			snprintf(s->chk.what + l, sizeof(s->chk.what) - l,
-				 "; no event left to run");
-		else
-			snprintf(s->chk.what + l, sizeof(s->chk.what) - l,
-				 "; still missing %.3f ms after faults stopped%s",
+				 "; %.3f ms after faults stopped%s",
 				 (double)(s->now - since) / 1e6,
 				 s->interval_ns ? " (deadline counts from the last message due, if later)" : "");
+		}
 		return;
 	}
-	if (s->total_sent != s->total_msgs)
-		sim_check_fail(&s->chk,
-			"ops.sent: %" PRIu64 " of %" PRIu64 " message buffers never released after every node delivered them",
-			s->total_msgs - s->total_sent, s->total_msgs);
+	if (sim_check_finish(&s->chk) < 0)
+		return;
+	sim_reform_finish(s);
 }
 
 static void run_loop(struct sim *s)
@@ -475,26 +578,27 @@ int sim_run(const struct sim_opts *o, struct sim_result *res)
 	if (ret < 0)
 		goto fini;
 
-	if (o->fault_ns == SIM_FAULT_AUTO) {
+	for (i = 0; i < s->sched.n; i++)
+		sim_push(s, s->sched.f[i].t, SIM_EV_FAULT, 0, i, NULL);
+	if (s->sched.end == SIM_FAULT_AUTO) {
 		s->deadline = liveness_deadline(s, SIM_AUTO_FAULT_CAP);
-		sim_push(s, SIM_AUTO_FAULT_CAP, SIM_EV_FAULT_END, 0, 0, NULL);
+		sim_push(s, s->total_msgs ? SIM_AUTO_FAULT_CAP : 0,
+			 SIM_EV_FAULT_END, 0, 0, NULL);
+	} else if (s->faults) {
+		s->deadline = liveness_deadline(s, s->sched.end);
+		sim_push(s, s->sched.end, SIM_EV_FAULT_END, 0, 0, NULL);
 	} else {
-		s->deadline = liveness_deadline(s, o->fault_ns);
-		if (s->faults)
-			sim_push(s, o->fault_ns, SIM_EV_FAULT_END, 0, 0, NULL);
-		else
-			s->fault_end = 0;
+		s->fault_end = 0;
+		s->deadline = liveness_deadline(s, 0);
+		s->converge_at = s->converge_ns;
+		sim_push(s, s->converge_at, SIM_EV_CONVERGE, 0, 0, NULL);
 	}
 	for (i = 0; i < o->nodes; i++)
-		rc_srp_start(s->node[i].srp, 0);
+		rc_totem_start(s->node[i].t, 0);
 	for (i = 0; i < o->nodes; i++) {
 		sim_after_call(s, &s->node[i]);
 		if (o->pause > 0 && s->faults)
 			schedule_pause(s, &s->node[i], 0);
-	}
-	if (s->total_msgs == 0) {
-		s->done_t = 0;
-		sim_end_faults(s);
 	}
 	run_loop(s);
 	collect(s, res);

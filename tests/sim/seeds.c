@@ -1,9 +1,12 @@
 /*
  * --seeds A:B: one run per seed, each with a fault mix drawn from the seed
  * itself (nodes, loss, duplication, reordering, pauses, SAFE, accelerated
- * ring, sizes, engine windows). Options given on the command line win over
- * the mix. A failing seed prints one line ending in the single-run command
- * that replays it; that command is re-parsed and re-run here to prove it.
+ * ring, sizes, engine windows; with --churn also a fault phase with traffic
+ * spread over it, the membership faults being drawn in faults.c). Options
+ * given on the command line win over the mix. A failing seed prints one
+ * line ending in the single-run command that replays it; that command is
+ * re-parsed and re-run here to prove it. With --churn or --report-reform
+ * the re-formation times of all seeds are summarised at the end.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ringcast/wire.h>
+
 #include "sim.h"
 
 #define MIX_BYTES_BUDGET	(8u << 20)	/* payload bytes per run, all senders */
+#define CHURN_BYTES_BUDGET	(2u << 20)
 
 struct size_mix {
 	uint32_t lo, hi;
@@ -33,7 +39,8 @@ static const struct size_mix size_mixes[] = {
 /* Draws everything, always in the same order, then keeps what is not set. */
 void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 {
-	static const uint32_t mtus[] = { 256, 512, 1500, 9000 };
+	/* rc_totem needs room for a commit token of 32 members (816 bytes) */
+	static const uint32_t mtus[] = { RC_WIRE_COMMIT_MAX, 1024, 1500, 9000 };
 	static const double rates[] = { 200, 1000, 5000, 20000, 100000 };
 	struct sim_opts m = *o;
 	struct sim_rng r;
@@ -105,6 +112,20 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 			m.max_messages = m.accel;
 		m.set |= (1ull << OPT_WINDOW) | (1ull << OPT_MAX_MESSAGES);
 	}
+	if (o->churn) {
+		/* a fault phase of its own; traffic mostly spread over it */
+		m.fault_ns = sim_rng_range(&r, 500, 2500) * 1000000ull;
+		total = sim_rng_range(&r, 100, 1500);
+		if (total > CHURN_BYTES_BUDGET / avg)
+			total = CHURN_BYTES_BUDGET / avg + 1;
+		m.messages = total / m.senders + 1;
+		m.rate = 0;
+		if (sim_rng_chance(&r, 0.7))
+			m.rate = (double)m.messages * 1e9 / (double)m.fault_ns *
+				(double)sim_rng_range(&r, 80, 150) / 100;
+		if (m.rate > 0)
+			m.rate = (double)(uint64_t)(m.rate + 1);
+	}
 
 #define KEEP(opt, field) do { if (!SIM_SET(o, opt)) o->field = m.field; } while (0)
 	KEEP(OPT_NODES, nodes);
@@ -116,6 +137,8 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 	KEEP(OPT_MESSAGES, messages);
 	KEEP(OPT_RATE, rate);
 	KEEP(OPT_DURATION, fault_ns);
+	if (o->n_faults && !o->churn && !SIM_SET(o, OPT_DURATION))
+		o->fault_ns = SIM_FAULT_AUTO;	/* the given faults set the end */
 	KEEP(OPT_LATENCY, latency_ns);
 	KEEP(OPT_JITTER, jitter_ns);
 	KEEP(OPT_BANDWIDTH, bandwidth_gbps);
@@ -150,15 +173,22 @@ static int replay(const char *cmd, const char *what)
 {
 	struct sim_opts o;
 	struct sim_result res;
-	char *copy, *argv[128], *tok, *save = NULL;
+	char *copy, *argv[256], *tok, *save = NULL;
 	int argc = 0, ret;
 
 	copy = strdup(cmd);
 	if (copy == NULL)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, " ", &save); tok && argc < 127;
-	     tok = strtok_r(NULL, " ", &save))
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 255;
+	     tok = strtok_r(NULL, " ", &save)) {
+		size_t l = strlen(tok);
+
+		if (l >= 2 && tok[0] == '\'' && tok[l - 1] == '\'') {
+			tok[l - 1] = '\0';	/* as a shell would */
+			tok++;
+		}
 		argv[argc++] = tok;
+	}
 	argv[argc] = NULL;
 	sim_opts_defaults(&o);
 	ret = sim_opts_parse(&o, argc, argv);
@@ -174,10 +204,16 @@ int sim_seeds_main(const struct sim_opts *base)
 {
 	struct sim_opts o;
 	struct sim_result res;
+	struct sim_reform_agg *agg = NULL;
 	uint64_t seed, passed = 0, failed = 0;
-	char cmd[1024], line[1024];
+	char cmd[4096], line[1024];
 	int ret;
 
+	if (base->churn || base->report_reform) {
+		agg = sim_reform_agg_new();
+		if (agg == NULL)
+			return 2;
+	}
 	/*
 	 * Runs allocate and free the same large buffers seed after seed: keep
 	 * them in the heap instead of paying fresh page faults for each run.
@@ -189,6 +225,8 @@ int sim_seeds_main(const struct sim_opts *base)
 		sim_seed_mix(&o, seed);
 		sim_opts_format(&o, cmd, sizeof(cmd));
 		ret = sim_run(&o, &res);
+		if (ret == 0 && agg != NULL)
+			sim_reform_agg_add(agg, &res);
 		if (ret < 0) {
 			failed++;
 			printf("seed %" PRIu64 ": ERROR: %s -- replay: %s\n", seed,
@@ -211,6 +249,10 @@ int sim_seeds_main(const struct sim_opts *base)
 		fflush(stdout);
 		if (seed == base->seeds_hi)
 			break;
+	}
+	if (agg != NULL) {
+		sim_reform_agg_print(agg, stdout);
+		sim_reform_agg_free(agg);
 	}
 	printf("seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " passed, %" PRIu64
 	       " failed\n", base->seeds_lo, base->seeds_hi, passed, failed);

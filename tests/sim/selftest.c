@@ -1,7 +1,12 @@
 /*
  * --selftest-checker: proves the checker can fail. Each case feeds it a
- * fabricated delivery sequence (no engine involved) and expects either no
- * violation or one whose text names the broken invariant.
+ * fabricated run (no engine involved): configuration changes, frames as
+ * their senders sent them, deliveries; then expects either no violation or
+ * one whose text names the broken invariant.
+ *
+ * The world: nodes 1..3 install ring A = (1, 4) of all three; in ring A,
+ * frame seq k (1-based) carries message (k odd: origin 1, even: origin 2,
+ * index (k - 1) / 2), so the agreed order is 1/0 2/0 1/1 2/1 ...
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,19 +16,78 @@
 #define ST_NODES	3
 #define ST_SENDERS	2
 #define ST_PER_SENDER	3
+#define A_REP		1
+#define A_SEQ		4
+#define B_REP		1
+#define B_SEQ		8
 
 struct st {
 	struct check c;
 	uint32_t aru[ST_NODES + 1];
-	uint64_t queued[ST_SENDERS + 1];
 	uint8_t buf[4096];
 };
 
-static uint32_t st_aru(void *ctx, uint32_t nodeid)
+static bool st_aru(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
+		   uint32_t *aru)
 {
 	const struct st *t = ctx;
 
-	return t->aru[nodeid];
+	(void)rep;
+	(void)seq;
+	*aru = t->aru[nodeid];
+	return true;
+}
+
+static void ids(uint32_t mask, uint32_t *out, uint32_t *n)
+{
+	uint32_t id;
+
+	*n = 0;
+	for (id = 1; id <= 32; id++)
+		if (mask & CHECK_BIT(id))
+			out[(*n)++] = id;
+}
+
+static int conf(struct st *t, uint32_t node, enum rc_conf_type type,
+		uint32_t rep, uint64_t seq, uint32_t mem, uint32_t left,
+		uint32_t joined)
+{
+	struct rc_confchg cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.type = type;
+	cc.ring.rep = rep;
+	cc.ring.seq = seq;
+	ids(mem, cc.members, &cc.n_members);
+	ids(left, cc.left, &cc.n_left);
+	ids(joined, cc.joined, &cc.n_joined);
+	return sim_check_confchg(&t->c, node, &cc);
+}
+
+/* Frame seq of ring (rep, rseq), sent by origin, carrying one message. */
+static int frame(struct st *t, uint32_t rep, uint64_t rseq, uint32_t seq,
+		 uint32_t origin, uint32_t index)
+{
+	struct check_msg m = { .index = index, .origin = (uint8_t)origin };
+
+	return sim_check_framed(&t->c, origin, rep, rseq, seq, &m, 1);
+}
+
+/* Ring A: every node fresh, all three join; frames for per_sender each. */
+static int world(struct st *t, uint64_t per_sender)
+{
+	uint32_t n, all = 7;
+	uint64_t k;
+
+	for (n = 1; n <= ST_NODES; n++)
+		if (conf(t, n, RC_CONF_TRANSITIONAL, A_REP, A_SEQ, CHECK_BIT(n), 0, 0) ||
+		    conf(t, n, RC_CONF_REGULAR, A_REP, A_SEQ, all, 0, all & ~CHECK_BIT(n)))
+			return -1;
+	for (k = 1; k <= ST_SENDERS * per_sender; k++)
+		if (frame(t, A_REP, A_SEQ, (uint32_t)k, k % 2 ? 1 : 2,
+			  (uint32_t)((k - 1) / 2)))
+			return -1;
+	return 0;
 }
 
 static int st_init(struct st *t, uint64_t per_sender, double safe)
@@ -38,17 +102,18 @@ static int st_init(struct st *t, uint64_t per_sender, double safe)
 		return ret;
 	for (i = 0; i <= ST_NODES; i++)
 		t->aru[i] = UINT32_MAX / 2;
-	for (i = 0; i <= ST_SENDERS; i++)
-		t->queued[i] = per_sender;
 	t->c.aru = st_aru;
 	t->c.ctx = t;
-	t->c.queued = t->queued;
-	return 0;
+	return world(t, per_sender);
 }
 
-/* Node `node` delivers message (origin, index) as seq; flip/cut damage it. */
-static int give(struct st *t, uint32_t node, uint32_t origin, uint64_t index,
-		uint32_t seq, int flip, int cut, int other_g)
+/*
+ * Node delivers message (origin, index) as seq of ring (rep, rseq);
+ * flip/cut damage it, other_g claims the other guarantee.
+ */
+static int give_in(struct st *t, uint32_t node, uint32_t rep, uint64_t rseq,
+		   uint32_t seq, uint32_t origin, uint64_t index, bool recovered,
+		   int flip, int cut, int other_g)
 {
 	struct rc_srp_msg_info info;
 	uint64_t key = sim_payload_key(&t->c.pl, origin, index);
@@ -57,8 +122,12 @@ static int give(struct st *t, uint32_t node, uint32_t origin, uint64_t index,
 	sim_payload_fill(key, t->buf, len);
 	if (flip >= 0 && (uint32_t)flip < len)
 		t->buf[flip] ^= 0x40;
+	memset(&info, 0, sizeof(info));
 	info.sender = origin;
 	info.seq = seq;
+	info.ring_rep = rep;
+	info.ring_seq = rseq;
+	info.recovered = recovered;
 	info.guarantee = sim_payload_guarantee(&t->c.pl, key);
 	if (other_g)
 		info.guarantee = info.guarantee == RC_GUARANTEE_SAFE ?
@@ -67,125 +136,232 @@ static int give(struct st *t, uint32_t node, uint32_t origin, uint64_t index,
 				 len - (uint32_t)cut);
 }
 
-/* Every node delivers the agreed order: 1/0 2/0 1/1 2/1 ... */
-static void give_all(struct st *t, uint32_t node, uint64_t per_sender)
+/* Node delivers frame k of ring A, as framed. */
+static int give(struct st *t, uint32_t node, uint32_t k)
 {
-	uint64_t i;
-	uint32_t o;
-
-	for (i = 0; i < per_sender; i++)
-		for (o = 1; o <= ST_SENDERS; o++)
-			give(t, node, o, i, (uint32_t)(i * ST_SENDERS + o), -1, 0, 0);
+	return give_in(t, node, A_REP, A_SEQ, k, k % 2 ? 1 : 2, (k - 1) / 2,
+		       false, -1, 0, 0);
 }
+
+static int give_all(struct st *t, uint32_t node, uint32_t frames)
+{
+	uint32_t k;
+
+	for (k = 1; k <= frames; k++)
+		if (give(t, node, k))
+			return -1;
+	return 0;
+}
+
+/* ---- cases that must pass ---- */
 
 static int case_agreement_passes(struct st *t)
 {
 	uint32_t n;
 
 	for (n = 1; n <= ST_NODES; n++)
-		give_all(t, n, ST_PER_SENDER);
+		give_all(t, n, ST_SENDERS * ST_PER_SENDER);
 	return sim_check_finish(&t->c);
 }
 
 static int case_long_run_passes(struct st *t)
 {
-	uint64_t i;
-	uint32_t n, o;
+	uint32_t k, n;
 
-	/* nodes in lockstep with lags: the reference is trimmed and grown */
-	for (i = 0; i < 20000; i++)
-		for (o = 1; o <= ST_SENDERS; o++)
-			for (n = 1; n <= ST_NODES; n++)
-				if (give(t, n, o, i, (uint32_t)(i * 2 + o), -1, 0, 0))
-					return -1;
+	/* nodes in lockstep: the reference is trimmed and grown */
+	for (k = 1; k <= 40000; k++)
+		for (n = 1; n <= ST_NODES; n++)
+			if (give(t, n, k))
+				return -1;
 	return sim_check_finish(&t->c);
 }
 
+/* Ring B = {1, 2} from A; node 3 alone in C = (3, 8). */
+static int split(struct st *t)
+{
+	return conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0) ||
+	       conf(t, 2, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0) ||
+	       conf(t, 1, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0) ||
+	       conf(t, 2, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0) ||
+	       conf(t, 3, RC_CONF_TRANSITIONAL, 3, 8, 4, 3, 0) ||
+	       conf(t, 3, RC_CONF_REGULAR, 3, 8, 4, 0, 0);
+}
+
+static int case_recovery_evens_out_sets(struct st *t)
+{
+	give_all(t, 1, 4);
+	give_all(t, 2, 3);
+	give_in(t, 2, A_REP, A_SEQ, 4, 2, 1, true, -1, 0, 0);
+	give_all(t, 3, 2);
+	return split(t);
+}
+
+/* ---- cases that must fail ---- */
+
 static int case_disagreement(struct st *t)
 {
-	give(t, 1, 1, 0, 1, -1, 0, 0);
-	give(t, 2, 2, 0, 1, -1, 0, 0);
+	give(t, 1, 1);
+	give(t, 2, 2);
 	return 0;
 }
 
 static int case_duplicate(struct st *t)
 {
-	give(t, 1, 1, 0, 1, -1, 0, 0);
-	give(t, 1, 1, 0, 2, -1, 0, 0);
+	give(t, 1, 1);
+	give(t, 1, 1);
+	return 0;
+}
+
+static int case_duplicate_later(struct st *t)
+{
+	give(t, 1, 1);
+	give(t, 1, 2);
+	give(t, 1, 1);
 	return 0;
 }
 
 static int case_gap(struct st *t)
 {
-	give(t, 1, 1, 1, 1, -1, 0, 0);
+	give(t, 1, 3);
 	return 0;
 }
 
 static int case_corrupt_byte(struct st *t)
 {
-	give(t, 1, 2, 0, 1, 0, 0, 0);
+	give_in(t, 1, A_REP, A_SEQ, 2, 2, 0, false, 0, 0, 0);
 	return 0;
 }
 
 static int case_short_message(struct st *t)
 {
-	give(t, 1, 2, 0, 1, -1, 1, 0);
+	give_in(t, 1, A_REP, A_SEQ, 2, 2, 0, false, -1, 1, 0);
 	return 0;
 }
 
 static int case_wrong_guarantee(struct st *t)
 {
-	give(t, 1, 1, 0, 1, -1, 0, 1);
+	give_in(t, 1, A_REP, A_SEQ, 1, 1, 0, false, -1, 0, 1);
 	return 0;
 }
 
 static int case_safe_too_early(struct st *t)
 {
-	t->aru[3] = 4;
-	give(t, 1, 1, 0, 5, -1, 0, 0);
+	t->aru[3] = 0;
+	give(t, 1, 1);
 	return 0;
 }
 
-static int case_seq_disagreement(struct st *t)
+static int case_wrong_frame(struct st *t)
 {
-	give(t, 1, 1, 0, 5, -1, 0, 0);
-	give(t, 2, 1, 0, 6, -1, 0, 0);
+	give_in(t, 1, A_REP, A_SEQ, 2, 1, 0, false, -1, 0, 0);
 	return 0;
 }
 
 static int case_seq_backwards(struct st *t)
 {
-	give(t, 1, 1, 0, 5, -1, 0, 0);
-	give(t, 1, 2, 0, 4, -1, 0, 0);
+	give(t, 2, 2);
+	give(t, 2, 1);
 	return 0;
 }
 
 static int case_missing_message(struct st *t)
 {
-	give_all(t, 1, ST_PER_SENDER);
-	give_all(t, 2, ST_PER_SENDER);
-	give_all(t, 3, ST_PER_SENDER - 1);
+	give_all(t, 1, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 2, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 3, ST_SENDERS * ST_PER_SENDER - 1);
 	return sim_check_finish(&t->c);
 }
 
-static int case_unknown_origin(struct st *t)
+static int case_never_sent(struct st *t)
 {
-	give(t, 1, 3, 0, 1, -1, 0, 0);
+	give_in(t, 1, A_REP, A_SEQ, 100, 1, 0, false, -1, 0, 0);
 	return 0;
 }
 
-static int case_extra_message(struct st *t)
+static int case_unknown_ring(struct st *t)
 {
-	give_all(t, 1, ST_PER_SENDER);
-	give(t, 1, 1, 0, 100, -1, 0, 0);
+	give_in(t, 1, 2, 12, 1, 1, 0, false, -1, 0, 0);
 	return 0;
 }
 
-static int case_before_queued(struct st *t)
+static int case_evs_different_sets(struct st *t)
 {
-	t->queued[2] = 0;
-	give(t, 1, 2, 0, 1, -1, 0, 0);
+	give_all(t, 1, 4);
+	give_all(t, 2, 3);
+	split(t);
 	return 0;
+}
+
+static int case_old_ring_after_transitional(struct st *t)
+{
+	give_all(t, 1, 2);
+	conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0);
+	give(t, 1, 3);
+	return 0;
+}
+
+static int case_old_ring_after_regular(struct st *t)
+{
+	give_all(t, 1, 2);
+	give_all(t, 2, 2);
+	split(t);
+	give_in(t, 1, A_REP, A_SEQ, 3, 1, 1, true, -1, 0, 0);
+	return 0;
+}
+
+static int case_regular_members_disagree(struct st *t)
+{
+	conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0);
+	conf(t, 1, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0);
+	conf(t, 2, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0);
+	conf(t, 2, RC_CONF_REGULAR, B_REP, B_SEQ, 7, 0, 4);
+	return 0;
+}
+
+static int case_transitional_without_self(struct st *t)
+{
+	conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 2, 5, 0);
+	return 0;
+}
+
+static int case_wrong_left(struct st *t)
+{
+	conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 0, 0);
+	return 0;
+}
+
+static int case_wrong_joined(struct st *t)
+{
+	conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0);
+	conf(t, 1, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 2);
+	return 0;
+}
+
+static int case_ring_id_reused(struct st *t)
+{
+	conf(t, 1, RC_CONF_TRANSITIONAL, A_REP, A_SEQ, 7, 0, 0);
+	return 0;
+}
+
+static int case_parted_node_is_excused(struct st *t)
+{
+	uint32_t k;
+
+	/* A: all deliver 1/0, 2/0; then 3 parts; B carries the rest */
+	give_all(t, 1, 2);
+	give_all(t, 2, 2);
+	give_all(t, 3, 2);
+	split(t);
+	for (k = 1; k <= 4; k++)
+		frame(t, B_REP, B_SEQ, k, k % 2 ? 1 : 2, (k + 1) / 2);
+	for (k = 1; k <= 4; k++) {
+		give_in(t, 1, B_REP, B_SEQ, k, k % 2 ? 1 : 2, (k + 1) / 2, false, -1, 0, 0);
+		give_in(t, 2, B_REP, B_SEQ, k, k % 2 ? 1 : 2, (k + 1) / 2, false, -1, 0, 0);
+	}
+	if (sim_check_finish(&t->c) < 0)
+		return -1;
+	return t->c.excused == 4 ? 0 : sim_check_fail(&t->c, "excused %llu, expected 4",
+				(unsigned long long)t->c.excused);
 }
 
 struct st_case {
@@ -199,19 +375,29 @@ struct st_case {
 static const struct st_case cases[] = {
 	{ "agreeing_sequences_pass", case_agreement_passes, ST_PER_SENDER, 0.5, NULL },
 	{ "long_run_trims_reference_and_passes", case_long_run_passes, 20000, 0.3, NULL },
+	{ "recovered_messages_even_out_evs_sets", case_recovery_evens_out_sets, ST_PER_SENDER, 0, NULL },
+	{ "parted_node_is_excused_from_liveness", case_parted_node_is_excused, ST_PER_SENDER, 0, NULL },
 	{ "disagreement_is_total_order_violation", case_disagreement, ST_PER_SENDER, 0, "total order" },
 	{ "repeated_message_is_duplicate", case_duplicate, ST_PER_SENDER, 0, "duplicate" },
+	{ "message_again_later_is_duplicate", case_duplicate_later, ST_PER_SENDER, 0, "duplicate" },
 	{ "skipped_message_is_gap", case_gap, ST_PER_SENDER, 0, "gap" },
 	{ "flipped_byte_is_payload_violation", case_corrupt_byte, ST_PER_SENDER, 0, "payload" },
 	{ "short_message_is_length_violation", case_short_message, ST_PER_SENDER, 0, "length" },
 	{ "wrong_guarantee_is_caught", case_wrong_guarantee, ST_PER_SENDER, 0.5, "guarantee" },
 	{ "safe_before_every_aru_is_caught", case_safe_too_early, ST_PER_SENDER, 1, "SAFE delivered early" },
-	{ "different_seq_for_one_message_is_caught", case_seq_disagreement, ST_PER_SENDER, 0, "seq disagreement" },
+	{ "message_of_another_frame_is_caught", case_wrong_frame, ST_PER_SENDER, 0, "origin" },
 	{ "seq_going_back_is_caught", case_seq_backwards, ST_PER_SENDER, 0, "seq order" },
 	{ "undelivered_message_is_liveness_violation", case_missing_message, ST_PER_SENDER, 0, "liveness" },
-	{ "message_from_non_sender_is_caught", case_unknown_origin, ST_PER_SENDER, 0, "unknown origin" },
-	{ "message_beyond_the_last_is_duplicate", case_extra_message, ST_PER_SENDER, 0, "duplicate" },
-	{ "delivery_before_mcast_is_causality_violation", case_before_queued, ST_PER_SENDER, 0, "causality" },
+	{ "message_never_sent_is_phantom", case_never_sent, ST_PER_SENDER, 0, "phantom" },
+	{ "message_of_unknown_ring_is_phantom", case_unknown_ring, ST_PER_SENDER, 0, "phantom" },
+	{ "same_transitional_different_sets_is_evs_violation", case_evs_different_sets, ST_PER_SENDER, 0, "EVS" },
+	{ "old_ring_after_transitional_is_caught", case_old_ring_after_transitional, ST_PER_SENDER, 0, "old ring" },
+	{ "old_ring_after_regular_is_caught", case_old_ring_after_regular, ST_PER_SENDER, 0, "old ring" },
+	{ "regular_member_lists_disagree", case_regular_members_disagree, ST_PER_SENDER, 0, "membership agreement" },
+	{ "transitional_without_self_is_caught", case_transitional_without_self, ST_PER_SENDER, 0, "confchg" },
+	{ "wrong_left_list_is_caught", case_wrong_left, ST_PER_SENDER, 0, "confchg" },
+	{ "wrong_joined_list_is_caught", case_wrong_joined, ST_PER_SENDER, 0, "confchg" },
+	{ "ring_id_not_growing_is_caught", case_ring_id_reused, ST_PER_SENDER, 0, "confchg" },
 };
 
 int sim_selftest_checker(void)
@@ -225,7 +411,8 @@ int sim_selftest_checker(void)
 		k = &cases[i];
 		memset(&t, 0, sizeof(t));
 		if (st_init(&t, k->per_sender, k->safe) < 0) {
-			printf("FAIL %s: out of memory\n", k->name);
+			printf("FAIL %s: could not set up%s%s\n", k->name,
+			       t.c.violated ? ": " : "", t.c.violated ? t.c.what : "");
 			return 1;
 		}
 		k->run(&t);

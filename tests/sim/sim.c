@@ -16,6 +16,14 @@ static void print_details(const struct sim_result *r)
 	fprintf(stderr, "frames=%" PRIu64 " events=%" PRIu64 " rtr_requested=%" PRIu64
 		" window_drops=%" PRIu64 " eagain=%" PRIu64, r->frames, r->events,
 		r->rtr_requested, r->window_drops, r->eagain);
+	fprintf(stderr, " gathers=%" PRIu64 " rings_formed=%" PRIu64 " token_losses=%" PRIu64
+		" consensus_timeouts=%" PRIu64 " joins_tx=%" PRIu64 " commits_tx=%" PRIu64
+		" merges_tx=%" PRIu64 " foreign=%" PRIu64 " stale=%" PRIu64
+		" leaves_rx=%" PRIu64 " fail_recv=%" PRIu64 " ring_seq_back=%" PRIu64,
+		r->ms.gathers, r->ms.rings, r->ms.token_losses,
+		r->ms.consensus_timeouts, r->ms.joins_tx, r->ms.commits_tx,
+		r->ms.merges_tx, r->ms.foreign, r->ms.stale, r->ms.leaves_rx,
+		r->ms.fail_recv, r->seq_back);
 	for (i = 0; i < RC_BAD_REASONS_; i++)
 		if (r->bad_by[i])
 			fprintf(stderr, " bad_%s=%" PRIu64,
@@ -28,7 +36,7 @@ int main(int argc, char **argv)
 {
 	struct sim_opts o;
 	struct sim_result res;
-	char line[1024];
+	char line[4096];
 	int ret;
 
 	sim_opts_defaults(&o);
@@ -44,20 +52,22 @@ int main(int argc, char **argv)
 	if (SIM_SET(&o, OPT_SEEDS))
 		return sim_seeds_main(&o);
 
+	sim_schedule_print(&o, stdout);
+	fflush(stdout);
 	ret = sim_run(&o, &res);
 	if (ret < 0)
 		return 2;
 	if (o.verbose)
 		print_details(&res);
-	if (res.violated) {
+	if (res.violated)
 		printf("VIOLATION: %s\n", res.what);
-		sim_result_format(&res, line, sizeof(line));
-		printf("%s\n", line);
-		sim_opts_format(&o, line, sizeof(line));
-		printf("replay: %s\n", line);
-		return 1;
-	}
 	sim_result_format(&res, line, sizeof(line));
 	printf("%s\n", line);
-	return 0;
+	if (res.violated) {
+		sim_opts_format(&o, line, sizeof(line));
+		printf("replay: %s\n", line);
+	}
+	if (o.report_reform)
+		sim_reform_print(&res, stdout);
+	return res.violated ? 1 : 0;
 }

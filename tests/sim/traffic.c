@@ -107,6 +107,7 @@ static struct sim_slot *prepare(struct sim *s, struct sim_node *nd)
 
 void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 {
+	/* (a node that is down is never pumped: run.c) */
 	struct sim_slot *sl;
 	uint64_t limit = s->o.messages, due;
 	int ret;
@@ -128,8 +129,7 @@ void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 		sl->out = true;
 		nd->out_n++;
 		nd->out_bytes += sl->len;
-		s->queued[nd->id]++;
-		ret = rc_srp_mcast(nd->srp, sl->buf, sl->len, sl->g,
+		ret = rc_totem_mcast(nd->t, sl->buf, sl->len, sl->g,
 				   cookie_of(sl), s->now);
 		if (ret == 0) {
 			if (s->o.verbose)
@@ -139,7 +139,6 @@ void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 			nd->next_index++;
 			continue;
 		}
-		s->queued[nd->id]--;
 		sl->out = false;
 		nd->out_n--;
 		nd->out_bytes -= sl->len;
@@ -149,7 +148,7 @@ void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 			break;
 		}
 		sim_check_fail(&s->chk,
-			"rc_srp_mcast: node %u message %u/%" PRIu64 " (%u bytes, %s) returned %d",
+			"rc_totem_mcast: node %u message %u/%" PRIu64 " (%u bytes, %s) returned %d",
 			nd->id, nd->id, sl->index, sl->len,
 			sl->g == RC_GUARANTEE_SAFE ? "SAFE" : "AGREED", ret);
 		return;
@@ -182,4 +181,44 @@ void sim_traffic_sent(struct sim *s, struct sim_node *nd, void *cookie)
 		memset(sl->buf, POISON, sl->len);
 	slot_put(nd, sl);
 	s->total_sent++;
+	/* run.c matches these, in order, to the frames the node sends */
+	if (nd->sent_tail - nd->sent_head == nd->sent_cap) {
+		uint32_t cap = 2 * nd->sent_cap, i, *p = malloc(cap * sizeof(*p));
+
+		if (p == NULL) {
+			sim_check_fail(&s->chk, "simulator out of memory");
+			return;
+		}
+		for (i = 0; i < nd->sent_cap; i++)
+			p[i] = nd->sent_idx[(nd->sent_head + i) & (nd->sent_cap - 1)];
+		free(nd->sent_idx);
+		nd->sent_idx = p;
+		nd->sent_head = 0;
+		nd->sent_tail = nd->sent_cap;
+		nd->sent_cap = cap;
+	}
+	nd->sent_idx[nd->sent_tail++ & (nd->sent_cap - 1)] = (uint32_t)sl->index;
+}
+
+void sim_traffic_reclaim(struct sim *s, struct sim_node *nd)
+{
+	uint32_t i;
+
+	for (i = 0; i < nd->n_slots; i++) {
+		struct sim_slot *sl = nd->slots[i];
+
+		if (!sl->out)
+			continue;
+		sl->out = false;
+		if (!s->o.quick_check)
+			memset(sl->buf, POISON, sl->len);
+		slot_put(nd, sl);
+	}
+	nd->out_n = 0;
+	nd->out_bytes = 0;
+}
+
+bool sim_traffic_drained(const struct sim *s, const struct sim_node *nd)
+{
+	return !nd->sender || (nd->next_index == s->o.messages && nd->out_n == 0);
 }

@@ -775,15 +775,15 @@ static void test_gather_consensus_timeout_moves_a_silent_node_to_failed(void)
 	len = mk_join(fb, 2, 0, 0, 0, IDS(2), NONE);
 	feed(nd, fb, len, T0 + 1 * MS);
 	out_clear(nd);
-	/* Just before the timeout: resent, nobody failed yet. */
-	tick(nd, T0 + dflt.consensus_timeout_ns - 1);
+	/* The timeout counts from the last change of the sets (T0 + 1 ms). */
+	tick(nd, T0 + 1 * MS + dflt.consensus_timeout_ns - 1);
 	CU_ASSERT_FATAL(out_find(nd, RC_FT_JOIN, true, &v) >= 0);
 	CU_ASSERT(ids_eq(v.join.proc, v.join.n_proc, IDS(1, 2)));
 	CU_ASSERT_EQUAL(v.join.n_failed, 0);
 	CU_ASSERT_EQUAL(mstats(nd).consensus_timeouts, 0);
 
 	out_clear(nd);
-	tick(nd, T0 + dflt.consensus_timeout_ns);
+	tick(nd, T0 + 1 * MS + dflt.consensus_timeout_ns);
 	CU_ASSERT_FATAL(out_find(nd, RC_FT_JOIN, false, &v) >= 0);
 	CU_ASSERT(ids_eq(v.join.proc, v.join.n_proc, IDS(1, 2)));
 	CU_ASSERT(ids_eq(v.join.failed, v.join.n_failed, IDS(2)));
