@@ -11,9 +11,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
 
 #include "srp_int.h"
+
+#include "unit_test.h"
 
 #define CLUSTER		7u
 #define RING_SEQ	5u
@@ -594,12 +595,6 @@ static void test_message_on_a_busy_ring_sends_no_wake(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-struct unit_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
 
 static const struct unit_test tests[] = {
 	T(test_small_messages_share_a_frame_up_to_netmtu),
@@ -623,27 +618,4 @@ static const struct unit_test tests[] = {
 	T(test_message_on_a_busy_ring_sends_no_wake),
 };
 
-int main(void)
-{
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("sendq", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
-}
+UNIT_TEST_MAIN("sendq", tests)

@@ -12,9 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
 
 #include "srp_int.h"
+
+#include "unit_test.h"
 
 #define CLUSTER		7u
 #define MAX_MSG		(64u << 10)
@@ -662,12 +663,6 @@ static void test_frame_type_past_merge_is_bad_type(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-struct unit_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
 
 static const struct unit_test tests[] = {
 	T(test_join_round_trips_every_field),
@@ -704,27 +699,4 @@ static const struct unit_test tests[] = {
 	T(test_frame_type_past_merge_is_bad_type),
 };
 
-int main(void)
-{
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("wire_memb", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
-}
+UNIT_TEST_MAIN("wire_memb", tests)
