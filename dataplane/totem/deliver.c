@@ -82,12 +82,15 @@ static void deliver_one(struct rc_srp *srp, const struct rc_ring *r, uint32_t se
 }
 
 /*
- * A fragment must continue exactly where its originator's message stands.
- * In recovery a skipped gap can cut a message: that is counted, not bad.
+ * A fragment must continue exactly where its originator's message stands,
+ * and belong to the same message (msg_id): in recovery a skipped gap can cut
+ * a message, and without the id the tail of one message could be spliced
+ * onto the head of another of the same length. A cut is counted, not bad.
  */
 static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 		       uint32_t seq, const uint8_t *data, uint32_t len,
-		       uint32_t msg_len, uint32_t offset, uint16_t cflags, bool recovered)
+		       uint32_t msg_len, uint32_t offset, uint16_t cflags,
+		       uint16_t msg_id, bool recovered)
 {
 	struct rc_reasm *e = reasm_of(srp, r, sender);
 
@@ -100,8 +103,10 @@ static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 			srp->st.bad[RC_BAD_STREAM]++;	/* previous one never ended */
 		e->active = true;
 		e->msg_len = msg_len;
+		e->msg_id = msg_id;
 		e->got = 0;
-	} else if (!e->active || e->msg_len != msg_len || e->got != offset) {
+	} else if (!e->active || e->msg_len != msg_len || e->got != offset ||
+		   e->msg_id != msg_id) {
 		if (!recovered)
 			srp->st.bad[RC_BAD_STREAM]++;
 		e->active = false;
@@ -136,7 +141,7 @@ void rc_deliver_frame(struct rc_srp *srp, struct rc_ring *r, uint32_t seq, bool 
 			deliver_one(srp, r, sender, seq, cflags, recovered, p, len);
 		else
 			reassemble(srp, r, sender, seq, p, len, msg_len, offset, cflags,
-				   recovered);
+				   rc_wire_chunk_msg_id(p - CHK), recovered);
 		p += len;
 	}
 }

@@ -155,10 +155,22 @@ static void send_join(struct rc_totem *t)
 	t->join_deadline = t->now + t->cfg.join_timeout_ns;
 }
 
+/*
+ * A commit token goes round in microseconds; one that makes no progress for
+ * half a consensus timeout will not (a member went back to gather). Waiting
+ * a whole token timeout let the other nodes' consensus timeout fail this
+ * node meanwhile, which kept large groups from ever agreeing. A lost copy is
+ * resent four times within that.
+ */
+static uint64_t commit_timeout(const struct rc_totem *t)
+{
+	return t->cfg.consensus_timeout_ns / 2;
+}
+
 static void commit_send(struct rc_totem *t)
 {
 	t->ops.send(t->priv, t->commit_dst, t->commit_frame, t->commit_len);
-	t->commit_rtr_deadline = t->now + t->cfg.srp.token_retransmit_ns;
+	t->commit_rtr_deadline = t->now + commit_timeout(t) / 4;
 }
 
 static void commit_forward(struct rc_totem *t)
@@ -520,6 +532,7 @@ static void recv_commit(struct rc_totem *t, uint32_t s, const struct rc_commit *
 			return;		/* a copy already handled */
 		t->commit = *c;
 		if (t->state == RC_MEMB_COMMIT) {
+			t->since = t->now;	/* progress: the commit timeout starts over */
 			if (c->filled != (n == 32 ? UINT32_MAX : (1u << n) - 1))
 				return;
 			recovery_enter(t);
@@ -806,7 +819,7 @@ void rc_totem_timer(struct rc_totem *t, uint64_t now)
 		check_consensus(t);
 		break;
 	case RC_MEMB_COMMIT:
-		if (now - t->since >= t->cfg.token_timeout_ns) {
+		if (now - t->since >= commit_timeout(t)) {
 			t->ms.token_losses++;
 			gather_enter(t);
 			break;
@@ -874,7 +887,7 @@ uint64_t rc_totem_next_deadline(const struct rc_totem *t)
 			d = t->gather_min;
 		break;
 	case RC_MEMB_COMMIT:
-		d = t->since + t->cfg.token_timeout_ns;
+		d = t->since + commit_timeout(t);
 		if (t->commit_rtr_deadline < d)
 			d = t->commit_rtr_deadline;
 		break;

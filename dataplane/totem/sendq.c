@@ -59,6 +59,7 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	e->len = (uint32_t)len;
 	e->off = 0;
 	e->cflags = cflags;
+	e->msg_id = q->next_id++;
 	e->cookie = cookie;
 	q->tail++;
 	q->bytes += len;
@@ -162,7 +163,7 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 			cf |= RC_CF_FIRST;
 		if (e->off + take == e->len)
 			cf |= RC_CF_LAST;
-		rc_wire_put_chunk(pl + pos, take, e->len, e->off, cf);
+		rc_wire_put_chunk(pl + pos, take, e->len, e->off, cf, e->msg_id);
 		if (take)
 			memcpy(pl + pos + CHK, e->data + e->off, take);
 		pos += CHK + take;

@@ -88,6 +88,7 @@ struct rc_sendq_ent {
 	uint32_t len;
 	uint32_t off;		/* bytes already framed */
 	uint16_t cflags;	/* RC_CF_SAFE or 0 */
+	uint16_t msg_id;	/* ties a message's fragments together */
 	void *cookie;
 };
 
@@ -95,6 +96,7 @@ struct rc_sendq {
 	struct rc_sendq_ent *ent;
 	uint32_t cap;		/* power of two */
 	uint32_t head, tail;	/* free-running */
+	uint16_t next_id;	/* msg_id of the next message pushed */
 	uint64_t bytes;		/* unframed bytes, for the backlog estimate */
 };
 
@@ -104,6 +106,7 @@ struct rc_reasm {
 	uint8_t *buf;		/* max_msg_size, allocated on first use */
 	uint32_t msg_len;
 	uint32_t got;
+	uint16_t msg_id;
 	bool active;
 };
 
@@ -243,7 +246,8 @@ uint32_t rc_wire_put_token(uint8_t *buf, const struct rc_token *tok);
 void rc_wire_put_mcast(uint8_t *buf, uint32_t seq, uint16_t nchunks,
 		       uint16_t flags, uint32_t payload_len);
 void rc_wire_put_chunk(uint8_t *buf, uint32_t len, uint32_t msg_len,
-		       uint32_t offset, uint16_t flags);
+		       uint32_t offset, uint16_t flags, uint16_t msg_id);
+uint16_t rc_wire_chunk_msg_id(const uint8_t *buf);
 uint32_t rc_wire_put_join(uint8_t *buf, const struct rc_join *j);
 uint32_t rc_wire_put_commit(uint8_t *buf, const struct rc_commit *c);
 void rc_wire_get_chunk(const uint8_t *buf, uint32_t *len, uint32_t *msg_len,

@@ -89,7 +89,7 @@ static int parse_chunks(const uint8_t *p, uint32_t payload_len, uint16_t nchunks
 		pos += CHK;
 		if (len > payload_len - pos)
 			return RC_BAD_LENGTH;
-		if ((flags & ~RC_CF_ALL_) || get16(p + pos - CHK + OFF(rc_wire_chunk, reserved)))
+		if (flags & ~RC_CF_ALL_)
 			return RC_BAD_CHUNK;
 		if (msg_len > max_msg_size || len > msg_len || offset > msg_len - len)
 			return RC_BAD_CHUNK;
@@ -349,14 +349,19 @@ void rc_wire_put_mcast(uint8_t *p, uint32_t seq, uint16_t nchunks,
 	put32(b + OFF(rc_wire_mcast, reserved), 0);
 }
 
+uint16_t rc_wire_chunk_msg_id(const uint8_t *p)
+{
+	return get16(p + OFF(rc_wire_chunk, msg_id));
+}
+
 void rc_wire_put_chunk(uint8_t *p, uint32_t len, uint32_t msg_len,
-		       uint32_t offset, uint16_t flags)
+		       uint32_t offset, uint16_t flags, uint16_t msg_id)
 {
 	put32(p + OFF(rc_wire_chunk, len), len);
 	put32(p + OFF(rc_wire_chunk, msg_len), msg_len);
 	put32(p + OFF(rc_wire_chunk, offset), offset);
 	put16(p + OFF(rc_wire_chunk, flags), flags);
-	put16(p + OFF(rc_wire_chunk, reserved), 0);
+	put16(p + OFF(rc_wire_chunk, msg_id), msg_id);
 }
 
 /* Writes the join body after an already written header; returns frame length. */

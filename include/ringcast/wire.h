@@ -80,7 +80,8 @@ struct rc_wire_chunk {
 	uint32_t msg_len;	/* whole message length */
 	uint32_t offset;	/* where this chunk sits in the message */
 	uint16_t flags;		/* RC_CF_* */
-	uint16_t reserved;
+	uint16_t msg_id;	/* sender's message counter, mod 2^16: the fragments
+				   of one message carry the same id */
 };
 _Static_assert(sizeof(struct rc_wire_chunk) == 16, "chunk header is 16 bytes");
 

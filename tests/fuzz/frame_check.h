@@ -73,8 +73,8 @@ static inline const char *rc_check_chunks(const uint8_t *f, size_t len,
 			return "continuation not first";
 		if (!(fl & RC_CF_LAST) && i != nchunks - 1)
 			return "continued chunk not last";
-		if (fl & ~(uint64_t)RC_CF_ALL_ || RC_CHK_FIELD(c, rc_wire_chunk, reserved))
-			return "chunk flags or reserved";
+		if (fl & ~(uint64_t)RC_CF_ALL_)
+			return "chunk flags";
 		safe |= fl & RC_CF_SAFE;
 		pos += clen;
 	}

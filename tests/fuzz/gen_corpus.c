@@ -55,7 +55,7 @@ static size_t mcast(uint8_t *f, uint32_t sender, uint32_t seq, uint32_t len,
 	uint16_t cf = (off == 0 ? RC_CF_FIRST : 0) | (off + len == msg_len ? RC_CF_LAST : 0) |
 		      (safe ? RC_CF_SAFE : 0);
 
-	rc_wire_put_chunk(f + OVH, len, msg_len, off, cf);
+	rc_wire_put_chunk(f + OVH, len, msg_len, off, cf, 0);
 	memset(f + OVH + CHK, (int)seq, len);
 	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, sender, 1, RING_SEQ);
 	rc_wire_put_mcast(f, seq, 1, safe ? RC_MF_HAS_SAFE : 0, CHK + len);

@@ -147,7 +147,7 @@ static size_t whole(uint8_t *f, uint32_t sender, uint32_t seq, bool safe,
 	uint16_t cf = RC_CF_FIRST | RC_CF_LAST | (safe ? RC_CF_SAFE : 0);
 
 	for (unsigned int i = 0; i < n; i++) {
-		rc_wire_put_chunk(f + OVH + pos, lens[i], lens[i], 0, cf);
+		rc_wire_put_chunk(f + OVH + pos, lens[i], lens[i], 0, cf, 0);
 		memset(f + OVH + pos + CHK, (int)(seq + i), lens[i]);
 		pos += CHK + lens[i];
 	}
@@ -420,7 +420,7 @@ static size_t fragment(uint8_t *f, uint32_t seq, uint32_t len, uint32_t msg_len,
 	uint16_t cf = (offset == 0 ? RC_CF_FIRST : 0) |
 		      (offset + len == msg_len ? RC_CF_LAST : 0);
 
-	rc_wire_put_chunk(f + OVH, len, msg_len, offset, cf);
+	rc_wire_put_chunk(f + OVH, len, msg_len, offset, cf, 0);
 	memset(f + OVH + CHK, 0x5a, len);
 	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, 1, 1, RING_SEQ);
 	rc_wire_put_mcast(f, seq, 1, 0, CHK + len);
@@ -529,9 +529,9 @@ static void test_safe_frame_is_not_delivered_while_a_node_lacks_it(void)
 /* A frame from node 1: an internal message 'c', then an application one 'a'. */
 static size_t ctrl_then_app(uint8_t *f, uint32_t seq)
 {
-	rc_wire_put_chunk(f + OVH, 1, 1, 0, RC_CF_FIRST | RC_CF_LAST | RC_CF_CTRL);
+	rc_wire_put_chunk(f + OVH, 1, 1, 0, RC_CF_FIRST | RC_CF_LAST | RC_CF_CTRL, 0);
 	f[OVH + CHK] = 'c';
-	rc_wire_put_chunk(f + OVH + CHK + 1, 1, 1, 0, RC_CF_FIRST | RC_CF_LAST);
+	rc_wire_put_chunk(f + OVH + CHK + 1, 1, 1, 0, RC_CF_FIRST | RC_CF_LAST, 0);
 	f[OVH + 2 * CHK + 1] = 'a';
 	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, 1, 1, RING_SEQ);
 	rc_wire_put_mcast(f, seq, 2, 0, 2 * (CHK + 1));

@@ -381,7 +381,7 @@ static size_t mk_mcast(uint8_t *f, uint32_t sender, uint32_t rep, uint64_t rseq,
 
 	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, sender, rep, rseq);
 	rc_wire_put_mcast(f, seq, 1, 0, CHK + len);
-	rc_wire_put_chunk(f + OVH, len, len, 0, RC_CF_FIRST | RC_CF_LAST);
+	rc_wire_put_chunk(f + OVH, len, len, 0, RC_CF_FIRST | RC_CF_LAST, 0);
 	memset(f + OVH + CHK, 0x5a, len);
 	return OVH + CHK + len;
 }
@@ -1715,17 +1715,19 @@ static void test_commit_is_retransmitted_until_progress(void)
 	struct out_frame first = nd->out[0];
 	int i;
 
+	const uint64_t rtr = dflt.consensus_timeout_ns / 8;	/* a quarter of the commit timeout */
+
 	out_clear(nd);
-	tick(nd, at + dflt.srp.token_retransmit_ns - 1);
+	tick(nd, at + rtr - 1);
 	CU_ASSERT_EQUAL(nd->n_out, 0);
-	tick(nd, at + dflt.srp.token_retransmit_ns);
+	tick(nd, at + rtr);
 	CU_ASSERT_EQUAL_FATAL(nd->n_out, 1);
 	CU_ASSERT_EQUAL(nd->out[0].dst, 1);
 	CU_ASSERT_EQUAL(nd->out[0].len, first.len);
 	CU_ASSERT_EQUAL(memcmp(nd->out[0].buf, first.buf, first.len), 0);
 	/* Progress (the second rotation) ends it. */
 	i = (int)mk_commit(fb, 1, 4, 3, 0x3, IDS(1, 2));
-	feed(nd, fb, (size_t)i, at + dflt.srp.token_retransmit_ns + 1 * MS);
+	feed(nd, fb, (size_t)i, at + rtr + 1 * MS);
 	CU_ASSERT_EQUAL(state(nd), RC_MEMB_RECOVERY);
 	node_free(nd);
 }
@@ -1737,10 +1739,11 @@ static void test_commit_state_times_out_to_gather(void)
 	struct rc_frame_view v;
 
 	out_clear(nd);
-	tick(nd, at + dflt.token_timeout_ns - 1);
+	/* A commit without progress for half a consensus timeout is dead. */
+	tick(nd, at + dflt.consensus_timeout_ns / 2 - 1);
 	CU_ASSERT_EQUAL(state(nd), RC_MEMB_COMMIT);
 	CU_ASSERT_EQUAL(out_count(nd, RC_FT_JOIN), 0);
-	tick(nd, at + dflt.token_timeout_ns);
+	tick(nd, at + dflt.consensus_timeout_ns / 2);
 	CU_ASSERT_EQUAL(state(nd), RC_MEMB_GATHER);
 	CU_ASSERT_EQUAL(mstats(nd).token_losses, 1);
 	CU_ASSERT_FATAL(out_find(nd, RC_FT_JOIN, true, &v) >= 0);

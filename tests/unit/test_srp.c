@@ -169,7 +169,7 @@ static void wr32(uint8_t *p, uint32_t v)
 static size_t mcast_in(uint8_t *f, uint32_t cluster, uint32_t sender, uint32_t rep,
 		       uint64_t ring_seq, uint32_t seq, uint32_t len)
 {
-	rc_wire_put_chunk(f + OVH, len, len, 0, RC_CF_FIRST | RC_CF_LAST);
+	rc_wire_put_chunk(f + OVH, len, len, 0, RC_CF_FIRST | RC_CF_LAST, 0);
 	memset(f + OVH + CHK, (int)(seq & 0xff), len);
 	rc_wire_put_hdr(f, RC_FT_MCAST, cluster, sender, rep, ring_seq);
 	rc_wire_put_mcast(f, seq, 1, 0, CHK + len);

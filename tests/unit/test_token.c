@@ -111,7 +111,7 @@ static uint8_t msgs[64][BIG];
 /* A whole 20-byte message from `sender` in frame `seq`. */
 static size_t mcast(uint8_t *f, uint32_t sender, uint32_t seq)
 {
-	rc_wire_put_chunk(f + OVH, 20, 20, 0, RC_CF_FIRST | RC_CF_LAST);
+	rc_wire_put_chunk(f + OVH, 20, 20, 0, RC_CF_FIRST | RC_CF_LAST, 0);
 	memset(f + OVH + CHK, (int)seq, 20);
 	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, sender, 1, RING_SEQ);
 	rc_wire_put_mcast(f, seq, 1, 0, CHK + 20);

@@ -76,7 +76,7 @@ static size_t build_mcast(uint8_t *f, uint32_t sender, uint32_t seq,
 
 	for (unsigned int i = 0; i < n; i++) {
 		rc_wire_put_chunk(pl + pos, c[i].len, c[i].msg_len, c[i].offset,
-				  c[i].flags);
+				  c[i].flags, 0);
 		pos += CHK;
 		for (uint32_t b = 0; b < c[i].len; b++)
 			pl[pos + b] = pattern(c[i].offset + b);
@@ -686,12 +686,15 @@ static void test_chunk_with_unknown_flags_is_rejected(void)
 	EXPECT_BAD(frame, len, RC_BAD_CHUNK);
 }
 
-static void test_chunk_with_nonzero_reserved_is_rejected(void)
+static void test_chunk_msg_id_round_trips_and_any_value_parses(void)
 {
 	size_t len = build_simple_mcast(frame);
+	struct rc_frame_view v;
+	enum rc_bad_reason why;
 
-	wr16(frame + C_(0, reserved), 1);
-	EXPECT_BAD(frame, len, RC_BAD_CHUNK);
+	wr16(frame + C_(0, msg_id), 0xbeef);
+	CU_ASSERT_EQUAL(rc_wire_parse(frame, len, MAX_MSG, &v, &why), 0);
+	CU_ASSERT_EQUAL(rc_wire_chunk_msg_id(frame + OVH), 0xbeef);
 }
 
 static void test_has_safe_without_safe_chunk_is_rejected(void)
@@ -873,7 +876,7 @@ static const struct unit_test tests[] = {
 	T(test_continuation_chunk_not_first_in_frame_is_rejected),
 	T(test_continued_chunk_not_last_in_frame_is_rejected),
 	T(test_chunk_with_unknown_flags_is_rejected),
-	T(test_chunk_with_nonzero_reserved_is_rejected),
+	T(test_chunk_msg_id_round_trips_and_any_value_parses),
 	T(test_has_safe_without_safe_chunk_is_rejected),
 	T(test_safe_chunk_without_has_safe_is_rejected),
 	T(test_trailing_garbage_after_last_chunk_is_rejected),

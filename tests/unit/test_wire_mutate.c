@@ -153,7 +153,7 @@ static size_t put_mcast(uint8_t *f, uint32_t sender, uint32_t seq,
 	uint16_t mf = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		rc_wire_put_chunk(f + OVH + pos, c[i][0], c[i][1], c[i][2], (uint16_t)c[i][3]);
+		rc_wire_put_chunk(f + OVH + pos, c[i][0], c[i][1], c[i][2], (uint16_t)c[i][3], 0);
 		memset(f + OVH + pos + CHK, 'a' + (int)i, c[i][0]);
 		pos += CHK + c[i][0];
 		if (c[i][3] & RC_CF_SAFE)
@@ -366,7 +366,7 @@ static struct field pick_field(const struct frame *m)
 	static const struct field ch[] = {
 		F(rc_wire_chunk, len, 0), F(rc_wire_chunk, msg_len, 0),
 		F(rc_wire_chunk, offset, 0), F(rc_wire_chunk, flags, 0),
-		F(rc_wire_chunk, reserved, 0),
+		F(rc_wire_chunk, msg_id, 0),
 	};
 	static const struct field tk[] = {
 		F(rc_wire_token, token_seq, HDR), F(rc_wire_token, seq, HDR),
