@@ -1004,6 +1004,37 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	rc_srp_destroy(srp);
 }
 
+/* One fragment of a 40-byte message from node 3: 20 bytes at `off`. */
+static size_t half_msg(uint8_t *f, uint32_t seq, uint32_t off, uint16_t flags, uint16_t id)
+{
+	rc_wire_put_chunk(f + OVH, 20, 40, off, flags, id);
+	memset(f + OVH + CHK, (int)id, 20);
+	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, 3, 1, RING_SEQ);
+	rc_wire_put_mcast(f, seq, 1, 0, CHK + 20);
+	return OVH + CHK + 20;
+}
+
+/*
+ * Message A's head in seq 1, the frame with A's tail and B's head lost by
+ * every survivor (seq 2), B's tail in seq 3. Same sender, same length, same
+ * offsets: only the message id stops recovery from delivering A's head
+ * spliced to B's tail (found by ringcast-sim --churn, seed 89).
+ */
+static void test_recovery_gap_does_not_splice_two_messages(void)
+{
+	static const uint32_t next[] = { 2, 3 };
+	struct rc_srp *srp = node(2);
+
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, 7)), 0);
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 8)), 0);
+	rc_srp_freeze(srp, 1);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
+	rc_srp_recovery_finish(srp, 3);
+	CU_ASSERT_EQUAL(cap.n_deliver, 0);
+	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 
@@ -1054,6 +1085,7 @@ static const struct unit_test tests[] = {
 	T(test_frozen_engine_hands_over_every_frame_and_sends_nothing),
 	T(test_frozen_ring_is_kept_for_recovery),
 	T(test_recovery_finish_delivers_old_frames_held_and_skips_gaps),
+	T(test_recovery_gap_does_not_splice_two_messages),
 };
 
 UNIT_TEST_MAIN("srp", tests)
