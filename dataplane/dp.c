@@ -289,9 +289,10 @@ static void inject_pump(struct rc_dp *dp)
 static void publish(struct rc_dp *dp)
 {
 	struct rc_dp_snapshot *s = &dp->snap;
+	struct rc_memb_stats ms;
 	struct rc_srp_stats st;
 
-	rc_totem_stats_get(dp->t, &st, NULL);
+	rc_totem_stats_get(dp->t, &st, &ms);
 	if (dp->now - dp->last_second >= 1000000000ull) {
 		dp->per_s[0] = st.frames_rx + st.frames_tx - dp->sec_base.frames_rx -
 			       dp->sec_base.frames_tx;
@@ -303,7 +304,8 @@ static void publish(struct rc_dp *dp)
 		dp->last_second = dp->now;
 	}
 	rte_seqlock_write_lock(&dp->lock);
-	rc_totem_stats_get(dp->t, &s->st, &s->ms);
+	s->st = st;
+	s->ms = ms;
 	s->state = rc_totem_state(dp->t);
 	rc_totem_ring(dp->t, &s->ring, s->members, &s->n_members);
 	s->tx_drops = dp->tx_drops;

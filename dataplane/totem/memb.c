@@ -72,12 +72,17 @@ struct rc_totem {
 
 /* ---- node sets: sorted ascending, no duplicates ---- */
 
-static bool set_has(const struct nodeset *s, uint32_t id)
+static bool ids_have(const uint32_t *ids, uint32_t n, uint32_t id)
 {
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->id[i] == id)
+	for (uint32_t i = 0; i < n; i++)
+		if (ids[i] == id)
 			return true;
 	return false;
+}
+
+static bool set_has(const struct nodeset *s, uint32_t id)
+{
+	return ids_have(s->id, s->n, id);
 }
 
 static bool set_add(struct nodeset *s, uint32_t id)
@@ -281,6 +286,17 @@ static void check_consensus(struct rc_totem *t)
 	form_ring(t, &live);
 }
 
+/*
+ * The sets changed: agreement starts over, and so does the time allowed for
+ * it, or a node would fail healthy peers for not yet agreeing to sets they
+ * have not heard yet (corosync restarts this timer too).
+ */
+static void consensus_restart(struct rc_totem *t)
+{
+	set_one(&t->consensus, t->me);
+	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
+}
+
 static void gather_enter(struct rc_totem *t)
 {
 	if (t->state != RC_MEMB_GATHER) {
@@ -296,8 +312,7 @@ static void gather_enter(struct rc_totem *t)
 		t->gather_min = t->proc.n == 1 ? t->now + t->cfg.join_timeout_ns : 0;
 	}
 	t->state = RC_MEMB_GATHER;
-	set_one(&t->consensus, t->me);
-	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
+	consensus_restart(t);
 	t->commit_rtr_deadline = UINT64_MAX;
 	t->merge_deadline = UINT64_MAX;
 	t->ms.gathers++;
@@ -394,28 +409,9 @@ static void operational_enter(struct rc_totem *t)
 
 /* ---- frames from the network ---- */
 
-static bool join_names(const uint32_t *ids, uint32_t n, uint32_t id)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
 static bool join_is_leave(uint32_t s, const struct rc_join *j)
 {
-	return join_names(j->failed, j->n_failed, s);
-}
-
-/*
- * The sets changed: agreement starts over, and so does the time allowed for
- * it, or a node would fail healthy peers for not yet agreeing to sets they
- * have not heard yet (corosync restarts this timer too).
- */
-static void consensus_restart(struct rc_totem *t)
-{
-	set_one(&t->consensus, t->me);
-	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
+	return ids_have(j->failed, j->n_failed, s);
 }
 
 /* Failed nodes stay in proc, so that every node's two sets compare equal. */
@@ -447,7 +443,7 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 	}
 	if (parted) {
 		changed = fail_node(t, s);
-	} else if (join_names(j->failed, j->n_failed, t->me)) {
+	} else if (ids_have(j->failed, j->n_failed, t->me)) {
 		changed = set_add(&t->proc, s);
 	} else {
 		changed |= set_add_all(&t->proc, j->proc, j->n_proc, 0);
@@ -484,7 +480,7 @@ static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 		 */
 		if ((member && j->ring_seq < t->ring.seq) ||
 		    (!member && (join_is_leave(s, j) ||
-				 join_names(j->failed, j->n_failed, t->me))) ||
+				 ids_have(j->failed, j->n_failed, t->me))) ||
 		    (t->state != RC_MEMB_OPERATIONAL && set_has(&t->failed, s))) {
 			t->ms.stale++;
 			return;
@@ -747,19 +743,12 @@ void rc_totem_destroy(struct rc_totem *t)
 	free(t);
 }
 
+/* A node that knows nobody gathers: proc = {me}, and it listens first. */
 void rc_totem_start(struct rc_totem *t, uint64_t now)
 {
 	t->now = now;
 	t->memb.n = 0;
-	t->state = RC_MEMB_GATHER;
-	t->proc.n = 0;
-	set_add(&t->proc, t->me);
-	t->failed.n = 0;
-	t->gather_min = now + t->cfg.join_timeout_ns;
-	set_one(&t->consensus, t->me);
-	t->consensus_deadline = now + t->cfg.consensus_timeout_ns;
-	t->ms.gathers++;
-	send_join(t);
+	gather_enter(t);
 }
 
 void rc_totem_leave(struct rc_totem *t, uint64_t now)
@@ -810,8 +799,7 @@ void rc_totem_timer(struct rc_totem *t, uint64_t now)
 					t->ms.consensus_timeouts++;
 				}
 			}
-			set_one(&t->consensus, t->me);
-			t->consensus_deadline = now + t->cfg.consensus_timeout_ns;
+			consensus_restart(t);
 			send_join(t);
 		} else if (now >= t->join_deadline) {
 			send_join(t);
@@ -847,7 +835,7 @@ void rc_totem_timer(struct rc_totem *t, uint64_t now)
 			t->ms.fail_recv++;
 			gather_enter(t);
 			t->failed = others;
-			set_one(&t->consensus, t->me);
+			consensus_restart(t);
 			send_join(t);
 			break;
 		}

@@ -14,9 +14,10 @@
 #include <string.h>
 #include <syslog.h>
 
-#include <CUnit/Basic.h>
 
 #include "config.h"
+
+#include "unit_test.h"
 
 #define MS		1000000ull
 
@@ -1032,12 +1033,6 @@ static void test_random_mutations_never_crash_or_overrun(void)
 
 /* ---- Runner ------------------------------------------------------------- */
 
-struct unit_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
 
 static const struct unit_test tests[] = {
 	T(test_full_file_parses_into_expected_values),
@@ -1099,27 +1094,7 @@ static const struct unit_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
-
 	if (argc > 1)
 		configs_dir = argv[1];
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("config", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return unit_test_run("config", tests, sizeof(tests) / sizeof(tests[0]));
 }

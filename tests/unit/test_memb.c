@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
 
 #include "srp_int.h"
 #include "totem.h"
+
+#include "unit_test.h"
 
 #define CLUSTER		7u
 #define T0		1000000000ull	/* a "now" that is not 0 */
@@ -2341,12 +2342,6 @@ static void test_pair_forms_despite_lost_commit_tokens(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-struct unit_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
 
 static const struct unit_test tests[] = {
 	T(test_start_enters_gather_and_sends_a_join_of_itself),
@@ -2411,26 +2406,6 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
-
 	rc_totem_config_defaults(&dflt);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("memb", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return unit_test_run("memb", tests, sizeof(tests) / sizeof(tests[0]));
 }
