@@ -154,7 +154,7 @@ static const struct key ringcast_keys[] = {
 	  .count_off = offsetof(struct rc_config, ringcast.n_allow_uid) },
 	{ "allow_gid", K_IDS, KF_REPEAT, C(ringcast.allow_gid), 0, UINT32_MAX - 1,
 	  .count_off = offsetof(struct rc_config, ringcast.n_allow_gid) },
-	{ "max_rx_backlog", K_BYTES, 0, C(ringcast.max_rx_backlog), 1u << 16, 1ull << 40 },
+	{ "max_rx_backlog", K_BYTES, 0, C(ringcast.max_rx_backlog), 4u << 20, 1ull << 40 },
 };
 
 struct section {
@@ -754,15 +754,6 @@ static int finish(struct parser *p)
 		return fail_at(p, p->sec_line[SEC_TOTEM], "section 'totem': %s",
 			       why ? why : "invalid");
 
-	if (!seen(p, SEC_RINGCAST, "max_rx_backlog") &&
-	    cfg->ringcast.max_rx_backlog < cfg->totem.srp.max_msg_size)
-		cfg->ringcast.max_rx_backlog = cfg->totem.srp.max_msg_size;
-	if (cfg->ringcast.max_rx_backlog < cfg->totem.srp.max_msg_size)
-		return fail_at(p, key_line(p, SEC_RINGCAST, "max_rx_backlog"),
-			       "key 'max_rx_backlog' in ringcast: %llu is less than "
-			       "totem max_msg_size (%u)",
-			       (unsigned long long)cfg->ringcast.max_rx_backlog,
-			       cfg->totem.srp.max_msg_size);
 	return 0;
 }
 
@@ -790,7 +781,7 @@ void rc_config_init(struct rc_config *cfg)
 		 "/run/ringcast");
 	snprintf(cfg->ringcast.state_dir, sizeof(cfg->ringcast.state_dir),
 		 "/var/lib/ringcast");
-	cfg->ringcast.max_rx_backlog = 128ull << 20;
+	cfg->ringcast.max_rx_backlog = 34ull << 20;
 }
 
 int rc_config_parse(const char *text, size_t len, const char *name,

@@ -76,7 +76,7 @@ struct rc_config_ringcast {
 	uint32_t n_allow_uid, n_allow_gid;	/* each <= RC_CONFIG_MAX_IDS */
 	uint32_t allow_uid[RC_CONFIG_MAX_IDS];	/* no duplicates */
 	uint32_t allow_gid[RC_CONFIG_MAX_IDS];
-	uint64_t max_rx_backlog;		/* bytes, >= totem max_msg_size */
+	uint64_t max_rx_backlog;		/* bytes: a client's rx area; half is its largest message */
 };
 
 struct rc_config {

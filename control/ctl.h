@@ -7,11 +7,21 @@
 
 #include <stdint.h>
 
+#include <qb/qbloop.h>
+
 struct rc_dp;
+struct rc_config;
 struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
 int rc_telemetry_register(struct rc_dp *dp);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
+
+/* clients.c: the client socket, credentials and regions */
+int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
+		     uint32_t nodeid);
+void rc_clients_poll_gone(void);
+void rc_clients_stop(void);
+uint32_t rc_clients_count(void);
 
 #endif /* RC_CTL_H */

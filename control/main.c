@@ -139,6 +139,7 @@ static void poll_events(void *data)
 	qb_loop_timer_handle h;
 	int stopped = 0;
 
+	rc_clients_poll_gone();
 	while ((n = rc_dp_events(dp, ev, 8)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
 			switch (ev[i].type) {
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 	unsigned long nodeid = 0;
 	int c, foreground = 0, eargc = 0, ret;
 	unsigned int lcore;
-	uint16_t port;
+	uint16_t port, mtu;
 
 	while ((c = getopt_long(argc, argv, "c:fi:n:hv", opts, NULL)) != -1) {
 		switch (c) {
@@ -307,6 +308,20 @@ int main(int argc, char **argv)
 		goto pdump;
 	}
 
+	/* netmtu is the Ethernet payload, as in corosync: the shim comes out of it,
+	   and it may not exceed what the port carries. */
+	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
+		qb_log(LOG_WARNING, "port %s carries %u bytes, less than totem netmtu %u: using %u",
+		       vdev_name, mtu, cfg.totem.srp.netmtu, mtu);
+		cfg.totem.srp.netmtu = mtu;
+	}
+	cfg.totem.srp.netmtu -= RC_DP_SHIM;
+	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
+		qb_log(LOG_ERR, "totem netmtu %u after the frame shim: %s",
+		       cfg.totem.srp.netmtu, why);
+		goto pdump;
+	}
+
 	memset(&dpp, 0, sizeof(dpp));
 	dpp.port = port;
 	dpp.ethertype = cfg.dataplane.ethertype;
@@ -328,6 +343,11 @@ int main(int argc, char **argv)
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
 	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &th);
+	ret = rc_clients_start(loop, dp, &cfg, self_id);
+	if (ret < 0) {
+		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));
+		goto destroy_dp;
+	}
 
 	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s",
 	       RC_VERSION, self_id, cfg.dataplane.port, lcore, cfg.cluster_name);
@@ -336,6 +356,7 @@ int main(int argc, char **argv)
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");
 	rc_dp_destroy(dp);
+	rc_clients_stop();
 	rte_pdump_uninit();
 	rte_eal_cleanup();
 	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
@@ -343,6 +364,8 @@ int main(int argc, char **argv)
 	qb_log_fini();
 	return 0;
 
+destroy_dp:
+	rc_dp_destroy(dp);
 pdump:
 	rte_pdump_uninit();
 eal_cleanup:

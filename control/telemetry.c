@@ -95,6 +95,16 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("bytes_per_s", s.bytes_per_s);
 	U("tokens_per_s", s.tokens_per_s);
 	U("rotations_per_s", s.rotations_per_s);
+	U("clients", s.clients);
+	U("client_kicks", s.client_kicks);
+	U("client_bad_mcast", s.client_bad_mcast);
+	U("cpg_groups", s.cpg.groups);
+	U("cpg_processes", s.cpg.processes);
+	U("cpg_joins", s.cpg.joins);
+	U("cpg_leaves", s.cpg.leaves);
+	U("cpg_procdowns", s.cpg.procdowns);
+	U("cpg_delivered", s.cpg.delivered);
+	U("cpg_bad", s.cpg.bad);
 #undef U
 	add_ring(d, &s);
 	return 0;

@@ -19,54 +19,12 @@
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
 
+#include <ringcast/cpgmsg.h>
 #include <ringcast/wire.h>
 
 #include "config.h"
 #include "dp.h"
-
-#define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
-#define PUBLISH_NS	(100 * 1000 * 1000ull)
-#define EVENTS		64
-#define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
-#define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
-
-struct mac_entry {
-	uint32_t nodeid;
-	struct rte_ether_addr mac;
-};
-
-struct rc_dp {
-	/* constant after create */
-	struct rc_dp_params p;
-	uint32_t me;
-	struct rte_mempool *mp;
-	struct rte_ring *events;
-	struct rc_totem *t;
-	struct rte_ether_addr mac, group;
-
-	/* written by other threads */
-	volatile int stop __rte_cache_aligned;
-	uint32_t inject_req;		/* messages asked for, taken by the lcore */
-	uint32_t inject_size;
-
-	/* lcore only */
-	uint64_t now __rte_cache_aligned;
-	struct rte_mbuf *tx[RC_DP_BURST];
-	uint16_t ntx;
-	struct mac_entry macs[RC_TOTEM_MAX_NODES];
-	uint32_t inject_left, inject_outstanding, inject_seq;
-	uint64_t tx_drops, rx_not_mine, rx_runt;
-	uint64_t delivered, digest;
-	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
-	uint64_t last_publish, last_second;
-	struct rc_srp_stats sec_base;	/* counters at the start of the second */
-	uint64_t per_s[4];
-	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX];
-
-	/* read by others under the seqlock */
-	rte_seqlock_t lock __rte_cache_aligned;
-	struct rc_dp_snapshot snap;
-};
+#include "dp_int.h"
 
 static uint64_t now_ns(void)
 {
@@ -152,26 +110,42 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 
 /* ---- engine callbacks ---- */
 
+/* A test-hook message: a CPG message of INJECT_GROUP. */
+static bool is_inject(const uint8_t *b, size_t len)
+{
+	size_t hl = RC_CPG_HDR_LEN(sizeof(INJECT_GROUP) - 1);
+
+	return len >= hl && b[0] == RC_CPG_MAGIC && b[1] == RC_CPG_MCAST &&
+	       b[2] == sizeof(INJECT_GROUP) - 1 && b[3] == 0 &&
+	       !memcmp(b + sizeof(struct rc_cpg_hdr), INJECT_GROUP, sizeof(INJECT_GROUP) - 1);
+}
+
 static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
 		       const void *msg, size_t len)
 {
 	struct rc_dp *dp = priv;
 	const uint8_t *b = msg;
-	uint64_t h = dp->digest ? dp->digest : 0xcbf29ce484222325ull;
+	size_t hl = RC_CPG_HDR_LEN(sizeof(INJECT_GROUP) - 1);
+	uint64_t h;
 
-	/* FNV-1a over (sender, length, bytes): equal digests, equal streams. */
+	rc_dp_clients_deliver(dp, info->sender, msg, len);
+	if (!is_inject(b, len))
+		return;
+	/* FNV-1a over the test stream's (sender, length, bytes): equal digests,
+	   equal streams. */
+	h = dp->digest ? dp->digest : 0xcbf29ce484222325ull;
 	h = (h ^ info->sender) * 0x100000001b3ull;
-	h = (h ^ len) * 0x100000001b3ull;
-	for (size_t i = 0; i < len; i++)
+	h = (h ^ (len - hl)) * 0x100000001b3ull;
+	for (size_t i = hl; i < len; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	dp->digest = h;
 	dp->delivered++;
 
 	/* Test messages carry (nodeid, seq, time queued): our own give a latency. */
-	if (info->sender == dp->me && len >= 16) {
+	if (info->sender == dp->me && len >= hl + 16) {
 		uint64_t t;
 
-		memcpy(&t, b + 8, sizeof(t));
+		memcpy(&t, b + hl + 8, sizeof(t));
 		if (t && t <= dp->now) {
 			uint64_t d = dp->now - t;
 
@@ -184,8 +158,8 @@ static void op_sent(void *priv, void *cookie)
 {
 	struct rc_dp *dp = priv;
 
-	(void)cookie;
-	dp->inject_outstanding--;
+	if (!rc_dp_clients_sent(dp, cookie))
+		dp->inject_outstanding--;	/* a test-hook message */
 }
 
 static void post(struct rc_dp *dp, struct rc_dp_event *ev)
@@ -200,6 +174,7 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	struct rc_dp_event ev = { .type = RC_DP_EV_CONFCHG, .c = *c };
 
 	post(dp, &ev);
+	rc_dp_clients_confchg(dp, c);
 }
 
 /* Rare (once per new ring): written here so it is durable before use. */
@@ -264,21 +239,30 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 
 /* ---- test hook and snapshot ---- */
 
+/* Test messages are CPG messages of INJECT_GROUP, pid 0: no client joins it. */
 static void inject_pump(struct rc_dp *dp)
 {
 	uint32_t req = __atomic_exchange_n(&dp->inject_req, 0, __ATOMIC_ACQUIRE);
 	uint32_t size = __atomic_load_n(&dp->inject_size, __ATOMIC_RELAXED);
+	struct rc_cpg_hdr ch = {
+		.magic = RC_CPG_MAGIC,
+		.type = RC_CPG_MCAST,
+		.name_len = sizeof(INJECT_GROUP) - 1,
+	};
+	size_t hl = RC_CPG_HDR_LEN(ch.name_len);
 
 	dp->inject_left += req;
 	while (dp->inject_left && dp->inject_outstanding < RC_DP_INJECT_BUFS) {
 		uint8_t *b = dp->inject_buf[dp->inject_seq % RC_DP_INJECT_BUFS];
 		uint32_t hdr[4] = { dp->me, dp->inject_seq };
 
+		memcpy(b, &ch, sizeof(ch));
+		memcpy(b + sizeof(ch), INJECT_GROUP, ch.name_len);
 		memcpy(&hdr[2], &dp->now, sizeof(dp->now));
-		memcpy(b, hdr, size < sizeof(hdr) ? size : sizeof(hdr));
+		memcpy(b + hl, hdr, size < sizeof(hdr) ? size : sizeof(hdr));
 		for (uint32_t i = sizeof(hdr); i < size; i++)
-			b[i] = (uint8_t)(dp->inject_seq + i);
-		if (rc_totem_mcast(dp->t, b, size, RC_GUARANTEE_AGREED, NULL, dp->now) < 0)
+			b[hl + i] = (uint8_t)(dp->inject_seq + i);
+		if (rc_totem_mcast(dp->t, b, hl + size, RC_GUARANTEE_AGREED, NULL, dp->now) < 0)
 			break;
 		dp->inject_seq++;
 		dp->inject_outstanding++;
@@ -318,6 +302,10 @@ static void publish(struct rc_dp *dp)
 	s->bytes_per_s = dp->per_s[1];
 	s->tokens_per_s = dp->per_s[2];
 	s->rotations_per_s = dp->per_s[3];
+	s->clients = dp->n_clients;
+	s->client_kicks = dp->client_kicks;
+	s->client_bad_mcast = dp->client_bad_mcast;
+	rc_cpgd_stats_get(dp->cpgd, &s->cpg);
 	rte_seqlock_write_unlock(&dp->lock);
 	dp->last_publish = dp->now;
 }
@@ -368,7 +356,7 @@ int rc_dp_run(void *arg)
 	deadline = rc_totem_next_deadline(dp->t);
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
 		uint16_t n;
-		bool work;
+		bool work, clients;
 
 		dp->now = now_ns();
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
@@ -378,10 +366,11 @@ int rc_dp_run(void *arg)
 		}
 		if (dp->inject_left || __atomic_load_n(&dp->inject_req, __ATOMIC_RELAXED))
 			inject_pump(dp);
+		clients = rc_dp_clients_poll(dp);
 		if (dp->now >= deadline)
 			rc_totem_timer(dp->t, dp->now);
 		deadline = rc_totem_next_deadline(dp->t);
-		work = n || dp->ntx || dp->inject_left;
+		work = n || dp->ntx || dp->inject_left || clients;
 		tx_flush(dp);
 		if (dp->now - dp->last_publish >= PUBLISH_NS)
 			publish(dp);
@@ -393,6 +382,7 @@ int rc_dp_run(void *arg)
 	dp->now = now_ns();
 	rc_totem_leave(dp->t, dp->now);
 	tx_flush(dp);
+	rc_dp_clients_stop(dp);
 	publish(dp);
 	post(dp, &ev);
 	return 0;
@@ -472,9 +462,14 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = rc_totem_create(&p->totem, &ops, dp, &dp->t);
 	if (ret < 0)
 		goto stop_port;
+	ret = rc_dp_clients_create(dp, socket);
+	if (ret < 0)
+		goto destroy_totem;
 	*out = dp;
 	return 0;
 
+destroy_totem:
+	rc_totem_destroy(dp->t);
 stop_port:
 	rte_eth_dev_stop(p->port);
 free_ring:
@@ -490,6 +485,7 @@ void rc_dp_destroy(struct rc_dp *dp)
 {
 	if (!dp)
 		return;
+	rc_dp_clients_destroy(dp);
 	rc_totem_destroy(dp->t);
 	rte_eth_dev_stop(dp->p.port);
 	rte_eth_dev_close(dp->p.port);

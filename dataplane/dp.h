@@ -17,12 +17,16 @@
 #include <rte_seqlock.h>
 
 #include "config.h"
+#include <ringcast/shm.h>
+
+#include "cpgd.h"
 #include "totem.h"
 
 #define RC_DP_SHIM		8	/* u32 dst nodeid, u32 frame length (Ethernet pads short frames) */
 #define RC_DP_BURST		32
 #define RC_DP_INJECT_BUFS	4096
 #define RC_DP_INJECT_MAX	1024	/* largest test-hook message */
+#define RC_DP_MAX_CLIENTS	64	/* attached client connections */
 
 /* What the control thread and telemetry read; written by the lcore. */
 struct rc_dp_snapshot {
@@ -35,9 +39,13 @@ struct rc_dp_snapshot {
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
-	uint64_t delivered;		/* messages delivered, and their running hash */
+	uint64_t delivered;		/* test-hook messages delivered, and their running hash */
 	uint64_t digest;
 	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
+	uint32_t clients;		/* attached client connections */
+	uint64_t client_kicks;		/* clients disconnected for bad regions or backlog */
+	uint64_t client_bad_mcast;	/* tx entries dropped: not joined */
+	struct rc_cpgd_stats cpg;
 	/* per second, over the last full second */
 	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;
 };
@@ -82,6 +90,41 @@ void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s);
 unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int n);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
+
+/*
+ * Clients. The control thread accepted the connection, checked it and made
+ * the region (its header filled in, see include/ringcast/shm.h); the lcore
+ * uses the region until it reports the slot gone. Slots are the control
+ * thread's to choose (< RC_DP_MAX_CLIENTS), each attached once until gone.
+ */
+struct rc_dp_client_attach {
+	uint32_t slot;
+	uint32_t pid;
+	void *base;		/* the mapped region */
+	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
+	uint64_t size;
+	int evfd;		/* written when the client sleeps and has work */
+};
+
+enum rc_dp_gone_reason {
+	RC_DP_GONE_DETACHED = 0,	/* the control thread asked (socket closed) */
+	RC_DP_GONE_BAD_TX,		/* tx ring index or entry out of range */
+	RC_DP_GONE_BAD_RX,		/* rx or completion tail out of range */
+	RC_DP_GONE_BAD_REQ,		/* malformed request */
+	RC_DP_GONE_BACKLOG,		/* did not dispatch: rx area or ring full */
+	RC_DP_GONE_STOPPED,		/* the dataplane stopped */
+};
+
+struct rc_dp_client_gone {
+	uint32_t slot;
+	int reason;		/* rc_dp_gone_reason */
+};
+
+int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a);
+int rc_dp_client_detach(struct rc_dp *dp, uint32_t slot);
+/* Slots whose region the lcore no longer touches. */
+unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, unsigned int n);
+const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,

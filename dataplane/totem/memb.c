@@ -784,6 +784,15 @@ int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 	return rc_srp_mcast(t->srp, msg, len, guarantee, cookie, now);
 }
 
+int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,
+			 enum rc_guarantee guarantee, void *cookie, uint64_t now)
+{
+	t->now = now;
+	if (t->state == RC_MEMB_STOPPED)
+		return -ENOTCONN;
+	return rc_srp_mcast_first(t->srp, msg, len, guarantee, cookie, now);
+}
+
 void rc_totem_timer(struct rc_totem *t, uint64_t now)
 {
 	t->now = now;

@@ -66,6 +66,42 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	return 0;
 }
 
+/*
+ * Ahead of everything queued: the caller's first message of a new ring (the
+ * CPG group sync) goes out before application messages queued earlier. Only
+ * while the head message is not partly framed, so no two messages of this
+ * node interleave their fragments.
+ */
+int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
+		       enum rc_guarantee guarantee, void *cookie, uint64_t now)
+{
+	struct rc_sendq *q = &srp->q;
+	struct rc_sendq_ent *e;
+
+	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
+		return -EINVAL;
+	if (len > srp->cfg.max_msg_size)
+		return -EMSGSIZE;
+	if (len && !msg)
+		return -EINVAL;
+	if (q->head != q->tail && q->ent[q->head & (q->cap - 1)].off)
+		return -EBUSY;
+	if (q->head == q->tail)
+		return rc_srp_mcast(srp, msg, len, guarantee, cookie, now);
+	if (rc_sendq_count(q) == q->cap)
+		return -EAGAIN;
+	q->head--;
+	e = &q->ent[q->head & (q->cap - 1)];
+	e->data = msg;
+	e->len = (uint32_t)len;
+	e->off = 0;
+	e->cflags = guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0;
+	e->msg_id = q->next_id++;
+	e->cookie = cookie;
+	q->bytes += len;
+	return 0;
+}
+
 int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		      enum rc_guarantee guarantee)
 {
@@ -113,7 +149,10 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		return ret;
 
 	if (srp->holding) {
-		rc_token_release_hold(srp, now, true);
+		/* Released by the next rc_srp_timer(), never inside the caller's
+		   call: a visit delivers, and the caller may be a delivery handler. */
+		srp->hold_deadline = now;
+		srp->idle_visits = 0;
 	} else if (srp->ring_idle && !srp->wake_sent && !srp->is_rep) {
 		uint8_t f[HDR];
 

@@ -143,6 +143,13 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now);
 
+/*
+ * As rc_srp_mcast(), but ahead of every queued message. -EBUSY while the
+ * queue's head message is partly sent (it may not be overtaken then).
+ */
+int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
+		       enum rc_guarantee guarantee, void *cookie, uint64_t now);
+
 /* Run due timers. */
 void rc_srp_timer(struct rc_srp *srp, uint64_t now);
 /* When rc_srp_timer() next needs to run; UINT64_MAX for never. */

@@ -88,6 +88,9 @@ int rc_totem_recv(struct rc_totem *t, const void *frame, size_t len, uint64_t no
 /* Queue a message; it is sent once a ring is operational. */
 int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 		   enum rc_guarantee guarantee, void *cookie, uint64_t now);
+/* Ahead of every queued message (see rc_srp_mcast_first). */
+int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,
+			 enum rc_guarantee guarantee, void *cookie, uint64_t now);
 void rc_totem_timer(struct rc_totem *t, uint64_t now);
 uint64_t rc_totem_next_deadline(const struct rc_totem *t);
 

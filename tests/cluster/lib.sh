@@ -142,3 +142,45 @@ rc_same_ring() {
 	done
 	echo "$first"
 }
+
+# ---- CPG clients (tests/cpg programs, run in a node's namespace) ----------
+
+rc_cpg_bin=${RC_CPG_BIN:-$rc_root/build/tests/cpg}
+
+# rc_client NODE OUTFILE PROGRAM ARGS...: start a client in the background;
+# its pid (the program's own: scripts/cluster exec execs it) in rc_client_pid.
+rc_client() {
+	local i=$1 out=$2
+	shift 2
+	"$cluster" exec "$i" "$@" >"$out" 2>&1 &
+	rc_client_pid=$!
+}
+
+# rc_wait_line FILE REGEX TIMEOUT_MS: wait for a line matching REGEX.
+rc_wait_line() {
+	local f=$1 re=$2 limit=$3 t0
+	t0=$(rc_now_ms)
+	until grep -qE -- "$re" "$f" 2>/dev/null; do
+		[ $(($(rc_now_ms) - t0)) -lt "$limit" ] ||
+			rc_fail "no line /$re/ in $(basename "$f") within $limit ms; it has:
+$(tail -n 5 "$f" 2>/dev/null)"
+		sleep 0.02
+	done
+}
+
+# rc_watch_pid FILE: the pid a cpg_watch printed in its READY line.
+rc_watch_pid() {
+	sed -n 's/^READY nodeid=[0-9]* pid=\([0-9]*\)$/\1/p' "$1" | head -n 1
+}
+
+# rc_wait_stat NODE NAME VALUE TIMEOUT_MS: wait until a counter has VALUE
+# (the stats snapshot is published every 100 ms).
+rc_wait_stat() {
+	local i=$1 k=$2 want=$3 limit=$4 t0 v
+	t0=$(rc_now_ms)
+	while v=$(rc_stat "$i" "$k") && [ "$v" != "$want" ]; do
+		[ $(($(rc_now_ms) - t0)) -lt "$limit" ] ||
+			rc_fail "node $i: $k is $v, not $want, after $limit ms"
+		sleep 0.05
+	done
+}

@@ -175,7 +175,7 @@ static void test_defaults_apply_when_keys_are_absent(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ringcast.state_dir, "/var/lib/ringcast");
 	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_uid, 0);
 	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_gid, 0);
-	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 128ull << 20);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 34ull << 20);
 }
 
 static void test_init_gives_the_same_defaults_as_an_empty_file(void)
@@ -323,13 +323,14 @@ static void test_sizes_accept_k_m_g_suffixes(void)
 		     "t.conf:2:", "out of range");
 }
 
-static void test_default_rx_backlog_grows_to_max_msg_size(void)
+static void test_rx_backlog_is_independent_of_max_msg_size(void)
 {
 	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 512M\n}\n" NODES), 0);
-	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 512ull << 20);
-	EXPECT_ERROR("totem {\n max_msg_size: 512M\n}\nringcast {\n"
-		     " max_rx_backlog: 1M\n}\n" NODES,
-		     "t.conf:5:", "key 'max_rx_backlog' in ringcast", "max_msg_size");
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 34ull << 20);
+	CU_ASSERT_EQUAL_FATAL(parse("ringcast {\n max_rx_backlog: 4M\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 4ull << 20);
+	EXPECT_ERROR("ringcast {\n max_rx_backlog: 1M\n}\n" NODES,
+		     "t.conf:2:", "key 'max_rx_backlog' in ringcast", "out of range");
 }
 
 static void test_ethertype_takes_hex_or_decimal_in_range(void)
@@ -1046,7 +1047,7 @@ static const struct unit_test tests[] = {
 	T(test_cluster_id_is_derived_from_cluster_name_and_stable),
 	T(test_window_size_over_1024_grows_the_retransmit_buffer),
 	T(test_sizes_accept_k_m_g_suffixes),
-	T(test_default_rx_backlog_grows_to_max_msg_size),
+	T(test_rx_backlog_is_independent_of_max_msg_size),
 	T(test_ethertype_takes_hex_or_decimal_in_range),
 	T(test_allow_uid_repeats_up_to_32_without_duplicates),
 	T(test_comments_blank_lines_and_quoting),

@@ -593,6 +593,65 @@ static void test_message_on_a_busy_ring_sends_no_wake(void)
 	rc_srp_destroy(srp);
 }
 
+static void test_mcast_first_goes_ahead_of_queued_messages(void)
+{
+	struct rc_srp *srp = node2();
+	struct built b;
+
+	pool_init();
+	queue(srp, 0, 10, RC_GUARANTEE_AGREED);
+	queue(srp, 1, 10, RC_GUARANTEE_AGREED);
+	CU_ASSERT_EQUAL_FATAL(rc_srp_mcast_first(srp, msg(2), 20, RC_GUARANTEE_AGREED,
+						 (void *)(uintptr_t)msg(2), T0), 0);
+	build(srp, 1, &b);
+	CU_ASSERT_EQUAL_FATAL(b.n, 3);
+	CU_ASSERT_EQUAL(b.c[0].len, 20);	/* the first-queued one leads */
+	CU_ASSERT_EQUAL(memcmp(b.c[0].data, msg(2), 20), 0);
+	CU_ASSERT_EQUAL(memcmp(b.c[1].data, msg(0), 10), 0);
+	CU_ASSERT_EQUAL(memcmp(b.c[2].data, msg(1), 10), 0);
+	CU_ASSERT_EQUAL_FATAL(cap.n_sent, 3);
+	CU_ASSERT_PTR_EQUAL(cap.cookie[0], msg(2));
+	rc_srp_destroy(srp);
+}
+
+static void test_mcast_first_does_not_split_a_partly_sent_message(void)
+{
+	struct rc_srp *srp = node2();
+	struct built b;
+
+	pool_init();
+	queue(srp, 0, 4000, RC_GUARANTEE_AGREED);
+	build(srp, 1, &b);			/* message 0 is now partly framed */
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(1), 10, RC_GUARANTEE_AGREED, NULL, T0),
+			-EBUSY);
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(1), 10, (enum rc_guarantee)9, NULL, T0),
+			-EINVAL);
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, pool, MAX_MSG + 1, RC_GUARANTEE_AGREED,
+					   NULL, T0), -EMSGSIZE);
+	rc_srp_destroy(srp);
+}
+
+static void test_mcast_first_on_an_empty_or_full_queue(void)
+{
+	struct rc_srp_config c;
+	struct rc_srp *srp;
+	struct built b;
+
+	ring_config(&c, 2);
+	c.send_queue_len = 2;
+	srp = node_with(&c);
+	pool_init();
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(0), 10, RC_GUARANTEE_SAFE, NULL, T0), 0);
+	queue(srp, 1, 10, RC_GUARANTEE_AGREED);
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(2), 10, RC_GUARANTEE_AGREED, NULL, T0),
+			-EAGAIN);
+	build(srp, 1, &b);
+	CU_ASSERT_EQUAL_FATAL(b.n, 2);
+	CU_ASSERT_EQUAL(b.c[0].flags & RC_CF_SAFE, RC_CF_SAFE);
+	CU_ASSERT_EQUAL(memcmp(b.c[0].data, msg(0), 10), 0);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 
@@ -616,6 +675,9 @@ static const struct unit_test tests[] = {
 	T(test_backlog_frames_estimate_covers_queued_bytes),
 	T(test_message_on_an_idle_ring_wakes_the_representative_once),
 	T(test_message_on_a_busy_ring_sends_no_wake),
+	T(test_mcast_first_goes_ahead_of_queued_messages),
+	T(test_mcast_first_does_not_split_a_partly_sent_message),
+	T(test_mcast_first_on_an_empty_or_full_queue),
 };
 
 UNIT_TEST_MAIN("sendq", tests)

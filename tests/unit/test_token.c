@@ -810,6 +810,9 @@ static void test_local_message_releases_a_held_token_and_is_sent(void)
 	struct rc_frame_view v;
 
 	CU_ASSERT_EQUAL(rc_srp_mcast(srp, msgs[0], 10, RC_GUARANTEE_AGREED, NULL, T0 + 1), 0);
+	CU_ASSERT_EQUAL(cap.n_send, 2);		/* not from inside the call */
+	CU_ASSERT_EQUAL(rc_srp_next_deadline(srp), T0 + 1);
+	rc_srp_timer(srp, T0 + 1);
 	CU_ASSERT_EQUAL_FATAL(cap.n_send, 4);
 	CU_ASSERT_EQUAL(cap.dst[2], 0);
 	parse_sent(2, &v);

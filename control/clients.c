@@ -1,0 +1,423 @@
+/*
+ * Client attach on the control thread: the SOCK_SEQPACKET listening socket,
+ * credentials (SO_PEERCRED against the configured allow-list; root always),
+ * one shared region per connection (memfd, hugepages where there are some)
+ * and its eventfd, handed over with SCM_RIGHTS and then to the lcore. The
+ * socket carries nothing after the hello; its hang-up detaches the client.
+ * A region is unmapped only once the lcore reports its slot gone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+#include <qb/qbloop.h>
+
+#include <ringcast/cpgmsg.h>
+#include <ringcast/shm.h>
+#include <ringcast/shm_layout.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "dp.h"
+
+#define HUGE_PAGE	(2ull << 20)
+#define RING_ENTRIES	4096u
+#define CTL_SIZE	(256u << 10)
+#define ARENA_SLACK	(4ull << 20)	/* small messages in flight beside a largest one */
+
+enum cl_state {
+	CL_FREE = 0,
+	CL_HELLO,	/* accepted, waiting for the hello */
+	CL_ATTACHED,	/* the lcore has it */
+	CL_CLOSING,	/* detach asked; waiting for the lcore to let go */
+};
+
+struct client {
+	enum cl_state state;
+	int fd;
+	struct ucred cred;
+	int memfd, evfd;
+	void *base;
+	uint64_t size;
+	struct rc_shm_hdr layout;	/* what we wrote; the lcore checks against it */
+};
+
+static struct {
+	qb_loop_t *loop;
+	struct rc_dp *dp;
+	const struct rc_config *cfg;
+	uint32_t nodeid;
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool warned_no_huge;
+	struct client c[RC_DP_MAX_CLIENTS];
+} cl = { .fd = -1 };
+
+static bool allowed(const struct ucred *u)
+{
+	const struct rc_config_ringcast *r = &cl.cfg->ringcast;
+
+	if (u->uid == 0 || u->uid == getuid())
+		return true;
+	for (uint32_t i = 0; i < r->n_allow_uid; i++)
+		if (r->allow_uid[i] == u->uid)
+			return true;
+	for (uint32_t i = 0; i < r->n_allow_gid; i++)
+		if (r->allow_gid[i] == u->gid)
+			return true;
+	return false;
+}
+
+static void welcome(int fd, cs_error_t status, uint64_t size, const int *fds, int nfds)
+{
+	struct rc_ipc_welcome w = { .type = RC_IPC_WELCOME, .status = status, .region_size = size };
+	struct iovec iov = { &w, sizeof(w) };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(&u.h), fds, sizeof(int) * (size_t)nfds);
+	}
+	if (sendmsg(fd, &m, MSG_NOSIGNAL) < 0)
+		qb_log(LOG_INFO, "client: cannot answer its hello: %s", strerror(errno));
+}
+
+/* ---- regions ---- */
+
+/*
+ * Sizes: the rx area is max_rx_backlog (what may wait unread); the largest
+ * message a client may send or receive is half of it, so a record always
+ * fits once the client has caught up, and at most totem's max_msg_size.
+ */
+static uint32_t client_max_msg(void)
+{
+	uint64_t a = cl.cfg->ringcast.max_rx_backlog / 2 - 2 * RC_SHM_MSG_ALIGN;
+	uint64_t b = cl.cfg->totem.srp.max_msg_size - RC_CPG_HDR_LEN(RC_CPG_NAME_MAX);
+
+	return (uint32_t)(a < b ? a : b);
+}
+
+static int region_create(struct client *c)
+{
+	uint32_t max = client_max_msg();
+	uint64_t arena = RC_SHM_ROUND(max + RC_SHM_TX_HDR + ARENA_SLACK, HUGE_PAGE);
+	uint64_t rxa = RC_SHM_ROUND(cl.cfg->ringcast.max_rx_backlog, RC_SHM_ALIGN);
+	struct rc_shm_hdr *h = &c->layout;
+	int ret;
+
+	ret = rc_shm_layout(h, RING_ENTRIES, RING_ENTRIES, RING_ENTRIES, CTL_SIZE, arena, rxa);
+	if (ret < 0)
+		return ret;
+	/* Whole huge pages: the rx area takes the rest of the last one. */
+	rxa += RC_SHM_ROUND(h->size, HUGE_PAGE) - h->size;
+	rc_shm_layout(h, RING_ENTRIES, RING_ENTRIES, RING_ENTRIES, CTL_SIZE, arena, rxa);
+	h->nodeid = cl.nodeid;
+	h->max_msg = max;
+
+	c->size = h->size;
+	c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_HUGETLB);
+	if (c->memfd >= 0) {
+		c->base = MAP_FAILED;
+		if (ftruncate(c->memfd, (off_t)c->size) == 0)
+			c->base = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				       c->memfd, 0);
+		if (c->base == MAP_FAILED) {
+			close(c->memfd);
+			c->memfd = -1;
+		}
+	}
+	if (c->memfd < 0) {
+		if (!cl.warned_no_huge) {
+			qb_log(LOG_WARNING, "no hugepages for a %llu MiB client region: "
+			       "using normal pages", (unsigned long long)(c->size >> 20));
+			cl.warned_no_huge = true;
+		}
+		c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC);
+		if (c->memfd < 0)
+			return -errno;
+		if (ftruncate(c->memfd, (off_t)c->size) < 0) {
+			ret = -errno;
+			goto close_memfd;
+		}
+		c->base = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
+		if (c->base == MAP_FAILED) {
+			ret = -errno;
+			goto close_memfd;
+		}
+	}
+	memcpy(c->base, h, sizeof(*h));
+	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->evfd < 0) {
+		ret = -errno;
+		goto unmap;
+	}
+	return 0;
+
+unmap:
+	munmap(c->base, c->size);
+close_memfd:
+	close(c->memfd);
+	c->memfd = -1;
+	return ret;
+}
+
+static void region_destroy(struct client *c)
+{
+	if (c->base && c->base != MAP_FAILED)
+		munmap(c->base, c->size);
+	if (c->memfd >= 0)
+		close(c->memfd);
+	if (c->evfd >= 0)
+		close(c->evfd);
+	c->base = NULL;
+	c->memfd = c->evfd = -1;
+}
+
+/* ---- connections ---- */
+
+static void sock_close(struct client *c)
+{
+	if (c->fd >= 0) {
+		qb_loop_poll_del(cl.loop, c->fd);
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+static void client_free(struct client *c)
+{
+	sock_close(c);
+	region_destroy(c);
+	c->state = CL_FREE;
+}
+
+static int32_t on_client(int32_t fd, int32_t revents, void *data);
+
+static void hello(struct client *c)
+{
+	struct rc_ipc_hello h;
+	uint32_t slot = (uint32_t)(c - cl.c);
+	struct rc_dp_client_attach a;
+	int fds[2], ret;
+	ssize_t n;
+
+	n = recv(c->fd, &h, sizeof(h), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(h) || h.type != RC_IPC_HELLO) {
+		if (n > 0)
+			qb_log(LOG_WARNING, "client pid %d: bad hello", c->cred.pid);
+		client_free(c);
+		return;
+	}
+	if (h.version != RC_IPC_VERSION || h.shm_version != RC_SHM_VERSION) {
+		qb_log(LOG_WARNING, "client pid %d: protocol %u/%u, this daemon speaks %u/%u",
+		       c->cred.pid, h.version, h.shm_version, RC_IPC_VERSION, RC_SHM_VERSION);
+		welcome(c->fd, CS_ERR_VERSION, 0, NULL, 0);
+		client_free(c);
+		return;
+	}
+	ret = region_create(c);
+	if (ret < 0) {
+		qb_log(LOG_ERR, "client pid %d: cannot make its region: %s", c->cred.pid,
+		       strerror(-ret));
+		welcome(c->fd, CS_ERR_NO_MEMORY, 0, NULL, 0);
+		client_free(c);
+		return;
+	}
+	a = (struct rc_dp_client_attach){
+		.slot = slot,
+		.pid = (uint32_t)c->cred.pid,
+		.base = c->base,
+		.size = c->size,
+		.evfd = c->evfd,
+		.layout = &c->layout,
+	};
+	/* The lcore has it before the client can write a byte. */
+	if (rc_dp_client_attach(cl.dp, &a) < 0) {
+		welcome(c->fd, CS_ERR_TRY_AGAIN, 0, NULL, 0);
+		client_free(c);
+		return;
+	}
+	c->state = CL_ATTACHED;
+	fds[0] = c->memfd;
+	fds[1] = c->evfd;
+	welcome(c->fd, CS_OK, c->size, fds, 2);
+	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region)",
+	       c->cred.pid, c->cred.uid, slot, (unsigned long long)(c->size >> 20));
+}
+
+static void detach(struct client *c)
+{
+	sock_close(c);
+	if (c->state == CL_ATTACHED) {
+		c->state = CL_CLOSING;
+		/* The ring holds two commands per slot: attach, detach. */
+		rc_dp_client_detach(cl.dp, (uint32_t)(c - cl.c));
+	} else if (c->state == CL_HELLO) {
+		client_free(c);
+	}
+}
+
+static int32_t on_client(int32_t fd, int32_t revents, void *data)
+{
+	struct client *c = data;
+	char b;
+
+	if (c->state == CL_HELLO && (revents & POLLIN)) {
+		hello(c);
+		return 0;
+	}
+	/* After the hello, anything but silence ends the connection. */
+	if (revents & (POLLHUP | POLLERR | POLLNVAL) || recv(fd, &b, 1, MSG_DONTWAIT) >= 0 ||
+	    (errno != EAGAIN && errno != EINTR))
+		detach(c);
+	return 0;
+}
+
+static int32_t on_accept(int32_t fd, int32_t revents, void *data)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct client *c = NULL;
+	struct ucred u;
+	int s;
+
+	s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0)
+		return 0;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &u, &len) < 0) {
+		close(s);
+		return 0;
+	}
+	if (!allowed(&u)) {
+		qb_log(LOG_WARNING, "client pid %d uid %d gid %d refused: not in allow_uid "
+		       "or allow_gid", u.pid, u.uid, u.gid);
+		welcome(s, CS_ERR_ACCESS, 0, NULL, 0);
+		close(s);
+		return 0;
+	}
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS && !c; i++)
+		if (cl.c[i].state == CL_FREE)
+			c = &cl.c[i];
+	if (!c) {
+		qb_log(LOG_WARNING, "client pid %d refused: %u clients attached already",
+		       u.pid, RC_DP_MAX_CLIENTS);
+		welcome(s, CS_ERR_NO_RESOURCES, 0, NULL, 0);
+		close(s);
+		return 0;
+	}
+	c->state = CL_HELLO;
+	c->fd = s;
+	c->cred = u;
+	if (qb_loop_poll_add(cl.loop, QB_LOOP_MED, s, POLLIN, c, on_client) < 0) {
+		close(s);
+		c->fd = -1;
+		c->state = CL_FREE;
+	}
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
+		     uint32_t nodeid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ret;
+
+	cl.loop = loop;
+	cl.dp = dp;
+	cl.cfg = cfg;
+	cl.nodeid = nodeid;
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
+		cl.c[i] = (struct client){ .fd = -1, .memfd = -1, .evfd = -1 };
+	ret = snprintf(cl.path, sizeof(cl.path), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);
+	if (ret < 0 || (size_t)ret >= sizeof(cl.path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, cl.path, sizeof(cl.path));
+	cl.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (cl.fd < 0)
+		return -errno;
+	unlink(cl.path);	/* ours: we hold the runtime directory's lock */
+	if (bind(cl.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(cl.path, 0666) < 0 || listen(cl.fd, 64) < 0) {
+		ret = -errno;
+		goto close_fd;
+	}
+	ret = qb_loop_poll_add(loop, QB_LOOP_MED, cl.fd, POLLIN, NULL, on_accept);
+	if (ret < 0)
+		goto close_fd;
+	return 0;
+
+close_fd:
+	close(cl.fd);
+	cl.fd = -1;
+	return ret;
+}
+
+/* Regions the lcore let go of: a disconnect we asked for, or a kick. */
+void rc_clients_poll_gone(void)
+{
+	struct rc_dp_client_gone g[16];
+	unsigned int n;
+
+	if (!cl.dp)
+		return;
+	while ((n = rc_dp_clients_gone(cl.dp, g, 16)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			struct client *c;
+
+			if (g[i].slot >= RC_DP_MAX_CLIENTS)
+				continue;
+			c = &cl.c[g[i].slot];
+			if (g[i].reason != RC_DP_GONE_DETACHED && g[i].reason != RC_DP_GONE_STOPPED)
+				qb_log(LOG_WARNING, "client pid %d disconnected: %s",
+				       c->cred.pid, rc_dp_gone_reason_str(g[i].reason));
+			else
+				qb_log(LOG_DEBUG, "client pid %d gone", c->cred.pid);
+			client_free(c);
+		}
+	}
+}
+
+/* After the lcore stopped for good: everything is ours to free. */
+void rc_clients_stop(void)
+{
+	if (cl.fd >= 0) {
+		qb_loop_poll_del(cl.loop, cl.fd);
+		close(cl.fd);
+		cl.fd = -1;
+		unlink(cl.path);
+	}
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
+		if (cl.c[i].state != CL_FREE)
+			client_free(&cl.c[i]);
+}
+
+uint32_t rc_clients_count(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
+		n += cl.c[i].state != CL_FREE;
+	return n;
+}

@@ -1,0 +1,591 @@
+/*
+ * Clients on the lcore: takes mcasts from each client's tx ring into the
+ * Totem engine, answers its requests, and writes what the CPG group table
+ * delivers into its rx ring. Every region is hostile: each shared index,
+ * offset and length is read once into lcore memory and checked; a client
+ * that breaks the layout, or stops dispatching until its rx area is full,
+ * is disconnected (PROCDOWN for its group) and the others carry on.
+ *
+ *   control: attach(slot) --cmds--> lcore ... lcore --gone--> control: unmap
+ * A slot is reported gone only once the engine holds none of its buffers.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_ring_elem.h>
+
+#include <ringcast/cpgmsg.h>
+#include <ringcast/shm_layout.h>
+
+#include "dp_int.h"
+
+#define COOKIE_CLIENT	(1ull << 63)
+#define COOKIE_SLOT_SHIFT 48
+#define CMDS		(2 * RC_DP_MAX_CLIENTS)
+
+enum cmd_type {
+	CMD_ATTACH = 1,
+	CMD_DETACH,
+};
+
+struct cmd {
+	uint32_t type;
+	uint32_t pad_;
+	struct rc_dp_client_attach a;
+};
+
+static const char *const gone_str[] = {
+	[RC_DP_GONE_DETACHED] = "disconnected",
+	[RC_DP_GONE_BAD_TX] = "bad tx ring index or entry",
+	[RC_DP_GONE_BAD_RX] = "bad rx or completion index",
+	[RC_DP_GONE_BAD_REQ] = "malformed request",
+	[RC_DP_GONE_BACKLOG] = "receive backlog full (not dispatching)",
+	[RC_DP_GONE_STOPPED] = "daemon stopping",
+};
+
+const char *rc_dp_gone_reason_str(int reason)
+{
+	if (reason < 0 || reason >= (int)(sizeof(gone_str) / sizeof(gone_str[0])))
+		return "unknown";
+	return gone_str[reason];
+}
+
+static uint32_t load_acq(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_rel(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* ---- leaving ---- */
+
+static void maybe_gone(struct rc_dp *dp, uint32_t slot)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	struct rc_dp_client_gone g = { .slot = slot, .reason = c->reason };
+
+	if (!c->used || !c->dying || c->inflight)
+		return;
+	c->used = false;
+	dp->n_clients--;
+	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
+	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+}
+
+static void kick(struct rc_dp *dp, uint32_t slot, int reason)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	if (!c->used || c->dying)
+		return;
+	c->dying = true;
+	c->detach_pending = true;	/* may be inside a group-table callback */
+	c->reason = reason;
+	if (reason != RC_DP_GONE_DETACHED && reason != RC_DP_GONE_STOPPED)
+		dp->client_kicks++;
+}
+
+/* Outside any group-table callback: PROCDOWN, then free once idle. */
+static void detach_pending(struct rc_dp *dp, uint32_t slot)
+{
+	dp->clients[slot].detach_pending = false;
+	rc_cpgd_detach(dp->cpgd, slot);
+	maybe_gone(dp, slot);
+}
+
+/* ---- rings ---- */
+
+static void comp_push(struct rc_dp_client *c, uint64_t off)
+{
+	struct rc_shm_desc d = { .off = off, .type = RC_SHM_COMP_FREE };
+
+	c->comp[c->comp_head & c->comp_mask] = d;
+	c->comp_head++;
+	store_rel(&c->h->comp_head.v, c->comp_head);
+}
+
+/* Completion slots the client has not read, or -1 when its tail is off. */
+static int64_t comp_used(struct rc_dp_client *c)
+{
+	uint32_t tail = load_acq(&c->h->comp_tail.v);
+
+	if (tail - c->comp_tail_seen > c->comp_head - c->comp_tail_seen)
+		return -1;
+	c->comp_tail_seen = tail;
+	return c->comp_head - tail;
+}
+
+/*
+ * Room for an rx record of len bytes: its byte position in the rx area, or
+ * UINT64_MAX after kicking the client (full, or indexes out of range).
+ */
+static uint64_t rx_reserve(struct rc_dp *dp, uint32_t slot, size_t len)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	uint64_t need = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), tail, pos, at;
+	uint32_t rtail;
+
+	tail = __atomic_load_n(&c->h->rxa_tail, __ATOMIC_ACQUIRE);
+	rtail = load_acq(&c->h->rx_tail.v);
+	if (tail < c->rxa_tail_seen || tail > c->rxa_head ||
+	    rtail - c->rx_tail_seen > c->rx_head - c->rx_tail_seen) {
+		kick(dp, slot, RC_DP_GONE_BAD_RX);
+		return UINT64_MAX;
+	}
+	c->rxa_tail_seen = tail;
+	c->rx_tail_seen = rtail;
+	pos = c->rxa_head;
+	at = pos % c->rxa_size;
+	if (at + need > c->rxa_size)
+		pos += c->rxa_size - at;	/* records do not wrap */
+	if (need > c->rxa_size || pos + need - tail > c->rxa_size ||
+	    c->rx_head - rtail > c->rx_mask) {
+		kick(dp, slot, RC_DP_GONE_BACKLOG);
+		return UINT64_MAX;
+	}
+	return pos;
+}
+
+static void rx_commit(struct rc_dp_client *c, uint64_t pos, size_t len, uint16_t type)
+{
+	struct rc_shm_desc d = { .off = pos, .len = (uint32_t)len, .type = type };
+
+	c->rx[c->rx_head & c->rx_mask] = d;
+	c->rx_head++;
+	c->rxa_head = pos + RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
+	__atomic_store_n(&c->h->rxa_head, c->rxa_head, __ATOMIC_RELEASE);
+	store_rel(&c->h->rx_head.v, c->rx_head);
+	c->wake = true;
+	c->delivered++;
+}
+
+static struct rc_dp_client *live(struct rc_dp *dp, uint32_t slot)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	return slot < RC_DP_MAX_CLIENTS && c->used && !c->dying ? c : NULL;
+}
+
+/* ---- the group table's callbacks ---- */
+
+static int cpg_mcast(void *priv, const void *msg, size_t len, bool first, void *cookie)
+{
+	struct rc_dp *dp = priv;
+	int ret = -EBUSY;
+
+	if (first)
+		ret = rc_totem_mcast_first(dp->t, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
+	if (ret == -EBUSY)
+		ret = rc_totem_mcast(dp->t, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
+	return ret;
+}
+
+static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid,
+			const void *data, size_t len)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_client *c = live(dp, slot);
+	struct rc_shm_rx_msg m = { .nodeid = nodeid, .pid = pid, .len = (uint32_t)len };
+	uint64_t pos;
+	uint8_t *p;
+
+	if (!c || (pos = rx_reserve(dp, slot, sizeof(m) + len)) == UINT64_MAX)
+		return;
+	p = c->rxa + pos % c->rxa_size;
+	memcpy(p, &m, sizeof(m));
+	memcpy(p + sizeof(m), data, len);
+	rx_commit(c, pos, sizeof(m) + len, RC_SHM_RX_MSG);
+}
+
+static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
+			const struct cpg_address *members, size_t n_members,
+			const struct cpg_address *left, size_t n_left,
+			const struct cpg_address *joined, size_t n_joined)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_client *c = live(dp, slot);
+	struct rc_shm_rx_confchg h = {
+		.group = *group,
+		.n_member = (uint32_t)n_members,
+		.n_left = (uint32_t)n_left,
+		.n_joined = (uint32_t)n_joined,
+	};
+	size_t a = sizeof(struct cpg_address);
+	size_t len = sizeof(h) + a * (n_members + n_left + n_joined);
+	uint64_t pos;
+	uint8_t *p;
+
+	if (!c || (pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+		return;
+	p = c->rxa + pos % c->rxa_size;
+	memcpy(p, &h, sizeof(h));
+	p += sizeof(h);
+	memcpy(p, members, a * n_members);
+	memcpy(p + a * n_members, left, a * n_left);
+	memcpy(p + a * (n_members + n_left), joined, a * n_joined);
+	rx_commit(c, pos, len, RC_SHM_RX_CONFCHG);
+}
+
+static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
+		      const uint32_t *members, size_t n_members)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_client *c = live(dp, slot);
+	struct rc_shm_rx_totem h = {
+		.rep = ring->rep,
+		.n_members = (uint32_t)n_members,
+		.seq = ring->seq,
+	};
+	size_t len = sizeof(h) + sizeof(uint32_t) * n_members;
+	uint64_t pos;
+	uint8_t *p;
+
+	if (!c || (pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+		return;
+	p = c->rxa + pos % c->rxa_size;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), members, sizeof(uint32_t) * n_members);
+	rx_commit(c, pos, len, RC_SHM_RX_TOTEM);
+}
+
+static const struct rc_cpgd_ops cpgd_ops = {
+	.mcast = cpg_mcast,
+	.deliver = cpg_deliver,
+	.confchg = cpg_confchg,
+	.totem = cpg_totem,
+};
+
+/* ---- attach ---- */
+
+static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
+{
+	const struct rc_shm_hdr *l = a->layout;
+	struct rc_dp_client *c;
+
+	if (a->slot >= RC_DP_MAX_CLIENTS || dp->clients[a->slot].used)
+		return;
+	c = &dp->clients[a->slot];
+	/* The control thread's own copy of what it wrote: checked anyway. */
+	if (rc_shm_layout_check(l, a->size) < 0) {
+		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BAD_RX };
+
+		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->base = a->base;
+	c->h = a->base;
+	c->size = a->size;
+	c->evfd = a->evfd;
+	c->pid = a->pid;
+	c->tx = (struct rc_shm_desc *)(c->base + l->tx_off);
+	c->rx = (struct rc_shm_desc *)(c->base + l->rx_off);
+	c->comp = (struct rc_shm_desc *)(c->base + l->comp_off);
+	c->tx_mask = l->tx_entries - 1;
+	c->rx_mask = l->rx_entries - 1;
+	c->comp_mask = l->comp_entries - 1;
+	c->ctl = c->base + l->ctl_off;
+	c->ctl_size = l->ctl_size;
+	c->arena = c->base + l->arena_off;
+	c->arena_size = l->arena_size;
+	c->rxa = c->base + l->rxa_off;
+	c->rxa_size = l->rxa_size;
+	c->max_msg = l->max_msg;
+	c->req_seen = 0;
+	c->used = true;
+	dp->n_clients++;
+	rc_cpgd_attach(dp->cpgd, a->slot, a->pid);
+}
+
+/* ---- requests ---- */
+
+static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	struct rc_shm_ctl *ctl = &c->h->ctl;
+	uint32_t type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
+	uint32_t arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
+	struct cpg_name name;
+	uint32_t n = 0, max;
+	cs_error_t st;
+
+	memcpy(&name, (const void *)&ctl->req_name, sizeof(name));
+	if (name.length > CPG_MAX_NAME_LENGTH) {
+		st = CS_ERR_NAME_TOO_LONG;
+		goto reply;
+	}
+	switch (type) {
+	case RC_REQ_JOIN:
+		st = rc_cpgd_join(dp->cpgd, slot, &name);
+		break;
+	case RC_REQ_LEAVE:
+		st = rc_cpgd_leave(dp->cpgd, slot, &name);
+		break;
+	case RC_REQ_MEMBERSHIP:
+		max = (uint32_t)(c->ctl_size / sizeof(struct cpg_address));
+		n = rc_cpgd_membership(dp->cpgd, &name, (struct cpg_address *)c->ctl, max);
+		st = CS_OK;
+		break;
+	case RC_REQ_ITERATE:
+		if (arg < CPG_ITERATION_NAME_ONLY || arg > CPG_ITERATION_ALL) {
+			st = CS_ERR_INVALID_PARAM;
+			break;
+		}
+		max = (uint32_t)(c->ctl_size / sizeof(struct cpg_iteration_description_t));
+		n = rc_cpgd_iterate(dp->cpgd, (int)arg, &name,
+				    (struct cpg_iteration_description_t *)c->ctl, max);
+		st = CS_OK;
+		break;
+	default:
+		kick(dp, slot, RC_DP_GONE_BAD_REQ);
+		return;
+	}
+reply:
+	max = type == RC_REQ_MEMBERSHIP ? (uint32_t)(c->ctl_size / sizeof(struct cpg_address)) :
+	      (uint32_t)(c->ctl_size / sizeof(struct cpg_iteration_description_t));
+	ctl->rep_status = st;
+	ctl->rep_count = n < max ? n : max;
+	ctl->rep_truncated = n > max;
+	store_rel(&ctl->rep_seq, seq);
+	c->req_seen = seq;
+	c->wake = true;
+}
+
+/* ---- tx ---- */
+
+/* Take the client's mcasts into the engine; false if it had nothing. */
+static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	uint32_t head = load_acq(&c->h->tx_head.v), taken = 0;
+	int64_t used;
+	int ret;
+
+	if (head - c->tx_tail > c->tx_mask + 1) {
+		kick(dp, slot, RC_DP_GONE_BAD_TX);
+		return true;
+	}
+	while (c->tx_tail != head) {
+		struct rc_shm_desc d;
+		uint8_t *p;
+		size_t hl;
+
+		if ((used = comp_used(c)) < 0) {
+			kick(dp, slot, RC_DP_GONE_BAD_RX);
+			return true;
+		}
+		if ((uint64_t)used + c->inflight > c->comp_mask)
+			break;		/* completions unread: wait */
+		memcpy(&d, (const void *)&c->tx[c->tx_tail & c->tx_mask], sizeof(d));
+		if (d.type != RC_SHM_TX_MCAST || d.off % RC_SHM_MSG_ALIGN ||
+		    d.len < RC_SHM_TX_HDR || d.off > c->arena_size ||
+		    d.len > c->arena_size - d.off || d.len - RC_SHM_TX_HDR > c->max_msg ||
+		    (d.flags & ~RC_SHM_F_SAFE)) {
+			kick(dp, slot, RC_DP_GONE_BAD_TX);
+			return true;
+		}
+		p = c->arena + d.off;
+		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, p, RC_SHM_TX_HDR);
+		if (!hl) {
+			dp->client_bad_mcast++;		/* not joined: hand it back */
+			comp_push(c, d.off);
+		} else {
+			ret = rc_totem_mcast(dp->t, p + RC_SHM_TX_HDR - hl,
+					     hl + d.len - RC_SHM_TX_HDR,
+					     (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
+					     RC_GUARANTEE_AGREED,
+					     (void *)(uintptr_t)(COOKIE_CLIENT |
+						     ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
+						     d.off / RC_SHM_MSG_ALIGN), dp->now);
+			if (ret == -EAGAIN)
+				break;
+			if (ret < 0) {
+				dp->client_bad_mcast++;
+				comp_push(c, d.off);
+			} else {
+				c->inflight++;
+				c->sent++;
+			}
+		}
+		c->tx_tail++;
+		taken++;
+	}
+	if (taken)
+		store_rel(&c->h->tx_tail.v, c->tx_tail);
+	*empty = c->tx_tail == head;
+	return taken != 0;
+}
+
+bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
+{
+	uint64_t v = (uint64_t)(uintptr_t)cookie;
+	struct rc_dp_client *c;
+	uint32_t slot;
+
+	if (!cookie)
+		return false;
+	if (!(v & COOKIE_CLIENT)) {
+		rc_cpgd_sent(dp->cpgd, cookie);
+		return true;
+	}
+	slot = (uint32_t)((v & ~COOKIE_CLIENT) >> COOKIE_SLOT_SHIFT);
+	c = &dp->clients[slot];
+	c->inflight--;
+	if (c->dying)
+		maybe_gone(dp, slot);
+	else
+		comp_push(c, (v & ((1ull << COOKIE_SLOT_SHIFT) - 1)) * RC_SHM_MSG_ALIGN);
+	return true;
+}
+
+/* ---- the poll ---- */
+
+static bool commands(struct rc_dp *dp)
+{
+	struct cmd cmd[8];
+	unsigned int n, i;
+	bool any = false;
+
+	while ((n = rte_ring_dequeue_burst_elem(dp->cmds, cmd, sizeof(cmd[0]), 8, NULL))) {
+		any = true;
+		for (i = 0; i < n; i++) {
+			if (cmd[i].type == CMD_ATTACH)
+				attach(dp, &cmd[i].a);
+			else if (cmd[i].a.slot < RC_DP_MAX_CLIENTS)
+				kick(dp, cmd[i].a.slot, RC_DP_GONE_DETACHED);
+		}
+	}
+	return any;
+}
+
+static void wake(struct rc_dp_client *c)
+{
+	uint64_t one = 1;
+
+	c->wake = false;
+	/* Publish before reading the flag; the client sets it before re-checking. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&c->h->sleeping, 0, __ATOMIC_RELAXED);
+		if (write(c->evfd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow at one write per sleep */
+		}
+	}
+}
+
+bool rc_dp_clients_poll(struct rc_dp *dp)
+{
+	bool work = false;
+
+	if (rte_ring_count(dp->cmds))
+		work = commands(dp);
+	if (!dp->n_clients)
+		return work;
+	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+		struct rc_dp_client *c = &dp->clients[s];
+		uint32_t req;
+		bool empty = true;
+
+		if (c->detach_pending)
+			detach_pending(dp, s);
+		if (!c->used || c->dying)
+			continue;
+		req = load_acq(&c->h->ctl.req_seq);
+		if (tx_drain(dp, s, &empty))
+			work = true;
+		if (req != c->req_seen && empty && !c->dying) {
+			request(dp, s, req);
+			work = true;
+		}
+	}
+	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++)
+		if (dp->clients[s].used && dp->clients[s].wake)
+			wake(&dp->clients[s]);
+	return work;
+}
+
+/* ---- from the engine ---- */
+
+void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, size_t len)
+{
+	rc_cpgd_deliver(dp->cpgd, sender, msg, len);
+}
+
+void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c)
+{
+	rc_cpgd_confchg(dp->cpgd, c);
+}
+
+/* ---- control side ---- */
+
+int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
+{
+	struct cmd c = { .type = CMD_ATTACH, .a = *a };
+
+	return rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)) ? -ENOBUFS : 0;
+}
+
+int rc_dp_client_detach(struct rc_dp *dp, uint32_t slot)
+{
+	struct cmd c = { .type = CMD_DETACH, .a = { .slot = slot } };
+
+	return rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)) ? -ENOBUFS : 0;
+}
+
+unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, unsigned int n)
+{
+	return rte_ring_dequeue_burst_elem(dp->gone, g, sizeof(*g), n, NULL);
+}
+
+/* The lcore stopped: every region is free (the engine sends no more). */
+void rc_dp_clients_stop(struct rc_dp *dp)
+{
+	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+		struct rc_dp_client *c = &dp->clients[s];
+
+		if (!c->used)
+			continue;
+		if (!c->dying)
+			kick(dp, s, RC_DP_GONE_STOPPED);
+		c->inflight = 0;
+		detach_pending(dp, s);
+	}
+}
+
+int rc_dp_clients_create(struct rc_dp *dp, int socket)
+{
+	int ret;
+
+	dp->cmds = rte_ring_create_elem("rc_cmds", sizeof(struct cmd), CMDS, socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!dp->cmds)
+		return -rte_errno;
+	dp->gone = rte_ring_create_elem("rc_gone", sizeof(struct rc_dp_client_gone), CMDS,
+					socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!dp->gone) {
+		ret = -rte_errno;
+		goto free_cmds;
+	}
+	ret = rc_cpgd_create(dp->me, RC_DP_MAX_CLIENTS, &cpgd_ops, dp, &dp->cpgd);
+	if (ret < 0)
+		goto free_gone;
+	return 0;
+
+free_gone:
+	rte_ring_free(dp->gone);
+free_cmds:
+	rte_ring_free(dp->cmds);
+	return ret;
+}
+
+void rc_dp_clients_destroy(struct rc_dp *dp)
+{
+	rc_cpgd_destroy(dp->cpgd);
+	rte_ring_free(dp->gone);
+	rte_ring_free(dp->cmds);
+}

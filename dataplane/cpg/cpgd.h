@@ -1,0 +1,121 @@
+/*
+ * CPG groups on one node: the group table every node keeps alike, and the
+ * node's local clients. Pure C like the Totem engine: no thread, no clock,
+ * no DPDK. The dataplane feeds it delivered messages and configuration
+ * changes in stream order and asks it for the header of each client mcast;
+ * it answers through ops with ordered messages to send and with deliveries,
+ * confchgs and totem confchgs for local client slots.
+ *
+ *   client join   -> rc_cpgd_join()  -> ops.mcast(JOIN)   ... delivered:
+ *   rc_cpgd_deliver(JOIN) -> table += (node, pid) -> ops.confchg(JOIN) to the
+ *                            group's local members (the joiner included)
+ *   totem transitional confchg -> NODEDOWN for processes on nodes that left
+ *   totem regular confchg      -> ops.mcast(SYNC, first): my joined processes
+ *   each SYNC delivered        -> NODEUP for a node new to this ring,
+ *                                 PROCDOWN for processes it no longer has
+ *   all SYNCs of the ring in   -> ops.totem() to every local client
+ *
+ * Lists in confchgs are sorted by (nodeid, pid); every node computes the same.
+ * The ops callbacks run inside the call that caused them and must not call
+ * back into rc_cpgd.
+ */
+#ifndef RC_CPGD_H
+#define RC_CPGD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corosync/cpg.h>
+
+#include "totem.h"
+
+struct rc_cpgd;
+
+/*
+ * Table limits. A JOIN (or a SYNC entry) that would pass one is dropped and
+ * counted in stats.full, the same way on every node whose table agrees.
+ */
+#define RC_CPGD_MAX_GROUPS	4096u
+#define RC_CPGD_MAX_MEMBERS	1024u	/* per group */
+#define RC_CPGD_MAX_PROCESSES	65536u	/* members over all groups */
+
+struct rc_cpgd_ops {
+	/* Queue an ordered message. first: ahead of every message queued so
+	   far (the SYNC at a new ring). The buffer stays untouched until
+	   rc_cpgd_sent(cookie). Returns 0 or -errno (-EAGAIN: queue full;
+	   a failed PROCDOWN or SYNC is tried again on later calls). */
+	int (*mcast)(void *priv, const void *msg, size_t len, bool first, void *cookie);
+	/* A message of the slot's group; data/len is the application payload.
+	   Slots whose JOIN was delivered get it until their LEAVE is. */
+	void (*deliver)(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid,
+			const void *data, size_t len);
+	void (*confchg)(void *priv, uint32_t slot, const struct cpg_name *group,
+			const struct cpg_address *members, size_t n_members,
+			const struct cpg_address *left, size_t n_left,
+			const struct cpg_address *joined, size_t n_joined);
+	/* The ring, once its groups are synchronised (and at attach). */
+	void (*totem)(void *priv, uint32_t slot, const struct rc_ring_id *ring,
+		      const uint32_t *members, size_t n_members);
+};
+
+struct rc_cpgd_stats {
+	uint64_t bad;			/* malformed CPG messages, dropped */
+	uint64_t stale_sync;		/* SYNC of another ring, ignored */
+	uint64_t joins, leaves, procdowns;
+	uint64_t delivered;		/* (message, local member) pairs */
+	uint64_t no_member;		/* mcasts with no local member to take them */
+	uint64_t full;			/* joins (JOIN, SYNC entries) dropped at a limit */
+	uint32_t groups, processes;	/* table size now */
+};
+
+/* 0, -EINVAL (no ops.mcast, max_slots 0), -ENOMEM. */
+int rc_cpgd_create(uint32_t nodeid, uint32_t max_slots, const struct rc_cpgd_ops *ops,
+		   void *priv, struct rc_cpgd **out);
+/* Frees buffers still out with ops.mcast: the engine must not read them. */
+void rc_cpgd_destroy(struct rc_cpgd *c);
+
+/* ---- local clients (slot < max_slots) ---- */
+
+/* A client connected; if a ring is synchronised it gets ops.totem() now.
+   -EINVAL: slot out of range; -EBUSY: slot attached. */
+int rc_cpgd_attach(struct rc_cpgd *c, uint32_t slot, uint32_t pid);
+/* CS_OK (JOIN queued), CS_ERR_EXIST (this slot is joined or joining, or this
+   pid has the name on another slot), CS_ERR_NAME_TOO_LONG, CS_ERR_TRY_AGAIN
+   (send queue full, or the slot's leave is not delivered yet, or a leave or
+   PROCDOWN of this pid and name is), CS_ERR_BAD_HANDLE (slot not attached). */
+cs_error_t rc_cpgd_join(struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name);
+/* CS_OK (LEAVE queued), CS_ERR_NOT_EXIST (not joined or joining to that
+   name), CS_ERR_TRY_AGAIN, CS_ERR_BAD_HANDLE. */
+cs_error_t rc_cpgd_leave(struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name);
+/* The client is gone: PROCDOWN for its group if it joined or is joining
+   (none if leaving: the LEAVE covers it). The slot is free on return and
+   nothing of the old client reaches it again. */
+void rc_cpgd_detach(struct rc_cpgd *c, uint32_t slot);
+/*
+ * Header for an mcast of `slot`: written so that it ends at room + room_len
+ * (the payload follows). Returns the header length, or 0 when the slot is
+ * neither joined nor joining (CS_ERR_NOT_EXIST for the client).
+ */
+size_t rc_cpgd_mcast_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len);
+
+/* ---- queries (synchronous requests) ---- */
+
+/* Members of `name`, sorted; returns the total, fills at most max. */
+uint32_t rc_cpgd_membership(const struct rc_cpgd *c, const struct cpg_name *name,
+			    struct cpg_address *out, uint32_t max);
+/* cpg_iteration_type_t: NAME_ONLY (one entry per group, nodeid = pid = 0),
+   ONE_GROUP (members of name), ALL. Returns the total, fills at most max. */
+uint32_t rc_cpgd_iterate(const struct rc_cpgd *c, int type, const struct cpg_name *name,
+			 struct cpg_iteration_description_t *out, uint32_t max);
+
+/* ---- from the Totem engine, in stream order ---- */
+
+void rc_cpgd_deliver(struct rc_cpgd *c, uint32_t sender, const void *msg, size_t len);
+void rc_cpgd_confchg(struct rc_cpgd *c, const struct rc_confchg *cc);
+/* The engine no longer reads a buffer rc_cpgd gave to ops.mcast. */
+void rc_cpgd_sent(struct rc_cpgd *c, void *cookie);
+
+void rc_cpgd_stats_get(const struct rc_cpgd *c, struct rc_cpgd_stats *st);
+
+#endif /* RC_CPGD_H */

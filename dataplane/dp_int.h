@@ -1,0 +1,111 @@
+/*
+ * The dataplane's private state, shared by dp.c (port, engine, idle policy)
+ * and clients.c (client regions, CPG groups). One allocation on the port's
+ * NUMA socket; fields grouped by the thread that writes them.
+ */
+#ifndef RC_DP_INT_H
+#define RC_DP_INT_H
+
+#include <rte_ether.h>
+#include <rte_ring.h>
+#include <rte_seqlock.h>
+
+#include <ringcast/shm.h>
+
+#include "cpgd.h"
+#include "dp.h"
+
+#define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
+#define PUBLISH_NS	(100 * 1000 * 1000ull)
+#define EVENTS		64
+#define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
+#define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
+#define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
+
+struct mac_entry {
+	uint32_t nodeid;
+	struct rte_ether_addr mac;
+};
+
+/*
+ * One attached client, lcore only. Every size and index the lcore uses is
+ * its own copy; the shared header is read field by field, once, and checked.
+ */
+struct rc_dp_client {
+	bool used;		/* attached, region mapped */
+	bool dying;		/* detached or kicked: waiting for in-flight buffers */
+	bool wake;		/* rx records written since the last wake check */
+	bool detach_pending;	/* dying, the group table not told yet */
+	int reason;		/* rc_dp_gone_reason once dying */
+	struct rc_shm_hdr *h;
+	uint8_t *base;
+	uint64_t size;
+	int evfd;
+	uint32_t pid;
+	struct rc_shm_desc *tx, *rx, *comp;
+	uint32_t tx_mask, rx_mask, comp_mask;
+	uint32_t tx_tail, rx_head, comp_head;	/* my indexes */
+	uint32_t rx_tail_seen, comp_tail_seen;	/* the client's, last checked */
+	uint8_t *arena, *rxa, *ctl;
+	uint64_t arena_size, rxa_size, ctl_size;
+	uint64_t rxa_head, rxa_tail_seen;
+	uint32_t req_seen;	/* last request answered */
+	uint32_t inflight;	/* tx buffers the engine still reads */
+	uint32_t max_msg;
+	uint64_t sent, delivered;
+};
+
+struct rc_dp {
+	/* constant after create */
+	struct rc_dp_params p;
+	uint32_t me;
+	struct rte_mempool *mp;
+	struct rte_ring *events;
+	struct rte_ring *cmds;		/* control -> lcore: attach, detach */
+	struct rte_ring *gone;		/* lcore -> control: a client's region is free */
+	struct rc_totem *t;
+	struct rc_cpgd *cpgd;
+	struct rte_ether_addr mac, group;
+
+	/* written by other threads */
+	volatile int stop __rte_cache_aligned;
+	uint32_t inject_req;		/* messages asked for, taken by the lcore */
+	uint32_t inject_size;
+
+	/* lcore only */
+	uint64_t now __rte_cache_aligned;
+	struct rte_mbuf *tx[RC_DP_BURST];
+	uint16_t ntx;
+	struct mac_entry macs[RC_TOTEM_MAX_NODES];
+	uint32_t inject_left, inject_outstanding, inject_seq;
+	uint64_t tx_drops, rx_not_mine, rx_runt;
+	uint64_t delivered, digest;
+	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
+	uint64_t last_publish, last_second;
+	struct rc_srp_stats sec_base;	/* counters at the start of the second */
+	uint64_t per_s[4];
+	uint32_t n_clients;		/* used slots */
+	uint64_t client_kicks, client_bad_mcast;
+	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];
+	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX + 32];	/* + CPG header */
+
+	/* read by others under the seqlock */
+	rte_seqlock_t lock __rte_cache_aligned;
+	struct rc_dp_snapshot snap;
+};
+
+/* clients.c */
+int rc_dp_clients_create(struct rc_dp *dp, int socket);
+void rc_dp_clients_destroy(struct rc_dp *dp);
+/* One pass over every client: commands, tx rings, requests, wake-ups.
+   Returns true when it did work. */
+bool rc_dp_clients_poll(struct rc_dp *dp);
+/* Engine callbacks routed through the group table. */
+void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, size_t len);
+void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c);
+/* A buffer given to rc_totem_mcast* is free; false when it was not a client's or cpgd's. */
+bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie);
+/* The lcore stopped: report every client gone. */
+void rc_dp_clients_stop(struct rc_dp *dp);
+
+#endif /* RC_DP_INT_H */

@@ -1,0 +1,197 @@
+/*
+ * The client connection: a SOCK_SEQPACKET control socket and one shared
+ * region per connection. Defined once, here, for libcpg (lib/) and the daemon
+ * (control/, dataplane/). Offsets, never pointers. Sizes are _Static_asserted.
+ *
+ * Attach:
+ *   client -> daemon   rc_ipc_hello              (SO_PEERCRED checked)
+ *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd, eventfd]
+ *                      (status CS_ERR_ACCESS and no fds when refused)
+ * After that the socket carries nothing; its hang-up tells either side that
+ * the other is gone. Everything else goes through the region:
+ *
+ *   region := rc_shm_hdr | tx ring | rx ring | completion ring | ctl area |
+ *             tx arena | rx area                (each part 4 KiB aligned)
+ *
+ *   tx ring (client -> daemon)  rc_shm_desc: an mcast, message in the tx arena
+ *   completion (daemon -> client) rc_shm_desc: that buffer is free again
+ *   rx ring (daemon -> client)  rc_shm_desc: a message, confchg or totem
+ *                               confchg, its bytes in the rx area
+ *   ctl (request/reply)         one synchronous request at a time: join,
+ *                               leave, membership, iteration
+ *
+ * Rings are single-producer/single-consumer; head and tail are free-running
+ * uint32 counters on their own cache lines; entries = 2^k. The producer
+ * writes entries then releases head; the consumer acquires head, reads, then
+ * releases tail.
+ *
+ * The daemon trusts nothing the client writes: it keeps its own copy of every
+ * size and index, reads each shared field once, and disconnects a client whose
+ * indexes, offsets or lengths are out of range.
+ */
+#ifndef RINGCAST_SHM_H
+#define RINGCAST_SHM_H
+
+#include <stdint.h>
+
+#include <corosync/cpg.h>
+
+#define RC_SHM_MAGIC		0x48534352u	/* "RCSH" read as little-endian */
+#define RC_SHM_VERSION		1
+#define RC_SHM_ALIGN		4096u
+#define RC_SHM_LINE		64
+#define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
+#define RC_IPC_VERSION		1
+#define RC_SOCKET_DEFAULT	"/run/ringcast/ringcastd.sock"
+
+/* ---- control socket ---- */
+
+enum rc_ipc_type {
+	RC_IPC_HELLO = 1,	/* client -> daemon */
+	RC_IPC_WELCOME = 2,	/* daemon -> client */
+};
+
+struct rc_ipc_hello {
+	uint32_t type;		/* RC_IPC_HELLO */
+	uint32_t version;	/* RC_IPC_VERSION */
+	uint32_t shm_version;	/* RC_SHM_VERSION */
+	uint32_t flags;		/* 0 */
+};
+_Static_assert(sizeof(struct rc_ipc_hello) == 16, "hello is 16 bytes");
+
+struct rc_ipc_welcome {
+	uint32_t type;		/* RC_IPC_WELCOME */
+	int32_t status;		/* a cs_error_t: CS_OK, CS_ERR_ACCESS, CS_ERR_VERSION, ... */
+	uint64_t region_size;	/* bytes to mmap from the memfd */
+};
+_Static_assert(sizeof(struct rc_ipc_welcome) == 16, "welcome is 16 bytes");
+
+/* ---- ring entries ---- */
+
+enum rc_shm_desc_type {
+	/* tx ring */
+	RC_SHM_TX_MCAST = 1,		/* off/len: rc_shm_tx_msg + payload in the tx arena */
+	/* completion ring */
+	RC_SHM_COMP_FREE = 2,		/* off: the tx buffer is free again */
+	/* rx ring: off is a free-running byte position in the rx area */
+	RC_SHM_RX_MSG = 3,		/* rc_shm_rx_msg + payload */
+	RC_SHM_RX_CONFCHG = 4,		/* rc_shm_rx_confchg + cpg_address[] */
+	RC_SHM_RX_TOTEM = 5,		/* rc_shm_rx_totem + uint32 members[] */
+};
+
+enum rc_shm_desc_flags {
+	RC_SHM_F_SAFE = 1,		/* TX: CPG_TYPE_SAFE; otherwise agreed */
+};
+
+struct rc_shm_desc {
+	uint64_t off;
+	uint32_t len;		/* bytes at off, header included */
+	uint16_t type;		/* rc_shm_desc_type */
+	uint16_t flags;		/* rc_shm_desc_flags */
+};
+_Static_assert(sizeof(struct rc_shm_desc) == 16, "ring entry is 16 bytes");
+
+/*
+ * A message in the tx arena starts with room for the CPG header the daemon
+ * writes itself (group, pid: never taken from the client); the payload
+ * follows at RC_SHM_TX_HDR. The buffer starts RC_SHM_MSG_ALIGN-aligned.
+ */
+#define RC_SHM_TX_HDR		160u
+_Static_assert(RC_SHM_TX_HDR % RC_SHM_MSG_ALIGN == 0, "payload stays aligned");
+
+/* rx area records: each starts RC_SHM_MSG_ALIGN-aligned at desc.off. */
+struct rc_shm_rx_msg {
+	uint32_t nodeid;
+	uint32_t pid;
+	uint32_t len;		/* payload bytes that follow */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct rc_shm_rx_msg) == 16, "rx message header is 16 bytes");
+
+struct rc_shm_rx_confchg {
+	struct cpg_name group;
+	uint32_t n_member, n_left, n_joined;
+	/* then struct cpg_address [n_member], [n_left], [n_joined] */
+};
+_Static_assert(sizeof(struct rc_shm_rx_confchg) == 144, "rx confchg header is 144 bytes");
+
+struct rc_shm_rx_totem {
+	uint32_t rep;		/* cpg_ring_id.nodeid */
+	uint32_t n_members;
+	uint64_t seq;		/* cpg_ring_id.seq */
+	/* then uint32_t members[n_members] */
+};
+_Static_assert(sizeof(struct rc_shm_rx_totem) == 16, "rx totem header is 16 bytes");
+
+/* ---- synchronous requests (ctl) ---- */
+
+enum rc_shm_req_type {
+	RC_REQ_JOIN = 1,	/* name; status CS_OK or CS_ERR_EXIST */
+	RC_REQ_LEAVE = 2,	/* name; CS_OK or CS_ERR_NOT_EXIST */
+	RC_REQ_MEMBERSHIP = 3,	/* name; reply cpg_address[count] */
+	RC_REQ_ITERATE = 4,	/* arg = cpg_iteration_type_t, name for ONE_GROUP;
+				   reply cpg_iteration_description_t[count] */
+};
+
+/*
+ * The client fills req_* and the name, then releases req_seq + 1. The daemon
+ * answers once every mcast the client queued before the request has been
+ * taken from the tx ring (a join orders before the messages that follow it),
+ * writes the reply into the ctl area and releases rep_seq = req_seq.
+ */
+struct rc_shm_ctl {
+	uint32_t req_seq;
+	uint32_t req_type;
+	uint32_t req_arg;
+	uint32_t reserved;
+	struct cpg_name req_name;
+	uint32_t rep_seq __attribute__((aligned(RC_SHM_LINE)));
+	int32_t rep_status;	/* a cs_error_t */
+	uint32_t rep_count;	/* entries in the ctl area */
+	uint32_t rep_truncated;	/* more existed than the ctl area holds */
+};
+
+/* A free-running counter on its own cache line. */
+struct rc_shm_idx {
+	uint32_t v;
+	uint8_t pad_[RC_SHM_LINE - sizeof(uint32_t)];
+};
+_Static_assert(sizeof(struct rc_shm_idx) == RC_SHM_LINE, "index fills a line");
+
+struct rc_shm_hdr {
+	/* written by the daemon before the region is handed over; constant */
+	uint32_t magic;
+	uint32_t version;
+	uint64_t size;			/* the whole region */
+	uint32_t nodeid;		/* cpg_local_get() */
+	uint32_t max_msg;		/* cpg_max_atomic_msgsize_get() */
+	uint32_t tx_entries, rx_entries, comp_entries, reserved;
+	uint64_t tx_off, rx_off, comp_off;	/* rc_shm_desc arrays */
+	uint64_t ctl_off, ctl_size;		/* reply entries */
+	uint64_t arena_off, arena_size;		/* tx buffers, the client allocates */
+	uint64_t rxa_off, rxa_size;		/* rx records, the daemon allocates */
+
+	/* indexes: each written by one side only */
+	struct rc_shm_idx tx_head __attribute__((aligned(RC_SHM_LINE)));	/* client */
+	struct rc_shm_idx tx_tail;	/* daemon */
+	struct rc_shm_idx comp_head;	/* daemon */
+	struct rc_shm_idx comp_tail;	/* client */
+	struct rc_shm_idx rx_head;	/* daemon */
+	struct rc_shm_idx rx_tail;	/* client */
+	/* rx area bytes: the daemon has written up to rxa_head; the client has
+	   consumed up to rxa_tail (free-running byte positions, 64 bits) */
+	uint64_t rxa_head __attribute__((aligned(RC_SHM_LINE)));	/* daemon */
+	uint64_t rxa_tail __attribute__((aligned(RC_SHM_LINE)));	/* client */
+	/* the client sets 1 before it sleeps; the daemon clears it and writes the eventfd */
+	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
+	/* counters the daemon keeps for the client (flow control, tests) */
+	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: queued to send */
+	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));
+};
+_Static_assert(sizeof(struct rc_shm_hdr) % RC_SHM_LINE == 0, "header fills whole lines");
+_Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its page");
+
+/* Round up to a power-of-two alignment. */
+#define RC_SHM_ROUND(x, a)	(((x) + (uint64_t)(a) - 1) & ~((uint64_t)(a) - 1))
+
+#endif /* RINGCAST_SHM_H */

@@ -1,0 +1,51 @@
+/*
+ * The tx arena allocator. Its metadata is private to the client (never in
+ * the shared region, which the daemon also writes): free extents sorted by
+ * offset, first fit, coalesced on free; allocated blocks in a hash table by
+ * offset, each with its in-flight count and zcb state. Frees come in any
+ * order (zcb buffers live arbitrarily long); sizes from 1 B to the arena.
+ * Not thread-safe: the handle's lock guards it.
+ */
+#ifndef RC_LIB_ARENA_H
+#define RC_LIB_ARENA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rc_arena_blk {
+	uint64_t off;		/* key; RC_ARENA_NONE: empty slot */
+	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple */
+	uint64_t cap;		/* zcb: payload bytes the application asked for */
+	uint32_t inflight;	/* sent, completion not seen yet */
+	bool zcb;
+	bool zcb_freed;		/* cpg_zcb_free() came while in flight */
+};
+
+#define RC_ARENA_NONE	UINT64_MAX
+
+struct rc_arena_ext {
+	uint64_t off, len;
+};
+
+struct rc_arena {
+	uint64_t size, free_bytes;
+	struct rc_arena_ext *ext;	/* free extents, sorted, never adjacent */
+	uint32_t n_ext, cap_ext;
+	struct rc_arena_blk *tab;	/* open addressing, linear probing */
+	uint32_t tab_mask, n_blk;
+};
+
+int rc_arena_init(struct rc_arena *a, uint64_t size);
+void rc_arena_fini(struct rc_arena *a);
+/*
+ * Reserve len bytes (rounded up to RC_SHM_MSG_ALIGN); *off is their offset in
+ * the arena. 0, -EAGAIN (no room now), -EMSGSIZE (larger than the arena) or
+ * -ENOMEM (metadata). The block's other fields start zero.
+ */
+int rc_arena_alloc(struct rc_arena *a, uint64_t len, uint64_t *off);
+/* The block that starts at off, or NULL. Valid until the next alloc/free. */
+struct rc_arena_blk *rc_arena_find(struct rc_arena *a, uint64_t off);
+/* Give back the block that starts at off. 0 or -ENOENT. */
+int rc_arena_free(struct rc_arena *a, uint64_t off);
+
+#endif /* RC_LIB_ARENA_H */

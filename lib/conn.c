@@ -1,0 +1,248 @@
+/*
+ * The connection to ringcastd: connect the SOCK_SEQPACKET socket, hello,
+ * welcome with [memfd, eventfd], map and check the region, and the epoll fd
+ * that cpg_fd_get() returns (eventfd readable, or the socket hung up). After
+ * attach the socket carries nothing: it is only watched for the hang-up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ringcast/shm_layout.h>
+
+#include "cpg_int.h"
+
+#define RC_REGION_MAX	((uint64_t)1 << 46)
+
+static int sock_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENOTCONN;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -ENOTCONN;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -ENOTCONN;
+	}
+	return fd;
+}
+
+/* Receive the welcome and its fds within the timeout. */
+static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[2])
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} cbuf;
+	struct iovec iov = { .iov_base = w, .iov_len = sizeof(*w) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
+	};
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct cmsghdr *c;
+	int nfds = 0, n;
+	ssize_t got;
+
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0)
+		return -ENOTCONN;
+	got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (got < 0)
+		return -ENOTCONN;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (nfds < 2)
+				fds[nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (got == 0)
+		n = -ENOTCONN;
+	else if ((size_t)got != sizeof(*w) || w->type != RC_IPC_WELCOME || (msg.msg_flags & MSG_CTRUNC))
+		n = -EPROTO;
+	else if (w->status != CS_OK)
+		n = rc_errno_from_cs(w->status);
+	else if (nfds != 2)
+		n = -EPROTO;
+	else
+		return 0;
+	while (nfds > 0)
+		close(fds[--nfds]);
+	return n == 0 ? -EPROTO : n;
+}
+
+/* Map the region and check it; fill h's pointers and constants. */
+static int map_region(struct rc_cpg *h, int memfd, uint64_t size)
+{
+	struct rc_shm_hdr *hdr;
+	struct stat st;
+	int ret;
+
+	if (size < RC_SHM_ALIGN || size > RC_REGION_MAX)
+		return -EPROTO;
+	/* a file shorter than the mapping would SIGBUS us */
+	if (fstat(memfd, &st) < 0 || st.st_size < 0 || (uint64_t)st.st_size < size)
+		return -EPROTO;
+	h->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (h->base == MAP_FAILED) {
+		h->base = NULL;
+		return -ENOMEM;
+	}
+	hdr = h->base;
+	ret = rc_shm_layout_check(hdr, size);
+	if (ret < 0) {
+		munmap(h->base, size);
+		h->base = NULL;
+		return ret;
+	}
+	h->hdr = hdr;
+	h->g.size = size;
+	h->g.nodeid = hdr->nodeid;
+	h->g.max_msg = hdr->max_msg;
+	h->g.tx_mask = hdr->tx_entries - 1;
+	h->g.rx_mask = hdr->rx_entries - 1;
+	h->g.comp_mask = hdr->comp_entries - 1;
+	h->g.ctl_size = hdr->ctl_size;
+	h->g.arena_size = hdr->arena_size;
+	h->g.rxa_size = hdr->rxa_size;
+	h->tx = (struct rc_shm_desc *)((uint8_t *)h->base + hdr->tx_off);
+	h->rx = (struct rc_shm_desc *)((uint8_t *)h->base + hdr->rx_off);
+	h->comp = (struct rc_shm_desc *)((uint8_t *)h->base + hdr->comp_off);
+	h->ctl = (uint8_t *)h->base + hdr->ctl_off;
+	h->arena_base = (uint8_t *)h->base + hdr->arena_off;
+	h->rxa = (uint8_t *)h->base + hdr->rxa_off;
+
+	/* our indexes start where the daemon left them (0 for a new region) */
+	h->tx_head = h->tx_tail = __atomic_load_n(&hdr->tx_head.v, __ATOMIC_ACQUIRE);
+	h->comp_tail = __atomic_load_n(&hdr->comp_tail.v, __ATOMIC_ACQUIRE);
+	h->rx_tail = __atomic_load_n(&hdr->rx_tail.v, __ATOMIC_ACQUIRE);
+	h->rxa_tail = __atomic_load_n(&hdr->rxa_tail, __ATOMIC_ACQUIRE);
+	h->req_seq = __atomic_load_n(&hdr->ctl.req_seq, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+static int make_epoll(struct rc_cpg *h)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	h->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (h->epfd < 0)
+		return -errno;
+	ev.data.fd = h->efd;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->efd, &ev) < 0)
+		return -errno;
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLHUP;
+	ev.data.fd = h->sock;
+	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sock, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int rc_conn_attach(struct rc_cpg *h)
+{
+	struct rc_ipc_hello hello = {
+		.type = RC_IPC_HELLO,
+		.version = RC_IPC_VERSION,
+		.shm_version = RC_SHM_VERSION,
+		.flags = 0,
+	};
+	struct rc_ipc_welcome w;
+	const char *path = getenv("RINGCAST_SOCKET");
+	int fds[2], ret, fl;
+
+	h->sock = h->efd = h->epfd = -1;
+	ret = sock_connect(path != NULL && *path != '\0' ? path : RC_SOCKET_DEFAULT);
+	if (ret < 0)
+		return ret;
+	h->sock = ret;
+	if (send(h->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+		ret = -ENOTCONN;
+		goto fail;
+	}
+	ret = recv_welcome(h->sock, h->timeout_ms, &w, fds);
+	if (ret < 0)
+		goto fail;
+	h->efd = fds[1];
+	ret = map_region(h, fds[0], w.region_size);
+	close(fds[0]);		/* the mapping keeps the memory */
+	if (ret < 0)
+		goto fail;
+	/* reads of the eventfd must never block (the daemon's copy shares the flag) */
+	fl = fcntl(h->efd, F_GETFL);
+	if (fl < 0 || fcntl(h->efd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		ret = -ENOTCONN;
+		goto fail;
+	}
+	ret = make_epoll(h);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	rc_conn_detach(h);
+	return ret;
+}
+
+void rc_conn_detach(struct rc_cpg *h)
+{
+	if (h->base != NULL)
+		munmap(h->base, h->g.size);
+	h->base = NULL;
+	h->hdr = NULL;
+	if (h->epfd >= 0)
+		close(h->epfd);
+	if (h->efd >= 0)
+		close(h->efd);
+	if (h->sock >= 0)
+		close(h->sock);
+	h->sock = h->efd = h->epfd = -1;
+}
+
+/*
+ * Is the daemon gone? Polls the socket without blocking; the socket carries
+ * nothing after the welcome, so end-of-file or an error means gone (stray
+ * bytes are read and ignored). Sets h->gone. Lock held.
+ */
+bool rc_conn_dead(struct rc_cpg *h)
+{
+	struct pollfd p = { .fd = h->sock, .events = POLLIN | POLLRDHUP };
+	char buf[64];
+	ssize_t n;
+
+	if (h->gone)
+		return true;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
+		h->gone = true;
+		return true;
+	}
+	n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		h->gone = true;
+	return h->gone;
+}

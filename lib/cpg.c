@@ -1,0 +1,396 @@
+/*
+ * The handle lifecycle and the small calls: initialize, finalize, context,
+ * local node id, message size, flow control, join, leave, membership. A
+ * handle is an rc_cpg in rc_cpg_tab; every call takes a reference for its
+ * duration, so finalize (even from a callback) only frees once nobody uses it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cpg_int.h"
+
+static void release(void *obj);
+
+struct rc_htab rc_cpg_tab = RC_HTAB_INIT(release);
+
+static void release(void *obj)
+{
+	struct rc_cpg *h = obj;
+
+	if (h->fork_gen == rc_fork_gen) {
+		rc_arena_fini(&h->arena);
+		free(h->bounce);
+		pthread_cond_destroy(&h->rx_cond);
+		pthread_mutex_destroy(&h->lock);
+		pthread_mutex_destroy(&h->req_lock);
+	}
+	/* in a child of fork() the mutexes may be held by threads that do not
+	   exist here: leave them, just give back the fds and the mapping */
+	rc_conn_detach(h);
+	free(h);
+}
+
+/* A reference to a usable handle, or -EBADF (unknown, finalized, or a
+   handle of the parent process after fork()). */
+int rc_cpg_get(cpg_handle_t handle, struct rc_cpg **out)
+{
+	void *obj;
+	int ret;
+
+	ret = rc_htab_get(&rc_cpg_tab, handle, &obj);
+	if (ret < 0)
+		return ret;
+	*out = obj;
+	if ((*out)->fork_gen != rc_fork_gen) {
+		rc_htab_put(&rc_cpg_tab, handle);
+		return -EBADF;
+	}
+	return 0;
+}
+
+void rc_cpg_put(struct rc_cpg *h)
+{
+	rc_htab_put(&rc_cpg_tab, h->handle);
+}
+
+static int env_timeout(void)
+{
+	const char *s = getenv("RINGCAST_TIMEOUT_MS");
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return RC_REQ_TIMEOUT_MS;
+	v = strtol(s, NULL, 10);
+	return v > 0 && v < 3600 * 1000 ? (int)v : RC_REQ_TIMEOUT_MS;
+}
+
+static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *context)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	rc_fork_guard();
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&h->req_lock, NULL);
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->rx_cond, NULL);
+	h->fork_gen = rc_fork_gen;
+	h->model = *model;
+	h->context = context;
+	h->timeout_ms = env_timeout();
+
+	ret = rc_conn_attach(h);
+	if (ret < 0)
+		goto free;
+	ret = rc_arena_init(&h->arena, h->g.arena_size);
+	if (ret < 0)
+		goto detach;
+	ret = rc_htab_create(&rc_cpg_tab, h, &h->handle);
+	if (ret < 0)
+		goto arena;
+	pthread_mutex_lock(&h->lock);
+	rc_wake_settle(h);	/* the ring the daemon sent at attach makes the fd readable */
+	pthread_mutex_unlock(&h->lock);
+	*handle = h->handle;
+	return 0;
+arena:
+	rc_arena_fini(&h->arena);
+detach:
+	rc_conn_detach(h);
+free:
+	pthread_cond_destroy(&h->rx_cond);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->req_lock);
+	free(h);
+	return ret;
+}
+
+RC_API cs_error_t cpg_model_initialize(cpg_handle_t *handle, cpg_model_t model,
+				       cpg_model_data_t *model_data, void *context)
+{
+	cpg_model_v1_data_t v1;
+
+	if (handle == NULL || model != CPG_MODEL_V1)
+		return CS_ERR_INVALID_PARAM;
+	memset(&v1, 0, sizeof(v1));
+	if (model_data != NULL) {
+		if (model_data->model != CPG_MODEL_V1)
+			return CS_ERR_INVALID_PARAM;
+		memcpy(&v1, model_data, sizeof(v1));
+		if (v1.flags & ~(unsigned int)CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF)
+			return CS_ERR_INVALID_PARAM;
+	}
+	v1.model = CPG_MODEL_V1;
+	return rc_cs_error(create(handle, &v1, context));
+}
+
+RC_API cs_error_t cpg_initialize(cpg_handle_t *handle, cpg_callbacks_t *callbacks)
+{
+	cpg_model_v1_data_t v1;
+
+	if (handle == NULL)
+		return CS_ERR_INVALID_PARAM;
+	memset(&v1, 0, sizeof(v1));
+	v1.model = CPG_MODEL_V1;
+	if (callbacks != NULL) {
+		v1.cpg_deliver_fn = callbacks->cpg_deliver_fn;
+		v1.cpg_confchg_fn = callbacks->cpg_confchg_fn;
+	}
+	return rc_cs_error(create(handle, &v1, NULL));
+}
+
+RC_API cs_error_t cpg_finalize(cpg_handle_t handle)
+{
+	struct rc_cpg *h;
+	void *obj;
+	int ret;
+
+	ret = rc_htab_get(&rc_cpg_tab, handle, &obj);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	h = obj;
+	/* only one finalize wins; the loser sees a bad handle */
+	ret = rc_htab_destroy(&rc_cpg_tab, handle);
+	if (ret < 0) {
+		rc_htab_put(&rc_cpg_tab, handle);
+		return rc_cs_error(ret);
+	}
+	if (h->fork_gen == rc_fork_gen) {
+		pthread_mutex_lock(&h->lock);
+		h->finalized = true;
+		/* the daemon sees the hang-up at once; our pollers wake on it */
+		shutdown(h->sock, SHUT_RDWR);
+		pthread_cond_broadcast(&h->rx_cond);
+		pthread_mutex_unlock(&h->lock);
+		rc_iter_drop_owner(handle);
+	}
+	rc_htab_put(&rc_cpg_tab, handle);
+	return CS_OK;
+}
+
+RC_API cs_error_t cpg_context_get(cpg_handle_t handle, void **context)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	if (context == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	pthread_mutex_lock(&h->lock);
+	*context = h->context;
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return CS_OK;
+}
+
+RC_API cs_error_t cpg_context_set(cpg_handle_t handle, void *context)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	pthread_mutex_lock(&h->lock);
+	h->context = context;
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return CS_OK;
+}
+
+RC_API cs_error_t cpg_local_get(cpg_handle_t handle, unsigned int *local_nodeid)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	if (local_nodeid == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	*local_nodeid = h->g.nodeid;
+	rc_cpg_put(h);
+	return CS_OK;
+}
+
+RC_API cs_error_t cpg_max_atomic_msgsize_get(cpg_handle_t handle, uint32_t *size)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	if (size == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	*size = h->g.max_msg;
+	rc_cpg_put(h);
+	return CS_OK;
+}
+
+/*
+ * Enabled while the tx ring is more than 3/4 full, less than 1/4 of the arena
+ * is free, or the daemon has more than half an arena queued for this client.
+ */
+RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
+					     cpg_flow_control_state_t *flow_control_enabled)
+{
+	struct rc_cpg *h;
+	uint32_t used;
+	uint64_t backlog;
+	bool on;
+	int ret;
+
+	if (flow_control_enabled == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	pthread_mutex_lock(&h->lock);
+	rc_comp_drain(h);
+	h->tx_tail = rc_load_acq32(&h->hdr->tx_tail.v);
+	used = h->tx_head - h->tx_tail;
+	backlog = __atomic_load_n(&h->hdr->backlog_bytes, __ATOMIC_RELAXED);
+	on = (uint64_t)used * 4 > (uint64_t)(h->g.tx_mask + 1) * 3 ||
+	     h->arena.free_bytes * 4 < h->arena.size ||
+	     backlog > h->g.arena_size / 2;
+	pthread_mutex_unlock(&h->lock);
+	*flow_control_enabled = on ? CPG_FLOW_CONTROL_ENABLED : CPG_FLOW_CONTROL_DISABLED;
+	rc_cpg_put(h);
+	return CS_OK;
+}
+
+/* ---- groups ---- */
+
+static int check_name(const struct cpg_name *name)
+{
+	if (name == NULL)
+		return -EINVAL;
+	if (name->length > CPG_MAX_NAME_LENGTH)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static bool same_name(const struct cpg_name *a, const struct cpg_name *b)
+{
+	return a->length == b->length && memcmp(a->value, b->value, a->length) == 0;
+}
+
+/* Run one request on a usable handle; both locks held around fn. */
+static int with_req(cpg_handle_t handle, int (*fn)(struct rc_cpg *h, void *arg), void *arg)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&h->req_lock);
+	pthread_mutex_lock(&h->lock);
+	if (h->finalized)
+		ret = -EBADF;
+	else if (h->gone)
+		ret = -ENOTCONN;
+	else
+		ret = fn(h, arg);
+	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->req_lock);
+	rc_cpg_put(h);
+	return ret;
+}
+
+static int do_join(struct rc_cpg *h, void *arg)
+{
+	const struct cpg_name *name = arg;
+	struct cpg_name n;
+	int ret;
+
+	if (h->joined)
+		return -EEXIST;		/* one group per handle */
+	memset(&n, 0, sizeof(n));
+	n.length = name->length;
+	memcpy(n.value, name->value, name->length);
+	ret = rc_req(h, RC_REQ_JOIN, 0, &n, 0, NULL, NULL);
+	if (ret == 0) {
+		h->joined = true;
+		h->group = n;
+	}
+	return ret;
+}
+
+static int do_leave(struct rc_cpg *h, void *arg)
+{
+	const struct cpg_name *name = arg;
+	int ret;
+
+	if (!h->joined || !same_name(&h->group, name))
+		return -ENOENT;
+	ret = rc_req(h, RC_REQ_LEAVE, 0, &h->group, 0, NULL, NULL);
+	if (ret == 0)
+		h->joined = false;	/* h->group stays: messages still in flight name it */
+	return ret;
+}
+
+RC_API cs_error_t cpg_join(cpg_handle_t handle, const struct cpg_name *group)
+{
+	int ret = check_name(group);
+
+	if (ret == 0)
+		ret = with_req(handle, do_join, (void *)(uintptr_t)group);
+	return rc_cs_error(ret);
+}
+
+RC_API cs_error_t cpg_leave(cpg_handle_t handle, const struct cpg_name *group)
+{
+	int ret = check_name(group);
+
+	if (ret == 0)
+		ret = with_req(handle, do_leave, (void *)(uintptr_t)group);
+	return rc_cs_error(ret);
+}
+
+struct membership_args {
+	const struct cpg_name *name;
+	struct cpg_address *list;
+	int *entries;
+};
+
+static int do_membership(struct rc_cpg *h, void *arg)
+{
+	struct membership_args *m = arg;
+	const void *entries;
+	uint32_t count, cap;
+	int ret;
+
+	ret = rc_req(h, RC_REQ_MEMBERSHIP, 0, m->name, sizeof(struct cpg_address), &entries,
+		     &count);
+	if (ret < 0)
+		return ret;
+	/* corosync ignores the value passed in; honour it as the capacity when set */
+	cap = *m->entries > 0 ? (uint32_t)*m->entries : CPG_MEMBERS_MAX;
+	if (count > cap)
+		count = cap;
+	memcpy(m->list, entries, count * sizeof(struct cpg_address));
+	*m->entries = (int)count;
+	return 0;
+}
+
+RC_API cs_error_t cpg_membership_get(cpg_handle_t handle, struct cpg_name *groupName,
+				     struct cpg_address *member_list, int *member_list_entries)
+{
+	struct membership_args m = { groupName, member_list, member_list_entries };
+	int ret = check_name(groupName);
+
+	if (ret == 0 && (member_list == NULL || member_list_entries == NULL))
+		ret = -EINVAL;
+	if (ret == 0)
+		ret = with_req(handle, do_membership, &m);
+	return rc_cs_error(ret);
+}

@@ -1,0 +1,124 @@
+/*
+ * libcpg internals: one struct rc_cpg per cpg_handle_t, shared by the files
+ * of lib/. Locking: `lock` guards every field below it that changes; `req_lock`
+ * serialises synchronous requests (taken before `lock`, held while waiting).
+ * Callbacks and poll() run with neither held; a handle reference keeps the
+ * struct and its mapping alive meanwhile.
+ */
+#ifndef RC_LIB_CPG_INT_H
+#define RC_LIB_CPG_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <corosync/cpg.h>
+#include <ringcast/shm.h>
+
+#include "arena.h"
+#include "handle.h"
+
+#define RC_API			__attribute__((visibility("default")))
+#define RC_REQ_TIMEOUT_MS	10000	/* default; env RINGCAST_TIMEOUT_MS */
+
+/* The region's constants, read once at attach and never again. */
+struct rc_geom {
+	uint64_t size;
+	uint32_t nodeid, max_msg;
+	uint32_t tx_mask, rx_mask, comp_mask;
+	uint64_t ctl_size, arena_size, rxa_size;
+};
+
+struct rc_cpg {
+	pthread_mutex_t req_lock;	/* one ctl request at a time */
+	pthread_mutex_t lock;
+	pthread_cond_t rx_cond;		/* rx_busy went false */
+	cpg_handle_t handle;
+	unsigned int fork_gen;		/* rc_fork_gen when created */
+	int timeout_ms;
+
+	/* connection: constant from attach to release */
+	int sock, efd, epfd;
+	void *base;
+	struct rc_shm_hdr *hdr;
+	struct rc_shm_desc *tx, *rx, *comp;
+	uint8_t *ctl, *arena_base, *rxa;
+	struct rc_geom g;
+
+	/* application state */
+	cpg_model_v1_data_t model;
+	void *context;
+	bool joined;
+	struct cpg_name group;		/* the group joined last */
+
+	bool finalized;
+	bool gone;			/* daemon gone or the region corrupt */
+	bool broken;			/* the daemon wrote garbage into the rx ring */
+
+	/* wake-up (wake.c) */
+	bool armed;			/* we set hdr->sleeping and have not taken it back */
+	uint32_t wake_owed;		/* eventfd increments expected, not yet read */
+
+	/* tx side (send.c) */
+	uint32_t tx_head, tx_tail, comp_tail;
+	struct rc_arena arena;
+	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
+
+	/* rx side (dispatch.c) */
+	uint32_t rx_tail;
+	uint64_t rxa_tail;
+	uint64_t rx_count;		/* records consumed */
+	bool rx_busy;			/* a record is in a callback */
+	pthread_t rx_owner;
+	uint8_t *bounce;		/* a record that wraps the rx area, linearised */
+	size_t bounce_size;
+
+	/* ctl (request.c) */
+	uint32_t req_seq;
+};
+
+/* error.c: the one place where errors become cs_error_t */
+cs_error_t rc_cs_error(int ret);
+int rc_errno_from_cs(int32_t status);
+
+/* cpg.c, iter.c */
+extern struct rc_htab rc_cpg_tab;
+extern struct rc_htab rc_iter_tab;
+int rc_cpg_get(cpg_handle_t handle, struct rc_cpg **out);
+void rc_cpg_put(struct rc_cpg *h);
+
+/* conn.c */
+int rc_conn_attach(struct rc_cpg *h);
+void rc_conn_detach(struct rc_cpg *h);
+bool rc_conn_dead(struct rc_cpg *h);
+
+/* wake.c (lock held) */
+bool rc_rx_pending(const struct rc_cpg *h);
+void rc_wake_disarm(struct rc_cpg *h);
+void rc_wake_drain(struct rc_cpg *h, bool force);
+void rc_wake_arm(struct rc_cpg *h);
+void rc_wake_settle(struct rc_cpg *h);
+int rc_wake_wait(struct rc_cpg *h, int timeout_ms);
+
+/* request.c (req_lock and lock held) */
+int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
+	   size_t entry_size, const void **entries, uint32_t *count);
+
+/* send.c (lock held) */
+void rc_comp_drain(struct rc_cpg *h);
+
+/* iter.c */
+void rc_iter_drop_owner(cpg_handle_t owner);
+
+static inline uint32_t rc_load_acq32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void rc_store_rel32(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+#endif /* RC_LIB_CPG_INT_H */

@@ -1,0 +1,279 @@
+/*
+ * The rx side: cpg_fd_get() and cpg_dispatch(). Each rx descriptor is read
+ * once, checked against the rx area, handed to its callback with no lock
+ * held, then consumed: rx_tail + 1 and rxa_tail = off + round(len). Records
+ * are normally contiguous in the rx area; one that wraps its end is copied
+ * to a bounce buffer first. One record is in a callback at a time per handle
+ * (rx_busy); a callback may call any cpg function, cpg_finalize() included.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cpg_int.h"
+
+/* What a record asks for, copied out under the lock. */
+struct rc_rx_call {
+	uint16_t type;
+	struct cpg_name group;
+	const uint8_t *rec;	/* the record: in the rx area or the bounce buffer */
+	uint32_t len;
+	cpg_model_v1_data_t cb;
+};
+
+/* Where the record at byte position pos lies; wrapped ones are linearised. */
+static int rx_record(struct rc_cpg *h, uint64_t pos, uint32_t len, const uint8_t **rec)
+{
+	uint64_t at = pos % h->g.rxa_size, first = h->g.rxa_size - at;
+	uint8_t *b;
+
+	if (len <= first) {
+		*rec = h->rxa + at;
+		return 0;
+	}
+	if (h->bounce_size < len) {
+		b = realloc(h->bounce, len);
+		if (b == NULL)
+			return -ENOMEM;
+		h->bounce = b;
+		h->bounce_size = len;
+	}
+	memcpy(h->bounce, h->rxa + at, first);
+	memcpy(h->bounce + first, h->rxa, len - first);
+	*rec = h->bounce;
+	return 0;
+}
+
+/* The record's own lengths agree with desc.len. */
+static bool rx_valid(uint16_t type, const uint8_t *rec, uint32_t len)
+{
+	const struct rc_shm_rx_msg *m = (const void *)rec;
+	const struct rc_shm_rx_confchg *c = (const void *)rec;
+	const struct rc_shm_rx_totem *t = (const void *)rec;
+
+	switch (type) {
+	case RC_SHM_RX_MSG:
+		return len >= sizeof(*m) && m->len <= len - sizeof(*m);
+	case RC_SHM_RX_CONFCHG:
+		return len >= sizeof(*c) && c->group.length <= CPG_MAX_NAME_LENGTH &&
+		       ((uint64_t)c->n_member + c->n_left + c->n_joined) *
+		       sizeof(struct cpg_address) <= len - sizeof(*c);
+	case RC_SHM_RX_TOTEM:
+		return len >= sizeof(*t) &&
+		       (uint64_t)t->n_members * sizeof(uint32_t) <= len - sizeof(*t);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Claim the record at rx_tail and describe it in *call. 1 claimed, 0 none
+ * pending, -EAGAIN (called from this handle's own callback), -EPROTO (garbage
+ * from the daemon: the handle is unusable from now on).
+ */
+static int rx_claim(struct rc_cpg *h, struct rc_rx_call *call, struct rc_shm_desc *d)
+{
+	uint32_t head;
+	int ret;
+
+	while (h->rx_busy) {
+		if (pthread_equal(h->rx_owner, pthread_self()))
+			return -EAGAIN;
+		pthread_cond_wait(&h->rx_cond, &h->lock);
+	}
+	if (h->broken)
+		return -EPROTO;
+	if (h->finalized)
+		return 0;
+	head = rc_load_acq32(&h->hdr->rx_head.v);	/* pairs with the daemon's release */
+	if (head == h->rx_tail)
+		return 0;
+	if (head - h->rx_tail > h->g.rx_mask + 1)
+		goto garbage;
+	memcpy(d, &h->rx[h->rx_tail & h->g.rx_mask], sizeof(*d));
+	/* inside [rxa_tail, rxa_tail + rxa_size), aligned, whole */
+	if (d->off < h->rxa_tail || d->off % RC_SHM_MSG_ALIGN != 0 ||
+	    d->off - h->rxa_tail > h->g.rxa_size ||
+	    RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN) > h->g.rxa_size - (d->off - h->rxa_tail))
+		goto garbage;
+	ret = rx_record(h, d->off, d->len, &call->rec);
+	if (ret < 0)
+		return ret;
+	if (!rx_valid(d->type, call->rec, d->len))
+		goto garbage;
+	call->type = d->type;
+	call->len = d->len;
+	call->group = h->group;
+	call->cb = h->model;
+	h->rx_busy = true;
+	h->rx_owner = pthread_self();
+	return 1;
+garbage:
+	/* drop the connection: the daemon cleans up, our fd reports the hang-up */
+	h->gone = h->broken = true;
+	shutdown(h->sock, SHUT_RDWR);
+	return -EPROTO;
+}
+
+static void rx_consume(struct rc_cpg *h, const struct rc_shm_desc *d)
+{
+	h->rx_tail++;
+	h->rx_count++;
+	h->rxa_tail = d->off + RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN);
+	/* both pair with the daemon's acquire before it reuses the slot or bytes */
+	__atomic_store_n(&h->hdr->rxa_tail, h->rxa_tail, __ATOMIC_RELEASE);
+	rc_store_rel32(&h->hdr->rx_tail.v, h->rx_tail);
+	h->rx_busy = false;
+	pthread_cond_broadcast(&h->rx_cond);
+}
+
+static void rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
+{
+	const struct rc_shm_rx_msg *m = (const void *)c->rec;
+	const struct rc_shm_rx_confchg *cc = (const void *)c->rec;
+	const struct rc_shm_rx_totem *t = (const void *)c->rec;
+	const struct cpg_address *a;
+	struct cpg_ring_id ring;
+
+	switch (c->type) {
+	case RC_SHM_RX_MSG:
+		if (c->cb.cpg_deliver_fn != NULL)
+			c->cb.cpg_deliver_fn(handle, &c->group, m->nodeid, m->pid,
+					     (void *)(uintptr_t)(m + 1), m->len);
+		break;
+	case RC_SHM_RX_CONFCHG:
+		a = (const void *)(cc + 1);
+		if (c->cb.cpg_confchg_fn != NULL)
+			c->cb.cpg_confchg_fn(handle, &cc->group, a, cc->n_member,
+					     a + cc->n_member, cc->n_left,
+					     a + cc->n_member + cc->n_left, cc->n_joined);
+		break;
+	case RC_SHM_RX_TOTEM:
+		/* the daemon sends the ring at attach; corosync shows it only on request */
+		if (first && !(c->cb.flags & CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF))
+			break;
+		ring.nodeid = t->rep;
+		ring.seq = t->seq;
+		if (c->cb.cpg_totem_confchg_fn != NULL)
+			c->cb.cpg_totem_confchg_fn(handle, ring, t->n_members,
+						   (const uint32_t *)(t + 1));
+		break;
+	}
+}
+
+/* Deliver one record. 1 delivered, 0 none pending, <0 error. Lock held. */
+static int dispatch_one(struct rc_cpg *h)
+{
+	struct rc_rx_call call;
+	struct rc_shm_desc d;
+	bool first;
+	int ret;
+
+	ret = rx_claim(h, &call, &d);
+	if (ret <= 0)
+		return ret;
+	first = h->rx_count == 0;
+	pthread_mutex_unlock(&h->lock);
+	rx_call(h->handle, &call, first);
+	pthread_mutex_lock(&h->lock);
+	rx_consume(h, &d);
+	return 1;
+}
+
+/* Daemon gone: a reason to stop once nothing is left to deliver. */
+static int idle_status(struct rc_cpg *h)
+{
+	if (h->finalized)
+		return 0;
+	if (rc_conn_dead(h))
+		return -ENOTCONN;
+	return -EAGAIN;
+}
+
+static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
+{
+	uint64_t n = 0;
+	int ret;
+
+	rc_wake_disarm(h);
+	for (;;) {
+		ret = dispatch_one(h);
+		if (ret < 0)
+			break;
+		if (h->finalized) {	/* by a callback or another thread */
+			ret = 0;
+			break;
+		}
+		if (ret == 1) {
+			n++;
+			if (how == CS_DISPATCH_ONE || how == CS_DISPATCH_ONE_NONBLOCKING) {
+				ret = 0;
+				break;
+			}
+			continue;
+		}
+		/* nothing pending */
+		if (h->gone) {
+			ret = -ENOTCONN;
+			break;
+		}
+		if (how == CS_DISPATCH_ALL || how == CS_DISPATCH_ONE_NONBLOCKING) {
+			ret = 0;
+			if (n == 0) {
+				/* woken for nothing: the daemon may be gone, or a stale wake */
+				ret = idle_status(h);
+				rc_wake_drain(h, true);
+				if (ret == -EAGAIN)
+					ret = how == CS_DISPATCH_ALL ? 0 : -EAGAIN;
+			}
+			break;
+		}
+		/* ONE or BLOCKING: sleep until the daemon writes something */
+		rc_wake_arm(h);
+		if (rc_rx_pending(h))
+			continue;
+		ret = rc_wake_wait(h, -1);
+		if (ret < 0 && ret != -ENOTCONN)
+			break;
+		/* -ENOTCONN: deliver what is left, then report it */
+	}
+	rc_wake_settle(h);
+	return ret;
+}
+
+RC_API cs_error_t cpg_dispatch(cpg_handle_t handle, cs_dispatch_flags_t dispatch_types)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	if (dispatch_types != CS_DISPATCH_ONE && dispatch_types != CS_DISPATCH_ALL &&
+	    dispatch_types != CS_DISPATCH_BLOCKING &&
+	    dispatch_types != CS_DISPATCH_ONE_NONBLOCKING) {
+		rc_cpg_put(h);
+		return CS_ERR_INVALID_PARAM;
+	}
+	pthread_mutex_lock(&h->lock);
+	ret = h->finalized ? -EBADF : dispatch(h, dispatch_types);
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return rc_cs_error(ret);
+}
+
+RC_API cs_error_t cpg_fd_get(cpg_handle_t handle, int *fd)
+{
+	struct rc_cpg *h;
+	int ret;
+
+	if (fd == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	*fd = h->epfd;
+	rc_cpg_put(h);
+	return CS_OK;
+}

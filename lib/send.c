@@ -1,0 +1,281 @@
+/*
+ * The tx side: cpg_mcast_joined() copies into an arena buffer, the zcb calls
+ * hand out arena buffers and send them in place. A tx buffer is
+ * [RC_SHM_TX_HDR room for the daemon's header | payload]; the descriptor
+ * names it by its offset in the arena and covers room + payload. Buffers come
+ * back through the completion ring, drained before every allocation. Never
+ * blocks: no ring slot or no arena room is CS_ERR_TRY_AGAIN.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cpg_int.h"
+
+/* A completion for the buffer at off: one send of it is over. */
+static void complete(struct rc_cpg *h, uint64_t off)
+{
+	struct rc_arena_blk *b = rc_arena_find(&h->arena, off);
+
+	if (b == NULL || b->inflight == 0) {
+		h->bad_comp++;
+		return;
+	}
+	if (--b->inflight == 0 && (!b->zcb || b->zcb_freed))
+		rc_arena_free(&h->arena, off);
+}
+
+void rc_comp_drain(struct rc_cpg *h)
+{
+	uint32_t head, n;
+	struct rc_shm_desc d;
+
+	head = rc_load_acq32(&h->hdr->comp_head.v);	/* pairs with the daemon's release */
+	n = head - h->comp_tail;
+	if (n == 0)
+		return;
+	if (n > h->g.comp_mask + 1) {
+		h->bad_comp++;
+		return;
+	}
+	for (; h->comp_tail != head; h->comp_tail++) {
+		memcpy(&d, &h->comp[h->comp_tail & h->g.comp_mask], sizeof(d));
+		if (d.type == RC_SHM_COMP_FREE)
+			complete(h, d.off);
+		else
+			h->bad_comp++;
+	}
+	rc_store_rel32(&h->hdr->comp_tail.v, h->comp_tail);	/* slots may be reused */
+}
+
+/* A tx ring slot is free. 0, -EAGAIN, or -EPROTO (tail out of range). */
+static int tx_room(struct rc_cpg *h)
+{
+	uint32_t tail;
+
+	if (h->tx_head - h->tx_tail <= h->g.tx_mask)
+		return 0;
+	tail = rc_load_acq32(&h->hdr->tx_tail.v);	/* pairs with the daemon's release */
+	if (h->tx_head - tail > h->g.tx_mask + 1)
+		return -EPROTO;
+	h->tx_tail = tail;
+	return h->tx_head - tail <= h->g.tx_mask ? 0 : -EAGAIN;
+}
+
+static void tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_t guarantee)
+{
+	struct rc_shm_desc *d = &h->tx[h->tx_head & h->g.tx_mask];
+
+	d->off = off;
+	d->len = len;
+	d->type = RC_SHM_TX_MCAST;
+	d->flags = guarantee == CPG_TYPE_SAFE ? RC_SHM_F_SAFE : 0;
+	h->tx_head++;
+	rc_store_rel32(&h->hdr->tx_head.v, h->tx_head);	/* pairs with the daemon's acquire */
+}
+
+/* No room: is it only for now, or is the daemon gone? */
+static int no_room(struct rc_cpg *h)
+{
+	return rc_conn_dead(h) ? -ENOTCONN : -EAGAIN;
+}
+
+static int usable(const struct rc_cpg *h)
+{
+	if (h->finalized)
+		return -EBADF;
+	if (h->gone)
+		return -ENOTCONN;
+	return 0;
+}
+
+static int check_guarantee(cpg_guarantee_t g)
+{
+	return g == CPG_TYPE_UNORDERED || g == CPG_TYPE_FIFO || g == CPG_TYPE_AGREED ||
+	       g == CPG_TYPE_SAFE ? 0 : -EINVAL;
+}
+
+static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec *iov,
+		 unsigned int iov_len, size_t total)
+{
+	struct rc_arena_blk *b;
+	uint64_t off;
+	uint8_t *p;
+	int ret;
+
+	ret = usable(h);
+	if (ret < 0)
+		return ret;
+	if (!h->joined)
+		return -ENOENT;
+	rc_comp_drain(h);
+	ret = tx_room(h);
+	if (ret == -EAGAIN)
+		return no_room(h);
+	if (ret < 0)
+		return ret;
+	ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + total, &off);
+	if (ret == -EAGAIN)
+		return no_room(h);
+	if (ret < 0)
+		return ret;
+	p = h->arena_base + off + RC_SHM_TX_HDR;
+	for (unsigned int i = 0; i < iov_len; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		memcpy(p, iov[i].iov_base, iov[i].iov_len);
+		p += iov[i].iov_len;
+	}
+	b = rc_arena_find(&h->arena, off);
+	b->inflight = 1;
+	tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + total), guarantee);
+	return 0;
+}
+
+RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
+				   const struct iovec *iovec, unsigned int iov_len)
+{
+	struct rc_cpg *h;
+	size_t total = 0;
+	int ret;
+
+	if (check_guarantee(guarantee) < 0 || (iovec == NULL && iov_len > 0))
+		return CS_ERR_INVALID_PARAM;
+	for (unsigned int i = 0; i < iov_len; i++) {
+		if (iovec[i].iov_base == NULL && iovec[i].iov_len > 0)
+			return CS_ERR_INVALID_PARAM;
+		if (iovec[i].iov_len > UINT32_MAX - RC_SHM_TX_HDR - total)
+			return CS_ERR_TOO_BIG;
+		total += iovec[i].iov_len;
+	}
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	if (total > h->g.max_msg) {
+		rc_cpg_put(h);
+		return CS_ERR_TOO_BIG;
+	}
+	pthread_mutex_lock(&h->lock);
+	ret = mcast(h, guarantee, iovec, iov_len, total);
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return rc_cs_error(ret);
+}
+
+/* ---- zero-copy buffers ---- */
+
+/* The zcb block whose payload starts at p, or NULL. Lock held. */
+static struct rc_arena_blk *zcb_find(struct rc_cpg *h, const void *p)
+{
+	const uint8_t *q = p;
+	struct rc_arena_blk *b;
+	uint64_t off;
+
+	if (q < h->arena_base + RC_SHM_TX_HDR || q >= h->arena_base + h->g.arena_size)
+		return NULL;
+	off = (uint64_t)(q - h->arena_base) - RC_SHM_TX_HDR;
+	b = rc_arena_find(&h->arena, off);
+	return b != NULL && b->zcb && !b->zcb_freed ? b : NULL;
+}
+
+RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
+{
+	struct rc_arena_blk *b;
+	struct rc_cpg *h;
+	uint64_t off;
+	int ret;
+
+	if (buffer == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	if (size > h->g.max_msg) {
+		rc_cpg_put(h);
+		return CS_ERR_TOO_BIG;
+	}
+	pthread_mutex_lock(&h->lock);
+	ret = usable(h);
+	if (ret == 0) {
+		rc_comp_drain(h);
+		ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + size, &off);
+		if (ret == -EAGAIN)
+			ret = no_room(h);
+	}
+	if (ret == 0) {
+		b = rc_arena_find(&h->arena, off);
+		b->zcb = true;
+		b->cap = size;
+		*buffer = h->arena_base + off + RC_SHM_TX_HDR;
+	}
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return rc_cs_error(ret);
+}
+
+RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
+{
+	struct rc_arena_blk *b;
+	struct rc_cpg *h;
+	int ret;
+
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	pthread_mutex_lock(&h->lock);
+	ret = h->finalized ? -EBADF : 0;
+	if (ret == 0) {
+		rc_comp_drain(h);
+		b = zcb_find(h, buffer);
+		if (b == NULL)
+			ret = -EINVAL;
+		else if (b->inflight > 0)
+			b->zcb_freed = true;	/* freed by its last completion */
+		else
+			rc_arena_free(&h->arena, b->off);
+	}
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return rc_cs_error(ret);
+}
+
+RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
+				       void *msg, size_t msg_len)
+{
+	struct rc_arena_blk *b;
+	struct rc_cpg *h;
+	uint64_t off;
+	int ret;
+
+	if (check_guarantee(guarantee) < 0 || msg == NULL)
+		return CS_ERR_INVALID_PARAM;
+	ret = rc_cpg_get(handle, &h);
+	if (ret < 0)
+		return rc_cs_error(ret);
+	pthread_mutex_lock(&h->lock);
+	ret = usable(h);
+	if (ret == 0) {
+		rc_comp_drain(h);
+		b = zcb_find(h, msg);
+		if (b == NULL || msg_len > b->cap)
+			ret = -EINVAL;
+		else if (msg_len > h->g.max_msg)
+			ret = -EMSGSIZE;
+		else if (!h->joined)
+			ret = -ENOENT;
+		else if (b->inflight == UINT32_MAX)
+			ret = -EAGAIN;
+	}
+	if (ret == 0) {
+		ret = tx_room(h);
+		if (ret == -EAGAIN)
+			ret = no_room(h);
+	}
+	if (ret == 0) {
+		off = b->off;
+		b->inflight++;
+		tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
+	}
+	pthread_mutex_unlock(&h->lock);
+	rc_cpg_put(h);
+	return rc_cs_error(ret);
+}

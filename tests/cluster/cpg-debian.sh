@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# cpg-debian: programs built against Debian's libcpg-dev (corosync's
+# <corosync/cpg.h> and -lcpg, no ringcast header) run unchanged against
+# ringcast's libcpg.so.4 through LD_LIBRARY_PATH: a classic CPG program,
+# and the whole conformance program in its corosync-built form.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 80
+
+lib=${RC_LIB_DIR:-$rc_root/build/lib}
+smoke=$rc_cpg_bin/cpg_debian_smoke
+conform=$rc_cpg_bin/cpg_conform_corosync
+[ -x "$smoke" ] || rc_skip "no $smoke (libcpg-dev not installed at build time)"
+[ -e "$lib/libcpg.so.4" ] || rc_fail "no $lib/libcpg.so.4"
+# The loader must pick ringcast's library, not Debian's.
+LD_LIBRARY_PATH=$lib ldd "$smoke" | grep -q "libcpg.so.4 => $lib/libcpg.so.4" ||
+	rc_fail "with LD_LIBRARY_PATH=$lib, $smoke does not load $lib/libcpg.so.4"
+rc_up 3
+out=$RC_CLUSTER_DIR/clients
+mkdir -p "$out"
+"$cluster" exec 1 env LD_LIBRARY_PATH="$lib" "$smoke" >"$out/smoke" 2>&1 ||
+	rc_fail "the Debian-built program failed: $(tail -n 5 "$out/smoke")"
+rc_log "Debian-built program: $(tail -n 1 "$out/smoke")"
+"$cluster" exec 2 env LD_LIBRARY_PATH="$lib" "$conform" >"$out/conform" 2>&1 ||
+	rc_fail "Debian-built cpg_conform failed: $(grep '^not ok' "$out/conform" | head -n 5)"
+rc_log "Debian-built cpg_conform: $(grep -c '^ok' "$out/conform") checks passed"

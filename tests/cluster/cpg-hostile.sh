@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# cpg-hostile: clients that break their shared region (tx index, offset,
+# length, type; rx tail; unknown request) and a client that joins and never
+# reads while another floods its group. Each is disconnected with a log
+# line naming why; the daemon, its ring and a well-behaved client on the
+# same node carry on.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 150
+
+W=$rc_cpg_bin/cpg_watch
+H=$rc_cpg_bin/cpg_hostile
+S=$rc_cpg_bin/cpg_stress
+for p in "$W" "$H" "$S"; do
+	[ -x "$p" ] || rc_fail "no $p"
+done
+rc_up 3
+out=$RC_CLUSTER_DIR/clients
+mkdir -p "$out"
+
+rc_client 1 "$out/good" "$W" -g hostile -t 140
+rc_wait_line "$out/good" '^READY' 5000
+ring=$(rc_same_ring "1 2 3" 3)
+
+kicks=0
+for mode in tx-index tx-offset tx-len tx-type rx-tail req; do
+	"$cluster" exec 1 "$H" "$mode" hostile 10 >"$out/h-$mode" 2>&1 ||
+		rc_fail "hostile client ($mode) was not disconnected: $(cat "$out/h-$mode")"
+	kicks=$((kicks + 1))
+	rc_log "$(cat "$out/h-$mode")"
+done
+rc_wait_stat 1 client_kicks "$kicks" 3000
+rc_wait_stat 1 clients 1 3000
+grep -q 'disconnected: bad tx ring index or entry' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "node 1 logged no disconnect reason"
+[ "$(rc_same_ring "1 2 3" 3)" = "$ring" ] || rc_fail "the ring changed"
+
+# The good client still works: a message from node 2 reaches it.
+"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 || true
+rc_wait_line "$out/good" '^MSG nodeid=2 ' 5000
+rc_log "the well-behaved client on node 1 still receives"
+
+# A slow consumer: joins, never reads; a flood of 64 KiB messages fills its
+# 34 MiB receive area and the daemon lets it go. The flood itself completes.
+rc_client 2 "$out/slow" "$H" slow hostile 60
+slow=$rc_client_pid
+rc_wait_line "$out/good" 'joined=2:[0-9]*:JOIN' 5000
+"$cluster" exec 1 "$S" --group hostile --count 1500 --min-size 65536 --max-size 65536 \
+	--mode copy --expect-senders 1 --timeout 60 >"$out/flood" 2>&1 ||
+	rc_fail "the flood failed: $(tail -n 3 "$out/flood")"
+wait "$slow" || rc_fail "the slow consumer was not disconnected: $(cat "$out/slow")"
+rc_log "slow consumer: $(cat "$out/slow"); flood: $(grep RESULT "$out/flood")"
+grep -q 'disconnected: receive backlog full' "$RC_CLUSTER_DIR/node2/ringcastd.log" ||
+	rc_fail "node 2 logged no backlog disconnect"
+rc_wait_line "$out/good" 'left=2:[0-9]*:PROCDOWN' 5000
+[ "$(rc_same_ring "1 2 3" 3)" = "$ring" ] || rc_fail "the ring changed"

@@ -1,0 +1,140 @@
+/*
+ * cpg_hostile: a client that speaks ringcast's attach protocol itself
+ * (include/ringcast/shm.h, not libcpg) and then breaks its region in one
+ * way. The daemon must disconnect it and carry on. Exit 0 when the daemon
+ * closed the connection within the timeout ("KICKED"), 1 otherwise.
+ *
+ *   tx-index   tx head far beyond the ring       tx-offset  entry outside the arena
+ *   tx-len     absurd entry length               tx-type    unknown entry type
+ *   rx-tail    rx area tail beyond the head (seen at the next delivery)
+ *   req        unknown request type              slow       join, never read
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ringcast/shm.h>
+
+static int sock_connect(void)
+{
+	const char *path = getenv("RINGCAST_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!path)
+		path = RC_SOCKET_DEFAULT;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror(path);
+		exit(2);
+	}
+	return fd;
+}
+
+static struct rc_shm_hdr *attach(int fd)
+{
+	struct rc_ipc_hello hello = { RC_IPC_HELLO, RC_IPC_VERSION, RC_SHM_VERSION, 0 };
+	struct rc_ipc_welcome w;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct iovec iov = { &w, sizeof(w) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	int fds[2];
+	void *p;
+
+	if (send(fd, &hello, sizeof(hello), 0) != sizeof(hello) ||
+	    recvmsg(fd, &m, 0) != sizeof(w) || w.status != CS_OK || !CMSG_FIRSTHDR(&m)) {
+		fprintf(stderr, "attach failed (status %d)\n", w.status);
+		exit(2);
+	}
+	memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fds));
+	p = mmap(NULL, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static void request(struct rc_shm_hdr *h, uint32_t type, const char *group)
+{
+	uint32_t seq = h->ctl.req_seq + 1;
+
+	h->ctl.req_type = type;
+	h->ctl.req_name.length = (uint32_t)strlen(group);
+	memcpy(h->ctl.req_name.value, group, strlen(group));
+	__atomic_store_n(&h->ctl.req_seq, seq, __ATOMIC_RELEASE);
+}
+
+static void push_tx(struct rc_shm_hdr *h, uint64_t off, uint32_t len, uint16_t type)
+{
+	struct rc_shm_desc *tx = (struct rc_shm_desc *)((char *)h + h->tx_off);
+	uint32_t head = h->tx_head.v;
+
+	tx[head & (h->tx_entries - 1)] = (struct rc_shm_desc){ off, len, type, 0 };
+	__atomic_store_n(&h->tx_head.v, head + 1, __ATOMIC_RELEASE);
+}
+
+/* The daemon closed the socket within timeout_s? */
+static int kicked(int fd, int timeout_s)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char b;
+
+	if (poll(&p, 1, timeout_s * 1000) <= 0)
+		return 0;
+	return recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	const char *group = argc > 2 ? argv[2] : "hostile";
+	int timeout_s = argc > 3 ? atoi(argv[3]) : 10;
+	struct rc_shm_hdr *h;
+	int fd = sock_connect();
+	struct timespec t0, t1;
+
+	h = attach(fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!strcmp(mode, "tx-index")) {
+		__atomic_store_n(&h->tx_head.v, h->tx_tail.v + h->tx_entries + 5, __ATOMIC_RELEASE);
+	} else if (!strcmp(mode, "tx-offset")) {
+		push_tx(h, h->arena_size + 4096, RC_SHM_TX_HDR + 8, RC_SHM_TX_MCAST);
+	} else if (!strcmp(mode, "tx-len")) {
+		push_tx(h, 0, 0xffffffffu, RC_SHM_TX_MCAST);
+	} else if (!strcmp(mode, "tx-type")) {
+		push_tx(h, 0, RC_SHM_TX_HDR + 8, 77);
+	} else if (!strcmp(mode, "rx-tail")) {
+		__atomic_store_n(&h->rxa_tail, (uint64_t)1 << 40, __ATOMIC_RELEASE);
+		request(h, RC_REQ_JOIN, group);		/* its confchg finds the tail */
+	} else if (!strcmp(mode, "req")) {
+		request(h, 99, group);
+	} else if (!strcmp(mode, "slow")) {
+		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
+	} else {
+		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
+			"req|slow [GROUP [TIMEOUT_S]]\n");
+		return 2;
+	}
+	if (!kicked(fd, timeout_s)) {
+		printf("NOT KICKED (%s) after %d s\n", mode, timeout_s);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("KICKED (%s) after %.3f s\n", mode,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}

@@ -1,0 +1,146 @@
+/*
+ * Helpers shared by the CPG client tests (cpg_conform, cpg_stress): error
+ * names, a monotonic clock, group names, CRC32C and FNV-1a. It uses libc and
+ * the standard CPG headers only, so the programs build against ringcast's
+ * include/corosync or against corosync's installed headers alike.
+ */
+#ifndef CPGT_H
+#define CPGT_H
+
+#include <corosync/corotypes.h>
+#include <corosync/cpg.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* "CS_ERR_TRY_AGAIN" for CS_ERR_TRY_AGAIN; not cs_strerror(), which is not
+ * part of libcpg on every system. Not reentrant for unknown values. */
+static inline const char *cpgt_err(cs_error_t err)
+{
+	static char unknown[32];
+
+	switch (err) {
+	case CS_OK: return "CS_OK";
+	case CS_ERR_LIBRARY: return "CS_ERR_LIBRARY";
+	case CS_ERR_VERSION: return "CS_ERR_VERSION";
+	case CS_ERR_INIT: return "CS_ERR_INIT";
+	case CS_ERR_TIMEOUT: return "CS_ERR_TIMEOUT";
+	case CS_ERR_TRY_AGAIN: return "CS_ERR_TRY_AGAIN";
+	case CS_ERR_INVALID_PARAM: return "CS_ERR_INVALID_PARAM";
+	case CS_ERR_NO_MEMORY: return "CS_ERR_NO_MEMORY";
+	case CS_ERR_BAD_HANDLE: return "CS_ERR_BAD_HANDLE";
+	case CS_ERR_BUSY: return "CS_ERR_BUSY";
+	case CS_ERR_ACCESS: return "CS_ERR_ACCESS";
+	case CS_ERR_NOT_EXIST: return "CS_ERR_NOT_EXIST";
+	case CS_ERR_NAME_TOO_LONG: return "CS_ERR_NAME_TOO_LONG";
+	case CS_ERR_EXIST: return "CS_ERR_EXIST";
+	case CS_ERR_NO_SPACE: return "CS_ERR_NO_SPACE";
+	case CS_ERR_INTERRUPT: return "CS_ERR_INTERRUPT";
+	case CS_ERR_NAME_NOT_FOUND: return "CS_ERR_NAME_NOT_FOUND";
+	case CS_ERR_NO_RESOURCES: return "CS_ERR_NO_RESOURCES";
+	case CS_ERR_NOT_SUPPORTED: return "CS_ERR_NOT_SUPPORTED";
+	case CS_ERR_BAD_OPERATION: return "CS_ERR_BAD_OPERATION";
+	case CS_ERR_FAILED_OPERATION: return "CS_ERR_FAILED_OPERATION";
+	case CS_ERR_MESSAGE_ERROR: return "CS_ERR_MESSAGE_ERROR";
+	case CS_ERR_QUEUE_FULL: return "CS_ERR_QUEUE_FULL";
+	case CS_ERR_QUEUE_NOT_AVAILABLE: return "CS_ERR_QUEUE_NOT_AVAILABLE";
+	case CS_ERR_BAD_FLAGS: return "CS_ERR_BAD_FLAGS";
+	case CS_ERR_TOO_BIG: return "CS_ERR_TOO_BIG";
+	case CS_ERR_NO_SECTIONS: return "CS_ERR_NO_SECTIONS";
+	case CS_ERR_CONTEXT_NOT_FOUND: return "CS_ERR_CONTEXT_NOT_FOUND";
+	case CS_ERR_TOO_MANY_GROUPS: return "CS_ERR_TOO_MANY_GROUPS";
+	case CS_ERR_SECURITY: return "CS_ERR_SECURITY";
+	}
+	snprintf(unknown, sizeof(unknown), "cs_error_t(%d)", (int)err);
+	return unknown;
+}
+
+/* Monotonic time in milliseconds and in seconds. */
+static inline int64_t cpgt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline double cpgt_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A group name from a C string (truncated to CPG_MAX_NAME_LENGTH). */
+static inline void cpgt_name(struct cpg_name *n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > CPG_MAX_NAME_LENGTH)
+		len = CPG_MAX_NAME_LENGTH;
+	memset(n, 0, sizeof(*n));
+	n->length = (uint32_t)len;
+	memcpy(n->value, s, len);
+}
+
+static inline int cpgt_name_eq(const struct cpg_name *a, const struct cpg_name *b)
+{
+	return a->length == b->length && a->length <= CPG_MAX_NAME_LENGTH &&
+	       memcmp(a->value, b->value, a->length) == 0;
+}
+
+/* CRC32C (Castagnoli, reflected 0x82F63B78), table-driven; crc starts at 0. */
+static inline uint32_t cpgt_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	static uint32_t table[256];
+	static int ready;
+	const uint8_t *p = buf;
+	uint32_t c;
+	int i, k;
+
+	if (!ready) {
+		for (i = 0; i < 256; i++) {
+			c = (uint32_t)i;
+			for (k = 0; k < 8; k++)
+				c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+			table[i] = c;
+		}
+		ready = 1;
+	}
+	crc = ~crc;
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+#define CPGT_FNV_OFFSET	0xcbf29ce484222325ull
+#define CPGT_FNV_PRIME	0x100000001b3ull
+
+/* FNV-1a over len bytes, continuing from h. */
+static inline uint64_t cpgt_fnv1a(uint64_t h, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len--) {
+		h ^= *p++;
+		h *= CPGT_FNV_PRIME;
+	}
+	return h;
+}
+
+/* The splitmix64 finalizer: payload bytes and sizes derive from it. */
+static inline uint64_t cpgt_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+#endif /* CPGT_H */

@@ -1,0 +1,648 @@
+/*
+ * The fake ringcastd of the libcpg tests (fake_daemon.h). One thread owns
+ * every client's daemon-side state; the test thread talks to it through
+ * atomics only. It plays the daemon's side of shm.h exactly: reads each
+ * shared index once, releases its own, and wakes a client through the
+ * eventfd only when it takes `sleeping` from 1 to 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ringcast/shm_layout.h>
+
+#include "fake_daemon.h"
+
+#define FAKE_MAX_CLIENTS	16
+#define FAKE_MAX_HELD		65536
+
+struct fclient {
+	int sock, efd;
+	uint8_t *base;
+	struct rc_shm_hdr *hdr;
+	struct rc_shm_desc *tx, *rx, *comp;
+	uint8_t *ctl, *arena, *rxa;
+	uint32_t pid;
+	uint32_t tx_tail, rx_head, comp_head, last_req;
+	uint64_t rxa_head;
+	bool joined;
+	struct cpg_name group;
+	bool leave_pending;	/* its leave confchg is not consumed yet */
+	uint32_t leave_rx;	/* rx index just past that confchg */
+	uint64_t held[FAKE_MAX_HELD];	/* completions held back */
+	uint32_t n_held;
+	bool wake;
+};
+
+struct fake {
+	struct fake_opts o;
+	char path[108];
+	int lsock;
+	pthread_t thread;
+	struct fclient *c[FAKE_MAX_CLIENTS];
+	/* switches and commands from the test thread */
+	int stop, dead, consuming, completing, answering;
+	int garbage;
+	uint32_t totem_cmds;
+	uint32_t totem_done;
+	uint32_t totem_rep;
+	uint64_t totem_seq;
+	/* counters for the test thread */
+	uint64_t echoed, completed, bad;
+	uint32_t clients;
+};
+
+#define LD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define ST(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define ADD(p, v)	__atomic_add_fetch((p), (v), __ATOMIC_RELEASE)
+
+void fake_opts_default(struct fake_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->tx_entries = 256;
+	o->rx_entries = 1024;
+	o->comp_entries = 256;
+	o->ctl_size = 64 * 1024;
+	o->arena_size = 1 << 20;
+	o->rxa_size = 1 << 20;
+	o->nodeid = 7;
+	o->max_msg = 64 * 1024;
+}
+
+/* ---- rx records ---- */
+
+static void rxa_write(struct fake *f, struct fclient *c, uint64_t pos, const void *p, size_t n)
+{
+	uint64_t at = pos % f->o.rxa_size, first = f->o.rxa_size - at;
+
+	if (n <= first) {
+		memcpy(c->rxa + at, p, n);
+	} else {
+		memcpy(c->rxa + at, p, first);
+		memcpy(c->rxa, (const uint8_t *)p + first, n - first);
+	}
+}
+
+/* Room for a record of len bytes? Its position in *pos. */
+static bool rx_room(struct fake *f, struct fclient *c, uint64_t len, uint64_t *pos)
+{
+	uint64_t r = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), tail, at;
+
+	if (c->rx_head - LD(&c->hdr->rx_tail.v) >= f->o.rx_entries)
+		return false;
+	tail = LD(&c->hdr->rxa_tail);
+	*pos = c->rxa_head;
+	at = *pos % f->o.rxa_size;
+	if (!f->o.wrap_records && at + r > f->o.rxa_size)
+		*pos += f->o.rxa_size - at;	/* records stay whole: skip the end */
+	return *pos + r - tail <= f->o.rxa_size;
+}
+
+/* Write a record of up to three parts at pos and publish it. */
+static void rx_put(struct fake *f, struct fclient *c, uint64_t pos, uint16_t type,
+		   const void *p1, size_t n1, const void *p2, size_t n2, const void *p3, size_t n3)
+{
+	struct rc_shm_desc d = { .off = pos, .len = (uint32_t)(n1 + n2 + n3), .type = type };
+
+	rxa_write(f, c, pos, p1, n1);
+	if (n2)
+		rxa_write(f, c, pos + n1, p2, n2);
+	if (n3)
+		rxa_write(f, c, pos + n1 + n2, p3, n3);
+	c->rxa_head = pos + RC_SHM_ROUND(d.len, RC_SHM_MSG_ALIGN);
+	ST(&c->hdr->rxa_head, c->rxa_head);
+	c->rx[c->rx_head & (f->o.rx_entries - 1)] = d;
+	c->rx_head++;
+	ST(&c->hdr->rx_head.v, c->rx_head);
+	c->wake = true;
+}
+
+static void wake(struct fclient *c)
+{
+	uint64_t one = 1;
+
+	if (!c->wake)
+		return;
+	c->wake = false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&c->hdr->sleeping, 0, __ATOMIC_SEQ_CST) == 1)
+		if (write(c->efd, &one, sizeof(one)) != sizeof(one))
+			abort();
+}
+
+static bool same(const struct cpg_name *a, const struct cpg_name *b)
+{
+	return a->length == b->length && memcmp(a->value, b->value, a->length) == 0;
+}
+
+/* Members of name (optionally leaving out `skip`) into out; returns the count. */
+static uint32_t members(struct fake *f, const struct cpg_name *name, struct cpg_address *out,
+			uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+
+		if (c == NULL || !c->joined || !same(&c->group, name))
+			continue;
+		if (n < max) {
+			out[n].nodeid = f->o.nodeid;
+			out[n].pid = c->pid;
+			out[n].reason = CPG_REASON_UNDEFINED;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* A confchg of name to its members and to `extra` (a leaver). */
+static void confchg(struct fake *f, const struct cpg_name *name, struct fclient *who,
+		    uint32_t reason, struct fclient *extra)
+{
+	struct rc_shm_rx_confchg cc;
+	struct cpg_address m[FAKE_MAX_CLIENTS], a = { f->o.nodeid, who->pid, reason };
+	bool left = reason != CPG_REASON_JOIN;
+	uint64_t pos;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.group = *name;
+	cc.n_member = members(f, name, m, FAKE_MAX_CLIENTS);
+	cc.n_left = left;
+	cc.n_joined = !left;
+	for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+
+		if (c == NULL || !((c->joined && same(&c->group, name)) || c == extra))
+			continue;
+		if (!rx_room(f, c, sizeof(cc) + (cc.n_member + 1) * sizeof(a), &pos))
+			continue;	/* the tests never fill the ring around a confchg */
+		rx_put(f, c, pos, RC_SHM_RX_CONFCHG, &cc, sizeof(cc), m,
+		       cc.n_member * sizeof(a), &a, sizeof(a));
+		if (c == extra) {
+			c->leave_pending = true;
+			c->leave_rx = c->rx_head;
+		}
+	}
+}
+
+static void totem(struct fake *f, struct fclient *c, uint32_t rep, uint64_t seq)
+{
+	struct rc_shm_rx_totem t = { .rep = rep, .n_members = 2, .seq = seq };
+	uint32_t m[2] = { f->o.nodeid, f->o.nodeid + 1 };
+	uint64_t pos;
+
+	if (rx_room(f, c, sizeof(t) + sizeof(m), &pos))
+		rx_put(f, c, pos, RC_SHM_RX_TOTEM, &t, sizeof(t), m, sizeof(m), NULL, 0);
+}
+
+/* ---- ctl ---- */
+
+static int32_t do_join(struct fake *f, struct fclient *c, const struct cpg_name *name)
+{
+	if (c->joined)
+		return CS_ERR_EXIST;
+	if (c->leave_pending && (int32_t)(LD(&c->hdr->rx_tail.v) - c->leave_rx) < 0)
+		return CS_ERR_TRY_AGAIN;
+	if (name->length > CPG_MAX_NAME_LENGTH)
+		return CS_ERR_NAME_TOO_LONG;
+	c->leave_pending = false;
+	c->joined = true;
+	c->group = *name;
+	confchg(f, name, c, CPG_REASON_JOIN, NULL);
+	return CS_OK;
+}
+
+static int32_t do_leave(struct fake *f, struct fclient *c, const struct cpg_name *name)
+{
+	if (!c->joined || !same(&c->group, name))
+		return CS_ERR_NOT_EXIST;
+	c->joined = false;
+	confchg(f, name, c, CPG_REASON_LEAVE, c);
+	return CS_OK;
+}
+
+static uint32_t do_iterate(struct fake *f, uint32_t type, const struct cpg_name *name,
+			   struct cpg_iteration_description_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+		bool dup = false;
+
+		if (c == NULL || !c->joined)
+			continue;
+		if (type == CPG_ITERATION_ONE_GROUP && !same(&c->group, name))
+			continue;
+		if (type == CPG_ITERATION_NAME_ONLY)
+			for (uint32_t j = 0; j < n && j < max; j++)
+				dup |= same(&out[j].group, &c->group);
+		if (dup)
+			continue;
+		if (n < max) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].group = c->group;
+			if (type != CPG_ITERATION_NAME_ONLY) {
+				out[n].nodeid = f->o.nodeid;
+				out[n].pid = c->pid;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+static void serve_ctl(struct fake *f, struct fclient *c)
+{
+	struct rc_shm_ctl *ctl = &c->hdr->ctl;
+	uint32_t seq = LD(&ctl->req_seq), max, total = 0;
+	struct cpg_name name;
+	int32_t status = CS_OK;
+
+	if (seq == c->last_req || !LD(&f->answering))
+		return;
+	if (LD(&c->hdr->tx_head.v) != c->tx_tail)
+		return;		/* mcasts queued before the request go first */
+	c->last_req = seq;
+	name = ctl->req_name;
+	switch (ctl->req_type) {
+	case RC_REQ_JOIN:
+		status = do_join(f, c, &name);
+		break;
+	case RC_REQ_LEAVE:
+		status = do_leave(f, c, &name);
+		break;
+	case RC_REQ_MEMBERSHIP:
+		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_address));
+		total = members(f, &name, (struct cpg_address *)c->ctl, max);
+		break;
+	case RC_REQ_ITERATE:
+		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_iteration_description_t));
+		total = do_iterate(f, ctl->req_arg, &name, (void *)c->ctl, max);
+		break;
+	default:
+		status = CS_ERR_INVALID_PARAM;
+	}
+	ctl->rep_status = status;
+	ctl->rep_count = total;
+	ctl->rep_truncated = 0;
+	ST(&ctl->rep_seq, seq);
+	c->wake = true;
+}
+
+/* ---- tx ---- */
+
+static bool complete(struct fake *f, struct fclient *c, uint64_t off)
+{
+	struct rc_shm_desc d = { .off = off, .type = RC_SHM_COMP_FREE };
+
+	if (c->comp_head - LD(&c->hdr->comp_tail.v) >= f->o.comp_entries)
+		return false;
+	c->comp[c->comp_head & (f->o.comp_entries - 1)] = d;
+	c->comp_head++;
+	ST(&c->hdr->comp_head.v, c->comp_head);
+	ADD(&f->completed, 1);
+	return true;
+}
+
+static void flush_held(struct fake *f, struct fclient *c)
+{
+	uint32_t i = 0;
+
+	while (i < c->n_held && complete(f, c, c->held[i]))
+		i++;
+	memmove(c->held, c->held + i, (c->n_held - i) * sizeof(c->held[0]));
+	c->n_held -= i;
+}
+
+/* Echo one mcast to the sender's group. false: no room anywhere yet. */
+static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, uint32_t len)
+{
+	struct rc_shm_rx_msg m = { .nodeid = f->o.nodeid, .pid = from->pid, .len = len };
+	uint64_t pos[FAKE_MAX_CLIENTS];
+	int i;
+
+	if (!from->joined)
+		return true;
+	for (i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+
+		if (c != NULL && c->joined && same(&c->group, &from->group) &&
+		    !rx_room(f, c, sizeof(m) + len, &pos[i]))
+			return false;
+	}
+	for (i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+
+		if (c != NULL && c->joined && same(&c->group, &from->group))
+			rx_put(f, c, pos[i], RC_SHM_RX_MSG, &m, sizeof(m), payload, len, NULL, 0);
+	}
+	return true;
+}
+
+/* false: the client broke the protocol and is dropped. */
+static bool serve_tx(struct fake *f, struct fclient *c)
+{
+	uint32_t head = LD(&c->hdr->tx_head.v);
+	struct rc_shm_desc d;
+
+	if (head - c->tx_tail > f->o.tx_entries)
+		return false;
+	while (c->tx_tail != head) {
+		if (c->n_held == FAKE_MAX_HELD ||
+		    (LD(&f->completing) && c->comp_head - LD(&c->hdr->comp_tail.v) >= f->o.comp_entries))
+			break;
+		d = c->tx[c->tx_tail & (f->o.tx_entries - 1)];
+		if (d.type != RC_SHM_TX_MCAST || d.len < RC_SHM_TX_HDR || d.off % RC_SHM_MSG_ALIGN ||
+		    d.off > f->o.arena_size || d.len > f->o.arena_size - d.off ||
+		    d.len - RC_SHM_TX_HDR > f->o.max_msg)
+			return false;
+		if (!echo(f, c, c->arena + d.off + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR))
+			break;
+		/* the daemon writes its header into the room the client left */
+		memset(c->arena + d.off, 0xA5, RC_SHM_TX_HDR);
+		if (!LD(&f->completing) || !complete(f, c, d.off))
+			c->held[c->n_held++] = d.off;
+		c->tx_tail++;
+		ST(&c->hdr->tx_tail.v, c->tx_tail);
+		ADD(&f->echoed, 1);
+	}
+	return true;
+}
+
+/* ---- clients ---- */
+
+static void drop(struct fake *f, int i)
+{
+	struct fclient *c = f->c[i];
+
+	if (c->joined) {
+		c->joined = false;
+		confchg(f, &c->group, c, CPG_REASON_PROCDOWN, NULL);
+	}
+	for (int j = 0; j < FAKE_MAX_CLIENTS; j++)
+		if (f->c[j] != NULL)
+			wake(f->c[j]);
+	munmap(c->base, c->hdr->size);
+	close(c->sock);
+	close(c->efd);
+	free(c);
+	f->c[i] = NULL;
+	ADD(&f->clients, (uint32_t)-1);
+}
+
+static int send_welcome(int sock, int32_t status, uint64_t size, int memfd, int efd)
+{
+	struct rc_ipc_welcome w = { .type = RC_IPC_WELCOME, .status = status, .region_size = size };
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cbuf;
+	struct iovec iov = { .iov_base = &w, .iov_len = sizeof(w) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[2] = { memfd, efd };
+
+	if (status == CS_OK) {
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		cbuf.c.cmsg_level = SOL_SOCKET;
+		cbuf.c.cmsg_type = SCM_RIGHTS;
+		cbuf.c.cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(&cbuf.c), fds, sizeof(fds));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == sizeof(w) ? 0 : -1;
+}
+
+static void accept_one(struct fake *f)
+{
+	struct rc_ipc_hello hello;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct rc_shm_hdr lay;
+	struct fclient *c;
+	int sock, memfd, slot;
+
+	sock = accept4(f->lsock, NULL, NULL, SOCK_CLOEXEC);
+	if (sock < 0)
+		return;
+	if (recv(sock, &hello, sizeof(hello), 0) != sizeof(hello) || hello.type != RC_IPC_HELLO ||
+	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
+		close(sock);
+		return;
+	}
+	if (f->o.refuse) {
+		send_welcome(sock, CS_ERR_ACCESS, 0, -1, -1);
+		close(sock);
+		return;
+	}
+	for (slot = 0; slot < FAKE_MAX_CLIENTS && f->c[slot] != NULL; slot++)
+		;
+	if (slot == FAKE_MAX_CLIENTS ||
+	    rc_shm_layout(&lay, f->o.tx_entries, f->o.rx_entries, f->o.comp_entries,
+			  f->o.ctl_size, f->o.arena_size, f->o.rxa_size) < 0) {
+		send_welcome(sock, CS_ERR_NO_RESOURCES, 0, -1, -1);
+		close(sock);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	memfd = memfd_create("rc-fake", MFD_CLOEXEC);
+	if (c == NULL || memfd < 0 || ftruncate(memfd, (off_t)lay.size) < 0)
+		abort();
+	c->base = mmap(NULL, lay.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (c->base == MAP_FAILED)
+		abort();
+	lay.nodeid = f->o.nodeid;
+	lay.max_msg = f->o.max_msg;
+	memcpy(c->base, &lay, sizeof(lay));
+	c->hdr = (struct rc_shm_hdr *)c->base;
+	c->tx = (struct rc_shm_desc *)(c->base + lay.tx_off);
+	c->rx = (struct rc_shm_desc *)(c->base + lay.rx_off);
+	c->comp = (struct rc_shm_desc *)(c->base + lay.comp_off);
+	c->ctl = c->base + lay.ctl_off;
+	c->arena = c->base + lay.arena_off;
+	c->rxa = c->base + lay.rxa_off;
+	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->sock = sock;
+	c->pid = (uint32_t)cred.pid;
+	if (f->o.bad_magic)
+		c->hdr->magic ^= 1;
+	f->c[slot] = c;
+	ADD(&f->clients, 1);
+	if (f->o.totem_at_attach)
+		totem(f, c, f->o.nodeid, 0x10);
+	send_welcome(sock, CS_OK, lay.size + (f->o.short_file ? RC_SHM_ALIGN : 0), memfd, c->efd);
+	close(memfd);
+	wake(c);
+}
+
+static bool serve(struct fake *f, int i)
+{
+	struct fclient *c = f->c[i];
+	uint32_t rx = c->rx_head, comp = c->comp_head, tx = c->tx_tail, req = c->last_req;
+
+	if (LD(&f->completing))
+		flush_held(f, c);
+	if (LD(&f->consuming) && !serve_tx(f, c)) {
+		ADD(&f->bad, 1);
+		drop(f, i);
+		return true;
+	}
+	serve_ctl(f, c);
+	wake(c);
+	return rx != c->rx_head || comp != c->comp_head || tx != c->tx_tail || req != c->last_req;
+}
+
+static void commands(struct fake *f)
+{
+	uint32_t t = LD(&f->totem_cmds);
+	struct rc_shm_desc bad = { .off = 1ull << 40, .len = 64, .type = RC_SHM_RX_MSG };
+
+	for (; f->totem_done != t; f->totem_done++)
+		for (int i = 0; i < FAKE_MAX_CLIENTS; i++)
+			if (f->c[i] != NULL) {
+				totem(f, f->c[i], LD(&f->totem_rep), LD(&f->totem_seq));
+				wake(f->c[i]);
+			}
+	if (__atomic_exchange_n(&f->garbage, 0, __ATOMIC_ACQ_REL))
+		for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
+			struct fclient *c = f->c[i];
+
+			if (c == NULL)
+				continue;
+			c->rx[c->rx_head & (f->o.rx_entries - 1)] = bad;
+			c->rx_head++;
+			ST(&c->hdr->rx_head.v, c->rx_head);
+			c->wake = true;
+			wake(c);
+		}
+}
+
+static void *run(void *arg)
+{
+	struct fake *f = arg;
+	struct pollfd p[FAKE_MAX_CLIENTS + 1];
+	int idx[FAKE_MAX_CLIENTS + 1], n, i;
+	bool busy;
+
+	while (!LD(&f->stop) && !LD(&f->dead)) {
+		commands(f);
+		busy = false;
+		for (i = 0; i < FAKE_MAX_CLIENTS; i++)
+			if (f->c[i] != NULL)
+				busy |= serve(f, i);
+		if (busy)
+			continue;
+		p[0].fd = f->lsock;
+		p[0].events = POLLIN;
+		for (i = 0, n = 1; i < FAKE_MAX_CLIENTS; i++) {
+			if (f->c[i] == NULL)
+				continue;
+			p[n].fd = f->c[i]->sock;
+			p[n].events = POLLIN | POLLRDHUP;
+			idx[n++] = i;
+		}
+		if (poll(p, (nfds_t)n, 1) <= 0)
+			continue;
+		if (p[0].revents & POLLIN)
+			accept_one(f);
+		for (i = 1; i < n; i++)
+			if (p[i].revents)
+				drop(f, idx[i]);	/* the socket carries nothing but a hang-up */
+	}
+	for (i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		if (f->c[i] == NULL)
+			continue;
+		munmap(f->c[i]->base, f->c[i]->hdr->size);
+		close(f->c[i]->sock);
+		close(f->c[i]->efd);
+		free(f->c[i]);
+		f->c[i] = NULL;
+	}
+	close(f->lsock);
+	unlink(f->path);
+	return NULL;
+}
+
+int fake_start(const struct fake_opts *o, struct fake **out)
+{
+	static int serial;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fake *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -ENOMEM;
+	f->o = *o;
+	f->consuming = f->completing = f->answering = 1;
+	snprintf(f->path, sizeof(f->path), "/tmp/rc-fake-%d-%d.sock", (int)getpid(), serial++);
+	unlink(f->path);
+	strcpy(sa.sun_path, f->path);
+	f->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (f->lsock < 0 || bind(f->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(f->lsock, 16) < 0) {
+		free(f);
+		return -errno;
+	}
+	setenv("RINGCAST_SOCKET", f->path, 1);
+	if (pthread_create(&f->thread, NULL, run, f) != 0) {
+		close(f->lsock);
+		free(f);
+		return -EAGAIN;
+	}
+	*out = f;
+	return 0;
+}
+
+void fake_die(struct fake *f)
+{
+	ST(&f->dead, 1);
+	pthread_join(f->thread, NULL);
+	f->thread = 0;
+}
+
+void fake_stop(struct fake *f)
+{
+	if (f->thread) {
+		ST(&f->stop, 1);
+		pthread_join(f->thread, NULL);
+	}
+	free(f);
+}
+
+void fake_set_consuming(struct fake *f, bool on) { ST(&f->consuming, on); }
+void fake_set_completing(struct fake *f, bool on) { ST(&f->completing, on); }
+void fake_set_answering(struct fake *f, bool on) { ST(&f->answering, on); }
+void fake_send_garbage(struct fake *f) { ST(&f->garbage, 1); }
+uint64_t fake_echoed(struct fake *f) { return LD(&f->echoed); }
+uint64_t fake_completed(struct fake *f) { return LD(&f->completed); }
+uint32_t fake_clients(struct fake *f) { return LD(&f->clients); }
+uint64_t fake_bad(struct fake *f) { return LD(&f->bad); }
+
+void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq)
+{
+	ST(&f->totem_rep, rep);
+	ST(&f->totem_seq, seq);
+	ADD(&f->totem_cmds, 1);
+}
+
+bool fake_wait(bool (*pred)(void *arg), void *arg, int ms)
+{
+	struct timespec ts = { 0, 100000 };
+
+	for (int i = 0; i < ms * 10; i++) {
+		if (pred(arg))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return pred(arg);
+}

@@ -1,0 +1,49 @@
+/*
+ * An in-process stand-in for ringcastd, for the libcpg tests: one thread that
+ * listens on a temporary socket (exported as RINGCAST_SOCKET), welcomes each
+ * client with a real memfd region laid out by rc_shm_layout() and an eventfd,
+ * answers ctl requests from a one-node group model, and echoes every tx
+ * mcast to the members of the sender's group, then completes it. Switches
+ * make it refuse, stop consuming, hold completions, stop answering, or die.
+ */
+#ifndef RC_FAKE_DAEMON_H
+#define RC_FAKE_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fake_opts {
+	uint32_t tx_entries, rx_entries, comp_entries;
+	uint64_t ctl_size, arena_size, rxa_size;
+	uint32_t nodeid, max_msg;
+	bool refuse;		/* welcome with CS_ERR_ACCESS, no fds */
+	bool bad_magic;		/* hand over a region with a wrong magic */
+	bool short_file;	/* region_size larger than the memfd */
+	bool totem_at_attach;	/* an RX_TOTEM record right after attach */
+	bool wrap_records;	/* rx records may wrap the end of the rx area */
+};
+
+struct fake;
+
+/* Defaults: 256 tx, 1024 rx, 256 comp, 64 KiB ctl, 1 MiB arena and rx
+   area, nodeid 7, max_msg 64 KiB. */
+void fake_opts_default(struct fake_opts *o);
+int fake_start(const struct fake_opts *o, struct fake **out);
+void fake_stop(struct fake *f);
+
+void fake_die(struct fake *f);		/* close every socket, stop serving */
+void fake_set_consuming(struct fake *f, bool on);	/* take tx entries */
+void fake_set_completing(struct fake *f, bool on);	/* post completions (held ones too) */
+void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
+void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
+void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */
+
+uint64_t fake_echoed(struct fake *f);	/* tx mcasts taken */
+uint64_t fake_completed(struct fake *f);	/* completions posted */
+uint32_t fake_clients(struct fake *f);	/* attached clients */
+uint64_t fake_bad(struct fake *f);	/* malformed tx entries seen */
+
+/* Poll pred(arg) every 100 us until it holds or ms pass; returns pred's last value. */
+bool fake_wait(bool (*pred)(void *arg), void *arg, int ms);
+
+#endif /* RC_FAKE_DAEMON_H */

@@ -1,0 +1,242 @@
+/*
+ * Shared by the libcpg test programs (test_libcpg.c, test_libcpg_send.c):
+ * the fake daemon's lifetime, callbacks that record what they saw, and
+ * helpers to join, send, wait and dispatch. Everything is static: each
+ * program gets its own copy.
+ */
+#ifndef RC_LIBCPG_TEST_H
+#define RC_LIBCPG_TEST_H
+
+#include <corosync/cpg.h>
+
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_daemon.h"
+#include "unit_test.h"
+
+static struct fake *fk;
+static struct fake_opts fo;
+
+/* ---- what the callbacks saw ---- */
+
+static struct {
+	int msgs, confchgs, totems;
+	uint32_t nodeid, pid;
+	struct cpg_name group;
+	size_t len;
+	uint8_t payload[256];
+	size_t n_member, n_left, n_joined;
+	struct cpg_address left[4], joined[4];
+	struct cpg_ring_id ring;
+	uint32_t ring_members;
+	uint64_t next_seq;	/* for ordered bursts: payload is a uint64 counter */
+	int out_of_order;
+	int finalize_at;	/* finalize own handle at this message (0: never) */
+	int mcast_from_cb;	/* messages a callback still sends */
+	cs_error_t cb_err;	/* first error a callback's own call saw */
+	const uint8_t *expect;	/* long payloads are compared with this whole */
+	int mismatches;
+} seen;
+
+static inline void deliver_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
+			      uint32_t pid, void *msg, size_t len)
+{
+	__atomic_add_fetch(&seen.msgs, 1, __ATOMIC_RELEASE);
+	seen.nodeid = nodeid;
+	seen.pid = pid;
+	seen.group = *g;
+	seen.len = len;
+	memcpy(seen.payload, msg, len < sizeof(seen.payload) ? len : sizeof(seen.payload));
+	if (seen.expect != NULL && len > sizeof(seen.payload) && memcmp(msg, seen.expect, len) != 0)
+		seen.mismatches++;
+	if (len == sizeof(uint64_t)) {
+		uint64_t v;
+
+		memcpy(&v, msg, sizeof(v));
+		if (v != seen.next_seq)
+			seen.out_of_order++;
+		seen.next_seq = v + 1;
+	}
+	if (seen.mcast_from_cb > 0) {
+		struct iovec iov = { msg, len };
+		void *ctx;
+		cs_error_t e;
+
+		seen.mcast_from_cb--;
+		e = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+		if (e == CS_OK)
+			e = cpg_context_get(h, &ctx);
+		if (e != CS_OK && seen.cb_err == CS_OK)
+			seen.cb_err = e;
+	}
+	if (seen.finalize_at && seen.msgs == seen.finalize_at) {
+		cs_error_t e = cpg_finalize(h);
+
+		if (e != CS_OK && seen.cb_err == CS_OK)
+			seen.cb_err = e;
+	}
+}
+
+static inline void confchg_cb(cpg_handle_t h, const struct cpg_name *g,
+			      const struct cpg_address *m, size_t nm,
+			      const struct cpg_address *l, size_t nl,
+			      const struct cpg_address *j, size_t nj)
+{
+	seen.confchgs++;
+	seen.group = *g;
+	seen.n_member = nm;
+	seen.n_left = nl;
+	seen.n_joined = nj;
+	memcpy(seen.left, l, (nl < 4 ? nl : 4) * sizeof(*l));
+	memcpy(seen.joined, j, (nj < 4 ? nj : 4) * sizeof(*j));
+	(void)m;
+	if (seen.mcast_from_cb < 0) {	/* ask the daemon from inside a callback */
+		struct cpg_address list[8];
+		struct cpg_name copy = *g;
+		int n = 8;
+		cs_error_t e = cpg_membership_get(h, &copy, list, &n);
+
+		if (e != CS_OK && seen.cb_err == CS_OK)
+			seen.cb_err = e;
+		seen.mcast_from_cb = 0;
+	}
+}
+
+static inline void totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
+			    const uint32_t *members)
+{
+	seen.totems++;
+	seen.ring = ring;
+	seen.ring_members = n;
+	(void)h;
+	(void)members;
+}
+
+static cpg_callbacks_t callbacks = { deliver_cb, confchg_cb };
+
+/* ---- helpers ---- */
+
+static inline void start_with(const struct fake_opts *o)
+{
+	memset(&seen, 0, sizeof(seen));
+	seen.cb_err = CS_OK;
+	fo = *o;
+	CU_ASSERT_FATAL(fake_start(&fo, &fk) == 0);
+}
+
+static inline void start(void)
+{
+	struct fake_opts o;
+
+	fake_opts_default(&o);
+	start_with(&o);
+}
+
+static inline void stop(void)
+{
+	fake_stop(fk);
+	fk = NULL;
+	unsetenv("RINGCAST_TIMEOUT_MS");
+}
+
+static inline cpg_handle_t open_h(void)
+{
+	cpg_handle_t h = 0;
+
+	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, &callbacks), CS_OK);
+	return h;
+}
+
+static inline struct cpg_name gname(const char *s)
+{
+	struct cpg_name n;
+
+	memset(&n, 0, sizeof(n));
+	n.length = (uint32_t)strlen(s);
+	memcpy(n.value, s, n.length);
+	return n;
+}
+
+static inline bool readable(cpg_handle_t h, int ms)
+{
+	struct pollfd p = { .events = POLLIN };
+
+	if (cpg_fd_get(h, &p.fd) != CS_OK)
+		return false;
+	return poll(&p, 1, ms) == 1;
+}
+
+/* Dispatch (ALL) until *counter reaches want or 3 s pass. */
+static inline bool dispatch_until(cpg_handle_t h, const int *counter, int want)
+{
+	for (int i = 0; i < 300 && *counter < want; i++) {
+		readable(h, 10);
+		if (cpg_dispatch(h, CS_DISPATCH_ALL) != CS_OK)
+			return false;
+	}
+	return *counter >= want;
+}
+
+static inline void join(cpg_handle_t h, const char *g)
+{
+	struct cpg_name n = gname(g);
+	int want = seen.confchgs + 1;
+
+	CU_ASSERT_EQUAL_FATAL(cpg_join(h, &n), CS_OK);
+	CU_ASSERT_FATAL(dispatch_until(h, &seen.confchgs, want));
+}
+
+static inline cs_error_t send_str(cpg_handle_t h, const char *s)
+{
+	struct iovec iov = { (void *)(uintptr_t)s, strlen(s) };
+
+	return cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+}
+
+static uint64_t want_echoed, want_completed;
+
+static inline bool echoed_enough(void *arg)
+{
+	(void)arg;
+	return fake_echoed(fk) >= want_echoed;
+}
+
+static inline bool completed_enough(void *arg)
+{
+	(void)arg;
+	return fake_completed(fk) >= want_completed;
+}
+
+static inline bool wait_echoed(uint64_t n)
+{
+	want_echoed = n;
+	return fake_wait(echoed_enough, NULL, 3000);
+}
+
+static inline bool wait_completed(uint64_t n)
+{
+	want_completed = n;
+	return fake_wait(completed_enough, NULL, 3000);
+}
+
+/* Send, dispatching while the library says TRY_AGAIN (at most 3 s). */
+static inline cs_error_t send_retry(cpg_handle_t h, const struct iovec *iov, unsigned int n)
+{
+	cs_error_t e = CS_ERR_TRY_AGAIN;
+
+	for (int i = 0; i < 300 && e == CS_ERR_TRY_AGAIN; i++) {
+		e = cpg_mcast_joined(h, CPG_TYPE_AGREED, iov, n);
+		if (e == CS_ERR_TRY_AGAIN) {
+			readable(h, 10);
+			cpg_dispatch(h, CS_DISPATCH_ALL);
+		}
+	}
+	return e;
+}
+
+#endif /* RC_LIBCPG_TEST_H */

@@ -1,0 +1,514 @@
+/*
+ * libcpg.so.4 against the fake daemon, part two: sending when the tx ring or
+ * the arena is full, flow control, zero-copy buffers, callbacks that call
+ * back in or finalize their handle, threads, iteration, requests that time
+ * out, and a daemon that dies or writes garbage.
+ */
+#define _GNU_SOURCE
+#include "libcpg_test.h"
+
+#include <pthread.h>
+#include <sys/wait.h>
+
+/* ---- full rings, full arena, flow control ---- */
+
+static void test_arena_full_is_try_again_until_completions(void)
+{
+	struct fake_opts o;
+	static char buf[8192];
+	struct iovec iov = { buf, sizeof(buf) };
+	cpg_flow_control_state_t fc;
+	cpg_handle_t h;
+	int sent = 0;
+
+	fake_opts_default(&o);
+	o.arena_size = 64 * 1024;
+	start_with(&o);
+	h = open_h();
+	join(h, "g");
+	fake_set_completing(fk, false);
+	while (sent < 100 && cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1) == CS_OK)
+		sent++;
+	CU_ASSERT(sent >= 6 && sent <= 7);	/* 64 KiB / (8 KiB + header room) */
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_ERR_TRY_AGAIN);
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_ENABLED);
+	CU_ASSERT(wait_echoed((uint64_t)sent));	/* never dropped */
+	fake_set_completing(fk, true);
+	CU_ASSERT(wait_completed((uint64_t)sent));
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	CU_ASSERT(wait_completed((uint64_t)sent + 1));
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, sent + 1));
+	cpg_finalize(h);
+	stop();
+}
+
+static void test_tx_ring_full_is_try_again_until_consumed(void)
+{
+	struct fake_opts o;
+	cpg_flow_control_state_t fc;
+	cpg_handle_t h;
+	int sent = 0;
+
+	fake_opts_default(&o);
+	o.tx_entries = 16;
+	start_with(&o);
+	h = open_h();
+	join(h, "g");
+	fake_set_consuming(fk, false);
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);
+	while (sent < 100 && send_str(h, "x") == CS_OK)
+		sent++;
+	CU_ASSERT_EQUAL(sent, 16);
+	CU_ASSERT_EQUAL(send_str(h, "x"), CS_ERR_TRY_AGAIN);
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_ENABLED);
+	fake_set_consuming(fk, true);
+	CU_ASSERT(wait_echoed(16));
+	CU_ASSERT_EQUAL(send_str(h, "x"), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 17));
+	cpg_finalize(h);
+	stop();
+}
+
+/* ---- zero-copy buffers ---- */
+
+static void test_zcb_buffer_is_sent_in_place_and_reusable(void)
+{
+	cpg_handle_t h;
+	char *p = NULL;
+
+	start();
+	h = open_h();
+	join(h, "z");
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 100, (void **)&p), CS_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL((uintptr_t)p % 16, 0);
+	memcpy(p, "zero-copy", 9);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, p, 9), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.len, 9);
+	CU_ASSERT_EQUAL(memcmp(seen.payload, "zero-copy", 9), 0);
+	CU_ASSERT(wait_completed(1));
+	memcpy(p, "again", 5);	/* the buffer stays the application's */
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_SAFE, p, 5), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 2));
+	CU_ASSERT_EQUAL(memcmp(seen.payload, "again", 5), 0);
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p), CS_ERR_INVALID_PARAM);
+	cpg_finalize(h);
+	stop();
+}
+
+static void test_zcb_rejects_foreign_and_oversized_buffers(void)
+{
+	cpg_handle_t a, b;
+	char local[16];
+	void *p, *q;
+
+	start();
+	a = open_h();
+	b = open_h();
+	join(a, "z");
+	join(b, "z");
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(a, (size_t)fo.max_msg + 1, &p), CS_ERR_TOO_BIG);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(a, 64, &p), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(b, 64, &q), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, CPG_TYPE_AGREED, p, 65), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, CPG_TYPE_AGREED, q, 8), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, CPG_TYPE_AGREED, local, 8), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, CPG_TYPE_AGREED, (char *)p + 16, 8),
+			CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, (cpg_guarantee_t)7, p, 8), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_free(a, q), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_free(a, local), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(a, CPG_TYPE_AGREED, p, 64), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(a, p), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(b, q), CS_OK);
+	cpg_finalize(a);
+	cpg_finalize(b);
+	stop();
+}
+
+static void test_zcb_free_while_in_flight_waits_for_completion(void)
+{
+	struct fake_opts o;
+	void *p, *q;
+	cpg_handle_t h;
+
+	fake_opts_default(&o);
+	o.arena_size = 64 * 1024;
+	start_with(&o);
+	h = open_h();
+	join(h, "z");
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 40000, &p), CS_OK);
+	memset(p, 0x5a, 40000);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, p, 40000), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, p, 40000), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p), CS_OK);	/* deferred: two sends in flight */
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, p, 8), CS_ERR_INVALID_PARAM);
+	CU_ASSERT(wait_echoed(2));
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 40000, &q), CS_ERR_TRY_AGAIN);
+	fake_set_completing(fk, true);
+	CU_ASSERT(wait_completed(2));
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 40000, &q), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 2));
+	CU_ASSERT_EQUAL(seen.len, 40000);
+	CU_ASSERT_EQUAL(seen.payload[255], 0x5a);
+	cpg_finalize(h);	/* with a zcb buffer still allocated */
+	stop();
+}
+
+/* ---- callbacks that call back in ---- */
+
+static void test_callbacks_may_call_cpg_functions(void)
+{
+	cpg_handle_t h, other;
+
+	start();
+	h = open_h();
+	other = open_h();
+	join(h, "cb");
+	seen.mcast_from_cb = 20;	/* each delivery sends the next message */
+	CU_ASSERT_EQUAL(send_str(h, "ping"), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 21));
+	CU_ASSERT_EQUAL(seen.cb_err, CS_OK);
+	seen.mcast_from_cb = -1;	/* the next confchg asks for the membership */
+	join(other, "cb");
+	CU_ASSERT(dispatch_until(h, &seen.confchgs, 3));
+	CU_ASSERT_EQUAL(seen.mcast_from_cb, 0);
+	CU_ASSERT_EQUAL(seen.cb_err, CS_OK);
+	cpg_finalize(h);
+	cpg_finalize(other);
+	stop();
+}
+
+static void test_finalize_inside_a_callback_is_safe(void)
+{
+	cpg_handle_t h;
+	int fd;
+
+	start();
+	h = open_h();
+	join(h, "fin");
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
+	CU_ASSERT(wait_echoed(5));
+	seen.finalize_at = 2;
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_OK);
+	CU_ASSERT_EQUAL(seen.msgs, 2);	/* nothing after the finalize */
+	CU_ASSERT_EQUAL(seen.cb_err, CS_OK);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(cpg_fd_get(h, &fd), CS_ERR_BAD_HANDLE);
+
+	/* the same from a blocking dispatch */
+	memset(&seen, 0, sizeof(seen));
+	seen.cb_err = CS_OK;
+	h = open_h();
+	join(h, "fin");
+	CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
+	seen.finalize_at = 1;
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_BLOCKING), CS_OK);
+	CU_ASSERT_EQUAL(seen.msgs, 1);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_ERR_BAD_HANDLE);
+	stop();
+}
+
+static void *blocking_dispatch(void *arg)
+{
+	cpg_handle_t h = *(cpg_handle_t *)arg;
+
+	return (void *)(uintptr_t)cpg_dispatch(h, CS_DISPATCH_BLOCKING);
+}
+
+static void test_finalize_from_another_thread_ends_blocking_dispatch(void)
+{
+	pthread_t t;
+	cpg_handle_t h;
+	void *ret;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch, &h), 0);
+	CU_ASSERT_EQUAL(send_str(h, "one"), CS_OK);
+	for (int i = 0; i < 300 && __atomic_load_n(&seen.msgs, __ATOMIC_ACQUIRE) < 1; i++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(seen.msgs, 1);
+	usleep(20000);	/* let it block again */
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((cs_error_t)(uintptr_t)ret, CS_OK);
+	stop();
+}
+
+struct sender {
+	cpg_handle_t h;
+	uint32_t id, n, errors;
+};
+
+static void *send_many(void *arg)
+{
+	struct sender *s = arg;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		uint32_t m[2] = { s->id, i };
+		struct iovec iov = { m, sizeof(m) };
+		cs_error_t e;
+
+		while ((e = cpg_mcast_joined(s->h, CPG_TYPE_AGREED, &iov, 1)) == CS_ERR_TRY_AGAIN)
+			sched_yield();
+		if (e != CS_OK)
+			s->errors++;
+	}
+	return NULL;
+}
+
+static uint32_t last_of[4];
+static int order_errors, thread_msgs;
+
+static void order_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid, uint32_t pid,
+		     void *msg, size_t len)
+{
+	uint32_t m[2];
+
+	(void)g, (void)nodeid, (void)pid;
+	if (len != sizeof(m)) {
+		order_errors++;
+		return;
+	}
+	memcpy(m, msg, sizeof(m));
+	if (m[0] >= 4 || m[1] != last_of[m[0]])
+		order_errors++;
+	else
+		last_of[m[0]]++;
+	if (++thread_msgs == 4 * 2000)
+		cpg_finalize(h);
+}
+
+static void test_threads_send_while_one_dispatches(void)
+{
+	cpg_callbacks_t cb = { order_cb, NULL };
+	struct sender s[4];
+	pthread_t t[4], d;
+	cpg_handle_t h;
+	void *ret;
+
+	start();
+	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, &cb), CS_OK);
+	CU_ASSERT_FATAL(cpg_join(h, &(struct cpg_name){ 1, "t" }) == CS_OK);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&d, NULL, blocking_dispatch, &h), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		s[i] = (struct sender){ h, i, 2000, 0 };
+		pthread_create(&t[i], NULL, send_many, &s[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(s[i].errors, 0);
+	}
+	pthread_join(d, &ret);	/* its callback finalizes after the last message */
+	CU_ASSERT_EQUAL((cs_error_t)(uintptr_t)ret, CS_OK);
+	CU_ASSERT_EQUAL(thread_msgs, 8000);
+	CU_ASSERT_EQUAL(order_errors, 0);
+	stop();
+}
+
+/* ---- iteration ---- */
+
+static int iterate_count(cpg_handle_t h, cpg_iteration_type_t type, const struct cpg_name *g)
+{
+	struct cpg_iteration_description_t d;
+	cpg_iteration_handle_t it;
+	cs_error_t e;
+	int n = 0;
+
+	if (cpg_iteration_initialize(h, type, g, &it) != CS_OK)
+		return -1;
+	while ((e = cpg_iteration_next(it, &d)) == CS_OK)
+		n++;
+	if (e != CS_ERR_NO_SECTIONS || cpg_iteration_finalize(it) != CS_OK)
+		return -1;
+	return n;
+}
+
+static void test_iteration_walks_a_snapshot(void)
+{
+	struct cpg_name a = gname("alpha"), big = gname("x");
+	struct cpg_iteration_description_t d;
+	cpg_iteration_handle_t it, it2;
+	cpg_handle_t h1, h2, h3;
+
+	big.length = 200;
+	start();
+	h1 = open_h();
+	h2 = open_h();
+	h3 = open_h();
+	join(h1, "alpha");
+	join(h2, "alpha");
+	join(h3, "beta");
+	CU_ASSERT_EQUAL(iterate_count(h1, CPG_ITERATION_NAME_ONLY, NULL), 2);
+	CU_ASSERT_EQUAL(iterate_count(h1, CPG_ITERATION_ONE_GROUP, &a), 2);
+	CU_ASSERT_EQUAL(iterate_count(h1, CPG_ITERATION_ALL, NULL), 3);
+
+	CU_ASSERT_EQUAL_FATAL(cpg_iteration_initialize(h1, CPG_ITERATION_ONE_GROUP, &a, &it), CS_OK);
+	CU_ASSERT_EQUAL(cpg_iteration_next(it, &d), CS_OK);
+	CU_ASSERT_EQUAL(d.group.length, 5);
+	CU_ASSERT_EQUAL(d.nodeid, fo.nodeid);
+	CU_ASSERT_EQUAL(d.pid, (uint32_t)getpid());
+	CU_ASSERT_EQUAL(cpg_iteration_finalize(it), CS_OK);
+	CU_ASSERT_EQUAL(cpg_iteration_next(it, &d), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(cpg_iteration_finalize(it), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(cpg_iteration_next(h1, &d), CS_ERR_BAD_HANDLE);	/* not an iteration */
+
+	CU_ASSERT_EQUAL(cpg_iteration_initialize(h1, CPG_ITERATION_ONE_GROUP, NULL, &it),
+			CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_iteration_initialize(h1, CPG_ITERATION_ALL, &a, &it),
+			CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_iteration_initialize(h1, (cpg_iteration_type_t)9, NULL, &it),
+			CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL(cpg_iteration_initialize(h1, CPG_ITERATION_ONE_GROUP, &big, &it),
+			CS_ERR_NAME_TOO_LONG);
+
+	/* finalizing the cpg handle finalizes its iterations */
+	CU_ASSERT_EQUAL_FATAL(cpg_iteration_initialize(h2, CPG_ITERATION_ALL, NULL, &it), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(cpg_iteration_initialize(h1, CPG_ITERATION_ALL, NULL, &it2), CS_OK);
+	cpg_finalize(h2);
+	CU_ASSERT_EQUAL(cpg_iteration_next(it, &d), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(cpg_iteration_next(it2, &d), CS_OK);
+	CU_ASSERT_EQUAL(cpg_iteration_finalize(it2), CS_OK);
+	cpg_finalize(h1);
+	cpg_finalize(h3);
+	stop();
+}
+
+/* ---- requests that never end, daemons that die or lie ---- */
+
+static void test_request_without_reply_times_out(void)
+{
+	struct cpg_name g = gname("g");
+	cpg_handle_t h;
+
+	start();
+	setenv("RINGCAST_TIMEOUT_MS", "200", 1);
+	h = open_h();
+	fake_set_answering(fk, false);
+	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_TIMEOUT);
+	cpg_finalize(h);
+	stop();
+}
+
+static void *die_later(void *arg)
+{
+	usleep(100000);
+	fake_die(arg);
+	return NULL;
+}
+
+static void test_daemon_death_during_a_request_is_library_error(void)
+{
+	struct cpg_name g = gname("g");
+	pthread_t t;
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	fake_set_answering(fk, false);
+	pthread_create(&t, NULL, die_later, fk);
+	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_LIBRARY);
+	pthread_join(t, NULL);
+	cpg_finalize(h);
+	stop();
+}
+
+static void test_daemon_death_is_library_error_and_fd_readable(void)
+{
+	struct cpg_name g = gname("g");
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	CU_ASSERT_EQUAL(send_str(h, "last words"), CS_OK);
+	CU_ASSERT(wait_echoed(1));
+	fake_die(fk);
+	CU_ASSERT(readable(h, 1000));
+	/* what arrived before the death is still delivered, then the error */
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_OK);
+	CU_ASSERT_EQUAL(seen.msgs, 1);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ONE), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_BLOCKING), CS_ERR_LIBRARY);
+	CU_ASSERT(readable(h, 0));
+	CU_ASSERT_EQUAL(send_str(h, "x"), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_leave(h, &g), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
+	stop();
+}
+
+static void test_garbage_rx_descriptor_is_library_error(void)
+{
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	fake_send_garbage(fk);
+	CU_ASSERT(readable(h, 1000));
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ONE), CS_ERR_LIBRARY);
+	CU_ASSERT(readable(h, 1000));	/* the hang-up keeps it readable */
+	CU_ASSERT_EQUAL(send_str(h, "x"), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
+	stop();
+}
+
+static void test_fork_child_cannot_use_parent_handles(void)
+{
+	cpg_handle_t h;
+	int status = -1;
+	pid_t pid;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	pid = fork();
+	if (pid == 0) {
+		int bad = cpg_dispatch(h, CS_DISPATCH_ALL) != CS_ERR_BAD_HANDLE;
+
+		bad |= send_str(h, "child") != CS_ERR_BAD_HANDLE;
+		bad |= cpg_finalize(h) != CS_OK;	/* releases the child's copy only */
+		_exit(bad);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(send_str(h, "parent"), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(fake_clients(fk), 1);
+	cpg_finalize(h);
+	stop();
+}
+
+static const struct unit_test tests[] = {
+	T(test_arena_full_is_try_again_until_completions),
+	T(test_tx_ring_full_is_try_again_until_consumed),
+	T(test_zcb_buffer_is_sent_in_place_and_reusable),
+	T(test_zcb_rejects_foreign_and_oversized_buffers),
+	T(test_zcb_free_while_in_flight_waits_for_completion),
+	T(test_callbacks_may_call_cpg_functions),
+	T(test_finalize_inside_a_callback_is_safe),
+	T(test_finalize_from_another_thread_ends_blocking_dispatch),
+	T(test_threads_send_while_one_dispatches),
+	T(test_iteration_walks_a_snapshot),
+	T(test_request_without_reply_times_out),
+	T(test_daemon_death_during_a_request_is_library_error),
+	T(test_daemon_death_is_library_error_and_fd_readable),
+	T(test_garbage_rx_descriptor_is_library_error),
+	T(test_fork_child_cannot_use_parent_handles),
+};
+
+UNIT_TEST_MAIN("libcpg-send", tests)
