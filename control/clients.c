@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ static int region_create(struct client *c)
 	h->max_msg = max;
 
 	c->size = h->size;
-	c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_HUGETLB);
+	c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
 	if (c->memfd >= 0) {
 		c->base = MAP_FAILED;
 		if (ftruncate(c->memfd, (off_t)c->size) == 0)
@@ -151,7 +152,7 @@ static int region_create(struct client *c)
 			       "using normal pages", (unsigned long long)(c->size >> 20));
 			cl.warned_no_huge = true;
 		}
-		c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC);
+		c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (c->memfd < 0)
 			return -errno;
 		if (ftruncate(c->memfd, (off_t)c->size) < 0) {
@@ -163,6 +164,11 @@ static int region_create(struct client *c)
 			ret = -errno;
 			goto close_memfd;
 		}
+	}
+	/* Its size is fixed: a client cannot shrink it under the lcore's feet. */
+	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		ret = -errno;
+		goto unmap;
 	}
 	memcpy(c->base, h, sizeof(*h));
 	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -470,8 +470,7 @@ static void wake(struct rc_dp_client *c)
 	c->wake = false;
 	/* Publish before reading the flag; the client sets it before re-checking. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&c->h->sleeping, 0, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&c->h->sleeping, 0, __ATOMIC_ACQ_REL)) {
 		if (write(c->evfd, &one, sizeof(one)) < 0) {
 			/* the counter cannot overflow at one write per sleep */
 		}

@@ -20,9 +20,9 @@ static void release(void *obj)
 {
 	struct rc_cpg *h = obj;
 
+	rc_arena_fini(&h->arena);
+	free(h->bounce);
 	if (h->fork_gen == rc_fork_gen) {
-		rc_arena_fini(&h->arena);
-		free(h->bounce);
 		pthread_cond_destroy(&h->rx_cond);
 		pthread_mutex_destroy(&h->lock);
 		pthread_mutex_destroy(&h->req_lock);

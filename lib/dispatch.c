@@ -128,7 +128,9 @@ static void rx_consume(struct rc_cpg *h, const struct rc_shm_desc *d)
 	pthread_cond_broadcast(&h->rx_cond);
 }
 
-static void rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
+/* Run the record's callback. false: a record corosync would never have sent,
+   dropped unseen (it does not count as dispatched). */
+static bool rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
 {
 	const struct rc_shm_rx_msg *m = (const void *)c->rec;
 	const struct rc_shm_rx_confchg *cc = (const void *)c->rec;
@@ -152,7 +154,7 @@ static void rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
 	case RC_SHM_RX_TOTEM:
 		/* the daemon sends the ring at attach; corosync shows it only on request */
 		if (first && !(c->cb.flags & CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF))
-			break;
+			return false;
 		ring.nodeid = t->rep;
 		ring.seq = t->seq;
 		if (c->cb.cpg_totem_confchg_fn != NULL)
@@ -160,14 +162,16 @@ static void rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
 						   (const uint32_t *)(t + 1));
 		break;
 	}
+	return true;	/* counts even without a callback, as in corosync */
 }
 
-/* Deliver one record. 1 delivered, 0 none pending, <0 error. Lock held. */
+/* Deliver one record. 1 delivered, 2 consumed unseen, 0 none pending,
+   <0 error. Lock held. */
 static int dispatch_one(struct rc_cpg *h)
 {
 	struct rc_rx_call call;
 	struct rc_shm_desc d;
-	bool first;
+	bool first, seen;
 	int ret;
 
 	ret = rx_claim(h, &call, &d);
@@ -175,17 +179,17 @@ static int dispatch_one(struct rc_cpg *h)
 		return ret;
 	first = h->rx_count == 0;
 	pthread_mutex_unlock(&h->lock);
-	rx_call(h->handle, &call, first);
+	seen = rx_call(h->handle, &call, first);
 	pthread_mutex_lock(&h->lock);
 	rx_consume(h, &d);
-	return 1;
+	return seen ? 1 : 2;
 }
 
 /* Daemon gone: a reason to stop once nothing is left to deliver. */
 static int idle_status(struct rc_cpg *h)
 {
 	if (h->finalized)
-		return 0;
+		return -EBADF;
 	if (rc_conn_dead(h))
 		return -ENOTCONN;
 	return -EAGAIN;
@@ -201,10 +205,12 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 		ret = dispatch_one(h);
 		if (ret < 0)
 			break;
-		if (h->finalized) {	/* by a callback or another thread */
-			ret = 0;
+		if (h->finalized) {	/* by a callback or another thread: as corosync */
+			ret = -EBADF;
 			break;
 		}
+		if (ret == 2)
+			continue;
 		if (ret == 1) {
 			n++;
 			if (how == CS_DISPATCH_ONE || how == CS_DISPATCH_ONE_NONBLOCKING) {

@@ -49,7 +49,8 @@ int rc_htab_create(struct rc_htab *t, void *obj, uint64_t *handle)
 			t->cap = cap;
 		}
 		e = &t->ents[t->n++];
-		e->gen = next_gen(gen_seed + i * 0x9e3779b9u);
+		/* tables differ in their sequences, so one's handles are not the other's */
+		e->gen = next_gen(gen_seed ^ (uint32_t)(uintptr_t)t ^ i * 0x9e3779b9u);
 	}
 	e = &t->ents[i];
 	e->obj = obj;

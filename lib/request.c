@@ -78,10 +78,12 @@ int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name 
 		return -ENOTCONN;
 	ctl->req_type = type;
 	ctl->req_arg = arg;
-	if (name != NULL)
-		memcpy(&ctl->req_name, name, sizeof(*name));
-	else
-		memset(&ctl->req_name, 0, sizeof(ctl->req_name));
+	/* zero-padded past length: the daemon may compare whole names */
+	memset(&ctl->req_name, 0, sizeof(ctl->req_name));
+	if (name != NULL) {
+		ctl->req_name.length = name->length;
+		memcpy(ctl->req_name.value, name->value, name->length);
+	}
 	h->req_seq++;
 	rc_store_rel32(&ctl->req_seq, h->req_seq);	/* pairs with the daemon's acquire */
 

@@ -126,7 +126,11 @@ static inline uint64_t cs_timestamp_get(void)
 #endif
 }
 
-/* Error conversions, provided by lib/. */
+/*
+ * Error conversions. Declared as corosync declares them; like Debian's
+ * libcpg.so.4, ringcast's does not export them (corosync ships them in
+ * libcorosync_common).
+ */
 cs_error_t qb_to_cs_error(int result);	/* libqb's -errno to cs_error_t */
 const char *cs_strerror(cs_error_t err);	/* static string, never NULL */
 cs_error_t hdb_error_to_cs(int res);	/* handle-database errno to cs_error_t */

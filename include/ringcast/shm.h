@@ -8,7 +8,8 @@
  *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd, eventfd]
  *                      (status CS_ERR_ACCESS and no fds when refused)
  * After that the socket carries nothing; its hang-up tells either side that
- * the other is gone. Everything else goes through the region:
+ * the other is gone. The memfd is sealed against shrinking and growing.
+ * Everything else goes through the region:
  *
  *   region := rc_shm_hdr | tx ring | rx ring | completion ring | ctl area |
  *             tx arena | rx area                (each part 4 KiB aligned)
@@ -70,9 +71,10 @@ _Static_assert(sizeof(struct rc_ipc_welcome) == 16, "welcome is 16 bytes");
 
 enum rc_shm_desc_type {
 	/* tx ring */
-	RC_SHM_TX_MCAST = 1,		/* off/len: rc_shm_tx_msg + payload in the tx arena */
+	RC_SHM_TX_MCAST = 1,		/* off (from the arena's start)/len: RC_SHM_TX_HDR
+					   bytes of room, then the payload */
 	/* completion ring */
-	RC_SHM_COMP_FREE = 2,		/* off: the tx buffer is free again */
+	RC_SHM_COMP_FREE = 2,		/* off: the tx buffer is free again (as sent) */
 	/* rx ring: off is a free-running byte position in the rx area */
 	RC_SHM_RX_MSG = 3,		/* rc_shm_rx_msg + payload */
 	RC_SHM_RX_CONFCHG = 4,		/* rc_shm_rx_confchg + cpg_address[] */
@@ -182,7 +184,9 @@ struct rc_shm_hdr {
 	   consumed up to rxa_tail (free-running byte positions, 64 bits) */
 	uint64_t rxa_head __attribute__((aligned(RC_SHM_LINE)));	/* daemon */
 	uint64_t rxa_tail __attribute__((aligned(RC_SHM_LINE)));	/* client */
-	/* the client sets 1 before it sleeps; the daemon clears it and writes the eventfd */
+	/* the client sets 1 (seq_cst) before it sleeps and re-checks its rings;
+	   the daemon, after a seq_cst fence, exchanges it with 0 and writes the
+	   eventfd once each time it got 1 */
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
 	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: queued to send */

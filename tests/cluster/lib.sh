@@ -56,6 +56,13 @@ rc_cleanup() {
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$RC_CLUSTER_DIR/cluster.env" ]; then
 		echo "--- $rc_test failed (status $rc); the cluster as it was:" >&2
 		"$cluster" status >&2 2>&1 || true
+		for f in "$RC_CLUSTER_DIR"/node*/; do
+			i=${f%/}
+			i=${i##*node}
+			echo "--- node $i counters: $(rc_ctl "$i" stats 2>/dev/null | grep -E \
+				'^(gathers|rings|token_losses|consensus_timeouts|fail_recv|foreign|stale_frames|retransmits|token_retransmits|bad_frames|tx_drops|client_kicks) ' |
+				tr '\n' ' ')" >&2
+		done
 		for f in "$RC_CLUSTER_DIR"/node*/ringcastd.log "$RC_CLUSTER_DIR"/node*/daemon.out; do
 			[ -s "$f" ] || continue
 			echo "--- tail of $f" >&2

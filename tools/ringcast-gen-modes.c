@@ -1,0 +1,291 @@
+/*
+ * ringcast-gen's loops: the pump (wait for the fd, dispatch), bounded waits,
+ * the send loops of flood, rate and ping, and one whole step: START, the
+ * loop until the window ends, DONE, RESULT. Single-threaded: every callback
+ * runs inside gen_pump().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <string.h>
+
+#include "ringcast-gen.h"
+
+#define FLOOD_BATCH	64		/* sends between two dispatches */
+#define BACKOFF_NS	200000		/* after CS_ERR_TRY_AGAIN: wait for the fd this long */
+#define IDLE_NS		100000000	/* longest single sleep */
+#define HOUSE_NS	5000000
+
+uint64_t gen_stamp_now(const struct gen *g)
+{
+	return g->o.clock == CLOCK_MONOTONIC ? gen_now_ns() : gen_clock_ns(g->o.clock);
+}
+
+/* The participant with the lowest (nodeid, pid) starts each step. */
+bool gen_is_leader(const struct gen *g)
+{
+	for (uint32_t i = 0; i < g->o.instances && i < g->n_peers; i++) {
+		const struct gen_peer *p = &g->peers[i];
+
+		if (p->nodeid < g->nodeid || (p->nodeid == g->nodeid && p->pid < g->pid))
+			return false;
+	}
+	return g->me >= 0 && (uint32_t)g->me < g->o.instances;
+}
+
+static void housekeeping(struct gen *g, uint64_t now)
+{
+	cpg_flow_control_state_t fc;
+
+	/*
+	 * ringcast's libcpg reads its completion ring (sent buffers handed back)
+	 * in the calls that send or allocate, and in this one: a sender that
+	 * stopped sending and only dispatches must still let it run, or the
+	 * daemon waits for room in that ring and stops taking its messages.
+	 */
+	(void)cpg_flow_control_state_get(g->h, &fc);
+	if (g->have_start)
+		g->phase = now < g->t_measure ? GEN_WARMUP : now < g->t_end ? GEN_MEASURE
+									: GEN_ENDING;
+	if (g->progress)
+		gen_progress_tick(g, now);
+	g->next_house = now + HOUSE_NS;
+}
+
+/*
+ * Wait up to wait_ns for the fd (0: just look), dispatch what is pending.
+ * 0, or -EIO once the run has failed (or was interrupted).
+ */
+int gen_pump(struct gen *g, int64_t wait_ns)
+{
+	struct pollfd p = { .fd = g->fd, .events = POLLIN };
+	struct timespec ts;
+	cs_error_t err;
+	uint64_t now;
+	int r;
+
+	if (wait_ns < 0 || g->o.spin)
+		wait_ns = 0;
+	if (wait_ns > IDLE_NS)
+		wait_ns = IDLE_NS;
+	ts.tv_sec = wait_ns / 1000000000;
+	ts.tv_nsec = wait_ns % 1000000000;
+	r = ppoll(&p, 1, &ts, NULL);
+	if (r < 0 && errno != EINTR) {
+		gen_fail(g, "poll: %s", strerror(errno));
+		return -EIO;
+	}
+	if (r > 0) {
+		err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
+		if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
+			gen_fail(g, "cpg_dispatch: %s (is the daemon still there?)", gen_err(err));
+			return -EIO;
+		}
+	}
+	now = gen_now_ns();
+	if (now >= g->next_house)
+		housekeeping(g, now);
+	return gen_failed(g) ? -EIO : 0;
+}
+
+/* Pump until cond(g), at most --timeout. */
+int gen_wait(struct gen *g, bool (*cond)(const struct gen *g), const char *what)
+{
+	uint64_t deadline = gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9), now;
+
+	while (!cond(g)) {
+		if (gen_failed(g))
+			return -EIO;
+		now = gen_now_ns();
+		if (now >= deadline) {
+			gen_fail(g, "timeout after %.1f s waiting for %s", g->o.timeout_s, what);
+			return -ETIMEDOUT;
+		}
+		if (gen_pump(g, (int64_t)(deadline - now)) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* ---- the modes ---- */
+
+/* Not a sender: dispatch until the window ends. */
+static int run_listen(struct gen *g)
+{
+	uint64_t now;
+
+	while ((now = gen_now_ns()) < g->t_end)
+		if (gen_pump(g, (int64_t)(g->t_end - now)) < 0)
+			return -EIO;
+	return 0;
+}
+
+/* Closed loop: send until CS_ERR_TRY_AGAIN, dispatch, again. */
+static int run_flood(struct gen *g)
+{
+	bool blocked;
+	int ret;
+
+	while (gen_now_ns() < g->t_end) {
+		blocked = false;
+		for (int i = 0; i < FLOOD_BATCH; i++) {
+			ret = gen_send_data(g, gen_stamp_now(g));
+			if (ret == -EAGAIN) {
+				blocked = true;
+				break;
+			}
+			if (ret < 0)
+				return ret;
+		}
+		if (gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Open loop: message k is due at t_start + floor(k / burst) * burst / rate
+ * and carries that time, sent or not: a late send shows as latency.
+ */
+static int run_rate(struct gen *g)
+{
+	double period = 1e9 * (double)g->o.burst / g->o.rate;
+	uint64_t k = 0, sched, now;
+	bool blocked;
+	int ret;
+
+	for (;;) {
+		now = gen_now_ns();
+		sched = g->t_start + (uint64_t)((double)(k / g->o.burst) * period);
+		if (sched >= g->t_end)
+			return run_listen(g);
+		if (sched > now) {
+			if (gen_pump(g, (int64_t)(sched - now)) < 0)
+				return -EIO;
+			continue;
+		}
+		blocked = false;
+		for (int n = 0; n < FLOOD_BATCH && sched <= now && sched < g->t_end; n++) {
+			ret = gen_send_data(g, sched + g->stamp_offset);
+			if (ret == -EAGAIN) {
+				blocked = true;
+				break;
+			}
+			if (ret < 0)
+				return ret;
+			k++;
+			sched = g->t_start + (uint64_t)((double)(k / g->o.burst) * period);
+		}
+		if (gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
+			return -EIO;
+	}
+}
+
+/* One message at a time: send, wait until it is delivered back. */
+static int run_ping(struct gen *g)
+{
+	uint64_t deadline, now;
+	int ret;
+
+	while (gen_now_ns() < g->t_end) {
+		ret = gen_send_data(g, gen_stamp_now(g));
+		if (ret == -EAGAIN) {
+			if (gen_pump(g, BACKOFF_NS) < 0)
+				return -EIO;
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+		g->ping_seq = g->next_seq - 1;
+		deadline = gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9);
+		while (g->ping_seq != UINT64_MAX) {
+			now = gen_now_ns();
+			if (now >= deadline) {
+				gen_fail(g, "ping: message %" PRIu64 " not back after %.1f s",
+					 g->next_seq - 1, g->o.timeout_s);
+				return -ETIMEDOUT;
+			}
+			if (gen_pump(g, (int64_t)(deadline - now)) < 0)
+				return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* ---- one step ---- */
+
+static bool have_start(const struct gen *g)
+{
+	return g->have_start;
+}
+
+static bool all_done(const struct gen *g)
+{
+	for (uint32_t i = 0; i < g->o.instances; i++)
+		if (!g->peers[i].done)
+			return false;
+	return true;
+}
+
+static bool step_over(const struct gen *g)
+{
+	return g->steps_done > g->wait_step;
+}
+
+int gen_run_step(struct gen *g)
+{
+	unsigned int step = g->step;
+	struct gen_start start;
+	struct gen_done done;
+	int ret;
+
+	if (gen_is_leader(g)) {
+		memset(&start, 0, sizeof(start));
+		start.step = step;
+		start.n = g->o.instances;
+		start.size = g->o.sizes[step];
+		for (uint32_t i = 0; i < g->o.instances; i++)
+			start.who[i] = (struct gen_who){ g->peers[i].nodeid, g->peers[i].pid };
+		ret = gen_send_ctl(g, GEN_T_START, &start, sizeof(start));
+		if (ret < 0)
+			return ret;
+	}
+	ret = gen_wait(g, have_start, "the start (sent by the instance with the lowest "
+		       "nodeid)");
+	if (ret < 0)
+		return ret;
+	ret = gen_tmpl_build(g, g->o.sizes[step]);
+	if (ret < 0) {
+		gen_fail(g, "out of memory for %zu-byte messages", g->o.sizes[step]);
+		return ret;
+	}
+
+	if (!(g->o.role & GEN_ROLE_SEND))
+		ret = run_listen(g);
+	else if (g->o.mode == GEN_RATE)
+		ret = run_rate(g);
+	else if (g->o.mode == GEN_PING)
+		ret = run_ping(g);
+	else
+		ret = run_flood(g);
+	if (ret < 0)
+		return ret;
+
+	g->phase = GEN_ENDING;
+	done.next_seq = g->next_seq;
+	ret = gen_send_ctl(g, GEN_T_DONE, &done, sizeof(done));
+	if (ret < 0)
+		return ret;
+	ret = gen_wait(g, all_done, "the other instances to finish sending");
+	if (ret < 0)
+		return ret;
+	/* my DONE came after all my messages: every zcb buffer is back */
+	gen_zcb_release(g);
+	g->cur.window_ns = g->t_end - g->t_measure;
+	g->cur.order_hash = g->order_hash;
+	ret = gen_send_ctl(g, GEN_T_RESULT, &g->cur, sizeof(g->cur));
+	if (ret < 0)
+		return ret;
+	g->wait_step = step;
+	return gen_wait(g, step_over, "the other instances' results");
+}

@@ -1,0 +1,459 @@
+/*
+ * ringcast-gen's output: the live line (a terminal only, once a second, with
+ * \r), the table at the end, --json and --csv, and the verdict. The table
+ * and files come from the RESULT messages every instance sent, so each
+ * instance prints the same numbers for all of them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ringcast-gen.h"
+
+#define TICK_NS	1000000000ull
+
+static const char *phase_name(enum gen_phase p)
+{
+	switch (p) {
+	case GEN_WAIT: return "waiting";
+	case GEN_WARMUP: return "warm-up";
+	case GEN_MEASURE: return "measure";
+	case GEN_ENDING: return "ending";
+	}
+	return "?";
+}
+
+static const char *send_path(const struct gen_opts *o, bool zcb)
+{
+	if (!zcb)
+		return "copy";
+	return o->zcb_alloc_each ? "zcb-each" : "zcb";
+}
+
+void gen_progress_tick(struct gen *g, uint64_t now)
+{
+	char sz[16], rx[16], tx[16], p50[16], p99[16];
+	struct gen_result *r = &g->cur;
+	double dt, secs;
+
+	if (g->next_tick == 0) {
+		g->next_tick = now + TICK_NS;
+		g->last_tick = now;
+		return;
+	}
+	if (now < g->next_tick)
+		return;
+	dt = (double)(now - g->last_tick) / 1e9;
+	gen_fmt_size(sz, sizeof(sz), g->o.sizes[g->step]);
+	if (!g->have_start) {
+		printf("\r[%s %s] waiting: %zu members, %u/%u instances said hello\033[K",
+		       gen_mode_name(g->o.mode), sz, g->members, g->n_peers, g->o.instances);
+	} else {
+		secs = now < g->t_measure ? (double)(now - g->t_start) / 1e9
+					  : (double)(now - g->t_measure) / 1e9;
+		printf("\r[%s %s", gen_mode_name(g->o.mode), sz);
+		if (gen_n_steps(g) > 1)
+			printf(" %u/%u", g->step + 1, gen_n_steps(g));
+		printf("] %s %.0f/%.0fs  rx %s msg/s %.1f MB/s p50 %s p99 %s  tx %s/s "
+		       "retries %" PRIu64 "  errors %" PRIu64 "\033[K",
+		       phase_name(g->phase), secs,
+		       g->phase == GEN_WARMUP ? g->o.warmup_s : g->o.duration_s,
+		       gen_fmt_rate(rx, sizeof(rx), (double)g->iv_msgs / dt),
+		       (double)g->iv_bytes / dt / 1e6,
+		       gen_fmt_ns(p50, sizeof(p50), gen_hist_quantile(&g->iv_lat, 0.5)),
+		       gen_fmt_ns(p99, sizeof(p99), gen_hist_quantile(&g->iv_lat, 0.99)),
+		       gen_fmt_rate(tx, sizeof(tx), (double)(r->sent_total - g->iv_sent) / dt),
+		       r->retries - g->iv_retries,
+		       r->seq_errors + r->crc_errors + r->format_errors + r->lost + r->foreign);
+	}
+	fflush(stdout);
+	g->iv_msgs = g->iv_bytes = 0;
+	g->iv_sent = r->sent_total;
+	g->iv_retries = r->retries;
+	gen_hist_init(&g->iv_lat);
+	g->last_tick = now;
+	g->next_tick = now + TICK_NS;
+}
+
+void gen_progress_clear(struct gen *g)
+{
+	if (g->progress && g->next_tick) {
+		printf("\r\033[K");
+		fflush(stdout);
+	}
+}
+
+/* ---- per step: rows and the "all" row ---- */
+
+static uint64_t errors_of(const struct gen_result *r)
+{
+	return r->seq_errors + r->crc_errors + r->format_errors + r->lost + r->foreign;
+}
+
+static double per_s(uint64_t n, const struct gen_result *r)
+{
+	return r->window_ns ? (double)n * 1e9 / (double)r->window_ns : 0;
+}
+
+/* The histogram the table shows: ping, round trips; others, one way. */
+static const struct gen_hist *shown(const struct gen *g, const struct gen_result *r)
+{
+	return g->o.mode == GEN_PING ? &r->rtt : &r->lat;
+}
+
+/* Sums over the instances; rx rates are the mean per listener. */
+static void all_of(struct gen *g, unsigned int step, struct gen_result *a, uint32_t *listeners)
+{
+	memset(a, 0, sizeof(*a));
+	gen_hist_init(&a->lat);
+	gen_hist_init(&a->rtt);
+	*listeners = 0;
+	for (uint32_t i = 0; i < g->o.instances; i++) {
+		const struct gen_result *r = gen_res(g, step, i);
+
+		a->size = r->size;
+		if (r->window_ns > a->window_ns)
+			a->window_ns = r->window_ns;
+		a->sent += r->sent;
+		a->sent_total += r->sent_total;
+		a->retries += r->retries;
+		a->pool_waits += r->pool_waits;
+		a->seq_errors += r->seq_errors;
+		a->crc_errors += r->crc_errors;
+		a->format_errors += r->format_errors;
+		a->lost += r->lost;
+		a->foreign += r->foreign;
+		a->lat_negative += r->lat_negative;
+		gen_hist_merge(&a->lat, &r->lat);
+		gen_hist_merge(&a->rtt, &r->rtt);
+		if (r->role & GEN_ROLE_LISTEN) {
+			a->rx_msgs += r->rx_msgs;
+			a->rx_bytes += r->rx_bytes;
+			a->rx_total += r->rx_total;
+			(*listeners)++;
+		}
+	}
+	if (*listeners) {
+		a->rx_msgs /= *listeners;
+		a->rx_bytes /= *listeners;
+		a->rx_total /= *listeners;
+	}
+}
+
+static bool orders_agree(struct gen *g, unsigned int step)
+{
+	uint64_t h = gen_res(g, step, 0)->order_hash;
+
+	for (uint32_t i = 1; i < g->o.instances; i++)
+		if (gen_res(g, step, i)->order_hash != h)
+			return false;
+	return true;
+}
+
+static void row(FILE *f, struct gen *g, const char *node, const char *pid, const char *role,
+		const struct gen_result *r, bool listens)
+{
+	char sent[16], rx[16], p[5][16];
+	struct gen_lat l;
+
+	gen_hist_summary(shown(g, r), &l);
+	fprintf(f, "%5s %8s %-6s %8s %8" PRIu64, node, pid, role,
+		r->sent_total ? gen_fmt_rate(sent, sizeof(sent), per_s(r->sent, r)) : "-",
+		r->retries);
+	if (listens)
+		fprintf(f, " %10s %8.1f", gen_fmt_rate(rx, sizeof(rx), per_s(r->rx_msgs, r)),
+			per_s(r->rx_bytes, r) / 1e6);
+	else
+		fprintf(f, " %10s %8s", "-", "-");
+	if (l.count)
+		fprintf(f, " %8s %8s %8s %8s %8s",
+			gen_fmt_ns(p[0], sizeof(p[0]), l.p50), gen_fmt_ns(p[1], sizeof(p[1]), l.p90),
+			gen_fmt_ns(p[2], sizeof(p[2]), l.p99), gen_fmt_ns(p[3], sizeof(p[3]), l.p999),
+			gen_fmt_ns(p[4], sizeof(p[4]), l.max));
+	else
+		fprintf(f, " %8s %8s %8s %8s %8s", "-", "-", "-", "-", "-");
+	fprintf(f, " %6" PRIu64 "\n", errors_of(r));
+}
+
+static void step_table(FILE *f, struct gen *g, unsigned int step)
+{
+	char sz[16], node[16], pid[16];
+	struct gen_result a;
+	uint32_t listeners;
+
+	gen_fmt_size(sz, sizeof(sz), g->o.sizes[step]);
+	fprintf(f, "\n%s: %u instance%s in group %s, %s-byte messages, %s, %s; warm-up %.1f s, "
+		"measured %.1f s\n", gen_mode_name(g->o.mode), g->o.instances,
+		g->o.instances == 1 ? "" : "s", g->o.group, sz,
+		g->o.zcb ? "cpg_zcb_mcast_joined" : "cpg_mcast_joined",
+		gen_guarantee_name(g->o.guarantee), g->o.warmup_s, g->o.duration_s);
+	if (g->o.mode == GEN_RATE)
+		fprintf(f, "rate %.0f msg/s per sender, bursts of %u\n", g->o.rate, g->o.burst);
+	fprintf(f, "%5s %8s %-6s %8s %8s %10s %8s %8s %8s %8s %8s %8s %6s\n", "node", "pid",
+		"role", g->o.mode == GEN_PING ? "pings/s" : "sent/s", "retries", "recv msg/s",
+		"MB/s", g->o.mode == GEN_PING ? "rtt p50" : "p50", "p90", "p99", "p99.9", "max",
+		"errors");
+	for (uint32_t i = 0; i < g->o.instances; i++) {
+		const struct gen_result *r = gen_res(g, step, i);
+
+		snprintf(node, sizeof(node), "%u", r->nodeid);
+		snprintf(pid, sizeof(pid), "%u", r->pid);
+		row(f, g, node, pid, gen_role_name(r->role), r, r->role & GEN_ROLE_LISTEN);
+	}
+	all_of(g, step, &a, &listeners);
+	if (g->o.instances > 1) {
+		row(f, g, "all", "", "", &a, listeners > 0);
+		fprintf(f, "all: sent/s and retries summed; recv msg/s and MB/s the mean per "
+			"listener; latency over every delivery\n");
+	}
+	if (a.pool_waits)
+		fprintf(f, "zcb: a sender waited %" PRIu64 " times for a buffer to come back "
+			"(--zcb-pool %u)\n", a.pool_waits, g->o.zcb_pool);
+	if (a.lat_negative)
+		fprintf(f, "clocks: %" PRIu64 " messages arrived before they were sent: the "
+			"nodes' clocks are not synchronised\n", a.lat_negative);
+}
+
+static void sweep_table(FILE *f, struct gen *g)
+{
+	char sz[16], rx[16], p50[16], p99[16];
+	struct gen_result a;
+	uint32_t listeners;
+	struct gen_lat l;
+
+	fprintf(f, "\nsweep: per listener (mean)\n%8s %10s %9s %8s %8s %9s %6s\n", "size",
+		"recv msg/s", "MB/s", "p50", "p99", "retries", "errors");
+	for (unsigned int s = 0; s < g->steps_done; s++) {
+		all_of(g, s, &a, &listeners);
+		gen_hist_summary(&a.lat, &l);
+		fprintf(f, "%8s %10s %9.1f %8s %8s %9" PRIu64 " %6" PRIu64 "\n",
+			gen_fmt_size(sz, sizeof(sz), g->o.sizes[s]),
+			gen_fmt_rate(rx, sizeof(rx), per_s(a.rx_msgs, &a)),
+			per_s(a.rx_bytes, &a) / 1e6, gen_fmt_ns(p50, sizeof(p50), l.p50),
+			gen_fmt_ns(p99, sizeof(p99), l.p99), a.retries, errors_of(&a));
+	}
+}
+
+void gen_report_table(struct gen *g, FILE *f)
+{
+	for (unsigned int s = 0; s < g->steps_done; s++)
+		step_table(f, g, s);
+	if (g->o.mode == GEN_SWEEP && g->steps_done > 1)
+		sweep_table(f, g);
+	fflush(f);
+}
+
+/*
+ * ok when nothing failed, no instance saw an error and all orders agree;
+ * with f, says so (and what went wrong) on it.
+ */
+bool gen_verdict(struct gen *g, FILE *f)
+{
+	uint64_t errors = 0, delivered = 0;
+	struct gen_result a;
+	uint32_t listeners;
+	bool order = true;
+
+	for (unsigned int s = 0; s < g->steps_done; s++) {
+		all_of(g, s, &a, &listeners);
+		errors += errors_of(&a);
+		delivered += a.rx_total;
+		if (orders_agree(g, s))
+			continue;
+		order = false;
+		if (f == NULL)
+			continue;
+		fprintf(f, "ORDER: step %u: the instances delivered in different orders:", s);
+		for (uint32_t i = 0; i < g->o.instances; i++)
+			fprintf(f, " %u/%u=%016" PRIx64, gen_res(g, s, i)->nodeid,
+				gen_res(g, s, i)->pid, gen_res(g, s, i)->order_hash);
+		fputc('\n', f);
+	}
+	if (f == NULL)
+		goto out;
+	if (g->steps_done)
+		fprintf(f, "verify: %" PRIu64 " errors (sequence, CRC, format, lost, foreign) "
+			"over %u instance%s; order %s (hash %016" PRIx64 ")\n", errors,
+			g->o.instances, g->o.instances == 1 ? "" : "s",
+			order ? "the same everywhere" : "DIFFERS",
+			gen_res(g, g->steps_done - 1, 0)->order_hash);
+	if (g->failed)
+		fprintf(f, "FAIL: %s\n", g->failure);
+	else if (gen_stop)
+		fprintf(f, "FAIL: interrupted\n");
+	else if (errors || !order)
+		fprintf(f, "FAIL: verification\n");
+	else
+		fprintf(f, "ok: %" PRIu64 " messages delivered per listener, all verified\n",
+			delivered);
+	fflush(f);
+out:
+	return !gen_failed(g) && errors == 0 && order && g->steps_done == gen_n_steps(g);
+}
+
+/* ---- files ---- */
+
+/* path with %n -> nodeid, %p -> pid, %% -> %; "-" is stdout. */
+static FILE *open_out(struct gen *g, const char *path, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	for (const char *p = path; *p && o + 12 < len; p++) {
+		if (p[0] == '%' && p[1] == 'n')
+			o += (size_t)snprintf(buf + o, len - o, "%u", g->nodeid), p++;
+		else if (p[0] == '%' && p[1] == 'p')
+			o += (size_t)snprintf(buf + o, len - o, "%u", g->pid), p++;
+		else if (p[0] == '%' && p[1] == '%')
+			buf[o++] = '%', p++;
+		else
+			buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return fopen(buf, "w");
+}
+
+static int close_out(FILE *f, const char *name)
+{
+	int bad = ferror(f);
+
+	if (f == stdout)
+		return fflush(f) || bad ? -EIO : 0;
+	if (fclose(f) != 0 || bad) {
+		fprintf(stderr, "ringcast-gen: writing %s failed\n", name);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void json_lat(FILE *f, const char *key, const struct gen_hist *h)
+{
+	struct gen_lat l;
+
+	gen_hist_summary(h, &l);
+	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%" PRIu64
+		",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64
+		",\"max\":%" PRIu64 "}", key, l.count, l.min, l.mean, l.p50, l.p90, l.p99,
+		l.p999, l.max);
+}
+
+static void json_result(FILE *f, const struct gen_opts *o, const struct gen_result *r,
+			const char *who)
+{
+	fprintf(f, "{%s\"role\":\"%s\",\"send_path\":\"%s\",\"window_s\":%.6f,"
+		"\"sent\":%" PRIu64 ",\"sent_total\":%" PRIu64 ",\"sent_per_s\":%.1f,"
+		"\"retries\":%" PRIu64 ",\"zcb_pool_waits\":%" PRIu64 ",\"received\":%" PRIu64
+		",\"received_total\":%" PRIu64 ",\"recv_msg_per_s\":%.1f,\"recv_mb_per_s\":%.3f,",
+		who, gen_role_name(r->role), send_path(o, r->zcb), (double)r->window_ns / 1e9,
+		r->sent, r->sent_total, per_s(r->sent, r), r->retries, r->pool_waits, r->rx_msgs,
+		r->rx_total, per_s(r->rx_msgs, r), per_s(r->rx_bytes, r) / 1e6);
+	json_lat(f, "latency_ns", &r->lat);
+	fputc(',', f);
+	json_lat(f, "rtt_ns", &r->rtt);
+	fprintf(f, ",\"errors\":{\"seq\":%" PRIu64 ",\"crc\":%" PRIu64 ",\"format\":%" PRIu64
+		",\"lost\":%" PRIu64 ",\"foreign\":%" PRIu64 "},\"clock_negative\":%" PRIu64
+		",\"order_hash\":\"%016" PRIx64 "\"}", r->seq_errors, r->crc_errors,
+		r->format_errors, r->lost, r->foreign, r->lat_negative, r->order_hash);
+}
+
+int gen_report_json(struct gen *g, const char *path)
+{
+	char name[4096], who[64];
+	struct gen_result a;
+	uint32_t listeners;
+	FILE *f;
+
+	f = open_out(g, path, name, sizeof(name));
+	if (f == NULL) {
+		fprintf(stderr, "ringcast-gen: --json %s: %s\n", name, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "{\"tool\":\"ringcast-gen\",\"version\":\"%s\",\"mode\":\"%s\",\"group\":\"%s\","
+		"\"instances\":%u,\"nodeid\":%u,\"pid\":%u,\"guarantee\":\"%s\",\"zcb\":%s,"
+		"\"warmup_s\":%.3f,\"duration_s\":%.3f,\"clock\":\"%s\"",
+		RC_VERSION, gen_mode_name(g->o.mode), g->o.group, g->o.instances, g->nodeid,
+		g->pid, gen_guarantee_name(g->o.guarantee), g->o.zcb ? "true" : "false",
+		g->o.warmup_s, g->o.duration_s,
+		g->o.clock == CLOCK_MONOTONIC ? "monotonic" : "realtime");
+	if (g->o.mode == GEN_RATE)
+		fprintf(f, ",\"rate\":%.3f,\"burst\":%u", g->o.rate, g->o.burst);
+	fprintf(f, ",\"steps\":[");
+	for (unsigned int s = 0; s < g->steps_done; s++) {
+		fprintf(f, "%s{\"size\":%zu,\"order_agrees\":%s,\"instances\":[", s ? "," : "",
+			g->o.sizes[s], orders_agree(g, s) ? "true" : "false");
+		for (uint32_t i = 0; i < g->o.instances; i++) {
+			const struct gen_result *r = gen_res(g, s, i);
+
+			snprintf(who, sizeof(who), "\"nodeid\":%u,\"pid\":%u,", r->nodeid, r->pid);
+			if (i)
+				fputc(',', f);
+			json_result(f, &g->o, r, who);
+		}
+		all_of(g, s, &a, &listeners);
+		a.role = GEN_ROLE_BOTH;
+		a.zcb = g->o.zcb;
+		snprintf(who, sizeof(who), "\"listeners\":%u,", listeners);
+		fprintf(f, "],\"all\":");
+		json_result(f, &g->o, &a, who);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"ok\":%s", gen_verdict(g, NULL) ? "true" : "false");
+	if (g->failed)
+		fprintf(f, ",\"failure\":\"%s\"", g->failure);
+	fprintf(f, "}\n");
+	return close_out(f, name);
+}
+
+int gen_report_csv(struct gen *g, const char *path)
+{
+	char name[4096];
+	struct gen_result a;
+	struct gen_lat l, t;
+	uint32_t listeners;
+	FILE *f;
+
+	f = open_out(g, path, name, sizeof(name));
+	if (f == NULL) {
+		fprintf(stderr, "ringcast-gen: --csv %s: %s\n", name, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "mode,step,size,send_path,guarantee,nodeid,pid,role,window_s,sent,sent_per_s,"
+		"retries,received,recv_msg_per_s,recv_mb_per_s,lat_count,lat_p50_ns,lat_p90_ns,"
+		"lat_p99_ns,lat_p999_ns,lat_max_ns,rtt_count,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,"
+		"rtt_p999_ns,rtt_max_ns,seq_errors,crc_errors,format_errors,lost,foreign,"
+		"order_hash\n");
+	for (unsigned int s = 0; s < g->steps_done; s++) {
+		all_of(g, s, &a, &listeners);
+		a.role = GEN_ROLE_BOTH;
+		a.zcb = g->o.zcb;
+		for (uint32_t i = 0; i <= g->o.instances; i++) {
+			const struct gen_result *r = i < g->o.instances ? gen_res(g, s, i) : &a;
+
+			gen_hist_summary(&r->lat, &l);
+			gen_hist_summary(&r->rtt, &t);
+			if (i < g->o.instances)
+				fprintf(f, "%s,%u,%zu,%s,%s,%u,%u,%s,", gen_mode_name(g->o.mode), s,
+					g->o.sizes[s], send_path(&g->o, r->zcb),
+					gen_guarantee_name(g->o.guarantee), r->nodeid, r->pid,
+					gen_role_name(r->role));
+			else
+				fprintf(f, "%s,%u,%zu,%s,%s,all,all,all,", gen_mode_name(g->o.mode), s,
+					g->o.sizes[s], send_path(&g->o, g->o.zcb),
+					gen_guarantee_name(g->o.guarantee));
+			fprintf(f, "%.6f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%.1f,%.3f,"
+				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ","
+				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ","
+				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%016" PRIx64
+				"\n", (double)r->window_ns / 1e9, r->sent, per_s(r->sent, r), r->retries,
+				r->rx_msgs, per_s(r->rx_msgs, r), per_s(r->rx_bytes, r) / 1e6,
+				l.count, l.p50, l.p90, l.p99, l.p999, l.max,
+				t.count, t.p50, t.p90, t.p99, t.p999, t.max,
+				r->seq_errors, r->crc_errors, r->format_errors, r->lost, r->foreign,
+				r->order_hash);
+		}
+	}
+	return close_out(f, name);
+}
