@@ -78,7 +78,9 @@ int gen_pump(struct gen *g, int64_t wait_ns)
 	if (r > 0) {
 		err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
 		if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
-			gen_fail(g, "cpg_dispatch: %s (is the daemon still there?)", gen_err(err));
+			gen_fail(g, "cpg_dispatch: %s: the daemon is gone or disconnected this "
+				 "client (ringcast: see its log; a full receive ring does it, "
+				 "--window helps)", gen_err(err));
 			return -EIO;
 		}
 	}
@@ -129,6 +131,10 @@ static int run_flood(struct gen *g)
 	while (gen_now_ns() < g->t_end) {
 		blocked = false;
 		for (int i = 0; i < FLOOD_BATCH; i++) {
+			if (g->o.window && g->next_seq - g->own_back >= g->o.window) {
+				blocked = true;		/* one comes back with a delivery */
+				break;
+			}
 			ret = gen_send_data(g, gen_stamp_now(g));
 			if (ret == -EAGAIN) {
 				blocked = true;

@@ -341,6 +341,7 @@ static void on_data(struct gen *g, const struct gen_hdr *hdr, const uint8_t *msg
 	g->cur.rx_total++;
 
 	if (hdr->nodeid == g->nodeid && hdr->pid == g->pid) {
+		g->own_back = hdr->seq + 1;
 		if (g->o.zcb && !g->o.zcb_alloc_each)
 			zcb_back(g, hdr->seq);
 		if (hdr->seq == g->ping_seq)
@@ -543,7 +544,7 @@ void gen_deliver(struct gen *g, uint32_t nodeid, uint32_t pid, const void *msg, 
 			break;
 		memcpy(&m, p + sizeof(hdr), sizeof(m));
 		m.why[sizeof(m.why) - 1] = '\0';
-		if (participant(g, nodeid, pid) && !g->finished)
+		if (participant(g, nodeid, pid) && g->steps_done < gen_n_steps(g))
 			gen_fail(g, "instance %u/%u gave up: %s", nodeid, pid, m.why);
 		return;
 	}
@@ -580,7 +581,9 @@ void gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 		if (i < 0 || (uint32_t)i >= g->o.instances)
 			continue;
 		g->peers[i].left = true;
-		if (!g->finished && !(left[k].nodeid == g->nodeid && left[k].pid == g->pid))
+		/* once the last results are in, the others may go */
+		if (!g->finished && g->steps_done < gen_n_steps(g) &&
+		    !(left[k].nodeid == g->nodeid && left[k].pid == g->pid))
 			gen_fail(g, "instance %u/%u left the group before the end (reason %u)",
 				 left[k].nodeid, left[k].pid, left[k].reason);
 	}

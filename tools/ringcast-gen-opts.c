@@ -54,6 +54,12 @@ static void usage(FILE *f)
 "                         needed; CS_ERR_TRY_AGAIN from cpg_zcb_alloc counts\n"
 "                         as a retry\n"
 "      --zcb-alloc-each   zcb: allocate and free a buffer per message\n"
+"      --window N         flood, sweep: at most N of this sender's messages\n"
+"                         sent and not yet delivered back (default 0: no\n"
+"                         limit but CS_ERR_TRY_AGAIN). ringcast disconnects\n"
+"                         a client whose receive ring (4096 entries) fills;\n"
+"                         a window below it keeps a sender's own messages\n"
+"                         from filling it while the sender is descheduled\n"
 "      --guarantee G      agreed (default) or safe\n"
 "      --clock CLOCK      send-time stamps: monotonic (default) or realtime\n"
 "  -t, --timeout SEC      bound on every wait: for members, the start, a\n"
@@ -127,7 +133,7 @@ static int parse_sizes(const char *s, struct gen_opts *o)
 
 enum {
 	OPT_SIZES = 256, OPT_RATE, OPT_BURST, OPT_ZCB_POOL, OPT_ZCB_EACH, OPT_GUARANTEE,
-	OPT_CLOCK, OPT_JSON, OPT_CSV, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SPIN, OPT_SELF_TEST,
+	OPT_CLOCK, OPT_WINDOW, OPT_JSON, OPT_CSV, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SPIN, OPT_SELF_TEST,
 };
 
 int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
@@ -147,6 +153,7 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 		{ "zcb-alloc-each", no_argument, NULL, OPT_ZCB_EACH },
 		{ "guarantee", required_argument, NULL, OPT_GUARANTEE },
 		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "csv", required_argument, NULL, OPT_CSV },
@@ -254,6 +261,10 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 			else
 				return bad("--clock (monotonic or realtime)", optarg);
 			break;
+		case OPT_WINDOW:
+			if (gen_parse_u32(optarg, 0, 1u << 30, &o->window) < 0)
+				return bad("--window (messages, 0: no limit)", optarg);
+			break;
 		case OPT_JSON: o->json_path = optarg; break;
 		case OPT_CSV: o->csv_path = optarg; break;
 		case OPT_PROGRESS: o->progress = 1; break;
@@ -316,6 +327,8 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->mode == GEN_RATE && !have_rate)
 		return bad("rate needs --rate N (messages/s per sender)", NULL);
+	if (o->window && o->mode != GEN_FLOOD && o->mode != GEN_SWEEP)
+		return bad("--window is for flood and sweep", NULL);
 	if (o->mode != GEN_RATE && (have_rate || have_burst))
 		return bad("--rate and --burst are for the rate mode", NULL);
 	if (o->mode == GEN_PING && o->role == GEN_ROLE_SEND)

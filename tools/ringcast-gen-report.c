@@ -142,6 +142,24 @@ static void all_of(struct gen *g, unsigned int step, struct gen_result *a, uint3
 	}
 }
 
+/* The instances of step by (nodeid, pid): idx[0..instances). */
+static void sorted(struct gen *g, unsigned int step, uint32_t *idx)
+{
+	for (uint32_t i = 0; i < g->o.instances; i++) {
+		const struct gen_result *r = gen_res(g, step, i);
+		uint32_t k = i;
+
+		for (; k > 0; k--) {
+			const struct gen_result *q = gen_res(g, step, idx[k - 1]);
+
+			if (q->nodeid < r->nodeid || (q->nodeid == r->nodeid && q->pid < r->pid))
+				break;
+			idx[k] = idx[k - 1];
+		}
+		idx[k] = i;
+	}
+}
+
 static bool orders_agree(struct gen *g, unsigned int step)
 {
 	uint64_t h = gen_res(g, step, 0)->order_hash;
@@ -180,8 +198,8 @@ static void row(FILE *f, struct gen *g, const char *node, const char *pid, const
 static void step_table(FILE *f, struct gen *g, unsigned int step)
 {
 	char sz[16], node[16], pid[16];
+	uint32_t listeners, idx[GEN_MAX_INSTANCES];
 	struct gen_result a;
-	uint32_t listeners;
 
 	gen_fmt_size(sz, sizeof(sz), g->o.sizes[step]);
 	fprintf(f, "\n%s: %u instance%s in group %s, %s-byte messages, %s, %s; warm-up %.1f s, "
@@ -195,8 +213,9 @@ static void step_table(FILE *f, struct gen *g, unsigned int step)
 		"role", g->o.mode == GEN_PING ? "pings/s" : "sent/s", "retries", "recv msg/s",
 		"MB/s", g->o.mode == GEN_PING ? "rtt p50" : "p50", "p90", "p99", "p99.9", "max",
 		"errors");
+	sorted(g, step, idx);
 	for (uint32_t i = 0; i < g->o.instances; i++) {
-		const struct gen_result *r = gen_res(g, step, i);
+		const struct gen_result *r = gen_res(g, step, idx[i]);
 
 		snprintf(node, sizeof(node), "%u", r->nodeid);
 		snprintf(pid, sizeof(pid), "%u", r->pid);
@@ -329,6 +348,21 @@ static int close_out(FILE *f, const char *name)
 	return 0;
 }
 
+/* s as a JSON string (quotes, backslashes and controls escaped) */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 static void json_lat(FILE *f, const char *key, const struct gen_hist *h)
 {
 	struct gen_lat l;
@@ -371,10 +405,12 @@ int gen_report_json(struct gen *g, const char *path)
 		fprintf(stderr, "ringcast-gen: --json %s: %s\n", name, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "{\"tool\":\"ringcast-gen\",\"version\":\"%s\",\"mode\":\"%s\",\"group\":\"%s\","
-		"\"instances\":%u,\"nodeid\":%u,\"pid\":%u,\"guarantee\":\"%s\",\"zcb\":%s,"
+	fprintf(f, "{\"tool\":\"ringcast-gen\",\"version\":\"%s\",\"mode\":\"%s\",\"group\":",
+		RC_VERSION, gen_mode_name(g->o.mode));
+	json_str(f, g->o.group);
+	fprintf(f, ",\"instances\":%u,\"nodeid\":%u,\"pid\":%u,\"guarantee\":\"%s\",\"zcb\":%s,"
 		"\"warmup_s\":%.3f,\"duration_s\":%.3f,\"clock\":\"%s\"",
-		RC_VERSION, gen_mode_name(g->o.mode), g->o.group, g->o.instances, g->nodeid,
+		g->o.instances, g->nodeid,
 		g->pid, gen_guarantee_name(g->o.guarantee), g->o.zcb ? "true" : "false",
 		g->o.warmup_s, g->o.duration_s,
 		g->o.clock == CLOCK_MONOTONIC ? "monotonic" : "realtime");
@@ -401,8 +437,10 @@ int gen_report_json(struct gen *g, const char *path)
 		fputc('}', f);
 	}
 	fprintf(f, "],\"ok\":%s", gen_verdict(g, NULL) ? "true" : "false");
-	if (g->failed)
-		fprintf(f, ",\"failure\":\"%s\"", g->failure);
+	if (g->failed) {
+		fprintf(f, ",\"failure\":");
+		json_str(f, g->failure);
+	}
 	fprintf(f, "}\n");
 	return close_out(f, name);
 }

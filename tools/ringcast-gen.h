@@ -61,7 +61,8 @@ struct gen_opts {
 	double rate;			/* messages/s per sender (rate) */
 	uint32_t burst;			/* messages per scheduled instant (rate) */
 	bool zcb, zcb_alloc_each;
-	uint32_t zcb_pool;		/* zcb buffers in flight at most */
+	uint32_t zcb_pool;		/* zcb buffers at most */
+	uint32_t window;		/* flood: own messages in flight at most; 0 any */
 	cpg_guarantee_t guarantee;
 	clockid_t clock;		/* the send-time stamp's clock */
 	const char *json_path, *csv_path;
@@ -252,6 +253,7 @@ struct gen {
 	struct gen_inflight *zfly;	/* zcb buffers sent, FIFO, until back */
 	uint32_t zfly_head, zfly_tail;	/* zfly[] ring of zcb_pool entries */
 	uint64_t ping_seq;		/* ping: UINT64_MAX when none is out */
+	uint64_t own_back;		/* own data messages delivered back */
 
 	/* receiving */
 	struct gen_sender senders[GEN_MAX_SENDERS];
