@@ -17,13 +17,13 @@ static unsigned int bucket_of(uint64_t v)
 {
 	unsigned int e;
 
-	if (v < GEN_HIST_SUB)
+	if (v < RC_GEN_HIST_SUB)
 		return (unsigned int)v;
 	e = 63u - (unsigned int)__builtin_clzll(v);
-	if (e > GEN_HIST_MAX_EXP)
-		return GEN_HIST_BUCKETS - 1;
-	return GEN_HIST_SUB * (e - GEN_HIST_SUB_BITS + 1) +
-	       (unsigned int)((v >> (e - GEN_HIST_SUB_BITS)) - GEN_HIST_SUB);
+	if (e > RC_GEN_HIST_MAX_EXP)
+		return RC_GEN_HIST_BUCKETS - 1;
+	return RC_GEN_HIST_SUB * (e - RC_GEN_HIST_SUB_BITS + 1) +
+	       (unsigned int)((v >> (e - RC_GEN_HIST_SUB_BITS)) - RC_GEN_HIST_SUB);
 }
 
 /* The highest value that falls into bucket i. */
@@ -31,20 +31,20 @@ static uint64_t bucket_high(unsigned int i)
 {
 	unsigned int e, s;
 
-	if (i < GEN_HIST_SUB)
+	if (i < RC_GEN_HIST_SUB)
 		return i;
-	e = i / GEN_HIST_SUB + GEN_HIST_SUB_BITS - 1;
-	s = i % GEN_HIST_SUB;
-	return (((uint64_t)(GEN_HIST_SUB + s + 1)) << (e - GEN_HIST_SUB_BITS)) - 1;
+	e = i / RC_GEN_HIST_SUB + RC_GEN_HIST_SUB_BITS - 1;
+	s = i % RC_GEN_HIST_SUB;
+	return (((uint64_t)(RC_GEN_HIST_SUB + s + 1)) << (e - RC_GEN_HIST_SUB_BITS)) - 1;
 }
 
-void gen_hist_init(struct gen_hist *h)
+void rc_gen_hist_init(struct rc_gen_hist *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->min = UINT64_MAX;
 }
 
-void gen_hist_add(struct gen_hist *h, uint64_t ns)
+void rc_gen_hist_add(struct rc_gen_hist *h, uint64_t ns)
 {
 	h->b[bucket_of(ns)]++;
 	h->count++;
@@ -55,11 +55,11 @@ void gen_hist_add(struct gen_hist *h, uint64_t ns)
 		h->max = ns;
 }
 
-void gen_hist_merge(struct gen_hist *dst, const struct gen_hist *src)
+void rc_gen_hist_merge(struct rc_gen_hist *dst, const struct rc_gen_hist *src)
 {
 	if (src->count == 0)
 		return;
-	for (unsigned int i = 0; i < GEN_HIST_BUCKETS; i++)
+	for (unsigned int i = 0; i < RC_GEN_HIST_BUCKETS; i++)
 		dst->b[i] += src->b[i];
 	dst->count += src->count;
 	dst->sum += src->sum;
@@ -70,7 +70,7 @@ void gen_hist_merge(struct gen_hist *dst, const struct gen_hist *src)
 }
 
 /* The value at rank ceil(q * count); 0 when empty. */
-uint64_t gen_hist_quantile(const struct gen_hist *h, double q)
+uint64_t rc_gen_hist_quantile(const struct rc_gen_hist *h, double q)
 {
 	uint64_t rank, seen = 0, v;
 
@@ -83,7 +83,7 @@ uint64_t gen_hist_quantile(const struct gen_hist *h, double q)
 		rank = 1;
 	if (rank > h->count)
 		rank = h->count;
-	for (unsigned int i = 0; i < GEN_HIST_BUCKETS; i++) {
+	for (unsigned int i = 0; i < RC_GEN_HIST_BUCKETS; i++) {
 		seen += h->b[i];
 		if (seen >= rank) {
 			v = bucket_high(i);
@@ -93,7 +93,7 @@ uint64_t gen_hist_quantile(const struct gen_hist *h, double q)
 	return h->max;
 }
 
-void gen_hist_summary(const struct gen_hist *h, struct gen_lat *l)
+void rc_gen_hist_summary(const struct rc_gen_hist *h, struct rc_gen_lat *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->count = h->count;
@@ -102,16 +102,16 @@ void gen_hist_summary(const struct gen_hist *h, struct gen_lat *l)
 	l->min = h->min;
 	l->max = h->max;
 	l->mean = h->sum / h->count;
-	l->p50 = gen_hist_quantile(h, 0.50);
-	l->p90 = gen_hist_quantile(h, 0.90);
-	l->p99 = gen_hist_quantile(h, 0.99);
-	l->p999 = gen_hist_quantile(h, 0.999);
+	l->p50 = rc_gen_hist_quantile(h, 0.50);
+	l->p90 = rc_gen_hist_quantile(h, 0.90);
+	l->p99 = rc_gen_hist_quantile(h, 0.99);
+	l->p999 = rc_gen_hist_quantile(h, 0.999);
 }
 
 /* Bucket bounds, relative error, quantiles of known data. 0 ok. */
-int gen_hist_self_test(void)
+int rc_gen_hist_self_test(void)
 {
-	static struct gen_hist h;
+	static struct rc_gen_hist h;
 	unsigned int prev = 0;
 	int bad = 0;
 	uint64_t q;
@@ -119,24 +119,24 @@ int gen_hist_self_test(void)
 	for (uint64_t v = 0; v < (1u << 20); v += 1 + v / 64) {
 		unsigned int i = bucket_of(v);
 
-		if (i < prev || bucket_high(i) < v || (v >= GEN_HIST_SUB &&
-		    (double)(bucket_high(i) - v) > (double)v / GEN_HIST_SUB))
+		if (i < prev || bucket_high(i) < v || (v >= RC_GEN_HIST_SUB &&
+		    (double)(bucket_high(i) - v) > (double)v / RC_GEN_HIST_SUB))
 			bad++;
 		prev = i;
 	}
-	if (bucket_of(UINT64_MAX) != GEN_HIST_BUCKETS - 1 ||
-	    bucket_of((2ull << GEN_HIST_MAX_EXP) - 1) != GEN_HIST_BUCKETS - 1)
+	if (bucket_of(UINT64_MAX) != RC_GEN_HIST_BUCKETS - 1 ||
+	    bucket_of((2ull << RC_GEN_HIST_MAX_EXP) - 1) != RC_GEN_HIST_BUCKETS - 1)
 		bad++;
-	gen_hist_init(&h);
+	rc_gen_hist_init(&h);
 	for (uint64_t v = 1; v <= 1000; v++)
-		gen_hist_add(&h, v * 1000);	/* 1 us .. 1 ms */
-	q = gen_hist_quantile(&h, 0.5);
-	if (q < 500000 || q > 500000 + 500000 / GEN_HIST_SUB)
+		rc_gen_hist_add(&h, v * 1000);	/* 1 us .. 1 ms */
+	q = rc_gen_hist_quantile(&h, 0.5);
+	if (q < 500000 || q > 500000 + 500000 / RC_GEN_HIST_SUB)
 		bad++;
-	q = gen_hist_quantile(&h, 0.99);
-	if (q < 990000 || q > 990000 + 990000 / GEN_HIST_SUB)
+	q = rc_gen_hist_quantile(&h, 0.99);
+	if (q < 990000 || q > 990000 + 990000 / RC_GEN_HIST_SUB)
 		bad++;
-	if (gen_hist_quantile(&h, 1.0) != 1000000 || h.min != 1000 || h.count != 1000)
+	if (rc_gen_hist_quantile(&h, 1.0) != 1000000 || h.min != 1000 || h.count != 1000)
 		bad++;
 	return bad;
 }

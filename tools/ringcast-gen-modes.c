@@ -2,7 +2,7 @@
  * ringcast-gen's loops: the pump (wait for the fd, dispatch), bounded waits,
  * the send loops of flood, rate and ping, and one whole step: START, the
  * loop until the window ends, DONE, RESULT. Single-threaded: every callback
- * runs inside gen_pump().
+ * runs inside rc_gen_pump().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,16 +16,16 @@
 #define IDLE_NS		100000000	/* longest single sleep */
 #define HOUSE_NS	5000000
 
-uint64_t gen_stamp_now(const struct gen *g)
+uint64_t rc_gen_stamp_now(const struct rc_gen *g)
 {
-	return g->o.clock == CLOCK_MONOTONIC ? gen_now_ns() : gen_clock_ns(g->o.clock);
+	return g->o.clock == CLOCK_MONOTONIC ? rc_gen_now_ns() : rc_gen_clock_ns(g->o.clock);
 }
 
 /* The participant with the lowest (nodeid, pid) starts each step. */
-bool gen_is_leader(const struct gen *g)
+bool rc_gen_is_leader(const struct rc_gen *g)
 {
 	for (uint32_t i = 0; i < g->o.instances && i < g->n_peers; i++) {
-		const struct gen_peer *p = &g->peers[i];
+		const struct rc_gen_peer *p = &g->peers[i];
 
 		if (p->nodeid < g->nodeid || (p->nodeid == g->nodeid && p->pid < g->pid))
 			return false;
@@ -33,7 +33,7 @@ bool gen_is_leader(const struct gen *g)
 	return g->me >= 0 && (uint32_t)g->me < g->o.instances;
 }
 
-static void housekeeping(struct gen *g, uint64_t now)
+static void housekeeping(struct rc_gen *g, uint64_t now)
 {
 	cpg_flow_control_state_t fc;
 
@@ -45,10 +45,10 @@ static void housekeeping(struct gen *g, uint64_t now)
 	 */
 	(void)cpg_flow_control_state_get(g->h, &fc);
 	if (g->have_start)
-		g->phase = now < g->t_measure ? GEN_WARMUP : now < g->t_end ? GEN_MEASURE
-									: GEN_ENDING;
+		g->phase = now < g->t_measure ? RC_GEN_WARMUP : now < g->t_end ? RC_GEN_MEASURE
+									: RC_GEN_ENDING;
 	if (g->progress)
-		gen_progress_tick(g, now);
+		rc_gen_progress_tick(g, now);
 	g->next_house = now + HOUSE_NS;
 }
 
@@ -56,7 +56,7 @@ static void housekeeping(struct gen *g, uint64_t now)
  * Wait up to wait_ns for the fd (0: just look), dispatch what is pending.
  * 0, or -EIO once the run has failed (or was interrupted).
  */
-int gen_pump(struct gen *g, int64_t wait_ns)
+int rc_gen_pump(struct rc_gen *g, int64_t wait_ns)
 {
 	struct pollfd p = { .fd = g->fd, .events = POLLIN };
 	struct timespec ts;
@@ -72,38 +72,38 @@ int gen_pump(struct gen *g, int64_t wait_ns)
 	ts.tv_nsec = wait_ns % 1000000000;
 	r = ppoll(&p, 1, &ts, NULL);
 	if (r < 0 && errno != EINTR) {
-		gen_fail(g, "poll: %s", strerror(errno));
+		rc_gen_fail(g, "poll: %s", strerror(errno));
 		return -EIO;
 	}
 	if (r > 0) {
 		err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
 		if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
-			gen_fail(g, "cpg_dispatch: %s: the daemon is gone or disconnected this "
+			rc_gen_fail(g, "cpg_dispatch: %s: the daemon is gone or disconnected this "
 				 "client (ringcast: see its log; a full receive ring does it, "
-				 "--window helps)", gen_err(err));
+				 "--window helps)", rc_gen_err(err));
 			return -EIO;
 		}
 	}
-	now = gen_now_ns();
+	now = rc_gen_now_ns();
 	if (now >= g->next_house)
 		housekeeping(g, now);
-	return gen_failed(g) ? -EIO : 0;
+	return rc_gen_failed(g) ? -EIO : 0;
 }
 
 /* Pump until cond(g), at most --timeout. */
-int gen_wait(struct gen *g, bool (*cond)(const struct gen *g), const char *what)
+int rc_gen_wait(struct rc_gen *g, bool (*cond)(const struct rc_gen *g), const char *what)
 {
-	uint64_t deadline = gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9), now;
+	uint64_t deadline = rc_gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9), now;
 
 	while (!cond(g)) {
-		if (gen_failed(g))
+		if (rc_gen_failed(g))
 			return -EIO;
-		now = gen_now_ns();
+		now = rc_gen_now_ns();
 		if (now >= deadline) {
-			gen_fail(g, "timeout after %.1f s waiting for %s", g->o.timeout_s, what);
+			rc_gen_fail(g, "timeout after %.1f s waiting for %s", g->o.timeout_s, what);
 			return -ETIMEDOUT;
 		}
-		if (gen_pump(g, (int64_t)(deadline - now)) < 0)
+		if (rc_gen_pump(g, (int64_t)(deadline - now)) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -112,30 +112,30 @@ int gen_wait(struct gen *g, bool (*cond)(const struct gen *g), const char *what)
 /* ---- the modes ---- */
 
 /* Not a sender: dispatch until the window ends. */
-static int run_listen(struct gen *g)
+static int run_listen(struct rc_gen *g)
 {
 	uint64_t now;
 
-	while ((now = gen_now_ns()) < g->t_end)
-		if (gen_pump(g, (int64_t)(g->t_end - now)) < 0)
+	while ((now = rc_gen_now_ns()) < g->t_end)
+		if (rc_gen_pump(g, (int64_t)(g->t_end - now)) < 0)
 			return -EIO;
 	return 0;
 }
 
 /* Closed loop: send until CS_ERR_TRY_AGAIN, dispatch, again. */
-static int run_flood(struct gen *g)
+static int run_flood(struct rc_gen *g)
 {
 	bool blocked;
 	int ret;
 
-	while (gen_now_ns() < g->t_end) {
+	while (rc_gen_now_ns() < g->t_end) {
 		blocked = false;
 		for (int i = 0; i < FLOOD_BATCH; i++) {
 			if (g->o.window && g->next_seq - g->own_back >= g->o.window) {
 				blocked = true;		/* one comes back with a delivery */
 				break;
 			}
-			ret = gen_send_data(g, gen_stamp_now(g));
+			ret = rc_gen_send_data(g, rc_gen_stamp_now(g));
 			if (ret == -EAGAIN) {
 				blocked = true;
 				break;
@@ -143,7 +143,7 @@ static int run_flood(struct gen *g)
 			if (ret < 0)
 				return ret;
 		}
-		if (gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
+		if (rc_gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -153,7 +153,7 @@ static int run_flood(struct gen *g)
  * Open loop: message k is due at t_start + floor(k / burst) * burst / rate
  * and carries that time, sent or not: a late send shows as latency.
  */
-static int run_rate(struct gen *g)
+static int run_rate(struct rc_gen *g)
 {
 	double period = 1e9 * (double)g->o.burst / g->o.rate;
 	uint64_t k = 0, sched, now;
@@ -161,18 +161,18 @@ static int run_rate(struct gen *g)
 	int ret;
 
 	for (;;) {
-		now = gen_now_ns();
+		now = rc_gen_now_ns();
 		sched = g->t_start + (uint64_t)((double)(k / g->o.burst) * period);
 		if (sched >= g->t_end)
 			return run_listen(g);
 		if (sched > now) {
-			if (gen_pump(g, (int64_t)(sched - now)) < 0)
+			if (rc_gen_pump(g, (int64_t)(sched - now)) < 0)
 				return -EIO;
 			continue;
 		}
 		blocked = false;
 		for (int n = 0; n < FLOOD_BATCH && sched <= now && sched < g->t_end; n++) {
-			ret = gen_send_data(g, sched + g->stamp_offset);
+			ret = rc_gen_send_data(g, sched + g->stamp_offset);
 			if (ret == -EAGAIN) {
 				blocked = true;
 				break;
@@ -182,36 +182,36 @@ static int run_rate(struct gen *g)
 			k++;
 			sched = g->t_start + (uint64_t)((double)(k / g->o.burst) * period);
 		}
-		if (gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
+		if (rc_gen_pump(g, blocked ? BACKOFF_NS : 0) < 0)
 			return -EIO;
 	}
 }
 
 /* One message at a time: send, wait until it is delivered back. */
-static int run_ping(struct gen *g)
+static int run_ping(struct rc_gen *g)
 {
 	uint64_t deadline, now;
 	int ret;
 
-	while (gen_now_ns() < g->t_end) {
-		ret = gen_send_data(g, gen_stamp_now(g));
+	while (rc_gen_now_ns() < g->t_end) {
+		ret = rc_gen_send_data(g, rc_gen_stamp_now(g));
 		if (ret == -EAGAIN) {
-			if (gen_pump(g, BACKOFF_NS) < 0)
+			if (rc_gen_pump(g, BACKOFF_NS) < 0)
 				return -EIO;
 			continue;
 		}
 		if (ret < 0)
 			return ret;
 		g->ping_seq = g->next_seq - 1;
-		deadline = gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9);
+		deadline = rc_gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9);
 		while (g->ping_seq != UINT64_MAX) {
-			now = gen_now_ns();
+			now = rc_gen_now_ns();
 			if (now >= deadline) {
-				gen_fail(g, "ping: message %" PRIu64 " not back after %.1f s",
+				rc_gen_fail(g, "ping: message %" PRIu64 " not back after %.1f s",
 					 g->next_seq - 1, g->o.timeout_s);
 				return -ETIMEDOUT;
 			}
-			if (gen_pump(g, (int64_t)(deadline - now)) < 0)
+			if (rc_gen_pump(g, (int64_t)(deadline - now)) < 0)
 				return -EIO;
 		}
 	}
@@ -220,12 +220,12 @@ static int run_ping(struct gen *g)
 
 /* ---- one step ---- */
 
-static bool have_start(const struct gen *g)
+static bool have_start(const struct rc_gen *g)
 {
 	return g->have_start;
 }
 
-static bool all_done(const struct gen *g)
+static bool all_done(const struct rc_gen *g)
 {
 	for (uint32_t i = 0; i < g->o.instances; i++)
 		if (!g->peers[i].done)
@@ -233,65 +233,65 @@ static bool all_done(const struct gen *g)
 	return true;
 }
 
-static bool step_over(const struct gen *g)
+static bool step_over(const struct rc_gen *g)
 {
 	return g->steps_done > g->wait_step;
 }
 
-int gen_run_step(struct gen *g)
+int rc_gen_run_step(struct rc_gen *g)
 {
 	unsigned int step = g->step;
-	struct gen_start start;
-	struct gen_done done;
+	struct rc_gen_start start;
+	struct rc_gen_done done;
 	int ret;
 
-	if (gen_is_leader(g)) {
+	if (rc_gen_is_leader(g)) {
 		memset(&start, 0, sizeof(start));
 		start.step = step;
 		start.n = g->o.instances;
 		start.size = g->o.sizes[step];
 		for (uint32_t i = 0; i < g->o.instances; i++)
-			start.who[i] = (struct gen_who){ g->peers[i].nodeid, g->peers[i].pid };
-		ret = gen_send_ctl(g, GEN_T_START, &start, sizeof(start));
+			start.who[i] = (struct rc_gen_who){ g->peers[i].nodeid, g->peers[i].pid };
+		ret = rc_gen_send_ctl(g, RC_GEN_T_START, &start, sizeof(start));
 		if (ret < 0)
 			return ret;
 	}
-	ret = gen_wait(g, have_start, "the start (sent by the instance with the lowest "
+	ret = rc_gen_wait(g, have_start, "the start (sent by the instance with the lowest "
 		       "nodeid)");
 	if (ret < 0)
 		return ret;
-	ret = gen_tmpl_build(g, g->o.sizes[step]);
+	ret = rc_gen_tmpl_build(g, g->o.sizes[step]);
 	if (ret < 0) {
-		gen_fail(g, "out of memory for %zu-byte messages", g->o.sizes[step]);
+		rc_gen_fail(g, "out of memory for %zu-byte messages", g->o.sizes[step]);
 		return ret;
 	}
 
-	if (!(g->o.role & GEN_ROLE_SEND))
+	if (!(g->o.role & RC_GEN_ROLE_SEND))
 		ret = run_listen(g);
-	else if (g->o.mode == GEN_RATE)
+	else if (g->o.mode == RC_GEN_RATE)
 		ret = run_rate(g);
-	else if (g->o.mode == GEN_PING)
+	else if (g->o.mode == RC_GEN_PING)
 		ret = run_ping(g);
 	else
 		ret = run_flood(g);
 	if (ret < 0)
 		return ret;
 
-	g->phase = GEN_ENDING;
+	g->phase = RC_GEN_ENDING;
 	done.next_seq = g->next_seq;
-	ret = gen_send_ctl(g, GEN_T_DONE, &done, sizeof(done));
+	ret = rc_gen_send_ctl(g, RC_GEN_T_DONE, &done, sizeof(done));
 	if (ret < 0)
 		return ret;
-	ret = gen_wait(g, all_done, "the other instances to finish sending");
+	ret = rc_gen_wait(g, all_done, "the other instances to finish sending");
 	if (ret < 0)
 		return ret;
 	/* my DONE came after all my messages: every zcb buffer is back */
-	gen_zcb_release(g);
+	rc_gen_zcb_release(g);
 	g->cur.window_ns = g->t_end - g->t_measure;
 	g->cur.order_hash = g->order_hash;
-	ret = gen_send_ctl(g, GEN_T_RESULT, &g->cur, sizeof(g->cur));
+	ret = rc_gen_send_ctl(g, RC_GEN_T_RESULT, &g->cur, sizeof(g->cur));
 	if (ret < 0)
 		return ret;
 	g->wait_step = step;
-	return gen_wait(g, step_over, "the other instances' results");
+	return rc_gen_wait(g, step_over, "the other instances' results");
 }

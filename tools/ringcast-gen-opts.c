@@ -1,6 +1,6 @@
 /*
  * ringcast-gen's command line: the mode (one word), options, --help. Every
- * bad value is named on stderr and gives exit status 2. gen_opts_hash()
+ * bad value is named on stderr and gives exit status 2. rc_gen_opts_hash()
  * covers the options all instances of a run must share (checked at HELLO).
  */
 #include <errno.h>
@@ -38,7 +38,8 @@ static void usage(FILE *f)
 "                         used by anything else during the run\n"
 "  -n, --instances N      instances to wait for before starting (default 1)\n"
 "  -r, --role ROLE        send, listen or both (default both): listeners\n"
-"                         measure and fully verify what is delivered\n"
+"                         measure and fully verify what is delivered;\n"
+"                         senders only check sequence and order\n"
 "  -s, --size BYTES       message size, header included (default 1k;\n"
 "                         at least 48); suffixes k, m (x1024)\n"
 "      --sizes LIST       sweep: sizes, comma-separated (default 64,1k,64k,1m)\n"
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 "                         (default 1; every N/rate seconds N messages)\n"
 "  -z, --zcb              send with cpg_zcb_alloc + cpg_zcb_mcast_joined; a\n"
 "                         buffer is reused only once its message came back\n"
-"                         (ringcast owns it until then)\n"
+"                         (ringcast owns it until then); corosync refuses\n"
+"                         zcb sends above cpg_max_atomic_msgsize_get()\n"
 "      --zcb-pool N       zcb buffers at most (default 16384), allocated as\n"
 "                         needed; CS_ERR_TRY_AGAIN from cpg_zcb_alloc counts\n"
 "                         as a retry\n"
@@ -69,8 +71,11 @@ static void usage(FILE *f)
 "      --csv FILE         results as CSV, one row per instance and step\n"
 "      --progress         a live line every second (default when stdout is\n"
 "                         a terminal); --no-progress: never\n"
-"      --spin             poll without sleeping (lowest latency; a busy core)\n"
+"      --spin             poll without sleeping (lowest latency, a busy core;\n"
+"                         retries then count every attempt)\n"
 "  -v, --verbose          membership and protocol events on stderr\n"
+"      --self-test        check histogram, CRC, parsers and the receive checks\n"
+"                         on hand-made messages, without a daemon\n"
 "  -h, --help             this text;  -V, --version\n"
 "\n"
 "Measured per receiving instance, over its measured window: messages/s and\n"
@@ -113,7 +118,7 @@ static int bad(const char *what, const char *value)
 	return 2;
 }
 
-static int parse_sizes(const char *s, struct gen_opts *o)
+static int parse_sizes(const char *s, struct rc_gen_opts *o)
 {
 	char buf[512], *tok, *save = NULL;
 
@@ -122,9 +127,9 @@ static int parse_sizes(const char *s, struct gen_opts *o)
 	strcpy(buf, s);
 	o->n_sizes = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (o->n_sizes == GEN_MAX_STEPS)
+		if (o->n_sizes == RC_GEN_MAX_STEPS)
 			return -E2BIG;
-		if (gen_parse_size(tok, &o->sizes[o->n_sizes]) < 0)
+		if (rc_gen_parse_size(tok, &o->sizes[o->n_sizes]) < 0)
 			return -EINVAL;
 		o->n_sizes++;
 	}
@@ -133,10 +138,11 @@ static int parse_sizes(const char *s, struct gen_opts *o)
 
 enum {
 	OPT_SIZES = 256, OPT_RATE, OPT_BURST, OPT_ZCB_POOL, OPT_ZCB_EACH, OPT_GUARANTEE,
-	OPT_CLOCK, OPT_WINDOW, OPT_JSON, OPT_CSV, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SPIN, OPT_SELF_TEST,
+	OPT_CLOCK, OPT_WINDOW, OPT_JSON, OPT_CSV, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SPIN,
+	OPT_SELF_TEST,
 };
 
-int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
+int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "group", required_argument, NULL, 'g' },
@@ -172,8 +178,8 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 	double v;
 	int c;
 
-	*o = (struct gen_opts){
-		.group = "ringcast-gen", .instances = 1, .role = GEN_ROLE_BOTH,
+	*o = (struct rc_gen_opts){
+		.group = "ringcast-gen", .instances = 1, .role = RC_GEN_ROLE_BOTH,
 		.duration_s = 10, .warmup_s = 1, .timeout_s = 30, .burst = 1,
 		.zcb_pool = 16384, .guarantee = CPG_TYPE_AGREED, .clock = CLOCK_MONOTONIC,
 		.progress = -1,
@@ -187,21 +193,21 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 			o->group = optarg;
 			break;
 		case 'n':
-			if (gen_parse_u32(optarg, 1, GEN_MAX_INSTANCES, &o->instances) < 0)
+			if (rc_gen_parse_u32(optarg, 1, RC_GEN_MAX_INSTANCES, &o->instances) < 0)
 				return bad("--instances (1 to 64)", optarg);
 			break;
 		case 'r':
 			if (strcmp(optarg, "send") == 0)
-				o->role = GEN_ROLE_SEND;
+				o->role = RC_GEN_ROLE_SEND;
 			else if (strcmp(optarg, "listen") == 0)
-				o->role = GEN_ROLE_LISTEN;
+				o->role = RC_GEN_ROLE_LISTEN;
 			else if (strcmp(optarg, "both") == 0)
-				o->role = GEN_ROLE_BOTH;
+				o->role = RC_GEN_ROLE_BOTH;
 			else
 				return bad("--role (send, listen or both)", optarg);
 			break;
 		case 's':
-			if (gen_parse_size(optarg, &size) < 0)
+			if (rc_gen_parse_size(optarg, &size) < 0)
 				return bad("--size", optarg);
 			have_size = true;
 			break;
@@ -211,27 +217,27 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 			have_sizes = true;
 			break;
 		case 'd':
-			if (gen_parse_seconds(optarg, &o->duration_s) < 0 || o->duration_s <= 0 ||
-			    o->duration_s > 86400)
+			if (rc_gen_parse_seconds(optarg, &o->duration_s) < 0 ||
+			    o->duration_s <= 0 || o->duration_s > 86400)
 				return bad("--duration (seconds, more than 0)", optarg);
 			break;
 		case 'w':
-			if (gen_parse_seconds(optarg, &o->warmup_s) < 0 || o->warmup_s > 3600)
+			if (rc_gen_parse_seconds(optarg, &o->warmup_s) < 0 || o->warmup_s > 3600)
 				return bad("--warmup (seconds)", optarg);
 			break;
 		case 't':
-			if (gen_parse_seconds(optarg, &o->timeout_s) < 0 || o->timeout_s < 0.1 ||
+			if (rc_gen_parse_seconds(optarg, &o->timeout_s) < 0 || o->timeout_s < 0.1 ||
 			    o->timeout_s > 86400)
 				return bad("--timeout (seconds, at least 0.1)", optarg);
 			break;
 		case OPT_RATE:
-			if (gen_parse_count(optarg, &v) < 0 || v <= 0 || v > 1e9)
+			if (rc_gen_parse_count(optarg, &v) < 0 || v <= 0 || v > 1e9)
 				return bad("--rate (messages/s, more than 0)", optarg);
 			o->rate = v;
 			have_rate = true;
 			break;
 		case OPT_BURST:
-			if (gen_parse_u32(optarg, 1, 1000000, &o->burst) < 0)
+			if (rc_gen_parse_u32(optarg, 1, 1000000, &o->burst) < 0)
 				return bad("--burst (1 to 1000000)", optarg);
 			have_burst = true;
 			break;
@@ -239,7 +245,7 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 			o->zcb = true;
 			break;
 		case OPT_ZCB_POOL:
-			if (gen_parse_u32(optarg, 1, 65536, &o->zcb_pool) < 0)
+			if (rc_gen_parse_u32(optarg, 1, 65536, &o->zcb_pool) < 0)
 				return bad("--zcb-pool (1 to 65536)", optarg);
 			break;
 		case OPT_ZCB_EACH:
@@ -262,7 +268,7 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 				return bad("--clock (monotonic or realtime)", optarg);
 			break;
 		case OPT_WINDOW:
-			if (gen_parse_u32(optarg, 0, 1u << 30, &o->window) < 0)
+			if (rc_gen_parse_u32(optarg, 0, 1u << 30, &o->window) < 0)
 				return bad("--window (messages, 0: no limit)", optarg);
 			break;
 		case OPT_JSON: o->json_path = optarg; break;
@@ -274,9 +280,7 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("ringcast-gen %s\n", RC_VERSION); return 1;
 		case OPT_SELF_TEST:
-			c = gen_hist_self_test();
-			printf("ringcast-gen self-test: %s\n", c ? "FAIL" : "ok");
-			exit(c ? 1 : 0);
+			exit(rc_gen_self_test());
 		case ':':
 			fprintf(stderr, "ringcast-gen: %s needs a value\n", argv[optind - 1]);
 			return bad(NULL, NULL);
@@ -295,17 +299,17 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 	if (optind < argc)
 		return bad("unexpected argument", argv[optind]);
 	if (strcmp(mode, "flood") == 0)
-		o->mode = GEN_FLOOD;
+		o->mode = RC_GEN_FLOOD;
 	else if (strcmp(mode, "rate") == 0)
-		o->mode = GEN_RATE;
+		o->mode = RC_GEN_RATE;
 	else if (strcmp(mode, "ping") == 0)
-		o->mode = GEN_PING;
+		o->mode = RC_GEN_PING;
 	else if (strcmp(mode, "sweep") == 0)
-		o->mode = GEN_SWEEP;
+		o->mode = RC_GEN_SWEEP;
 	else
 		return bad("mode (flood, rate, ping or sweep)", mode);
 
-	if (o->mode == GEN_SWEEP) {
+	if (o->mode == RC_GEN_SWEEP) {
 		if (have_size)
 			return bad("sweep takes --sizes, not --size", NULL);
 		if (!have_sizes)
@@ -317,7 +321,7 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 		o->n_sizes = 1;
 	}
 	for (unsigned int i = 0; i < o->n_sizes; i++) {
-		if (o->sizes[i] < GEN_MIN_SIZE || o->sizes[i] > GEN_MAX_SIZE) {
+		if (o->sizes[i] < RC_GEN_MIN_SIZE || o->sizes[i] > RC_GEN_MAX_SIZE) {
 			char b[64];
 
 			snprintf(b, sizeof(b), "%zu", o->sizes[i]);
@@ -325,58 +329,58 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o)
 				   "8-byte check word come first)", b);
 		}
 	}
-	if (o->mode == GEN_RATE && !have_rate)
+	if (o->mode == RC_GEN_RATE && !have_rate)
 		return bad("rate needs --rate N (messages/s per sender)", NULL);
-	if (o->window && o->mode != GEN_FLOOD && o->mode != GEN_SWEEP)
+	if (o->window && o->mode != RC_GEN_FLOOD && o->mode != RC_GEN_SWEEP)
 		return bad("--window is for flood and sweep", NULL);
-	if (o->mode != GEN_RATE && (have_rate || have_burst))
+	if (o->mode != RC_GEN_RATE && (have_rate || have_burst))
 		return bad("--rate and --burst are for the rate mode", NULL);
-	if (o->mode == GEN_PING && o->role == GEN_ROLE_SEND)
+	if (o->mode == RC_GEN_PING && o->role == RC_GEN_ROLE_SEND)
 		return bad("ping needs its own messages back: --role both", NULL);
 	return 0;
 }
 
-uint64_t gen_opts_hash(const struct gen_opts *o)
+uint64_t rc_gen_opts_hash(const struct rc_gen_opts *o)
 {
-	uint64_t h = GEN_FNV_OFFSET;
+	uint64_t h = RC_GEN_FNV_OFFSET;
 	uint64_t v[8] = {
 		(uint64_t)o->mode, o->instances, o->n_sizes, o->burst,
 		(uint64_t)llround(o->duration_s * 1e6), (uint64_t)llround(o->warmup_s * 1e6),
 		(uint64_t)llround(o->rate * 1e3), (uint64_t)o->guarantee,
 	};
 
-	h = gen_fnv1a(h, v, sizeof(v));
+	h = rc_gen_fnv1a(h, v, sizeof(v));
 	for (unsigned int i = 0; i < o->n_sizes; i++) {
 		uint64_t s = o->sizes[i];
 
-		h = gen_fnv1a(h, &s, sizeof(s));
+		h = rc_gen_fnv1a(h, &s, sizeof(s));
 	}
 	v[0] = (uint64_t)o->clock;
-	return gen_fnv1a(h, v, sizeof(v[0]));
+	return rc_gen_fnv1a(h, v, sizeof(v[0]));
 }
 
-const char *gen_mode_name(enum gen_mode m)
+const char *rc_gen_mode_name(enum rc_gen_mode m)
 {
 	switch (m) {
-	case GEN_FLOOD: return "flood";
-	case GEN_RATE: return "rate";
-	case GEN_PING: return "ping";
-	case GEN_SWEEP: return "sweep";
+	case RC_GEN_FLOOD: return "flood";
+	case RC_GEN_RATE: return "rate";
+	case RC_GEN_PING: return "ping";
+	case RC_GEN_SWEEP: return "sweep";
 	}
 	return "?";
 }
 
-const char *gen_role_name(unsigned int role)
+const char *rc_gen_role_name(unsigned int role)
 {
 	switch (role) {
-	case GEN_ROLE_SEND: return "send";
-	case GEN_ROLE_LISTEN: return "listen";
-	case GEN_ROLE_BOTH: return "both";
+	case RC_GEN_ROLE_SEND: return "send";
+	case RC_GEN_ROLE_LISTEN: return "listen";
+	case RC_GEN_ROLE_BOTH: return "both";
 	}
 	return "?";
 }
 
-const char *gen_guarantee_name(cpg_guarantee_t g)
+const char *rc_gen_guarantee_name(cpg_guarantee_t g)
 {
 	return g == CPG_TYPE_SAFE ? "safe" : "agreed";
 }

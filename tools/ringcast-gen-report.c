@@ -14,28 +14,28 @@
 
 #define TICK_NS	1000000000ull
 
-static const char *phase_name(enum gen_phase p)
+static const char *phase_name(enum rc_gen_phase p)
 {
 	switch (p) {
-	case GEN_WAIT: return "waiting";
-	case GEN_WARMUP: return "warm-up";
-	case GEN_MEASURE: return "measure";
-	case GEN_ENDING: return "ending";
+	case RC_GEN_WAIT: return "waiting";
+	case RC_GEN_WARMUP: return "warm-up";
+	case RC_GEN_MEASURE: return "measure";
+	case RC_GEN_ENDING: return "ending";
 	}
 	return "?";
 }
 
-static const char *send_path(const struct gen_opts *o, bool zcb)
+static const char *send_path(const struct rc_gen_opts *o, bool zcb)
 {
 	if (!zcb)
 		return "copy";
 	return o->zcb_alloc_each ? "zcb-each" : "zcb";
 }
 
-void gen_progress_tick(struct gen *g, uint64_t now)
+void rc_gen_progress_tick(struct rc_gen *g, uint64_t now)
 {
 	char sz[16], rx[16], tx[16], p50[16], p99[16];
-	struct gen_result *r = &g->cur;
+	struct rc_gen_result *r = &g->cur;
 	double dt, secs;
 
 	if (g->next_tick == 0) {
@@ -46,25 +46,25 @@ void gen_progress_tick(struct gen *g, uint64_t now)
 	if (now < g->next_tick)
 		return;
 	dt = (double)(now - g->last_tick) / 1e9;
-	gen_fmt_size(sz, sizeof(sz), g->o.sizes[g->step]);
+	rc_gen_fmt_size(sz, sizeof(sz), g->o.sizes[g->step]);
 	if (!g->have_start) {
 		printf("\r[%s %s] waiting: %zu members, %u/%u instances said hello\033[K",
-		       gen_mode_name(g->o.mode), sz, g->members, g->n_peers, g->o.instances);
+		       rc_gen_mode_name(g->o.mode), sz, g->members, g->n_peers, g->o.instances);
 	} else {
 		secs = now < g->t_measure ? (double)(now - g->t_start) / 1e9
 					  : (double)(now - g->t_measure) / 1e9;
-		printf("\r[%s %s", gen_mode_name(g->o.mode), sz);
-		if (gen_n_steps(g) > 1)
-			printf(" %u/%u", g->step + 1, gen_n_steps(g));
+		printf("\r[%s %s", rc_gen_mode_name(g->o.mode), sz);
+		if (rc_gen_n_steps(g) > 1)
+			printf(" %u/%u", g->step + 1, rc_gen_n_steps(g));
 		printf("] %s %.0f/%.0fs  rx %s msg/s %.1f MB/s p50 %s p99 %s  tx %s/s "
 		       "retries %" PRIu64 "  errors %" PRIu64 "\033[K",
 		       phase_name(g->phase), secs,
-		       g->phase == GEN_WARMUP ? g->o.warmup_s : g->o.duration_s,
-		       gen_fmt_rate(rx, sizeof(rx), (double)g->iv_msgs / dt),
+		       g->phase == RC_GEN_WARMUP ? g->o.warmup_s : g->o.duration_s,
+		       rc_gen_fmt_rate(rx, sizeof(rx), (double)g->iv_msgs / dt),
 		       (double)g->iv_bytes / dt / 1e6,
-		       gen_fmt_ns(p50, sizeof(p50), gen_hist_quantile(&g->iv_lat, 0.5)),
-		       gen_fmt_ns(p99, sizeof(p99), gen_hist_quantile(&g->iv_lat, 0.99)),
-		       gen_fmt_rate(tx, sizeof(tx), (double)(r->sent_total - g->iv_sent) / dt),
+		       rc_gen_fmt_ns(p50, sizeof(p50), rc_gen_hist_quantile(&g->iv_lat, 0.5)),
+		       rc_gen_fmt_ns(p99, sizeof(p99), rc_gen_hist_quantile(&g->iv_lat, 0.99)),
+		       rc_gen_fmt_rate(tx, sizeof(tx), (double)(r->sent_total - g->iv_sent) / dt),
 		       r->retries - g->iv_retries,
 		       r->seq_errors + r->crc_errors + r->format_errors + r->lost + r->foreign);
 	}
@@ -72,12 +72,12 @@ void gen_progress_tick(struct gen *g, uint64_t now)
 	g->iv_msgs = g->iv_bytes = 0;
 	g->iv_sent = r->sent_total;
 	g->iv_retries = r->retries;
-	gen_hist_init(&g->iv_lat);
+	rc_gen_hist_init(&g->iv_lat);
 	g->last_tick = now;
 	g->next_tick = now + TICK_NS;
 }
 
-void gen_progress_clear(struct gen *g)
+void rc_gen_progress_clear(struct rc_gen *g)
 {
 	if (g->progress && g->next_tick) {
 		printf("\r\033[K");
@@ -87,31 +87,32 @@ void gen_progress_clear(struct gen *g)
 
 /* ---- per step: rows and the "all" row ---- */
 
-static uint64_t errors_of(const struct gen_result *r)
+static uint64_t errors_of(const struct rc_gen_result *r)
 {
 	return r->seq_errors + r->crc_errors + r->format_errors + r->lost + r->foreign;
 }
 
-static double per_s(uint64_t n, const struct gen_result *r)
+static double per_s(uint64_t n, const struct rc_gen_result *r)
 {
 	return r->window_ns ? (double)n * 1e9 / (double)r->window_ns : 0;
 }
 
 /* The histogram the table shows: ping, round trips; others, one way. */
-static const struct gen_hist *shown(const struct gen *g, const struct gen_result *r)
+static const struct rc_gen_hist *shown(const struct rc_gen *g, const struct rc_gen_result *r)
 {
-	return g->o.mode == GEN_PING ? &r->rtt : &r->lat;
+	return g->o.mode == RC_GEN_PING ? &r->rtt : &r->lat;
 }
 
 /* Sums over the instances; rx rates are the mean per listener. */
-static void all_of(struct gen *g, unsigned int step, struct gen_result *a, uint32_t *listeners)
+static void all_of(struct rc_gen *g, unsigned int step, struct rc_gen_result *a,
+		   uint32_t *listeners)
 {
 	memset(a, 0, sizeof(*a));
-	gen_hist_init(&a->lat);
-	gen_hist_init(&a->rtt);
+	rc_gen_hist_init(&a->lat);
+	rc_gen_hist_init(&a->rtt);
 	*listeners = 0;
 	for (uint32_t i = 0; i < g->o.instances; i++) {
-		const struct gen_result *r = gen_res(g, step, i);
+		const struct rc_gen_result *r = rc_gen_res(g, step, i);
 
 		a->size = r->size;
 		if (r->window_ns > a->window_ns)
@@ -126,9 +127,9 @@ static void all_of(struct gen *g, unsigned int step, struct gen_result *a, uint3
 		a->lost += r->lost;
 		a->foreign += r->foreign;
 		a->lat_negative += r->lat_negative;
-		gen_hist_merge(&a->lat, &r->lat);
-		gen_hist_merge(&a->rtt, &r->rtt);
-		if (r->role & GEN_ROLE_LISTEN) {
+		rc_gen_hist_merge(&a->lat, &r->lat);
+		rc_gen_hist_merge(&a->rtt, &r->rtt);
+		if (r->role & RC_GEN_ROLE_LISTEN) {
 			a->rx_msgs += r->rx_msgs;
 			a->rx_bytes += r->rx_bytes;
 			a->rx_total += r->rx_total;
@@ -143,14 +144,14 @@ static void all_of(struct gen *g, unsigned int step, struct gen_result *a, uint3
 }
 
 /* The instances of step by (nodeid, pid): idx[0..instances). */
-static void sorted(struct gen *g, unsigned int step, uint32_t *idx)
+static void sorted(struct rc_gen *g, unsigned int step, uint32_t *idx)
 {
 	for (uint32_t i = 0; i < g->o.instances; i++) {
-		const struct gen_result *r = gen_res(g, step, i);
+		const struct rc_gen_result *r = rc_gen_res(g, step, i);
 		uint32_t k = i;
 
 		for (; k > 0; k--) {
-			const struct gen_result *q = gen_res(g, step, idx[k - 1]);
+			const struct rc_gen_result *q = rc_gen_res(g, step, idx[k - 1]);
 
 			if (q->nodeid < r->nodeid || (q->nodeid == r->nodeid && q->pid < r->pid))
 				break;
@@ -160,66 +161,68 @@ static void sorted(struct gen *g, unsigned int step, uint32_t *idx)
 	}
 }
 
-static bool orders_agree(struct gen *g, unsigned int step)
+static bool orders_agree(struct rc_gen *g, unsigned int step)
 {
-	uint64_t h = gen_res(g, step, 0)->order_hash;
+	uint64_t h = rc_gen_res(g, step, 0)->order_hash;
 
 	for (uint32_t i = 1; i < g->o.instances; i++)
-		if (gen_res(g, step, i)->order_hash != h)
+		if (rc_gen_res(g, step, i)->order_hash != h)
 			return false;
 	return true;
 }
 
-static void row(FILE *f, struct gen *g, const char *node, const char *pid, const char *role,
-		const struct gen_result *r, bool listens)
+static void row(FILE *f, struct rc_gen *g, const char *node, const char *pid, const char *role,
+		const struct rc_gen_result *r, bool listens)
 {
 	char sent[16], rx[16], p[5][16];
-	struct gen_lat l;
+	struct rc_gen_lat l;
 
-	gen_hist_summary(shown(g, r), &l);
+	rc_gen_hist_summary(shown(g, r), &l);
 	fprintf(f, "%5s %8s %-6s %8s %8" PRIu64, node, pid, role,
-		r->sent_total ? gen_fmt_rate(sent, sizeof(sent), per_s(r->sent, r)) : "-",
+		r->sent_total ? rc_gen_fmt_rate(sent, sizeof(sent), per_s(r->sent, r)) : "-",
 		r->retries);
 	if (listens)
-		fprintf(f, " %10s %8.1f", gen_fmt_rate(rx, sizeof(rx), per_s(r->rx_msgs, r)),
+		fprintf(f, " %10s %8.1f", rc_gen_fmt_rate(rx, sizeof(rx), per_s(r->rx_msgs, r)),
 			per_s(r->rx_bytes, r) / 1e6);
 	else
 		fprintf(f, " %10s %8s", "-", "-");
 	if (l.count)
 		fprintf(f, " %8s %8s %8s %8s %8s",
-			gen_fmt_ns(p[0], sizeof(p[0]), l.p50), gen_fmt_ns(p[1], sizeof(p[1]), l.p90),
-			gen_fmt_ns(p[2], sizeof(p[2]), l.p99), gen_fmt_ns(p[3], sizeof(p[3]), l.p999),
-			gen_fmt_ns(p[4], sizeof(p[4]), l.max));
+			rc_gen_fmt_ns(p[0], sizeof(p[0]), l.p50),
+			rc_gen_fmt_ns(p[1], sizeof(p[1]), l.p90),
+			rc_gen_fmt_ns(p[2], sizeof(p[2]), l.p99),
+			rc_gen_fmt_ns(p[3], sizeof(p[3]), l.p999),
+			rc_gen_fmt_ns(p[4], sizeof(p[4]), l.max));
 	else
 		fprintf(f, " %8s %8s %8s %8s %8s", "-", "-", "-", "-", "-");
 	fprintf(f, " %6" PRIu64 "\n", errors_of(r));
 }
 
-static void step_table(FILE *f, struct gen *g, unsigned int step)
+static void step_table(FILE *f, struct rc_gen *g, unsigned int step)
 {
 	char sz[16], node[16], pid[16];
-	uint32_t listeners, idx[GEN_MAX_INSTANCES];
-	struct gen_result a;
+	uint32_t listeners, idx[RC_GEN_MAX_INSTANCES];
+	struct rc_gen_result a;
 
-	gen_fmt_size(sz, sizeof(sz), g->o.sizes[step]);
+	rc_gen_fmt_size(sz, sizeof(sz), g->o.sizes[step]);
 	fprintf(f, "\n%s: %u instance%s in group %s, %s-byte messages, %s, %s; warm-up %.1f s, "
-		"measured %.1f s\n", gen_mode_name(g->o.mode), g->o.instances,
+		"measured %.1f s\n", rc_gen_mode_name(g->o.mode), g->o.instances,
 		g->o.instances == 1 ? "" : "s", g->o.group, sz,
 		g->o.zcb ? "cpg_zcb_mcast_joined" : "cpg_mcast_joined",
-		gen_guarantee_name(g->o.guarantee), g->o.warmup_s, g->o.duration_s);
-	if (g->o.mode == GEN_RATE)
+		rc_gen_guarantee_name(g->o.guarantee), g->o.warmup_s, g->o.duration_s);
+	if (g->o.mode == RC_GEN_RATE)
 		fprintf(f, "rate %.0f msg/s per sender, bursts of %u\n", g->o.rate, g->o.burst);
 	fprintf(f, "%5s %8s %-6s %8s %8s %10s %8s %8s %8s %8s %8s %8s %6s\n", "node", "pid",
-		"role", g->o.mode == GEN_PING ? "pings/s" : "sent/s", "retries", "recv msg/s",
-		"MB/s", g->o.mode == GEN_PING ? "rtt p50" : "p50", "p90", "p99", "p99.9", "max",
+		"role", g->o.mode == RC_GEN_PING ? "pings/s" : "sent/s", "retries", "recv msg/s",
+		"MB/s", g->o.mode == RC_GEN_PING ? "rtt p50" : "p50", "p90", "p99", "p99.9", "max",
 		"errors");
 	sorted(g, step, idx);
 	for (uint32_t i = 0; i < g->o.instances; i++) {
-		const struct gen_result *r = gen_res(g, step, idx[i]);
+		const struct rc_gen_result *r = rc_gen_res(g, step, idx[i]);
 
 		snprintf(node, sizeof(node), "%u", r->nodeid);
 		snprintf(pid, sizeof(pid), "%u", r->pid);
-		row(f, g, node, pid, gen_role_name(r->role), r, r->role & GEN_ROLE_LISTEN);
+		row(f, g, node, pid, rc_gen_role_name(r->role), r, r->role & RC_GEN_ROLE_LISTEN);
 	}
 	all_of(g, step, &a, &listeners);
 	if (g->o.instances > 1) {
@@ -235,31 +238,31 @@ static void step_table(FILE *f, struct gen *g, unsigned int step)
 			"nodes' clocks are not synchronised\n", a.lat_negative);
 }
 
-static void sweep_table(FILE *f, struct gen *g)
+static void sweep_table(FILE *f, struct rc_gen *g)
 {
 	char sz[16], rx[16], p50[16], p99[16];
-	struct gen_result a;
+	struct rc_gen_result a;
 	uint32_t listeners;
-	struct gen_lat l;
+	struct rc_gen_lat l;
 
 	fprintf(f, "\nsweep: per listener (mean)\n%8s %10s %9s %8s %8s %9s %6s\n", "size",
 		"recv msg/s", "MB/s", "p50", "p99", "retries", "errors");
 	for (unsigned int s = 0; s < g->steps_done; s++) {
 		all_of(g, s, &a, &listeners);
-		gen_hist_summary(&a.lat, &l);
+		rc_gen_hist_summary(&a.lat, &l);
 		fprintf(f, "%8s %10s %9.1f %8s %8s %9" PRIu64 " %6" PRIu64 "\n",
-			gen_fmt_size(sz, sizeof(sz), g->o.sizes[s]),
-			gen_fmt_rate(rx, sizeof(rx), per_s(a.rx_msgs, &a)),
-			per_s(a.rx_bytes, &a) / 1e6, gen_fmt_ns(p50, sizeof(p50), l.p50),
-			gen_fmt_ns(p99, sizeof(p99), l.p99), a.retries, errors_of(&a));
+			rc_gen_fmt_size(sz, sizeof(sz), g->o.sizes[s]),
+			rc_gen_fmt_rate(rx, sizeof(rx), per_s(a.rx_msgs, &a)),
+			per_s(a.rx_bytes, &a) / 1e6, rc_gen_fmt_ns(p50, sizeof(p50), l.p50),
+			rc_gen_fmt_ns(p99, sizeof(p99), l.p99), a.retries, errors_of(&a));
 	}
 }
 
-void gen_report_table(struct gen *g, FILE *f)
+void rc_gen_report_table(struct rc_gen *g, FILE *f)
 {
 	for (unsigned int s = 0; s < g->steps_done; s++)
 		step_table(f, g, s);
-	if (g->o.mode == GEN_SWEEP && g->steps_done > 1)
+	if (g->o.mode == RC_GEN_SWEEP && g->steps_done > 1)
 		sweep_table(f, g);
 	fflush(f);
 }
@@ -268,10 +271,10 @@ void gen_report_table(struct gen *g, FILE *f)
  * ok when nothing failed, no instance saw an error and all orders agree;
  * with f, says so (and what went wrong) on it.
  */
-bool gen_verdict(struct gen *g, FILE *f)
+bool rc_gen_verdict(struct rc_gen *g, FILE *f)
 {
 	uint64_t errors = 0, delivered = 0;
-	struct gen_result a;
+	struct rc_gen_result a;
 	uint32_t listeners;
 	bool order = true;
 
@@ -286,8 +289,8 @@ bool gen_verdict(struct gen *g, FILE *f)
 			continue;
 		fprintf(f, "ORDER: step %u: the instances delivered in different orders:", s);
 		for (uint32_t i = 0; i < g->o.instances; i++)
-			fprintf(f, " %u/%u=%016" PRIx64, gen_res(g, s, i)->nodeid,
-				gen_res(g, s, i)->pid, gen_res(g, s, i)->order_hash);
+			fprintf(f, " %u/%u=%016" PRIx64, rc_gen_res(g, s, i)->nodeid,
+				rc_gen_res(g, s, i)->pid, rc_gen_res(g, s, i)->order_hash);
 		fputc('\n', f);
 	}
 	if (f == NULL)
@@ -297,10 +300,10 @@ bool gen_verdict(struct gen *g, FILE *f)
 			"over %u instance%s; order %s (hash %016" PRIx64 ")\n", errors,
 			g->o.instances, g->o.instances == 1 ? "" : "s",
 			order ? "the same everywhere" : "DIFFERS",
-			gen_res(g, g->steps_done - 1, 0)->order_hash);
+			rc_gen_res(g, g->steps_done - 1, 0)->order_hash);
 	if (g->failed)
 		fprintf(f, "FAIL: %s\n", g->failure);
-	else if (gen_stop)
+	else if (rc_gen_stop)
 		fprintf(f, "FAIL: interrupted\n");
 	else if (errors || !order)
 		fprintf(f, "FAIL: verification\n");
@@ -309,13 +312,13 @@ bool gen_verdict(struct gen *g, FILE *f)
 			delivered);
 	fflush(f);
 out:
-	return !gen_failed(g) && errors == 0 && order && g->steps_done == gen_n_steps(g);
+	return !rc_gen_failed(g) && errors == 0 && order && g->steps_done == rc_gen_n_steps(g);
 }
 
 /* ---- files ---- */
 
 /* path with %n -> nodeid, %p -> pid, %% -> %; "-" is stdout. */
-static FILE *open_out(struct gen *g, const char *path, char *buf, size_t len)
+static FILE *open_out(struct rc_gen *g, const char *path, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -363,25 +366,25 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_lat(FILE *f, const char *key, const struct gen_hist *h)
+static void json_lat(FILE *f, const char *key, const struct rc_gen_hist *h)
 {
-	struct gen_lat l;
+	struct rc_gen_lat l;
 
-	gen_hist_summary(h, &l);
+	rc_gen_hist_summary(h, &l);
 	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64 ",\"mean\":%" PRIu64
 		",\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64
 		",\"max\":%" PRIu64 "}", key, l.count, l.min, l.mean, l.p50, l.p90, l.p99,
 		l.p999, l.max);
 }
 
-static void json_result(FILE *f, const struct gen_opts *o, const struct gen_result *r,
+static void json_result(FILE *f, const struct rc_gen_opts *o, const struct rc_gen_result *r,
 			const char *who)
 {
 	fprintf(f, "{%s\"role\":\"%s\",\"send_path\":\"%s\",\"window_s\":%.6f,"
 		"\"sent\":%" PRIu64 ",\"sent_total\":%" PRIu64 ",\"sent_per_s\":%.1f,"
 		"\"retries\":%" PRIu64 ",\"zcb_pool_waits\":%" PRIu64 ",\"received\":%" PRIu64
 		",\"received_total\":%" PRIu64 ",\"recv_msg_per_s\":%.1f,\"recv_mb_per_s\":%.3f,",
-		who, gen_role_name(r->role), send_path(o, r->zcb), (double)r->window_ns / 1e9,
+		who, rc_gen_role_name(r->role), send_path(o, r->zcb), (double)r->window_ns / 1e9,
 		r->sent, r->sent_total, per_s(r->sent, r), r->retries, r->pool_waits, r->rx_msgs,
 		r->rx_total, per_s(r->rx_msgs, r), per_s(r->rx_bytes, r) / 1e6);
 	json_lat(f, "latency_ns", &r->lat);
@@ -393,10 +396,10 @@ static void json_result(FILE *f, const struct gen_opts *o, const struct gen_resu
 		r->format_errors, r->lost, r->foreign, r->lat_negative, r->order_hash);
 }
 
-int gen_report_json(struct gen *g, const char *path)
+int rc_gen_report_json(struct rc_gen *g, const char *path)
 {
 	char name[4096], who[64];
-	struct gen_result a;
+	struct rc_gen_result a;
 	uint32_t listeners;
 	FILE *f;
 
@@ -406,22 +409,22 @@ int gen_report_json(struct gen *g, const char *path)
 		return -errno;
 	}
 	fprintf(f, "{\"tool\":\"ringcast-gen\",\"version\":\"%s\",\"mode\":\"%s\",\"group\":",
-		RC_VERSION, gen_mode_name(g->o.mode));
+		RC_VERSION, rc_gen_mode_name(g->o.mode));
 	json_str(f, g->o.group);
 	fprintf(f, ",\"instances\":%u,\"nodeid\":%u,\"pid\":%u,\"guarantee\":\"%s\",\"zcb\":%s,"
 		"\"warmup_s\":%.3f,\"duration_s\":%.3f,\"clock\":\"%s\"",
 		g->o.instances, g->nodeid,
-		g->pid, gen_guarantee_name(g->o.guarantee), g->o.zcb ? "true" : "false",
+		g->pid, rc_gen_guarantee_name(g->o.guarantee), g->o.zcb ? "true" : "false",
 		g->o.warmup_s, g->o.duration_s,
 		g->o.clock == CLOCK_MONOTONIC ? "monotonic" : "realtime");
-	if (g->o.mode == GEN_RATE)
+	if (g->o.mode == RC_GEN_RATE)
 		fprintf(f, ",\"rate\":%.3f,\"burst\":%u", g->o.rate, g->o.burst);
 	fprintf(f, ",\"steps\":[");
 	for (unsigned int s = 0; s < g->steps_done; s++) {
 		fprintf(f, "%s{\"size\":%zu,\"order_agrees\":%s,\"instances\":[", s ? "," : "",
 			g->o.sizes[s], orders_agree(g, s) ? "true" : "false");
 		for (uint32_t i = 0; i < g->o.instances; i++) {
-			const struct gen_result *r = gen_res(g, s, i);
+			const struct rc_gen_result *r = rc_gen_res(g, s, i);
 
 			snprintf(who, sizeof(who), "\"nodeid\":%u,\"pid\":%u,", r->nodeid, r->pid);
 			if (i)
@@ -429,14 +432,14 @@ int gen_report_json(struct gen *g, const char *path)
 			json_result(f, &g->o, r, who);
 		}
 		all_of(g, s, &a, &listeners);
-		a.role = GEN_ROLE_BOTH;
+		a.role = RC_GEN_ROLE_BOTH;
 		a.zcb = g->o.zcb;
 		snprintf(who, sizeof(who), "\"listeners\":%u,", listeners);
 		fprintf(f, "],\"all\":");
 		json_result(f, &g->o, &a, who);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"ok\":%s", gen_verdict(g, NULL) ? "true" : "false");
+	fprintf(f, "],\"ok\":%s", rc_gen_verdict(g, NULL) ? "true" : "false");
 	if (g->failed) {
 		fprintf(f, ",\"failure\":");
 		json_str(f, g->failure);
@@ -445,11 +448,38 @@ int gen_report_json(struct gen *g, const char *path)
 	return close_out(f, name);
 }
 
-int gen_report_csv(struct gen *g, const char *path)
+static void csv_row(FILE *f, struct rc_gen *g, unsigned int step,
+		    const struct rc_gen_result *r, bool instance)
+{
+	struct rc_gen_lat l, t;
+
+	rc_gen_hist_summary(&r->lat, &l);
+	rc_gen_hist_summary(&r->rtt, &t);
+	fprintf(f, "%s,%u,%zu,%s,%s,", rc_gen_mode_name(g->o.mode), step, g->o.sizes[step],
+		send_path(&g->o, instance ? r->zcb : g->o.zcb),
+		rc_gen_guarantee_name(g->o.guarantee));
+	if (instance)
+		fprintf(f, "%u,%u,%s,", r->nodeid, r->pid, rc_gen_role_name(r->role));
+	else
+		fprintf(f, "all,all,all,");
+	fprintf(f, "%.6f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%.1f,%.3f,",
+		(double)r->window_ns / 1e9, r->sent, per_s(r->sent, r), r->retries, r->rx_msgs,
+		per_s(r->rx_msgs, r), per_s(r->rx_bytes, r) / 1e6);
+	fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+		l.count, l.p50, l.p90, l.p99, l.p999, l.max);
+	fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+		t.count, t.p50, t.p90, t.p99, t.p999, t.max);
+	fprintf(f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+		r->seq_errors, r->crc_errors, r->format_errors, r->lost, r->foreign);
+	if (instance)
+		fprintf(f, "%016" PRIx64, r->order_hash);
+	fputc('\n', f);
+}
+
+int rc_gen_report_csv(struct rc_gen *g, const char *path)
 {
 	char name[4096];
-	struct gen_result a;
-	struct gen_lat l, t;
+	struct rc_gen_result a;
 	uint32_t listeners;
 	FILE *f;
 
@@ -465,33 +495,11 @@ int gen_report_csv(struct gen *g, const char *path)
 		"order_hash\n");
 	for (unsigned int s = 0; s < g->steps_done; s++) {
 		all_of(g, s, &a, &listeners);
-		a.role = GEN_ROLE_BOTH;
+		a.role = RC_GEN_ROLE_BOTH;
 		a.zcb = g->o.zcb;
-		for (uint32_t i = 0; i <= g->o.instances; i++) {
-			const struct gen_result *r = i < g->o.instances ? gen_res(g, s, i) : &a;
-
-			gen_hist_summary(&r->lat, &l);
-			gen_hist_summary(&r->rtt, &t);
-			if (i < g->o.instances)
-				fprintf(f, "%s,%u,%zu,%s,%s,%u,%u,%s,", gen_mode_name(g->o.mode), s,
-					g->o.sizes[s], send_path(&g->o, r->zcb),
-					gen_guarantee_name(g->o.guarantee), r->nodeid, r->pid,
-					gen_role_name(r->role));
-			else
-				fprintf(f, "%s,%u,%zu,%s,%s,all,all,all,", gen_mode_name(g->o.mode), s,
-					g->o.sizes[s], send_path(&g->o, g->o.zcb),
-					gen_guarantee_name(g->o.guarantee));
-			fprintf(f, "%.6f,%" PRIu64 ",%.1f,%" PRIu64 ",%" PRIu64 ",%.1f,%.3f,"
-				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ","
-				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ","
-				"%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%016" PRIx64
-				"\n", (double)r->window_ns / 1e9, r->sent, per_s(r->sent, r), r->retries,
-				r->rx_msgs, per_s(r->rx_msgs, r), per_s(r->rx_bytes, r) / 1e6,
-				l.count, l.p50, l.p90, l.p99, l.p999, l.max,
-				t.count, t.p50, t.p90, t.p99, t.p999, t.max,
-				r->seq_errors, r->crc_errors, r->format_errors, r->lost, r->foreign,
-				r->order_hash);
-		}
+		for (uint32_t i = 0; i <= g->o.instances; i++)
+			csv_row(f, g, s, i < g->o.instances ? rc_gen_res(g, s, i) : &a,
+				i < g->o.instances);
 	}
 	return close_out(f, name);
 }

@@ -17,10 +17,10 @@
 #include <nmmintrin.h>
 #endif
 
-volatile sig_atomic_t gen_stop;
+volatile sig_atomic_t rc_gen_stop;
 
 /* "CS_ERR_TRY_AGAIN" for CS_ERR_TRY_AGAIN: cs_strerror() is not in every libcpg. */
-const char *gen_err(cs_error_t err)
+const char *rc_gen_err(cs_error_t err)
 {
 	static char unknown[32];
 
@@ -60,7 +60,7 @@ const char *gen_err(cs_error_t err)
 	return unknown;
 }
 
-uint64_t gen_clock_ns(clockid_t clock)
+uint64_t rc_gen_clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
@@ -68,9 +68,9 @@ uint64_t gen_clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t gen_now_ns(void)
+uint64_t rc_gen_now_ns(void)
 {
-	return gen_clock_ns(CLOCK_MONOTONIC);
+	return rc_gen_clock_ns(CLOCK_MONOTONIC);
 }
 
 /* ---- CRC32C (Castagnoli, reflected 0x82F63B78); crc starts at 0 ---- */
@@ -90,7 +90,8 @@ static void crc_init(void)
 	}
 	for (int i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
-			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
+					crc_tab[0][crc_tab[t - 1][i] & 0xff];
 	crc_impl = 1;
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("sse4.2"))
@@ -141,7 +142,14 @@ static uint32_t crc_sse42(uint32_t c, const uint8_t *p, size_t len)
 }
 #endif
 
-uint32_t gen_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t rc_gen_crc32c_sw(uint32_t crc, const void *buf, size_t len)
+{
+	if (!crc_impl)
+		crc_init();
+	return ~crc_table(~crc, buf, len);
+}
+
+uint32_t rc_gen_crc32c(uint32_t crc, const void *buf, size_t len)
 {
 	if (!crc_impl)
 		crc_init();
@@ -154,7 +162,7 @@ uint32_t gen_crc32c(uint32_t crc, const void *buf, size_t len)
 
 /* ---- FNV-1a, splitmix64 ---- */
 
-uint64_t gen_fnv1a(uint64_t h, const void *buf, size_t len)
+uint64_t rc_gen_fnv1a(uint64_t h, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -165,7 +173,7 @@ uint64_t gen_fnv1a(uint64_t h, const void *buf, size_t len)
 	return h;
 }
 
-uint64_t gen_mix64(uint64_t x)
+uint64_t rc_gen_mix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
 	x ^= x >> 30;
@@ -194,7 +202,7 @@ static int parse_number(const char *s, double *v, const char **end)
 }
 
 /* Bytes: 64, 1k, 1K, 1KiB, 1kb = 1024; m, g likewise (powers of 1024). */
-int gen_parse_size(const char *s, size_t *out)
+int rc_gen_parse_size(const char *s, size_t *out)
 {
 	static const struct { const char *sfx; double mul; } sfx[] = {
 		{ "", 1 }, { "b", 1 },
@@ -220,7 +228,7 @@ int gen_parse_size(const char *s, size_t *out)
 }
 
 /* Seconds: 5, 0.5, 500ms, 2s, 1m (a minute). */
-int gen_parse_seconds(const char *s, double *out)
+int rc_gen_parse_seconds(const char *s, double *out)
 {
 	const char *end;
 	double v;
@@ -241,7 +249,7 @@ int gen_parse_seconds(const char *s, double *out)
 }
 
 /* A count: 1000, 10k, 1.5m, 2M (powers of 1000). */
-int gen_parse_count(const char *s, double *out)
+int rc_gen_parse_count(const char *s, double *out)
 {
 	const char *end;
 	double v;
@@ -259,7 +267,7 @@ int gen_parse_count(const char *s, double *out)
 	return 0;
 }
 
-int gen_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+int rc_gen_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
 	unsigned long long v;
 	char *e;
@@ -276,7 +284,7 @@ int gen_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 
 /* ---- formatting ---- */
 
-char *gen_fmt_ns(char *buf, size_t len, uint64_t ns)
+char *rc_gen_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
 	if (ns < 1000)
 		snprintf(buf, len, "%" PRIu64 "ns", ns);
@@ -293,7 +301,7 @@ char *gen_fmt_ns(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
-char *gen_fmt_size(char *buf, size_t len, size_t bytes)
+char *rc_gen_fmt_size(char *buf, size_t len, size_t bytes)
 {
 	if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
 		snprintf(buf, len, "%zum", bytes >> 20);
@@ -304,7 +312,7 @@ char *gen_fmt_size(char *buf, size_t len, size_t bytes)
 	return buf;
 }
 
-char *gen_fmt_rate(char *buf, size_t len, double v)
+char *rc_gen_fmt_rate(char *buf, size_t len, double v)
 {
 	if (v < 10000)
 		snprintf(buf, len, "%.0f", v);

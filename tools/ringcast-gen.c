@@ -8,11 +8,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ringcast-gen.h"
 
-void gen_fail(struct gen *g, const char *fmt, ...)
+void rc_gen_fail(struct rc_gen *g, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -25,60 +26,60 @@ void gen_fail(struct gen *g, const char *fmt, ...)
 }
 
 /* The first few errors of a kind, in detail, on stderr. */
-void gen_note(struct gen *g, uint64_t count, const char *fmt, ...)
+void rc_gen_note(struct rc_gen *g, uint64_t count, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (count > GEN_MAX_REPORTS)
+	if (count > RC_GEN_MAX_REPORTS || g->quiet)
 		return;
-	gen_progress_clear(g);
+	rc_gen_progress_clear(g);
 	fprintf(stderr, "ringcast-gen[%u]: ", g->pid);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (count == GEN_MAX_REPORTS)
+	if (count == RC_GEN_MAX_REPORTS)
 		fputs(" (no more of this kind shown)", stderr);
 	fputc('\n', stderr);
 }
 
-unsigned int gen_n_steps(const struct gen *g)
+unsigned int rc_gen_n_steps(const struct rc_gen *g)
 {
 	return g->o.n_sizes;
 }
 
-struct gen_result *gen_res(struct gen *g, unsigned int step, unsigned int peer)
+struct rc_gen_result *rc_gen_res(struct rc_gen *g, unsigned int step, unsigned int peer)
 {
 	return &g->res[(size_t)step * g->o.instances + peer];
 }
 
 static void on_signal(int sig)
 {
-	gen_stop = 1;
+	rc_gen_stop = 1;
 }
 
-static bool enough_members(const struct gen *g)
+static bool enough_members(const struct rc_gen *g)
 {
 	return g->members >= g->o.instances;
 }
 
-static bool enough_peers(const struct gen *g)
+static bool enough_peers(const struct rc_gen *g)
 {
 	return g->n_peers >= g->o.instances;
 }
 
 /* Connect: handle, fd, nodeid, the largest message. 0, 1 (failed), 2 (bad size). */
-static int connect_cpg(struct gen *g)
+static int connect_cpg(struct rc_gen *g)
 {
 	cpg_model_v1_data_t model = {
 		.model = CPG_MODEL_V1,
-		.cpg_deliver_fn = gen_deliver_cb,
-		.cpg_confchg_fn = gen_confchg_cb,
+		.cpg_deliver_fn = rc_gen_deliver_cb,
+		.cpg_confchg_fn = rc_gen_confchg_cb,
 	};
 	cs_error_t err;
 
 	err = cpg_model_initialize(&g->h, CPG_MODEL_V1, (cpg_model_data_t *)&model, g);
 	if (err != CS_OK) {
-		fprintf(stderr, "ringcast-gen: cpg_model_initialize: %s%s\n", gen_err(err),
+		fprintf(stderr, "ringcast-gen: cpg_model_initialize: %s%s\n", rc_gen_err(err),
 			err == CS_ERR_LIBRARY ? " (no daemon? for ringcast, is RINGCAST_SOCKET "
 			"set?)" : "");
 		return 1;
@@ -87,7 +88,7 @@ static int connect_cpg(struct gen *g)
 	    (err = cpg_fd_get(g->h, &g->fd)) != CS_OK ||
 	    (err = cpg_max_atomic_msgsize_get(g->h, &g->max_atomic)) != CS_OK) {
 		fprintf(stderr, "ringcast-gen: cpg_local_get/fd_get/max_atomic_msgsize_get: %s\n",
-			gen_err(err));
+			rc_gen_err(err));
 		return 1;
 	}
 	/* corosync refuses zcb sends above its atomic size (CS_ERR_TOO_BIG) */
@@ -102,9 +103,9 @@ static int connect_cpg(struct gen *g)
 	return 0;
 }
 
-static int setup(struct gen *g)
+static int setup(struct rc_gen *g)
 {
-	size_t n = (size_t)gen_n_steps(g) * g->o.instances;
+	size_t n = (size_t)rc_gen_n_steps(g) * g->o.instances;
 
 	g->res = calloc(n, sizeof(*g->res));
 	g->zfree = calloc(g->o.zcb_pool, sizeof(*g->zfree));
@@ -115,49 +116,49 @@ static int setup(struct gen *g)
 }
 
 /* Join, wait for the members, say hello, wait for everyone's hello. */
-static int meet(struct gen *g)
+static int meet(struct rc_gen *g)
 {
-	struct gen_hello hello = { .opts_hash = g->opts_hash, .role = g->o.role,
+	struct rc_gen_hello hello = { .opts_hash = g->opts_hash, .role = g->o.role,
 				   .zcb = g->o.zcb };
 	cs_error_t err;
 	int ret;
 
 	err = cpg_join(g->h, &g->group);
 	if (err != CS_OK) {
-		gen_fail(g, "cpg_join(%s): %s", g->o.group, gen_err(err));
+		rc_gen_fail(g, "cpg_join(%s): %s", g->o.group, rc_gen_err(err));
 		return -EIO;
 	}
 	g->joined = true;
-	ret = gen_wait(g, enough_members, "the group to have --instances members");
+	ret = rc_gen_wait(g, enough_members, "the group to have --instances members");
 	if (ret < 0)
 		return ret;
 	/*
 	 * Sent only now: every instance that is a member by now gets every
 	 * HELLO, so all agree on who came first (the first N take part).
 	 */
-	ret = gen_send_ctl(g, GEN_T_HELLO, &hello, sizeof(hello));
+	ret = rc_gen_send_ctl(g, RC_GEN_T_HELLO, &hello, sizeof(hello));
 	if (ret < 0)
 		return ret;
 	g->hello_sent = true;
-	return gen_wait(g, enough_peers, "the other instances to say hello");
+	return rc_gen_wait(g, enough_peers, "the other instances to say hello");
 }
 
-static void best_effort_abort(struct gen *g)
+static void best_effort_abort(struct rc_gen *g)
 {
-	struct gen_abort a;
+	struct rc_gen_abort a;
 
 	if (!g->joined || !g->failed)
 		return;
 	memset(&a, 0, sizeof(a));
 	snprintf(a.why, sizeof(a.why), "%.190s", g->failure);
-	(void)gen_send_ctl(g, GEN_T_ABORT, &a, sizeof(a));
+	(void)rc_gen_send_ctl(g, RC_GEN_T_ABORT, &a, sizeof(a));
 }
 
-static void teardown(struct gen *g)
+static void teardown(struct rc_gen *g)
 {
 	if (g->h == 0)
 		return;
-	gen_zcb_release(g);
+	rc_gen_zcb_release(g);
 	if (g->joined)
 		(void)cpg_leave(g->h, &g->group);
 	(void)cpg_finalize(g->h);
@@ -166,13 +167,13 @@ static void teardown(struct gen *g)
 
 int main(int argc, char **argv)
 {
-	static struct gen gen;
-	struct gen *g = &gen;
+	static struct rc_gen gen;
+	struct rc_gen *g = &gen;
 	struct sigaction sa;
 	int ret, status;
 	bool ok;
 
-	ret = gen_opts_parse(argc, argv, &g->o);
+	ret = rc_gen_opts_parse(argc, argv, &g->o);
 	if (ret == 1)
 		return 0;
 	if (ret != 0)
@@ -182,13 +183,15 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* rate: wake at the scheduled time, not up to 50 us after it */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	g->pid = (uint32_t)getpid();
 	g->me = -1;
-	g->order_hash = GEN_FNV_OFFSET;
-	g->opts_hash = gen_opts_hash(&g->o);
+	g->order_hash = RC_GEN_FNV_OFFSET;
+	g->opts_hash = rc_gen_opts_hash(&g->o);
 	g->progress = g->o.progress == 1 || (g->o.progress == -1 && isatty(STDOUT_FILENO));
-	g->stamp_offset = gen_stamp_now(g) - gen_now_ns();
+	g->stamp_offset = rc_gen_stamp_now(g) - rc_gen_now_ns();
 	g->group.length = (uint32_t)strlen(g->o.group);
 	memcpy(g->group.value, g->o.group, g->group.length);
 	if (setup(g) < 0) {
@@ -200,22 +203,22 @@ int main(int argc, char **argv)
 		teardown(g);
 		return ret;
 	}
-	gen_step_reset(g);
+	rc_gen_step_reset(g);
 	if (meet(g) == 0) {
-		while (g->steps_done < gen_n_steps(g) && !gen_failed(g))
-			if (gen_run_step(g) < 0)
+		while (g->steps_done < rc_gen_n_steps(g) && !rc_gen_failed(g))
+			if (rc_gen_run_step(g) < 0)
 				break;
 	}
 	best_effort_abort(g);
 	g->finished = true;
-	gen_progress_clear(g);
+	rc_gen_progress_clear(g);
 
-	gen_report_table(g, stdout);
-	ok = gen_verdict(g, stdout);
+	rc_gen_report_table(g, stdout);
+	ok = rc_gen_verdict(g, stdout);
 	status = ok ? 0 : 1;
-	if (g->o.json_path && gen_report_json(g, g->o.json_path) < 0)
+	if (g->o.json_path && rc_gen_report_json(g, g->o.json_path) < 0)
 		status = 1;
-	if (g->o.csv_path && gen_report_csv(g, g->o.csv_path) < 0)
+	if (g->o.csv_path && rc_gen_report_csv(g, g->o.csv_path) < 0)
 		status = 1;
 	if (!ok && g->failed)
 		fprintf(stderr, "ringcast-gen[%u]: %s\n", g->pid, g->failure);

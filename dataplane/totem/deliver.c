@@ -125,23 +125,29 @@ void rc_deliver_frame(struct rc_srp *srp, struct rc_ring *r, uint32_t seq, bool 
 	const uint8_t *f = rc_ring_frame(srp, r, seq);
 	const uint8_t *p = f + RC_WIRE_MCAST_OVERHEAD;
 	const uint8_t *end = f + r->slot_len[slot_idx(srp, seq)];
+	const uint8_t *ext = r->slot_ext[slot_idx(srp, seq)];
 	uint32_t sender;
 
 	memcpy(&sender, f + offsetof(struct rc_wire_hdr, sender), sizeof(sender));
 	sender = le32toh(sender);
 
-	/* The frame was validated on receipt; chunks tile [p, end). */
+	/* The frame was validated on receipt (or built here); chunks tile [p, end).
+	   An own zero-copy frame has one chunk whose data is at ext. */
 	while (p < end) {
 		uint32_t len, msg_len, offset;
 		uint16_t cflags;
+		const uint8_t *data;
 
 		rc_wire_get_chunk(p, &len, &msg_len, &offset, &cflags);
 		p += CHK;
+		data = ext ? ext : p;
 		if ((cflags & (RC_CF_FIRST | RC_CF_LAST)) == (RC_CF_FIRST | RC_CF_LAST))
-			deliver_one(srp, r, sender, seq, cflags, recovered, p, len);
+			deliver_one(srp, r, sender, seq, cflags, recovered, data, len);
 		else
-			reassemble(srp, r, sender, seq, p, len, msg_len, offset, cflags,
+			reassemble(srp, r, sender, seq, data, len, msg_len, offset, cflags,
 				   rc_wire_chunk_msg_id(p - CHK), recovered);
+		if (ext)
+			break;
 		p += len;
 	}
 }
@@ -166,4 +172,6 @@ void rc_deliver_run(struct rc_srp *srp)
 	}
 	r->gc_seq = rc_seq_max(r->gc_seq, rc_seq_min(r->delivered, r->safe_line));
 	srp->delivering = false;
+	if (r == srp->r)
+		rc_srp_zc_release(srp, false);
 }

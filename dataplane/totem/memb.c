@@ -634,6 +634,14 @@ static void srp_send(void *priv, uint32_t dst, const void *frame, size_t len)
 	t->ops.send(t->priv, dst, frame, len);
 }
 
+static void srp_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
+			const void *data, size_t data_len)
+{
+	struct rc_totem *t = priv;
+
+	t->ops.send_zc(t->priv, dst, hdr, hdr_len, data, data_len);
+}
+
 static void srp_deliver(void *priv, const struct rc_srp_msg_info *info,
 			const void *msg, size_t len)
 {
@@ -704,6 +712,8 @@ int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops
 	struct rc_totem *t;
 	int ret;
 
+	if (ops && ops->send_zc)
+		so.send_zc = srp_send_zc;
 	ret = rc_totem_config_check(cfg, NULL);
 	if (ret < 0)
 		return ret;
@@ -782,6 +792,15 @@ int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 	if (t->state == RC_MEMB_STOPPED)
 		return -ENOTCONN;
 	return rc_srp_mcast(t->srp, msg, len, guarantee, cookie, now);
+}
+
+int rc_totem_mcast_zc(struct rc_totem *t, const void *msg, size_t len,
+		      enum rc_guarantee guarantee, void *cookie, uint64_t now)
+{
+	t->now = now;
+	if (t->state == RC_MEMB_STOPPED)
+		return -ENOTCONN;
+	return rc_srp_mcast_zc(t->srp, msg, len, guarantee, cookie, now);
 }
 
 int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,

@@ -60,6 +60,7 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	e->off = 0;
 	e->cflags = cflags;
 	e->msg_id = q->next_id++;
+	e->zc = false;
 	e->cookie = cookie;
 	q->tail++;
 	q->bytes += len;
@@ -97,9 +98,22 @@ int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 	e->off = 0;
 	e->cflags = guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0;
 	e->msg_id = q->next_id++;
+	e->zc = false;
 	e->cookie = cookie;
 	q->bytes += len;
 	return 0;
+}
+
+int rc_srp_mcast_zc(struct rc_srp *srp, const void *msg, size_t len,
+		    enum rc_guarantee guarantee, void *cookie, uint64_t now)
+{
+	struct rc_sendq *q = &srp->q;
+	uint32_t tail = q->tail;
+	int ret = rc_srp_mcast(srp, msg, len, guarantee, cookie, now);
+
+	if (ret == 0 && len >= RC_SRP_ZC_MIN)
+		q->ent[tail & (q->cap - 1)].zc = true;
+	return ret;
 }
 
 int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
@@ -166,6 +180,43 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 }
 
 /*
+ * A zero-copy message's next frame: its headers in the slot, one chunk whose
+ * data stays in the caller's buffer. Its last frame queues the buffer's
+ * release for when every node holds it (rc_srp_zc_release).
+ */
+static uint32_t zc_frame(struct rc_srp *srp, uint32_t seq, struct rc_sendq_ent *e)
+{
+	struct rc_sendq *q = &srp->q;
+	uint8_t *f = slot_frame(srp, seq);
+	uint32_t take = e->len - e->off, max = frame_payload_max(srp) - CHK;
+	uint16_t cf = e->cflags, mflags = (cf & RC_CF_SAFE) ? RC_MF_HAS_SAFE : 0;
+
+	if (take > max)
+		take = max;
+	if (e->off == 0)
+		cf |= RC_CF_FIRST;
+	if (e->off + take == e->len)
+		cf |= RC_CF_LAST;
+	rc_wire_put_chunk(f + RC_WIRE_MCAST_OVERHEAD, take, e->len, e->off, cf, e->msg_id);
+	rc_wire_put_hdr(f, RC_FT_MCAST, srp->cfg.cluster_id, srp->cfg.nodeid,
+			srp->r->rep, srp->r->seq);
+	rc_wire_put_mcast(f, seq, 1, mflags, (uint32_t)CHK + take);
+	rc_ring_store(srp, srp->r, seq, NULL, (uint32_t)RC_ZC_HDR + take, mflags != 0);
+	srp->r->slot_ext[slot_idx(srp, seq)] = e->data + e->off;
+	e->off += take;
+	q->bytes -= take;
+	if (cf & RC_CF_LAST) {
+		struct rc_zc_done *d = &srp->zc[srp->zc_tail++ & srp->mask];
+
+		d->seq = seq;
+		d->cookie = e->cookie;
+		q->head++;
+		srp->st.msgs_sent++;
+	}
+	return (uint32_t)RC_ZC_HDR + take;
+}
+
+/*
  * Fill the slot of `seq` with queued data. Returns the frame length, or 0
  * when there is nothing to send.
  */
@@ -180,6 +231,8 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 
 	if (q == &srp->q && srp->mode != RC_SRP_RUN)
 		return 0;	/* application data waits for an operational ring */
+	if (q->head != q->tail && q->ent[q->head & (q->cap - 1)].zc)
+		return zc_frame(srp, seq, &q->ent[q->head & (q->cap - 1)]);
 	while (q->head != q->tail && nchunks < UINT16_MAX) {
 		struct rc_sendq_ent *e = &q->ent[q->head & (q->cap - 1)];
 		uint32_t rem = e->len - e->off;
@@ -187,8 +240,8 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 		uint32_t take;
 		uint16_t cf = e->cflags;
 
-		if (room < CHK)
-			break;
+		if (room < CHK || e->zc)
+			break;		/* (a zero-copy message starts its own frame) */
 		if (rem + CHK <= room) {
 			take = rem;
 		} else if (e->off == 0 && rem + CHK <= max) {

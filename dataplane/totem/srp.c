@@ -93,7 +93,8 @@ static int ring_alloc(struct rc_srp *srp, struct rc_ring *r)
 	r->slot_seq = calloc(n, sizeof(*r->slot_seq));
 	r->slot_len = calloc(n, sizeof(*r->slot_len));
 	r->slot_flags = calloc(n, sizeof(*r->slot_flags));
-	if (!r->mem || !r->slot_seq || !r->slot_len || !r->slot_flags)
+	r->slot_ext = calloc(n, sizeof(*r->slot_ext));
+	if (!r->mem || !r->slot_seq || !r->slot_len || !r->slot_flags || !r->slot_ext)
 		return -ENOMEM;
 	return 0;
 }
@@ -102,6 +103,7 @@ static void ring_free(struct rc_ring *r)
 {
 	for (uint32_t i = 0; i < RC_MEMB_MAX; i++)
 		free(r->reasm[i].buf);
+	free(r->slot_ext);
 	free(r->slot_flags);
 	free(r->slot_len);
 	free(r->slot_seq);
@@ -113,6 +115,7 @@ static void ring_reset(struct rc_srp *srp, struct rc_ring *r, uint64_t seq,
 		       const uint32_t *members, uint32_t n)
 {
 	memset(r->slot_flags, 0, srp->cfg.rtr_slots);
+	memset(r->slot_ext, 0, srp->cfg.rtr_slots * sizeof(*r->slot_ext));
 	rc_reasm_reset(r);
 	r->rep = members[0];
 	r->seq = seq;
@@ -176,6 +179,12 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 		ret = rc_sendq_init(&srp->q, cfg->send_queue_len);
 	if (ret == 0)
 		ret = rc_sendq_init(&srp->ctrl, 4 * cfg->rtr_slots);
+	if (ret == 0) {
+		srp->zc = calloc(cfg->rtr_slots, sizeof(*srp->zc));
+		srp->scratch = malloc(srp->stride);
+		if (!srp->zc || !srp->scratch)
+			ret = -ENOMEM;
+	}
 	if (ret < 0)
 		goto free_srp;
 
@@ -193,6 +202,8 @@ void rc_srp_destroy(struct rc_srp *srp)
 {
 	if (!srp)
 		return;
+	free(srp->scratch);
+	free(srp->zc);
 	rc_sendq_fini(&srp->ctrl);
 	rc_sendq_fini(&srp->q);
 	ring_free(&srp->rings[1]);
@@ -213,11 +224,53 @@ void rc_srp_start(struct rc_srp *srp, uint64_t now)
 
 void rc_srp_send_slot(struct rc_srp *srp, uint32_t seq)
 {
-	uint32_t len = srp->r->slot_len[slot_idx(srp, seq)];
+	uint32_t i = slot_idx(srp, seq), len = srp->r->slot_len[i];
+	const uint8_t *ext = srp->r->slot_ext[i];
 
-	srp->ops.send(srp->priv, 0, slot_frame(srp, seq), len);
+	if (!ext) {
+		srp->ops.send(srp->priv, 0, slot_frame(srp, seq), len);
+	} else if (srp->ops.send_zc) {
+		srp->ops.send_zc(srp->priv, 0, slot_frame(srp, seq), RC_ZC_HDR, ext,
+				 len - RC_ZC_HDR);
+	} else {
+		memcpy(srp->scratch, slot_frame(srp, seq), RC_ZC_HDR);
+		memcpy(srp->scratch + RC_ZC_HDR, ext, len - RC_ZC_HDR);
+		srp->ops.send(srp->priv, 0, srp->scratch, len);
+	}
 	srp->st.frames_tx++;
 	srp->st.bytes_tx += len;
+}
+
+void rc_srp_zc_release(struct rc_srp *srp, bool all)
+{
+	while (srp->zc_head != srp->zc_tail) {
+		struct rc_zc_done *d = &srp->zc[srp->zc_head & srp->mask];
+
+		if (!all && rc_seq_gt(d->seq, srp->r->gc_seq))
+			break;
+		srp->zc_head++;
+		if (srp->ops.sent)
+			srp->ops.sent(srp->priv, d->cookie);
+	}
+}
+
+/*
+ * At a ring change: payloads that may still be needed (recovery re-sends
+ * what some survivor lacks, above gc_seq) are copied into their slots; at
+ * or below gc_seq every node has them, and nothing reads them again.
+ */
+void rc_ring_zc_linearize(struct rc_srp *srp, struct rc_ring *r)
+{
+	for (uint32_t i = 0; i < srp->cfg.rtr_slots; i++) {
+		const uint8_t *ext = r->slot_ext[i];
+
+		if (!ext)
+			continue;
+		r->slot_ext[i] = NULL;
+		if ((r->slot_flags[i] & RC_SLOT_PRESENT) && rc_seq_gt(r->slot_seq[i], r->gc_seq))
+			memcpy(r->mem + (size_t)i * srp->stride + RC_ZC_HDR, ext,
+			       r->slot_len[i] - RC_ZC_HDR);
+	}
 }
 
 void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
@@ -229,6 +282,7 @@ void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
 		memcpy(rc_ring_frame(srp, r, seq), frame, len);
 	r->slot_seq[i] = seq;
 	r->slot_len[i] = (uint16_t)len;
+	r->slot_ext[i] = NULL;
 	r->slot_flags[i] = RC_SLOT_PRESENT | (safe ? RC_SLOT_SAFE : 0);
 	r->high_seq = rc_seq_max(r->high_seq, seq);
 }
@@ -339,6 +393,10 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 
 void rc_srp_freeze(struct rc_srp *srp, int keep)
 {
+	/* Zero-copy buffers go back: what recovery may need is copied in. */
+	if (srp->mode == RC_SRP_RUN)
+		rc_ring_zc_linearize(srp, srp->r);
+	rc_srp_zc_release(srp, true);
 	if (keep && srp->mode == RC_SRP_RUN) {
 		struct rc_ring *t = srp->old;
 

@@ -92,6 +92,14 @@ struct rc_srp_ops {
 	/* The engine no longer reads the buffer given to rc_srp_mcast(). */
 	void (*sent)(void *priv, void *cookie);
 	/*
+	 * Optional: send a frame whose payload is a caller's zero-copy buffer
+	 * (rc_srp_mcast_zc): hdr is the frame's first hdr_len bytes, data the
+	 * rest, still the caller's memory. Without it such frames are copied
+	 * into one buffer and go through send().
+	 */
+	void (*send_zc)(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
+			const void *data, size_t data_len);
+	/*
 	 * For the membership half (optional): an internal message delivered
 	 * in order, and frames that are not the current ring's ordering
 	 * frames (membership frames, other rings' frames).
@@ -142,6 +150,18 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
  */
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now);
+
+/*
+ * As rc_srp_mcast(), zero-copy: the frames carrying the message point into
+ * msg instead of holding a copy (ops.send_zc sends them as they are), so
+ * msg is read until every node holds the message, and ops.sent(cookie)
+ * comes only then. Such a message is never packed with others; one shorter
+ * than RC_SRP_ZC_MIN is copied as usual. A ring change copies what is still
+ * needed into the engine, so the buffer is free after it too.
+ */
+#define RC_SRP_ZC_MIN	1024u
+int rc_srp_mcast_zc(struct rc_srp *srp, const void *msg, size_t len,
+		    enum rc_guarantee guarantee, void *cookie, uint64_t now);
 
 /*
  * As rc_srp_mcast(), but ahead of every queued message. -EBUSY while the

@@ -89,6 +89,7 @@ struct rc_sendq_ent {
 	uint32_t off;		/* bytes already framed */
 	uint16_t cflags;	/* RC_CF_SAFE or 0 */
 	uint16_t msg_id;	/* ties a message's fragments together */
+	bool zc;		/* frames point into data (rc_srp_mcast_zc) */
 	void *cookie;
 };
 
@@ -128,6 +129,9 @@ struct rc_ring {
 	uint32_t *slot_seq;
 	uint16_t *slot_len;
 	uint8_t *slot_flags;
+	/* own zero-copy frames: the slot holds the headers (RC_ZC_HDR bytes),
+	   the payload is here, in the caller's buffer; NULL otherwise */
+	const uint8_t **slot_ext;
 	struct rc_reasm reasm[RC_MEMB_MAX];
 
 	uint32_t my_aru;
@@ -194,16 +198,31 @@ struct rc_srp {
 	struct rc_token held;	/* the token while held, or a single-node ring's */
 	bool self_token;	/* single-node ring: visit again at next timer */
 
+	/* zero-copy messages fully framed, released once gc_seq reaches seq */
+	struct rc_zc_done {
+		uint32_t seq;	/* the seq of its last frame */
+		void *cookie;
+	} *zc;
+	uint32_t zc_head, zc_tail;	/* free-running, rtr_slots entries */
+	uint8_t *scratch;		/* one frame, for copying a zero-copy one */
+
 	struct rc_sendq q;	/* application messages */
 	struct rc_sendq ctrl;	/* internal messages (recovery), sent first */
 
 	struct rc_srp_stats st;
 };
 
+/* Frame headers of a zero-copy frame: everything up to its one chunk's data. */
+#define RC_ZC_HDR	(RC_WIRE_MCAST_OVERHEAD + sizeof(struct rc_wire_chunk))
+
 /* srp.c */
 int rc_srp_member_index(const struct rc_srp *srp, uint32_t nodeid);
 int rc_ring_member_index(const struct rc_ring *r, uint32_t nodeid);
 void rc_srp_send_slot(struct rc_srp *srp, uint32_t seq);
+/* Zero-copy buffers whose frames every node holds go back (ops.sent). */
+void rc_srp_zc_release(struct rc_srp *srp, bool all);
+/* Copy a ring's zero-copy payloads into its slots; the buffers are free then. */
+void rc_ring_zc_linearize(struct rc_srp *srp, struct rc_ring *r);
 
 void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
 		   const void *frame, uint32_t len, bool safe);

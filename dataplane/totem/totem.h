@@ -67,6 +67,9 @@ struct rc_totem_ops {
 	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
 			const void *msg, size_t len);
 	void (*sent)(void *priv, void *cookie);
+	/* Optional: a frame whose payload is still the caller's (rc_totem_mcast_zc). */
+	void (*send_zc)(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
+			const void *data, size_t data_len);
 	void (*confchg)(void *priv, const struct rc_confchg *c);
 	/* A new ring sequence is about to be used: persist it before returning. */
 	void (*ring_seq)(void *priv, uint64_t seq);
@@ -88,6 +91,9 @@ int rc_totem_recv(struct rc_totem *t, const void *frame, size_t len, uint64_t no
 /* Queue a message; it is sent once a ring is operational. */
 int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 		   enum rc_guarantee guarantee, void *cookie, uint64_t now);
+/* Zero-copy: msg is read until every node holds it (see rc_srp_mcast_zc). */
+int rc_totem_mcast_zc(struct rc_totem *t, const void *msg, size_t len,
+		      enum rc_guarantee guarantee, void *cookie, uint64_t now);
 /* Ahead of every queued message (see rc_srp_mcast_first). */
 int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,
 			 enum rc_guarantee guarantee, void *cookie, uint64_t now);

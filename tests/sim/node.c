@@ -51,7 +51,7 @@ static void note_frame(struct sim *s, struct sim_node *nd, const uint8_t *f,
 			continue;
 		if (nd->sent_head == nd->sent_tail) {
 			sim_check_fail(&s->chk,
-				"ops.sent: node %u sent a frame (seq %u) ending a message it never released with ops.sent",
+				"node %u sent a frame (seq %u) ending a message it never queued",
 				nd->id, le32toh(mc.seq));
 			return;
 		}

@@ -56,6 +56,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 		"--pause 0.01" },
 	[OPT_SAFE] = { "safe", "P", "fraction of messages sent with SAFE guarantee",
 		"--safe 1" },
+	[OPT_ZC] = { "zc", "P",
+		"fraction of messages sent zero-copy (their buffer is poisoned once released)",
+		"--zc 0.5" },
 	[OPT_RATE] = { "rate", "R",
 		"messages/s per sender; 0 = flood, as fast as the engine accepts (default 0; k/M)",
 		"--rate 50k" },
@@ -416,11 +419,12 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_REORDER:
 	case OPT_PAUSE:
 	case OPT_SAFE:
+	case OPT_ZC:
 		if (sim_parse_prob(v, &d) < 0)
 			return sim_opt_bad(name, v, "is not a probability (0..1 or 0%..100%)");
 		*(id == OPT_LOSS ? &o->loss : id == OPT_DUP ? &o->dup :
 		  id == OPT_REORDER ? &o->reorder : id == OPT_PAUSE ? &o->pause :
-		  &o->safe) = d;
+		  id == OPT_ZC ? &o->zc : &o->safe) = d;
 		return 0;
 	case OPT_RATE:
 		if (parse_num(v, &d, &rest) < 0)
@@ -634,6 +638,10 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 	sim_fmt_double(b, sizeof(b), o->safe);
 	sim_fmt_double(c, sizeof(c), o->rate);
 	ADD(" --pause %s --safe %s --rate %s", a, b, c);
+	if (o->zc > 0) {
+		sim_fmt_double(a, sizeof(a), o->zc);
+		ADD(" --zc %s", a);
+	}
 	sim_fmt_duration(a, sizeof(a), o->latency_ns);
 	sim_fmt_duration(b, sizeof(b), o->jitter_ns);
 	sim_fmt_double(c, sizeof(c), o->bandwidth_gbps);

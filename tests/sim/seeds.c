@@ -43,11 +43,12 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 	static const uint32_t mtus[] = { RC_WIRE_COMMIT_MAX, 1024, 1500, 9000 };
 	static const double rates[] = { 200, 1000, 5000, 20000, 100000 };
 	struct sim_opts m = *o;
-	struct sim_rng r;
+	struct sim_rng r, z;
 	struct size_mix sz;
 	uint64_t total, avg;
 
 	sim_rng_seed(&r, sim_mix64(seed ^ 0x6d69782d6d697821ull));
+	sim_rng_seed(&z, sim_mix64(seed ^ 0x7a65726f636f7079ull));
 	m.seed = seed;
 	m.nodes = (uint32_t)(sim_rng_chance(&r, 0.5) ? sim_rng_range(&r, 2, 5) :
 			     sim_rng_range(&r, 2, SIM_MAX_NODES));
@@ -134,6 +135,10 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 	KEEP(OPT_REORDER, reorder);
 	KEEP(OPT_PAUSE, pause);
 	KEEP(OPT_SAFE, safe);
+	/* Drawn last, from its own stream: the other choices of a seed stay
+	   what they were before zero-copy existed. */
+	m.zc = sim_rng_chance(&z, 0.5) ? 0 : (double)sim_rng_range(&z, 1, 10) / 10;
+	KEEP(OPT_ZC, zc);
 	KEEP(OPT_MESSAGES, messages);
 	KEEP(OPT_RATE, rate);
 	KEEP(OPT_DURATION, fault_ns);

@@ -84,6 +84,21 @@ void sim_traffic_fini(struct sim_node *nd)
 	nd->ready = NULL;
 }
 
+static int note_queued(struct sim *s, struct sim_node *nd, uint32_t index);
+
+/* Is message `key` sent zero-copy? (--zc: a fraction, fixed per message) */
+static bool zero_copy(const struct sim *s, uint64_t key)
+{
+	uint64_t h;
+
+	if (s->o.zc <= 0.0)
+		return false;
+	if (s->o.zc >= 1.0)
+		return true;
+	h = sim_mix64(key ^ 0x7a637a637a637a63ull);
+	return (double)(h >> 11) * 0x1.0p-53 < s->o.zc;
+}
+
 /* Fill a slot with message nd->next_index; NULL when the node must wait. */
 static struct sim_slot *prepare(struct sim *s, struct sim_node *nd)
 {
@@ -129,9 +144,17 @@ void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 		sl->out = true;
 		nd->out_n++;
 		nd->out_bytes += sl->len;
-		ret = rc_totem_mcast(nd->t, sl->buf, sl->len, sl->g,
-				   cookie_of(sl), s->now);
+		if (zero_copy(s, sim_payload_key(&s->pl, nd->id, sl->index)))
+			ret = rc_totem_mcast_zc(nd->t, sl->buf, sl->len, sl->g,
+						cookie_of(sl), s->now);
+		else
+			ret = rc_totem_mcast(nd->t, sl->buf, sl->len, sl->g,
+					     cookie_of(sl), s->now);
 		if (ret == 0) {
+			/* run.c matches these, in queue order, to the frames that
+			   end each message */
+			if (note_queued(s, nd, (uint32_t)sl->index) < 0)
+				return;
 			if (s->o.verbose)
 				sim_trace(s, "node %u mcast %u/%" PRIu64 " len %u%s",
 					  nd->id, nd->id, sl->index, sl->len,
@@ -181,13 +204,16 @@ void sim_traffic_sent(struct sim *s, struct sim_node *nd, void *cookie)
 		memset(sl->buf, POISON, sl->len);
 	slot_put(nd, sl);
 	s->total_sent++;
-	/* run.c matches these, in order, to the frames the node sends */
+}
+
+static int note_queued(struct sim *s, struct sim_node *nd, uint32_t index)
+{
 	if (nd->sent_tail - nd->sent_head == nd->sent_cap) {
 		uint32_t cap = 2 * nd->sent_cap, i, *p = malloc(cap * sizeof(*p));
 
 		if (p == NULL) {
 			sim_check_fail(&s->chk, "simulator out of memory");
-			return;
+			return -1;
 		}
 		for (i = 0; i < nd->sent_cap; i++)
 			p[i] = nd->sent_idx[(nd->sent_head + i) & (nd->sent_cap - 1)];
@@ -197,7 +223,8 @@ void sim_traffic_sent(struct sim *s, struct sim_node *nd, void *cookie)
 		nd->sent_tail = nd->sent_cap;
 		nd->sent_cap = cap;
 	}
-	nd->sent_idx[nd->sent_tail++ & (nd->sent_cap - 1)] = (uint32_t)sl->index;
+	nd->sent_idx[nd->sent_tail++ & (nd->sent_cap - 1)] = index;
+	return 0;
 }
 
 void sim_traffic_reclaim(struct sim *s, struct sim_node *nd)

@@ -34,6 +34,11 @@
 struct capture {
 	unsigned int n_send;
 	uint32_t dst[64];
+	uint8_t last[2048];	/* the last frame sent, as one buffer */
+	size_t last_len;
+	unsigned int n_send_zc;
+	size_t zc_hdr_len, zc_data_len;
+	const void *zc_data;
 	unsigned int n_sent;
 	void *cookie[MAX_COOKIES];
 	unsigned int n_deliver;
@@ -50,6 +55,26 @@ static void cap_send(void *priv, uint32_t dst, const void *f, size_t len)
 	if (c->n_send < 64)
 		c->dst[c->n_send] = dst;
 	c->n_send++;
+	if (len <= sizeof(c->last)) {
+		memcpy(c->last, f, len);
+		c->last_len = len;
+	}
+}
+
+static void cap_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
+			const void *data, size_t data_len)
+{
+	struct capture *c = priv;
+
+	c->n_send_zc++;
+	c->zc_hdr_len = hdr_len;
+	c->zc_data = data;
+	c->zc_data_len = data_len;
+	if (hdr_len + data_len <= sizeof(c->last)) {
+		memcpy(c->last, hdr, hdr_len);
+		memcpy(c->last + hdr_len, data, data_len);
+		c->last_len = hdr_len + data_len;
+	}
 }
 
 static void cap_deliver(void *priv, const struct rc_srp_msg_info *info,
@@ -652,6 +677,122 @@ static void test_mcast_first_on_an_empty_or_full_queue(void)
 	rc_srp_destroy(srp);
 }
 
+/* ---- Zero copy ----------------------------------------------------------- */
+
+static void queue_zc(struct rc_srp *srp, unsigned int i, uint32_t len)
+{
+	CU_ASSERT_EQUAL_FATAL(rc_srp_mcast_zc(srp, msg(i), len, RC_GUARANTEE_AGREED,
+					      (void *)(uintptr_t)msg(i), T0), 0);
+}
+
+/* The frame as the network sees it must parse and carry msg(i) from off. */
+static void check_sent_frame(unsigned int i, uint32_t off, uint32_t take)
+{
+	struct rc_frame_view v;
+	enum rc_bad_reason why;
+	struct chunk c;
+
+	CU_ASSERT_EQUAL_FATAL(rc_wire_parse(cap.last, cap.last_len, MAX_MSG, &v, &why), 0);
+	CU_ASSERT_EQUAL_FATAL(v.nchunks, 1);
+	rc_wire_get_chunk(cap.last + OVH, &c.len, &c.msg_len, &c.offset, &c.flags);
+	CU_ASSERT_EQUAL(c.len, take);
+	CU_ASSERT_EQUAL(c.offset, off);
+	CU_ASSERT_EQUAL(memcmp(cap.last + OVH + CHK, msg(i) + off, take), 0);
+}
+
+static void test_zc_frames_point_into_the_buffer_and_release_later(void)
+{
+	struct rc_srp *srp = node2();
+	uint32_t take = PAYLOAD - CHK;
+
+	pool_init();
+	queue_zc(srp, 0, 4000);
+	for (uint32_t s = 1; s <= 3; s++) {
+		uint32_t want = s < 3 ? take : 4000 - 2 * take;
+
+		CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, s), RC_ZC_HDR + want);
+		CU_ASSERT_PTR_EQUAL(srp->r->slot_ext[slot_idx(srp, s)], msg(0) + (s - 1) * take);
+		/* no send_zc: the engine copies the frame into one buffer */
+		rc_srp_send_slot(srp, s);
+		check_sent_frame(0, (s - 1) * take, want);
+	}
+	CU_ASSERT_EQUAL(cap.n_sent, 0);		/* every node must have it first */
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 4), 0);
+	rc_srp_destroy(srp);
+}
+
+static void test_zc_frames_go_to_send_zc_as_header_and_data(void)
+{
+	struct rc_srp_ops o = ops;
+	struct rc_srp_config c;
+	struct rc_srp *srp = NULL;
+
+	o.send_zc = cap_send_zc;
+	ring_config(&c, 2);
+	memset(&cap, 0, sizeof(cap));
+	CU_ASSERT_EQUAL_FATAL(rc_srp_create(&c, &o, &cap, &srp), 0);
+	pool_init();
+	queue_zc(srp, 1, 2000);
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 1), RC_ZC_HDR + PAYLOAD - CHK);
+	rc_srp_send_slot(srp, 1);
+	CU_ASSERT_EQUAL(cap.n_send_zc, 1);
+	CU_ASSERT_EQUAL(cap.n_send, 0);
+	CU_ASSERT_EQUAL(cap.zc_hdr_len, RC_ZC_HDR);
+	CU_ASSERT_PTR_EQUAL(cap.zc_data, msg(1));
+	CU_ASSERT_EQUAL(cap.zc_data_len, PAYLOAD - CHK);
+	check_sent_frame(1, 0, PAYLOAD - CHK);
+	rc_srp_destroy(srp);
+}
+
+static void test_zc_small_message_is_copied_and_packed(void)
+{
+	struct rc_srp *srp = node2();
+	struct built b;
+
+	pool_init();
+	queue(srp, 0, 100, RC_GUARANTEE_AGREED);
+	queue_zc(srp, 1, RC_SRP_ZC_MIN - 1);
+	CU_ASSERT_EQUAL(build(srp, 1, &b), OVH + 2 * CHK + 100 + RC_SRP_ZC_MIN - 1);
+	CU_ASSERT_EQUAL(b.n, 2);
+	CU_ASSERT(whole(&b.c[1], 1, RC_SRP_ZC_MIN - 1));
+	CU_ASSERT_PTR_NULL(srp->r->slot_ext[slot_idx(srp, 1)]);
+	CU_ASSERT_EQUAL(cap.n_sent, 2);
+	rc_srp_destroy(srp);
+}
+
+static void test_zc_message_starts_its_own_frame(void)
+{
+	struct rc_srp *srp = node2();
+	struct built b;
+
+	pool_init();
+	queue(srp, 0, 100, RC_GUARANTEE_AGREED);
+	queue_zc(srp, 1, 1200);
+	CU_ASSERT_EQUAL(build(srp, 1, &b), OVH + CHK + 100);	/* the copy alone */
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 2), RC_ZC_HDR + 1200);
+	CU_ASSERT_PTR_EQUAL(srp->r->slot_ext[slot_idx(srp, 2)], msg(1));
+	rc_srp_destroy(srp);
+}
+
+static void test_zc_ring_change_copies_payloads_and_releases(void)
+{
+	struct rc_srp *srp = node2();
+	const uint8_t *f;
+
+	pool_init();
+	queue_zc(srp, 2, 1300);
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 1), RC_ZC_HDR + 1300);
+	CU_ASSERT_EQUAL(cap.n_sent, 0);
+	rc_srp_freeze(srp, 1);
+	CU_ASSERT_EQUAL_FATAL(cap.n_sent, 1);
+	CU_ASSERT_PTR_EQUAL(cap.cookie[0], msg(2));
+	/* the old ring's slot holds the whole frame now */
+	CU_ASSERT_PTR_NULL(srp->old->slot_ext[slot_idx(srp, 1)]);
+	f = rc_ring_frame(srp, srp->old, 1);
+	CU_ASSERT_EQUAL(memcmp(f + RC_ZC_HDR, msg(2), 1300), 0);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 
@@ -678,6 +819,11 @@ static const struct unit_test tests[] = {
 	T(test_mcast_first_goes_ahead_of_queued_messages),
 	T(test_mcast_first_does_not_split_a_partly_sent_message),
 	T(test_mcast_first_on_an_empty_or_full_queue),
+	T(test_zc_frames_point_into_the_buffer_and_release_later),
+	T(test_zc_frames_go_to_send_zc_as_header_and_data),
+	T(test_zc_small_message_is_copied_and_packed),
+	T(test_zc_message_starts_its_own_frame),
+	T(test_zc_ring_change_copies_payloads_and_releases),
 };
 
 UNIT_TEST_MAIN("sendq", tests)
