@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <qb/qblog.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
 #include <qb/qbloop.h>
 
 #include <ringcast/cpgmsg.h>
@@ -32,7 +34,9 @@
 #include "dp.h"
 
 #define HUGE_PAGE	(2ull << 20)
-#define RING_ENTRIES	4096u
+#define TX_ENTRIES	4096u		/* messages a client may queue */
+#define RX_ENTRIES	65536u		/* records waiting for a dispatch (80 B each at 64 B) */
+#define COMP_ENTRIES	16384u		/* buffers in flight or not yet reclaimed */
 #define CTL_SIZE	(256u << 10)
 #define ARENA_SLACK	(4ull << 20)	/* small messages in flight beside a largest one */
 
@@ -50,6 +54,7 @@ struct client {
 	int memfd, evfd;
 	void *base;
 	uint64_t size;
+	bool huge, registered;	/* hugepages; known to DPDK (rte_extmem) */
 	struct rc_shm_hdr layout;	/* what we wrote; the lcore checks against it */
 };
 
@@ -60,7 +65,7 @@ static struct {
 	uint32_t nodeid;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool warned_no_huge;
+	bool warned_no_huge, warned_extmem;
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
 
@@ -125,12 +130,12 @@ static int region_create(struct client *c)
 	struct rc_shm_hdr *h = &c->layout;
 	int ret;
 
-	ret = rc_shm_layout(h, RING_ENTRIES, RING_ENTRIES, RING_ENTRIES, CTL_SIZE, arena, rxa);
+	ret = rc_shm_layout(h, TX_ENTRIES, RX_ENTRIES, COMP_ENTRIES, CTL_SIZE, arena, rxa);
 	if (ret < 0)
 		return ret;
 	/* Whole huge pages: the rx area takes the rest of the last one. */
 	rxa += RC_SHM_ROUND(h->size, HUGE_PAGE) - h->size;
-	rc_shm_layout(h, RING_ENTRIES, RING_ENTRIES, RING_ENTRIES, CTL_SIZE, arena, rxa);
+	rc_shm_layout(h, TX_ENTRIES, RX_ENTRIES, COMP_ENTRIES, CTL_SIZE, arena, rxa);
 	h->nodeid = cl.nodeid;
 	h->max_msg = max;
 
@@ -146,6 +151,7 @@ static int region_create(struct client *c)
 			c->memfd = -1;
 		}
 	}
+	c->huge = c->memfd >= 0;
 	if (c->memfd < 0) {
 		if (!cl.warned_no_huge) {
 			qb_log(LOG_WARNING, "no hugepages for a %llu MiB client region: "
@@ -171,6 +177,14 @@ static int region_create(struct client *c)
 		goto unmap;
 	}
 	memcpy(c->base, h, sizeof(*h));
+	/* DPDK may send from it (zero-copy frames are external mbufs). */
+	c->registered = rte_extmem_register(c->base, c->size, NULL, 0,
+					    c->huge ? HUGE_PAGE : (size_t)sysconf(_SC_PAGESIZE)) == 0;
+	if (!c->registered && !cl.warned_extmem) {
+		qb_log(LOG_WARNING, "client regions cannot be registered with DPDK (%s): "
+		       "zero-copy frames rely on IOVA-as-VA", rte_strerror(rte_errno));
+		cl.warned_extmem = true;
+	}
 	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->evfd < 0) {
 		ret = -errno;
@@ -179,6 +193,9 @@ static int region_create(struct client *c)
 	return 0;
 
 unmap:
+	if (c->registered)
+		rte_extmem_unregister(c->base, c->size);
+	c->registered = false;
 	munmap(c->base, c->size);
 close_memfd:
 	close(c->memfd);
@@ -188,6 +205,9 @@ close_memfd:
 
 static void region_destroy(struct client *c)
 {
+	if (c->registered)
+		rte_extmem_unregister(c->base, c->size);
+	c->registered = false;
 	if (c->base && c->base != MAP_FAILED)
 		munmap(c->base, c->size);
 	if (c->memfd >= 0)

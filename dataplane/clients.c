@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_memory.h>
 #include <rte_ring_elem.h>
 
 #include <ringcast/cpgmsg.h>
@@ -69,8 +71,9 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	struct rc_dp_client *c = &dp->clients[slot];
 	struct rc_dp_client_gone g = { .slot = slot, .reason = c->reason };
 
-	if (!c->used || !c->dying || c->inflight)
-		return;
+	if (!c->used || !c->dying || c->inflight ||
+	    rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
+		return;		/* the engine or a port still reads the region */
 	c->used = false;
 	dp->n_clients--;
 	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
@@ -260,6 +263,37 @@ static const struct rc_cpgd_ops cpgd_ops = {
 	.totem = cpg_totem,
 };
 
+/* ---- zero copy ---- */
+
+/* The count never reaches 0 (the client holds 1): nothing to free. */
+static void ext_free(void *addr, void *opaque)
+{
+}
+
+struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
+						      size_t len)
+{
+	const uint8_t *b = p;
+
+	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+		struct rc_dp_client *c = &dp->clients[s];
+
+		if (c->used && b >= c->arena && len <= c->arena_size &&
+		    (size_t)(b - c->arena) <= c->arena_size - len)
+			return &c->shinfo;
+	}
+	return NULL;
+}
+
+/* Regions are registered with DPDK without IOVAs (control/clients.c): in
+   IOVA-as-VA mode the address is the IOVA. */
+rte_iova_t rc_dp_iova(const void *p)
+{
+	if (rte_eal_iova_mode() == RTE_IOVA_VA)
+		return (rte_iova_t)(uintptr_t)p;
+	return rte_mem_virt2iova(p);
+}
+
 /* ---- attach ---- */
 
 static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
@@ -297,6 +331,9 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->rxa_size = l->rxa_size;
 	c->max_msg = l->max_msg;
 	c->req_seen = 0;
+	c->shinfo.free_cb = ext_free;
+	c->shinfo.fcb_opaque = c;
+	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
 	c->used = true;
 	dp->n_clients++;
 	rc_cpgd_attach(dp->cpgd, a->slot, a->pid);
@@ -395,7 +432,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			dp->client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
 		} else {
-			ret = rc_totem_mcast(dp->t, p + RC_SHM_TX_HDR - hl,
+			ret = rc_totem_mcast_zc(dp->t, p + RC_SHM_TX_HDR - hl,
 					     hl + d.len - RC_SHM_TX_HDR,
 					     (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
 					     RC_GUARANTEE_AGREED,
@@ -492,6 +529,8 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 
 		if (c->detach_pending)
 			detach_pending(dp, s);
+		else if (c->used && c->dying)
+			maybe_gone(dp, s);	/* waiting for mbufs to let go */
 		if (!c->used || c->dying)
 			continue;
 		req = load_acq(&c->h->ctl.req_seq);
@@ -552,6 +591,7 @@ void rc_dp_clients_stop(struct rc_dp *dp)
 		if (!c->dying)
 			kick(dp, s, RC_DP_GONE_STOPPED);
 		c->inflight = 0;
+		rte_mbuf_ext_refcnt_set(&c->shinfo, 1);	/* the port is stopped next */
 		detach_pending(dp, s);
 	}
 }

@@ -108,6 +108,69 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 		tx_flush(dp);
 }
 
+/*
+ * A frame whose payload is a client's buffer: the headers are copied into an
+ * mbuf, the payload is attached as an external buffer (the region's shared
+ * info keeps a count, so the region outlives every mbuf that points into
+ * it). A chain the port cannot take is sent as one copied frame instead.
+ */
+static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
+		       const void *data, size_t data_len)
+{
+	struct rc_dp *dp = priv;
+	struct rte_mbuf_ext_shared_info *sh = rc_dp_clients_shinfo(dp, data, data_len);
+	const struct rte_ether_addr *to = dst ? mac_of(dp, dst) : NULL;
+	struct rte_mbuf *m, *x;
+	struct rte_ether_hdr *eh;
+	uint32_t shim[2];
+	uint8_t *p;
+
+	if (!sh || !(m = rte_pktmbuf_alloc(dp->mp))) {
+		uint8_t f[RC_NETMTU_MAX];
+
+		if (!sh && hdr_len + data_len <= sizeof(f)) {	/* not a region's: copy */
+			memcpy(f, hdr, hdr_len);
+			memcpy(f + hdr_len, data, data_len);
+			op_send(priv, dst, f, hdr_len + data_len);
+		} else {
+			dp->tx_drops++;
+		}
+		return;
+	}
+	x = rte_pktmbuf_alloc(dp->mp);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + hdr_len));
+	if (!x || !p) {
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(x);
+		dp->tx_drops++;
+		return;
+	}
+	eh = (struct rte_ether_hdr *)p;
+	rte_ether_addr_copy(to ? to : &dp->group, &eh->dst_addr);
+	rte_ether_addr_copy(&dp->mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(dp->p.ethertype);
+	shim[0] = htole32(dst);
+	shim[1] = htole32((uint32_t)(hdr_len + data_len));
+	memcpy(p + sizeof(*eh), shim, sizeof(shim));
+	memcpy(p + HDR_LEN, hdr, hdr_len);
+	rte_mbuf_ext_refcnt_update(sh, 1);
+	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)data, rc_dp_iova(data),
+				  (uint16_t)data_len, sh);
+	x->data_len = (uint16_t)data_len;
+	x->pkt_len = (uint32_t)data_len;
+	x->data_off = 0;
+	if (rte_pktmbuf_chain(m, x) < 0) {
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(x);
+		dp->tx_drops++;
+		return;
+	}
+	dp->zc_frames++;
+	dp->tx[dp->ntx++] = m;
+	if (dp->ntx == RC_DP_BURST)
+		tx_flush(dp);
+}
+
 /* ---- engine callbacks ---- */
 
 /* A test-hook message: a CPG message of INJECT_GROUP. */
@@ -305,6 +368,7 @@ static void publish(struct rc_dp *dp)
 	s->clients = dp->n_clients;
 	s->client_kicks = dp->client_kicks;
 	s->client_bad_mcast = dp->client_bad_mcast;
+	s->zc_frames = dp->zc_frames;
 	rc_cpgd_stats_get(dp->cpgd, &s->cpg);
 	rte_seqlock_write_unlock(&dp->lock);
 	dp->last_publish = dp->now;
@@ -425,6 +489,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 		.send = op_send,
 		.deliver = op_deliver,
 		.sent = op_sent,
+		.send_zc = op_send_zc,
 		.confchg = op_confchg,
 		.ring_seq = op_ring_seq,
 	};

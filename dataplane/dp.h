@@ -45,6 +45,7 @@ struct rc_dp_snapshot {
 	uint32_t clients;		/* attached client connections */
 	uint64_t client_kicks;		/* clients disconnected for bad regions or backlog */
 	uint64_t client_bad_mcast;	/* tx entries dropped: not joined */
+	uint64_t zc_frames;		/* frames sent from client memory, not copied */
 	struct rc_cpgd_stats cpg;
 	/* per second, over the last full second */
 	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;

@@ -7,6 +7,7 @@
 #define RC_DP_INT_H
 
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <rte_seqlock.h>
 
@@ -53,6 +54,9 @@ struct rc_dp_client {
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint32_t max_msg;
 	uint64_t sent, delivered;
+	/* mbufs attached to this region (external buffers) hold a count here;
+	   the region is let go only when it is back to 1 */
+	struct rte_mbuf_ext_shared_info shinfo;
 };
 
 struct rc_dp {
@@ -85,7 +89,7 @@ struct rc_dp {
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint64_t per_s[4];
 	uint32_t n_clients;		/* used slots */
-	uint64_t client_kicks, client_bad_mcast;
+	uint64_t client_kicks, client_bad_mcast, zc_frames;
 	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];
 	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX + 32];	/* + CPG header */
 
@@ -105,6 +109,10 @@ void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, s
 void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c);
 /* A buffer given to rc_totem_mcast* is free; false when it was not a client's or cpgd's. */
 bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie);
+/* The shared info of the region holding [p, p + len), or NULL. */
+struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
+						      size_t len);
+rte_iova_t rc_dp_iova(const void *p);
 /* The lcore stopped: report every client gone. */
 void rc_dp_clients_stop(struct rc_dp *dp);
 

@@ -201,6 +201,9 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 	int ret;
 
 	rc_wake_disarm(h);
+	/* A client that only dispatches must still get its buffers back, or the
+	   daemon stops taking its messages once the completion ring is full. */
+	rc_comp_drain(h);
 	for (;;) {
 		ret = dispatch_one(h);
 		if (ret < 0)
