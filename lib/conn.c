@@ -180,7 +180,10 @@ int rc_conn_attach(struct rc_cpg *h)
 	if (ret < 0)
 		return ret;
 	h->sock = ret;
-	if (send(h->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+	/* A daemon that refuses (CS_ERR_ACCESS) may answer and close before the
+	   hello is sent: the answer is still there to read. */
+	if (send(h->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello) &&
+	    errno != EPIPE && errno != ECONNRESET) {
 		ret = -ENOTCONN;
 		goto fail;
 	}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# cpg-access: who may attach. The daemon checks SO_PEERCRED against
+# ringcast { allow_uid allow_gid } (root always): a client of another user
+# gets CS_ERR_ACCESS and the daemon logs the refusal; a member of an allowed
+# group attaches and joins.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 60
+
+W=$rc_cpg_bin/cpg_watch
+lib=${RC_LIB_DIR:-$rc_root/build/lib}
+[ -x "$W" ] || rc_fail "no $W"
+command -v setpriv >/dev/null || rc_skip "needs setpriv (util-linux)"
+export RC_CLUSTER_RINGCAST="allow_gid: 4242"
+rc_up 3
+out=$RC_CLUSTER_DIR/clients
+mkdir -p "$out"
+
+# The build tree may not be readable by other users: run a copy.
+bin=$(mktemp -d /tmp/rc-access.XXXXXX)
+trap 'rm -rf "$bin"; rc_cleanup' EXIT
+cp "$W" "$bin"/
+cp -L "$lib/libcpg.so.4" "$bin"/
+chmod -R a+rX "$bin"
+as_user() {	# as_user GID CMD...: uid 65534 (nobody), that group only
+	local gid=$1
+	shift
+	"$cluster" exec 1 env LD_LIBRARY_PATH="$bin" setpriv --reuid=65534 --regid="$gid" \
+		--clear-groups "$@"
+}
+
+if as_user 65534 "$bin/cpg_watch" -g access -t 1 >"$out/refused" 2>&1; then
+	rc_fail "uid 65534 gid 65534 was let in: $(cat "$out/refused")"
+fi
+grep -q 'CS_ERR_ACCESS' "$out/refused" ||
+	rc_fail "the refused client did not get CS_ERR_ACCESS: $(cat "$out/refused")"
+grep -q 'uid 65534 gid 65534 refused' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "the daemon did not log the refusal"
+rc_log "uid 65534 gid 65534: $(tr '\n' ' ' <"$out/refused")"
+
+as_user 4242 "$bin/cpg_watch" -g access -t 1 >"$out/allowed" 2>&1 ||
+	rc_fail "gid 4242 (allow_gid) was refused: $(cat "$out/allowed")"
+grep -q '^CONFCHG group=access .*joined=1:[0-9]*:JOIN' "$out/allowed" ||
+	rc_fail "the allowed client did not join: $(cat "$out/allowed")"
+rc_log "uid 65534 gid 4242 (allow_gid): attached and joined"
