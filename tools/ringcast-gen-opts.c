@@ -59,7 +59,7 @@ static void usage(FILE *f)
 "      --window N         flood, sweep: at most N of this sender's messages\n"
 "                         sent and not yet delivered back (default 0: no\n"
 "                         limit but CS_ERR_TRY_AGAIN). ringcast disconnects\n"
-"                         a client whose receive ring (4096 entries) fills;\n"
+"                         a client whose receive ring (65 536 entries) fills;\n"
 "                         a window below it keeps a sender's own messages\n"
 "                         from filling it while the sender is descheduled\n"
 "      --guarantee G      agreed (default) or safe\n"
