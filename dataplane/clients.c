@@ -174,6 +174,16 @@ static struct rc_dp_client *live(struct rc_dp *dp, uint32_t slot)
 	return slot < RC_DP_MAX_CLIENTS && c->used && !c->dying ? c : NULL;
 }
 
+/* Where to write an rx record of len bytes for slot, or NULL (gone, kicked). */
+static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *pos)
+{
+	struct rc_dp_client *c = live(dp, slot);
+
+	if (!c || (*pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+		return NULL;
+	return c->rxa + *pos % c->rxa_size;
+}
+
 /* ---- the group table's callbacks ---- */
 
 static int cpg_mcast(void *priv, const void *msg, size_t len, bool first, void *cookie)
@@ -192,17 +202,15 @@ static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid
 			const void *data, size_t len)
 {
 	struct rc_dp *dp = priv;
-	struct rc_dp_client *c = live(dp, slot);
 	struct rc_shm_rx_msg m = { .nodeid = nodeid, .pid = pid, .len = (uint32_t)len };
 	uint64_t pos;
-	uint8_t *p;
+	uint8_t *p = rx_begin(dp, slot, sizeof(m) + len, &pos);
 
-	if (!c || (pos = rx_reserve(dp, slot, sizeof(m) + len)) == UINT64_MAX)
+	if (!p)
 		return;
-	p = c->rxa + pos % c->rxa_size;
 	memcpy(p, &m, sizeof(m));
 	memcpy(p + sizeof(m), data, len);
-	rx_commit(c, pos, sizeof(m) + len, RC_SHM_RX_MSG);
+	rx_commit(&dp->clients[slot], pos, sizeof(m) + len, RC_SHM_RX_MSG);
 }
 
 static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
@@ -211,7 +219,6 @@ static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
 			const struct cpg_address *joined, size_t n_joined)
 {
 	struct rc_dp *dp = priv;
-	struct rc_dp_client *c = live(dp, slot);
 	struct rc_shm_rx_confchg h = {
 		.group = *group,
 		.n_member = (uint32_t)n_members,
@@ -221,24 +228,22 @@ static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
 	size_t a = sizeof(struct cpg_address);
 	size_t len = sizeof(h) + a * (n_members + n_left + n_joined);
 	uint64_t pos;
-	uint8_t *p;
+	uint8_t *p = rx_begin(dp, slot, len, &pos);
 
-	if (!c || (pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+	if (!p)
 		return;
-	p = c->rxa + pos % c->rxa_size;
 	memcpy(p, &h, sizeof(h));
 	p += sizeof(h);
 	memcpy(p, members, a * n_members);
 	memcpy(p + a * n_members, left, a * n_left);
 	memcpy(p + a * (n_members + n_left), joined, a * n_joined);
-	rx_commit(c, pos, len, RC_SHM_RX_CONFCHG);
+	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_CONFCHG);
 }
 
 static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 		      const uint32_t *members, size_t n_members)
 {
 	struct rc_dp *dp = priv;
-	struct rc_dp_client *c = live(dp, slot);
 	struct rc_shm_rx_totem h = {
 		.rep = ring->rep,
 		.n_members = (uint32_t)n_members,
@@ -246,14 +251,13 @@ static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 	};
 	size_t len = sizeof(h) + sizeof(uint32_t) * n_members;
 	uint64_t pos;
-	uint8_t *p;
+	uint8_t *p = rx_begin(dp, slot, len, &pos);
 
-	if (!c || (pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+	if (!p)
 		return;
-	p = c->rxa + pos % c->rxa_size;
 	memcpy(p, &h, sizeof(h));
 	memcpy(p + sizeof(h), members, sizeof(uint32_t) * n_members);
-	rx_commit(c, pos, len, RC_SHM_RX_TOTEM);
+	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_TOTEM);
 }
 
 static const struct rc_cpgd_ops cpgd_ops = {

@@ -75,9 +75,14 @@ static void mac_learn(struct rc_dp *dp, uint32_t nodeid, const struct rte_ether_
 	rte_ether_addr_copy(mac, &dp->macs[i].mac);
 }
 
-static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
+/*
+ * An mbuf holding the Ethernet header and the shim for a frame of
+ * frame_len bytes, with `room` bytes after them for the caller to fill;
+ * NULL (counted as a tx drop) when there is none.
+ */
+static struct rte_mbuf *frame_mbuf(struct rc_dp *dp, uint32_t dst, size_t frame_len,
+				   size_t room, uint8_t **data)
 {
-	struct rc_dp *dp = priv;
 	const struct rte_ether_addr *to = dst ? mac_of(dp, dst) : NULL;
 	struct rte_ether_hdr *eh;
 	struct rte_mbuf *m;
@@ -85,27 +90,41 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 	uint8_t *p;
 
 	m = rte_pktmbuf_alloc(dp->mp);
-	if (!m) {
-		dp->tx_drops++;
-		return;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + len));
+	p = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + room)) : NULL;
 	if (!p) {
 		rte_pktmbuf_free(m);
 		dp->tx_drops++;
-		return;
+		return NULL;
 	}
 	eh = (struct rte_ether_hdr *)p;
 	rte_ether_addr_copy(to ? to : &dp->group, &eh->dst_addr);
 	rte_ether_addr_copy(&dp->mac, &eh->src_addr);
 	eh->ether_type = rte_cpu_to_be_16(dp->p.ethertype);
 	shim[0] = htole32(dst);
-	shim[1] = htole32((uint32_t)len);
+	shim[1] = htole32((uint32_t)frame_len);
 	memcpy(p + sizeof(*eh), shim, sizeof(shim));
-	memcpy(p + HDR_LEN, frame, len);
+	*data = p + HDR_LEN;
+	return m;
+}
+
+static void tx_queue(struct rc_dp *dp, struct rte_mbuf *m)
+{
 	dp->tx[dp->ntx++] = m;
 	if (dp->ntx == RC_DP_BURST)
 		tx_flush(dp);
+}
+
+static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
+{
+	struct rc_dp *dp = priv;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	m = frame_mbuf(dp, dst, len, len, &p);
+	if (!m)
+		return;
+	memcpy(p, frame, len);
+	tx_queue(dp, m);
 }
 
 /*
@@ -119,40 +138,31 @@ static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len
 {
 	struct rc_dp *dp = priv;
 	struct rte_mbuf_ext_shared_info *sh = rc_dp_clients_shinfo(dp, data, data_len);
-	const struct rte_ether_addr *to = dst ? mac_of(dp, dst) : NULL;
 	struct rte_mbuf *m, *x;
-	struct rte_ether_hdr *eh;
-	uint32_t shim[2];
 	uint8_t *p;
 
-	if (!sh || !(m = rte_pktmbuf_alloc(dp->mp))) {
+	if (!sh) {		/* not a client region's: one copied frame */
 		uint8_t f[RC_NETMTU_MAX];
 
-		if (!sh && hdr_len + data_len <= sizeof(f)) {	/* not a region's: copy */
-			memcpy(f, hdr, hdr_len);
-			memcpy(f + hdr_len, data, data_len);
-			op_send(priv, dst, f, hdr_len + data_len);
-		} else {
+		if (hdr_len + data_len > sizeof(f)) {
 			dp->tx_drops++;
+			return;
 		}
+		memcpy(f, hdr, hdr_len);
+		memcpy(f + hdr_len, data, data_len);
+		op_send(priv, dst, f, hdr_len + data_len);
 		return;
 	}
+	m = frame_mbuf(dp, dst, hdr_len + data_len, hdr_len, &p);
+	if (!m)
+		return;
 	x = rte_pktmbuf_alloc(dp->mp);
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + hdr_len));
-	if (!x || !p) {
+	if (!x) {
 		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);
 		dp->tx_drops++;
 		return;
 	}
-	eh = (struct rte_ether_hdr *)p;
-	rte_ether_addr_copy(to ? to : &dp->group, &eh->dst_addr);
-	rte_ether_addr_copy(&dp->mac, &eh->src_addr);
-	eh->ether_type = rte_cpu_to_be_16(dp->p.ethertype);
-	shim[0] = htole32(dst);
-	shim[1] = htole32((uint32_t)(hdr_len + data_len));
-	memcpy(p + sizeof(*eh), shim, sizeof(shim));
-	memcpy(p + HDR_LEN, hdr, hdr_len);
+	memcpy(p, hdr, hdr_len);
 	rte_mbuf_ext_refcnt_update(sh, 1);
 	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)data, rc_dp_iova(data),
 				  (uint16_t)data_len, sh);
@@ -166,9 +176,7 @@ static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len
 		return;
 	}
 	dp->zc_frames++;
-	dp->tx[dp->ntx++] = m;
-	if (dp->ntx == RC_DP_BURST)
-		tx_flush(dp);
+	tx_queue(dp, m);
 }
 
 /* ---- engine callbacks ---- */

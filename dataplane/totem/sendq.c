@@ -67,6 +67,18 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	return 0;
 }
 
+static int mcast_check(const struct rc_srp *srp, const void *msg, size_t len,
+		       enum rc_guarantee guarantee)
+{
+	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
+		return -EINVAL;
+	if (len > srp->cfg.max_msg_size)
+		return -EMSGSIZE;
+	if (len && !msg)
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * Ahead of everything queued: the caller's first message of a new ring (the
  * CPG group sync) goes out before application messages queued earlier. Only
@@ -78,13 +90,10 @@ int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 {
 	struct rc_sendq *q = &srp->q;
 	struct rc_sendq_ent *e;
+	int ret = mcast_check(srp, msg, len, guarantee);
 
-	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
-		return -EINVAL;
-	if (len > srp->cfg.max_msg_size)
-		return -EMSGSIZE;
-	if (len && !msg)
-		return -EINVAL;
+	if (ret < 0)
+		return ret;
 	if (q->head != q->tail && q->ent[q->head & (q->cap - 1)].off)
 		return -EBUSY;
 	if (q->head == q->tail)
@@ -149,14 +158,10 @@ uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp)
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {
-	int ret;
+	int ret = mcast_check(srp, msg, len, guarantee);
 
-	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
-		return -EINVAL;
-	if (len > srp->cfg.max_msg_size)
-		return -EMSGSIZE;
-	if (len && !msg)
-		return -EINVAL;
+	if (ret < 0)
+		return ret;
 	ret = sendq_push(&srp->q, msg, len,
 			 guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0, cookie);
 	if (ret < 0 || srp->mode != RC_SRP_RUN)

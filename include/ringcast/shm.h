@@ -189,7 +189,7 @@ struct rc_shm_hdr {
 	   eventfd once each time it got 1 */
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
-	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: queued to send */
+	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: reserved, 0 today */
 	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));
 };
 _Static_assert(sizeof(struct rc_shm_hdr) % RC_SHM_LINE == 0, "header fills whole lines");
