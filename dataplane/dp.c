@@ -393,7 +393,7 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 	uint32_t n = ++*empty, spin = dp->p.idle_spin;
 	uint64_t sleep_ns;
 
-	if (dp->p.idle == RC_IDLE_BUSY || n < spin) {
+	if (dp->p.idle == RC_IDLE_BUSY || n < spin || deadline <= dp->now) {
 		rte_pause();
 		return;
 	}
