@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qb/qblog.h>
@@ -39,6 +40,7 @@
 #define COMP_ENTRIES	16384u		/* buffers in flight or not yet reclaimed */
 #define CTL_SIZE	(256u << 10)
 #define ARENA_SLACK	(4ull << 20)	/* small messages in flight beside a largest one */
+#define HELLO_NS	(5ull * 1000 * 1000 * 1000)	/* a silent connection is closed */
 
 enum cl_state {
 	CL_FREE = 0,
@@ -51,6 +53,7 @@ struct client {
 	enum cl_state state;
 	int fd;
 	struct ucred cred;
+	uint64_t accepted_ns;	/* CLOCK_MONOTONIC; a hello must follow in HELLO_NS */
 	int memfd, evfd;
 	void *base;
 	uint64_t size;
@@ -68,6 +71,14 @@ static struct {
 	bool warned_no_huge, warned_extmem;
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static bool allowed(const struct ucred *u)
 {
@@ -352,6 +363,7 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		return 0;
 	}
 	c->state = CL_HELLO;
+	c->accepted_ns = mono_ns();
 	c->fd = s;
 	c->cred = u;
 	if (qb_loop_poll_add(cl.loop, QB_LOOP_MED, s, POLLIN, c, on_client) < 0) {
@@ -400,14 +412,27 @@ close_fd:
 	return ret;
 }
 
-/* Regions the lcore let go of: a disconnect we asked for, or a kick. */
+/*
+ * Regions the lcore let go of (a disconnect we asked for, or a kick), and
+ * connections that never said hello: a slot is not held by a silent peer.
+ */
 void rc_clients_poll_gone(void)
 {
 	struct rc_dp_client_gone g[16];
+	uint64_t now = mono_ns();
 	unsigned int n;
 
 	if (!cl.dp)
 		return;
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++) {
+		struct client *c = &cl.c[i];
+
+		if (c->state == CL_HELLO && now - c->accepted_ns > HELLO_NS) {
+			qb_log(LOG_WARNING, "client pid %d sent no hello in %llu s: closed",
+			       c->cred.pid, (unsigned long long)(HELLO_NS / 1000000000ull));
+			client_free(c);
+		}
+	}
 	while ((n = rc_dp_clients_gone(cl.dp, g, 16)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
 			struct client *c;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cpg-hostile: clients that break their shared region (tx index, offset,
-# length, type; rx tail; unknown request) and a client that joins and never
-# reads while another floods its group. Each is disconnected with a log
+# length, type; rx tail; unknown request), a connection that never says
+# hello, and a client that joins and never reads while another floods its
+# group. Each is disconnected with a log
 # line naming why; the daemon, its ring and a well-behaved client on the
 # same node carry on.
 # shellcheck source=tests/cluster/lib.sh
@@ -34,6 +35,13 @@ rc_wait_stat 1 clients 1 3000
 grep -q 'disconnected: bad tx ring index or entry' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "node 1 logged no disconnect reason"
 [ "$(rc_same_ring "1 2 3" 3)" = "$ring" ] || rc_fail "the ring changed"
+
+# A connection that never says hello is closed (it would hold a client slot).
+"$cluster" exec 1 "$H" silent hostile 10 >"$out/h-silent" 2>&1 ||
+	rc_fail "a silent connection was not closed: $(cat "$out/h-silent")"
+rc_log "$(cat "$out/h-silent")"
+grep -q 'sent no hello' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "node 1 did not log the silent connection"
 
 # The good client still works: a message from node 2 reaches it.
 "$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 || true

@@ -8,6 +8,7 @@
  *   tx-len     absurd entry length               tx-type    unknown entry type
  *   rx-tail    rx area tail beyond the head (seen at the next delivery)
  *   req        unknown request type              slow       join, never read
+ *   silent     connect, never say hello (the daemon closes it after 5 s)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -107,6 +108,17 @@ int main(int argc, char **argv)
 	int fd = sock_connect();
 	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!strcmp(mode, "silent")) {
+		if (!kicked(fd, timeout_s)) {
+			printf("NOT CLOSED (silent) after %d s\n", timeout_s);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("CLOSED (silent) after %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return 0;
+	}
 	h = attach(fd);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "tx-index")) {
@@ -126,7 +138,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow [GROUP [TIMEOUT_S]]\n");
+			"req|slow|silent [GROUP [TIMEOUT_S]]\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {
