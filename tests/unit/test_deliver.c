@@ -96,19 +96,7 @@ static const struct rc_srp_ops ctrl_ops = {
 	.deliver_ctrl = cap_deliver_ctrl,
 };
 
-static void ring_config(struct rc_srp_config *cfg, uint32_t nodeid)
-{
-	rc_srp_config_defaults(cfg);
-	cfg->cluster_id = CLUSTER;
-	cfg->nodeid = nodeid;
-	cfg->n_members = 3;
-	cfg->members[0] = 1;
-	cfg->members[1] = 2;
-	cfg->members[2] = 3;
-	cfg->ring_seq = RING_SEQ;
-	cfg->netmtu = 1500;
-	cfg->max_msg_size = MAX_MSG;
-}
+#include "ring3.h"
 
 static struct rc_srp *node_ops(uint32_t nodeid, const struct rc_srp_ops *o)
 {

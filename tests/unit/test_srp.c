@@ -96,18 +96,7 @@ static const struct rc_srp_ops memb_ops = {
 	.memb_frame = cap_memb_frame,
 };
 
-static void ring_config(struct rc_srp_config *cfg, uint32_t nodeid)
-{
-	rc_srp_config_defaults(cfg);
-	cfg->cluster_id = CLUSTER;
-	cfg->nodeid = nodeid;
-	cfg->n_members = 3;
-	cfg->members[0] = 1;
-	cfg->members[1] = 2;
-	cfg->members[2] = 3;
-	cfg->ring_seq = RING_SEQ;
-	cfg->max_msg_size = MAX_MSG;
-}
+#include "ring3.h"
 
 static struct rc_srp *node_ops(const struct rc_srp_config *cfg, const struct rc_srp_ops *o)
 {

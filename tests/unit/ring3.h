@@ -1,0 +1,24 @@
+/*
+ * The engine tests' ring: node `nodeid` of {1, 2, 3}, netmtu 1500. The
+ * including file defines CLUSTER, RING_SEQ and MAX_MSG first.
+ */
+#ifndef RC_TEST_RING3_H
+#define RC_TEST_RING3_H
+
+#include "srp.h"
+
+static void ring_config(struct rc_srp_config *cfg, uint32_t nodeid)
+{
+	rc_srp_config_defaults(cfg);
+	cfg->cluster_id = CLUSTER;
+	cfg->nodeid = nodeid;
+	cfg->n_members = 3;
+	cfg->members[0] = 1;
+	cfg->members[1] = 2;
+	cfg->members[2] = 3;
+	cfg->ring_seq = RING_SEQ;
+	cfg->netmtu = 1500;
+	cfg->max_msg_size = MAX_MSG;
+}
+
+#endif /* RC_TEST_RING3_H */
