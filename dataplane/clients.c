@@ -171,7 +171,7 @@ static struct rc_dp_client *live(struct rc_dp *dp, uint32_t slot)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
 
-	return slot < RC_DP_MAX_CLIENTS && c->used && !c->dying ? c : NULL;
+	return slot < RC_DP_MAX_CLIENTS && c->used && !c->dying && !c->draining ? c : NULL;
 }
 
 /* Where to write an rx record of len bytes for slot, or NULL (gone, kicked). */
@@ -403,7 +403,7 @@ reply:
 static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
-	uint32_t head = load_acq(&c->h->tx_head.v), taken = 0;
+	uint32_t head = c->draining ? c->drain_head : load_acq(&c->h->tx_head.v), taken = 0;
 	int64_t used;
 	int ret;
 
@@ -486,6 +486,21 @@ bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
 
 /* ---- the poll ---- */
 
+/*
+ * The client closed its connection: what it queued before (each send got
+ * CS_OK) still goes out, up to the tx head of this moment; then it leaves
+ * its group (PROCDOWN) like any client that is gone.
+ */
+static void drain(struct rc_dp *dp, uint32_t slot)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	if (!c->used || c->dying || c->draining)
+		return;
+	c->drain_head = load_acq(&c->h->tx_head.v);
+	c->draining = true;
+}
+
 static bool commands(struct rc_dp *dp)
 {
 	struct cmd cmd[8];
@@ -498,7 +513,7 @@ static bool commands(struct rc_dp *dp)
 			if (cmd[i].type == CMD_ATTACH)
 				attach(dp, &cmd[i].a);
 			else if (cmd[i].a.slot < RC_DP_MAX_CLIENTS)
-				kick(dp, cmd[i].a.slot, RC_DP_GONE_DETACHED);
+				drain(dp, cmd[i].a.slot);
 		}
 	}
 	return any;
@@ -540,6 +555,11 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		req = load_acq(&c->h->ctl.req_seq);
 		if (tx_drain(dp, s, &empty))
 			work = true;
+		if (c->draining) {
+			if (empty && !c->dying)
+				kick(dp, s, RC_DP_GONE_DETACHED);
+			continue;
+		}
 		if (req != c->req_seen && empty && !c->dying) {
 			request(dp, s, req);
 			work = true;
@@ -604,12 +624,13 @@ int rc_dp_clients_create(struct rc_dp *dp, int socket)
 {
 	int ret;
 
+	/* exact: an attach and a detach per slot must always fit */
 	dp->cmds = rte_ring_create_elem("rc_cmds", sizeof(struct cmd), CMDS, socket,
-					RING_F_SP_ENQ | RING_F_SC_DEQ);
+					RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (!dp->cmds)
 		return -rte_errno;
 	dp->gone = rte_ring_create_elem("rc_gone", sizeof(struct rc_dp_client_gone), CMDS,
-					socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+					socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (!dp->gone) {
 		ret = -rte_errno;
 		goto free_cmds;

@@ -131,7 +131,7 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
  * A frame whose payload is a client's buffer: the headers are copied into an
  * mbuf, the payload is attached as an external buffer (the region's shared
  * info keeps a count, so the region outlives every mbuf that points into
- * it). A chain the port cannot take is sent as one copied frame instead.
+ * it). Used only when the port takes multi-segment frames (rc_port_setup).
  */
 static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 		       const void *data, size_t data_len)
@@ -171,7 +171,7 @@ static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len
 	x->data_off = 0;
 	if (rte_pktmbuf_chain(m, x) < 0) {
 		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);
+		rte_pktmbuf_free(x);	/* gives its count on the region back */
 		dp->tx_drops++;
 		return;
 	}
@@ -503,6 +503,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	};
 	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM;
 	struct rc_dp *dp;
+	bool multi_seg;
 	int ret;
 
 	dp = rte_zmalloc_socket("rc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
@@ -522,7 +523,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = -rte_errno;
 	if (!dp->events)
 		goto free_pool;
-	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac);
+	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &multi_seg);
 	if (ret < 0)
 		goto free_ring;
 	/* Locally administered group address derived from the cluster id. */
@@ -532,6 +533,8 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->group.addr_bytes[3] = (uint8_t)(p->cluster_id >> 16);
 	dp->group.addr_bytes[4] = (uint8_t)(p->cluster_id >> 8);
 	dp->group.addr_bytes[5] = (uint8_t)p->cluster_id;
+	if (!multi_seg)
+		ops.send_zc = NULL;	/* the engine copies zero-copy frames instead */
 	ret = rc_totem_create(&p->totem, &ops, dp, &dp->t);
 	if (ret < 0)
 		goto stop_port;

@@ -129,6 +129,6 @@ const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac);
+		  struct rte_ether_addr *mac, bool *multi_seg);
 
 #endif /* RC_DP_H */
