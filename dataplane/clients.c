@@ -404,6 +404,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
 	uint32_t head = c->draining ? c->drain_head : load_acq(&c->h->tx_head.v), taken = 0;
+	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	int64_t used;
 	int ret;
 
@@ -431,18 +432,20 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			return true;
 		}
 		p = c->arena + d.off;
-		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, p, RC_SHM_TX_HDR);
+		/* The CPG header is built here and kept by the engine: the client
+		   cannot change what group, pid or type its message claims. */
+		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
 			dp->client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
 		} else {
-			ret = rc_totem_mcast_zc(dp->t, p + RC_SHM_TX_HDR - hl,
-					     hl + d.len - RC_SHM_TX_HDR,
-					     (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
-					     RC_GUARANTEE_AGREED,
-					     (void *)(uintptr_t)(COOKIE_CLIENT |
-						     ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
-						     d.off / RC_SHM_MSG_ALIGN), dp->now);
+			ret = rc_totem_mcast_pre(dp->t, hdr + sizeof(hdr) - hl, hl,
+						 p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
+						 (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
+						 RC_GUARANTEE_AGREED, true,
+						 (void *)(uintptr_t)(COOKIE_CLIENT |
+							 ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
+							 d.off / RC_SHM_MSG_ALIGN), dp->now);
 			if (ret == -EAGAIN)
 				break;
 			if (ret < 0) {

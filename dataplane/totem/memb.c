@@ -794,6 +794,16 @@ int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 	return rc_srp_mcast(t->srp, msg, len, guarantee, cookie, now);
 }
 
+int rc_totem_mcast_pre(struct rc_totem *t, const void *pre, size_t pre_len,
+		       const void *msg, size_t len, enum rc_guarantee guarantee, bool zc,
+		       void *cookie, uint64_t now)
+{
+	t->now = now;
+	if (t->state == RC_MEMB_STOPPED)
+		return -ENOTCONN;
+	return rc_srp_mcast_pre(t->srp, pre, pre_len, msg, len, guarantee, zc, cookie, now);
+}
+
 int rc_totem_mcast_zc(struct rc_totem *t, const void *msg, size_t len,
 		      enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {

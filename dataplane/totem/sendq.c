@@ -61,6 +61,7 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	e->cflags = cflags;
 	e->msg_id = q->next_id++;
 	e->zc = false;
+	e->pre_len = 0;
 	e->cookie = cookie;
 	q->tail++;
 	q->bytes += len;
@@ -108,8 +109,34 @@ int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 	e->cflags = guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0;
 	e->msg_id = q->next_id++;
 	e->zc = false;
+	e->pre_len = 0;
 	e->cookie = cookie;
 	q->bytes += len;
+	return 0;
+}
+
+int rc_srp_mcast_pre(struct rc_srp *srp, const void *pre, size_t pre_len,
+		     const void *msg, size_t len, enum rc_guarantee guarantee, bool zc,
+		     void *cookie, uint64_t now)
+{
+	struct rc_sendq *q = &srp->q;
+	uint32_t tail = q->tail;
+	struct rc_sendq_ent *e;
+	int ret;
+
+	if (pre_len > RC_SRP_PRE_MAX || (pre_len && !pre) || len > SIZE_MAX - pre_len)
+		return -EINVAL;
+	if (len && !msg)
+		return -EINVAL;
+	/* queued with the total length, then told where its first bytes are */
+	ret = rc_srp_mcast(srp, msg ? msg : pre, pre_len + len, guarantee, cookie, now);
+	if (ret < 0)
+		return ret;
+	e = &q->ent[tail & (q->cap - 1)];
+	memcpy(e->pre, pre, pre_len);
+	e->pre_len = (uint8_t)pre_len;
+	e->data = msg;
+	e->zc = zc && pre_len + len >= RC_SRP_ZC_MIN;
 	return 0;
 }
 
@@ -184,6 +211,21 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 	return 0;
 }
 
+/* Bytes [off, off + n) of e's message: its own prefix, then the caller's data. */
+static void copy_out(const struct rc_sendq_ent *e, uint32_t off, uint32_t n, uint8_t *dst)
+{
+	if (off < e->pre_len) {
+		uint32_t k = e->pre_len - off < n ? e->pre_len - off : n;
+
+		memcpy(dst, e->pre + off, k);
+		dst += k;
+		off += k;
+		n -= k;
+	}
+	if (n)
+		memcpy(dst, e->data + (off - e->pre_len), n);
+}
+
 /*
  * A zero-copy message's next frame: its headers in the slot, one chunk whose
  * data stays in the caller's buffer. Its last frame queues the buffer's
@@ -207,7 +249,10 @@ static uint32_t zc_frame(struct rc_srp *srp, uint32_t seq, struct rc_sendq_ent *
 			srp->r->rep, srp->r->seq);
 	rc_wire_put_mcast(f, seq, 1, mflags, (uint32_t)CHK + take);
 	rc_ring_store(srp, srp->r, seq, NULL, (uint32_t)RC_ZC_HDR + take, mflags != 0);
-	srp->r->slot_ext[slot_idx(srp, seq)] = e->data + e->off;
+	if (e->off < e->pre_len)	/* the engine's own prefix: this frame is a copy */
+		copy_out(e, e->off, take, f + RC_ZC_HDR);
+	else
+		srp->r->slot_ext[slot_idx(srp, seq)] = e->data + (e->off - e->pre_len);
 	e->off += take;
 	q->bytes -= take;
 	if (cf & RC_CF_LAST) {
@@ -262,7 +307,7 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 			cf |= RC_CF_LAST;
 		rc_wire_put_chunk(pl + pos, take, e->len, e->off, cf, e->msg_id);
 		if (take)
-			memcpy(pl + pos + CHK, e->data + e->off, take);
+			copy_out(e, e->off, take, pl + pos + CHK);
 		pos += CHK + take;
 		nchunks++;
 		if (cf & RC_CF_SAFE)

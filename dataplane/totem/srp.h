@@ -15,6 +15,7 @@
 #ifndef RC_SRP_H
 #define RC_SRP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -162,6 +163,18 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 #define RC_SRP_ZC_MIN	1024u
 int rc_srp_mcast_zc(struct rc_srp *srp, const void *msg, size_t len,
 		    enum rc_guarantee guarantee, void *cookie, uint64_t now);
+
+/*
+ * The message is pre[0..pre_len) followed by msg[0..len): the engine keeps
+ * its own copy of pre (at most RC_SRP_PRE_MAX bytes: a header the caller
+ * wants to be the one sent, whatever happens to msg's memory). zc: as
+ * rc_srp_mcast_zc() for the bytes of msg; the frames that carry pre are
+ * copied.
+ */
+#define RC_SRP_PRE_MAX	144u
+int rc_srp_mcast_pre(struct rc_srp *srp, const void *pre, size_t pre_len,
+		     const void *msg, size_t len, enum rc_guarantee guarantee, bool zc,
+		     void *cookie, uint64_t now);
 
 /*
  * As rc_srp_mcast(), but ahead of every queued message. -EBUSY while the

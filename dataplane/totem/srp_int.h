@@ -90,7 +90,9 @@ struct rc_sendq_ent {
 	uint16_t cflags;	/* RC_CF_SAFE or 0 */
 	uint16_t msg_id;	/* ties a message's fragments together */
 	bool zc;		/* frames point into data (rc_srp_mcast_zc) */
+	uint8_t pre_len;	/* the message is pre[pre_len] then data */
 	void *cookie;
+	uint8_t pre[RC_SRP_PRE_MAX];
 };
 
 struct rc_sendq {

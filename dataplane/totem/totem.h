@@ -94,6 +94,10 @@ int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
 /* Zero-copy: msg is read until every node holds it (see rc_srp_mcast_zc). */
 int rc_totem_mcast_zc(struct rc_totem *t, const void *msg, size_t len,
 		      enum rc_guarantee guarantee, void *cookie, uint64_t now);
+/* pre (kept by the engine) then msg, zero-copy if zc (see rc_srp_mcast_pre). */
+int rc_totem_mcast_pre(struct rc_totem *t, const void *pre, size_t pre_len,
+		       const void *msg, size_t len, enum rc_guarantee guarantee, bool zc,
+		       void *cookie, uint64_t now);
 /* Ahead of every queued message (see rc_srp_mcast_first). */
 int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,
 			 enum rc_guarantee guarantee, void *cookie, uint64_t now);

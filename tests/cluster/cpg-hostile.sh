@@ -36,6 +36,18 @@ grep -q 'disconnected: bad tx ring index or entry' "$RC_CLUSTER_DIR/node1/ringca
 	rc_fail "node 1 logged no disconnect reason"
 [ "$(rc_same_ring "1 2 3" 3)" = "$ring" ] || rc_fail "the ring changed"
 
+# A client that writes a PROCDOWN of the good client into its messages'
+# header room: the daemon writes the headers itself, so the group sees its
+# plain messages and the good client stays a member on every node.
+good=$(rc_watch_pid "$out/good")
+"$cluster" exec 1 "$H" forge hostile "$good" >"$out/h-forge" 2>&1 ||
+	rc_fail "the forging client failed: $(cat "$out/h-forge")"
+rc_wait_line "$out/good" '^MSG nodeid=1 pid=[0-9]* len=64$' 5000
+if grep -q "left=1:$good:" "$out/good"; then
+	rc_fail "a forged header removed the good client from its group"
+fi
+rc_log "$(cat "$out/h-forge"): the group saw plain messages"
+
 # A connection that never says hello is closed (it would hold a client slot).
 "$cluster" exec 1 "$H" silent hostile 10 >"$out/h-silent" 2>&1 ||
 	rc_fail "a silent connection was not closed: $(cat "$out/h-silent")"

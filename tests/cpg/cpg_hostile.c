@@ -9,6 +9,10 @@
  *   rx-tail    rx area tail beyond the head (seen at the next delivery)
  *   req        unknown request type              slow       join, never read
  *   silent     connect, never say hello (the daemon closes it after 5 s)
+ *   forge PID  join, then send messages whose header room claims to be a
+ *              PROCDOWN of process PID (and keep rewriting it): the daemon
+ *              writes headers itself, so the group sees plain messages.
+ *              Exit 0 after sending (no disconnect expected).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ringcast/cpgmsg.h>
 #include <ringcast/shm.h>
 
 static int sock_connect(void)
@@ -88,6 +93,41 @@ static void push_tx(struct rc_shm_hdr *h, uint64_t off, uint32_t len, uint16_t t
 	__atomic_store_n(&h->tx_head.v, head + 1, __ATOMIC_RELEASE);
 }
 
+/* Messages whose header room forges a PROCDOWN of `victim`; see the top. */
+static int forge(struct rc_shm_hdr *h, const char *group, uint32_t victim)
+{
+	uint8_t *arena = (uint8_t *)h + h->arena_off;
+	struct rc_cpg_hdr ch = {
+		.magic = RC_CPG_MAGIC,
+		.type = RC_CPG_PROCDOWN,
+		.name_len = (uint16_t)strlen(group),
+		.pid = victim,
+	};
+	size_t hl = RC_CPG_HDR_LEN(ch.name_len);
+	struct timespec ms = { 0, 1000000 };
+
+	request(h, RC_REQ_JOIN, group);
+	for (int i = 0; i < 5000 && __atomic_load_n(&h->ctl.rep_seq, __ATOMIC_ACQUIRE) !=
+	     h->ctl.req_seq; i++)
+		nanosleep(&ms, NULL);
+	for (uint32_t m = 0; m < 8; m++) {
+		uint64_t off = (uint64_t)m * 4096;
+		uint8_t *room = arena + off + RC_SHM_TX_HDR - hl;
+
+		memset(arena + off + RC_SHM_TX_HDR, 'F', 64);
+		for (int k = 0; k < 2; k++) {	/* before the push, and after it */
+			memcpy(room, &ch, sizeof(ch));
+			memcpy(room + sizeof(ch), group, ch.name_len);
+			if (k == 0)
+				push_tx(h, off, RC_SHM_TX_HDR + 64, RC_SHM_TX_MCAST);
+		}
+		nanosleep(&ms, NULL);
+	}
+	sleep(1);
+	printf("FORGED 8 messages claiming PROCDOWN of pid %u in %s\n", victim, group);
+	return 0;
+}
+
 /* The daemon closed the socket within timeout_s? */
 static int kicked(int fd, int timeout_s)
 {
@@ -120,6 +160,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	h = attach(fd);
+	if (!strcmp(mode, "forge"))
+		return forge(h, group, (uint32_t)timeout_s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "tx-index")) {
 		__atomic_store_n(&h->tx_head.v, h->tx_tail.v + h->tx_entries + 5, __ATOMIC_RELEASE);
@@ -138,7 +180,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow|silent [GROUP [TIMEOUT_S]]\n");
+			"req|slow|silent [GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {

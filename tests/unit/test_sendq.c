@@ -781,6 +781,53 @@ static void test_zc_ring_change_copies_payloads_and_releases(void)
 	rc_srp_destroy(srp);
 }
 
+static void test_prefix_is_the_engines_copy_and_comes_first(void)
+{
+	struct rc_srp *srp = node2();
+	uint8_t pre[20], want[120];
+	struct built b;
+
+	pool_init();
+	memset(pre, 0xab, sizeof(pre));
+	CU_ASSERT_EQUAL_FATAL(rc_srp_mcast_pre(srp, pre, sizeof(pre), msg(0), 100,
+					       RC_GUARANTEE_AGREED, false, NULL, T0), 0);
+	memset(pre, 0, sizeof(pre));		/* the caller's copy no longer matters */
+	memset(want, 0xab, 20);
+	memcpy(want + 20, msg(0), 100);
+	CU_ASSERT_EQUAL(build(srp, 1, &b), OVH + CHK + 120);
+	CU_ASSERT_EQUAL_FATAL(b.n, 1);
+	CU_ASSERT_EQUAL(b.c[0].msg_len, 120);
+	CU_ASSERT_EQUAL(memcmp(b.c[0].data, want, 120), 0);
+	CU_ASSERT_EQUAL(rc_srp_mcast_pre(srp, pre, RC_SRP_PRE_MAX + 1, msg(0), 10,
+					 RC_GUARANTEE_AGREED, false, NULL, T0), -EINVAL);
+	rc_srp_destroy(srp);
+}
+
+static void test_zc_with_prefix_copies_the_first_frame_only(void)
+{
+	struct rc_srp *srp = node2();
+	uint32_t take = PAYLOAD - CHK;
+	uint8_t pre[16];
+	const uint8_t *f;
+
+	pool_init();
+	memset(pre, 0x5c, sizeof(pre));
+	CU_ASSERT_EQUAL_FATAL(rc_srp_mcast_pre(srp, pre, sizeof(pre), msg(3), 4000,
+					       RC_GUARANTEE_AGREED, true, NULL, T0), 0);
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 1), RC_ZC_HDR + take);
+	CU_ASSERT_PTR_NULL(srp->r->slot_ext[slot_idx(srp, 1)]);	/* holds the prefix */
+	f = slot_frame(srp, 1);
+	CU_ASSERT_EQUAL(memcmp(f + RC_ZC_HDR, pre, sizeof(pre)), 0);
+	CU_ASSERT_EQUAL(memcmp(f + RC_ZC_HDR + sizeof(pre), msg(3), take - sizeof(pre)), 0);
+	CU_ASSERT_EQUAL(rc_sendq_build_frame(srp, 2), RC_ZC_HDR + take);
+	CU_ASSERT_PTR_EQUAL(srp->r->slot_ext[slot_idx(srp, 2)], msg(3) + take - sizeof(pre));
+	rc_srp_send_slot(srp, 2);
+	/* on the wire: logical offset `take` (the prefix counts), the caller's bytes */
+	CU_ASSERT_EQUAL_FATAL(cap.last_len, RC_ZC_HDR + take);
+	CU_ASSERT_EQUAL(memcmp(cap.last + RC_ZC_HDR, msg(3) + take - sizeof(pre), take), 0);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 
@@ -812,6 +859,8 @@ static const struct unit_test tests[] = {
 	T(test_zc_small_message_is_copied_and_packed),
 	T(test_zc_message_starts_its_own_frame),
 	T(test_zc_ring_change_copies_payloads_and_releases),
+	T(test_prefix_is_the_engines_copy_and_comes_first),
+	T(test_zc_with_prefix_copies_the_first_frame_only),
 };
 
 UNIT_TEST_MAIN("sendq", tests)
