@@ -877,15 +877,7 @@ static void test_find_self_does_not_match_nodes_without_a_name(void)
 #define ITERATIONS	20000
 #define MUT_MAX		(RC_CONFIG_LINE_MAX * 2 + 4096)
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "xorshift.h"
 
 static size_t below(size_t n)
 {

@@ -26,15 +26,7 @@
 #define MAXMSG		2048
 #define SNAP_MAX	4096
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "xorshift.h"
 
 static uint32_t below(uint32_t n)
 {
