@@ -12,24 +12,13 @@ before=$(rc_same_ring "1 2 3" 3)
 pid=$(cat "$RC_CLUSTER_DIR/node3/daemon.pid")
 t0=$(rc_now_ms)
 kill -KILL "$pid"
-rc_wait 1 2 5000 &
-w1=$!
-rc_wait 2 2 5000 &
-w2=$!
-wait "$w1" || exit 1
-wait "$w2" || exit 1
+rc_wait_all "1 2" 2 5000
 ms=$(($(rc_now_ms) - t0))
 after=$(rc_same_ring "1 2" 2)
 rc_log "SIGKILL node 3: ring $before -> $after (nodes 1 2) in $ms ms"
 [ "$ms" -le 1000 ] || rc_fail "the 2-member ring took $ms ms, more than 1000 ms"
 
-t0=$(rc_now_ms)
-until [ -s "$RC_CLUSTER_DIR/node3/exit.$pid" ]; do
-	[ $(($(rc_now_ms) - t0)) -lt 5000 ] || rc_fail "node 3 still there 5 s after SIGKILL"
-	sleep 0.02
-done
-[ "$(cat "$RC_CLUSTER_DIR/node3/exit.$pid")" = 137 ] ||
-	rc_fail "node 3 was not killed by SIGKILL"
+[ "$(rc_exit_status 3 "$pid" 5000)" = 137 ] || rc_fail "node 3 was not killed by SIGKILL"
 
 t0=$(rc_now_ms)
 "$cluster" start 3 >/dev/null

@@ -135,6 +135,32 @@ rc_wait() {
 		rc_fail "node $1 did not reach a $2-member ring within $3 ms"
 }
 
+# rc_wait_all "NODES" K TIMEOUT_MS: rc_wait on every node listed, at once
+# (so each one's time counts from now, not from the previous one's end).
+rc_wait_all() {
+	local i pids=()
+	for i in $1; do
+		rc_wait "$i" "$2" "$3" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || exit 1
+	done
+}
+
+# rc_exit_status NODE PID TIMEOUT_MS: wait for the daemon PID of NODE to
+# exit (scripts/cluster records its status in exit.PID); prints the status.
+rc_exit_status() {
+	local f=$RC_CLUSTER_DIR/node$1/exit.$2 t0
+	t0=$(rc_now_ms)
+	until [ -s "$f" ]; do
+		[ $(($(rc_now_ms) - t0)) -lt "$3" ] ||
+			rc_fail "node $1 still running $3 ms after the signal"
+		sleep 0.02
+	done
+	cat "$f"
+}
+
 # rc_same_ring "NODES" K: every node listed is operational with K members,
 # all in one ring; prints the ring's REP.SEQ.
 rc_same_ring() {

@@ -13,22 +13,11 @@ pid=$(cat "$RC_CLUSTER_DIR/node2/daemon.pid")
 
 t0=$(rc_now_ms)
 kill -TERM "$pid"
-rc_wait 1 2 5000 &
-w1=$!
-rc_wait 3 2 5000 &
-w3=$!
-wait "$w1" || exit 1
-wait "$w3" || exit 1
+rc_wait_all "1 3" 2 5000
 ms=$(($(rc_now_ms) - t0))
 after=$(rc_same_ring "1 3" 2)
 rc_log "SIGTERM node 2: ring $before -> $after (nodes 1 3) in $ms ms"
 
-exit_file=$RC_CLUSTER_DIR/node2/exit.$pid
-t0=$(rc_now_ms)
-while [ ! -s "$exit_file" ]; do
-	[ $(($(rc_now_ms) - t0)) -lt 10000 ] || rc_fail "node 2 still running 10 s after SIGTERM"
-	sleep 0.02
-done
-status=$(cat "$exit_file")
+status=$(rc_exit_status 2 "$pid" 10000)
 [ "$status" = 0 ] || rc_fail "node 2 exited with status $status after SIGTERM, not 0"
 [ "$ms" -le 200 ] || rc_fail "the 2-member ring took $ms ms, more than 200 ms"
