@@ -72,14 +72,6 @@ static struct {
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static bool allowed(const struct ucred *u)
 {
 	const struct rc_config_ringcast *r = &cl.cfg->ringcast;
@@ -363,7 +355,7 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		return 0;
 	}
 	c->state = CL_HELLO;
-	c->accepted_ns = mono_ns();
+	c->accepted_ns = rc_dp_now_ns();
 	c->fd = s;
 	c->cred = u;
 	if (qb_loop_poll_add(cl.loop, QB_LOOP_MED, s, POLLIN, c, on_client) < 0) {
@@ -419,7 +411,7 @@ close_fd:
 void rc_clients_poll_gone(void)
 {
 	struct rc_dp_client_gone g[16];
-	uint64_t now = mono_ns();
+	uint64_t now = rc_dp_now_ns();
 	unsigned int n;
 
 	if (!cl.dp)

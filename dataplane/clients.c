@@ -279,10 +279,14 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 {
 	const uint8_t *b = p;
 
-	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+	/* per zero-copy frame: stop once every attached client was looked at */
+	for (uint32_t s = 0, seen = 0; s < RC_DP_MAX_CLIENTS && seen < dp->n_clients; s++) {
 		struct rc_dp_client *c = &dp->clients[s];
 
-		if (c->used && b >= c->arena && len <= c->arena_size &&
+		if (!c->used)
+			continue;
+		seen++;
+		if (b >= c->arena && len <= c->arena_size &&
 		    (size_t)(b - c->arena) <= c->arena_size - len)
 			return &c->shinfo;
 	}

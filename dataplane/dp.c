@@ -26,14 +26,6 @@
 #include "dp.h"
 #include "dp_int.h"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- tx ---- */
 
 static void tx_flush(struct rc_dp *dp)
@@ -422,7 +414,7 @@ int rc_dp_run(void *arg)
 
 	/* Idle sleeps of tens of microseconds: the default 50 us slack would double them. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	dp->now = now_ns();
+	dp->now = rc_dp_now_ns();
 	dp->last_second = dp->now;
 	rc_totem_start(dp->t, dp->now);
 	deadline = rc_totem_next_deadline(dp->t);
@@ -430,7 +422,7 @@ int rc_dp_run(void *arg)
 		uint16_t n;
 		bool work, clients;
 
-		dp->now = now_ns();
+		dp->now = rc_dp_now_ns();
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {
 			rx_one(dp, pkts[i]);
@@ -451,7 +443,7 @@ int rc_dp_run(void *arg)
 		else
 			idle(dp, &empty, deadline);
 	}
-	dp->now = now_ns();
+	dp->now = rc_dp_now_ns();
 	rc_totem_leave(dp->t, dp->now);
 	tx_flush(dp);
 	rc_dp_clients_stop(dp);

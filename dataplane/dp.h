@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_ether.h>
 #include <rte_seqlock.h>
@@ -65,6 +66,15 @@ struct rc_dp_event {
 };
 
 struct rc_dp;
+
+/* CLOCK_MONOTONIC in ns: the dataplane's clock, and the control thread's. */
+static inline uint64_t rc_dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 struct rc_dp_params {
 	uint16_t port;

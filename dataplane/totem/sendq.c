@@ -133,7 +133,8 @@ int rc_srp_mcast_pre(struct rc_srp *srp, const void *pre, size_t pre_len,
 	if (ret < 0)
 		return ret;
 	e = &q->ent[tail & (q->cap - 1)];
-	memcpy(e->pre, pre, pre_len);
+	if (pre_len)
+		memcpy(e->pre, pre, pre_len);
 	e->pre_len = (uint8_t)pre_len;
 	e->data = msg;
 	e->zc = zc && pre_len + len >= RC_SRP_ZC_MIN;
@@ -143,13 +144,7 @@ int rc_srp_mcast_pre(struct rc_srp *srp, const void *pre, size_t pre_len,
 int rc_srp_mcast_zc(struct rc_srp *srp, const void *msg, size_t len,
 		    enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {
-	struct rc_sendq *q = &srp->q;
-	uint32_t tail = q->tail;
-	int ret = rc_srp_mcast(srp, msg, len, guarantee, cookie, now);
-
-	if (ret == 0 && len >= RC_SRP_ZC_MIN)
-		q->ent[tail & (q->cap - 1)].zc = true;
-	return ret;
+	return rc_srp_mcast_pre(srp, NULL, 0, msg, len, guarantee, true, cookie, now);
 }
 
 int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
