@@ -355,8 +355,11 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	struct rc_shm_ctl *ctl = &c->h->ctl;
 	uint32_t type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
 	uint32_t arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
+	/* reply entries the ctl area holds, for this kind of request */
+	uint32_t max = (uint32_t)(c->ctl_size / (type == RC_REQ_MEMBERSHIP ?
+		sizeof(struct cpg_address) : sizeof(struct cpg_iteration_description_t)));
 	struct cpg_name name;
-	uint32_t n = 0, max;
+	uint32_t n = 0;
 	cs_error_t st;
 
 	memcpy(&name, (const void *)&ctl->req_name, sizeof(name));
@@ -372,7 +375,6 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 		st = rc_cpgd_leave(dp->cpgd, slot, &name);
 		break;
 	case RC_REQ_MEMBERSHIP:
-		max = (uint32_t)(c->ctl_size / sizeof(struct cpg_address));
 		n = rc_cpgd_membership(dp->cpgd, &name, (struct cpg_address *)c->ctl, max);
 		st = CS_OK;
 		break;
@@ -381,7 +383,6 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 			st = CS_ERR_INVALID_PARAM;
 			break;
 		}
-		max = (uint32_t)(c->ctl_size / sizeof(struct cpg_iteration_description_t));
 		n = rc_cpgd_iterate(dp->cpgd, (int)arg, &name,
 				    (struct cpg_iteration_description_t *)c->ctl, max);
 		st = CS_OK;
@@ -391,8 +392,6 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 		return;
 	}
 reply:
-	max = type == RC_REQ_MEMBERSHIP ? (uint32_t)(c->ctl_size / sizeof(struct cpg_address)) :
-	      (uint32_t)(c->ctl_size / sizeof(struct cpg_iteration_description_t));
 	ctl->rep_status = st;
 	ctl->rep_count = n < max ? n : max;
 	ctl->rep_truncated = n > max;
