@@ -9,6 +9,8 @@
 
 #include <qb/qbloop.h>
 
+#include "totem.h"
+
 struct rc_dp;
 struct rc_config;
 struct rc_config_logging;
@@ -23,5 +25,22 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 void rc_clients_poll_gone(void);
 void rc_clients_stop(void);
 uint32_t rc_clients_count(void);
+
+/* membership.c: the membership half of Totem on this thread */
+struct rc_memb_view {
+	enum rc_memb_state state;
+	struct rc_ring_id ring;		/* current if operational, else the last */
+	uint32_t n_members;
+	uint32_t members[RC_TOTEM_MAX_NODES];
+	struct rc_memb_stats ms;
+	uint64_t cmd_lost;		/* commands the dataplane never took */
+};
+
+int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem_config *cfg,
+			const char *ring_seq_path);
+void rc_membership_leave(void);
+void rc_membership_stop(void);
+/* Any thread: a consistent copy. */
+void rc_membership_view(struct rc_memb_view *v);
 
 #endif /* RC_CTL_H */

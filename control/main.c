@@ -146,10 +146,6 @@ static void poll_events(void *data)
 			case RC_DP_EV_CONFCHG:
 				log_confchg(&ev[i].c);
 				break;
-			case RC_DP_EV_RING_SEQ_FAILED:
-				qb_log(LOG_ERR, "cannot persist the ring sequence in %s: %s",
-				       cfg.ringcast.state_dir, strerror(ev[i].err));
-				break;
 			case RC_DP_EV_STOPPED:
 				stopped = 1;
 				break;
@@ -166,6 +162,7 @@ static void poll_events(void *data)
 static int on_signal(int32_t sig, void *data)
 {
 	qb_log(LOG_NOTICE, "signal %d: leaving the ring", sig);
+	rc_membership_leave();	/* queued for the lcore before it is told to stop */
 	rc_dp_stop(dp);
 	return 0;
 }
@@ -329,7 +326,6 @@ int main(int argc, char **argv)
 	dpp.idle = cfg.dataplane.idle;
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
-	dpp.ring_seq_path = path;
 	dpp.totem = cfg.totem;
 	ret = rc_dp_create(&dpp, (int)rte_lcore_to_socket_id(lcore), &dp);
 	if (ret < 0) {
@@ -349,12 +345,19 @@ int main(int argc, char **argv)
 		goto destroy_dp;
 	}
 
+	ret = rc_membership_start(loop, dp, &cfg.totem, path);
+	if (ret < 0) {
+		qb_log(LOG_ERR, "membership: %s", strerror(-ret));
+		goto destroy_dp;
+	}
+
 	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s",
 	       RC_VERSION, self_id, cfg.dataplane.port, lcore, cfg.cluster_name);
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
 	qb_loop_run(loop);
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");
+	rc_membership_stop();
 	rc_dp_destroy(dp);
 	rc_clients_stop();
 	rte_pdump_uninit();

@@ -29,7 +29,7 @@ static const char *state_name(enum rc_memb_state s)
 	}
 }
 
-static void add_ring(struct rte_tel_data *d, const struct rc_dp_snapshot *s)
+static void add_ring(struct rte_tel_data *d, const struct rc_memb_view *s)
 {
 	struct rte_tel_data *m = rte_tel_data_alloc();
 
@@ -46,22 +46,24 @@ static void add_ring(struct rte_tel_data *d, const struct rc_dp_snapshot *s)
 
 static int cmd_status(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct rc_dp_snapshot s;
+	struct rc_memb_view v;
 
-	rc_dp_snapshot_read(tel_dp, &s);
+	rc_membership_view(&v);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
-	add_ring(d, &s);
+	add_ring(d, &v);
 	return 0;
 }
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rc_dp_snapshot s;
+	struct rc_memb_view v;
 	uint64_t bad = 0;
 	char name[64];
 
 	rc_dp_snapshot_read(tel_dp, &s);
+	rc_membership_view(&v);
 	rte_tel_data_start_dict(d);
 #define U(k, v) rte_tel_data_add_dict_u64(d, k, v)
 	U("frames_rx", s.st.frames_rx);
@@ -87,10 +89,16 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		bad += s.st.bad[r];
 	}
 	U("bad_frames", bad);
-	U("gathers", s.ms.gathers);
-	U("rings", s.ms.rings);
-	U("token_losses", s.ms.token_losses);
-	U("stale_frames", s.ms.stale);
+	U("gathers", v.ms.gathers);
+	U("rings", v.ms.rings);
+	U("token_losses", v.ms.token_losses);
+	U("stale_frames", v.ms.stale);
+	U("consensus_timeouts", v.ms.consensus_timeouts);
+	U("fail_recv", v.ms.fail_recv);
+	U("joins_rx", v.ms.joins_rx);
+	U("foreign_frames", v.ms.foreign);
+	U("memb_event_drops", s.memb_drops);
+	U("memb_cmd_lost", v.cmd_lost);
 	U("frames_per_s", s.frames_per_s);
 	U("bytes_per_s", s.bytes_per_s);
 	U("tokens_per_s", s.tokens_per_s);
@@ -107,7 +115,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("cpg_delivered", s.cpg.delivered);
 	U("cpg_bad", s.cpg.bad);
 #undef U
-	add_ring(d, &s);
+	add_ring(d, &v);
 	return 0;
 }
 

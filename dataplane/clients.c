@@ -192,9 +192,10 @@ static int cpg_mcast(void *priv, const void *msg, size_t len, bool first, void *
 	int ret = -EBUSY;
 
 	if (first)
-		ret = rc_totem_mcast_first(dp->t, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
+		ret = rc_ord_mcast_first(dp->ord, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
 	if (ret == -EBUSY)
-		ret = rc_totem_mcast(dp->t, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
+		ret = rc_ord_mcast_pre(dp->ord, NULL, 0, msg, len, RC_GUARANTEE_AGREED, false,
+				       cookie, dp->now);
 	return ret;
 }
 
@@ -442,13 +443,13 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			dp->client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
 		} else {
-			ret = rc_totem_mcast_pre(dp->t, hdr + sizeof(hdr) - hl, hl,
-						 p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
-						 (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
-						 RC_GUARANTEE_AGREED, true,
-						 (void *)(uintptr_t)(COOKIE_CLIENT |
-							 ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
-							 d.off / RC_SHM_MSG_ALIGN), dp->now);
+			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
+					       p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
+					       (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
+					       RC_GUARANTEE_AGREED, true,
+					       (void *)(uintptr_t)(COOKIE_CLIENT |
+						       ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
+						       d.off / RC_SHM_MSG_ALIGN), dp->now);
 			if (ret == -EAGAIN)
 				break;
 			if (ret < 0) {

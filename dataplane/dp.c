@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -240,26 +241,42 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	rc_dp_clients_confchg(dp, c);
 }
 
-/* Rare (once per new ring): written here so it is durable before use. */
-static void op_ring_seq(void *priv, uint64_t seq)
+/*
+ * To the membership half on the control thread. A frame of another ring is
+ * only a hint that there is one, and many may come at once: those are
+ * dropped (counted) once the ring is half full; the rest it must see.
+ */
+static void op_evt(void *priv, const struct rc_xmsg *e)
 {
 	struct rc_dp *dp = priv;
-	char buf[32];
-	int fd, n, err = 0;
+	uint8_t ft = e->u.frame.type;
 
-	if (!dp->p.ring_seq_path)
+	if (e->type == RC_X_FRAME && ft != RC_FT_JOIN && ft != RC_FT_COMMIT &&
+	    ft != RC_FT_MERGE && rte_ring_count(dp->to_memb) > MEMB_RING / 2) {
+		dp->memb_drops++;
 		return;
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
-	fd = open(dp->p.ring_seq_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || fdatasync(fd) < 0)
-		err = errno ? errno : EIO;
-	if (fd >= 0)
-		close(fd);
-	if (err) {
-		struct rc_dp_event ev = { .type = RC_DP_EV_RING_SEQ_FAILED, .err = err };
-
-		post(dp, &ev);
 	}
+	if (rte_ring_enqueue_elem(dp->to_memb, (void *)(uintptr_t)e, sizeof(*e)) < 0)
+		dp->memb_drops++;
+	dp->memb_wake = true;
+}
+
+static void memb_commands(struct rc_dp *dp)
+{
+	while (rte_ring_dequeue_elem(dp->to_ord, &dp->xcmd, sizeof(dp->xcmd)) == 0)
+		rc_ord_command(dp->ord, &dp->xcmd, dp->now);
+}
+
+static void memb_wake(struct rc_dp *dp)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&dp->last_token, rc_ord_last_token(dp->ord), __ATOMIC_RELAXED);
+	if (!dp->memb_wake)
+		return;
+	dp->memb_wake = false;
+	if (write(dp->memb_evfd, &one, sizeof(one)) < 0)
+		dp->memb_drops++;	/* EAGAIN: the counter is saturated, it wakes anyway */
 }
 
 /* ---- rx ---- */
@@ -291,7 +308,7 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 		return;
 	}
 	p += HDR_LEN;
-	if (rc_totem_recv(dp->t, p, len, dp->now) < 0)
+	if (rc_ord_recv(dp->ord, p, len, dp->now) < 0)
 		return;
 	/* Learn where a node is only from frames the engine accepted. */
 	memcpy(&sender, p + offsetof(struct rc_wire_hdr, sender), 4);
@@ -325,7 +342,8 @@ static void inject_pump(struct rc_dp *dp)
 		memcpy(b + hl, hdr, size < sizeof(hdr) ? size : sizeof(hdr));
 		for (uint32_t i = sizeof(hdr); i < size; i++)
 			b[hl + i] = (uint8_t)(dp->inject_seq + i);
-		if (rc_totem_mcast(dp->t, b, hl + size, RC_GUARANTEE_AGREED, NULL, dp->now) < 0)
+		if (rc_ord_mcast_pre(dp->ord, NULL, 0, b, hl + size, RC_GUARANTEE_AGREED, false,
+				     NULL, dp->now) < 0)
 			break;
 		dp->inject_seq++;
 		dp->inject_outstanding++;
@@ -336,10 +354,9 @@ static void inject_pump(struct rc_dp *dp)
 static void publish(struct rc_dp *dp)
 {
 	struct rc_dp_snapshot *s = &dp->snap;
-	struct rc_memb_stats ms;
 	struct rc_srp_stats st;
 
-	rc_totem_stats_get(dp->t, &st, &ms);
+	rc_ord_stats_get(dp->ord, &st);
 	if (dp->now - dp->last_second >= 1000000000ull) {
 		dp->per_s[0] = st.frames_rx + st.frames_tx - dp->sec_base.frames_rx -
 			       dp->sec_base.frames_tx;
@@ -352,9 +369,7 @@ static void publish(struct rc_dp *dp)
 	}
 	rte_seqlock_write_lock(&dp->lock);
 	s->st = st;
-	s->ms = ms;
-	s->state = rc_totem_state(dp->t);
-	rc_totem_ring(dp->t, &s->ring, s->members, &s->n_members);
+	s->memb_drops = dp->memb_drops;
 	s->tx_drops = dp->tx_drops;
 	s->rx_not_mine = dp->rx_not_mine;
 	s->rx_runt = dp->rx_runt;
@@ -416,13 +431,13 @@ int rc_dp_run(void *arg)
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	dp->now = rc_dp_now_ns();
 	dp->last_second = dp->now;
-	rc_totem_start(dp->t, dp->now);
-	deadline = rc_totem_next_deadline(dp->t);
+	deadline = rc_ord_next_deadline(dp->ord);
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
 		uint16_t n;
 		bool work, clients;
 
 		dp->now = rc_dp_now_ns();
+		memb_commands(dp);
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {
 			rx_one(dp, pkts[i]);
@@ -432,10 +447,11 @@ int rc_dp_run(void *arg)
 			inject_pump(dp);
 		clients = rc_dp_clients_poll(dp);
 		if (dp->now >= deadline)
-			rc_totem_timer(dp->t, dp->now);
-		deadline = rc_totem_next_deadline(dp->t);
+			rc_ord_timer(dp->ord, dp->now);
+		deadline = rc_ord_next_deadline(dp->ord);
 		work = n || dp->ntx || dp->inject_left || clients;
 		tx_flush(dp);
+		memb_wake(dp);
 		if (dp->now - dp->last_publish >= PUBLISH_NS)
 			publish(dp);
 		if (work)
@@ -443,8 +459,9 @@ int rc_dp_run(void *arg)
 		else
 			idle(dp, &empty, deadline);
 	}
+	/* The control thread queued the leave before it asked us to stop. */
 	dp->now = rc_dp_now_ns();
-	rc_totem_leave(dp->t, dp->now);
+	memb_commands(dp);
 	tx_flush(dp);
 	rc_dp_clients_stop(dp);
 	publish(dp);
@@ -483,15 +500,43 @@ int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
 	return 0;
 }
 
+int rc_dp_memb_fd(struct rc_dp *dp)
+{
+	return dp->memb_evfd;
+}
+
+unsigned int rc_dp_memb_events(struct rc_dp *dp, struct rc_xmsg *e, unsigned int n)
+{
+	return rte_ring_dequeue_burst_elem(dp->to_memb, e, sizeof(*e), n, NULL);
+}
+
+int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c)
+{
+	return rte_ring_enqueue_elem(dp->to_ord, (void *)(uintptr_t)c, sizeof(*c)) < 0 ? -ENOBUFS : 0;
+}
+
+uint64_t rc_dp_last_token(struct rc_dp *dp)
+{
+	return __atomic_load_n(&dp->last_token, __ATOMIC_RELAXED);
+}
+
+static void memb_free(struct rc_dp *dp)
+{
+	rte_ring_free(dp->to_ord);
+	rte_ring_free(dp->to_memb);
+	if (dp->memb_evfd >= 0)
+		close(dp->memb_evfd);
+}
+
 int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 {
-	struct rc_totem_ops ops = {
+	struct rc_ord_ops ops = {
 		.send = op_send,
 		.deliver = op_deliver,
 		.sent = op_sent,
 		.send_zc = op_send_zc,
 		.confchg = op_confchg,
-		.ring_seq = op_ring_seq,
+		.evt = op_evt,
 	};
 	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM;
 	struct rc_dp *dp;
@@ -503,6 +548,8 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 		return -ENOMEM;
 	dp->p = *p;
 	dp->me = p->totem.srp.nodeid;
+	dp->memb_evfd = -1;
+	ops.evt_priv = dp;
 	rte_seqlock_init(&dp->lock);
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -515,6 +562,14 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = -rte_errno;
 	if (!dp->events)
 		goto free_pool;
+	dp->to_ord = rte_ring_create_elem("rc_to_ord", sizeof(struct rc_xmsg), MEMB_RING,
+					  socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp->to_memb = rte_ring_create_elem("rc_to_memb", sizeof(struct rc_xmsg), MEMB_RING,
+					   socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp->memb_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ret = dp->memb_evfd < 0 ? -errno : -ENOMEM;
+	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0)
+		goto free_ring;
 	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &multi_seg);
 	if (ret < 0)
 		goto free_ring;
@@ -527,20 +582,21 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->group.addr_bytes[5] = (uint8_t)p->cluster_id;
 	if (!multi_seg)
 		ops.send_zc = NULL;	/* the engine copies zero-copy frames instead */
-	ret = rc_totem_create(&p->totem, &ops, dp, &dp->t);
+	ret = rc_ord_create(&p->totem, &ops, dp, &dp->ord);
 	if (ret < 0)
 		goto stop_port;
 	ret = rc_dp_clients_create(dp, socket);
 	if (ret < 0)
-		goto destroy_totem;
+		goto destroy_ord;
 	*out = dp;
 	return 0;
 
-destroy_totem:
-	rc_totem_destroy(dp->t);
+destroy_ord:
+	rc_ord_destroy(dp->ord);
 stop_port:
 	rte_eth_dev_stop(p->port);
 free_ring:
+	memb_free(dp);
 	rte_ring_free(dp->events);
 free_pool:
 	rte_mempool_free(dp->mp);
@@ -554,9 +610,10 @@ void rc_dp_destroy(struct rc_dp *dp)
 	if (!dp)
 		return;
 	rc_dp_clients_destroy(dp);
-	rc_totem_destroy(dp->t);
+	rc_ord_destroy(dp->ord);
 	rte_eth_dev_stop(dp->p.port);
 	rte_eth_dev_close(dp->p.port);
+	memb_free(dp);
 	rte_ring_free(dp->events);
 	rte_mempool_free(dp->mp);
 	rte_free(dp);

@@ -32,11 +32,7 @@
 /* What the control thread and telemetry read; written by the lcore. */
 struct rc_dp_snapshot {
 	struct rc_srp_stats st;
-	struct rc_memb_stats ms;
-	enum rc_memb_state state;
-	struct rc_ring_id ring;
-	uint32_t n_members;
-	uint32_t members[RC_TOTEM_MAX_NODES];
+	uint64_t memb_drops;		/* events for the membership half dropped */
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
@@ -55,17 +51,16 @@ struct rc_dp_snapshot {
 /* Events from the lcore to the control thread. */
 enum rc_dp_event_type {
 	RC_DP_EV_CONFCHG = 1,
-	RC_DP_EV_RING_SEQ_FAILED,	/* persisting the ring seq failed */
 	RC_DP_EV_STOPPED,
 };
 
 struct rc_dp_event {
 	enum rc_dp_event_type type;
-	int err;
 	struct rc_confchg c;
 };
 
 struct rc_dp;
+struct rc_xmsg;
 
 /* CLOCK_MONOTONIC in ns: the dataplane's clock, and the control thread's. */
 static inline uint64_t rc_dp_now_ns(void)
@@ -83,7 +78,6 @@ struct rc_dp_params {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;
 	uint32_t idle_sleep_us;
-	const char *ring_seq_path;	/* where the ring seq is persisted */
 	struct rc_totem_config totem;
 };
 
@@ -99,6 +93,17 @@ void rc_dp_stop(struct rc_dp *dp);
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s);
 /* Drain up to n events; returns how many were copied. */
 unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int n);
+/*
+ * The membership half of Totem (control thread) and the ordering half
+ * (lcore) talk through two SP/SC rings of struct rc_xmsg (split.h). The
+ * eventfd becomes readable when the lcore queued events; a command is
+ * -ENOBUFS when the ring is full (the lcore drains it every pass).
+ */
+int rc_dp_memb_fd(struct rc_dp *dp);
+unsigned int rc_dp_memb_events(struct rc_dp *dp, struct rc_xmsg *e, unsigned int n);
+int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c);
+/* When the lcore last received a token (CLOCK_MONOTONIC ns). */
+uint64_t rc_dp_last_token(struct rc_dp *dp);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
 

@@ -15,10 +15,12 @@
 
 #include "cpgd.h"
 #include "dp.h"
+#include "split.h"
 
 #define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
 #define PUBLISH_NS	(100 * 1000 * 1000ull)
 #define EVENTS		64
+#define MEMB_RING	1024	/* messages between the halves of Totem, each way */
 #define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
 #define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
@@ -69,7 +71,10 @@ struct rc_dp {
 	struct rte_ring *events;
 	struct rte_ring *cmds;		/* control -> lcore: attach, detach */
 	struct rte_ring *gone;		/* lcore -> control: a client's region is free */
-	struct rc_totem *t;
+	struct rte_ring *to_ord;	/* control -> lcore: the membership half's commands */
+	struct rte_ring *to_memb;	/* lcore -> control: the ordering half's events */
+	int memb_evfd;			/* written when to_memb got something */
+	struct rc_ord *ord;		/* the ordering half of Totem */
 	struct rc_cpgd *cpgd;
 	struct rte_ether_addr mac, group;
 
@@ -77,6 +82,9 @@ struct rc_dp {
 	volatile int stop __rte_cache_aligned;
 	uint32_t inject_req;		/* messages asked for, taken by the lcore */
 	uint32_t inject_size;
+
+	/* written by the lcore, read by the control thread */
+	uint64_t last_token __rte_cache_aligned;	/* rc_ord_last_token(), relaxed */
 
 	/* lcore only */
 	uint64_t now __rte_cache_aligned;
@@ -92,6 +100,9 @@ struct rc_dp {
 	uint64_t per_s[4];
 	uint32_t n_clients;		/* used slots */
 	uint64_t client_kicks, client_bad_mcast, zc_frames;
+	uint64_t memb_drops;		/* events to_memb could not take */
+	bool memb_wake;			/* write memb_evfd at the end of this pass */
+	struct rc_xmsg xcmd;		/* the command being handled */
 	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];
 	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX + 32];	/* + CPG header */
 

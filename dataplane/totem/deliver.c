@@ -69,7 +69,7 @@ static void deliver_one(struct rc_srp *srp, const struct rc_ring *r, uint32_t se
 	if (cflags & RC_CF_CTRL) {
 		/* Internal messages exist only while recovering the current ring. */
 		if (srp->ops.deliver_ctrl && !recovered)
-			srp->ops.deliver_ctrl(srp->priv, &info, msg, len);
+			srp->ops.deliver_ctrl(srp->ops.ctrl_priv, &info, msg, len);
 		return;
 	}
 	if (srp->mode == RC_SRP_RECOVERY && !recovered) {

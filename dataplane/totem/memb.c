@@ -1,40 +1,31 @@
 /*
- * The membership half of Totem: failure detection, gather and consensus,
- * the commit token, recovery of old-ring messages, and the transitional and
- * regular configuration changes of extended virtual synchrony. It drives the
- * ordering half only through the interface at the end of srp.h.
+ * The membership half of Totem: failure detection, gather and consensus, the
+ * commit token, the membership timers and the ring sequence. It drives the
+ * ordering half (ord.c) only through the messages of split.h, which may
+ * arrive there at any later time: in the daemon this half runs on the
+ * control thread and the ordering half on the dataplane lcore.
  *
  *        start/token loss/join/foreign ring/leave
  *   +-----------------------------------------------+
  *   v                                               |
  * GATHER --consensus, rep sends commit--> COMMIT --all entries filled-->
- * RECOVERY --every member's DONE delivered (SAFE)--> OPERATIONAL
+ * RECOVERY --the ordering half says OPERATIONAL--> OPERATIONAL
  *
- * Recovery runs inside the new ring: each survivor queues the old-ring frames
- * that another survivor may lack as internal messages, then a SAFE "DONE".
- * When the last DONE is delivered every survivor holds the same old-ring
- * frames, and all of them deliver those, the transitional and the regular
- * configuration at the same point of the new ring's order.
+ * GATHER sends FREEZE; the FROZEN answer says what this node holds of its
+ * old ring, which goes into its commit entry. The filled commit token goes
+ * to the ordering half in INSTALL; recovery is the ordering half's.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "srp_int.h"
-#include "totem.h"
+#include "nodeset.h"
+#include "split.h"
 
-#define DONE_MAGIC	0x454e4f44u	/* "DONE" */
-
-struct nodeset {
-	uint32_t n;
-	uint32_t id[RC_MEMB_MAX];
-};
-
-struct rc_totem {
+struct rc_memb {
 	struct rc_totem_config cfg;
-	struct rc_totem_ops ops;
+	struct rc_memb_ops ops;
 	void *priv;
-	struct rc_srp *srp;
 	uint32_t me;
 	enum rc_memb_state state;
 	uint64_t now;			/* time of the call being served */
@@ -60,83 +51,49 @@ struct rc_totem {
 	uint64_t commit_sent;
 	bool token_started;
 
+	/* the ordering half's answer to FREEZE */
+	struct rc_srp_old_ring frozen;
+	uint32_t freeze_pending;	/* FREEZEs not yet answered */
+
 	/* recovery and operational */
-	struct nodeset trans, done;
-	uint32_t recover_high;
 	uint64_t since;			/* entered COMMIT/RECOVERY/OPERATIONAL */
 	uint64_t merge_deadline;
-	uint32_t done_msg[2];
 
 	struct rc_memb_stats ms;
 };
 
-/* ---- node sets: sorted ascending, no duplicates ---- */
+/* ---- to the ordering half ---- */
 
-static bool ids_have(const uint32_t *ids, uint32_t n, uint32_t id)
+static void cmd_send(struct rc_memb *t, uint32_t dst, const void *frame, uint32_t len)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
+	struct rc_xmsg c;
+
+	c.type = RC_X_SEND;
+	c.u.send.dst = dst;
+	c.u.send.len = len;
+	memcpy(c.u.send.frame, frame, len);
+	t->ops.cmd(t->priv, &c);
 }
 
-static bool set_has(const struct nodeset *s, uint32_t id)
+static void cmd_ring(struct rc_memb *t, enum rc_x_type type)
 {
-	return ids_have(s->id, s->n, id);
-}
+	struct rc_xmsg c;
 
-static bool set_add(struct nodeset *s, uint32_t id)
-{
-	uint32_t i;
-
-	if (set_has(s, id) || s->n == RC_MEMB_MAX)
-		return false;
-	for (i = s->n; i > 0 && s->id[i - 1] > id; i--)
-		s->id[i] = s->id[i - 1];
-	s->id[i] = id;
-	s->n++;
-	return true;
-}
-
-static bool set_add_all(struct nodeset *s, const uint32_t *ids, uint32_t n, uint32_t except)
-{
-	bool changed = false;
-
-	for (uint32_t i = 0; i < n; i++)
-		if (ids[i] != except)
-			changed |= set_add(s, ids[i]);
-	return changed;
-}
-
-static bool set_equal_ids(const struct nodeset *s, const uint32_t *ids, uint32_t n)
-{
-	return s->n == n && !memcmp(s->id, ids, n * sizeof(*ids));
-}
-
-/* out = a \ b */
-static void set_sub(const struct nodeset *a, const struct nodeset *b, struct nodeset *out)
-{
-	out->n = 0;
-	for (uint32_t i = 0; i < a->n; i++)
-		if (!set_has(b, a->id[i]))
-			out->id[out->n++] = a->id[i];
-}
-
-static void set_one(struct nodeset *s, uint32_t id)
-{
-	s->n = 1;
-	s->id[0] = id;
+	c.type = type;
+	c.u.ring.ring = t->ring;
+	c.u.ring.n_members = 0;
+	t->ops.cmd(t->priv, &c);
 }
 
 /* ---- frames ---- */
 
-static void put_hdr(struct rc_totem *t, uint8_t *f, uint8_t type,
+static void put_hdr(struct rc_memb *t, uint8_t *f, uint8_t type,
 		    const struct rc_ring_id *ring)
 {
 	rc_wire_put_hdr(f, type, t->cfg.srp.cluster_id, t->me, ring->rep, ring->seq);
 }
 
-static void send_join_sets(struct rc_totem *t, const struct nodeset *proc,
+static void send_join_sets(struct rc_memb *t, const struct nodeset *proc,
 			   const struct nodeset *failed)
 {
 	uint8_t f[RC_WIRE_JOIN_MAX];
@@ -150,11 +107,11 @@ static void send_join_sets(struct rc_totem *t, const struct nodeset *proc,
 	memcpy(j.failed, failed->id, failed->n * sizeof(uint32_t));
 	put_hdr(t, f, RC_FT_JOIN, &t->old_ring);
 	len = rc_wire_put_join(f, &j);
-	t->ops.send(t->priv, 0, f, len);
+	cmd_send(t, 0, f, len);
 	t->ms.joins_tx++;
 }
 
-static void send_join(struct rc_totem *t)
+static void send_join(struct rc_memb *t)
 {
 	send_join_sets(t, &t->proc, &t->failed);
 	t->join_deadline = t->now + t->cfg.join_timeout_ns;
@@ -167,18 +124,18 @@ static void send_join(struct rc_totem *t)
  * node meanwhile, which kept large groups from ever agreeing. A lost copy is
  * resent four times within that.
  */
-static uint64_t commit_timeout(const struct rc_totem *t)
+static uint64_t commit_timeout(const struct rc_memb *t)
 {
 	return t->cfg.consensus_timeout_ns / 2;
 }
 
-static void commit_send(struct rc_totem *t)
+static void commit_send(struct rc_memb *t)
 {
-	t->ops.send(t->priv, t->commit_dst, t->commit_frame, t->commit_len);
+	cmd_send(t, t->commit_dst, t->commit_frame, t->commit_len);
 	t->commit_rtr_deadline = t->now + commit_timeout(t) / 4;
 }
 
-static void commit_forward(struct rc_totem *t)
+static void commit_forward(struct rc_memb *t)
 {
 	uint32_t i, n = t->commit.n_memb;
 
@@ -195,16 +152,16 @@ static void commit_forward(struct rc_totem *t)
 
 /* ---- state changes ---- */
 
-static void gather_enter(struct rc_totem *t);
-static void recovery_enter(struct rc_totem *t);
+static void gather_enter(struct rc_memb *t);
+static void recovery_enter(struct rc_memb *t);
 
-static uint32_t live_rep(const struct rc_totem *t, struct nodeset *live)
+static uint32_t live_rep(const struct rc_memb *t, struct nodeset *live)
 {
 	set_sub(&t->proc, &t->failed, live);
 	return live->n ? live->id[0] : 0;
 }
 
-static bool consensus_agreed(const struct rc_totem *t)
+static bool consensus_agreed(const struct rc_memb *t)
 {
 	struct nodeset live;
 
@@ -215,11 +172,11 @@ static bool consensus_agreed(const struct rc_totem *t)
 	return live.n > 0;
 }
 
-static void fill_entry(struct rc_totem *t)
+/* Only once the ordering half has answered the last FREEZE. */
+static void fill_entry(struct rc_memb *t)
 {
-	struct rc_srp_old_ring o;
+	const struct rc_srp_old_ring o = t->frozen;
 
-	rc_srp_old_ring_get(t->srp, &o);
 	for (uint32_t i = 0; i < t->commit.n_memb; i++) {
 		struct rc_commit_entry *e = &t->commit.e[i];
 
@@ -233,7 +190,7 @@ static void fill_entry(struct rc_totem *t)
 	}
 }
 
-static void set_ring(struct rc_totem *t, uint32_t rep, uint64_t seq)
+static void set_ring(struct rc_memb *t, uint32_t rep, uint64_t seq)
 {
 	t->ring.rep = rep;
 	t->ring.seq = seq;
@@ -244,7 +201,7 @@ static void set_ring(struct rc_totem *t, uint32_t rep, uint64_t seq)
 }
 
 /* The representative of an agreed membership forms the ring. */
-static void form_ring(struct rc_totem *t, const struct nodeset *live)
+static void form_ring(struct rc_memb *t, const struct nodeset *live)
 {
 	uint64_t seq = t->max_ring_seq;
 
@@ -273,7 +230,7 @@ static void form_ring(struct rc_totem *t, const struct nodeset *live)
 	commit_forward(t);
 }
 
-static void check_consensus(struct rc_totem *t)
+static void check_consensus(struct rc_memb *t)
 {
 	struct nodeset live;
 
@@ -283,6 +240,8 @@ static void check_consensus(struct rc_totem *t)
 		return;		/* the representative sends the commit token */
 	if (live.n == 1 && t->now < t->gather_min)
 		return;		/* alone so far: give others a chance to answer */
+	if (t->freeze_pending)
+		return;		/* FROZEN will call again */
 	form_ring(t, &live);
 }
 
@@ -291,16 +250,19 @@ static void check_consensus(struct rc_totem *t)
  * it, or a node would fail healthy peers for not yet agreeing to sets they
  * have not heard yet (corosync restarts this timer too).
  */
-static void consensus_restart(struct rc_totem *t)
+static void consensus_restart(struct rc_memb *t)
 {
 	set_one(&t->consensus, t->me);
 	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
 }
 
-static void gather_enter(struct rc_totem *t)
+static void gather_enter(struct rc_memb *t)
 {
 	if (t->state != RC_MEMB_GATHER) {
-		rc_srp_freeze(t->srp, t->state == RC_MEMB_OPERATIONAL);
+		struct rc_xmsg c = { .type = RC_X_FREEZE };
+
+		t->ops.cmd(t->priv, &c);
+		t->freeze_pending++;
 		t->proc = t->memb;
 		set_add(&t->proc, t->me);
 		t->failed.n = 0;
@@ -319,92 +281,47 @@ static void gather_enter(struct rc_totem *t)
 	send_join(t);
 }
 
-static void recovery_enter(struct rc_totem *t)
+static void recovery_enter(struct rc_memb *t)
 {
-	struct rc_srp_old_ring o;
-	uint32_t min_aru = 0, max_aru = 0, high = 0, chosen = 0;
-	bool first = true;
+	struct rc_xmsg c;
+	struct rc_x_install *in = &c.u.install;
 
-	rc_srp_old_ring_get(t->srp, &o);
-	rc_srp_install(t->srp, t->ring.seq, t->memb.id, t->memb.n);
-
-	/* The survivors of my old ring, and what each holds of it. */
-	set_one(&t->trans, t->me);
-	for (uint32_t i = 0; o.valid && i < t->commit.n_memb; i++) {
-		const struct rc_commit_entry *e = &t->commit.e[i];
-
-		if (e->old_rep != o.rep || e->old_seq != o.seq)
-			continue;
-		set_add(&t->trans, e->nodeid);
-		if (first || rc_seq_lt(e->my_aru, min_aru))
-			min_aru = e->my_aru;
-		if (first || rc_seq_gt(e->my_aru, max_aru)) {
-			max_aru = e->my_aru;
-			chosen = e->nodeid;
-		}
-		if (first || rc_seq_gt(e->high_seq, high))
-			high = e->high_seq;
-		first = false;
-	}
-	if (o.valid) {
-		/* Below max_aru one node holds everything; above it, all that have. */
-		if (chosen == t->me)
-			rc_srp_recovery_queue(t->srp, min_aru, max_aru);
-		rc_srp_recovery_queue(t->srp, max_aru, high);
-	}
-	t->recover_high = high;
-	t->done_msg[0] = DONE_MAGIC;
-	t->done_msg[1] = t->me;
-	rc_srp_ctrl_mcast(t->srp, t->done_msg, sizeof(t->done_msg), RC_GUARANTEE_SAFE);
-	t->done.n = 0;
+	c.type = RC_X_INSTALL;
+	in->ring = t->ring;
+	in->n_members = t->memb.n;
+	memcpy(in->members, t->memb.id, t->memb.n * sizeof(uint32_t));
+	in->commit = t->commit;
+	/* The representative starts the token once the commit token is back. */
+	in->start = t->ring.rep != t->me || t->memb.n == 1;
+	t->ops.cmd(t->priv, &c);
 	t->state = RC_MEMB_RECOVERY;
 	t->since = t->now;
-	if (t->ring.rep != t->me || t->memb.n == 1) {
-		rc_srp_start(t->srp, t->now);
+	if (in->start)
 		t->token_started = t->ring.rep == t->me;
-	}
 }
 
-static void confchg(struct rc_totem *t, enum rc_conf_type type, const struct nodeset *members,
-		    const struct nodeset *left, const struct nodeset *joined)
+static bool ring_eq(const struct rc_ring_id *a, const struct rc_ring_id *b)
 {
-	struct rc_confchg c;
-
-	if (!t->ops.confchg)
-		return;
-	memset(&c, 0, sizeof(c));
-	c.type = type;
-	c.ring = t->ring;
-	c.n_members = members->n;
-	memcpy(c.members, members->id, members->n * sizeof(uint32_t));
-	c.n_left = left->n;
-	memcpy(c.left, left->id, left->n * sizeof(uint32_t));
-	c.n_joined = joined->n;
-	memcpy(c.joined, joined->id, joined->n * sizeof(uint32_t));
-	t->ops.confchg(t->priv, &c);
+	return a->rep == b->rep && a->seq == b->seq;
 }
 
-static void operational_enter(struct rc_totem *t)
+/*
+ * The ordering half delivered a ring's configuration changes: it is the last
+ * operational ring, even if this half has moved on (its next freeze keeps it).
+ */
+static void on_operational(struct rc_memb *t, const struct rc_x_ring *r)
 {
-	struct nodeset left, joined, none = { 0 };
-
-	rc_srp_recovery_finish(t->srp, t->recover_high);
-	if (t->have_old)
-		set_sub(&t->old_memb, &t->trans, &left);
-	else
-		left.n = 0;
-	confchg(t, RC_CONF_TRANSITIONAL, &t->trans, &left, &none);
-	set_sub(&t->memb, &t->trans, &joined);
-	confchg(t, RC_CONF_REGULAR, &t->memb, &none, &joined);
-
-	t->old_ring = t->ring;
-	t->old_memb = t->memb;
+	t->old_ring = r->ring;
+	t->old_memb.n = r->n_members <= RC_MEMB_MAX ? r->n_members : 0;
+	memcpy(t->old_memb.id, r->members, t->old_memb.n * sizeof(uint32_t));
 	t->have_old = true;
+	t->ms.rings++;
+	if (t->state != RC_MEMB_RECOVERY || !ring_eq(&r->ring, &t->ring))
+		return;
 	t->state = RC_MEMB_OPERATIONAL;
 	t->since = t->now;
 	t->commit_rtr_deadline = UINT64_MAX;
 	t->merge_deadline = t->ring.rep == t->me ? t->now + t->cfg.merge_timeout_ns : UINT64_MAX;
-	t->ms.rings++;
 }
 
 /* ---- frames from the network ---- */
@@ -415,14 +332,14 @@ static bool join_is_leave(uint32_t s, const struct rc_join *j)
 }
 
 /* Failed nodes stay in proc, so that every node's two sets compare equal. */
-static bool fail_node(struct rc_totem *t, uint32_t id)
+static bool fail_node(struct rc_memb *t, uint32_t id)
 {
 	bool changed = set_add(&t->proc, id);
 
 	return set_add(&t->failed, id) || changed;
 }
 
-static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join *j)
+static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 {
 	bool changed = false, parted = false;
 
@@ -461,7 +378,7 @@ static void join_in_gather(struct rc_totem *t, uint32_t s, const struct rc_join 
 }
 
 
-static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
+static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 {
 	t->ms.joins_rx++;
 	if (j->ring_seq > t->max_ring_seq)
@@ -490,7 +407,7 @@ static void recv_join(struct rc_totem *t, uint32_t s, const struct rc_join *j)
 	join_in_gather(t, s, j);
 }
 
-static void recv_commit(struct rc_totem *t, uint32_t s, const struct rc_commit *c)
+static void recv_commit(struct rc_memb *t, uint32_t s, const struct rc_commit *c)
 {
 	uint32_t i, n = c->n_memb, ids[RC_MEMB_MAX];
 	struct nodeset live;
@@ -512,6 +429,8 @@ static void recv_commit(struct rc_totem *t, uint32_t s, const struct rc_commit *
 			t->ms.stale++;
 			return;
 		}
+		if (t->freeze_pending)
+			return;		/* no entry to fill yet: the rep resends */
 		t->commit = *c;
 		set_ring(t, c->rep, c->ring_seq);
 		t->memb = live;
@@ -537,7 +456,7 @@ static void recv_commit(struct rc_totem *t, uint32_t s, const struct rc_commit *
 			/* Back after the second rotation: every member is installed. */
 			t->commit_rtr_deadline = UINT64_MAX;
 			t->token_started = true;
-			rc_srp_start(t->srp, t->now);
+			cmd_ring(t, RC_X_START);
 		}
 		return;
 	default:
@@ -547,19 +466,16 @@ static void recv_commit(struct rc_totem *t, uint32_t s, const struct rc_commit *
 }
 
 /* An ordering frame of another ring, or a MERGE announcement. */
-static void recv_foreign(struct rc_totem *t, const struct rc_frame_view *v,
-			 const void *frame, size_t len)
+static void recv_foreign(struct rc_memb *t, const struct rc_x_frame *f)
 {
-	uint32_t s = v->sender;
+	uint32_t s = f->sender;
 
-	if (v->type == RC_FT_MCAST && rc_srp_old_store(t->srp, frame, len) == 0)
-		return;		/* a late frame of the ring we are recovering */
-	if (v->ring_rep == t->ring.rep && v->ring_seq == t->ring.seq) {
-		if (v->type != RC_FT_MERGE)
+	if (ring_eq(&f->ring, &t->ring)) {
+		if (f->type != RC_FT_MERGE)
 			t->ms.stale++;	/* our ring's frame, after we left it */
 		return;		/* our own ring's MERGE: nothing to merge */
 	}
-	if (set_has(&t->memb, s) && v->ring_seq <= t->ring.seq) {
+	if (set_has(&t->memb, s) && f->ring.seq <= t->ring.seq) {
 		t->ms.stale++;
 		return;
 	}
@@ -579,145 +495,35 @@ static void recv_foreign(struct rc_totem *t, const struct rc_frame_view *v,
 	}
 }
 
-static void memb_frame(void *priv, const struct rc_frame_view *v,
-		       const void *frame, size_t len, uint64_t now)
+/* This node cannot receive what the others hold: it leaves them. */
+static void on_fail_recv(struct rc_memb *t, const struct rc_x_ring *r)
 {
-	struct rc_totem *t = priv;
+	struct nodeset others, me;
 
-	(void)now;
-	if (t->state == RC_MEMB_STOPPED)
-		return;
-	if (v->sender == t->me) {
-		/* Nobody else may speak as this node: a forgery or a nodeid clash. */
-		t->srp->st.bad[RC_BAD_SENDER]++;
-		return;
-	}
-	switch (v->type) {
-	case RC_FT_JOIN:
-		recv_join(t, v->sender, &v->join);
-		break;
-	case RC_FT_COMMIT:
-		recv_commit(t, v->sender, &v->commit);
-		break;
-	default:
-		recv_foreign(t, v, frame, len);
-		break;
-	}
-}
-
-static void deliver_ctrl(void *priv, const struct rc_srp_msg_info *info,
-			 const void *msg, size_t len)
-{
-	struct rc_totem *t = priv;
-	uint32_t w[2];
-
-	if (t->state != RC_MEMB_RECOVERY)
-		return;
-	if (len == sizeof(w)) {
-		memcpy(w, msg, sizeof(w));
-		if (w[0] != DONE_MAGIC || w[1] != info->sender || !set_has(&t->memb, w[1]))
-			return;
-		set_add(&t->done, w[1]);
-		if (t->done.n == t->memb.n)
-			operational_enter(t);
-		return;
-	}
-	rc_srp_old_store(t->srp, msg, len);
-}
-
-/* ---- trampolines from the ordering half ---- */
-
-static void srp_send(void *priv, uint32_t dst, const void *frame, size_t len)
-{
-	struct rc_totem *t = priv;
-
-	t->ops.send(t->priv, dst, frame, len);
-}
-
-static void srp_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
-			const void *data, size_t data_len)
-{
-	struct rc_totem *t = priv;
-
-	t->ops.send_zc(t->priv, dst, hdr, hdr_len, data, data_len);
-}
-
-static void srp_deliver(void *priv, const struct rc_srp_msg_info *info,
-			const void *msg, size_t len)
-{
-	struct rc_totem *t = priv;
-
-	t->ops.deliver(t->priv, info, msg, len);
-}
-
-static void srp_sent(void *priv, void *cookie)
-{
-	struct rc_totem *t = priv;
-
-	if (t->ops.sent)
-		t->ops.sent(t->priv, cookie);
+	if ((t->state != RC_MEMB_RECOVERY && t->state != RC_MEMB_OPERATIONAL) ||
+	    !ring_eq(&r->ring, &t->ring))
+		return;		/* about a ring this half has already left */
+	set_one(&me, t->me);
+	set_sub(&t->memb, &me, &others);
+	t->ms.fail_recv++;
+	gather_enter(t);
+	t->failed = others;
+	consensus_restart(t);
+	send_join(t);
 }
 
 /* ---- API ---- */
 
-void rc_totem_config_defaults(struct rc_totem_config *c)
+int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *ops,
+		   void *priv, struct rc_memb **out)
 {
-	memset(c, 0, sizeof(*c));
-	rc_srp_config_defaults(&c->srp);
-	c->token_timeout_ns = 160 * 1000 * 1000ull;
-	c->srp.token_retransmit_ns = 38 * 1000 * 1000ull;	/* token / 4.2 */
-	c->join_timeout_ns = 20 * 1000 * 1000ull;
-	c->consensus_timeout_ns = 80 * 1000 * 1000ull;
-	c->merge_timeout_ns = 200 * 1000 * 1000ull;
-	c->fail_recv_const = 2500;
-}
-
-int rc_totem_config_check(const struct rc_totem_config *c, const char **why)
-{
-	struct rc_srp_config s = c->srp;
-	const char *w = NULL;
+	struct rc_memb *t;
 	int ret;
 
-	s.n_members = 1;
-	s.members[0] = s.nodeid;
-	ret = rc_srp_config_check(&s, &w);
-	if (!ret) {
-		if (c->srp.netmtu < RC_WIRE_COMMIT_MAX)
-			w = "netmtu too small for membership frames";
-		else if (c->token_timeout_ns <= c->srp.token_retransmit_ns)
-			w = "token timeout must exceed token retransmit";
-		else if (!c->join_timeout_ns || c->join_timeout_ns >= c->consensus_timeout_ns)
-			w = "join timeout must be shorter than consensus";
-		else if (!c->merge_timeout_ns)
-			w = "merge timeout must not be 0";
-		else if (!c->fail_recv_const)
-			w = "fail_recv_const must not be 0";
-	}
-	if (why)
-		*why = w;
-	return w ? -EINVAL : 0;
-}
-
-int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops *ops,
-		    void *priv, struct rc_totem **out)
-{
-	struct rc_srp_ops so = {
-		.send = srp_send,
-		.deliver = srp_deliver,
-		.sent = srp_sent,
-		.deliver_ctrl = deliver_ctrl,
-		.memb_frame = memb_frame,
-	};
-	struct rc_srp_config sc = cfg->srp;
-	struct rc_totem *t;
-	int ret;
-
-	if (ops && ops->send_zc)
-		so.send_zc = srp_send_zc;
 	ret = rc_totem_config_check(cfg, NULL);
 	if (ret < 0)
 		return ret;
-	if (!ops || !ops->send || !ops->deliver || !out)
+	if (!ops || !ops->cmd || !ops->last_token || !out)
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -727,15 +533,6 @@ int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops
 	t->priv = priv;
 	t->me = cfg->srp.nodeid;
 	t->max_ring_seq = cfg->last_ring_seq;
-	sc.n_members = 1;
-	sc.members[0] = t->me;
-	sc.ring_seq = 0;
-	ret = rc_srp_create(&sc, &so, t, &t->srp);
-	if (ret < 0) {
-		free(t);
-		return ret;
-	}
-	rc_srp_freeze(t->srp, 0);
 	t->state = RC_MEMB_STOPPED;
 	t->commit_rtr_deadline = UINT64_MAX;
 	t->merge_deadline = UINT64_MAX;
@@ -745,25 +542,23 @@ int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops
 	return 0;
 }
 
-void rc_totem_destroy(struct rc_totem *t)
+void rc_memb_destroy(struct rc_memb *t)
 {
-	if (!t)
-		return;
-	rc_srp_destroy(t->srp);
 	free(t);
 }
 
 /* A node that knows nobody gathers: proc = {me}, and it listens first. */
-void rc_totem_start(struct rc_totem *t, uint64_t now)
+void rc_memb_start(struct rc_memb *t, uint64_t now)
 {
 	t->now = now;
 	t->memb.n = 0;
 	gather_enter(t);
 }
 
-void rc_totem_leave(struct rc_totem *t, uint64_t now)
+void rc_memb_leave(struct rc_memb *t, uint64_t now)
 {
 	struct nodeset proc = t->memb, failed;
+	struct rc_xmsg c = { .type = RC_X_STOP };
 
 	t->now = now;
 	if (t->state == RC_MEMB_STOPPED)
@@ -773,56 +568,51 @@ void rc_totem_leave(struct rc_totem *t, uint64_t now)
 	/* Twice: one lost copy should not cost the others a token timeout. */
 	send_join_sets(t, &proc, &failed);
 	send_join_sets(t, &proc, &failed);
-	rc_srp_freeze(t->srp, 0);
+	t->ops.cmd(t->priv, &c);
 	t->state = RC_MEMB_STOPPED;
 }
 
-int rc_totem_recv(struct rc_totem *t, const void *frame, size_t len, uint64_t now)
+void rc_memb_event(struct rc_memb *t, const struct rc_xmsg *e, uint64_t now)
 {
+	const struct rc_x_frame *f = &e->u.frame;
+
 	t->now = now;
 	if (t->state == RC_MEMB_STOPPED)
-		return 0;
-	return rc_srp_recv(t->srp, frame, len, now);
+		return;
+	switch (e->type) {
+	case RC_X_FRAME:
+		if (f->type == RC_FT_JOIN)
+			recv_join(t, f->sender, &f->u.join);
+		else if (f->type == RC_FT_COMMIT)
+			recv_commit(t, f->sender, &f->u.commit);
+		else
+			recv_foreign(t, f);
+		break;
+	case RC_X_FROZEN:
+		if (t->freeze_pending && --t->freeze_pending == 0) {
+			t->frozen = e->u.frozen;
+			check_consensus(t);
+		}
+		break;
+	case RC_X_OPERATIONAL:
+		on_operational(t, &e->u.ring);
+		break;
+	case RC_X_FAIL_RECV:
+		on_fail_recv(t, &e->u.ring);
+		break;
+	default:
+		break;
+	}
 }
 
-int rc_totem_mcast(struct rc_totem *t, const void *msg, size_t len,
-		   enum rc_guarantee guarantee, void *cookie, uint64_t now)
+static uint64_t token_deadline(const struct rc_memb *t)
 {
-	t->now = now;
-	if (t->state == RC_MEMB_STOPPED)
-		return -ENOTCONN;
-	return rc_srp_mcast(t->srp, msg, len, guarantee, cookie, now);
+	uint64_t last = t->ops.last_token(t->priv);
+
+	return (last > t->since ? last : t->since) + t->cfg.token_timeout_ns;
 }
 
-int rc_totem_mcast_pre(struct rc_totem *t, const void *pre, size_t pre_len,
-		       const void *msg, size_t len, enum rc_guarantee guarantee, bool zc,
-		       void *cookie, uint64_t now)
-{
-	t->now = now;
-	if (t->state == RC_MEMB_STOPPED)
-		return -ENOTCONN;
-	return rc_srp_mcast_pre(t->srp, pre, pre_len, msg, len, guarantee, zc, cookie, now);
-}
-
-int rc_totem_mcast_zc(struct rc_totem *t, const void *msg, size_t len,
-		      enum rc_guarantee guarantee, void *cookie, uint64_t now)
-{
-	t->now = now;
-	if (t->state == RC_MEMB_STOPPED)
-		return -ENOTCONN;
-	return rc_srp_mcast_zc(t->srp, msg, len, guarantee, cookie, now);
-}
-
-int rc_totem_mcast_first(struct rc_totem *t, const void *msg, size_t len,
-			 enum rc_guarantee guarantee, void *cookie, uint64_t now)
-{
-	t->now = now;
-	if (t->state == RC_MEMB_STOPPED)
-		return -ENOTCONN;
-	return rc_srp_mcast_first(t->srp, msg, len, guarantee, cookie, now);
-}
-
-void rc_totem_timer(struct rc_totem *t, uint64_t now)
+void rc_memb_timer(struct rc_memb *t, uint64_t now)
 {
 	t->now = now;
 	switch (t->state) {
@@ -854,33 +644,16 @@ void rc_totem_timer(struct rc_totem *t, uint64_t now)
 			commit_send(t);
 		break;
 	case RC_MEMB_RECOVERY:
-	case RC_MEMB_OPERATIONAL: {
-		uint64_t last = rc_srp_last_token(t->srp);
-
-		if (last < t->since)
-			last = t->since;
-		if (now - last >= t->cfg.token_timeout_ns) {
+	case RC_MEMB_OPERATIONAL:
+		if (now >= token_deadline(t)) {
 			t->ms.token_losses++;
 			gather_enter(t);
-			break;
-		}
-		if (rc_srp_failed_to_recv(t->srp, t->cfg.fail_recv_const)) {
-			struct nodeset others;
-			struct nodeset me;
-
-			set_one(&me, t->me);
-			set_sub(&t->memb, &me, &others);
-			t->ms.fail_recv++;
-			gather_enter(t);
-			t->failed = others;
-			consensus_restart(t);
-			send_join(t);
 			break;
 		}
 		if (t->state == RC_MEMB_RECOVERY && now >= t->commit_rtr_deadline) {
 			/* Until the commit is back (representative) or the ring runs. */
 			if (t->token_started || (t->ring.rep != t->me &&
-			    rc_srp_last_token(t->srp) > t->commit_sent))
+			    t->ops.last_token(t->priv) > t->commit_sent))
 				t->commit_rtr_deadline = UINT64_MAX;
 			else
 				commit_send(t);
@@ -889,21 +662,19 @@ void rc_totem_timer(struct rc_totem *t, uint64_t now)
 			uint8_t f[sizeof(struct rc_wire_hdr)];
 
 			put_hdr(t, f, RC_FT_MERGE, &t->ring);
-			t->ops.send(t->priv, 0, f, sizeof(f));
+			cmd_send(t, 0, f, sizeof(f));
 			t->ms.merges_tx++;
 			t->merge_deadline = now + t->cfg.merge_timeout_ns;
 		}
-		rc_srp_timer(t->srp, now);
 		break;
-	}
 	default:
 		break;
 	}
 }
 
-uint64_t rc_totem_next_deadline(const struct rc_totem *t)
+uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 {
-	uint64_t d = UINT64_MAX, x;
+	uint64_t d = UINT64_MAX;
 
 	switch (t->state) {
 	case RC_MEMB_GATHER:
@@ -919,17 +690,11 @@ uint64_t rc_totem_next_deadline(const struct rc_totem *t)
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
-		x = rc_srp_last_token(t->srp);
-		if (x < t->since)
-			x = t->since;
-		d = x + t->cfg.token_timeout_ns;
+		d = token_deadline(t);
 		if (t->commit_rtr_deadline < d)
 			d = t->commit_rtr_deadline;
 		if (t->merge_deadline < d)
 			d = t->merge_deadline;
-		x = rc_srp_next_deadline(t->srp);
-		if (x < d)
-			d = x;
 		break;
 	default:
 		break;
@@ -937,13 +702,13 @@ uint64_t rc_totem_next_deadline(const struct rc_totem *t)
 	return d;
 }
 
-enum rc_memb_state rc_totem_state(const struct rc_totem *t)
+enum rc_memb_state rc_memb_state(const struct rc_memb *t)
 {
 	return t->state;
 }
 
-void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
-		   uint32_t *members, uint32_t *n_members)
+void rc_memb_ring(const struct rc_memb *t, struct rc_ring_id *id,
+		  uint32_t *members, uint32_t *n_members)
 {
 	if (id)
 		*id = t->state == RC_MEMB_OPERATIONAL ? t->ring : t->old_ring;
@@ -956,16 +721,7 @@ void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 	}
 }
 
-uint32_t rc_totem_my_aru(const struct rc_totem *t)
+void rc_memb_stats_get(const struct rc_memb *t, struct rc_memb_stats *ms)
 {
-	return rc_srp_my_aru(t->srp);
-}
-
-void rc_totem_stats_get(const struct rc_totem *t, struct rc_srp_stats *st,
-			struct rc_memb_stats *ms)
-{
-	if (st)
-		rc_srp_stats_get(t->srp, st);
-	if (ms)
-		*ms = t->ms;
+	*ms = t->ms;
 }

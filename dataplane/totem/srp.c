@@ -166,6 +166,8 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 	srp->cfg = *cfg;
 	srp->ops = *ops;
 	srp->priv = priv;
+	if (!srp->ops.ctrl_priv)
+		srp->ops.ctrl_priv = priv;
 	srp->mask = cfg->rtr_slots - 1;
 	srp->msg_max = cfg->max_msg_size > cfg->netmtu ? cfg->max_msg_size : cfg->netmtu;
 	srp->stride = (cfg->netmtu + 63u) & ~63u;
@@ -367,7 +369,7 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	    v.ring_rep != srp->r->rep || v.ring_seq != srp->r->seq) {
 		if (!srp->ops.memb_frame)
 			return bad(srp, memb_type ? RC_BAD_TYPE : RC_BAD_RING);
-		srp->ops.memb_frame(srp->priv, &v, frame, len, now);
+		srp->ops.memb_frame(srp->ops.ctrl_priv, &v, frame, len, now);
 		return 0;
 	}
 	if (rc_srp_member_index(srp, v.sender) < 0)

@@ -109,6 +109,8 @@ struct rc_srp_ops {
 			     const void *msg, size_t len);
 	void (*memb_frame)(void *priv, const struct rc_frame_view *v,
 			   const void *frame, size_t len, uint64_t now);
+	/* The first argument of those two (NULL: the priv of rc_srp_create). */
+	void *ctrl_priv;
 };
 
 struct rc_srp_stats {

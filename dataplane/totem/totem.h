@@ -1,8 +1,8 @@
 /*
- * Totem: the membership half (memb.c) and the ordering half (srp.c) of one
- * node, joined behind one API for callers that run both in one thread (the
- * simulator, tests). The daemon runs the halves on different threads and
- * wires them through the interface in memb.h instead.
+ * Totem: the membership half (memb.c) and the ordering half (ord.c over
+ * srp.c) of one node, joined behind one API for callers that run both in one
+ * thread (the simulator, tests; totem.c). The daemon runs the halves on two
+ * threads and joins them itself through the messages of split.h.
  *
  *   rc_totem_start()  -> GATHER: join messages, consensus
  *                     -> COMMIT: commit token rotates twice over the new ring
@@ -81,6 +81,11 @@ int rc_totem_config_check(const struct rc_totem_config *cfg, const char **why);
 int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops *ops,
 		    void *priv, struct rc_totem **out);
 void rc_totem_destroy(struct rc_totem *t);
+/*
+ * Messages between the halves arrive after a random delay of 0..max_ns
+ * (in order), as between the daemon's control thread and lcore; 0: at once.
+ */
+void rc_totem_set_xdelay(struct rc_totem *t, uint64_t max_ns, uint64_t seed);
 
 /* Start in gather: find the ring (or form one alone) from `now`. */
 void rc_totem_start(struct rc_totem *t, uint64_t now);

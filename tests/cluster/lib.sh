@@ -60,7 +60,7 @@ rc_cleanup() {
 			i=${f%/}
 			i=${i##*node}
 			echo "--- node $i counters: $(rc_ctl "$i" stats 2>/dev/null | grep -E \
-				'^(gathers|rings|token_losses|consensus_timeouts|fail_recv|foreign|stale_frames|retransmits|token_retransmits|bad_frames|tx_drops|client_kicks) ' |
+				'^(gathers|rings|token_losses|consensus_timeouts|fail_recv|foreign_frames|memb_event_drops|stale_frames|retransmits|token_retransmits|bad_frames|tx_drops|client_kicks) ' |
 				tr '\n' ' ')" >&2
 		done
 		for f in "$RC_CLUSTER_DIR"/node*/ringcastd.log "$RC_CLUSTER_DIR"/node*/daemon.out; do

@@ -231,10 +231,13 @@ int sim_node_create(struct sim *s, struct sim_node *nd)
 
 	sim_make_config(&s->o, &cfg, nd->id, nd->persisted);
 	ret = rc_totem_create(&cfg, &sim_ops, nd, &nd->t);
-	if (ret < 0)
+	if (ret < 0) {
 		fprintf(stderr, "ringcast-sim: rc_totem_create(node %u): %s\n",
 			nd->id, strerror(-ret));
-	return ret;
+		return ret;
+	}
+	rc_totem_set_xdelay(nd->t, s->o.xdelay_ns, s->o.seed ^ ((uint64_t)nd->id << 32));
+	return 0;
 }
 
 /* Crash (no more calls) or leave (rc_totem_leave, then no more calls). */

@@ -59,6 +59,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_ZC] = { "zc", "P",
 		"fraction of messages sent zero-copy (their buffer is poisoned once released)",
 		"--zc 0.5" },
+	[OPT_XDELAY] = { "xdelay", "T",
+		"each message between a node's membership and ordering halves (the daemon's control thread and lcore) is late by up to T, in order (default 0; bare number = us)",
+		"--xdelay 300us" },
 	[OPT_RATE] = { "rate", "R",
 		"messages/s per sender; 0 = flood, as fast as the engine accepts (default 0; k/M)",
 		"--rate 50k" },
@@ -440,12 +443,13 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_REORDER_DELAY:
 	case OPT_LATENCY:
 	case OPT_JITTER:
+	case OPT_XDELAY:
 		if (sim_parse_duration(v, NS_US, &u) < 0 || u > 10 * NS_S)
 			return sim_opt_bad(name, v, "is not a duration up to 10s (e.g. 20us)");
 		if (id == OPT_REORDER_DELAY && u == 0)
 			return sim_opt_bad(name, v, "must be > 0");
-		*(id == OPT_LATENCY ? &o->latency_ns : id == OPT_JITTER ?
-		  &o->jitter_ns : &o->reorder_delay_ns) = u;
+		*(id == OPT_LATENCY ? &o->latency_ns : id == OPT_JITTER ? &o->jitter_ns :
+		  id == OPT_XDELAY ? &o->xdelay_ns : &o->reorder_delay_ns) = u;
 		return 0;
 	case OPT_BANDWIDTH:
 		if (parse_num(v, &d, &rest) < 0 || *rest || d > 1e6)
@@ -641,6 +645,10 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 	if (o->zc > 0) {
 		sim_fmt_double(a, sizeof(a), o->zc);
 		ADD(" --zc %s", a);
+	}
+	if (o->xdelay_ns) {
+		sim_fmt_duration(a, sizeof(a), o->xdelay_ns);
+		ADD(" --xdelay %s", a);
 	}
 	sim_fmt_duration(a, sizeof(a), o->latency_ns);
 	sim_fmt_duration(b, sizeof(b), o->jitter_ns);

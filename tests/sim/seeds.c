@@ -139,6 +139,9 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 	   what they were before zero-copy existed. */
 	m.zc = sim_rng_chance(&z, 0.5) ? 0 : (double)sim_rng_range(&z, 1, 10) / 10;
 	KEEP(OPT_ZC, zc);
+	/* Likewise: half the seeds delay what passes between a node's halves. */
+	m.xdelay_ns = sim_rng_chance(&z, 0.5) ? 0 : sim_rng_range(&z, 1, 2000) * 1000;
+	KEEP(OPT_XDELAY, xdelay_ns);
 	KEEP(OPT_MESSAGES, messages);
 	KEEP(OPT_RATE, rate);
 	KEEP(OPT_DURATION, fault_ns);

@@ -44,7 +44,7 @@ enum sim_opt {
 	OPT_SEEDS, OPT_LIST, OPT_BENCH, OPT_SELFTEST, OPT_VERBOSE, OPT_HELP,
 	OPT_CRASH, OPT_RESTART, OPT_PARTITION, OPT_HEAL, OPT_ASYM,
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
-	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC,
+	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
 	OPT_COUNT_
 };
 _Static_assert(OPT_COUNT_ <= 63, "sim_opts.set has a bit per option");
@@ -87,6 +87,7 @@ struct sim_opts {
 	double pause;			/* per node, chance per ms to pause */
 	double safe;			/* fraction of SAFE messages */
 	double zc;			/* fraction sent zero-copy (rc_totem_mcast_zc) */
+	uint64_t xdelay_ns;		/* between a node's two halves (rc_totem_set_xdelay) */
 	double rate;			/* messages/s per sender, 0 = flood */
 	uint64_t latency_ns, jitter_ns;
 	double bandwidth_gbps;		/* 0 = unlimited */

@@ -1,0 +1,203 @@
+/*
+ * The membership half of Totem on the control thread (split.h): gather,
+ * consensus, the commit token and the membership timers run here, in the
+ * libqb loop; the lcore runs the ordering half. Events from the lcore wake
+ * the loop through an eventfd; commands go back on an SP/SC ring the lcore
+ * drains every pass. The ring sequence is persisted here, before the new
+ * ring that uses it is announced.
+ *
+ * Telemetry (another thread) reads this half's state through a seqlocked
+ * copy, refreshed after every step.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+#include <rte_seqlock.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "dp.h"
+#include "split.h"
+
+#define CMD_WAIT_NS	(1000 * 1000 * 1000ull)	/* the lcore drains every pass */
+
+static struct {
+	qb_loop_t *loop;
+	struct rc_dp *dp;
+	struct rc_memb *m;
+	char ring_seq_path[RC_CONFIG_PATH_MAX + 32];
+	qb_loop_timer_handle timer;
+	bool timer_set;
+	uint64_t timer_at;
+	uint64_t cmd_lost;
+	struct rc_xmsg ev[8];
+	rte_seqlock_t lock;
+	struct rc_memb_view view;
+} mb;
+
+static void publish(void)
+{
+	struct rc_memb_view *v = &mb.view;
+
+	rte_seqlock_write_lock(&mb.lock);
+	v->state = rc_memb_state(mb.m);
+	rc_memb_ring(mb.m, &v->ring, v->members, &v->n_members);
+	rc_memb_stats_get(mb.m, &v->ms);
+	v->cmd_lost = mb.cmd_lost;
+	rte_seqlock_write_unlock(&mb.lock);
+}
+
+void rc_membership_view(struct rc_memb_view *v)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&mb.lock);
+		*v = mb.view;
+	} while (rte_seqlock_read_retry(&mb.lock, sn));
+}
+
+/* ---- the membership half's callbacks ---- */
+
+static void cmd(void *priv, const struct rc_xmsg *c)
+{
+	uint64_t t0 = rc_dp_now_ns();
+
+	(void)priv;
+	while (rc_dp_memb_cmd(mb.dp, c) < 0) {
+		if (rc_dp_now_ns() - t0 > CMD_WAIT_NS) {
+			/* The lcore is not draining: a stuck dataplane. */
+			if (!mb.cmd_lost++)
+				qb_log(LOG_ERR, "the dataplane took no membership command for 1 s");
+			return;
+		}
+		sched_yield();
+	}
+}
+
+static uint64_t last_token(void *priv)
+{
+	(void)priv;
+	return rc_dp_last_token(mb.dp);
+}
+
+/* Rare (once per new ring), synced: the sequence is durable before use. */
+static void ring_seq(void *priv, uint64_t seq)
+{
+	char buf[32];
+	int fd, n, err = 0;
+
+	(void)priv;
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
+	fd = open(mb.ring_seq_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || fdatasync(fd) < 0)
+		err = errno ? errno : EIO;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		qb_log(LOG_ERR, "cannot persist the ring sequence in %s: %s",
+		       mb.ring_seq_path, strerror(err));
+}
+
+/* ---- the loop ---- */
+
+static void on_timer(void *data);
+
+/* After every step: the next deadline may have moved either way. */
+static void rearm(void)
+{
+	uint64_t d = rc_memb_next_deadline(mb.m), now = rc_dp_now_ns();
+
+	publish();
+	if (mb.timer_set && mb.timer_at == d)
+		return;
+	if (mb.timer_set)
+		qb_loop_timer_del(mb.loop, mb.timer);
+	mb.timer_set = false;
+	if (d == UINT64_MAX)
+		return;
+	if (qb_loop_timer_add(mb.loop, QB_LOOP_HIGH, d > now ? d - now : 0, NULL, on_timer,
+			      &mb.timer) == 0) {
+		mb.timer_set = true;
+		mb.timer_at = d;
+	}
+}
+
+static void on_timer(void *data)
+{
+	uint64_t now = rc_dp_now_ns();
+
+	(void)data;
+	mb.timer_set = false;
+	/* The token deadline follows the last token: early is normal, act when due. */
+	if (now >= rc_memb_next_deadline(mb.m))
+		rc_memb_timer(mb.m, now);
+	rearm();
+}
+
+static int32_t on_events(int32_t fd, int32_t revents, void *data)
+{
+	uint64_t cnt;
+	unsigned int n;
+
+	(void)revents;
+	(void)data;
+	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		qb_log(LOG_WARNING, "membership eventfd: %s", strerror(errno));
+	while ((n = rc_dp_memb_events(mb.dp, mb.ev, 8)) > 0)
+		for (unsigned int i = 0; i < n; i++)
+			rc_memb_event(mb.m, &mb.ev[i], rc_dp_now_ns());
+	rearm();
+	return 0;
+}
+
+int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem_config *cfg,
+			const char *ring_seq_path)
+{
+	struct rc_memb_ops ops = { .cmd = cmd, .last_token = last_token, .ring_seq = ring_seq };
+	int ret;
+
+	mb.loop = loop;
+	mb.dp = dp;
+	rte_seqlock_init(&mb.lock);
+	snprintf(mb.ring_seq_path, sizeof(mb.ring_seq_path), "%s", ring_seq_path);
+	ret = rc_memb_create(cfg, &ops, NULL, &mb.m);
+	if (ret < 0)
+		return ret;
+	ret = qb_loop_poll_add(loop, QB_LOOP_HIGH, rc_dp_memb_fd(dp), POLLIN, NULL, on_events);
+	if (ret < 0) {
+		rc_memb_destroy(mb.m);
+		mb.m = NULL;
+		return ret;
+	}
+	rc_memb_start(mb.m, rc_dp_now_ns());
+	rearm();
+	return 0;
+}
+
+/* Tell the ring we go (the lcore sends it before it stops), stop the timers. */
+void rc_membership_leave(void)
+{
+	if (!mb.m)
+		return;
+	rc_memb_leave(mb.m, rc_dp_now_ns());
+	if (mb.timer_set)
+		qb_loop_timer_del(mb.loop, mb.timer);
+	mb.timer_set = false;
+	publish();
+}
+
+void rc_membership_stop(void)
+{
+	if (!mb.m)
+		return;
+	qb_loop_poll_del(mb.loop, rc_dp_memb_fd(mb.dp));
+	rc_memb_destroy(mb.m);
+	mb.m = NULL;
+}
