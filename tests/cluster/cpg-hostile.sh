@@ -75,3 +75,37 @@ grep -q 'disconnected: receive backlog full' "$RC_CLUSTER_DIR/node2/ringcastd.lo
 rc_wait_line "$out/good" 'left=2:[0-9]*:PROCDOWN' 5000
 # (the flood loads this 2-core machine; the ring is only asked to hold 3 members)
 rc_same_ring "1 2 3" 3 >/dev/null
+
+# Dead, or dying (a SIGBUS dumps core first): the exit status, or no answer.
+node1_dead() {
+	local pid f
+	pid=$(cat "$RC_CLUSTER_DIR/node1/daemon.pid")
+	f=$RC_CLUSTER_DIR/node1/exit.$pid
+	for _ in $(seq 10); do
+		[ -s "$f" ] && break
+		sleep 0.1
+	done
+	if [ -s "$f" ]; then
+		echo "node 1's daemon (pid $pid) died, exit status $(cat "$f")$(
+			[ "$(cat "$f")" = 135 ] && echo ' (SIGBUS)')"
+		return 0
+	fi
+	timeout 5 "$RINGCASTCTL" -s "/var/run/dpdk/rc-$RC_CLUSTER_NAME-1/dpdk_telemetry.v2" status \
+		>/dev/null 2>&1 && return 1
+	echo "node 1's daemon (pid $pid) does not answer"
+}
+# A client that punches its rx area out of its hugetlb memfd
+# (fallocate PUNCH_HOLE), takes every free huge page of the pool, and sends
+# itself a message: the daemon's write of the delivery must not fault on a
+# missing page (SIGBUS would kill it). Last here: it skips when the pool
+# cannot be emptied, and the pages it took are freed when it exits.
+prc=0
+timeout 30 "$cluster" exec 1 "$H" punch punch 10 >"$out/h-punch" 2>&1 || prc=$?
+rc_log "punch: $(tr '\n' ' ' <"$out/h-punch")"
+if why=$(node1_dead); then
+	rc_fail "$why after a client punched its region"
+fi
+[ "$prc" -ne 3 ] || rc_skip "client regions are not hugetlb here: $(cat "$out/h-punch")"
+grep -q '^NOT EXHAUSTED' "$out/h-punch" &&
+	rc_skip "could not take every free huge page (others allocating?): $(cat "$out/h-punch")"
+[ "$prc" -eq 0 ] || rc_fail "the punching client: $(cat "$out/h-punch")"
