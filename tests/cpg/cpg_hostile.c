@@ -9,6 +9,7 @@
  *   rx-tail    rx area tail beyond the head (seen at the next delivery)
  *   req        unknown request type              slow       join, never read
  *   silent     connect, never say hello (the daemon closes it after 5 s)
+ *   unmapped   hello, then never say the region is mapped (the same)
  *   forge PID  join, then send messages whose header room claims to be a
  *              PROCDOWN of process PID (and keep rewriting it): the daemon
  *              writes headers itself, so the group sees plain messages.
@@ -21,7 +22,11 @@
  *              EXHAUSTED; DELIVERED or CLOSED); exit 0 on DELIVERED or
  *              CLOSED (the test tells a kick from a dead daemon), 1 when
  *              neither happened within the timeout, 3 when the region is
- *              not hugetlb (nothing to test). Frees the pages it took
+ *              not hugetlb (nothing to test). The daemon seals the region
+ *              against holes at attach, so the punch should be refused.
+ *   punch-early  the same before saying it has mapped its region (not
+ *              sealed yet): the whole region past the header; prints
+ *              whether the daemon then ATTACHED (refilled) or REFUSED it. Frees the pages it took
  *              before it exits (and the kernel does when it is killed).
  */
 #define _GNU_SOURCE
@@ -61,7 +66,8 @@ static int sock_connect(void)
 
 static int region_fd = -1;
 
-static struct rc_shm_hdr *attach(int fd)
+/* hello, welcome, mmap: the region, not yet sealed nor seen by the lcore */
+static struct rc_shm_hdr *welcomed(int fd)
 {
 	struct rc_ipc_hello hello = { RC_IPC_HELLO, RC_IPC_VERSION, RC_SHM_VERSION, 0 };
 	struct rc_ipc_welcome w;
@@ -88,6 +94,30 @@ static struct rc_shm_hdr *attach(int fd)
 		exit(2);
 	}
 	return p;
+}
+
+/* mapped, sealed: the daemon's status (CS_OK: attached) */
+static int mapped(int fd)
+{
+	struct rc_ipc_mapped m = { RC_IPC_MAPPED, 0 };
+	struct rc_ipc_sealed s;
+
+	if (send(fd, &m, sizeof(m), 0) != sizeof(m) || recv(fd, &s, sizeof(s), 0) != sizeof(s) ||
+	    s.type != RC_IPC_SEALED)
+		return -1;
+	return s.status;
+}
+
+static struct rc_shm_hdr *attach(int fd)
+{
+	struct rc_shm_hdr *h = welcomed(fd);
+	int st = mapped(fd);
+
+	if (st != CS_OK) {
+		fprintf(stderr, "attach failed at the seal (status %d)\n", st);
+		exit(2);
+	}
+	return h;
 }
 
 static void request(struct rc_shm_hdr *h, uint32_t type, const char *group)
@@ -234,6 +264,11 @@ static int punch(struct rc_shm_hdr *h, int fd, const char *group, int timeout_s)
 	else
 		printf("PUNCHED %llu MiB at %llu MiB\n", (unsigned long long)(len >> 20),
 		       (unsigned long long)(from >> 20));
+	/* the same through the mapping, without the fd */
+	if (madvise((uint8_t *)h + from, len, MADV_REMOVE) < 0)
+		printf("MADV_REMOVE refused: %s\n", strerror(errno));
+	else
+		printf("MADV_REMOVE PUNCHED %llu MiB\n", (unsigned long long)(len >> 20));
 	full = exhaust(&taken);
 	printf("%s: took %ld huge pages; pool free %ld reserved %ld\n",
 	       full ? "EXHAUSTED" : "NOT EXHAUSTED", taken, meminfo("HugePages_Free"),
@@ -255,6 +290,44 @@ static int punch(struct rc_shm_hdr *h, int fd, const char *group, int timeout_s)
 	}
 	printf("NEITHER delivered nor closed after %d s\n", timeout_s);
 	return 1;
+}
+
+/*
+ * Punch before saying mapped (the region is not sealed yet): every page
+ * past the header, faulted in first so the punch frees it, then the pool
+ * emptied. The daemon must refill the holes before the lcore touches the
+ * region, or refuse the client. Prints the daemon's answer.
+ */
+static int punch_early(int fd)
+{
+	struct rc_shm_hdr *h = welcomed(fd);
+	uint64_t size = h->size;
+	volatile uint8_t *b = (uint8_t *)h;
+	long taken = 0;
+	bool full;
+	int st;
+
+	for (uint64_t o = 0; o < size; o += HUGE_PAGE)
+		(void)b[o];
+	if (fallocate(region_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)HUGE_PAGE,
+		      (off_t)(size - HUGE_PAGE)) < 0)
+		printf("PUNCH refused: %s\n", strerror(errno));
+	else
+		printf("PUNCHED %llu MiB before the seal\n",
+		       (unsigned long long)((size - HUGE_PAGE) >> 20));
+	full = exhaust(&taken);
+	printf("%s: took %ld huge pages; pool free %ld reserved %ld\n",
+	       full ? "EXHAUSTED" : "NOT EXHAUSTED", taken, meminfo("HugePages_Free"),
+	       meminfo("HugePages_Rsvd"));
+	fflush(stdout);
+	st = mapped(fd);
+	if (st == CS_OK)
+		printf("ATTACHED: the daemon refilled the region\n");
+	else if (st < 0)
+		printf("CLOSED by the daemon (or it died) at the seal\n");
+	else
+		printf("REFUSED at the seal (status %d)\n", st);
+	return 0;
 }
 
 /* The daemon closed the socket within timeout_s? */
@@ -288,6 +361,19 @@ int main(int argc, char **argv)
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		return 0;
 	}
+	if (!strcmp(mode, "punch-early"))
+		return punch_early(fd);
+	if (!strcmp(mode, "unmapped")) {	/* welcomed, never says mapped */
+		welcomed(fd);
+		if (!kicked(fd, timeout_s)) {
+			printf("NOT CLOSED (unmapped) after %d s\n", timeout_s);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("CLOSED (unmapped) after %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return 0;
+	}
 	h = attach(fd);
 	if (!strcmp(mode, "forge"))
 		return forge(h, group, (uint32_t)timeout_s);
@@ -311,7 +397,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow|silent|punch [GROUP [TIMEOUT_S]] | forge GROUP PID\n");
+			"req|slow|silent|unmapped|punch|punch-early\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {
