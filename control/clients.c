@@ -2,9 +2,20 @@
  * Client attach on the control thread: the SOCK_SEQPACKET listening socket,
  * credentials (SO_PEERCRED against the configured allow-list; root always),
  * one shared region per connection (memfd, hugepages where there are some)
- * and its eventfd, handed over with SCM_RIGHTS and then to the lcore. The
- * socket carries nothing after the hello; its hang-up detaches the client.
- * A region is unmapped only once the lcore reports its slot gone.
+ * and its eventfd, handed over with SCM_RIGHTS; once the client says it has
+ * mapped the region, the region is sealed against holes, backed page by
+ * page, and handed to the lcore. The socket carries nothing after that; its
+ * hang-up detaches the client. A region is unmapped only once the lcore
+ * reports its slot gone.
+ *
+ * Why the seal (include/ringcast/shm.h): a client could otherwise punch a
+ * hole in its hugetlb memfd (fallocate PUNCH_HOLE, madvise MADV_REMOVE).
+ * The punched huge pages go back to the pool with their reservation, and the
+ * lcore's next write there needs a free huge page: with the pool empty, the
+ * daemon dies of SIGBUS. F_SEAL_FUTURE_WRITE makes the punch fail (EPERM);
+ * it also forbids new writable mappings, so it comes after the client's.
+ * What the client punched before it is refilled by fallocate, or the client
+ * is refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +56,7 @@
 enum cl_state {
 	CL_FREE = 0,
 	CL_HELLO,	/* accepted, waiting for the hello */
+	CL_MAPPING,	/* welcomed, waiting for the client to map its region */
 	CL_ATTACHED,	/* the lcore has it */
 	CL_CLOSING,	/* detach asked; waiting for the lcore to let go */
 };
@@ -53,7 +65,7 @@ struct client {
 	enum cl_state state;
 	int fd;
 	struct ucred cred;
-	uint64_t accepted_ns;	/* CLOCK_MONOTONIC; a hello must follow in HELLO_NS */
+	uint64_t accepted_ns;	/* CLOCK_MONOTONIC; hello and mapped must follow in HELLO_NS */
 	int memfd, evfd;
 	void *base;
 	uint64_t size;
@@ -174,8 +186,9 @@ static int region_create(struct client *c)
 			goto close_memfd;
 		}
 	}
-	/* Its size is fixed: a client cannot shrink it under the lcore's feet. */
-	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+	/* Its size is fixed: a client cannot shrink it under the lcore's feet.
+	   No F_SEAL_SEAL yet: region_seal() adds F_SEAL_FUTURE_WRITE. */
+	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
 		ret = -errno;
 		goto unmap;
 	}
@@ -203,6 +216,50 @@ unmap:
 close_memfd:
 	close(c->memfd);
 	c->memfd = -1;
+	return ret;
+}
+
+/*
+ * The client has mapped its region: no hole can be punched in it from now
+ * on, and none is left. 0, or a negative errno and a log line (the client
+ * is refused).
+ */
+static int region_seal(struct client *c)
+{
+	const int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL;
+	int seals, ret;
+
+	/* F_SEAL_SEAL may be the client's own already (then this fails): the
+	   seals we need are checked, not assumed. */
+	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0 &&
+	    errno != EPERM) {
+		ret = -errno;
+		goto unsealed;
+	}
+	seals = fcntl(c->memfd, F_GET_SEALS);
+	if (seals < 0 || (seals & want) != want) {
+		ret = seals < 0 ? -errno : -EPERM;
+		goto unsealed;
+	}
+	/*
+	 * Huge pages punched out before the seal are gone from the pool's
+	 * reservation for this file: allocate every page now (the ones never
+	 * touched take their reservation). After this the lcore never faults
+	 * on the region.
+	 */
+	if (c->huge && fallocate(c->memfd, 0, 0, (off_t)c->size) < 0) {
+		ret = -errno;
+		qb_log(LOG_WARNING, "client pid %d refused: its region lost pages (hole punched) "
+		       "before it was sealed, and they cannot be refilled: %s",
+		       c->cred.pid, strerror(-ret));
+		return ret;
+	}
+	return 0;
+
+unsealed:
+	qb_log(LOG_WARNING, "client pid %d refused: its region cannot be sealed against holes "
+	       "(seals 0x%x): %s", c->cred.pid, (unsigned int)fcntl(c->memfd, F_GET_SEALS),
+	       strerror(-ret));
 	return ret;
 }
 
@@ -244,8 +301,6 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data);
 static void hello(struct client *c)
 {
 	struct rc_ipc_hello h;
-	uint32_t slot = (uint32_t)(c - cl.c);
-	struct rc_dp_client_attach a;
 	int fds[2], ret;
 	ssize_t n;
 
@@ -273,6 +328,43 @@ static void hello(struct client *c)
 		client_free(c);
 		return;
 	}
+	c->state = CL_MAPPING;
+	fds[0] = c->memfd;
+	fds[1] = c->evfd;
+	welcome(c->fd, CS_OK, c->size, fds, 2);
+}
+
+static void sealed(int fd, cs_error_t status)
+{
+	struct rc_ipc_sealed s = { .type = RC_IPC_SEALED, .status = status };
+
+	if (send(fd, &s, sizeof(s), MSG_NOSIGNAL) < 0)
+		qb_log(LOG_INFO, "client: cannot answer its mapped: %s", strerror(errno));
+}
+
+/* The client mapped its region: seal it, then the lcore may touch it. */
+static void mapped(struct client *c)
+{
+	struct rc_ipc_mapped m;
+	uint32_t slot = (uint32_t)(c - cl.c);
+	struct rc_dp_client_attach a;
+	ssize_t n;
+
+	n = recv(c->fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(m) || m.type != RC_IPC_MAPPED) {
+		if (n > 0)
+			qb_log(LOG_WARNING, "client pid %d: bad message instead of mapped",
+			       c->cred.pid);
+		client_free(c);
+		return;
+	}
+	if (region_seal(c) < 0) {
+		sealed(c->fd, CS_ERR_NO_MEMORY);
+		client_free(c);
+		return;
+	}
 	a = (struct rc_dp_client_attach){
 		.slot = slot,
 		.pid = (uint32_t)c->cred.pid,
@@ -281,16 +373,13 @@ static void hello(struct client *c)
 		.evfd = c->evfd,
 		.layout = &c->layout,
 	};
-	/* The lcore has it before the client can write a byte. */
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
-		welcome(c->fd, CS_ERR_TRY_AGAIN, 0, NULL, 0);
+		sealed(c->fd, CS_ERR_TRY_AGAIN);
 		client_free(c);
 		return;
 	}
 	c->state = CL_ATTACHED;
-	fds[0] = c->memfd;
-	fds[1] = c->evfd;
-	welcome(c->fd, CS_OK, c->size, fds, 2);
+	sealed(c->fd, CS_OK);
 	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region)",
 	       c->cred.pid, c->cred.uid, slot, (unsigned long long)(c->size >> 20));
 }
@@ -302,8 +391,8 @@ static void detach(struct client *c)
 		c->state = CL_CLOSING;
 		/* The ring holds two commands per slot: attach, detach. */
 		rc_dp_client_detach(cl.dp, (uint32_t)(c - cl.c));
-	} else if (c->state == CL_HELLO) {
-		client_free(c);
+	} else if (c->state == CL_HELLO || c->state == CL_MAPPING) {
+		client_free(c);		/* the lcore never had it */
 	}
 }
 
@@ -316,7 +405,11 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data)
 		hello(c);
 		return 0;
 	}
-	/* After the hello, anything but silence ends the connection. */
+	if (c->state == CL_MAPPING && (revents & POLLIN)) {
+		mapped(c);
+		return 0;
+	}
+	/* After the attach, anything but silence ends the connection. */
 	if (revents & (POLLHUP | POLLERR | POLLNVAL) || recv(fd, &b, 1, MSG_DONTWAIT) >= 0 ||
 	    (errno != EAGAIN && errno != EINTR))
 		detach(c);
@@ -419,9 +512,11 @@ void rc_clients_poll_gone(void)
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++) {
 		struct client *c = &cl.c[i];
 
-		if (c->state == CL_HELLO && now - c->accepted_ns > HELLO_NS) {
-			qb_log(LOG_WARNING, "client pid %d sent no hello in %llu s: closed",
-			       c->cred.pid, (unsigned long long)(HELLO_NS / 1000000000ull));
+		if ((c->state == CL_HELLO || c->state == CL_MAPPING) &&
+		    now - c->accepted_ns > HELLO_NS) {
+			qb_log(LOG_WARNING, "client pid %d %s in %llu s: closed", c->cred.pid,
+			       c->state == CL_HELLO ? "sent no hello" : "did not map its region",
+			       (unsigned long long)(HELLO_NS / 1000000000ull));
 			client_free(c);
 		}
 	}

@@ -1,6 +1,8 @@
 /*
  * The connection to ringcastd: connect the SOCK_SEQPACKET socket, hello,
- * welcome with [memfd, eventfd], map and check the region, and the epoll fd
+ * welcome with [memfd, eventfd], map and check the region, mapped, sealed
+ * (the daemon seals the region against holes once our mapping exists, so
+ * it must exist first: include/ringcast/shm.h), and the epoll fd
  * that cpg_fd_get() returns (eventfd readable, or the socket hung up). After
  * attach the socket carries nothing: it is only watched for the hang-up.
  */
@@ -94,6 +96,36 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 	while (nfds > 0)
 		close(fds[--nfds]);
 	return n == 0 ? -EPROTO : n;
+}
+
+/* Tell the daemon the region is mapped; wait for its answer. */
+static int mapped_sealed(int sock, int timeout_ms)
+{
+	struct rc_ipc_mapped m = { .type = RC_IPC_MAPPED, .flags = 0 };
+	struct rc_ipc_sealed s;
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	ssize_t got;
+	int n;
+
+	if (send(sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		return -ENOTCONN;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0)
+		return -ENOTCONN;
+	got = recv(sock, &s, sizeof(s), MSG_DONTWAIT);
+	if (got <= 0)
+		return -ENOTCONN;
+	if ((size_t)got != sizeof(s) || s.type != RC_IPC_SEALED)
+		return -EPROTO;
+	if (s.status != CS_OK) {
+		n = rc_errno_from_cs(s.status);
+		return n < 0 ? n : -EPROTO;
+	}
+	return 0;
 }
 
 /* Map the region and check it; fill h's pointers and constants. */
@@ -193,6 +225,9 @@ int rc_conn_attach(struct rc_cpg *h)
 	h->efd = fds[1];
 	ret = map_region(h, fds[0], w.region_size);
 	close(fds[0]);		/* the mapping keeps the memory */
+	if (ret < 0)
+		goto fail;
+	ret = mapped_sealed(h->sock, h->timeout_ms);
 	if (ret < 0)
 		goto fail;
 	/* reads of the eventfd must never block (the daemon's copy shares the flag) */

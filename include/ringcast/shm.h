@@ -7,9 +7,20 @@
  *   client -> daemon   rc_ipc_hello              (SO_PEERCRED checked)
  *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd, eventfd]
  *                      (status CS_ERR_ACCESS and no fds when refused)
+ *   client             maps the region writable (MAP_SHARED)
+ *   client -> daemon   rc_ipc_mapped
+ *   daemon -> client   rc_ipc_sealed             (CS_OK: attached; else
+ *                      refused, and the socket closes)
  * After that the socket carries nothing; its hang-up tells either side that
- * the other is gone. The memfd is sealed against shrinking and growing.
- * Everything else goes through the region:
+ * the other is gone. The memfd is sealed against shrinking and growing from
+ * the start, and on rc_ipc_mapped against writes by any new mapping
+ * (F_SEAL_FUTURE_WRITE), which also forbids punching holes in it
+ * (fallocate PUNCH_HOLE, madvise MADV_REMOVE): a hole in a hugetlb region
+ * would make the daemon's next write there fault for a page the pool may no
+ * longer have (SIGBUS). Mappings made before the seal stay writable, which
+ * is why the client maps first. The daemon touches the region only after
+ * the seal, when every page is backed. Everything else goes through the
+ * region:
  *
  *   region := rc_shm_hdr | tx ring | rx ring | completion ring | ctl area |
  *             tx arena | rx area                (each part 4 KiB aligned)
@@ -42,7 +53,7 @@
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
-#define RC_IPC_VERSION		1
+#define RC_IPC_VERSION		2	/* 2: rc_ipc_mapped, rc_ipc_sealed */
 #define RC_SOCKET_DEFAULT	"/run/ringcast/ringcastd.sock"
 
 /* ---- control socket ---- */
@@ -50,6 +61,8 @@
 enum rc_ipc_type {
 	RC_IPC_HELLO = 1,	/* client -> daemon */
 	RC_IPC_WELCOME = 2,	/* daemon -> client */
+	RC_IPC_MAPPED = 3,	/* client -> daemon: the region is mapped */
+	RC_IPC_SEALED = 4,	/* daemon -> client: sealed, backed, attached */
 };
 
 struct rc_ipc_hello {
@@ -66,6 +79,18 @@ struct rc_ipc_welcome {
 	uint64_t region_size;	/* bytes to mmap from the memfd */
 };
 _Static_assert(sizeof(struct rc_ipc_welcome) == 16, "welcome is 16 bytes");
+
+struct rc_ipc_mapped {
+	uint32_t type;		/* RC_IPC_MAPPED */
+	uint32_t flags;		/* 0 */
+};
+_Static_assert(sizeof(struct rc_ipc_mapped) == 8, "mapped is 8 bytes");
+
+struct rc_ipc_sealed {
+	uint32_t type;		/* RC_IPC_SEALED */
+	int32_t status;		/* CS_OK, or CS_ERR_NO_MEMORY / CS_ERR_LIBRARY: refused */
+};
+_Static_assert(sizeof(struct rc_ipc_sealed) == 8, "sealed is 8 bytes");
 
 /* ---- ring entries ---- */
 

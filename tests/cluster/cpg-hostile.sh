@@ -54,6 +54,13 @@ rc_log "$(cat "$out/h-forge"): the group saw plain messages"
 rc_log "$(cat "$out/h-silent")"
 grep -q 'sent no hello' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "node 1 did not log the silent connection"
+# Nor one that takes its region and never says it mapped it (it would hold
+# a region, unsealed).
+"$cluster" exec 1 "$H" unmapped hostile 10 >"$out/h-unmapped" 2>&1 ||
+	rc_fail "an unmapped connection was not closed: $(cat "$out/h-unmapped")"
+rc_log "$(cat "$out/h-unmapped")"
+grep -q 'did not map its region' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "node 1 did not log the unmapped connection"
 
 # The good client still works: a message from node 2 reaches it.
 "$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 || true
@@ -75,3 +82,72 @@ grep -q 'disconnected: receive backlog full' "$RC_CLUSTER_DIR/node2/ringcastd.lo
 rc_wait_line "$out/good" 'left=2:[0-9]*:PROCDOWN' 5000
 # (the flood loads this 2-core machine; the ring is only asked to hold 3 members)
 rc_same_ring "1 2 3" 3 >/dev/null
+
+# Dead, or dying (a SIGBUS dumps core first): the exit status, or no answer.
+node1_dead() {
+	local pid f
+	pid=$(cat "$RC_CLUSTER_DIR/node1/daemon.pid")
+	f=$RC_CLUSTER_DIR/node1/exit.$pid
+	for _ in $(seq 10); do
+		[ -s "$f" ] && break
+		sleep 0.1
+	done
+	if [ -s "$f" ]; then
+		echo "node 1's daemon (pid $pid) died, exit status $(cat "$f")$(
+			[ "$(cat "$f")" = 135 ] && echo ' (SIGBUS)')"
+		return 0
+	fi
+	timeout 5 "$RINGCASTCTL" -s "/var/run/dpdk/rc-$RC_CLUSTER_NAME-1/dpdk_telemetry.v2" status \
+		>/dev/null 2>&1 && return 1
+	echo "node 1's daemon (pid $pid) does not answer"
+}
+
+# A client that punches holes in its hugetlb region and empties the pool:
+# the daemon's next write into a hole would need a free huge page, and
+# without one it dies of SIGBUS. Last here: it skips when the pool cannot be
+# emptied; the pages the client took are freed when it exits.
+#  - punch: after attach, its rx area (fallocate, then MADV_REMOVE), then it
+#    sends itself a message. The region is sealed: both are refused, and the
+#    daemon delivers into the rx area.
+#  - punch-early: the whole region past the header, before it says it has
+#    mapped it (not sealed yet): the daemon cannot refill the holes and
+#    refuses it.
+punch() {
+	local mode=$1 prc=0
+	timeout 30 "$cluster" exec 1 "$H" "$mode" punch 10 >"$out/h-$mode" 2>&1 || prc=$?
+	rc_log "$mode: $(tr '\n' ' ' <"$out/h-$mode")"
+	if why=$(node1_dead); then
+		rc_fail "$why after a client punched its region ($mode)"
+	fi
+	[ "$prc" -ne 3 ] || rc_skip "client regions are not hugetlb here: $(cat "$out/h-$mode")"
+	[ "$prc" -eq 0 ] || rc_fail "the punching client ($mode): $(cat "$out/h-$mode")"
+}
+punch punch
+punch punch-early
+# Every check that does not need an empty pool comes first.
+grep -q '^PUNCH refused: Operation not permitted' "$out/h-punch" &&
+	grep -q '^MADV_REMOVE refused: Operation not permitted' "$out/h-punch" ||
+	rc_fail "a client punched holes in its sealed region: $(cat "$out/h-punch")"
+grep -q '^DELIVERED' "$out/h-punch" ||
+	rc_fail "no delivery into the punching client's region: $(cat "$out/h-punch")"
+rc_wait_stat 1 clients 1 3000
+# (taking a GiB of huge pages loads this 2-core machine like the flood: the
+# ring is asked to hold its 3 members, not to keep its id)
+rc_same_ring "1 2 3" 3 >/dev/null
+n0=$(grep -c '^MSG nodeid=2 ' "$out/good")
+"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender2" 2>&1 || true
+for _ in $(seq 50); do
+	[ "$(grep -c '^MSG nodeid=2 ' "$out/good")" -gt "$n0" ] && break
+	sleep 0.1
+done
+[ "$(grep -c '^MSG nodeid=2 ' "$out/good")" -gt "$n0" ] ||
+	rc_fail "the well-behaved client on node 1 stopped receiving after the punches"
+for m in punch punch-early; do
+	grep -q '^NOT EXHAUSTED' "$out/h-$m" &&
+		rc_skip "could not take every free huge page (others allocating?): $(cat "$out/h-$m")"
+done
+grep -q '^REFUSED at the seal' "$out/h-punch-early" ||
+	rc_fail "a region punched before its seal was not refused: $(cat "$out/h-punch-early")"
+grep -q 'refused: its region lost pages (hole punched)' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "node 1 logged no reason for refusing the punched region"
+rc_log "punched regions: refused by the seal, or refused at attach; node 1 carries on"

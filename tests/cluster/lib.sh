@@ -9,7 +9,10 @@
 # cannot start net_af_packet here.
 #
 # From meson: RC_SOURCE_ROOT, RC_BUILD_RINGCASTD, RINGCASTCTL, RC_GARBAGE.
-# RINGCASTD in the environment wins over the built one.
+# RINGCASTD in the environment wins over the built one. RC_CLUSTER_TAG in
+# the environment (1..6 lowercase letters and digits) replaces "rct": two
+# checkouts can then run their cluster tests at once, each with its own
+# names, directories (/run/ringcast-test-TAG) and DPDK file prefixes.
 
 set -euo pipefail
 
@@ -19,9 +22,15 @@ cluster="$rc_root/scripts/cluster"
 
 export RINGCASTD=${RINGCASTD:-${RC_BUILD_RINGCASTD:-$rc_root/build/control/ringcastd}}
 export RINGCASTCTL=${RINGCASTCTL:-$rc_root/build/tools/ringcastctl}
-export RC_CLUSTER_DIR=/run/ringcast-test/$rc_test
-export RC_CLUSTER_NAME=t-$rc_test
-export RC_CLUSTER_TAG=rct
+export RC_CLUSTER_TAG=${RC_CLUSTER_TAG:-rct}
+if [ "$RC_CLUSTER_TAG" = rct ]; then
+	rc_run_root=/run/ringcast-test
+	export RC_CLUSTER_NAME=t-$rc_test
+else
+	rc_run_root=/run/ringcast-test-$RC_CLUSTER_TAG
+	export RC_CLUSTER_NAME=$RC_CLUSTER_TAG-$rc_test
+fi
+export RC_CLUSTER_DIR=$rc_run_root/$rc_test
 
 rc_skip() {
 	echo "SKIP $rc_test: $*"
@@ -70,7 +79,7 @@ rc_cleanup() {
 		done
 	fi
 	"$cluster" down >/dev/null 2>&1 || echo "$rc_test: scripts/cluster down failed" >&2
-	rmdir /run/ringcast-test 2>/dev/null || true
+	rmdir "$rc_run_root" 2>/dev/null || true
 	exit "$rc"
 }
 

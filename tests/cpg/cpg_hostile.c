@@ -9,19 +9,37 @@
  *   rx-tail    rx area tail beyond the head (seen at the next delivery)
  *   req        unknown request type              slow       join, never read
  *   silent     connect, never say hello (the daemon closes it after 5 s)
+ *   unmapped   hello, then never say the region is mapped (the same)
  *   forge PID  join, then send messages whose header room claims to be a
  *              PROCDOWN of process PID (and keep rewriting it): the daemon
  *              writes headers itself, so the group sees plain messages.
  *              Exit 0 after sending (no disconnect expected).
+ *   punch      join, fault in every huge page of its rx area, punch it out
+ *              of the memfd (fallocate PUNCH_HOLE), take every free huge
+ *              page of the pool, then send itself a message: the daemon's
+ *              write of the delivery needs a fresh huge page. Prints what
+ *              happened (PUNCH refused or PUNCHED; EXHAUSTED or NOT
+ *              EXHAUSTED; DELIVERED or CLOSED); exit 0 on DELIVERED or
+ *              CLOSED (the test tells a kick from a dead daemon), 1 when
+ *              neither happened within the timeout, 3 when the region is
+ *              not hugetlb (nothing to test). The daemon seals the region
+ *              against holes at attach, so the punch should be refused.
+ *   punch-early  the same before saying it has mapped its region (not
+ *              sealed yet): the whole region past the header; prints
+ *              whether the daemon then ATTACHED (refilled) or REFUSED it. Frees the pages it took
+ *              before it exits (and the kernel does when it is killed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +64,10 @@ static int sock_connect(void)
 	return fd;
 }
 
-static struct rc_shm_hdr *attach(int fd)
+static int region_fd = -1;
+
+/* hello, welcome, mmap: the region, not yet sealed nor seen by the lcore */
+static struct rc_shm_hdr *welcomed(int fd)
 {
 	struct rc_ipc_hello hello = { RC_IPC_HELLO, RC_IPC_VERSION, RC_SHM_VERSION, 0 };
 	struct rc_ipc_welcome w;
@@ -66,12 +87,37 @@ static struct rc_shm_hdr *attach(int fd)
 		exit(2);
 	}
 	memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fds));
+	region_fd = fds[0];
 	p = mmap(NULL, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		exit(2);
 	}
 	return p;
+}
+
+/* mapped, sealed: the daemon's status (CS_OK: attached) */
+static int mapped(int fd)
+{
+	struct rc_ipc_mapped m = { RC_IPC_MAPPED, 0 };
+	struct rc_ipc_sealed s;
+
+	if (send(fd, &m, sizeof(m), 0) != sizeof(m) || recv(fd, &s, sizeof(s), 0) != sizeof(s) ||
+	    s.type != RC_IPC_SEALED)
+		return -1;
+	return s.status;
+}
+
+static struct rc_shm_hdr *attach(int fd)
+{
+	struct rc_shm_hdr *h = welcomed(fd);
+	int st = mapped(fd);
+
+	if (st != CS_OK) {
+		fprintf(stderr, "attach failed at the seal (status %d)\n", st);
+		exit(2);
+	}
+	return h;
 }
 
 static void request(struct rc_shm_hdr *h, uint32_t type, const char *group)
@@ -128,6 +174,162 @@ static int forge(struct rc_shm_hdr *h, const char *group, uint32_t victim)
 	return 0;
 }
 
+/* ---- punch ---- */
+
+#define HUGE_PAGE	(2ull << 20)
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':')
+			v = atol(line + kl + 1);
+	fclose(f);
+	return v;
+}
+
+/* Huge pages anyone may still take: free ones not promised to a mapping. */
+static long pool_avail(void)
+{
+	return meminfo("HugePages_Free") - meminfo("HugePages_Rsvd");
+}
+
+/*
+ * Take every huge page the pool has left, topping up for a while if others
+ * free some. Private anonymous hugetlb mappings: they go back to the pool
+ * when this process exits, however it ends. True if none is left.
+ */
+static bool exhaust(long *taken)
+{
+	for (int round = 0; round < 50; round++) {
+		long n = pool_avail();
+		void *p;
+
+		if (n <= 0)
+			return true;
+		p = mmap(NULL, (size_t)n * HUGE_PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED) {
+			/* someone took some meanwhile: fewer, one at a time */
+			p = mmap(NULL, HUGE_PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+			if (p == MAP_FAILED)
+				continue;
+			n = 1;
+		}
+		*taken += n;
+	}
+	return pool_avail() <= 0;
+}
+
+static uint32_t rx_head(struct rc_shm_hdr *h)
+{
+	return __atomic_load_n(&h->rx_head.v, __ATOMIC_ACQUIRE);
+}
+
+static int punch(struct rc_shm_hdr *h, int fd, const char *group, int timeout_s)
+{
+	struct timespec ms = { 0, 1000000 };
+	uint64_t from = h->rxa_off / HUGE_PAGE * HUGE_PAGE, len = h->size - from;
+	volatile uint8_t *rxa = (uint8_t *)h + from;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint32_t seen;
+	long taken = 0;
+	bool full;
+	struct statfs sf;
+	char b;
+
+	if (fstatfs(region_fd, &sf) < 0 || sf.f_type != 0x958458f6 /* HUGETLBFS_MAGIC */) {
+		printf("REGION of normal pages: nothing to punch that the daemon could fault on\n");
+		return 3;
+	}
+	request(h, RC_REQ_JOIN, group);
+	for (int i = 0; i < 5000 && __atomic_load_n(&h->ctl.rep_seq, __ATOMIC_ACQUIRE) !=
+	     h->ctl.req_seq; i++)
+		nanosleep(&ms, NULL);
+	for (int i = 0; i < 5000 && rx_head(h) == 0; i++)	/* our JOIN confchg */
+		nanosleep(&ms, NULL);
+	/* Every page of the rx area allocated: a punch then gives them back. */
+	for (uint64_t o = 0; o < len; o += HUGE_PAGE)
+		(void)rxa[o];
+	if (fallocate(region_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from,
+		      (off_t)len) < 0)
+		printf("PUNCH refused: %s\n", strerror(errno));
+	else
+		printf("PUNCHED %llu MiB at %llu MiB\n", (unsigned long long)(len >> 20),
+		       (unsigned long long)(from >> 20));
+	/* the same through the mapping, without the fd */
+	if (madvise((uint8_t *)h + from, len, MADV_REMOVE) < 0)
+		printf("MADV_REMOVE refused: %s\n", strerror(errno));
+	else
+		printf("MADV_REMOVE PUNCHED %llu MiB\n", (unsigned long long)(len >> 20));
+	full = exhaust(&taken);
+	printf("%s: took %ld huge pages; pool free %ld reserved %ld\n",
+	       full ? "EXHAUSTED" : "NOT EXHAUSTED", taken, meminfo("HugePages_Free"),
+	       meminfo("HugePages_Rsvd"));
+	fflush(stdout);
+	/* The daemon writes its own message's delivery into our rx area. */
+	seen = rx_head(h);
+	memset((uint8_t *)h + h->arena_off + RC_SHM_TX_HDR, 'P', 64);
+	push_tx(h, 0, RC_SHM_TX_HDR + 64, RC_SHM_TX_MCAST);
+	for (int i = 0; i < timeout_s * 1000; i++) {
+		if (rx_head(h) != seen) {
+			printf("DELIVERED into the rx area after the punch\n");
+			return 0;
+		}
+		if (poll(&p, 1, 1) > 0 && recv(fd, &b, 1, MSG_DONTWAIT) <= 0) {
+			printf("CLOSED by the daemon (or it died)\n");
+			return 0;
+		}
+	}
+	printf("NEITHER delivered nor closed after %d s\n", timeout_s);
+	return 1;
+}
+
+/*
+ * Punch before saying mapped (the region is not sealed yet): every page
+ * past the header, faulted in first so the punch frees it, then the pool
+ * emptied. The daemon must refill the holes before the lcore touches the
+ * region, or refuse the client. Prints the daemon's answer.
+ */
+static int punch_early(int fd)
+{
+	struct rc_shm_hdr *h = welcomed(fd);
+	uint64_t size = h->size;
+	volatile uint8_t *b = (uint8_t *)h;
+	long taken = 0;
+	bool full;
+	int st;
+
+	for (uint64_t o = 0; o < size; o += HUGE_PAGE)
+		(void)b[o];
+	if (fallocate(region_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)HUGE_PAGE,
+		      (off_t)(size - HUGE_PAGE)) < 0)
+		printf("PUNCH refused: %s\n", strerror(errno));
+	else
+		printf("PUNCHED %llu MiB before the seal\n",
+		       (unsigned long long)((size - HUGE_PAGE) >> 20));
+	full = exhaust(&taken);
+	printf("%s: took %ld huge pages; pool free %ld reserved %ld\n",
+	       full ? "EXHAUSTED" : "NOT EXHAUSTED", taken, meminfo("HugePages_Free"),
+	       meminfo("HugePages_Rsvd"));
+	fflush(stdout);
+	st = mapped(fd);
+	if (st == CS_OK)
+		printf("ATTACHED: the daemon refilled the region\n");
+	else if (st < 0)
+		printf("CLOSED by the daemon (or it died) at the seal\n");
+	else
+		printf("REFUSED at the seal (status %d)\n", st);
+	return 0;
+}
+
 /* The daemon closed the socket within timeout_s? */
 static int kicked(int fd, int timeout_s)
 {
@@ -159,9 +361,24 @@ int main(int argc, char **argv)
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		return 0;
 	}
+	if (!strcmp(mode, "punch-early"))
+		return punch_early(fd);
+	if (!strcmp(mode, "unmapped")) {	/* welcomed, never says mapped */
+		welcomed(fd);
+		if (!kicked(fd, timeout_s)) {
+			printf("NOT CLOSED (unmapped) after %d s\n", timeout_s);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("CLOSED (unmapped) after %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return 0;
+	}
 	h = attach(fd);
 	if (!strcmp(mode, "forge"))
 		return forge(h, group, (uint32_t)timeout_s);
+	if (!strcmp(mode, "punch"))
+		return punch(h, fd, group, timeout_s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "tx-index")) {
 		__atomic_store_n(&h->tx_head.v, h->tx_tail.v + h->tx_entries + 5, __ATOMIC_RELEASE);
@@ -180,7 +397,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow|silent [GROUP [TIMEOUT_S]] | forge GROUP PID\n");
+			"req|slow|silent|unmapped|punch|punch-early\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {

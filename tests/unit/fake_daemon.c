@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -424,6 +425,27 @@ static int send_welcome(int sock, int32_t status, uint64_t size, int memfd, int 
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == sizeof(w) ? 0 : -1;
 }
 
+/*
+ * The client maps, then says so: seal the memfd against holes like the
+ * daemon (a mapping made after the seal could not be writable), answer.
+ * Anything else is left to the loop, which drops a socket that speaks.
+ */
+static void await_mapped(struct fake *f, int sock, int memfd)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct rc_ipc_mapped m;
+	struct rc_ipc_sealed s = { .type = RC_IPC_SEALED, .status = CS_OK };
+
+	if (poll(&p, 1, 5000) != 1 || recv(sock, &m, sizeof(m), MSG_PEEK) != sizeof(m) ||
+	    m.type != RC_IPC_MAPPED || recv(sock, &m, sizeof(m), 0) != sizeof(m))
+		return;
+	if (f->o.refuse_sealed)
+		s.status = CS_ERR_NO_MEMORY;
+	else if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
+		abort();
+	send(sock, &s, sizeof(s), MSG_NOSIGNAL);
+}
+
 static void accept_one(struct fake *f)
 {
 	struct rc_ipc_hello hello;
@@ -456,7 +478,7 @@ static void accept_one(struct fake *f)
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	memfd = memfd_create("rc-fake", MFD_CLOEXEC);
+	memfd = memfd_create("rc-fake", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (c == NULL || memfd < 0 || ftruncate(memfd, (off_t)lay.size) < 0)
 		abort();
 	c->base = mmap(NULL, lay.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
@@ -482,6 +504,7 @@ static void accept_one(struct fake *f)
 	if (f->o.totem_at_attach)
 		totem(f, c, f->o.nodeid, 0x10);
 	send_welcome(sock, CS_OK, lay.size + (f->o.short_file ? RC_SHM_ALIGN : 0), memfd, c->efd);
+	await_mapped(f, sock, memfd);
 	close(memfd);
 	wake(c);
 }

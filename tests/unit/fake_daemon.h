@@ -1,7 +1,8 @@
 /*
  * An in-process stand-in for ringcastd, for the libcpg tests: one thread that
  * listens on a temporary socket (exported as RINGCAST_SOCKET), welcomes each
- * client with a real memfd region laid out by rc_shm_layout() and an eventfd,
+ * client with a real memfd region laid out by rc_shm_layout() and an eventfd
+ * (sealed against holes once the client says it has mapped it),
  * answers ctl requests from a one-node group model, and echoes every tx
  * mcast to the members of the sender's group, then completes it. Switches
  * make it refuse, stop consuming, hold completions, stop answering, or die.
@@ -19,6 +20,7 @@ struct fake_opts {
 	bool refuse;		/* welcome with CS_ERR_ACCESS, no fds */
 	bool bad_magic;		/* hand over a region with a wrong magic */
 	bool short_file;	/* region_size larger than the memfd */
+	bool refuse_sealed;	/* answer the client's mapped with CS_ERR_NO_MEMORY */
 	bool totem_at_attach;	/* an RX_TOTEM record right after attach */
 	bool wrap_records;	/* rx records may wrap the end of the rx area */
 };

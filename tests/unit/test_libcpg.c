@@ -46,6 +46,20 @@ static void test_bad_region_is_library_error(void)
 	stop();
 }
 
+/* The daemon cannot back the region once sealed (its pages were punched out
+   before the seal and the pool is empty): initialize fails with its status. */
+static void test_region_refused_at_the_seal(void)
+{
+	struct fake_opts o;
+	cpg_handle_t h;
+
+	fake_opts_default(&o);
+	o.refuse_sealed = true;
+	start_with(&o);
+	CU_ASSERT_EQUAL(cpg_initialize(&h, &callbacks), CS_ERR_NO_MEMORY);
+	stop();
+}
+
 static void test_initialize_rejects_bad_parameters(void)
 {
 	cpg_model_v1_data_t v1 = { .model = CPG_MODEL_V1 };
@@ -503,6 +517,7 @@ static const struct unit_test tests[] = {
 	T(test_initialize_without_daemon_is_library_error),
 	T(test_refused_connection_is_access_error),
 	T(test_bad_region_is_library_error),
+	T(test_region_refused_at_the_seal),
 	T(test_initialize_rejects_bad_parameters),
 	T(test_local_get_and_max_msg_come_from_the_region),
 	T(test_context_is_kept_per_handle),
