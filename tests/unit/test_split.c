@@ -1,0 +1,472 @@
+/*
+ * Tests for the split of Totem into a membership half (rc_memb, the
+ * daemon's control thread) and an ordering half (rc_ord, the lcore): each
+ * half alone, fed the other's messages (split.h) by hand, at times of the
+ * test's choosing. They pin down the rules that make the halves safe when
+ * their messages arrive late: no commit entry before FROZEN, stale ring
+ * names ignored, OPERATIONAL taken even after the membership half moved on,
+ * and what a freeze keeps.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "split.h"
+
+#include "unit_test.h"
+
+#define CLUSTER		7u
+#define T0		1000000000ull
+#define MS		1000000ull
+#define MAXQ		256
+
+static struct rc_totem_config cfg;
+
+/* ---- a membership half with its commands captured ---- */
+
+static struct rc_xmsg cmds[MAXQ];
+static unsigned int n_cmds;
+static uint64_t token_at;	/* what the ordering half "saw" last */
+
+static void cap_cmd(void *priv, const struct rc_xmsg *c)
+{
+	(void)priv;
+	if (n_cmds < MAXQ)
+		cmds[n_cmds++] = *c;
+}
+
+static uint64_t cap_last_token(void *priv)
+{
+	(void)priv;
+	return token_at;
+}
+
+static struct rc_memb *memb_new(uint32_t me)
+{
+	struct rc_memb_ops ops = { .cmd = cap_cmd, .last_token = cap_last_token };
+	struct rc_totem_config c = cfg;
+	struct rc_memb *m = NULL;
+
+	c.srp.nodeid = me;
+	n_cmds = 0;
+	token_at = 0;
+	CU_ASSERT_FATAL(rc_memb_create(&c, &ops, NULL, &m) == 0);
+	return m;
+}
+
+static unsigned int count_cmd(uint32_t type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_cmds; i++)
+		n += cmds[i].type == type;
+	return n;
+}
+
+static const struct rc_xmsg *last_cmd(uint32_t type)
+{
+	for (unsigned int i = n_cmds; i-- > 0;)
+		if (cmds[i].type == type)
+			return &cmds[i];
+	return NULL;
+}
+
+/* SEND commands whose frame is of Totem frame type ft. */
+static unsigned int count_sent(uint8_t ft)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_cmds; i++) {
+		struct rc_wire_hdr h;
+
+		if (cmds[i].type != RC_X_SEND)
+			continue;
+		memcpy(&h, cmds[i].u.send.frame, sizeof(h));
+		n += h.type == ft;
+	}
+	return n;
+}
+
+static void run_timers(struct rc_memb *m, uint64_t from, uint64_t to)
+{
+	for (uint64_t now = from; now <= to; now += MS)
+		if (now >= rc_memb_next_deadline(m))
+			rc_memb_timer(m, now);
+}
+
+static void send_frozen(struct rc_memb *m, uint64_t now, uint32_t rep, uint64_t seq)
+{
+	struct rc_xmsg e = { .type = RC_X_FROZEN };
+
+	e.u.frozen.valid = seq != 0;
+	e.u.frozen.rep = rep;
+	e.u.frozen.seq = seq;
+	rc_memb_event(m, &e, now);
+}
+
+static void send_ring_evt(struct rc_memb *m, uint64_t now, uint32_t type,
+			  struct rc_ring_id r, uint32_t n, const uint32_t *ids)
+{
+	struct rc_xmsg e = { .type = type };
+
+	e.u.ring.ring = r;
+	e.u.ring.n_members = n;
+	memcpy(e.u.ring.members, ids, n * sizeof(uint32_t));
+	rc_memb_event(m, &e, now);
+}
+
+/* Node 1 alone: start, FROZEN (nothing held), the ring it forms, operational. */
+static struct rc_ring_id form_alone(struct rc_memb *m)
+{
+	const struct rc_xmsg *in;
+	struct rc_ring_id r = { 0, 0 };
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	for (uint64_t now = T0; now < T0 + 100 * MS && !last_cmd(RC_X_INSTALL); now += MS)
+		run_timers(m, now, now);
+	in = last_cmd(RC_X_INSTALL);
+	CU_ASSERT_FATAL(in != NULL);
+	r = in->u.install.ring;
+	token_at = T0 + 199 * MS;	/* the ordering half runs the ring */
+	send_ring_evt(m, T0 + 200 * MS, RC_X_OPERATIONAL, r, 1, (uint32_t[]){ 1 });
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_OPERATIONAL);
+	return r;
+}
+
+static void test_memb_freezes_first_and_forms_only_after_frozen(void)
+{
+	struct rc_memb *m = memb_new(1);
+	const struct rc_xmsg *in;
+
+	rc_memb_start(m, T0);
+	CU_ASSERT_EQUAL(cmds[0].type, RC_X_FREEZE);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_JOIN), 1);
+	/* Alone far past every timer, but the ordering half has not answered. */
+	run_timers(m, T0, T0 + 500 * MS);
+	CU_ASSERT_EQUAL(count_cmd(RC_X_INSTALL), 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	send_frozen(m, T0 + 500 * MS, 0, 0);
+	in = last_cmd(RC_X_INSTALL);
+	CU_ASSERT_FATAL(in != NULL);
+	CU_ASSERT_EQUAL(in->u.install.n_members, 1);
+	CU_ASSERT_EQUAL(in->u.install.ring.rep, 1);
+	CU_ASSERT_EQUAL(in->u.install.start, 1);	/* alone: no commit rotation */
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_RECOVERY);
+	rc_memb_destroy(m);
+}
+
+static void commit_from_1(struct rc_memb *m, uint64_t now, uint64_t seq)
+{
+	struct rc_xmsg e = { .type = RC_X_FRAME };
+	struct rc_commit *c = &e.u.frame.u.commit;
+
+	e.u.frame.type = RC_FT_COMMIT;
+	e.u.frame.sender = 1;
+	e.u.frame.ring.rep = 1;
+	e.u.frame.ring.seq = seq;
+	memset(c, 0, sizeof(*c));
+	c->rep = 1;
+	c->ring_seq = seq;
+	c->hop = 1;
+	c->n_memb = 2;
+	c->e[0].nodeid = 1;
+	c->e[1].nodeid = 2;
+	c->filled = 1;
+	rc_memb_event(m, &e, now);
+}
+
+static void test_memb_fills_its_commit_entry_only_after_frozen(void)
+{
+	struct rc_memb *m = memb_new(2);
+	struct rc_xmsg j = { .type = RC_X_FRAME };
+
+	rc_memb_start(m, T0);
+	j.u.frame.type = RC_FT_JOIN;
+	j.u.frame.sender = 1;
+	j.u.frame.u.join.n_proc = 2;
+	j.u.frame.u.join.proc[0] = 1;
+	j.u.frame.u.join.proc[1] = 2;
+	rc_memb_event(m, &j, T0 + MS);
+	/* The representative's commit token comes before our FROZEN: not taken. */
+	commit_from_1(m, T0 + 2 * MS, 8);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	/* FROZEN says what we hold; the resent commit token is filled and passed on. */
+	send_frozen(m, T0 + 3 * MS, 5, 4);
+	commit_from_1(m, T0 + 4 * MS, 8);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 1);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_COMMIT);
+	CU_ASSERT_EQUAL(last_cmd(RC_X_SEND)->u.send.dst, 1);
+	rc_memb_destroy(m);
+}
+
+static void test_memb_ignores_fail_recv_of_another_ring(void)
+{
+	struct rc_memb *m = memb_new(1);
+	struct rc_ring_id r = form_alone(m), old = r;
+	unsigned int freezes = count_cmd(RC_X_FREEZE);
+	struct rc_memb_stats ms;
+
+	old.seq -= 4;
+	send_ring_evt(m, T0 + 201 * MS, RC_X_FAIL_RECV, old, 0, NULL);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_OPERATIONAL);
+	CU_ASSERT_EQUAL(count_cmd(RC_X_FREEZE), freezes);
+	send_ring_evt(m, T0 + 202 * MS, RC_X_FAIL_RECV, r, 0, NULL);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	CU_ASSERT_EQUAL(count_cmd(RC_X_FREEZE), freezes + 1);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT_EQUAL(ms.fail_recv, 1);
+	rc_memb_destroy(m);
+}
+
+/* The token-loss timer reads the ordering half's last token time. */
+static void test_memb_token_loss_follows_the_last_token(void)
+{
+	struct rc_memb *m = memb_new(1);
+	uint64_t now;
+
+	form_alone(m);
+	now = T0 + 200 * MS;
+	for (int i = 0; i < 10; i++) {		/* tokens keep coming: no loss */
+		now += cfg.token_timeout_ns / 2;
+		token_at = now;
+		run_timers(m, now, now + MS);
+	}
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_OPERATIONAL);
+	run_timers(m, now, now + cfg.token_timeout_ns + 2 * MS);	/* they stop */
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_destroy(m);
+}
+
+/* OPERATIONAL after this half left the ring: it is still the last ring. */
+static void test_memb_takes_operational_after_it_moved_on(void)
+{
+	struct rc_memb *m = memb_new(1);
+	const struct rc_xmsg *in;
+	struct rc_memb_stats ms;
+	struct rc_ring_id r, id;
+	uint32_t ids[RC_MEMB_MAX], n = 0;
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	run_timers(m, T0, T0 + 100 * MS);
+	in = last_cmd(RC_X_INSTALL);
+	CU_ASSERT_FATAL(in != NULL);
+	r = in->u.install.ring;
+	/* No token within the timeout: back to gather before OPERATIONAL came. */
+	run_timers(m, T0 + 100 * MS, T0 + 100 * MS + cfg.token_timeout_ns + 2 * MS);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	send_ring_evt(m, T0 + 300 * MS, RC_X_OPERATIONAL, r, 1, (uint32_t[]){ 1 });
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_ring(m, &id, ids, &n);
+	CU_ASSERT_EQUAL(id.rep, r.rep);
+	CU_ASSERT_EQUAL(id.seq, r.seq);
+	CU_ASSERT_EQUAL(n, 1);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT_EQUAL(ms.rings, 1);
+	/* The next ring has a higher sequence than the one the ordering half ran. */
+	send_frozen(m, T0 + 301 * MS, r.rep, r.seq);
+	run_timers(m, T0 + 301 * MS, T0 + 500 * MS);
+	in = last_cmd(RC_X_INSTALL);
+	CU_ASSERT_FATAL(in != NULL);
+	CU_ASSERT(in->u.install.ring.seq > r.seq);
+	rc_memb_destroy(m);
+}
+
+/* ---- an ordering half with its events and callbacks captured ---- */
+
+static struct rc_xmsg evts[MAXQ];
+static unsigned int n_evts, n_confchg;
+static struct rc_confchg confchgs[8];
+
+static void cap_evt(void *priv, const struct rc_xmsg *e)
+{
+	(void)priv;
+	if (n_evts < MAXQ)
+		evts[n_evts++] = *e;
+}
+
+static void nop_send(void *priv, uint32_t dst, const void *f, size_t len)
+{
+	(void)priv, (void)dst, (void)f, (void)len;
+}
+
+static void nop_deliver(void *priv, const struct rc_srp_msg_info *info,
+			const void *msg, size_t len)
+{
+	(void)priv, (void)info, (void)msg, (void)len;
+}
+
+static void cap_confchg(void *priv, const struct rc_confchg *c)
+{
+	(void)priv;
+	if (n_confchg < 8)
+		confchgs[n_confchg] = *c;
+	n_confchg++;
+}
+
+static struct rc_ord *ord_new(void)
+{
+	struct rc_ord_ops ops = {
+		.send = nop_send, .deliver = nop_deliver, .confchg = cap_confchg,
+		.evt = cap_evt,
+	};
+	struct rc_totem_config c = cfg;
+	struct rc_ord *o = NULL;
+
+	c.srp.nodeid = 1;
+	n_evts = n_confchg = 0;
+	CU_ASSERT_FATAL(rc_ord_create(&c, &ops, NULL, &o) == 0);
+	return o;
+}
+
+static const struct rc_xmsg *last_evt(uint32_t type)
+{
+	for (unsigned int i = n_evts; i-- > 0;)
+		if (evts[i].type == type)
+			return &evts[i];
+	return NULL;
+}
+
+static void cmd_simple(struct rc_ord *o, uint32_t type, uint64_t now)
+{
+	struct rc_xmsg c = { .type = type };
+
+	rc_ord_command(o, &c, now);
+}
+
+static void install_alone(struct rc_ord *o, uint64_t seq, bool start, uint64_t now)
+{
+	struct rc_xmsg c = { .type = RC_X_INSTALL };
+	struct rc_x_install *in = &c.u.install;
+
+	in->ring.rep = 1;
+	in->ring.seq = seq;
+	in->n_members = 1;
+	in->members[0] = 1;
+	in->commit.rep = 1;
+	in->commit.ring_seq = seq;
+	in->commit.n_memb = 1;
+	in->commit.filled = 1;
+	in->commit.e[0].nodeid = 1;
+	in->start = start;
+	rc_ord_command(o, &c, now);
+}
+
+/* Run the ordering half's timers until it says OPERATIONAL (or time runs out). */
+static bool ord_until_operational(struct rc_ord *o, uint64_t from)
+{
+	unsigned int seen = n_evts;
+
+	for (uint64_t now = from; now < from + 100 * MS; now += MS / 10) {
+		if (now >= rc_ord_next_deadline(o))
+			rc_ord_timer(o, now);
+		for (unsigned int i = seen; i < n_evts; i++)
+			if (evts[i].type == RC_X_OPERATIONAL)
+				return true;
+	}
+	return false;
+}
+
+static void test_ord_freeze_keeps_the_operational_ring_not_a_recovering_one(void)
+{
+	struct rc_ord *o = ord_new();
+	const struct rc_xmsg *f;
+
+	cmd_simple(o, RC_X_FREEZE, T0);
+	f = last_evt(RC_X_FROZEN);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_FALSE(f->u.frozen.valid);
+	install_alone(o, 8, true, T0);
+	CU_ASSERT_FATAL(ord_until_operational(o, T0));
+	CU_ASSERT_EQUAL(n_confchg, 2);		/* transitional, regular */
+	CU_ASSERT_EQUAL(confchgs[1].type, RC_CONF_REGULAR);
+	CU_ASSERT_EQUAL(confchgs[1].ring.seq, 8);
+	cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
+	f = last_evt(RC_X_FROZEN);
+	CU_ASSERT_TRUE(f->u.frozen.valid);
+	CU_ASSERT_EQUAL(f->u.frozen.seq, 8);
+	/* A ring that never finished recovery is not what a freeze keeps. */
+	install_alone(o, 12, false, T0 + 201 * MS);
+	cmd_simple(o, RC_X_FREEZE, T0 + 202 * MS);
+	f = last_evt(RC_X_FROZEN);
+	CU_ASSERT_TRUE(f->u.frozen.valid);
+	CU_ASSERT_EQUAL(f->u.frozen.seq, 8);
+	rc_ord_destroy(o);
+}
+
+static void test_ord_ignores_start_of_another_ring(void)
+{
+	struct rc_ord *o = ord_new();
+	struct rc_xmsg c = { .type = RC_X_START };
+
+	cmd_simple(o, RC_X_FREEZE, T0);
+	install_alone(o, 16, false, T0);
+	c.u.ring.ring.rep = 1;
+	c.u.ring.ring.seq = 12;
+	rc_ord_command(o, &c, T0);
+	CU_ASSERT_FALSE(ord_until_operational(o, T0));
+	c.u.ring.ring.seq = 16;
+	rc_ord_command(o, &c, T0 + 100 * MS);
+	CU_ASSERT_TRUE(ord_until_operational(o, T0 + 100 * MS));
+	rc_ord_destroy(o);
+}
+
+static uint32_t join_frame(uint8_t *f, uint32_t sender)
+{
+	struct rc_join j;
+
+	memset(&j, 0, sizeof(j));
+	j.ring_seq = 4;
+	j.n_proc = 2;
+	j.proc[0] = 1;
+	j.proc[1] = 2;
+	rc_wire_put_hdr(f, RC_FT_JOIN, CLUSTER, sender, sender, 4);
+	return rc_wire_put_join(f, &j);
+}
+
+static void test_ord_passes_joins_up_but_not_its_own_name(void)
+{
+	struct rc_ord *o = ord_new();
+	uint8_t f[RC_WIRE_JOIN_MAX];
+	struct rc_srp_stats st;
+	uint32_t len;
+
+	len = join_frame(f, 2);
+	CU_ASSERT_EQUAL(rc_ord_recv(o, f, len, T0), 0);
+	CU_ASSERT_EQUAL(n_evts, 1);
+	CU_ASSERT_EQUAL(evts[0].type, RC_X_FRAME);
+	CU_ASSERT_EQUAL(evts[0].u.frame.type, RC_FT_JOIN);
+	CU_ASSERT_EQUAL(evts[0].u.frame.sender, 2);
+	CU_ASSERT_EQUAL(evts[0].u.frame.u.join.n_proc, 2);
+	len = join_frame(f, 1);		/* "from" this node: forged or a clash */
+	rc_ord_recv(o, f, len, T0);
+	CU_ASSERT_EQUAL(n_evts, 1);
+	rc_ord_stats_get(o, &st);
+	CU_ASSERT_EQUAL(st.bad[RC_BAD_SENDER], 1);
+	/* Stopped: nothing goes up any more. */
+	cmd_simple(o, RC_X_STOP, T0);
+	len = join_frame(f, 2);
+	rc_ord_recv(o, f, len, T0);
+	CU_ASSERT_EQUAL(n_evts, 1);
+	rc_ord_destroy(o);
+}
+
+static const struct unit_test tests[] = {
+	T(test_memb_freezes_first_and_forms_only_after_frozen),
+	T(test_memb_fills_its_commit_entry_only_after_frozen),
+	T(test_memb_ignores_fail_recv_of_another_ring),
+	T(test_memb_token_loss_follows_the_last_token),
+	T(test_memb_takes_operational_after_it_moved_on),
+	T(test_ord_freeze_keeps_the_operational_ring_not_a_recovering_one),
+	T(test_ord_ignores_start_of_another_ring),
+	T(test_ord_passes_joins_up_but_not_its_own_name),
+};
+
+int main(void)
+{
+	rc_totem_config_defaults(&cfg);
+	cfg.srp.cluster_id = CLUSTER;
+	return unit_test_run("split", tests, sizeof(tests) / sizeof(tests[0]));
+}
