@@ -87,6 +87,12 @@ static uint64_t last_token(void *priv)
 	return rc_dp_last_token(mb.dp);
 }
 
+static uint64_t polled(void *priv)
+{
+	(void)priv;
+	return rc_dp_polled(mb.dp);
+}
+
 /* Rare (once per new ring), synced: the sequence is durable before use. */
 static void ring_seq(void *priv, uint64_t seq)
 {
@@ -160,7 +166,9 @@ static int32_t on_events(int32_t fd, int32_t revents, void *data)
 int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem_config *cfg,
 			const char *ring_seq_path)
 {
-	struct rc_memb_ops ops = { .cmd = cmd, .last_token = last_token, .ring_seq = ring_seq };
+	struct rc_memb_ops ops = {
+		.cmd = cmd, .last_token = last_token, .polled = polled, .ring_seq = ring_seq,
+	};
 	int ret;
 
 	mb.loop = loop;

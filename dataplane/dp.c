@@ -272,6 +272,7 @@ static void memb_wake(struct rc_dp *dp)
 	uint64_t one = 1;
 
 	__atomic_store_n(&dp->last_token, rc_ord_last_token(dp->ord), __ATOMIC_RELAXED);
+	__atomic_store_n(&dp->polled, dp->now, __ATOMIC_RELAXED);
 	if (!dp->memb_wake)
 		return;
 	dp->memb_wake = false;
@@ -518,6 +519,11 @@ int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c)
 uint64_t rc_dp_last_token(struct rc_dp *dp)
 {
 	return __atomic_load_n(&dp->last_token, __ATOMIC_RELAXED);
+}
+
+uint64_t rc_dp_polled(struct rc_dp *dp)
+{
+	return __atomic_load_n(&dp->polled, __ATOMIC_RELAXED);
 }
 
 static void memb_free(struct rc_dp *dp)

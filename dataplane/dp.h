@@ -104,6 +104,8 @@ unsigned int rc_dp_memb_events(struct rc_dp *dp, struct rc_xmsg *e, unsigned int
 int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c);
 /* When the lcore last received a token (CLOCK_MONOTONIC ns). */
 uint64_t rc_dp_last_token(struct rc_dp *dp);
+/* The start of the lcore's last pass that has read its port. */
+uint64_t rc_dp_polled(struct rc_dp *dp);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
 

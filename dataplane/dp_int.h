@@ -85,6 +85,7 @@ struct rc_dp {
 
 	/* written by the lcore, read by the control thread */
 	uint64_t last_token __rte_cache_aligned;	/* rc_ord_last_token(), relaxed */
+	uint64_t polled;		/* the start of the last pass whose rx is done */
 
 	/* lcore only */
 	uint64_t now __rte_cache_aligned;

@@ -22,6 +22,8 @@
 #include "nodeset.h"
 #include "split.h"
 
+#define POLL_RECHECK_NS	(1000 * 1000ull)
+
 struct rc_memb {
 	struct rc_totem_config cfg;
 	struct rc_memb_ops ops;
@@ -612,6 +614,14 @@ static uint64_t token_deadline(const struct rc_memb *t)
 	return (last > t->since ? last : t->since) + t->cfg.token_timeout_ns;
 }
 
+/* How far the ordering half has looked for the token (see rc_memb_ops.polled). */
+static uint64_t polled(const struct rc_memb *t, uint64_t now)
+{
+	uint64_t p = t->ops.polled ? t->ops.polled(t->priv) : now;
+
+	return p < now ? p : now;
+}
+
 void rc_memb_timer(struct rc_memb *t, uint64_t now)
 {
 	t->now = now;
@@ -645,7 +655,7 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
-		if (now >= token_deadline(t)) {
+		if (polled(t, now) >= token_deadline(t)) {
 			t->ms.token_losses++;
 			gather_enter(t);
 			break;
@@ -691,6 +701,8 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
 		d = token_deadline(t);
+		if (d <= t->now && polled(t, t->now) < d)
+			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
 		if (t->commit_rtr_deadline < d)
 			d = t->commit_rtr_deadline;
 		if (t->merge_deadline < d)

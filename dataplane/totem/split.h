@@ -102,6 +102,12 @@ struct rc_memb_ops {
 	void (*cmd)(void *priv, const struct rc_xmsg *m);
 	/* When the ordering half last received a token (0: never). */
 	uint64_t (*last_token)(void *priv);
+	/*
+	 * Optional: the time up to which the ordering half has read its frames
+	 * (NULL: always now). A token that waits unread behind a descheduled
+	 * ordering half is not lost: token loss is judged at this time.
+	 */
+	uint64_t (*polled)(void *priv);
 	/* A new ring sequence is about to be used: persist it before returning. */
 	void (*ring_seq)(void *priv, uint64_t seq);
 };

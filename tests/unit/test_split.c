@@ -27,6 +27,7 @@ static struct rc_totem_config cfg;
 static struct rc_xmsg cmds[MAXQ];
 static unsigned int n_cmds;
 static uint64_t token_at;	/* what the ordering half "saw" last */
+static uint64_t polled_at;	/* how far it has read its frames; 0: up to now */
 
 static void cap_cmd(void *priv, const struct rc_xmsg *c)
 {
@@ -41,15 +42,24 @@ static uint64_t cap_last_token(void *priv)
 	return token_at;
 }
 
+static uint64_t cap_polled(void *priv)
+{
+	(void)priv;
+	return polled_at ? polled_at : UINT64_MAX;
+}
+
 static struct rc_memb *memb_new(uint32_t me)
 {
-	struct rc_memb_ops ops = { .cmd = cap_cmd, .last_token = cap_last_token };
+	struct rc_memb_ops ops = {
+		.cmd = cap_cmd, .last_token = cap_last_token, .polled = cap_polled,
+	};
 	struct rc_totem_config c = cfg;
 	struct rc_memb *m = NULL;
 
 	c.srp.nodeid = me;
 	n_cmds = 0;
 	token_at = 0;
+	polled_at = 0;
 	CU_ASSERT_FATAL(rc_memb_create(&c, &ops, NULL, &m) == 0);
 	return m;
 }
@@ -235,6 +245,28 @@ static void test_memb_token_loss_follows_the_last_token(void)
 	}
 	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_OPERATIONAL);
 	run_timers(m, now, now + cfg.token_timeout_ns + 2 * MS);	/* they stop */
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_destroy(m);
+}
+
+/*
+ * A descheduled lcore has not read its port: a token may be waiting there.
+ * No token loss until the ordering half has looked past the deadline, and
+ * no timer spinning meanwhile.
+ */
+static void test_memb_token_loss_waits_for_the_ordering_half_to_look(void)
+{
+	struct rc_memb *m = memb_new(1);
+	uint64_t now = T0 + 200 * MS, stall = now + 10 * MS;
+
+	form_alone(m);
+	polled_at = stall;
+	run_timers(m, now, now + 2 * cfg.token_timeout_ns);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_OPERATIONAL);
+	CU_ASSERT(rc_memb_next_deadline(m) > now + 2 * cfg.token_timeout_ns);
+	/* It looks again and there was no token: lost. */
+	polled_at = now + 2 * cfg.token_timeout_ns;
+	run_timers(m, polled_at, polled_at + 2 * MS);
 	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
 	rc_memb_destroy(m);
 }
@@ -458,6 +490,7 @@ static const struct unit_test tests[] = {
 	T(test_memb_fills_its_commit_entry_only_after_frozen),
 	T(test_memb_ignores_fail_recv_of_another_ring),
 	T(test_memb_token_loss_follows_the_last_token),
+	T(test_memb_token_loss_waits_for_the_ordering_half_to_look),
 	T(test_memb_takes_operational_after_it_moved_on),
 	T(test_ord_freeze_keeps_the_operational_ring_not_a_recovering_one),
 	T(test_ord_ignores_start_of_another_ring),
