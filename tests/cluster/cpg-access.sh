@@ -18,7 +18,8 @@ mkdir -p "$out"
 
 # The build tree may not be readable by other users: run a copy.
 bin=$(mktemp -d /tmp/rc-access.XXXXXX)
-trap 'rm -rf "$bin"; rc_cleanup' EXIT
+# shellcheck disable=SC2016 # expanded when it runs, at exit
+rc_on_exit 'rm -rf "$bin"'
 cp "$W" "$bin"/
 cp -L "$lib/libcpg.so.4" "$bin"/
 chmod -R a+rX "$bin"
