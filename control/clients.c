@@ -122,6 +122,30 @@ static void welcome(int fd, cs_error_t status, uint64_t size, const int *fds, in
 		qb_log(LOG_INFO, "client: cannot answer its hello: %s", strerror(errno));
 }
 
+/*
+ * Refuse a connection at accept: answer with STATUS and close, so that the
+ * client reads the answer whatever it sent. Closing a SOCK_SEQPACKET socket
+ * with data unread in its receive queue (the client's hello, sent right
+ * after connect, often before we accept) makes the kernel set ECONNRESET
+ * on the peer, and the peer's next recvmsg returns that error ahead of the
+ * welcome queued for it: the client would see a reset, not the refusal.
+ * So: shut our receiving side first (from then on the client's sends fail
+ * with EPIPE, which libcpg expects from a refusing daemon, and nothing new
+ * can be queued), discard what is already queued, answer, close. No state
+ * is kept and nothing waits on the client.
+ */
+static void refuse(int fd, cs_error_t status)
+{
+	char b[64];
+
+	if (shutdown(fd, SHUT_RD) < 0)
+		qb_log(LOG_INFO, "client: shutdown before refusing: %s", strerror(errno));
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+	welcome(fd, status, 0, NULL, 0);
+	close(fd);
+}
+
 /* ---- regions ---- */
 
 /*
@@ -433,8 +457,7 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 	if (!allowed(&u)) {
 		qb_log(LOG_WARNING, "client pid %d uid %d gid %d refused: not in allow_uid "
 		       "or allow_gid", u.pid, u.uid, u.gid);
-		welcome(s, CS_ERR_ACCESS, 0, NULL, 0);
-		close(s);
+		refuse(s, CS_ERR_ACCESS);
 		return 0;
 	}
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS && !c; i++)
@@ -443,8 +466,7 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 	if (!c) {
 		qb_log(LOG_WARNING, "client pid %d refused: %u clients attached already",
 		       u.pid, RC_DP_MAX_CLIENTS);
-		welcome(s, CS_ERR_NO_RESOURCES, 0, NULL, 0);
-		close(s);
+		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
 	c->state = CL_HELLO;

@@ -68,6 +68,14 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 	if (n < 0)
 		return -ENOTCONN;
 	got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	/* A daemon that closed with our hello unread (one that refuses us
+	   without reading it) leaves a reset pending on the socket: the kernel
+	   reports it once, ahead of the welcome queued behind it. Read again. */
+	if (got < 0 && errno == ECONNRESET) {
+		msg.msg_controllen = sizeof(cbuf.buf);
+		msg.msg_flags = 0;
+		got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	}
 	if (got < 0)
 		return -ENOTCONN;
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {

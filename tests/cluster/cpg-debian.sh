@@ -12,9 +12,12 @@ smoke=$rc_cpg_bin/cpg_debian_smoke
 conform=$rc_cpg_bin/cpg_conform_corosync
 [ -x "$smoke" ] || rc_skip "no $smoke (libcpg-dev not installed at build time)"
 [ -e "$lib/libcpg.so.4" ] || rc_fail "no $lib/libcpg.so.4"
-# The loader must pick ringcast's library, not Debian's.
-LD_LIBRARY_PATH=$lib ldd "$smoke" | grep -q "libcpg.so.4 => $lib/libcpg.so.4" ||
-	rc_fail "with LD_LIBRARY_PATH=$lib, $smoke does not load $lib/libcpg.so.4"
+# The loader must pick ringcast's library, not Debian's. (ldd's output is
+# captured, then matched: `ldd | grep -q` under pipefail fails now and then
+# when grep has its line and exits while ldd is still writing.)
+deps=$(LD_LIBRARY_PATH=$lib ldd "$smoke") || rc_fail "ldd $smoke failed: $deps"
+[[ $deps == *"libcpg.so.4 => $lib/libcpg.so.4 "* ]] ||
+	rc_fail "with LD_LIBRARY_PATH=$lib, $smoke does not load $lib/libcpg.so.4: $deps"
 rc_up 3
 out=$RC_CLUSTER_DIR/clients
 mkdir -p "$out"
@@ -23,4 +26,8 @@ mkdir -p "$out"
 rc_log "Debian-built program: $(tail -n 1 "$out/smoke")"
 "$cluster" exec 2 env LD_LIBRARY_PATH="$lib" "$conform" >"$out/conform" 2>&1 ||
 	rc_fail "Debian-built cpg_conform failed: $(grep '^not ok' "$out/conform" | head -n 5)"
-rc_log "Debian-built cpg_conform: $(grep -c '^ok' "$out/conform") checks passed"
+# (an exit status of 0 must come with checks that ran and none that failed)
+ok=$(grep -c '^ok' "$out/conform") || rc_fail "Debian-built cpg_conform ran no checks"
+! grep -q '^not ok' "$out/conform" ||
+	rc_fail "Debian-built cpg_conform exited 0 with failed checks: $(grep '^not ok' "$out/conform")"
+rc_log "Debian-built cpg_conform: $ok checks passed"

@@ -34,7 +34,8 @@ rc_wait_stat 1 client_kicks "$kicks" 3000
 rc_wait_stat 1 clients 1 3000
 grep -q 'disconnected: bad tx ring index or entry' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "node 1 logged no disconnect reason"
-[ "$(rc_same_ring "1 2 3" 3)" = "$ring" ] || rc_fail "the ring changed"
+now=$(rc_same_ring "1 2 3" 3)
+[ "$now" = "$ring" ] || rc_fail "the ring changed from $ring to $now"
 
 # A client that writes a PROCDOWN of the good client into its messages'
 # header room: the daemon writes the headers itself, so the group sees its
@@ -63,7 +64,8 @@ grep -q 'did not map its region' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "node 1 did not log the unmapped connection"
 
 # The good client still works: a message from node 2 reaches it.
-"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 || true
+"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 ||
+	rc_fail "the sender on node 2 failed: $(cat "$out/sender")"
 rc_wait_line "$out/good" '^MSG nodeid=2 ' 5000
 rc_log "the well-behaved client on node 1 still receives"
 
@@ -134,13 +136,15 @@ rc_wait_stat 1 clients 1 3000
 # (taking a GiB of huge pages loads this 2-core machine like the flood: the
 # ring is asked to hold its 3 members, not to keep its id)
 rc_same_ring "1 2 3" 3 >/dev/null
-n0=$(grep -c '^MSG nodeid=2 ' "$out/good")
-"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender2" 2>&1 || true
+n0=$(grep -c '^MSG nodeid=2 ' "$out/good") || n0=0	# (grep -c: status 1 when 0)
+"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender2" 2>&1 ||
+	rc_fail "the second sender on node 2 failed: $(cat "$out/sender2")"
 for _ in $(seq 50); do
-	[ "$(grep -c '^MSG nodeid=2 ' "$out/good")" -gt "$n0" ] && break
+	n=$(grep -c '^MSG nodeid=2 ' "$out/good") || n=0
+	[ "$n" -gt "$n0" ] && break
 	sleep 0.1
 done
-[ "$(grep -c '^MSG nodeid=2 ' "$out/good")" -gt "$n0" ] ||
+[ "$n" -gt "$n0" ] ||
 	rc_fail "the well-behaved client on node 1 stopped receiving after the punches"
 for m in punch punch-early; do
 	grep -q '^NOT EXHAUSTED' "$out/h-$m" &&

@@ -32,7 +32,10 @@ for i in 1 2 3; do
 	rc_log "node $i: $(grep '^RESULT' "$out/s$i" || tail -n 3 "$out/s$i")"
 done
 [ "$fail" -eq 0 ] || rc_fail "a stress client failed"
-hashes=$(sed -n 's/^RESULT.* hash=\(0x[0-9a-f]*\).*/\1/p' "$out"/s[123] | sort -u)
+all=$(sed -n 's/^RESULT.* hash=\(0x[0-9a-f]*\).*/\1/p' "$out"/s[123])
+# one hash from each of the three (a missing one would not show in sort -u)
+[ "$(grep -c . <<<"$all")" -eq 3 ] || rc_fail "not every receiver printed a hash: $all"
+hashes=$(sort -u <<<"$all")
 [ "$(wc -l <<<"$hashes")" -eq 1 ] && [ -n "$hashes" ] ||
 	rc_fail "receivers saw different orders: $hashes"
 rc_log "3 x $count messages, one order everywhere (hash $hashes), in $(($(rc_now_ms) - t0)) ms"

@@ -64,7 +64,8 @@ now=$(rc_same_ring "1 2 3" 3)
 # the ring's own traffic.
 check() {
 	local i=$1 c=$2 want=$3 slack=$4 got
-	got=$(($(rc_stat "$i" "$c") - ${before[$i.$c]}))
+	got=$(rc_stat "$i" "$c") || exit 1	# (inside $((...)) its failure would be lost)
+	got=$((got - ${before[$i.$c]}))
 	if [ $((got * 10)) -lt $((want * 9)) ] || [ "$got" -gt $((want + slack)) ]; then
 		rc_fail "node $i: $c rose by $got, expected $want (-10%, +$slack)"
 	fi
@@ -91,7 +92,14 @@ rc_ctl 2 inject 100 200 >/dev/null
 d0=$(rc_ctl 1 digest | awk '{ print $2 }')
 t0=$(rc_now_ms)
 while :; do
-	digests=$(for i in 1 2 3; do rc_ctl "$i" digest; done | sort -u)
+	# every node must answer: a node missing from the list would leave the
+	# others alike
+	all=
+	for i in 1 2 3; do
+		d=$(rc_ctl "$i" digest) || rc_fail "node $i does not answer digest"
+		all+=$d$'\n'
+	done
+	digests=$(sort -u <<<"${all%$'\n'}")
 	if [ "$(wc -l <<<"$digests")" -eq 1 ] && [[ $digests == "delivered 100 "* ]]; then
 		break
 	fi

@@ -5,6 +5,21 @@
 # beside it. A trap takes the cluster down however the test ends; a
 # watchdog bounds its time.
 #
+# The test's exit status is its verdict, so nothing may lose it:
+#  - The EXIT trap is rc_cleanup and nothing else: it must read $? before
+#    any other command runs. A test that needs its own clean-up registers it
+#    with rc_on_exit (never `trap '...; rc_cleanup' EXIT`: the first command
+#    in such a trap replaces the status, and a failed test exits 0).
+#  - No `|| true` after a check; `|| true` only where a failure is expected
+#    and the next line checks what matters.
+#  - No pipeline whose reader may stop early (grep -q, head) while the
+#    writer is still writing: under pipefail the writer's SIGPIPE or EPIPE
+#    fails the pipeline although the check passed. Capture the output
+#    first, then match it.
+#  - A helper's failure inside $(...) only ends the subshell: assign it on
+#    its own line (set -e then stops the test) or add `|| exit 1`; never
+#    inside $((...)), [ ... ] or a loop condition, where the status is lost.
+#
 # Skips (exit 77) when not root, when ringcastd is not built, or when DPDK
 # cannot start net_af_packet here.
 #
@@ -57,9 +72,19 @@ for tool in ip nft; do
 done
 
 rc_watchdog_pid=
+rc_exit_hooks=()
+
+# rc_on_exit CMD: run CMD (a string, eval'd) when the test ends, before the
+# cluster goes down, however it ends. Its failure fails a test that passed.
+rc_on_exit() {
+	rc_exit_hooks+=("$1")
+}
 
 rc_cleanup() {
-	local rc=$?
+	local rc=$? hook
+	# Every step below runs whatever the others did: no errexit here, and
+	# the status is the one captured above (or worse, never better).
+	set +e
 	trap - EXIT INT TERM
 	[ -n "$rc_watchdog_pid" ] && kill "$rc_watchdog_pid" 2>/dev/null
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$RC_CLUSTER_DIR/cluster.env" ]; then
@@ -78,8 +103,18 @@ rc_cleanup() {
 			tail -n 20 "$f" >&2
 		done
 	fi
-	"$cluster" down >/dev/null 2>&1 || echo "$rc_test: scripts/cluster down failed" >&2
-	rmdir "$rc_run_root" 2>/dev/null || true
+	for hook in "${rc_exit_hooks[@]}"; do
+		if ! eval "$hook"; then
+			echo "$rc_test: clean-up step failed: $hook" >&2
+			[ "$rc" -ne 0 ] || rc=1
+		fi
+	done
+	# A test that leaves its namespaces behind has not passed.
+	if ! "$cluster" down >/dev/null 2>&1; then
+		echo "FAIL $rc_test: scripts/cluster down failed" >&2
+		[ "$rc" -ne 0 ] || rc=1
+	fi
+	rmdir "$rc_run_root" 2>/dev/null	# only when empty; another test's may remain
 	exit "$rc"
 }
 
@@ -91,11 +126,13 @@ rc_begin() {
 	trap rc_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	# (only the sleep, which outlives the subshell killed at clean-up, is
+	# kept off the test's output; the FAIL line must reach the log)
 	(
-		sleep "$bound"
+		sleep "$bound" </dev/null >/dev/null 2>&1
 		echo "FAIL $rc_test: over its time bound of $bound s" >&2
 		kill -TERM $$ 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
+	) </dev/null >/dev/null &
 	rc_watchdog_pid=$!
 }
 
@@ -212,7 +249,12 @@ $(tail -n 5 "$f" 2>/dev/null)"
 
 # rc_watch_pid FILE: the pid a cpg_watch printed in its READY line.
 rc_watch_pid() {
-	sed -n 's/^READY nodeid=[0-9]* pid=\([0-9]*\)$/\1/p' "$1" | head -n 1
+	local p
+	# sed stops at the first READY itself: `sed | head -n 1` under pipefail
+	# could fail on sed's SIGPIPE.
+	p=$(sed -n '/^READY nodeid=[0-9]* pid=[0-9]*$/{s/.* pid=//p;q}' "$1")
+	[ -n "$p" ] || rc_fail "no READY line in $(basename "$1")"
+	echo "$p"
 }
 
 # rc_wait_stat NODE NAME VALUE TIMEOUT_MS: wait until a counter has VALUE
@@ -220,7 +262,11 @@ rc_watch_pid() {
 rc_wait_stat() {
 	local i=$1 k=$2 want=$3 limit=$4 t0 v
 	t0=$(rc_now_ms)
-	while v=$(rc_stat "$i" "$k") && [ "$v" != "$want" ]; do
+	while :; do
+		# (in the loop's condition, rc_stat's failure would end the wait
+		# as if the value had come)
+		v=$(rc_stat "$i" "$k") || exit 1
+		[ "$v" != "$want" ] || return 0
 		[ $(($(rc_now_ms) - t0)) -lt "$limit" ] ||
 			rc_fail "node $i: $k is $v, not $want, after $limit ms"
 		sleep 0.05

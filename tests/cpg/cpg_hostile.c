@@ -28,6 +28,14 @@
  *              sealed yet): the whole region past the header; prints
  *              whether the daemon then ATTACHED (refilled) or REFUSED it. Frees the pages it took
  *              before it exits (and the kernel does when it is killed).
+ *   refused    run by a user the daemon does not allow: hello, then one
+ *              recvmsg, no retry. Prints "WELCOME status=N" (and whether
+ *              the hello went out or met a closed socket) and exits 0 when
+ *              that first read is a refusing welcome; prints "RESET" or
+ *              what else it got and exits 1. A daemon that closes with the
+ *              hello unread in its queue makes the kernel reset the
+ *              connection, and the first read fails with ECONNRESET
+ *              although the welcome is queued behind the error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,6 +114,38 @@ static int mapped(int fd)
 	    s.type != RC_IPC_SEALED)
 		return -1;
 	return s.status;
+}
+
+static int refused(int fd, int timeout_s)
+{
+	struct rc_ipc_hello hello = { RC_IPC_HELLO, RC_IPC_VERSION, RC_SHM_VERSION, 0 };
+	struct rc_ipc_welcome w;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	const char *sent = "hello sent";
+	ssize_t n;
+
+	if (send(fd, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello)) {
+		if (errno != EPIPE && errno != ECONNRESET) {
+			printf("HELLO FAILED: %s\n", strerror(errno));
+			return 1;
+		}
+		sent = "hello met a closed socket";
+	}
+	if (poll(&p, 1, timeout_s * 1000) != 1) {
+		printf("NO ANSWER within %d s (%s)\n", timeout_s, sent);
+		return 1;
+	}
+	n = recv(fd, &w, sizeof(w), MSG_DONTWAIT);
+	if (n < 0) {
+		printf("%s (%s)\n", errno == ECONNRESET ? "RESET" : strerror(errno), sent);
+		return 1;
+	}
+	if (n != sizeof(w) || w.type != RC_IPC_WELCOME) {
+		printf("NOT A WELCOME: %zd bytes (%s)\n", n, sent);
+		return 1;
+	}
+	printf("WELCOME status=%d (%s)\n", w.status, sent);
+	return w.status != CS_OK ? 0 : 1;
 }
 
 static struct rc_shm_hdr *attach(int fd)
@@ -363,6 +403,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "punch-early"))
 		return punch_early(fd);
+	if (!strcmp(mode, "refused"))
+		return refused(fd, timeout_s);
 	if (!strcmp(mode, "unmapped")) {	/* welcomed, never says mapped */
 		welcomed(fd);
 		if (!kicked(fd, timeout_s)) {
@@ -397,7 +439,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow|silent|unmapped|punch|punch-early\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
+			"req|slow|silent|unmapped|punch|punch-early|refused\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {

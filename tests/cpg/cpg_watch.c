@@ -117,6 +117,10 @@ int main(int argc, char **argv)
 
 		while ((err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1)) == CS_ERR_TRY_AGAIN)
 			cpg_dispatch(h, CS_DISPATCH_ALL);
+		if (err != CS_OK) {	/* the tests rely on the exit status */
+			fprintf(stderr, "cpg_mcast_joined: %s\n", cpgt_err(err));
+			return 1;
+		}
 	}
 	end = cpgt_now_ms() + (int64_t)timeout_s * 1000;
 	while (cpgt_now_ms() < end) {

@@ -458,6 +458,18 @@ static void accept_one(struct fake *f)
 	sock = accept4(f->lsock, NULL, NULL, SOCK_CLOEXEC);
 	if (sock < 0)
 		return;
+	if (f->o.refuse_unread) {
+		/* Wait until the hello is queued, answer, close with it unread:
+		   what a daemon that refuses at accept does when the client's
+		   hello beats it. The close sets ECONNRESET on the client's
+		   socket ahead of the queued welcome. */
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+
+		if (poll(&p, 1, 5000) == 1)
+			send_welcome(sock, CS_ERR_ACCESS, 0, -1, -1);
+		close(sock);
+		return;
+	}
 	if (recv(sock, &hello, sizeof(hello), 0) != sizeof(hello) || hello.type != RC_IPC_HELLO ||
 	    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
 		close(sock);

@@ -18,6 +18,8 @@ struct fake_opts {
 	uint64_t ctl_size, arena_size, rxa_size;
 	uint32_t nodeid, max_msg;
 	bool refuse;		/* welcome with CS_ERR_ACCESS, no fds */
+	bool refuse_unread;	/* the same without reading the hello: the close
+				   resets the connection (a pending ECONNRESET) */
 	bool bad_magic;		/* hand over a region with a wrong magic */
 	bool short_file;	/* region_size larger than the memfd */
 	bool refuse_sealed;	/* answer the client's mapped with CS_ERR_NO_MEMORY */

@@ -29,6 +29,24 @@ static void test_refused_connection_is_access_error(void)
 	stop();
 }
 
+/* A refusing daemon that closes with the hello unread resets the connection:
+   the reset comes first, the welcome behind it. Still CS_ERR_ACCESS, every
+   time (the close races the client's read, so try many times). */
+static void test_refusal_after_reset_is_access_error(void)
+{
+	struct fake_opts o;
+	cpg_handle_t h;
+	int access = 0;
+
+	fake_opts_default(&o);
+	o.refuse_unread = true;
+	start_with(&o);
+	for (int i = 0; i < 50; i++)
+		access += cpg_initialize(&h, &callbacks) == CS_ERR_ACCESS;
+	CU_ASSERT_EQUAL(access, 50);
+	stop();
+}
+
 static void test_bad_region_is_library_error(void)
 {
 	struct fake_opts o;
@@ -516,6 +534,7 @@ static void test_totem_confchg_at_attach_only_with_the_flag(void)
 static const struct unit_test tests[] = {
 	T(test_initialize_without_daemon_is_library_error),
 	T(test_refused_connection_is_access_error),
+	T(test_refusal_after_reset_is_access_error),
 	T(test_bad_region_is_library_error),
 	T(test_region_refused_at_the_seal),
 	T(test_initialize_rejects_bad_parameters),
