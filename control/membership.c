@@ -36,10 +36,39 @@ static struct {
 	bool timer_set;
 	uint64_t timer_at;
 	uint64_t cmd_lost;
+	uint64_t gathers_logged, consensus_logged;
 	struct rc_xmsg ev[8];
 	rte_seqlock_t lock;
 	struct rc_memb_view view;
 } mb;
+
+/* A new gather since the last step: say why (corosync logs its reasons too). */
+static void log_gather(const struct rc_memb_stats *ms)
+{
+	struct rc_memb_why w;
+
+	if (ms->consensus_timeouts != mb.consensus_logged) {
+		qb_log(LOG_NOTICE, "membership: %llu node(s) did not agree within the consensus "
+		       "timeout: taken as failed",
+		       (unsigned long long)(ms->consensus_timeouts - mb.consensus_logged));
+		mb.consensus_logged = ms->consensus_timeouts;
+	}
+	if (ms->gathers == mb.gathers_logged)
+		return;
+	mb.gathers_logged = ms->gathers;
+	rc_memb_why_get(mb.m, &w);
+	if (w.cause == RC_CAUSE_FOREIGN)
+		qb_log(LOG_NOTICE, "membership: gather: %s (node %u, ring %u.%llu, type %u)",
+		       rc_memb_cause_name(w.cause), w.node, w.ring.rep,
+		       (unsigned long long)w.ring.seq, w.ftype);
+	else if (w.node)
+		qb_log(LOG_NOTICE, "membership: gather: %s from node %u (ring %u.%llu)",
+		       rc_memb_cause_name(w.cause), w.node, w.ring.rep,
+		       (unsigned long long)w.ring.seq);
+	else
+		qb_log(LOG_NOTICE, "membership: gather: %s (ring %u.%llu)",
+		       rc_memb_cause_name(w.cause), w.ring.rep, (unsigned long long)w.ring.seq);
+}
 
 static void publish(void)
 {
@@ -51,6 +80,7 @@ static void publish(void)
 	rc_memb_stats_get(mb.m, &v->ms);
 	v->cmd_lost = mb.cmd_lost;
 	rte_seqlock_write_unlock(&mb.lock);
+	log_gather(&v->ms);
 }
 
 void rc_membership_view(struct rc_memb_view *v)

@@ -43,6 +43,20 @@ static int sock_connect(const char *path)
 	return fd;
 }
 
+/* 0 once sock is readable; -ETIMEDOUT, or -ENOTCONN if poll fails. */
+static int wait_readable(int sock, int timeout_ms)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return -ETIMEDOUT;
+	return n < 0 ? -ENOTCONN : 0;
+}
+
 /* Receive the welcome and its fds within the timeout. */
 static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[2])
 {
@@ -55,18 +69,13 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
 	};
-	struct pollfd p = { .fd = sock, .events = POLLIN };
 	struct cmsghdr *c;
 	int nfds = 0, n;
 	ssize_t got;
 
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return -ETIMEDOUT;
+	n = wait_readable(sock, timeout_ms);
 	if (n < 0)
-		return -ENOTCONN;
+		return n;
 	got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	/* A daemon that closed with our hello unread (one that refuses us
 	   without reading it) leaves a reset pending on the socket: the kernel
@@ -111,19 +120,14 @@ static int mapped_sealed(int sock, int timeout_ms)
 {
 	struct rc_ipc_mapped m = { .type = RC_IPC_MAPPED, .flags = 0 };
 	struct rc_ipc_sealed s;
-	struct pollfd p = { .fd = sock, .events = POLLIN };
 	ssize_t got;
 	int n;
 
 	if (send(sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
 		return -ENOTCONN;
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return -ETIMEDOUT;
+	n = wait_readable(sock, timeout_ms);
 	if (n < 0)
-		return -ENOTCONN;
+		return n;
 	got = recv(sock, &s, sizeof(s), MSG_DONTWAIT);
 	if (got <= 0)
 		return -ENOTCONN;

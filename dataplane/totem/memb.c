@@ -62,6 +62,7 @@ struct rc_memb {
 	uint64_t merge_deadline;
 
 	struct rc_memb_stats ms;
+	struct rc_memb_why why;		/* of the last gather */
 };
 
 /* ---- to the ordering half ---- */
@@ -258,6 +259,16 @@ static void consensus_restart(struct rc_memb *t)
 	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
 }
 
+/* Why gather starts: kept for the log (rc_memb_why_get). */
+static void because(struct rc_memb *t, enum rc_memb_cause cause, uint32_t node,
+		    const struct rc_ring_id *ring, uint8_t ftype)
+{
+	t->why.cause = cause;
+	t->why.node = node;
+	t->why.ring = ring ? *ring : t->ring;
+	t->why.ftype = ftype;
+}
+
 static void gather_enter(struct rc_memb *t)
 {
 	if (t->state != RC_MEMB_GATHER) {
@@ -404,6 +415,7 @@ static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 			t->ms.stale++;
 			return;
 		}
+		because(t, join_is_leave(s, j) ? RC_CAUSE_LEAVE : RC_CAUSE_JOIN, s, NULL, 0);
 		gather_enter(t);
 	}
 	join_in_gather(t, s, j);
@@ -484,6 +496,7 @@ static void recv_foreign(struct rc_memb *t, const struct rc_x_frame *f)
 	switch (t->state) {
 	case RC_MEMB_OPERATIONAL:
 		t->ms.foreign++;
+		because(t, RC_CAUSE_FOREIGN, s, &f->ring, f->type);
 		gather_enter(t);
 		/* fall through */
 	case RC_MEMB_GATHER:
@@ -508,6 +521,7 @@ static void on_fail_recv(struct rc_memb *t, const struct rc_x_ring *r)
 	set_one(&me, t->me);
 	set_sub(&t->memb, &me, &others);
 	t->ms.fail_recv++;
+	because(t, RC_CAUSE_FAIL_RECV, 0, NULL, 0);
 	gather_enter(t);
 	t->failed = others;
 	consensus_restart(t);
@@ -554,6 +568,7 @@ void rc_memb_start(struct rc_memb *t, uint64_t now)
 {
 	t->now = now;
 	t->memb.n = 0;
+	because(t, RC_CAUSE_START, 0, NULL, 0);
 	gather_enter(t);
 }
 
@@ -647,6 +662,7 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 	case RC_MEMB_COMMIT:
 		if (now - t->since >= commit_timeout(t)) {
 			t->ms.token_losses++;
+			because(t, RC_CAUSE_COMMIT_LOST, 0, NULL, 0);
 			gather_enter(t);
 			break;
 		}
@@ -657,6 +673,7 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 	case RC_MEMB_OPERATIONAL:
 		if (polled(t, now) >= token_deadline(t)) {
 			t->ms.token_losses++;
+			because(t, RC_CAUSE_TOKEN_LOST, 0, NULL, 0);
 			gather_enter(t);
 			break;
 		}
@@ -736,4 +753,30 @@ void rc_memb_ring(const struct rc_memb *t, struct rc_ring_id *id,
 void rc_memb_stats_get(const struct rc_memb *t, struct rc_memb_stats *ms)
 {
 	*ms = t->ms;
+}
+
+void rc_memb_why_get(const struct rc_memb *t, struct rc_memb_why *w)
+{
+	*w = t->why;
+}
+
+const char *rc_memb_cause_name(enum rc_memb_cause c)
+{
+	switch (c) {
+	case RC_CAUSE_START:
+		return "starting";
+	case RC_CAUSE_TOKEN_LOST:
+		return "the token was lost";
+	case RC_CAUSE_COMMIT_LOST:
+		return "the commit token was lost";
+	case RC_CAUSE_JOIN:
+		return "a join";
+	case RC_CAUSE_LEAVE:
+		return "a leave";
+	case RC_CAUSE_FOREIGN:
+		return "a frame of another ring";
+	case RC_CAUSE_FAIL_RECV:
+		return "this node cannot receive the ring's messages";
+	}
+	return "?";
 }

@@ -126,6 +126,27 @@ void rc_memb_ring(const struct rc_memb *m, struct rc_ring_id *id,
 		  uint32_t *members, uint32_t *n_members);
 void rc_memb_stats_get(const struct rc_memb *m, struct rc_memb_stats *ms);
 
+/* Why the last gather began (for the log; each gather counts in ms.gathers). */
+enum rc_memb_cause {
+	RC_CAUSE_START = 1,
+	RC_CAUSE_TOKEN_LOST,
+	RC_CAUSE_COMMIT_LOST,
+	RC_CAUSE_JOIN,			/* node: its join */
+	RC_CAUSE_LEAVE,			/* node: it left */
+	RC_CAUSE_FOREIGN,		/* node, ring, ftype: a frame of that ring */
+	RC_CAUSE_FAIL_RECV,
+};
+
+struct rc_memb_why {
+	enum rc_memb_cause cause;
+	uint32_t node;
+	struct rc_ring_id ring;		/* FOREIGN: the frame's; else the ring left */
+	uint8_t ftype;
+};
+
+void rc_memb_why_get(const struct rc_memb *m, struct rc_memb_why *w);
+const char *rc_memb_cause_name(enum rc_memb_cause c);
+
 /* ---- ordering half ---- */
 
 struct rc_ord;
