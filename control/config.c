@@ -700,9 +700,9 @@ static uint32_t cluster_id_hash(const char *name)
 	return h ? h : 1;
 }
 
-/* Values given by others: token_retransmit, hold, rtr_slots, cluster_id. */
-static void derive(struct rc_config *cfg, int retransmit_set, int hold_set,
-		   int cluster_id_set)
+/* Values given by others: token_retransmit, consensus, hold, rtr_slots, cluster_id. */
+static void derive(struct rc_config *cfg, int retransmit_set, int consensus_set,
+		   int hold_set, int cluster_id_set)
 {
 	struct rc_totem_config *t = &cfg->totem;
 	uint64_t n = cfg->token_retransmits_before_loss_const;
@@ -711,6 +711,12 @@ static void derive(struct rc_config *cfg, int retransmit_set, int hold_set,
 	/* corosync: token / (token_retransmits_before_loss_const + 0.2) */
 	if (!retransmit_set)
 		t->srp.token_retransmit_ns = t->token_timeout_ns * 5 / (5 * n + 1);
+	/*
+	 * corosync: 1.2 x token. A node must answer in gather within this, so
+	 * it must outlast the scheduling stalls the token itself tolerates.
+	 */
+	if (!consensus_set)
+		t->consensus_timeout_ns = t->token_timeout_ns * 6 / 5;
 	/* corosync holds 0.8 token_retransmit; ours is 8 ms unless that is too long */
 	if (!hold_set && t->srp.hold_ns >= t->srp.token_retransmit_ns)
 		t->srp.hold_ns = t->srp.token_retransmit_ns * 4 / 5;
@@ -746,8 +752,8 @@ static int finish(struct parser *p)
 			       "to_logfile is yes");
 	}
 
-	derive(cfg, seen(p, SEC_TOTEM, "token_retransmit"), seen(p, SEC_TOTEM, "hold"),
-	       seen(p, SEC_TOTEM, "cluster_id"));
+	derive(cfg, seen(p, SEC_TOTEM, "token_retransmit"), seen(p, SEC_TOTEM, "consensus"),
+	       seen(p, SEC_TOTEM, "hold"), seen(p, SEC_TOTEM, "cluster_id"));
 	check = cfg->totem;
 	check.srp.nodeid = cfg->nodes[0].nodeid;
 	if (rc_totem_config_check(&check, &why) < 0)
@@ -762,7 +768,7 @@ void rc_config_init(struct rc_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	rc_totem_config_defaults(&cfg->totem);
 	cfg->token_retransmits_before_loss_const = 4;
-	derive(cfg, 0, 0, 0);
+	derive(cfg, 0, 0, 0, 0);
 
 	cfg->logging.to_stderr = true;
 	cfg->logging.to_syslog = true;

@@ -98,6 +98,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("joins_rx", v.ms.joins_rx);
 	U("foreign_frames", v.ms.foreign);
 	U("memb_event_drops", s.memb_drops);
+	U("lcore_max_gap_us", s.max_gap_ns / 1000);
 	U("memb_cmd_lost", v.cmd_lost);
 	U("frames_per_s", s.frames_per_s);
 	U("bytes_per_s", s.bytes_per_s);

@@ -371,6 +371,7 @@ static void publish(struct rc_dp *dp)
 	rte_seqlock_write_lock(&dp->lock);
 	s->st = st;
 	s->memb_drops = dp->memb_drops;
+	s->max_gap_ns = dp->max_gap;
 	s->tx_drops = dp->tx_drops;
 	s->rx_not_mine = dp->rx_not_mine;
 	s->rx_runt = dp->rx_runt;
@@ -425,7 +426,7 @@ int rc_dp_run(void *arg)
 	struct rc_dp *dp = arg;
 	struct rte_mbuf *pkts[RC_DP_BURST];
 	struct rc_dp_event ev = { .type = RC_DP_EV_STOPPED };
-	uint64_t deadline;
+	uint64_t deadline, t;
 	uint32_t empty = 0;
 
 	/* Idle sleeps of tens of microseconds: the default 50 us slack would double them. */
@@ -437,7 +438,11 @@ int rc_dp_run(void *arg)
 		uint16_t n;
 		bool work, clients;
 
-		dp->now = rc_dp_now_ns();
+		t = rc_dp_now_ns();
+		/* Descheduled, or a long pass: what a shared core costs (idle sleeps too). */
+		if (t - dp->now > dp->max_gap)
+			dp->max_gap = t - dp->now;
+		dp->now = t;
 		memb_commands(dp);
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {

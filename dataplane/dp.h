@@ -33,6 +33,7 @@
 struct rc_dp_snapshot {
 	struct rc_srp_stats st;
 	uint64_t memb_drops;		/* events for the membership half dropped */
+	uint64_t max_gap_ns;		/* longest the lcore went without polling */
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */

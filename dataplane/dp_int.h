@@ -102,6 +102,7 @@ struct rc_dp {
 	uint32_t n_clients;		/* used slots */
 	uint64_t client_kicks, client_bad_mcast, zc_frames;
 	uint64_t memb_drops;		/* events to_memb could not take */
+	uint64_t max_gap;		/* longest time between two passes, ns */
 	bool memb_wake;			/* write memb_evfd at the end of this pass */
 	struct rc_xmsg xcmd;		/* the command being handled */
 	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];

@@ -140,7 +140,7 @@ static void test_defaults_apply_when_keys_are_absent(void)
 	CU_ASSERT_EQUAL(t->token_timeout_ns, 160 * MS);
 	CU_ASSERT_EQUAL(cfg.token_retransmits_before_loss_const, 4);
 	CU_ASSERT_EQUAL(t->join_timeout_ns, 20 * MS);
-	CU_ASSERT_EQUAL(t->consensus_timeout_ns, 80 * MS);
+	CU_ASSERT_EQUAL(t->consensus_timeout_ns, 192 * MS);	/* 1.2 x token */
 	CU_ASSERT_EQUAL(t->merge_timeout_ns, 200 * MS);
 	CU_ASSERT_EQUAL(t->srp.hold_ns, 8 * MS);
 	CU_ASSERT_EQUAL(t->fail_recv_const, 2500);
@@ -253,6 +253,17 @@ static void test_token_retransmit_is_token_over_retransmits_plus_0_2(void)
 				    NODES), 0);
 	/* 1000 ms / 10.2 */
 	CU_ASSERT_EQUAL(cfg.totem.srp.token_retransmit_ns, 98039215);
+}
+
+/* corosync's rule: consensus = 1.2 x token unless it is given. */
+static void test_consensus_follows_token_unless_given(void)
+{
+	rc_config_init(&cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 1000\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.consensus_timeout_ns, 1200 * MS);
+	rc_config_init(&cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n token: 1000\n consensus: 300\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.consensus_timeout_ns, 300 * MS);
 }
 
 static void test_explicit_token_retransmit_is_kept(void)
@@ -1035,6 +1046,7 @@ static const struct unit_test tests[] = {
 	T(test_corosync_file_parses_with_warnings_for_what_ringcast_ignores),
 	T(test_token_retransmit_is_token_over_retransmits_plus_0_2),
 	T(test_explicit_token_retransmit_is_kept),
+	T(test_consensus_follows_token_unless_given),
 	T(test_default_hold_shrinks_below_a_short_token_retransmit),
 	T(test_cluster_id_is_derived_from_cluster_name_and_stable),
 	T(test_window_size_over_1024_grows_the_retransmit_buffer),
