@@ -242,17 +242,22 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 }
 
 /*
- * To the membership half on the control thread. A frame of another ring is
- * only a hint that there is one, and many may come at once: those are
- * dropped (counted) once the ring is half full; the rest it must see.
+ * To the membership half on the control thread. Frames may be dropped (as
+ * the network may lose them): a frame of another ring, only a hint that
+ * there is one and often one of many, once the ring is half full; any frame
+ * once it is three quarters full. The last quarter is kept for FROZEN,
+ * OPERATIONAL and FAIL_RECV, which answer a command or a ring change and are
+ * never dropped: the membership half waits for FROZEN.
  */
 static void op_evt(void *priv, const struct rc_xmsg *e)
 {
 	struct rc_dp *dp = priv;
 	uint8_t ft = e->u.frame.type;
+	unsigned int used = rte_ring_count(dp->to_memb);
+	bool hint = ft != RC_FT_JOIN && ft != RC_FT_COMMIT && ft != RC_FT_MERGE;
 
-	if (e->type == RC_X_FRAME && ft != RC_FT_JOIN && ft != RC_FT_COMMIT &&
-	    ft != RC_FT_MERGE && rte_ring_count(dp->to_memb) > MEMB_RING / 2) {
+	if (e->type == RC_X_FRAME &&
+	    (used > MEMB_RING * 3 / 4 || (hint && used > MEMB_RING / 2))) {
 		dp->memb_drops++;
 		return;
 	}
