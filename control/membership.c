@@ -26,6 +26,7 @@
 #include "split.h"
 
 #define CMD_WAIT_NS	(1000 * 1000 * 1000ull)	/* the lcore drains every pass */
+#define EVENTS_PER_WAKE	256	/* then the loop's other work gets a turn */
 
 static struct {
 	qb_loop_t *loop;
@@ -36,6 +37,7 @@ static struct {
 	bool timer_set;
 	uint64_t timer_at;
 	uint64_t cmd_lost;
+	bool lcore_stuck;		/* a command waited CMD_WAIT_NS in vain */
 	uint64_t gathers_logged, consensus_logged;
 	struct rc_xmsg ev[8];
 	rte_seqlock_t lock;
@@ -101,14 +103,16 @@ static void cmd(void *priv, const struct rc_xmsg *c)
 
 	(void)priv;
 	while (rc_dp_memb_cmd(mb.dp, c) < 0) {
-		if (rc_dp_now_ns() - t0 > CMD_WAIT_NS) {
-			/* The lcore is not draining: a stuck dataplane. */
+		/* The lcore is not draining: a stuck dataplane. Wait once, not per command. */
+		if (mb.lcore_stuck || rc_dp_now_ns() - t0 > CMD_WAIT_NS) {
 			if (!mb.cmd_lost++)
 				qb_log(LOG_ERR, "the dataplane took no membership command for 1 s");
+			mb.lcore_stuck = true;
 			return;
 		}
 		sched_yield();
 	}
+	mb.lcore_stuck = false;
 }
 
 static uint64_t last_token(void *priv)
@@ -179,16 +183,22 @@ static void on_timer(void *data)
 
 static int32_t on_events(int32_t fd, int32_t revents, void *data)
 {
-	uint64_t cnt;
-	unsigned int n;
+	uint64_t cnt, one = 1;
+	unsigned int n, done = 0;
 
 	(void)revents;
 	(void)data;
 	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		qb_log(LOG_WARNING, "membership eventfd: %s", strerror(errno));
-	while ((n = rc_dp_memb_events(mb.dp, mb.ev, 8)) > 0)
+	while (done < EVENTS_PER_WAKE && (n = rc_dp_memb_events(mb.dp, mb.ev, 8)) > 0) {
 		for (unsigned int i = 0; i < n; i++)
 			rc_memb_event(mb.m, &mb.ev[i], rc_dp_now_ns());
+		done += n;
+	}
+	/* More waiting (a flood of another ring's frames): come back after the
+	   loop's timers and signals have had their turn. */
+	if (done >= EVENTS_PER_WAKE && write(fd, &one, sizeof(one)) < 0)
+		qb_log(LOG_WARNING, "membership eventfd: %s", strerror(errno));
 	rearm();
 	return 0;
 }

@@ -276,8 +276,9 @@ static void memb_wake(struct rc_dp *dp)
 {
 	uint64_t one = 1;
 
+	/* last_token before polled: whoever sees this polled sees that token */
 	__atomic_store_n(&dp->last_token, rc_ord_last_token(dp->ord), __ATOMIC_RELAXED);
-	__atomic_store_n(&dp->polled, dp->now, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp->polled, dp->now, __ATOMIC_RELEASE);
 	if (!dp->memb_wake)
 		return;
 	dp->memb_wake = false;
@@ -439,7 +440,8 @@ int rc_dp_run(void *arg)
 	dp->now = rc_dp_now_ns();
 	dp->last_second = dp->now;
 	deadline = rc_ord_next_deadline(dp->ord);
-	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+	/* acquire: the leave queued before the stop is seen by the drain below */
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE)) {
 		uint16_t n;
 		bool work, clients;
 
@@ -484,7 +486,7 @@ int rc_dp_run(void *arg)
 
 void rc_dp_stop(struct rc_dp *dp)
 {
-	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
 }
 
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s)
@@ -533,7 +535,7 @@ uint64_t rc_dp_last_token(struct rc_dp *dp)
 
 uint64_t rc_dp_polled(struct rc_dp *dp)
 {
-	return __atomic_load_n(&dp->polled, __ATOMIC_RELAXED);
+	return __atomic_load_n(&dp->polled, __ATOMIC_ACQUIRE);
 }
 
 static void memb_free(struct rc_dp *dp)

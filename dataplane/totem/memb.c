@@ -328,7 +328,7 @@ static void on_operational(struct rc_memb *t, const struct rc_x_ring *r)
 	t->old_memb.n = r->n_members <= RC_MEMB_MAX ? r->n_members : 0;
 	memcpy(t->old_memb.id, r->members, t->old_memb.n * sizeof(uint32_t));
 	t->have_old = true;
-	t->ms.rings++;
+	t->ms.rings++;		/* the ordering half ran it, even if we have moved on */
 	if (t->state != RC_MEMB_RECOVERY || !ring_eq(&r->ring, &t->ring))
 		return;
 	t->state = RC_MEMB_OPERATIONAL;
@@ -639,6 +639,8 @@ static uint64_t polled(const struct rc_memb *t, uint64_t now)
 
 void rc_memb_timer(struct rc_memb *t, uint64_t now)
 {
+	uint64_t p;
+
 	t->now = now;
 	switch (t->state) {
 	case RC_MEMB_GATHER:
@@ -654,6 +656,13 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 			}
 			consensus_restart(t);
 			send_join(t);
+			if (t->freeze_pending) {
+				/* Unanswered this long: ask again (freezing is idempotent). */
+				struct rc_xmsg c = { .type = RC_X_FREEZE };
+
+				t->ops.cmd(t->priv, &c);
+				t->freeze_pending = 1;
+			}
 		} else if (now >= t->join_deadline) {
 			send_join(t);
 		}
@@ -671,7 +680,9 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
-		if (polled(t, now) >= token_deadline(t)) {
+		/* polled first: a token it read is then in last_token (dp.c orders them) */
+		p = polled(t, now);
+		if (p >= token_deadline(t)) {
 			t->ms.token_losses++;
 			because(t, RC_CAUSE_TOKEN_LOST, 0, NULL, 0);
 			gather_enter(t);
@@ -701,7 +712,7 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 
 uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 {
-	uint64_t d = UINT64_MAX;
+	uint64_t d = UINT64_MAX, x;
 
 	switch (t->state) {
 	case RC_MEMB_GATHER:
@@ -717,8 +728,9 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
+		x = polled(t, t->now);
 		d = token_deadline(t);
-		if (d <= t->now && polled(t, t->now) < d)
+		if (d <= t->now && x < d)
 			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
 		if (t->commit_rtr_deadline < d)
 			d = t->commit_rtr_deadline;

@@ -12,8 +12,9 @@
  *             FAIL_RECV
  *
  * Each half takes the other's messages in the order they were made, at any
- * later time; besides them it reads only the time of the last token
- * (rc_ord_last_token, for the token-loss timer). rc_totem (totem.h) joins
+ * later time; besides them the membership half reads only the time of the
+ * last token and how far the ordering half has read its frames (for the
+ * token-loss timer). rc_totem (totem.h) joins
  * the halves with in-process queues, optionally delayed (the simulator's
  * model of two threads); ringcastd joins them with SP/SC rings between its
  * control thread and its lcore.

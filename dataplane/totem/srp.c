@@ -217,7 +217,8 @@ void rc_srp_start(struct rc_srp *srp, uint64_t now)
 {
 	struct rc_token tok;
 
-	srp->last_token_ns = now;
+	/* last_token_ns stays the last real visit (the rep's is below): the
+	   membership half reads "a token came after my commit token" from it. */
 	if (!srp->is_rep || srp->mode == RC_SRP_FROZEN)
 		return;
 	memset(&tok, 0, sizeof(tok));

@@ -338,7 +338,7 @@ static void cap_confchg(void *priv, const struct rc_confchg *c)
 	n_confchg++;
 }
 
-static struct rc_ord *ord_new(void)
+static struct rc_ord *ord_new_as(uint32_t me)
 {
 	struct rc_ord_ops ops = {
 		.send = nop_send, .deliver = nop_deliver, .confchg = cap_confchg,
@@ -347,10 +347,15 @@ static struct rc_ord *ord_new(void)
 	struct rc_totem_config c = cfg;
 	struct rc_ord *o = NULL;
 
-	c.srp.nodeid = 1;
+	c.srp.nodeid = me;
 	n_evts = n_confchg = 0;
 	CU_ASSERT_FATAL(rc_ord_create(&c, &ops, NULL, &o) == 0);
 	return o;
+}
+
+static struct rc_ord *ord_new(void)
+{
+	return ord_new_as(1);
 }
 
 static const struct rc_xmsg *last_evt(uint32_t type)
@@ -485,6 +490,35 @@ static void test_ord_passes_joins_up_but_not_its_own_name(void)
 	rc_ord_destroy(o);
 }
 
+/*
+ * Starting a non-representative's ring is not a token: the membership half
+ * keeps resending its commit token until a real one comes ("a token after
+ * my commit"), or one lost copy costs a whole new formation.
+ */
+static void test_ord_install_is_not_a_token(void)
+{
+	struct rc_ord *o = ord_new_as(2);
+	struct rc_xmsg c = { .type = RC_X_INSTALL };
+	struct rc_x_install *in = &c.u.install;
+
+	cmd_simple(o, RC_X_FREEZE, T0);
+	in->ring.rep = 1;
+	in->ring.seq = 8;
+	in->n_members = 2;
+	in->members[0] = 1;
+	in->members[1] = 2;
+	in->commit.rep = 1;
+	in->commit.ring_seq = 8;
+	in->commit.n_memb = 2;
+	in->commit.filled = 3;
+	in->commit.e[0].nodeid = 1;
+	in->commit.e[1].nodeid = 2;
+	in->start = 1;
+	rc_ord_command(o, &c, T0 + 5 * MS);
+	CU_ASSERT(rc_ord_last_token(o) < T0 + 5 * MS);
+	rc_ord_destroy(o);
+}
+
 static const struct unit_test tests[] = {
 	T(test_memb_freezes_first_and_forms_only_after_frozen),
 	T(test_memb_fills_its_commit_entry_only_after_frozen),
@@ -495,6 +529,7 @@ static const struct unit_test tests[] = {
 	T(test_ord_freeze_keeps_the_operational_ring_not_a_recovering_one),
 	T(test_ord_ignores_start_of_another_ring),
 	T(test_ord_passes_joins_up_but_not_its_own_name),
+	T(test_ord_install_is_not_a_token),
 };
 
 int main(void)
