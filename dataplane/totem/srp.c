@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "srp_int.h"
 
@@ -99,10 +100,11 @@ static int ring_alloc(struct rc_srp *srp, struct rc_ring *r)
 	return 0;
 }
 
-static void ring_free(struct rc_ring *r)
+static void ring_free(const struct rc_srp *srp, struct rc_ring *r)
 {
 	for (uint32_t i = 0; i < RC_MEMB_MAX; i++)
-		free(r->reasm[i].buf);
+		if (r->reasm[i].buf)
+			munmap(r->reasm[i].buf, srp->msg_max);
 	free(r->slot_ext);
 	free(r->slot_flags);
 	free(r->slot_len);
@@ -208,8 +210,8 @@ void rc_srp_destroy(struct rc_srp *srp)
 	free(srp->zc);
 	rc_sendq_fini(&srp->ctrl);
 	rc_sendq_fini(&srp->q);
-	ring_free(&srp->rings[1]);
-	ring_free(&srp->rings[0]);
+	ring_free(srp, &srp->rings[1]);
+	ring_free(srp, &srp->rings[0]);
 	free(srp);
 }
 
