@@ -51,6 +51,14 @@ int rc_cpg_get(cpg_handle_t handle, struct rc_cpg **out)
 	return 0;
 }
 
+cs_error_t rc_cpg_get_for(cpg_handle_t handle, const void *result, struct rc_cpg **out)
+{
+	*out = NULL;
+	if (result == NULL)
+		return CS_ERR_INVALID_PARAM;
+	return rc_cs_error(rc_cpg_get(handle, out));
+}
+
 void rc_cpg_put(struct rc_cpg *h)
 {
 	rc_htab_put(&rc_cpg_tab, h->handle);
@@ -176,13 +184,11 @@ RC_API cs_error_t cpg_finalize(cpg_handle_t handle)
 RC_API cs_error_t cpg_context_get(cpg_handle_t handle, void **context)
 {
 	struct rc_cpg *h;
-	int ret;
+	cs_error_t err;
 
-	if (context == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, context, &h);
+	if (err != CS_OK)
+		return err;
 	pthread_mutex_lock(&h->lock);
 	*context = h->context;
 	pthread_mutex_unlock(&h->lock);
@@ -208,13 +214,11 @@ RC_API cs_error_t cpg_context_set(cpg_handle_t handle, void *context)
 RC_API cs_error_t cpg_local_get(cpg_handle_t handle, unsigned int *local_nodeid)
 {
 	struct rc_cpg *h;
-	int ret;
+	cs_error_t err;
 
-	if (local_nodeid == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, local_nodeid, &h);
+	if (err != CS_OK)
+		return err;
 	*local_nodeid = h->g.nodeid;
 	rc_cpg_put(h);
 	return CS_OK;
@@ -223,13 +227,11 @@ RC_API cs_error_t cpg_local_get(cpg_handle_t handle, unsigned int *local_nodeid)
 RC_API cs_error_t cpg_max_atomic_msgsize_get(cpg_handle_t handle, uint32_t *size)
 {
 	struct rc_cpg *h;
-	int ret;
+	cs_error_t err;
 
-	if (size == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, size, &h);
+	if (err != CS_OK)
+		return err;
 	*size = h->g.max_msg;
 	rc_cpg_put(h);
 	return CS_OK;
@@ -246,13 +248,11 @@ RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
 	uint32_t used;
 	uint64_t backlog;
 	bool on;
-	int ret;
+	cs_error_t err;
 
-	if (flow_control_enabled == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, flow_control_enabled, &h);
+	if (err != CS_OK)
+		return err;
 	pthread_mutex_lock(&h->lock);
 	rc_comp_drain(h);
 	h->tx_tail = rc_load_acq32(&h->hdr->tx_tail.v);

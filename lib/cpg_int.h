@@ -86,6 +86,9 @@ int rc_errno_from_cs(int32_t status);
 extern struct rc_htab rc_cpg_tab;
 extern struct rc_htab rc_iter_tab;
 int rc_cpg_get(cpg_handle_t handle, struct rc_cpg **out);
+/* For calls with a result pointer: CS_ERR_INVALID_PARAM when it is NULL
+   (checked first, as corosync does), else rc_cpg_get() as a cs_error_t. */
+cs_error_t rc_cpg_get_for(cpg_handle_t handle, const void *result, struct rc_cpg **out);
 void rc_cpg_put(struct rc_cpg *h);
 
 /* conn.c */

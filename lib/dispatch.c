@@ -275,13 +275,11 @@ RC_API cs_error_t cpg_dispatch(cpg_handle_t handle, cs_dispatch_flags_t dispatch
 RC_API cs_error_t cpg_fd_get(cpg_handle_t handle, int *fd)
 {
 	struct rc_cpg *h;
-	int ret;
+	cs_error_t err;
 
-	if (fd == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, fd, &h);
+	if (err != CS_OK)
+		return err;
 	*fd = h->epfd;
 	rc_cpg_put(h);
 	return CS_OK;

@@ -182,13 +182,12 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 	struct rc_arena_blk *b;
 	struct rc_cpg *h;
 	uint64_t off;
+	cs_error_t err;
 	int ret;
 
-	if (buffer == NULL)
-		return CS_ERR_INVALID_PARAM;
-	ret = rc_cpg_get(handle, &h);
-	if (ret < 0)
-		return rc_cs_error(ret);
+	err = rc_cpg_get_for(handle, buffer, &h);
+	if (err != CS_OK)
+		return err;
 	if (size > h->g.max_msg) {
 		rc_cpg_put(h);
 		return CS_ERR_TOO_BIG;
