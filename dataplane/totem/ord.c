@@ -38,8 +38,7 @@ struct rc_ord {
 
 	struct rc_ring_id ring;		/* recovering or operational */
 	struct nodeset memb;
-	struct rc_ring_id old_ring;	/* the last operational ring */
-	struct nodeset old_memb;
+	struct nodeset old_memb;	/* of the last operational ring */
 	bool have_old;
 
 	struct nodeset trans, done;	/* recovery */
@@ -166,7 +165,6 @@ static void operational_enter(struct rc_ord *o)
 	confchg(o, RC_CONF_TRANSITIONAL, &o->trans, &left, &none);
 	set_sub(&o->memb, &o->trans, &joined);
 	confchg(o, RC_CONF_REGULAR, &o->memb, &none, &joined);
-	o->old_ring = o->ring;
 	o->old_memb = o->memb;
 	o->have_old = true;
 	o->mode = ORD_OPERATIONAL;
@@ -367,19 +365,6 @@ uint64_t rc_ord_last_token(const struct rc_ord *o)
 uint32_t rc_ord_my_aru(const struct rc_ord *o)
 {
 	return rc_srp_my_aru(o->srp);
-}
-
-void rc_ord_ring(const struct rc_ord *o, struct rc_ring_id *id,
-		 uint32_t *members, uint32_t *n_members)
-{
-	const struct nodeset *s = o->mode == ORD_OPERATIONAL ? &o->memb : &o->old_memb;
-
-	if (id)
-		*id = o->mode == ORD_OPERATIONAL ? o->ring : o->old_ring;
-	if (members && n_members) {
-		memcpy(members, s->id, s->n * sizeof(uint32_t));
-		*n_members = s->n;
-	}
 }
 
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st)

@@ -181,9 +181,6 @@ void rc_ord_timer(struct rc_ord *o, uint64_t now);
 uint64_t rc_ord_next_deadline(const struct rc_ord *o);
 uint64_t rc_ord_last_token(const struct rc_ord *o);
 uint32_t rc_ord_my_aru(const struct rc_ord *o);
-/* The last ring whose configuration changes were delivered here. */
-void rc_ord_ring(const struct rc_ord *o, struct rc_ring_id *id,
-		 uint32_t *members, uint32_t *n_members);
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st);
 
 #endif /* RC_SPLIT_H */
