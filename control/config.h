@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "totem.h"
+#include "dp_params.h"
+#include "engine.h"
 
 #define RC_CONFIG_MAX_NODES	RC_TOTEM_MAX_NODES	/* nodes in nodelist {} */
 #define RC_CONFIG_STR_MAX	256	/* names, addresses, devargs (with the NUL) */
@@ -36,11 +37,6 @@ enum rc_log_timestamp {
 	RC_LOG_TIMESTAMP_OFF = 0,
 	RC_LOG_TIMESTAMP_ON,
 	RC_LOG_TIMESTAMP_HIRES,
-};
-
-enum rc_idle_policy {
-	RC_IDLE_BUSY = 0,	/* poll forever */
-	RC_IDLE_ADAPTIVE,	/* poll idle_spin times, then sleep idle_sleep_us */
 };
 
 struct rc_config_node {

@@ -9,7 +9,7 @@
 
 #include <qb/qbloop.h>
 
-#include "totem.h"
+#include "engine.h"
 
 struct rc_dp;
 struct rc_config;
@@ -19,7 +19,7 @@ uint32_t rc_ctl_nodeid(void);
 int rc_telemetry_register(struct rc_dp *dp);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
-/* clients.c: the client socket, credentials and regions */
+/* attach.c: the client socket, credentials and regions */
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
 		     uint32_t nodeid);
 void rc_clients_poll_gone(void);

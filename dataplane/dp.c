@@ -23,7 +23,6 @@
 #include <ringcast/cpgmsg.h>
 #include <ringcast/wire.h>
 
-#include "config.h"
 #include "dp.h"
 #include "dp_int.h"
 

@@ -17,11 +17,11 @@
 #include <rte_ether.h>
 #include <rte_seqlock.h>
 
-#include "config.h"
 #include <ringcast/shm.h>
 
 #include "cpgd.h"
-#include "totem.h"
+#include "dp_params.h"
+#include "engine.h"
 
 #define RC_DP_SHIM		8	/* u32 dst nodeid, u32 frame length (Ethernet pads short frames) */
 #define RC_DP_BURST		32
@@ -71,16 +71,6 @@ static inline uint64_t rc_dp_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
-
-struct rc_dp_params {
-	uint16_t port;
-	uint16_t ethertype;
-	uint32_t cluster_id;
-	enum rc_idle_policy idle;
-	uint32_t idle_spin;
-	uint32_t idle_sleep_us;
-	struct rc_totem_config totem;
-};
 
 /* Set up the port, mempool, engine and event ring on `socket`. */
 int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out);

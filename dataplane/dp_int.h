@@ -1,6 +1,6 @@
 /*
  * The dataplane's private state, shared by dp.c (port, engine, idle policy)
- * and clients.c (client regions, CPG groups). One allocation on the port's
+ * and client_io.c (client regions, CPG groups). One allocation on the port's
  * NUMA socket; fields grouped by the thread that writes them.
  */
 #ifndef RC_DP_INT_H
@@ -113,7 +113,7 @@ struct rc_dp {
 	struct rc_dp_snapshot snap;
 };
 
-/* clients.c */
+/* client_io.c */
 int rc_dp_clients_create(struct rc_dp *dp, int socket);
 void rc_dp_clients_destroy(struct rc_dp *dp);
 /* One pass over every client: commands, tx rings, requests, wake-ups.

@@ -28,7 +28,7 @@
 
 #include <corosync/cpg.h>
 
-#include "totem.h"
+#include "engine.h"
 
 struct rc_cpgd;
 

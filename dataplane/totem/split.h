@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #include "srp_int.h"
-#include "totem.h"
+#include "engine.h"
 
 #define RC_X_FRAME_MAX \
 	(RC_WIRE_COMMIT_MAX > RC_WIRE_JOIN_MAX ? RC_WIRE_COMMIT_MAX : RC_WIRE_JOIN_MAX)

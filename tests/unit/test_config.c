@@ -16,6 +16,7 @@
 
 
 #include "config.h"
+#include "totem.h"
 
 #include "unit_test.h"
 

@@ -1,5 +1,5 @@
 /*
- * Tests for dataplane/totem/memb.c, the membership half, through the public
+ * Tests for control/memb/memb.c, the membership half, through the public
  * rc_totem API only. One engine is fed hand-built frames (rc_wire_put_*) and
  * its sends are captured and parsed; or two or three engines are wired to
  * each other through a small in-test network (a FIFO of frames, 10 us per

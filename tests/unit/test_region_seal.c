@@ -1,5 +1,5 @@
 /*
- * What control/clients.c relies on from the kernel to keep a client from
+ * What control/attach.c relies on from the kernel to keep a client from
  * punching holes in its region (a hole in a hugetlb region can SIGBUS the
  * daemon; docs/architecture.md, "Hostile regions"): after F_SEAL_FUTURE_WRITE
  * the mappings made before still write, a new writable mapping is refused,

@@ -294,7 +294,7 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 	return NULL;
 }
 
-/* Regions are registered with DPDK without IOVAs (control/clients.c): in
+/* Regions are registered with DPDK without IOVAs (control/attach.c): in
    IOVA-as-VA mode the address is the IOVA. */
 rte_iova_t rc_dp_iova(const void *p)
 {

@@ -1,8 +1,9 @@
 /*
- * Totem: the membership half (memb.c) and the ordering half (ord.c over
- * srp.c) of one node, joined behind one API for callers that run both in one
- * thread (the simulator, tests; totem.c). The daemon runs the halves on two
- * threads and joins them itself through the messages of split.h.
+ * The single-thread joiner, for the simulator and the tests only: the
+ * membership half (control/memb/memb.c) and the ordering half
+ * (dataplane/totem/ord.c over srp.c) of one node behind one API, their
+ * messages passed in-process (totem.c). The daemon never links this: it runs
+ * the halves on two threads and joins them itself through split.h.
  *
  *   rc_totem_start()  -> GATHER: join messages, consensus
  *                     -> COMMIT: commit token rotates twice over the new ring
@@ -16,49 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "srp.h"
-
-#define RC_TOTEM_MAX_NODES	32
+#include "engine.h"
 
 struct rc_totem;
-
-enum rc_memb_state {
-	RC_MEMB_GATHER = 1,
-	RC_MEMB_COMMIT,
-	RC_MEMB_RECOVERY,
-	RC_MEMB_OPERATIONAL,
-	RC_MEMB_STOPPED,	/* after rc_totem_leave() */
-};
-
-struct rc_totem_config {
-	/* Ordering parameters; members/n_members/ring_seq are ignored. */
-	struct rc_srp_config srp;
-	uint64_t last_ring_seq;		/* persisted; new rings use a higher one */
-	uint64_t token_timeout_ns;	/* no token this long: token lost */
-	uint64_t join_timeout_ns;	/* resend our join this often in gather */
-	uint64_t consensus_timeout_ns;	/* silent nodes in gather become failed */
-	uint64_t merge_timeout_ns;	/* representative announces its ring */
-	uint32_t fail_recv_const;	/* rotations without progress on a hole */
-};
-
-enum rc_conf_type {
-	RC_CONF_TRANSITIONAL = 0,
-	RC_CONF_REGULAR = 1,
-};
-
-struct rc_ring_id {
-	uint32_t rep;
-	uint64_t seq;
-};
-
-struct rc_confchg {
-	enum rc_conf_type type;
-	struct rc_ring_id ring;		/* the ring this configuration belongs to */
-	uint32_t n_members, n_left, n_joined;
-	uint32_t members[RC_TOTEM_MAX_NODES];	/* sorted by nodeid */
-	uint32_t left[RC_TOTEM_MAX_NODES];
-	uint32_t joined[RC_TOTEM_MAX_NODES];
-};
 
 struct rc_totem_ops {
 	void (*send)(void *priv, uint32_t dst, const void *frame, size_t len);
@@ -74,9 +35,6 @@ struct rc_totem_ops {
 	/* A new ring sequence is about to be used: persist it before returning. */
 	void (*ring_seq)(void *priv, uint64_t seq);
 };
-
-void rc_totem_config_defaults(struct rc_totem_config *cfg);
-int rc_totem_config_check(const struct rc_totem_config *cfg, const char **why);
 
 int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops *ops,
 		    void *priv, struct rc_totem **out);
@@ -115,19 +73,6 @@ void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 		   uint32_t *members, uint32_t *n_members);
 /* For checkers: all seqs <= the result of the current ring are held. */
 uint32_t rc_totem_my_aru(const struct rc_totem *t);
-struct rc_memb_stats {
-	uint64_t gathers;		/* times gather was entered */
-	uint64_t rings;			/* rings installed (operational) */
-	uint64_t token_losses;
-	uint64_t consensus_timeouts;
-	uint64_t joins_tx, joins_rx;
-	uint64_t commits_tx;
-	uint64_t merges_tx;
-	uint64_t foreign;		/* frames of another ring that started a merge */
-	uint64_t stale;			/* old joins, commits and frames, ignored */
-	uint64_t leaves_rx;
-	uint64_t fail_recv;		/* gave up on a hole this node cannot receive */
-};
 
 void rc_totem_stats_get(const struct rc_totem *t, struct rc_srp_stats *st,
 			struct rc_memb_stats *ms);

@@ -1,0 +1,28 @@
+/*
+ * What the control thread hands the dataplane at start: the port, the idle
+ * policy and the engine configuration. No DPDK here, so the configuration
+ * parser (control/config.c) fills it without linking the dataplane.
+ */
+#ifndef RC_DP_PARAMS_H
+#define RC_DP_PARAMS_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+enum rc_idle_policy {
+	RC_IDLE_BUSY = 0,	/* poll forever */
+	RC_IDLE_ADAPTIVE,	/* poll idle_spin times, then sleep idle_sleep_us */
+};
+
+struct rc_dp_params {
+	uint16_t port;
+	uint16_t ethertype;
+	uint32_t cluster_id;
+	enum rc_idle_policy idle;
+	uint32_t idle_spin;
+	uint32_t idle_sleep_us;
+	struct rc_totem_config totem;
+};
+
+#endif /* RC_DP_PARAMS_H */

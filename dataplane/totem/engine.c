@@ -1,0 +1,47 @@
+/*
+ * The engine configuration both halves read: defaults (the simulator's;
+ * the daemon derives its own from the configuration file) and the check
+ * every caller runs before creating either half.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+
+void rc_totem_config_defaults(struct rc_totem_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	rc_srp_config_defaults(&c->srp);
+	c->token_timeout_ns = 160 * 1000 * 1000ull;
+	c->srp.token_retransmit_ns = 38 * 1000 * 1000ull;	/* token / 4.2 */
+	c->join_timeout_ns = 20 * 1000 * 1000ull;
+	c->consensus_timeout_ns = 80 * 1000 * 1000ull;
+	c->merge_timeout_ns = 200 * 1000 * 1000ull;
+	c->fail_recv_const = 2500;
+}
+
+int rc_totem_config_check(const struct rc_totem_config *c, const char **why)
+{
+	struct rc_srp_config s = c->srp;
+	const char *w = NULL;
+	int ret;
+
+	s.n_members = 1;
+	s.members[0] = s.nodeid;
+	ret = rc_srp_config_check(&s, &w);
+	if (!ret) {
+		if (c->srp.netmtu < RC_WIRE_COMMIT_MAX)
+			w = "netmtu too small for membership frames";
+		else if (c->token_timeout_ns <= c->srp.token_retransmit_ns)
+			w = "token timeout must exceed token retransmit";
+		else if (!c->join_timeout_ns || c->join_timeout_ns >= c->consensus_timeout_ns)
+			w = "join timeout must be shorter than consensus";
+		else if (!c->merge_timeout_ns)
+			w = "merge timeout must not be 0";
+		else if (!c->fail_recv_const)
+			w = "fail_recv_const must not be 0";
+	}
+	if (why)
+		*why = w;
+	return w ? -EINVAL : 0;
+}
