@@ -16,7 +16,7 @@ struct rc_config;
 struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
-int rc_telemetry_register(struct rc_dp *dp);
+int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */

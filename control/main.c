@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "dataplane on port %s: %s", port_name, strerror(-ret));
 		goto pdump;
 	}
-	if (rc_telemetry_register(dp) < 0)
+	if (rc_telemetry_register(dp, &cfg, port) < 0)
 		qb_log(LOG_WARNING, "telemetry commands could not be registered");
 
 	loop = qb_loop_create();

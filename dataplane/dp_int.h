@@ -25,9 +25,12 @@
 #define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
 
+/* A node heard on the port: where it is, and when it was last heard. */
 struct mac_entry {
 	uint32_t nodeid;
 	struct rte_ether_addr mac;
+	uint64_t last_rx;	/* lcore clock, ns: the last frame the engine accepted */
+	uint64_t frames;	/* frames accepted from it */
 };
 
 /*
