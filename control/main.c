@@ -212,6 +212,8 @@ int main(int argc, char **argv)
 	qb_loop_signal_handle sh;
 	unsigned long nodeid = 0;
 	int c, foreground = 0, test_only = 0, ret;
+	static int lcore_node[RTE_MAX_LCORE];
+	struct rc_placement place;
 	unsigned int lcore;
 	uint16_t port, mtu;
 
@@ -327,13 +329,24 @@ int main(int argc, char **argv)
 	}
 	rte_pdump_init();
 
-	lcore = cfg.dataplane.lcore != RC_CONFIG_LCORE_ANY ? cfg.dataplane.lcore
-							   : rte_get_next_lcore(-1, 1, 0);
-	if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore) ||
-	    lcore == rte_get_main_lcore()) {
-		qb_log(LOG_ERR, "no worker lcore for the dataplane: give EAL two lcores (-l 0,1)");
+	/* The dataplane lcore and its memory on the port's NUMA node. */
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		lcore_node[i] = rte_lcore_is_enabled(i) && i != rte_get_main_lcore() ?
+				(int)rte_lcore_to_socket_id(i) : RC_NOT_WORKER;
+	ret = rc_place_dataplane(lcore_node, RTE_MAX_LCORE, rte_eth_dev_socket_id(port),
+				 cfg.dataplane.lcore != RC_CONFIG_LCORE_ANY ?
+				 (int)cfg.dataplane.lcore : -1, &place);
+	if (ret < 0) {
+		qb_log(LOG_ERR, ret == -EINVAL ? "dataplane { lcore } %u is not a worker lcore of "
+		       "the EAL arguments" : "no worker lcore for the dataplane: give EAL two "
+		       "lcores (-l 0,1)", cfg.dataplane.lcore);
 		goto pdump;
 	}
+	lcore = place.lcore;
+	if (place.cross)
+		qb_log(LOG_WARNING, "dataplane lcore %u is on NUMA node %u, port %s on node %d: "
+		       "every frame crosses nodes; give EAL an lcore on node %d",
+		       lcore, rte_lcore_to_socket_id(lcore), port_name, place.node, place.node);
 
 	/* netmtu is the Ethernet payload, as in corosync: the shim comes out of it,
 	   and it may not exceed what the port carries. */
@@ -357,7 +370,7 @@ int main(int argc, char **argv)
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
 	dpp.totem = cfg.totem;
-	ret = rc_dp_create(&dpp, (int)rte_lcore_to_socket_id(lcore), &dp);
+	ret = rc_dp_create(&dpp, place.node, &dp);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "dataplane on port %s: %s", port_name, strerror(-ret));
 		goto pdump;
@@ -381,8 +394,8 @@ int main(int argc, char **argv)
 		goto destroy_dp;
 	}
 
-	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s",
-	       RC_VERSION, self_id, cfg.dataplane.port, lcore, cfg.cluster_name);
+	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u, NUMA node %d), cluster %s",
+	       RC_VERSION, self_id, cfg.dataplane.port, lcore, place.node, cfg.cluster_name);
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
 	qb_loop_timer_add(loop, QB_LOOP_LOW,
 			  rc_notify_ready_wait_ns(cfg.totem.token_timeout_ns,

@@ -19,6 +19,26 @@ int rc_notify(const char *state);
 /* How long start-up waits for a ring before it says READY=1 anyway. */
 uint64_t rc_notify_ready_wait_ns(uint64_t token_ns, uint64_t consensus_ns);
 
+/* ---- placement.c ---- */
+
+#define RC_NOT_WORKER	(-2)	/* lcore_node[i]: not an lcore the dataplane may use */
+
+struct rc_placement {
+	unsigned int lcore;	/* runs the dataplane loop */
+	int node;		/* NUMA node of its memory: the port's, else the lcore's */
+	int cross;		/* the lcore is on another node than the port */
+};
+
+/*
+ * Where the dataplane runs. lcore_node[i]: NUMA node of lcore i, -1 unknown,
+ * RC_NOT_WORKER when not usable (disabled, or the main lcore); port_node -1
+ * when ethdev does not know. configured: dataplane { lcore }, or -1 for the
+ * first worker on the port's node (the first worker if there is none).
+ * -EINVAL: the configured lcore is not a worker; -ENOENT: no worker at all.
+ */
+int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,
+		       int configured, struct rc_placement *out);
+
 /* ---- eal_args.c ---- */
 
 #define RC_EAL_ARGV_MAX		64

@@ -1,7 +1,8 @@
 /*
  * Tests for control/eal_args.c (the EAL argv ringcastd starts DPDK with: a
- * PCI port is probed with -a, a virtual device passed with --vdev) and
- * control/notify.c (sd_notify's datagram to $NOTIFY_SOCKET).
+ * PCI port is probed with -a, a virtual device passed with --vdev),
+ * control/notify.c (sd_notify's datagram to $NOTIFY_SOCKET) and
+ * control/placement.c (the dataplane lcore and memory on the port's node).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -256,6 +257,52 @@ static void test_ready_wait(void)
 	CU_ASSERT_EQUAL(rc_notify_ready_wait_ns(3000 * ms, 3600 * ms), 26400 * ms);
 }
 
+/* ---- placement ---- */
+
+#define W	RC_NOT_WORKER
+
+static void test_place_on_port_node(void)
+{
+	/* lcore 0 main; 1, 2 on node 0; 3, 4 on node 1 */
+	static const int node[] = { W, 0, 0, 1, 1 };
+	struct rc_placement p;
+
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 5, 1, -1, &p), 0);
+	CU_ASSERT_EQUAL(p.lcore, 3);
+	CU_ASSERT_EQUAL(p.node, 1);
+	CU_ASSERT_FALSE(p.cross);
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 5, 0, -1, &p), 0);
+	CU_ASSERT_EQUAL(p.lcore, 1);
+	CU_ASSERT_EQUAL(p.node, 0);
+}
+
+static void test_place_configured_or_cross(void)
+{
+	static const int node[] = { W, 0, W, 1 };
+	static const int only0[] = { W, 0, 0 };
+	struct rc_placement p;
+
+	/* configured on the other node: kept, memory on the port's node, flagged */
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 4, 0, 3, &p), 0);
+	CU_ASSERT_EQUAL(p.lcore, 3);
+	CU_ASSERT_EQUAL(p.node, 0);
+	CU_ASSERT_TRUE(p.cross);
+	/* no worker on the port's node: the first worker, flagged */
+	CU_ASSERT_EQUAL(rc_place_dataplane(only0, 3, 1, -1, &p), 0);
+	CU_ASSERT_EQUAL(p.lcore, 1);
+	CU_ASSERT_TRUE(p.cross);
+	/* port node unknown (a vdev): the first worker, its node */
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 4, -1, -1, &p), 0);
+	CU_ASSERT_EQUAL(p.lcore, 1);
+	CU_ASSERT_EQUAL(p.node, 0);
+	CU_ASSERT_FALSE(p.cross);
+	/* the main lcore, a disabled one, one out of range, or none at all */
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 4, 0, 0, &p), -EINVAL);
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 4, 0, 2, &p), -EINVAL);
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 4, 0, 4, &p), -EINVAL);
+	CU_ASSERT_EQUAL(rc_place_dataplane(node, 1, 0, -1, &p), -ENOENT);
+}
+
 static const struct unit_test tests[] = {
 	T(test_pci_address_is_probed_not_vdev),
 	T(test_pci_devargs_and_short_form),
@@ -268,6 +315,8 @@ static const struct unit_test tests[] = {
 	T(test_notify_abstract_socket),
 	T(test_notify_unset_or_bad),
 	T(test_ready_wait),
+	T(test_place_on_port_node),
+	T(test_place_configured_or_cross),
 };
 
 UNIT_TEST_MAIN("start", tests)
