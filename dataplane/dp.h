@@ -123,6 +123,7 @@ struct rc_dp_client_attach {
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
 	int evfd;		/* written when the client sleeps and has work */
+	bool zc;		/* the port may read the region in place (DMA-mapped) */
 };
 
 enum rc_dp_gone_reason {

@@ -42,6 +42,7 @@ struct rc_dp_client {
 	bool dying;		/* detached or kicked: waiting for in-flight buffers */
 	bool wake;		/* rx records written since the last wake check */
 	bool detach_pending;	/* dying, the group table not told yet */
+	bool zc;		/* frames may point into the region (DMA reach) */
 	bool draining;		/* detached: its queued mcasts still go out first */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
