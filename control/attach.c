@@ -271,7 +271,6 @@ static int region_create(struct client *c)
 		       "zero-copy frames rely on IOVA-as-VA", rte_strerror(rte_errno));
 		cl.warned_extmem = true;
 	}
-	c->zc = region_dma(c);
 	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->evfd < 0) {
 		ret = -errno;
@@ -285,6 +284,7 @@ unmap:
 		rte_extmem_unregister(c->base, c->size);
 	c->registered = false;
 	munmap(c->base, c->size);
+	c->base = NULL;
 close_memfd:
 	close(c->memfd);
 	c->memfd = -1;
@@ -438,6 +438,10 @@ static void mapped(struct client *c)
 		client_free(c);
 		return;
 	}
+	/* Only now, sealed and fully backed: a device map pins the pages it
+	   finds, and a hole punched before the seal would leave the NIC
+	   reading pages the file no longer holds. */
+	c->zc = region_dma(c);
 	a = (struct rc_dp_client_attach){
 		.slot = slot,
 		.pid = (uint32_t)c->cred.pid,
@@ -605,7 +609,12 @@ void rc_clients_poll_gone(void)
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];
-			if (g[i].reason != RC_DP_GONE_DETACHED && g[i].reason != RC_DP_GONE_STOPPED)
+			/* The lcore stopped, but the port may still hold zero-copy
+			   mbufs pointing into the region: it is freed (DMA-unmapped,
+			   unmapped) by rc_clients_stop(), once the port is stopped. */
+			if (g[i].reason == RC_DP_GONE_STOPPED)
+				continue;
+			if (g[i].reason != RC_DP_GONE_DETACHED)
 				qb_log(LOG_WARNING, "client pid %d disconnected: %s",
 				       c->cred.pid, rc_dp_gone_reason_str(g[i].reason));
 			else

@@ -371,6 +371,15 @@ int main(int argc, char **argv)
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
 	dpp.totem = cfg.totem;
 	ret = rc_dp_create(&dpp, place.node, &dp);
+	if (ret == -ENOMEM && place.node != (int)rte_lcore_to_socket_id(lcore)) {
+		/* No memory on the port's node (hugepages reserved elsewhere):
+		   run from the lcore's node rather than not at all. */
+		qb_log(LOG_WARNING, "no memory on NUMA node %d (the port's): dataplane "
+		       "memory on node %u, the lcore's; reserve hugepages on node %d",
+		       place.node, rte_lcore_to_socket_id(lcore), place.node);
+		place.node = (int)rte_lcore_to_socket_id(lcore);
+		ret = rc_dp_create(&dpp, place.node, &dp);
+	}
 	if (ret < 0) {
 		qb_log(LOG_ERR, "dataplane on port %s: %s", port_name, strerror(-ret));
 		goto pdump;
