@@ -437,7 +437,12 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		}
 		p = c->arena + d.off;
 		/* The CPG header is built here and kept by the engine: the client
-		   cannot change what group, pid or type its message claims. */
+		   cannot change what group, pid or type its message claims. The
+		   payload is not zero-copy (zc false): the engine copies it into
+		   its frames once, when it frames it, and sends, retransmits and
+		   delivers only that copy, so a client that rewrites its arena
+		   cannot make two nodes deliver different bytes. The completion
+		   (ops.sent) comes at that copy. */
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
 			dp->client_bad_mcast++;		/* not joined: hand it back */
@@ -446,7 +451,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
 					       p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
 					       (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
-					       RC_GUARANTEE_AGREED, true,
+					       RC_GUARANTEE_AGREED, false,
 					       (void *)(uintptr_t)(COOKIE_CLIENT |
 						       ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
 						       d.off / RC_SHM_MSG_ALIGN), dp->now);

@@ -21,6 +21,7 @@
 
 #define RC_API			__attribute__((visibility("default")))
 #define RC_REQ_TIMEOUT_MS	10000	/* default; env RINGCAST_TIMEOUT_MS */
+#define RC_ZCB_COPY_MAX		65536	/* default; env RINGCAST_ZCB_COPY_MAX */
 
 /* The region's constants, read once at attach and never again. */
 struct rc_geom {
@@ -64,6 +65,9 @@ struct rc_cpg {
 	uint32_t tx_head, tx_tail, comp_tail;
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
+	uint64_t zcb_gen;		/* zcb allocations so far */
+	uint64_t zcb_held;		/* arena bytes of live zcb buffers (not freed) */
+	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
 
 	/* rx side (dispatch.c) */
 	uint32_t rx_tail;

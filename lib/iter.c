@@ -89,15 +89,16 @@ RC_API cs_error_t cpg_iteration_initialize(cpg_handle_t handle,
 {
 	struct iter_args a = { iteration_type, group, NULL };
 
+	/* corosync's order: a long name wins over every other complaint */
+	if (group != NULL && group->length > CPG_MAX_NAME_LENGTH)
+		return CS_ERR_NAME_TOO_LONG;
 	if (cpg_iteration_handle == NULL)
+		return CS_ERR_INVALID_PARAM;
+	if ((iteration_type == CPG_ITERATION_ONE_GROUP) != (group != NULL))
 		return CS_ERR_INVALID_PARAM;
 	if (iteration_type != CPG_ITERATION_NAME_ONLY &&
 	    iteration_type != CPG_ITERATION_ONE_GROUP && iteration_type != CPG_ITERATION_ALL)
 		return CS_ERR_INVALID_PARAM;
-	if ((iteration_type == CPG_ITERATION_ONE_GROUP) != (group != NULL))
-		return CS_ERR_INVALID_PARAM;
-	if (group != NULL && group->length > CPG_MAX_NAME_LENGTH)
-		return CS_ERR_NAME_TOO_LONG;
 	return rc_cs_error(iterate(handle, &a, cpg_iteration_handle));
 }
 
