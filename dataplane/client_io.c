@@ -356,11 +356,12 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	struct rc_shm_ctl *ctl = &c->h->ctl;
 	uint32_t type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
 	uint32_t arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
+	uint32_t from = __atomic_load_n(&ctl->req_from, __ATOMIC_RELAXED);
 	/* reply entries the ctl area holds, for this kind of request */
 	uint32_t max = (uint32_t)(c->ctl_size / (type == RC_REQ_MEMBERSHIP ?
 		sizeof(struct cpg_address) : sizeof(struct cpg_iteration_description_t)));
 	struct cpg_name name;
-	uint32_t n = 0;
+	uint32_t n = 0, first = 0;
 	cs_error_t st;
 
 	memcpy(&name, (const void *)&ctl->req_name, sizeof(name));
@@ -384,8 +385,10 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 			st = CS_ERR_INVALID_PARAM;
 			break;
 		}
-		n = rc_cpgd_iterate(dp->cpgd, (int)arg, &name,
-				    (struct cpg_iteration_description_t *)c->ctl, max);
+		/* a long answer comes in pages: the client asks from `from` on */
+		first = from;
+		n = rc_cpgd_iterate_from(dp->cpgd, (int)arg, &name, from,
+					 (struct cpg_iteration_description_t *)c->ctl, max);
 		st = CS_OK;
 		break;
 	default:
@@ -394,8 +397,9 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	}
 reply:
 	ctl->rep_status = st;
-	ctl->rep_count = n < max ? n : max;
-	ctl->rep_truncated = n > max;
+	ctl->rep_count = n <= first ? 0 : n - first < max ? n - first : max;
+	ctl->rep_total = n;
+	ctl->rep_gen = rc_cpgd_gen(dp->cpgd);
 	store_rel(&ctl->rep_seq, seq);
 	c->req_seen = seq;
 	c->wake = true;

@@ -111,6 +111,15 @@ int rc_wake_wait(struct rc_cpg *h, int timeout_ms);
 /* request.c (req_lock and lock held) */
 int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
 	   size_t entry_size, const void **entries, uint32_t *count);
+/* A page of a long answer: entries from `from` on; more: the whole answer's
+   size and the table generation it was taken from. */
+struct rc_req_more {
+	uint32_t total;
+	uint64_t gen;
+};
+int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
+		uint32_t from, size_t entry_size, const void **entries, uint32_t *count,
+		struct rc_req_more *more);
 
 /* send.c (lock held) */
 void rc_comp_drain(struct rc_cpg *h);

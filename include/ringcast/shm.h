@@ -180,12 +180,14 @@ struct rc_shm_ctl {
 	uint32_t req_seq;
 	uint32_t req_type;
 	uint32_t req_arg;
-	uint32_t reserved;
+	uint32_t req_from;	/* ITERATE: the first entry wanted (a page of a long answer) */
 	struct cpg_name req_name;
 	uint32_t rep_seq __attribute__((aligned(RC_SHM_LINE)));
 	int32_t rep_status;	/* a cs_error_t */
-	uint32_t rep_count;	/* entries in the ctl area */
-	uint32_t rep_truncated;	/* more existed than the ctl area holds */
+	uint32_t rep_count;	/* entries in the ctl area: the answer's from req_from on */
+	uint32_t rep_total;	/* entries of the whole answer (version 2) */
+	uint64_t rep_gen;	/* ITERATE: the group table's generation; the pages of one
+				   answer agree only if they carry the same (version 2) */
 };
 
 /* A free-running counter on its own cache line. */

@@ -403,6 +403,38 @@ static void test_threads_send_while_one_dispatches(void)
 
 /* ---- iteration ---- */
 
+static int iterate_count(cpg_handle_t h, cpg_iteration_type_t type, const struct cpg_name *g);
+
+/* An answer larger than the ctl area comes whole, in pages */
+static void test_iteration_is_not_cut_at_the_ctl_area(void)
+{
+	struct cpg_iteration_description_t d;
+	cpg_iteration_handle_t it;
+	struct fake_opts o;
+	cpg_handle_t h[7];
+	char name[8];
+	int i;
+
+	fake_opts_default(&o);
+	o.ctl_size = 2 * sizeof(struct cpg_iteration_description_t);
+	start_with(&o);
+	for (i = 0; i < 7; i++) {
+		h[i] = open_h();
+		snprintf(name, sizeof(name), "p%d", i);
+		join(h[i], name);
+	}
+	CU_ASSERT_EQUAL(iterate_count(h[0], CPG_ITERATION_ALL, NULL), 7);
+	CU_ASSERT_EQUAL(iterate_count(h[3], CPG_ITERATION_NAME_ONLY, NULL), 7);
+	CU_ASSERT_EQUAL_FATAL(cpg_iteration_initialize(h[0], CPG_ITERATION_ALL, NULL, &it), CS_OK);
+	for (i = 0; i < 7 && cpg_iteration_next(it, &d) == CS_OK; i++)
+		CU_ASSERT_EQUAL(d.group.value[1], '0' + i);
+	CU_ASSERT_EQUAL(i, 7);
+	CU_ASSERT_EQUAL(cpg_iteration_finalize(it), CS_OK);
+	for (i = 0; i < 7; i++)
+		cpg_finalize(h[i]);
+	stop();
+}
+
 static int iterate_count(cpg_handle_t h, cpg_iteration_type_t type, const struct cpg_name *g)
 {
 	struct cpg_iteration_description_t d;
@@ -595,6 +627,7 @@ static const struct unit_test tests[] = {
 	T(test_finalize_from_another_thread_ends_blocking_dispatch),
 	T(test_threads_send_while_one_dispatches),
 	T(test_iteration_walks_a_snapshot),
+	T(test_iteration_is_not_cut_at_the_ctl_area),
 	T(test_request_without_reply_times_out),
 	T(test_daemon_death_during_a_request_is_library_error),
 	T(test_daemon_death_is_library_error_and_fd_readable),
