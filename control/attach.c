@@ -33,8 +33,6 @@
 #include <unistd.h>
 
 #include <qb/qblog.h>
-#include <rte_errno.h>
-#include <rte_memory.h>
 #include <qb/qbloop.h>
 
 #include <ringcast/cpgmsg.h>
@@ -69,7 +67,7 @@ struct client {
 	int memfd, evfd;
 	void *base;
 	uint64_t size;
-	bool huge, registered;	/* hugepages; known to DPDK (rte_extmem) */
+	bool huge;		/* hugepages */
 	struct rc_shm_hdr layout;	/* what we wrote; the lcore checks against it */
 };
 
@@ -80,7 +78,7 @@ static struct {
 	uint32_t nodeid;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool warned_no_huge, warned_extmem;
+	bool warned_no_huge;
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
 
@@ -217,14 +215,9 @@ static int region_create(struct client *c)
 		goto unmap;
 	}
 	memcpy(c->base, h, sizeof(*h));
-	/* DPDK may send from it (zero-copy frames are external mbufs). */
-	c->registered = rte_extmem_register(c->base, c->size, NULL, 0,
-					    c->huge ? HUGE_PAGE : (size_t)sysconf(_SC_PAGESIZE)) == 0;
-	if (!c->registered && !cl.warned_extmem) {
-		qb_log(LOG_WARNING, "client regions cannot be registered with DPDK (%s): "
-		       "zero-copy frames rely on IOVA-as-VA", rte_strerror(rte_errno));
-		cl.warned_extmem = true;
-	}
+	/* Not registered with DPDK (rte_extmem): no mbuf ever points into a
+	   client region, the engine copies client payloads into its frames
+	   (dataplane/client_io.c). So no memseg list per connection either. */
 	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->evfd < 0) {
 		ret = -errno;
@@ -233,9 +226,6 @@ static int region_create(struct client *c)
 	return 0;
 
 unmap:
-	if (c->registered)
-		rte_extmem_unregister(c->base, c->size);
-	c->registered = false;
 	munmap(c->base, c->size);
 close_memfd:
 	close(c->memfd);
@@ -289,9 +279,6 @@ unsealed:
 
 static void region_destroy(struct client *c)
 {
-	if (c->registered)
-		rte_extmem_unregister(c->base, c->size);
-	c->registered = false;
 	if (c->base && c->base != MAP_FAILED)
 		munmap(c->base, c->size);
 	if (c->memfd >= 0)

@@ -294,8 +294,9 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 	return NULL;
 }
 
-/* Regions are registered with DPDK without IOVAs (control/attach.c): in
-   IOVA-as-VA mode the address is the IOVA. */
+/* For the engine's zero-copy frames (not used for client regions, which
+   are not registered with DPDK): in IOVA-as-VA mode the address is the
+   IOVA. */
 rte_iova_t rc_dp_iova(const void *p)
 {
 	if (rte_eal_iova_mode() == RTE_IOVA_VA)
