@@ -268,6 +268,8 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 		b = rc_arena_find(&h->arena, off);
 		if (b == NULL || !b->zcb || b->zcb_gen != gen || b->done >= nr)
 			return 0;
+		if (h->finalized)
+			return -EBADF;		/* another thread finalized the handle */
 		if (h->gone || rc_conn_dead(h))
 			return -ENOTCONN;
 		pthread_mutex_unlock(&h->lock);

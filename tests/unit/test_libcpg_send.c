@@ -212,6 +212,29 @@ static void test_zcb_large_send_returns_once_the_daemon_took_it(void)
 	stop();
 }
 
+/* A send waiting for the daemon's copy ends when another thread finalizes */
+static void test_zcb_send_waiting_ends_at_finalize(void)
+{
+	struct zsend z = { 0 };
+	pthread_t t;
+
+	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
+	start();
+	z.h = open_h();
+	unsetenv("RINGCAST_ZCB_COPY_MAX");
+	join(z.h, "z");
+	z.len = 100;
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+	CU_ASSERT(wait_echoed(1));
+	CU_ASSERT_EQUAL(cpg_finalize(z.h), CS_OK);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(z.err, CS_ERR_BAD_HANDLE);
+	fake_set_completing(fk, true);
+	stop();
+}
+
 /* TRY_AGAIN only while the daemon holds buffers in flight; when the
    application's own buffers leave no room, NO_MEMORY. */
 static void test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena(void)
@@ -621,6 +644,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_rejects_foreign_and_oversized_buffers),
 	T(test_zcb_small_send_is_copied_buffer_free_at_return),
 	T(test_zcb_large_send_returns_once_the_daemon_took_it),
+	T(test_zcb_send_waiting_ends_at_finalize),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena),
 	T(test_callbacks_may_call_cpg_functions),
 	T(test_finalize_inside_a_callback_is_safe),
