@@ -30,7 +30,9 @@
  *                               the daemon holds its own copy of the
  *                               payload and never reads the buffer for
  *                               that send again (version 2). The sends
- *                               of one buffer complete in their order.
+ *                               of one buffer complete in their order
+ *                               (one refused at once, the client not
+ *                               joined, may overtake one still queued).
  *   rx ring (daemon -> client)  rc_shm_desc: a message, confchg or totem
  *                               confchg, its bytes in the rx area
  *   ctl (request/reply)         one synchronous request at a time: join,
