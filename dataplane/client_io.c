@@ -294,8 +294,9 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 	return NULL;
 }
 
-/* Regions are registered with DPDK without IOVAs (control/attach.c): in
-   IOVA-as-VA mode the address is the IOVA. */
+/* For the engine's zero-copy frames (not used for client regions, which
+   are not registered with DPDK): in IOVA-as-VA mode the address is the
+   IOVA. */
 rte_iova_t rc_dp_iova(const void *p)
 {
 	if (rte_eal_iova_mode() == RTE_IOVA_VA)
@@ -357,11 +358,12 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	struct rc_shm_ctl *ctl = &c->h->ctl;
 	uint32_t type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
 	uint32_t arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
+	uint32_t from = __atomic_load_n(&ctl->req_from, __ATOMIC_RELAXED);
 	/* reply entries the ctl area holds, for this kind of request */
 	uint32_t max = (uint32_t)(c->ctl_size / (type == RC_REQ_MEMBERSHIP ?
 		sizeof(struct cpg_address) : sizeof(struct cpg_iteration_description_t)));
 	struct cpg_name name;
-	uint32_t n = 0;
+	uint32_t n = 0, first = 0;
 	cs_error_t st;
 
 	memcpy(&name, (const void *)&ctl->req_name, sizeof(name));
@@ -385,8 +387,10 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 			st = CS_ERR_INVALID_PARAM;
 			break;
 		}
-		n = rc_cpgd_iterate(dp->cpgd, (int)arg, &name,
-				    (struct cpg_iteration_description_t *)c->ctl, max);
+		/* a long answer comes in pages: the client asks from `from` on */
+		first = from;
+		n = rc_cpgd_iterate_from(dp->cpgd, (int)arg, &name, from,
+					 (struct cpg_iteration_description_t *)c->ctl, max);
 		st = CS_OK;
 		break;
 	default:
@@ -395,8 +399,9 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	}
 reply:
 	ctl->rep_status = st;
-	ctl->rep_count = n < max ? n : max;
-	ctl->rep_truncated = n > max;
+	ctl->rep_count = n <= first ? 0 : n - first < max ? n - first : max;
+	ctl->rep_total = n;
+	ctl->rep_gen = rc_cpgd_gen(dp->cpgd);
 	store_rel(&ctl->rep_seq, seq);
 	c->req_seen = seq;
 	c->wake = true;
@@ -438,7 +443,12 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		}
 		p = c->arena + d.off;
 		/* The CPG header is built here and kept by the engine: the client
-		   cannot change what group, pid or type its message claims. */
+		   cannot change what group, pid or type its message claims. The
+		   payload is not zero-copy (zc false): the engine copies it into
+		   its frames once, when it frames it, and sends, retransmits and
+		   delivers only that copy, so a client that rewrites its arena
+		   cannot make two nodes deliver different bytes. The completion
+		   (ops.sent) comes at that copy. */
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
 			dp->client_bad_mcast++;		/* not joined: hand it back */
@@ -447,7 +457,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
 					       p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
 					       (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
-					       RC_GUARANTEE_AGREED, true,
+					       RC_GUARANTEE_AGREED, false,
 					       (void *)(uintptr_t)(COOKIE_CLIENT |
 						       ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
 						       d.off / RC_SHM_MSG_ALIGN), dp->now);

@@ -17,6 +17,8 @@ struct rc_arena_blk {
 	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple */
 	uint64_t cap;		/* zcb: payload bytes the application asked for */
 	uint32_t inflight;	/* sent, completion not seen yet */
+	uint64_t zcb_gen;	/* zcb: which allocation this is (send.c) */
+	uint64_t sends, done;	/* zcb sends in place, and their completions */
 	bool zcb;
 	bool zcb_freed;		/* cpg_zcb_free() came while in flight */
 };

@@ -5,6 +5,7 @@
  * duration, so finalize (even from a callback) only frees once nobody uses it.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,6 +76,18 @@ static int env_timeout(void)
 	return v > 0 && v < 3600 * 1000 ? (int)v : RC_REQ_TIMEOUT_MS;
 }
 
+/* Up to which size cpg_zcb_mcast_joined copies (send.c); for measuring. */
+static uint32_t env_zcb_copy_max(void)
+{
+	const char *s = getenv("RINGCAST_ZCB_COPY_MAX");
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return RC_ZCB_COPY_MAX;
+	v = strtol(s, NULL, 10);
+	return v >= 0 && v <= INT32_MAX ? (uint32_t)v : RC_ZCB_COPY_MAX;
+}
+
 static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *context)
 {
 	struct rc_cpg *h;
@@ -91,6 +104,7 @@ static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *
 	h->model = *model;
 	h->context = context;
 	h->timeout_ms = env_timeout();
+	h->zcb_copy_max = env_zcb_copy_max();
 
 	ret = rc_conn_attach(h);
 	if (ret < 0)
@@ -123,12 +137,12 @@ RC_API cs_error_t cpg_model_initialize(cpg_handle_t *handle, cpg_model_t model,
 {
 	cpg_model_v1_data_t v1;
 
+	/* As corosync: the model argument decides, model_data->model is not
+	   read (programs that name only callbacks and flags leave it 0). */
 	if (handle == NULL || model != CPG_MODEL_V1)
 		return CS_ERR_INVALID_PARAM;
 	memset(&v1, 0, sizeof(v1));
 	if (model_data != NULL) {
-		if (model_data->model != CPG_MODEL_V1)
-			return CS_ERR_INVALID_PARAM;
 		memcpy(&v1, model_data, sizeof(v1));
 		if (v1.flags & ~(unsigned int)CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF)
 			return CS_ERR_INVALID_PARAM;
@@ -325,6 +339,11 @@ static int do_join(struct rc_cpg *h, void *arg)
 	return ret;
 }
 
+/*
+ * A name other than the joined group's is NOT_EXIST. (corosync 3.1.7 says
+ * CS_OK, leaves nothing, and the handle can then never leave its group:
+ * docs/compatibility.md.)
+ */
 static int do_leave(struct rc_cpg *h, void *arg)
 {
 	const struct cpg_name *name = arg;
@@ -366,17 +385,16 @@ static int do_membership(struct rc_cpg *h, void *arg)
 {
 	struct membership_args *m = arg;
 	const void *entries;
-	uint32_t count, cap;
+	uint32_t count;
 	int ret;
 
 	ret = rc_req(h, RC_REQ_MEMBERSHIP, 0, m->name, sizeof(struct cpg_address), &entries,
 		     &count);
 	if (ret < 0)
 		return ret;
-	/* corosync ignores the value passed in; honour it as the capacity when set */
-	cap = *m->entries > 0 ? (uint32_t)*m->entries : CPG_MEMBERS_MAX;
-	if (count > cap)
-		count = cap;
+	/* As corosync: *entries is only written; the list holds CPG_MEMBERS_MAX */
+	if (count > CPG_MEMBERS_MAX)
+		count = CPG_MEMBERS_MAX;
 	memcpy(m->list, entries, count * sizeof(struct cpg_address));
 	*m->entries = (int)count;
 	return 0;

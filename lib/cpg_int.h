@@ -21,6 +21,7 @@
 
 #define RC_API			__attribute__((visibility("default")))
 #define RC_REQ_TIMEOUT_MS	10000	/* default; env RINGCAST_TIMEOUT_MS */
+#define RC_ZCB_COPY_MAX		65536	/* default; env RINGCAST_ZCB_COPY_MAX */
 
 /* The region's constants, read once at attach and never again. */
 struct rc_geom {
@@ -64,6 +65,9 @@ struct rc_cpg {
 	uint32_t tx_head, tx_tail, comp_tail;
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
+	uint64_t zcb_gen;		/* zcb allocations so far */
+	uint64_t zcb_held;		/* arena bytes of live zcb buffers (not freed) */
+	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
 
 	/* rx side (dispatch.c) */
 	uint32_t rx_tail;
@@ -107,6 +111,15 @@ int rc_wake_wait(struct rc_cpg *h, int timeout_ms);
 /* request.c (req_lock and lock held) */
 int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
 	   size_t entry_size, const void **entries, uint32_t *count);
+/* A page of a long answer: entries from `from` on; more: the whole answer's
+   size and the table generation it was taken from. */
+struct rc_req_more {
+	uint32_t total;
+	uint64_t gen;
+};
+int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
+		uint32_t from, size_t entry_size, const void **entries, uint32_t *count,
+		struct rc_req_more *more);
 
 /* send.c (lock held) */
 void rc_comp_drain(struct rc_cpg *h);

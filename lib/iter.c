@@ -1,7 +1,7 @@
 /*
- * Group iteration: cpg_iteration_initialize() takes a snapshot with one
- * RC_REQ_ITERATE request into a private array; next walks it, then says
- * CS_ERR_NO_SECTIONS. Iteration handles live in their own generation-checked
+ * Group iteration: cpg_iteration_initialize() takes a snapshot with
+ * RC_REQ_ITERATE requests (one per ctl area's worth of entries) into a
+ * private array; next walks it, then says CS_ERR_NO_SECTIONS. Iteration handles live in their own generation-checked
  * table; finalizing the cpg handle finalizes its iterations too (corosync).
  */
 #include <errno.h>
@@ -32,25 +32,58 @@ struct iter_args {
 	struct rc_iter *it;
 };
 
+/*
+ * The snapshot, in pages when it does not fit the ctl area: each page says
+ * the total and the group table's generation; a page from another
+ * generation (the table changed meanwhile) starts the snapshot again.
+ */
+#define ITER_RESTARTS	64
+
 static int do_iterate(struct rc_cpg *h, void *arg)
 {
 	struct iter_args *a = arg;
+	struct cpg_iteration_description_t *d = NULL;
+	struct rc_req_more first, more;
 	const void *entries;
-	uint32_t count;
-	int ret;
+	uint32_t count, got;
+	int ret, tries = 0;
 
-	ret = rc_req(h, RC_REQ_ITERATE, (uint32_t)a->type, a->group,
-		     sizeof(struct cpg_iteration_description_t), &entries, &count);
+again:
+	free(d);
+	d = NULL;
+	got = 0;
+	ret = rc_req_page(h, RC_REQ_ITERATE, (uint32_t)a->type, a->group, 0,
+			  sizeof(struct cpg_iteration_description_t), &entries, &count, &first);
 	if (ret < 0)
 		return ret;
-	a->it->d = malloc((count ? count : 1) * sizeof(*a->it->d));
-	if (a->it->d == NULL)
+	d = malloc((first.total ? first.total : 1) * sizeof(*d));
+	if (d == NULL)
 		return -ENOMEM;
-	memcpy(a->it->d, entries, count * sizeof(*a->it->d));
-	for (uint32_t i = 0; i < count; i++)	/* never hand out a bad length */
-		if (a->it->d[i].group.length > CPG_MAX_NAME_LENGTH)
-			a->it->d[i].group.length = CPG_MAX_NAME_LENGTH;
-	a->it->n = count;
+	for (;;) {
+		if (count > first.total - got)
+			count = first.total - got;
+		memcpy(d + got, entries, count * sizeof(*d));
+		got += count;
+		if (got == first.total)
+			break;
+		if (count == 0)
+			return free(d), -EPROTO;	/* a daemon that makes no progress */
+		ret = rc_req_page(h, RC_REQ_ITERATE, (uint32_t)a->type, a->group, got,
+				  sizeof(struct cpg_iteration_description_t), &entries, &count,
+				  &more);
+		if (ret < 0)
+			return free(d), ret;
+		if (more.gen != first.gen || more.total != first.total) {
+			if (++tries > ITER_RESTARTS)
+				return free(d), -EAGAIN;	/* the table never held still */
+			goto again;
+		}
+	}
+	for (uint32_t i = 0; i < got; i++)	/* never hand out a bad length */
+		if (d[i].group.length > CPG_MAX_NAME_LENGTH)
+			d[i].group.length = CPG_MAX_NAME_LENGTH;
+	a->it->d = d;
+	a->it->n = got;
 	a->it->owner = h->handle;
 	return 0;
 }
@@ -89,15 +122,16 @@ RC_API cs_error_t cpg_iteration_initialize(cpg_handle_t handle,
 {
 	struct iter_args a = { iteration_type, group, NULL };
 
+	/* corosync's order: a long name wins over every other complaint */
+	if (group != NULL && group->length > CPG_MAX_NAME_LENGTH)
+		return CS_ERR_NAME_TOO_LONG;
 	if (cpg_iteration_handle == NULL)
+		return CS_ERR_INVALID_PARAM;
+	if ((iteration_type == CPG_ITERATION_ONE_GROUP) != (group != NULL))
 		return CS_ERR_INVALID_PARAM;
 	if (iteration_type != CPG_ITERATION_NAME_ONLY &&
 	    iteration_type != CPG_ITERATION_ONE_GROUP && iteration_type != CPG_ITERATION_ALL)
 		return CS_ERR_INVALID_PARAM;
-	if ((iteration_type == CPG_ITERATION_ONE_GROUP) != (group != NULL))
-		return CS_ERR_INVALID_PARAM;
-	if (group != NULL && group->length > CPG_MAX_NAME_LENGTH)
-		return CS_ERR_NAME_TOO_LONG;
 	return rc_cs_error(iterate(handle, &a, cpg_iteration_handle));
 }
 

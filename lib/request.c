@@ -70,6 +70,13 @@ static int wait_reply(struct rc_cpg *h)
 int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
 	   size_t entry_size, const void **entries, uint32_t *count)
 {
+	return rc_req_page(h, type, arg, name, 0, entry_size, entries, count, NULL);
+}
+
+int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,
+		uint32_t from, size_t entry_size, const void **entries, uint32_t *count,
+		struct rc_req_more *more)
+{
 	struct rc_shm_ctl *ctl = &h->hdr->ctl;
 	uint32_t n;
 	int ret;
@@ -78,6 +85,7 @@ int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name 
 		return -ENOTCONN;
 	ctl->req_type = type;
 	ctl->req_arg = arg;
+	ctl->req_from = from;
 	/* zero-padded past length: the daemon may compare whole names */
 	memset(&ctl->req_name, 0, sizeof(ctl->req_name));
 	if (name != NULL) {
@@ -100,5 +108,9 @@ int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name 
 		*entries = h->ctl;
 	if (count != NULL)
 		*count = entry_size > 0 ? n : 0;
+	if (more != NULL) {
+		more->total = __atomic_load_n(&ctl->rep_total, __ATOMIC_RELAXED);
+		more->gen = __atomic_load_n(&ctl->rep_gen, __ATOMIC_RELAXED);
+	}
 	return ret;
 }

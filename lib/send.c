@@ -1,13 +1,22 @@
 /*
  * The tx side: cpg_mcast_joined() copies into an arena buffer, the zcb calls
- * hand out arena buffers and send them in place. A tx buffer is
- * [RC_SHM_TX_HDR room for the daemon's header | payload]; the descriptor
- * names it by its offset in the arena and covers room + payload. Buffers come
- * back through the completion ring, drained before every allocation. Never
- * blocks: no ring slot or no arena room is CS_ERR_TRY_AGAIN.
+ * hand out arena buffers. A tx buffer is [RC_SHM_TX_HDR room for the
+ * daemon's header | payload]; the descriptor names it by its offset in the
+ * arena and covers room + payload. Buffers come back through the completion
+ * ring, drained before every allocation; the daemon completes a buffer once
+ * it has copied it into its frames (RC_SHM_COMP_FREE). No ring slot or no
+ * arena room is CS_ERR_TRY_AGAIN.
+ *
+ * corosync's contract for cpg_zcb_mcast_joined: the buffer may be written
+ * again as soon as the call returns. Up to zcb_copy_max bytes the library
+ * copies it into a fresh arena buffer (cheaper than a round trip to the
+ * lcore); above, it sends the buffer in place and waits for the daemon's
+ * completion of that send, i.e. for the daemon's own copy.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpg_int.h"
 
@@ -20,6 +29,7 @@ static void complete(struct rc_cpg *h, uint64_t off)
 		h->bad_comp++;
 		return;
 	}
+	b->done++;
 	if (--b->inflight == 0 && (!b->zcb || b->zcb_freed))
 		rc_arena_free(&h->arena, off);
 }
@@ -88,12 +98,6 @@ static int usable(const struct rc_cpg *h)
 	return 0;
 }
 
-static int check_guarantee(cpg_guarantee_t g)
-{
-	return g == CPG_TYPE_UNORDERED || g == CPG_TYPE_FIFO || g == CPG_TYPE_AGREED ||
-	       g == CPG_TYPE_SAFE ? 0 : -EINVAL;
-}
-
 static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec *iov,
 		 unsigned int iov_len, size_t total)
 {
@@ -138,7 +142,8 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 	size_t total = 0;
 	int ret;
 
-	if (check_guarantee(guarantee) < 0 || (iovec == NULL && iov_len > 0))
+	/* Any guarantee is taken, as corosync does: SAFE is SAFE, the rest AGREED. */
+	if (iovec == NULL && iov_len > 0)
 		return CS_ERR_INVALID_PARAM;
 	for (unsigned int i = 0; i < iov_len; i++) {
 		if (iovec[i].iov_base == NULL && iovec[i].iov_len > 0)
@@ -188,22 +193,28 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 	err = rc_cpg_get_for(handle, buffer, &h);
 	if (err != CS_OK)
 		return err;
-	if (size > h->g.max_msg) {
-		rc_cpg_put(h);
-		return CS_ERR_TOO_BIG;
-	}
 	pthread_mutex_lock(&h->lock);
 	ret = usable(h);
 	if (ret == 0) {
 		rc_comp_drain(h);
-		ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + size, &off);
-		if (ret == -EAGAIN)
+		ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, &off);
+		/*
+		 * Waiting helps only for what the daemon holds in flight: when the
+		 * buffers the application itself holds leave no room, no TRY_AGAIN
+		 * can ever clear, so say NO_MEMORY (as corosync, when memory runs out).
+		 */
+		if (ret == -EMSGSIZE || (ret == -EAGAIN &&
+						 RC_SHM_TX_HDR + size > h->arena.size - h->zcb_held))
+			ret = -ENOMEM;
+		else if (ret == -EAGAIN)
 			ret = no_room(h);
 	}
 	if (ret == 0) {
 		b = rc_arena_find(&h->arena, off);
 		b->zcb = true;
 		b->cap = size;
+		b->zcb_gen = ++h->zcb_gen;
+		h->zcb_held += b->size;
 		*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -225,6 +236,8 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 	if (ret == 0) {
 		rc_comp_drain(h);
 		b = zcb_find(h, buffer);
+		if (b != NULL)
+			h->zcb_held -= b->size;
 		if (b == NULL)
 			ret = -EINVAL;
 		else if (b->inflight > 0)
@@ -237,6 +250,56 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 	return rc_cs_error(ret);
 }
 
+/*
+ * Wait, lock held (dropped while sleeping), until the daemon has completed
+ * send number `nr` of the zcb buffer at off, allocation gen: its bytes are
+ * in the daemon's frames, the application may write the buffer again. The
+ * daemon completes the sends of one buffer in order. As corosync's request
+ * and response, no timeout: only a dead daemon ends the wait early.
+ */
+static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
+{
+	struct timespec ts = { 0, 20000 };
+	struct rc_arena_blk *b;
+	unsigned int spins = 0;
+
+	for (;;) {
+		rc_comp_drain(h);
+		b = rc_arena_find(&h->arena, off);
+		if (b == NULL || !b->zcb || b->zcb_gen != gen || b->done >= nr)
+			return 0;
+		if (h->finalized)
+			return -EBADF;		/* another thread finalized the handle */
+		if (h->gone || rc_conn_dead(h))
+			return -ENOTCONN;
+		pthread_mutex_unlock(&h->lock);
+		if (spins++ < 200)
+			sched_yield();
+		else
+			nanosleep(&ts, NULL);
+		pthread_mutex_lock(&h->lock);
+	}
+}
+
+/* A copy of the zcb buffer's bytes sent instead of it: 0, or -EAGAIN when
+   the arena has no room for the copy (the caller sends in place). */
+static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
+			 cpg_guarantee_t guarantee)
+{
+	struct rc_arena_blk *b;
+	uint64_t off;
+	int ret;
+
+	ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + len, &off);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : -EAGAIN;
+	memcpy(h->arena_base + off + RC_SHM_TX_HDR, msg, len);
+	b = rc_arena_find(&h->arena, off);
+	b->inflight = 1;
+	tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + len), guarantee);
+	return 0;
+}
+
 RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
 				       void *msg, size_t msg_len)
 {
@@ -245,20 +308,20 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	uint64_t off;
 	int ret;
 
-	if (check_guarantee(guarantee) < 0 || msg == NULL)
+	if (msg == NULL)
 		return CS_ERR_INVALID_PARAM;
 	ret = rc_cpg_get(handle, &h);
 	if (ret < 0)
 		return rc_cs_error(ret);
 	pthread_mutex_lock(&h->lock);
 	ret = usable(h);
+	if (ret == 0 && msg_len > h->g.max_msg)
+		ret = -EMSGSIZE;	/* corosync's first check after the handle */
 	if (ret == 0) {
 		rc_comp_drain(h);
 		b = zcb_find(h, msg);
 		if (b == NULL || msg_len > b->cap)
 			ret = -EINVAL;
-		else if (msg_len > h->g.max_msg)
-			ret = -EMSGSIZE;
 		else if (!h->joined)
 			ret = -ENOENT;
 		else if (b->inflight == UINT32_MAX)
@@ -269,11 +332,22 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		if (ret == -EAGAIN)
 			ret = no_room(h);
 	}
+	if (ret == 0 && msg_len <= h->zcb_copy_max) {
+		ret = zcb_send_copy(h, msg, msg_len, guarantee);
+		if (ret != -EAGAIN)
+			goto out;
+		ret = 0;
+		b = zcb_find(h, msg);	/* the allocation may have moved the table */
+	}
 	if (ret == 0) {
+		uint64_t gen = b->zcb_gen, nr = ++b->sends;
+
 		off = b->off;
 		b->inflight++;
 		tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
+		ret = wait_taken(h, off, gen, nr);
 	}
+out:
 	pthread_mutex_unlock(&h->lock);
 	rc_cpg_put(h);
 	return rc_cs_error(ret);

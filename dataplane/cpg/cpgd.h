@@ -108,6 +108,14 @@ uint32_t rc_cpgd_membership(const struct rc_cpgd *c, const struct cpg_name *name
    ONE_GROUP (members of name), ALL. Returns the total, fills at most max. */
 uint32_t rc_cpgd_iterate(const struct rc_cpgd *c, int type, const struct cpg_name *name,
 			 struct cpg_iteration_description_t *out, uint32_t max);
+/* The same answer from its entry `from` on: out[0] is entry `from`. Returns
+   the total (from 0); fills at most max. */
+uint32_t rc_cpgd_iterate_from(const struct rc_cpgd *c, int type, const struct cpg_name *name,
+			      uint32_t from, struct cpg_iteration_description_t *out,
+			      uint32_t max);
+/* Changes whenever a group or a member comes or goes: two answers with the
+   same generation come from the same table. */
+uint64_t rc_cpgd_gen(const struct rc_cpgd *c);
 
 /* ---- from the Totem engine, in stream order ---- */
 

@@ -36,6 +36,7 @@ struct rc_cpgd_table {
 	struct rc_cpgd_group **sorted;	/* n_groups, by name */
 	uint32_t n_groups;
 	uint32_t processes;		/* members over all groups */
+	uint64_t gen;			/* bumped by every change of groups or members */
 };
 
 enum rc_cpgd_slot_state {

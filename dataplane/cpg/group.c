@@ -118,6 +118,7 @@ int rc_cpgd_group_get(struct rc_cpgd_table *t, const void *name, uint32_t len,
 		(t->n_groups - (uint32_t)pos) * sizeof(*t->sorted));
 	t->sorted[pos] = g;
 	t->n_groups++;
+	t->gen++;
 	*out = g;
 	return 0;
 }
@@ -136,6 +137,7 @@ void rc_cpgd_group_put(struct rc_cpgd_table *t, struct rc_cpgd_group *g)
 	memmove(&t->sorted[pos], &t->sorted[pos + 1],
 		(t->n_groups - (uint32_t)pos - 1) * sizeof(*t->sorted));
 	t->n_groups--;
+	t->gen++;
 	group_free(g);
 }
 
@@ -226,6 +228,7 @@ int rc_cpgd_group_add(struct rc_cpgd_table *t, struct rc_cpgd_group *g,
 	memmove(&g->m[at + 1], &g->m[at], (g->n - at) * sizeof(*g->m));
 	g->m[at] = (struct rc_cpgd_member){ .nodeid = nodeid, .pid = pid, .slot = slot };
 	g->n++;
+	t->gen++;
 	t->processes++;
 	return 0;
 }
@@ -238,6 +241,7 @@ uint32_t rc_cpgd_group_del(struct rc_cpgd_table *t, struct rc_cpgd_group *g, uin
 		local_unlink(g, slot);
 	memmove(&g->m[i], &g->m[i + 1], (g->n - i - 1) * sizeof(*g->m));
 	g->n--;
+	t->gen++;
 	t->processes--;
 	return slot;
 }
@@ -267,47 +271,67 @@ uint32_t rc_cpgd_membership(const struct rc_cpgd *c, const struct cpg_name *name
 	return g->n;
 }
 
-static void iter_put(struct cpg_iteration_description_t *out, uint32_t *n, uint32_t max,
-		     const struct cpg_name *name, uint32_t nodeid, uint32_t pid)
+/* Entries are numbered from 0; those before `from` are counted, not written. */
+struct iter_out {
+	struct cpg_iteration_description_t *out;
+	uint32_t from, max, n;
+};
+
+static void iter_put(struct iter_out *o, const struct cpg_name *name, uint32_t nodeid,
+		     uint32_t pid)
 {
-	if (*n < max) {
-		memset(&out[*n], 0, sizeof(out[*n]));
-		out[*n].group.length = name->length;
-		memcpy(out[*n].group.value, name->value, name->length);
-		out[*n].nodeid = nodeid;
-		out[*n].pid = pid;
+	if (o->n >= o->from && o->n - o->from < o->max) {
+		struct cpg_iteration_description_t *d = &o->out[o->n - o->from];
+
+		memset(d, 0, sizeof(*d));
+		d->group.length = name->length;
+		memcpy(d->group.value, name->value, name->length);
+		d->nodeid = nodeid;
+		d->pid = pid;
 	}
-	(*n)++;
+	o->n++;
+}
+
+uint64_t rc_cpgd_gen(const struct rc_cpgd *c)
+{
+	return c->table.gen;
 }
 
 uint32_t rc_cpgd_iterate(const struct rc_cpgd *c, int type, const struct cpg_name *name,
 			 struct cpg_iteration_description_t *out, uint32_t max)
 {
+	return rc_cpgd_iterate_from(c, type, name, 0, out, max);
+}
+
+uint32_t rc_cpgd_iterate_from(const struct rc_cpgd *c, int type, const struct cpg_name *name,
+			      uint32_t from, struct cpg_iteration_description_t *out,
+			      uint32_t max)
+{
 	const struct rc_cpgd_table *t = &c->table;
 	const struct rc_cpgd_group *g;
-	uint32_t n = 0;
+	struct iter_out o = { out, from, max, 0 };
 
 	switch (type) {
 	case CPG_ITERATION_NAME_ONLY:
 		for (uint32_t i = 0; i < t->n_groups; i++)
-			iter_put(out, &n, max, &t->sorted[i]->name, 0, 0);
+			iter_put(&o, &t->sorted[i]->name, 0, 0);
 		break;
 	case CPG_ITERATION_ONE_GROUP:
 		if (!name || name->length > RC_CPG_NAME_MAX)
 			break;
 		g = rc_cpgd_group_find(t, name->value, name->length);
 		for (uint32_t j = 0; g && j < g->n; j++)
-			iter_put(out, &n, max, &g->name, g->m[j].nodeid, g->m[j].pid);
+			iter_put(&o, &g->name, g->m[j].nodeid, g->m[j].pid);
 		break;
 	case CPG_ITERATION_ALL:
 		for (uint32_t i = 0; i < t->n_groups; i++) {
 			g = t->sorted[i];
 			for (uint32_t j = 0; j < g->n; j++)
-				iter_put(out, &n, max, &g->name, g->m[j].nodeid, g->m[j].pid);
+				iter_put(&o, &g->name, g->m[j].nodeid, g->m[j].pid);
 		}
 		break;
 	default:
 		break;
 	}
-	return n;
+	return o.n;
 }

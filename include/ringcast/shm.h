@@ -26,7 +26,13 @@
  *             tx arena | rx area                (each part 4 KiB aligned)
  *
  *   tx ring (client -> daemon)  rc_shm_desc: an mcast, message in the tx arena
- *   completion (daemon -> client) rc_shm_desc: that buffer is free again
+ *   completion (daemon -> client) rc_shm_desc: that buffer is free again:
+ *                               the daemon holds its own copy of the
+ *                               payload and never reads the buffer for
+ *                               that send again (version 2). The sends
+ *                               of one buffer complete in their order
+ *                               (one refused at once, the client not
+ *                               joined, may overtake one still queued).
  *   rx ring (daemon -> client)  rc_shm_desc: a message, confchg or totem
  *                               confchg, its bytes in the rx area
  *   ctl (request/reply)         one synchronous request at a time: join,
@@ -49,7 +55,13 @@
 #include <corosync/cpg.h>
 
 #define RC_SHM_MAGIC		0x48534352u	/* "RCSH" read as little-endian */
-#define RC_SHM_VERSION		1
+/*
+ * 2: a completion means the daemon copied the payload (it used to mean
+ *    "every node holds it"): the library waits for it to hand a zcb buffer
+ *    back to the application (issue 13). Bumped once at merge together with
+ *    issue 12's room signal.
+ */
+#define RC_SHM_VERSION		2
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
@@ -99,7 +111,7 @@ enum rc_shm_desc_type {
 	RC_SHM_TX_MCAST = 1,		/* off (from the arena's start)/len: RC_SHM_TX_HDR
 					   bytes of room, then the payload */
 	/* completion ring */
-	RC_SHM_COMP_FREE = 2,		/* off: the tx buffer is free again (as sent) */
+	RC_SHM_COMP_FREE = 2,		/* off: the tx buffer is free again (copied) */
 	/* rx ring: off is a free-running byte position in the rx area */
 	RC_SHM_RX_MSG = 3,		/* rc_shm_rx_msg + payload */
 	RC_SHM_RX_CONFCHG = 4,		/* rc_shm_rx_confchg + cpg_address[] */
@@ -170,12 +182,14 @@ struct rc_shm_ctl {
 	uint32_t req_seq;
 	uint32_t req_type;
 	uint32_t req_arg;
-	uint32_t reserved;
+	uint32_t req_from;	/* ITERATE: the first entry wanted (a page of a long answer) */
 	struct cpg_name req_name;
 	uint32_t rep_seq __attribute__((aligned(RC_SHM_LINE)));
 	int32_t rep_status;	/* a cs_error_t */
-	uint32_t rep_count;	/* entries in the ctl area */
-	uint32_t rep_truncated;	/* more existed than the ctl area holds */
+	uint32_t rep_count;	/* entries in the ctl area: the answer's from req_from on */
+	uint32_t rep_total;	/* entries of the whole answer (version 2) */
+	uint64_t rep_gen;	/* ITERATE: the group table's generation; the pages of one
+				   answer agree only if they carry the same (version 2) */
 };
 
 /* A free-running counter on its own cache line. */

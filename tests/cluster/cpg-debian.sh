@@ -2,7 +2,8 @@
 # cpg-debian: programs built against Debian's libcpg-dev (corosync's
 # <corosync/cpg.h> and -lcpg, no ringcast header) run unchanged against
 # ringcast's libcpg.so.4 through LD_LIBRARY_PATH: a classic CPG program,
-# and the whole conformance program in its corosync-built form.
+# the whole conformance program in its corosync-built form, and a threaded
+# program that also links corosync's libcorosync_common.
 # shellcheck source=tests/cluster/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_begin 80
@@ -31,3 +32,14 @@ ok=$(grep -c '^ok' "$out/conform") || rc_fail "Debian-built cpg_conform ran no c
 ! grep -q '^not ok' "$out/conform" ||
 	rc_fail "Debian-built cpg_conform exited 0 with failed checks: $(grep '^not ok' "$out/conform")"
 rc_log "Debian-built cpg_conform: $ok checks passed"
+# A program that also links corosync's libcorosync_common (cs_strerror), one
+# handle used by a sender, a blocking dispatcher and a membership/iteration
+# thread at once.
+threads=$rc_cpg_bin/cpg_threads_corosync
+if [ -x "$threads" ]; then
+	"$cluster" exec 3 env LD_LIBRARY_PATH="$lib" "$threads" -n 5000 >"$out/threads" 2>&1 ||
+		rc_fail "Debian-built cpg_threads (with libcorosync_common) failed: $(tail -n 3 "$out/threads")"
+	rc_log "Debian-built cpg_threads with libcorosync_common: $(tail -n 1 "$out/threads")"
+else
+	rc_log "no $threads (libcorosync-common-dev not installed at build time): not run"
+fi

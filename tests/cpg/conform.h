@@ -100,6 +100,7 @@ void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Handles and payloads */
 cs_error_t open_v1(struct hstate *st, const char *label, unsigned int flags);
 cs_error_t open_plain(struct hstate *st, const char *label);
+cs_error_t open_v1_model0(struct hstate *st, const char *label, unsigned int flags);
 uint32_t pattern_byte(uint32_t tag, size_t i);
 void fill_payload(void *buf, size_t len, uint32_t tag);
 uint32_t new_tag(void);
@@ -126,6 +127,7 @@ void conform_no_daemon(void);
 void conform_no_daemon_reexec(void);
 void conform_params(void);
 void conform_main(void);
+void conform_args(void);
 void conform_procs(void);
 void conform_finalize_in_callback(void);
 void conform_bad_handles(void);

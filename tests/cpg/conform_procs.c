@@ -83,6 +83,27 @@ int conform_child(const char *mode, const char *group)
 	return CHILD_NOT_KILLED;
 }
 
+/*
+ * corosync's cpg_membership_get only writes *member_list_entries (the list
+ * holds CPG_MEMBERS_MAX): a 1 or a 0 passed in does not cut the answer.
+ * Called while the child and we are the group's two members.
+ */
+static void membership_count_is_output(struct hstate *st, const struct cpg_name *g)
+{
+	struct cpg_address memb[CPG_MEMBERS_MAX];
+	struct cpg_name name = *g;
+	int n;
+
+	n = 1;
+	expect(cpg_membership_get(st->h, &name, memb, &n), CS_OK,
+	       "cpg_membership_get with *member_list_entries 1");
+	check(n == 2, "cpg_membership_get with 1 passed in: both members (%d)", n);
+	n = 0;
+	expect(cpg_membership_get(st->h, &name, memb, &n), CS_OK,
+	       "cpg_membership_get with *member_list_entries 0");
+	check(n == 2, "cpg_membership_get with 0 passed in: both members (%d)", n);
+}
+
 /* One child in `mode`; the reason we must see when it goes. */
 static void run_child(struct hstate *st, const struct cpg_name *g, const char *mode,
 		      uint32_t want_reason, const char *why)
@@ -112,8 +133,10 @@ static void run_child(struct hstate *st, const struct cpg_name *g, const char *m
 	      "%s: another process's join: confchg, reason JOIN, both of us members", mode);
 	check(wait_msg(st, 0, CHILD_TAG, q.pid, opt.timeout_ms),
 	      "%s: its message is delivered with its pid", mode);
-	if (strcmp(mode, "kill") == 0)
+	if (strcmp(mode, "kill") == 0) {
+		membership_count_is_output(st, g);
 		kill(pid, SIGKILL);
+	}
 
 	q.left = 1;
 	ev = wait_conf(st, &q, opt.timeout_ms);

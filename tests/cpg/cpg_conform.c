@@ -331,6 +331,29 @@ cs_error_t open_v1(struct hstate *st, const char *label, unsigned int flags)
 	return err;
 }
 
+/*
+ * As corosync's own testcpg and cpgbench fill the model data: designated
+ * initialisers naming callbacks and flags only, so .model stays 0.
+ */
+cs_error_t open_v1_model0(struct hstate *st, const char *label, unsigned int flags)
+{
+	cpg_model_v1_data_t m = {
+		.cpg_deliver_fn = deliver_cb,
+		.cpg_confchg_fn = confchg_cb,
+		.cpg_totem_confchg_fn = totem_cb,
+		.flags = flags,
+	};
+	cs_error_t err;
+
+	memset(st, 0, sizeof(*st));
+	st->label = label;
+	st->fd = -1;
+	err = cpg_model_initialize(&st->h, CPG_MODEL_V1, (cpg_model_data_t *)&m, st);
+	if (err == CS_OK)
+		(void)cpg_fd_get(st->h, &st->fd);
+	return err;
+}
+
 cs_error_t open_plain(struct hstate *st, const char *label)
 {
 	cpg_callbacks_t cb = { .cpg_deliver_fn = deliver_cb, .cpg_confchg_fn = confchg_cb };
@@ -630,6 +653,7 @@ int main(int argc, char **argv)
 		conform_no_daemon_reexec();
 		conform_params();
 		conform_main();
+		conform_args();
 		conform_procs();
 		conform_finalize_in_callback();
 		conform_bad_handles();

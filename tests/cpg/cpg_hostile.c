@@ -14,6 +14,12 @@
  *              PROCDOWN of process PID (and keep rewriting it): the daemon
  *              writes headers itself, so the group sees plain messages.
  *              Exit 0 after sending (no disconnect expected).
+ *   rewrite N  join, then send N messages of 16 000 bytes (the first 4: the
+ *              message's number, kept), and rewrite the rest of each
+ *              message's bytes in a loop from the moment it is queued until
+ *              the daemon completes it (at most 2 s): whatever the daemon
+ *              reads, every node must deliver the same bytes for each
+ *              message. Exit 0 after sending (no disconnect expected).
  *   punch      join, fault in every huge page of its rx area, punch it out
  *              of the memfd (fallocate PUNCH_HOLE), take every free huge
  *              page of the pool, then send itself a message: the daemon's
@@ -211,6 +217,40 @@ static int forge(struct rc_shm_hdr *h, const char *group, uint32_t victim)
 	}
 	sleep(1);
 	printf("FORGED 8 messages claiming PROCDOWN of pid %u in %s\n", victim, group);
+	return 0;
+}
+
+/* Messages rewritten while in flight; see the top. */
+static int rewrite(struct rc_shm_hdr *h, const char *group, uint32_t n)
+{
+	uint8_t *arena = (uint8_t *)h + h->arena_off;
+	struct timespec ms = { 0, 1000000 }, t0, t;
+	const uint32_t len = 16000, slots = 8;
+	uint32_t done = 0, k = 0;
+
+	request(h, RC_REQ_JOIN, group);
+	for (int i = 0; i < 5000 && __atomic_load_n(&h->ctl.rep_seq, __ATOMIC_ACQUIRE) !=
+	     h->ctl.req_seq; i++)
+		nanosleep(&ms, NULL);
+	for (uint32_t m = 0; m < n; m++) {
+		uint64_t off = (uint64_t)(m % slots) * 32768;
+		uint8_t *p = arena + off + RC_SHM_TX_HDR;
+		uint32_t want = m + 1;
+
+		memset(p, (int)(m & 0xff), len);
+		memcpy(p, &m, sizeof(m));
+		push_tx(h, off, RC_SHM_TX_HDR + len, RC_SHM_TX_MCAST);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {	/* rewrite until this send comes back */
+			memset(p + 16 + (k % 8) * 1998, (int)(0x80 | (k & 0x7f)), 1998);
+			k++;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			done = __atomic_load_n(&h->comp_head.v, __ATOMIC_ACQUIRE);
+		} while ((int32_t)(done - want) < 0 && t.tv_sec - t0.tv_sec < 2);
+		__atomic_store_n(&h->comp_tail.v, done, __ATOMIC_RELEASE);
+	}
+	sleep(1);
+	printf("REWROTE %u messages (%u rewrites while in flight) in %s\n", n, k, group);
 	return 0;
 }
 
@@ -417,6 +457,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	h = attach(fd);
+	if (!strcmp(mode, "rewrite"))
+		return rewrite(h, argc > 2 ? argv[2] : "hostile",
+			       argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 100);
 	if (!strcmp(mode, "forge"))
 		return forge(h, group, (uint32_t)timeout_s);
 	if (!strcmp(mode, "punch"))

@@ -57,6 +57,7 @@ struct opts {
 	size_t min_size, max_size;
 	enum send_mode mode;
 	int zcb_alloc_each;
+	int zcb_scribble;	/* rewrite the zcb buffer as soon as the send returns */
 	cpg_guarantee_t guarantee;
 	uint64_t seed;
 	int timeout_s;
@@ -280,7 +281,13 @@ static cs_error_t send_one(void)
 			S.zcb_len = build(S.zcb, seq);
 			S.zcb_seq = seq;
 		}
-		return cpg_zcb_mcast_joined(S.h, S.o.guarantee, S.zcb, S.zcb_len);
+		err = cpg_zcb_mcast_joined(S.h, S.o.guarantee, S.zcb, S.zcb_len);
+		if (S.o.zcb_scribble) {
+			/* corosync's contract: the buffer is ours again at once */
+			memset(S.zcb, 0xa5, S.zcb_len);
+			S.zcb_seq = UINT32_MAX;
+		}
+		return err;
 	}
 	err = cpg_zcb_alloc(S.h, msg_size(seq), &zbuf);
 	if (err != CS_OK)
@@ -494,7 +501,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cpg_stress [--group G] [--count N] [--min-size B] [--max-size B]\n"
-		"                  [--mode copy|zcb|mixed] [--zcb-alloc-each]\n"
+		"                  [--mode copy|zcb|mixed] [--zcb-alloc-each] [--zcb-scribble]\n"
 		"                  [--expect-senders K] [--expect-members M] [--expect-count N]\n"
 		"                  [--guarantee agreed|safe] [--seed S] [--timeout SEC]\n"
 		"                  [--json] [-v]\n"
@@ -503,7 +510,9 @@ static void usage(FILE *f)
 		"[min, max] (raised to the 24-byte header), and receives until N (or\n"
 		"--expect-count) messages came from each of K senders. --count 0 listens\n"
 		"only (then --expect-count is required). zcb reuses one cpg_zcb_alloc\n"
-		"buffer; --zcb-alloc-each allocates and frees one per message. Prints\n"
+		"buffer; --zcb-alloc-each allocates and frees one per message;\n"
+		"--zcb-scribble overwrites the reused buffer as soon as each\n"
+		"cpg_zcb_mcast_joined returns (corosync's contract allows it). Prints\n"
 		"RESULT nodeid= pid= received= hash= crc_errors= seq_errors= retries=\n"
 		"elapsed= rate= ...; exit 0 only without any error.\n"
 		"Defaults: --group rc-stress --count 1000 --min-size 1 --max-size 65536\n"
@@ -519,6 +528,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "mode", required_argument, NULL, 'o' },
 		{ "zcb-alloc-each", no_argument, NULL, 'Z' },
+		{ "zcb-scribble", no_argument, NULL, 'W' },
 		{ "expect-senders", required_argument, NULL, 'k' },
 		{ "expect-members", required_argument, NULL, 'e' },
 		{ "expect-count", required_argument, NULL, 'c' },
@@ -545,6 +555,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'm': o->min_size = strtoul(optarg, NULL, 0); break;
 		case 'M': o->max_size = strtoul(optarg, NULL, 0); break;
 		case 'Z': o->zcb_alloc_each = 1; break;
+		case 'W': o->zcb_scribble = 1; break;
 		case 'k': o->expect_senders = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'e': o->expect_members = (uint32_t)strtoul(optarg, NULL, 0);
 			  have_members = 1; break;

@@ -6,7 +6,8 @@
  *   READY nodeid=N pid=P
  *   CONFCHG group=G members=n:p,... left=n:p:REASON,... joined=n:p:REASON,...
  *   TOTEM ring=REP.SEQ members=n,...
- *   MSG nodeid=N pid=P len=L
+ *   MSG nodeid=N pid=P len=L            (with -c: ... len=L crc=0xC id=I: the
+ *                                        CRC32C, and the first 4 bytes as a u32)
  *
  * Standard API only, so it runs against corosync as well.
  */
@@ -64,10 +65,19 @@ static void on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n, const 
 	fflush(stdout);
 }
 
+static int print_crc;
+
 static void on_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
 		       uint32_t pid, void *msg, size_t len)
 {
-	printf("MSG nodeid=%u pid=%u len=%zu\n", nodeid, pid, len);
+	uint32_t id = 0;
+
+	if (print_crc) {
+		memcpy(&id, msg, len < sizeof(id) ? len : sizeof(id));
+		printf("MSG nodeid=%u pid=%u len=%zu crc=0x%08x id=%u\n", nodeid, pid, len,
+		       cpgt_crc32c(0, msg, len), id);
+	} else
+		printf("MSG nodeid=%u pid=%u len=%zu\n", nodeid, pid, len);
 	fflush(stdout);
 }
 
@@ -89,13 +99,15 @@ int main(int argc, char **argv)
 	cs_error_t err;
 	int fd;
 
-	while ((c = getopt(argc, argv, "g:t:s")) != -1) {
+	while ((c = getopt(argc, argv, "g:t:sc")) != -1) {
 		switch (c) {
+		case 'c': print_crc = 1; break;
 		case 'g': group = optarg; break;
 		case 't': timeout_s = atoi(optarg); break;
 		case 's': send = 1; break;
 		default:
-			fprintf(stderr, "usage: cpg_watch [-g GROUP] [-t SECONDS] [-s (send one message)]\n");
+			fprintf(stderr, "usage: cpg_watch [-g GROUP] [-t SECONDS] [-s (send one message)] "
+				"[-c (CRC of each message)]\n");
 			return 2;
 		}
 	}

@@ -51,6 +51,7 @@ struct fake {
 	int lsock;
 	pthread_t thread;
 	struct fclient *c[FAKE_MAX_CLIENTS];
+	uint64_t gen;		/* bumped by every join, leave and drop */
 	/* switches and commands from the test thread */
 	int stop, dead, consuming, completing, answering;
 	int garbage;
@@ -219,6 +220,7 @@ static int32_t do_join(struct fake *f, struct fclient *c, const struct cpg_name 
 		return CS_ERR_NAME_TOO_LONG;
 	c->leave_pending = false;
 	c->joined = true;
+	f->gen++;
 	c->group = *name;
 	confchg(f, name, c, CPG_REASON_JOIN, NULL);
 	return CS_OK;
@@ -229,12 +231,14 @@ static int32_t do_leave(struct fake *f, struct fclient *c, const struct cpg_name
 	if (!c->joined || !same(&c->group, name))
 		return CS_ERR_NOT_EXIST;
 	c->joined = false;
+	f->gen++;
 	confchg(f, name, c, CPG_REASON_LEAVE, c);
 	return CS_OK;
 }
 
+/* The whole answer into all[] (at most FAKE_MAX_CLIENTS entries); the count. */
 static uint32_t do_iterate(struct fake *f, uint32_t type, const struct cpg_name *name,
-			   struct cpg_iteration_description_t *out, uint32_t max)
+			   struct cpg_iteration_description_t *all)
 {
 	uint32_t n = 0;
 
@@ -247,17 +251,15 @@ static uint32_t do_iterate(struct fake *f, uint32_t type, const struct cpg_name 
 		if (type == CPG_ITERATION_ONE_GROUP && !same(&c->group, name))
 			continue;
 		if (type == CPG_ITERATION_NAME_ONLY)
-			for (uint32_t j = 0; j < n && j < max; j++)
-				dup |= same(&out[j].group, &c->group);
+			for (uint32_t j = 0; j < n; j++)
+				dup |= same(&all[j].group, &c->group);
 		if (dup)
 			continue;
-		if (n < max) {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].group = c->group;
-			if (type != CPG_ITERATION_NAME_ONLY) {
-				out[n].nodeid = f->o.nodeid;
-				out[n].pid = c->pid;
-			}
+		memset(&all[n], 0, sizeof(all[n]));
+		all[n].group = c->group;
+		if (type != CPG_ITERATION_NAME_ONLY) {
+			all[n].nodeid = f->o.nodeid;
+			all[n].pid = c->pid;
 		}
 		n++;
 	}
@@ -267,7 +269,7 @@ static uint32_t do_iterate(struct fake *f, uint32_t type, const struct cpg_name 
 static void serve_ctl(struct fake *f, struct fclient *c)
 {
 	struct rc_shm_ctl *ctl = &c->hdr->ctl;
-	uint32_t seq = LD(&ctl->req_seq), max, total = 0;
+	uint32_t seq = LD(&ctl->req_seq), max, total = 0, count = 0;
 	struct cpg_name name;
 	int32_t status = CS_OK;
 
@@ -288,16 +290,24 @@ static void serve_ctl(struct fake *f, struct fclient *c)
 		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_address));
 		total = members(f, &name, (struct cpg_address *)c->ctl, max);
 		break;
-	case RC_REQ_ITERATE:
+	case RC_REQ_ITERATE: {
+		/* in pages of what the ctl area holds, from req_from on */
+		struct cpg_iteration_description_t all[FAKE_MAX_CLIENTS];
+		uint32_t from = ctl->req_from;
+
 		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_iteration_description_t));
-		total = do_iterate(f, ctl->req_arg, &name, (void *)c->ctl, max);
+		total = do_iterate(f, ctl->req_arg, &name, all);
+		count = from >= total ? 0 : total - from < max ? total - from : max;
+		memcpy(c->ctl, all + (from < total ? from : total), count * sizeof(all[0]));
 		break;
+	}
 	default:
 		status = CS_ERR_INVALID_PARAM;
 	}
 	ctl->rep_status = status;
-	ctl->rep_count = total;
-	ctl->rep_truncated = 0;
+	ctl->rep_count = ctl->req_type == RC_REQ_ITERATE ? count : total;
+	ctl->rep_total = total;
+	ctl->rep_gen = f->gen;
 	ST(&ctl->rep_seq, seq);
 	c->wake = true;
 }
@@ -390,6 +400,7 @@ static void drop(struct fake *f, int i)
 
 	if (c->joined) {
 		c->joined = false;
+		f->gen++;
 		confchg(f, &c->group, c, CPG_REASON_PROCDOWN, NULL);
 	}
 	for (int j = 0; j < FAKE_MAX_CLIENTS; j++)

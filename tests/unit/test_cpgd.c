@@ -1234,6 +1234,34 @@ static void test_membership_and_iterate_contents_and_truncation(void)
 	cluster_fini();
 }
 
+/* A long answer in pages: from `from` on; the generation moves with the table */
+static void test_iterate_pages_and_generation(void)
+{
+	struct cpg_iteration_description_t d[8];
+	uint64_t gen;
+	uint8_t m[64];
+
+	cluster(1);
+	inject(1, m, put_msg(m, RC_CPG_JOIN, "a", 3));
+	inject(1, m, put_msg(m, RC_CPG_JOIN, "b", 4));
+	inject(1, m, put_msg(m, RC_CPG_JOIN, "b", 5));
+	gen = rc_cpgd_gen(C(1));
+	memset(d, 0xff, sizeof(d));
+	CU_ASSERT_EQUAL(rc_cpgd_iterate_from(C(1), CPG_ITERATION_ALL, NULL, 1, d, 1), 3);
+	CU_ASSERT_EQUAL(d[0].group.value[0], 'b');
+	CU_ASSERT_EQUAL(d[0].pid, 4);
+	CU_ASSERT_EQUAL(d[1].group.length, 0xffffffffu);
+	CU_ASSERT_EQUAL(rc_cpgd_iterate_from(C(1), CPG_ITERATION_ALL, NULL, 2, d, 8), 3);
+	CU_ASSERT_EQUAL(d[0].pid, 5);
+	CU_ASSERT_EQUAL(rc_cpgd_iterate_from(C(1), CPG_ITERATION_ALL, NULL, 3, d, 8), 3);
+	CU_ASSERT_EQUAL(rc_cpgd_iterate_from(C(1), CPG_ITERATION_NAME_ONLY, NULL, 1, d, 8), 2);
+	CU_ASSERT_EQUAL(d[0].group.value[0], 'b');
+	CU_ASSERT_EQUAL(rc_cpgd_gen(C(1)), gen);	/* queries change nothing */
+	inject(1, m, put_msg(m, RC_CPG_LEAVE, "b", 4));
+	CU_ASSERT_NOT_EQUAL(rc_cpgd_gen(C(1)), gen);
+	cluster_fini();
+}
+
 /* ---- limits ---- */
 
 static void test_table_limits_drop_and_count(void)
@@ -1441,6 +1469,7 @@ static const struct unit_test tests[] = {
 	T(test_failed_procdown_is_sent_later),
 	T(test_malformed_messages_are_counted_and_change_nothing),
 	T(test_membership_and_iterate_contents_and_truncation),
+	T(test_iterate_pages_and_generation),
 	T(test_table_limits_drop_and_count),
 	T(test_sent_and_delivered_messages_are_freed),
 	T(test_confchg_sequences_agree_on_every_node),

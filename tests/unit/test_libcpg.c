@@ -91,9 +91,11 @@ static void test_initialize_rejects_bad_parameters(void)
 	CU_ASSERT_EQUAL(cpg_model_initialize(&h, CPG_MODEL_V1, (cpg_model_data_t *)&v1, NULL),
 			CS_ERR_INVALID_PARAM);
 	v1.flags = 0;
+	/* model_data->model is not read, as corosync: 9 (or 0) is fine */
 	v1.model = (cpg_model_t)9;
-	CU_ASSERT_EQUAL(cpg_model_initialize(&h, CPG_MODEL_V1, (cpg_model_data_t *)&v1, NULL),
-			CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL_FATAL(cpg_model_initialize(&h, CPG_MODEL_V1, (cpg_model_data_t *)&v1,
+						   NULL), CS_OK);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
 	CU_ASSERT_EQUAL(cpg_model_initialize(NULL, CPG_MODEL_V1, NULL, NULL), CS_ERR_INVALID_PARAM);
 	/* no callbacks at all is fine, as in corosync */
 	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, NULL), CS_OK);
@@ -243,9 +245,12 @@ static void test_join_delivers_confchg_and_membership(void)
 	CU_ASSERT_EQUAL(cpg_membership_get(a, &n, list, &entries), CS_OK);
 	CU_ASSERT_EQUAL(entries, 2);
 	CU_ASSERT_EQUAL(list[0].nodeid, fo.nodeid);
-	entries = 1;	/* capacity honoured */
+	entries = 1;	/* only written, as corosync: the list holds CPG_MEMBERS_MAX */
 	CU_ASSERT_EQUAL(cpg_membership_get(a, &n, list, &entries), CS_OK);
-	CU_ASSERT_EQUAL(entries, 1);
+	CU_ASSERT_EQUAL(entries, 2);
+	entries = -3;
+	CU_ASSERT_EQUAL(cpg_membership_get(a, &n, list, &entries), CS_OK);
+	CU_ASSERT_EQUAL(entries, 2);
 	cpg_finalize(a);
 	cpg_finalize(b);
 	stop();
@@ -301,6 +306,24 @@ static void test_rejoin_waits_for_the_leave_confchg(void)
 
 /* ---- messages and dispatch ---- */
 
+/* corosync's library passes any guarantee on; its daemon delivers it */
+static void test_mcast_takes_any_guarantee_as_corosync(void)
+{
+	struct iovec iov = { "odd", 3 };
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "anyg");
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, (cpg_guarantee_t)9, &iov, 1), CS_OK);
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, (cpg_guarantee_t)-1, &iov, 1), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 2));
+	CU_ASSERT_EQUAL(seen.len, 3);
+	CU_ASSERT_EQUAL(fake_bad(fk), 0);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_mcast_is_echoed_with_sender_and_group(void)
 {
 	struct iovec iov[3] = { { "hel", 3 }, { NULL, 0 }, { "lo", 2 } };
@@ -325,7 +348,7 @@ static void test_mcast_is_echoed_with_sender_and_group(void)
 	stop();
 }
 
-static void test_mcast_rejects_bad_guarantee_and_size(void)
+static void test_mcast_rejects_bad_iovec_and_size(void)
 {
 	static char big[64 * 1024 + 1];
 	struct iovec iov = { big, sizeof(big) };
@@ -334,7 +357,6 @@ static void test_mcast_rejects_bad_guarantee_and_size(void)
 	start();
 	h = open_h();
 	join(h, "g");
-	CU_ASSERT_EQUAL(cpg_mcast_joined(h, (cpg_guarantee_t)4, &iov, 1), CS_ERR_INVALID_PARAM);
 	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, NULL, 1), CS_ERR_INVALID_PARAM);
 	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_ERR_TOO_BIG);
 	iov.iov_len = fo.max_msg;
@@ -547,7 +569,8 @@ static const struct unit_test tests[] = {
 	T(test_group_errors_match_corosync),
 	T(test_rejoin_waits_for_the_leave_confchg),
 	T(test_mcast_is_echoed_with_sender_and_group),
-	T(test_mcast_rejects_bad_guarantee_and_size),
+	T(test_mcast_takes_any_guarantee_as_corosync),
+	T(test_mcast_rejects_bad_iovec_and_size),
 	T(test_dispatch_modes_on_an_empty_ring),
 	T(test_fd_becomes_readable_when_a_message_arrives),
 	T(test_dispatch_one_leaves_fd_readable_while_more_pending),
