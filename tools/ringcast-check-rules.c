@@ -6,7 +6,8 @@
  * order. Within a key: one order; instances that leave it through the same
  * next boundary delivered the same set (virtual synchrony); a SAFE message any of them delivered, every one that left through
  * a boundary (not by dying) delivered too. Across the run: one member list
- * per ring id, and per confchg (its ring, left and joined lists).
+ * per ring id; one group member list at each ring's totem confchg; one
+ * member list per join or leave.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -177,11 +178,6 @@ static void check_group(struct rc_chk *c, const struct rc_chk_group *g)
 	free(maps);
 }
 
-/*
- * One member list per ring id; one member list per confchg: the same left
- * and joined lists in the same ring (the last totem confchg seen) are one
- * event, which every instance must see with the same members.
- */
 static uint64_t members_hash(const char *line)
 {
 	const char *rest = strchr(line + 2, ' ');
@@ -189,39 +185,102 @@ static uint64_t members_hash(const char *line)
 	return rc_chk_hash(0x84222325cbf29ce4ull, line, rest ? (size_t)(rest - line) : strlen(line));
 }
 
+/* Every reason in the left and joined lists is a join (1) or a leave (2). */
+static bool ordered_change(const char *rest)
+{
+	unsigned int n, p, r;
+	int used;
+
+	for (const char *q = rest; *q; q++) {
+		if (*q != ' ' && *q != ',')
+			continue;
+		if (sscanf(q + 1, "%u:%u:%u%n", &n, &p, &r, &used) == 3 && r != 1 && r != 2)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Confchgs agree. (a) At a ring's totem confchg every instance of it has the
+ * same group members (every SYNC is in: the tables agree). (b) A join or a
+ * leave is one ordered event: the same left and joined lists before the same
+ * next totem confchg (the ring in force before it is no name for it: a ring
+ * change's confchgs come before the new ring's totem confchg, and two sides
+ * of a split see theirs under one old ring) come with one member list.
+ * NODEDOWN, NODEUP and PROCDOWN changes are each side's own view and are
+ * judged by (a) and by virtual synchrony.
+ */
+static void check_confchgs(struct rc_chk *c)
+{
+	struct rc_chk_map confs, at_totem;
+	const struct rc_chk_ev *last_c;
+	char ring[48];
+	uint64_t v, h;
+
+	rc_chk_map_init(&confs, 1024);
+	rc_chk_map_init(&at_totem, 256);
+	for (uint32_t i = 0; i < c->n_inst; i++) {
+		last_c = NULL;
+		for (uint32_t k = 0; k < c->inst[i].n_ev; k++) {
+			const struct rc_chk_ev *e = &c->inst[i].ev[k], *r;
+
+			if (e->kind == 'C')
+				last_c = e;
+			if (e->kind != 'T' || last_c == NULL || sscanf(e->line, "T %47s", ring) != 1)
+				continue;
+			h = rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)) | 1;
+			if (rc_chk_map_add(&at_totem, h, 2, (uint64_t)(last_c - c->inst[i].ev) |
+					   (uint64_t)i << 32, &v) == 0)
+				continue;
+			r = &c->inst[v >> 32].ev[(uint32_t)v];
+			if (members_hash(r->line) == members_hash(last_c->line))
+				continue;
+			rc_chk_violation(c, RC_CHK_CONFCHG, "at the totem confchg of ring %s, two "
+					 "group member lists", ring);
+			rc_chk_context(c, (uint32_t)(v >> 32), (uint32_t)v, "one (the last confchg)");
+			rc_chk_context(c, i, (uint32_t)(last_c - c->inst[i].ev), "the other");
+			rc_chk_context(c, i, k, "the totem confchg");
+		}
+		ring[0] = '\0';
+		for (uint32_t k = (uint32_t)c->inst[i].n_ev; k-- > 0;) {
+			const struct rc_chk_ev *e = &c->inst[i].ev[k], *r;
+			const char *rest;
+
+			if (e->kind == 'T' && sscanf(e->line, "T %47s", ring) != 1)
+				ring[0] = '\0';
+			if (e->kind != 'C' || ring[0] == '\0' ||
+			    (rest = strchr(e->line + 2, ' ')) == NULL || !ordered_change(rest))
+				continue;
+			h = rc_chk_hash(rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)), rest,
+					strlen(rest)) | 1;
+			if (rc_chk_map_add(&confs, h, 1, (uint64_t)i << 32 | k, &v) == 0)
+				continue;
+			r = &c->inst[v >> 32].ev[(uint32_t)v];
+			if (members_hash(r->line) == members_hash(e->line))
+				continue;
+			rc_chk_violation(c, RC_CHK_CONFCHG, "one join or leave (before the totem "
+					 "confchg of ring %s) with two member lists", ring);
+			rc_chk_context(c, (uint32_t)(v >> 32), (uint32_t)v, "one");
+			rc_chk_context(c, i, k, "the other");
+		}
+	}
+	rc_chk_map_fini(&confs);
+	rc_chk_map_fini(&at_totem);
+}
+
+/* One member list per ring id, across every instance. */
 static void check_rings(struct rc_chk *c)
 {
-	struct rc_chk_map rings, confs;
+	struct rc_chk_map rings;
 	char ring[48];
 	uint64_t v;
 
 	rc_chk_map_init(&rings, 256);
-	rc_chk_map_init(&confs, 1024);
 	for (uint32_t i = 0; i < c->n_inst; i++) {
-		strcpy(ring, "?");
 		for (uint32_t k = 0; k < c->inst[i].n_ev; k++) {
 			const struct rc_chk_ev *e = &c->inst[i].ev[k], *r;
-			const char *rest;
-			uint64_t h, h1;
+			uint64_t h;
 
-			if (e->kind == 'C') {
-				rest = strchr(e->line + 2, ' ');
-				if (rest == NULL)
-					continue;
-				h = rc_chk_hash(rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)),
-						rest, strlen(rest)) | 1;
-				if (rc_chk_map_add(&confs, h, 1, (uint64_t)i << 32 | k, &v) == 0)
-					continue;
-				r = &c->inst[v >> 32].ev[(uint32_t)v];
-				h1 = members_hash(r->line);
-				if (h1 == members_hash(e->line))
-					continue;
-				rc_chk_violation(c, RC_CHK_CONFCHG, "one confchg (ring %s, the same "
-						 "left and joined) with two member lists", ring);
-				rc_chk_context(c, (uint32_t)(v >> 32), (uint32_t)v, "one");
-				rc_chk_context(c, i, k, "the other");
-				continue;
-			}
 			if (e->kind != 'T' || sscanf(e->line, "T %47s", ring) != 1)
 				continue;
 			h = rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)) | 1;
@@ -238,12 +297,12 @@ static void check_rings(struct rc_chk *c)
 		}
 	}
 	rc_chk_map_fini(&rings);
-	rc_chk_map_fini(&confs);
 }
 
 int rc_chk_rules(struct rc_chk *c)
 {
 	check_rings(c);
+	check_confchgs(c);
 	for (size_t g = 0; g < c->n_group; g++)
 		check_group(c, &c->group[g]);
 	return 0;
