@@ -79,8 +79,9 @@ static void usage(FILE *f)
 "                         confchg, one line each, in the order seen (%n, %p\n"
 "                         as for --json); tools/ringcast-check judges them\n"
 "      --min-size BYTES   soak: the smallest message (default 8, at least 8)\n"
-"      --mix              soak: each message agreed or safe, copy or zcb, at\n"
-"                         random (zcb only up to cpg_max_atomic_msgsize_get)\n"
+"      --mix              soak: each message copy or zcb, and (without\n"
+"                         --guarantee) agreed or safe, at random (zcb only up\n"
+"                         to cpg_max_atomic_msgsize_get)\n"
 "      --seed N           soak: seeds the sizes and choices (default 1)\n"
 "      --progress         a live line every second (default when stdout is\n"
 "                         a terminal); --no-progress: never\n"
@@ -151,7 +152,7 @@ static int parse_sizes(const char *s, struct rc_gen_opts *o)
 
 /* soak: sizes min_size..size, --rate (default 100/s), --window (default 1000) */
 static int soak_opts(struct rc_gen_opts *o, size_t size, bool have_sizes, bool have_rate,
-		     bool have_window)
+		     bool have_window, bool have_guarantee)
 {
 	if (have_sizes)
 		return bad("soak takes --size (the largest) and --min-size, not --sizes", NULL);
@@ -163,6 +164,7 @@ static int soak_opts(struct rc_gen_opts *o, size_t size, bool have_sizes, bool h
 		return bad("soak: --zcb (every message) or --mix (some), not both", NULL);
 	if (o->zcb)
 		o->zcb_alloc_each = true;
+	o->mix_guarantee = o->mix && !have_guarantee;
 	o->sizes[0] = size;
 	o->n_sizes = 1;
 	if (!have_rate)
@@ -213,7 +215,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_size = false, have_sizes = false, have_rate = false, have_burst = false;
-	bool have_min = false, have_window = false;
+	bool have_min = false, have_window = false, have_guarantee = false;
 	char *end;
 	const char *mode = NULL;
 	size_t size = 1024;
@@ -300,6 +302,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 				o->guarantee = CPG_TYPE_SAFE;
 			else
 				return bad("--guarantee (agreed or safe)", optarg);
+			have_guarantee = true;
 			break;
 		case OPT_CLOCK:
 			if (strcmp(optarg, "monotonic") == 0)
@@ -373,7 +376,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		return bad("mode (flood, rate, ping, sweep or soak)", mode);
 	if (o->mode == RC_GEN_SOAK)
 		return soak_opts(o, have_size ? size : 256 * 1024, have_sizes, have_rate,
-				 have_window);
+				 have_window, have_guarantee);
 	if (have_min || o->mix)
 		return bad("--min-size and --mix are for the soak mode", NULL);
 

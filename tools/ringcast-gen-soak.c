@@ -13,8 +13,9 @@
  *
  * the pattern a function of (nodeid, pid, seq); the history has the CRC32C
  * of the whole message on both sides. Sizes are log-uniform between
- * --min-size and --size; with --mix each message is agreed or safe and goes
- * by copy or by zcb (up to cpg_max_atomic_msgsize_get) at random.
+ * --min-size and --size; with --mix each message goes by copy or by zcb (up
+ * to cpg_max_atomic_msgsize_get) and, unless --guarantee says which, is
+ * agreed or safe, at random.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -103,7 +104,7 @@ static int soak_send(struct rc_gen *g, struct soak_msg *m)
 		uint64_t r = rnd(g);
 
 		m->size = pick_size(g);
-		m->safe = g->o.mix ? (r & 1) : g->o.guarantee == CPG_TYPE_SAFE;
+		m->safe = g->o.mix_guarantee ? (r & 1) : g->o.guarantee == CPG_TYPE_SAFE;
 		m->zcb = g->o.zcb || (g->o.mix && (r & 2));
 		if (m->zcb && m->size > g->max_atomic)
 			m->zcb = false;

@@ -70,7 +70,8 @@ struct rc_gen_opts {
 	const char *json_path, *csv_path;
 	const char *history_path;	/* --history: every event, one line each */
 	size_t min_size;		/* soak: sizes from min_size to sizes[0] */
-	bool mix;			/* soak: agreed/safe, copy/zcb per message */
+	bool mix;			/* soak: copy/zcb per message */
+	bool mix_guarantee;		/* soak: and agreed/safe (--mix, no --guarantee) */
 	uint64_t seed;			/* soak: sizes and choices */
 	int progress;			/* -1: when stdout is a terminal */
 	bool spin, verbose;
