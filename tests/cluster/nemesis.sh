@@ -12,7 +12,7 @@
 # override seed, kinds, guarantee and length.
 # shellcheck source=tests/cluster/lib.sh
 . "$(dirname "$0")/lib.sh"
-rc_begin 300
+rc_begin 380
 
 seed=${RC_NEMESIS_SEED:-1}
 kinds=${RC_NEMESIS_FAULTS:-kill,term,partition,loss,link,ckill,cterm}
