@@ -87,6 +87,7 @@ int rc_gen_pump(struct rc_gen *g, int64_t wait_ns)
 	now = rc_gen_now_ns();
 	if (now >= g->next_house)
 		housekeeping(g, now);
+	(void)rc_gen_history_flush(g);		/* what it saw, on disk before it goes on */
 	return rc_gen_failed(g) ? -EIO : 0;
 }
 

@@ -78,6 +78,7 @@ void rc_gen_data_fill(struct rc_gen *g, uint8_t *buf, uint64_t seq, uint64_t sta
 		.magic = RC_GEN_MAGIC, .type = RC_GEN_T_DATA, .step = (uint8_t)g->step,
 		.len = (uint32_t)g->size, .seq = seq, .send_ns = stamp,
 		.nodeid = g->nodeid, .pid = g->pid,
+		.flags = g->o.guarantee == CPG_TYPE_SAFE ? RC_GEN_F_SAFE : 0,
 	};
 
 	memcpy(buf + g->size - RC_GEN_TAIL, &tail, RC_GEN_TAIL);
@@ -192,6 +193,12 @@ int rc_gen_send_data(struct rc_gen *g, uint64_t stamp)
 	else
 		ret = send_zcb_pool(g, stamp);
 	if (ret == 0) {
+		if (rc_gen_history_on(g)) {
+			uint64_t tail = tail_of(g->nodeid, g->pid, g->next_seq);
+
+			rc_gen_history_send(g, g->next_seq, g->size, g->o.guarantee == CPG_TYPE_SAFE,
+					    rc_gen_crc32c(g->crc_prefix, &tail, RC_GEN_TAIL), g->o.zcb);
+		}
 		sent_one(g, stamp - g->stamp_offset);
 		g->blocked_since = 0;
 	} else if (ret == -EAGAIN) {
@@ -478,12 +485,40 @@ static void on_result(struct rc_gen *g, const struct rc_gen_hdr *hdr, const void
 	}
 }
 
+/*
+ * --history: a data message by its seq, anything else without one; the CRC
+ * of what follows the header (the sender's S line has the same), or of the
+ * whole message when it is shorter than a header.
+ */
+static void history_delivery(struct rc_gen *g, uint32_t nodeid, uint32_t pid, const uint8_t *msg,
+			     size_t len)
+{
+	struct rc_gen_hdr hdr;
+
+	if (len < sizeof(hdr)) {
+		rc_gen_history_deliver(g, nodeid, pid, UINT64_MAX, len, rc_gen_crc32c(0, msg, len), 0);
+		return;
+	}
+	memcpy(&hdr, msg, sizeof(hdr));
+	rc_gen_history_deliver(g, nodeid, pid, hdr.magic == RC_GEN_MAGIC &&
+			       hdr.type == RC_GEN_T_DATA ? hdr.seq : UINT64_MAX, len,
+			       rc_gen_crc32c(0, msg + sizeof(hdr), len - sizeof(hdr)),
+			       hdr.flags & RC_GEN_F_SAFE ? 's' : 'a');
+}
+
 void rc_gen_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, const void *msg, size_t len)
 {
 	uint64_t now = rc_gen_now_ns();
 	const uint8_t *p = msg;
 	struct rc_gen_hdr hdr;
 	size_t plen;
+
+	if (g->o.mode == RC_GEN_SOAK) {
+		rc_gen_soak_deliver(g, nodeid, pid, msg, len);
+		return;
+	}
+	if (rc_gen_history_on(g))
+		history_delivery(g, nodeid, pid, msg, len);
 
 	if (len < sizeof(hdr)) {
 		rc_gen_note(g, ++g->cur.format_errors, "%zu-byte message from %u/%u", len, nodeid,
@@ -574,7 +609,9 @@ void rc_gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 
 	if (g == NULL)
 		return;
+	rc_gen_history_confchg(g, memb, n_memb, left, n_left, joined, n_joined);
 	g->members = n_memb;
+	g->soak_confchgs++;
 	if (g->o.verbose)
 		fprintf(stderr, "ringcast-gen[%u]: group %s: %zu members (+%zu -%zu)\n", g->pid,
 			g->o.group, n_memb, n_joined, n_left);
@@ -589,6 +626,15 @@ void rc_gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 			rc_gen_fail(g, "instance %u/%u left the group before the end (reason %u)",
 				 left[k].nodeid, left[k].pid, left[k].reason);
 	}
+}
+
+void rc_gen_totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n_members,
+		  const uint32_t *members)
+{
+	struct rc_gen *g = gen_of(h);
+
+	if (g != NULL)
+		rc_gen_history_totem(g, ring.nodeid, ring.seq, members, n_members);
 }
 
 /* A new step: its numbers start from zero (the seq and order hash go on). */

@@ -32,6 +32,12 @@ static void usage(FILE *f)
 "  ping       one message at a time: send, wait for it to come back; the\n"
 "             round trip (client -> daemon -> ring -> client) per message\n"
 "  sweep      flood over --sizes, one step of --warmup + --duration each\n"
+"  soak       for fault tests: no meeting, no exchange: join, send --rate\n"
+"             messages/s of random sizes (--min-size to --size) until\n"
+"             --duration ends or SIGTERM, wait for its own messages back,\n"
+"             leave; every event goes to --history, which ringcast-check\n"
+"             judges afterwards. Exit 0 done, 1 an error, 3 the daemon went\n"
+"             away (its connection ended)\n"
 "\n"
 "Options:\n"
 "  -g, --group NAME       the CPG group (default ringcast-gen); it must not be\n"
@@ -69,6 +75,14 @@ static void usage(FILE *f)
 "      --json FILE        results as JSON (\"-\": stdout); %n in FILE becomes\n"
 "                         the nodeid and %p the pid\n"
 "      --csv FILE         results as CSV, one row per instance and step\n"
+"      --history FILE     every send accepted, delivery, confchg and totem\n"
+"                         confchg, one line each, in the order seen (%n, %p\n"
+"                         as for --json); tools/ringcast-check judges them\n"
+"      --min-size BYTES   soak: the smallest message (default 8, at least 8)\n"
+"      --mix              soak: each message copy or zcb, and (without\n"
+"                         --guarantee) agreed or safe, at random (zcb only up\n"
+"                         to cpg_max_atomic_msgsize_get)\n"
+"      --seed N           soak: seeds the sizes and choices (default 1)\n"
 "      --progress         a live line every second (default when stdout is\n"
 "                         a terminal); --no-progress: never\n"
 "      --spin             poll without sleeping (lowest latency, a busy core;\n"
@@ -136,10 +150,34 @@ static int parse_sizes(const char *s, struct rc_gen_opts *o)
 	return o->n_sizes ? 0 : -EINVAL;
 }
 
+/* soak: sizes min_size..size, --rate (default 100/s), --window (default 1000) */
+static int soak_opts(struct rc_gen_opts *o, size_t size, bool have_sizes, bool have_rate,
+		     bool have_window, bool have_guarantee)
+{
+	if (have_sizes)
+		return bad("soak takes --size (the largest) and --min-size, not --sizes", NULL);
+	if (size < o->min_size || size > RC_GEN_MAX_SIZE)
+		return bad("soak: --size must be at least --min-size and at most 64m", NULL);
+	if (o->history_path == NULL)
+		return bad("soak needs --history FILE (what it checks is judged from it)", NULL);
+	if (o->zcb && o->mix)
+		return bad("soak: --zcb (every message) or --mix (some), not both", NULL);
+	if (o->zcb)
+		o->zcb_alloc_each = true;
+	o->mix_guarantee = o->mix && !have_guarantee;
+	o->sizes[0] = size;
+	o->n_sizes = 1;
+	if (!have_rate)
+		o->rate = 100;
+	if (!have_window)
+		o->window = 1000;
+	return 0;
+}
+
 enum {
 	OPT_SIZES = 256, OPT_RATE, OPT_BURST, OPT_ZCB_POOL, OPT_ZCB_EACH, OPT_GUARANTEE,
 	OPT_CLOCK, OPT_WINDOW, OPT_JSON, OPT_CSV, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_SPIN,
-	OPT_SELF_TEST,
+	OPT_SELF_TEST, OPT_HISTORY, OPT_MIN_SIZE, OPT_MIX, OPT_SEED,
 };
 
 int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
@@ -170,9 +208,15 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "self-test", no_argument, NULL, OPT_SELF_TEST },
+		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
+		{ "mix", no_argument, NULL, OPT_MIX },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_size = false, have_sizes = false, have_rate = false, have_burst = false;
+	bool have_min = false, have_window = false, have_guarantee = false;
+	char *end;
 	const char *mode = NULL;
 	size_t size = 1024;
 	double v;
@@ -182,7 +226,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		.group = "ringcast-gen", .instances = 1, .role = RC_GEN_ROLE_BOTH,
 		.duration_s = 10, .warmup_s = 1, .timeout_s = 30, .burst = 1,
 		.zcb_pool = 16384, .guarantee = CPG_TYPE_AGREED, .clock = CLOCK_MONOTONIC,
-		.progress = -1,
+		.progress = -1, .min_size = RC_GEN_SOAK_MIN, .seed = 1,
 	};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":g:n:r:s:d:w:zt:vhV", longopts, NULL)) != -1) {
@@ -258,6 +302,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 				o->guarantee = CPG_TYPE_SAFE;
 			else
 				return bad("--guarantee (agreed or safe)", optarg);
+			have_guarantee = true;
 			break;
 		case OPT_CLOCK:
 			if (strcmp(optarg, "monotonic") == 0)
@@ -270,6 +315,25 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		case OPT_WINDOW:
 			if (rc_gen_parse_u32(optarg, 0, 1u << 30, &o->window) < 0)
 				return bad("--window (messages, 0: no limit)", optarg);
+			have_window = true;
+			break;
+		case OPT_HISTORY:
+			if (*optarg == '\0')
+				return bad("--history (a file name)", optarg);
+			o->history_path = optarg;
+			break;
+		case OPT_MIN_SIZE:
+			if (rc_gen_parse_size(optarg, &o->min_size) < 0 ||
+			    o->min_size < RC_GEN_SOAK_MIN)
+				return bad("--min-size (at least 8 bytes)", optarg);
+			have_min = true;
+			break;
+		case OPT_MIX: o->mix = true; break;
+		case OPT_SEED:
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 0);
+			if (errno || *optarg == '\0' || *end != '\0' || *optarg == '-')
+				return bad("--seed (an unsigned integer)", optarg);
 			break;
 		case OPT_JSON: o->json_path = optarg; break;
 		case OPT_CSV: o->csv_path = optarg; break;
@@ -294,7 +358,7 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		}
 	}
 	if (optind >= argc)
-		return bad("no mode: flood, rate, ping or sweep", NULL);
+		return bad("no mode: flood, rate, ping, sweep or soak", NULL);
 	mode = argv[optind++];
 	if (optind < argc)
 		return bad("unexpected argument", argv[optind]);
@@ -306,8 +370,15 @@ int rc_gen_opts_parse(int argc, char **argv, struct rc_gen_opts *o)
 		o->mode = RC_GEN_PING;
 	else if (strcmp(mode, "sweep") == 0)
 		o->mode = RC_GEN_SWEEP;
+	else if (strcmp(mode, "soak") == 0)
+		o->mode = RC_GEN_SOAK;
 	else
-		return bad("mode (flood, rate, ping or sweep)", mode);
+		return bad("mode (flood, rate, ping, sweep or soak)", mode);
+	if (o->mode == RC_GEN_SOAK)
+		return soak_opts(o, have_size ? size : 256 * 1024, have_sizes, have_rate,
+				 have_window, have_guarantee);
+	if (have_min || o->mix)
+		return bad("--min-size and --mix are for the soak mode", NULL);
 
 	if (o->mode == RC_GEN_SWEEP) {
 		if (have_size)
@@ -366,6 +437,7 @@ const char *rc_gen_mode_name(enum rc_gen_mode m)
 	case RC_GEN_RATE: return "rate";
 	case RC_GEN_PING: return "ping";
 	case RC_GEN_SWEEP: return "sweep";
+	case RC_GEN_SOAK: return "soak";
 	}
 	return "?";
 }

@@ -317,13 +317,11 @@ out:
 
 /* ---- files ---- */
 
-/* path with %n -> nodeid, %p -> pid, %% -> %; "-" is stdout. */
-static FILE *open_out(struct rc_gen *g, const char *path, char *buf, size_t len)
+/* path with %n -> nodeid, %p -> pid, %% -> % into buf */
+void rc_gen_path_expand(const struct rc_gen *g, const char *path, char *buf, size_t len)
 {
 	size_t o = 0;
 
-	if (strcmp(path, "-") == 0)
-		return stdout;
 	for (const char *p = path; *p && o + 12 < len; p++) {
 		if (p[0] == '%' && p[1] == 'n')
 			o += (size_t)snprintf(buf + o, len - o, "%u", g->nodeid), p++;
@@ -335,6 +333,14 @@ static FILE *open_out(struct rc_gen *g, const char *path, char *buf, size_t len)
 			buf[o++] = *p;
 	}
 	buf[o] = '\0';
+}
+
+/* "-" is stdout */
+static FILE *open_out(struct rc_gen *g, const char *path, char *buf, size_t len)
+{
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	rc_gen_path_expand(g, path, buf, len);
 	return fopen(buf, "w");
 }
 

@@ -74,6 +74,9 @@ static int connect_cpg(struct rc_gen *g)
 		.model = CPG_MODEL_V1,
 		.cpg_deliver_fn = rc_gen_deliver_cb,
 		.cpg_confchg_fn = rc_gen_confchg_cb,
+		.cpg_totem_confchg_fn = rc_gen_totem_cb,
+		/* the history starts with the ring this instance attached in */
+		.flags = g->o.history_path ? CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF : 0,
 	};
 	cs_error_t err;
 
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	g->pid = (uint32_t)getpid();
+	g->hist_fd = -1;
 	g->me = -1;
 	g->order_hash = RC_GEN_FNV_OFFSET;
 	g->opts_hash = rc_gen_opts_hash(&g->o);
@@ -199,9 +203,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = connect_cpg(g);
+	if (ret == 0 && g->o.history_path && rc_gen_history_open(g, g->o.history_path) < 0)
+		ret = 1;
 	if (ret != 0) {
 		teardown(g);
 		return ret;
+	}
+	if (g->o.mode == RC_GEN_SOAK) {
+		status = rc_gen_soak(g);
+		teardown(g);
+		free(g->zfree);
+		free(g->zfly);
+		free(g->res);
+		free(g->tmpl);
+		return status;
 	}
 	rc_gen_step_reset(g);
 	if (meet(g) == 0) {
@@ -222,6 +237,8 @@ int main(int argc, char **argv)
 		status = 1;
 	if (!ok && g->failed)
 		fprintf(stderr, "ringcast-gen[%u]: %s\n", g->pid, g->failure);
+	/* ok: every own message came back (each DONE came after its data) */
+	rc_gen_history_close(g, ok ? "ok" : "error");
 	teardown(g);
 	free(g->res);
 	free(g->zfree);

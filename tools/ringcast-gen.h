@@ -5,6 +5,7 @@
  * the same sources build against ringcast's libcpg and Debian's libcpg-dev.
  *
  * Files: ringcast-gen.c (main: connect, meet, steps, report, finalize),
+ * -history.c (--history), -soak.c (the soak mode, for fault tests),
  * -opts.c (options, --help), -util.c (clocks, CRC32C, FNV-1a, parsing,
  * formatting), -hist.c (latency histogram), -msg.c (messages: build, verify,
  * the callbacks, zcb buffers), -modes.c (the pump, the send loops, one step
@@ -45,7 +46,7 @@
 
 /* ---- options ---- */
 
-enum rc_gen_mode { RC_GEN_FLOOD, RC_GEN_RATE, RC_GEN_PING, RC_GEN_SWEEP };
+enum rc_gen_mode { RC_GEN_FLOOD, RC_GEN_RATE, RC_GEN_PING, RC_GEN_SWEEP, RC_GEN_SOAK };
 
 #define RC_GEN_ROLE_SEND	1u
 #define RC_GEN_ROLE_LISTEN	2u
@@ -67,6 +68,11 @@ struct rc_gen_opts {
 	cpg_guarantee_t guarantee;
 	clockid_t clock;		/* the send-time stamp's clock */
 	const char *json_path, *csv_path;
+	const char *history_path;	/* --history: every event, one line each */
+	size_t min_size;		/* soak: sizes from min_size to sizes[0] */
+	bool mix;			/* soak: copy/zcb per message */
+	bool mix_guarantee;		/* soak: and agreed/safe (--mix, no --guarantee) */
+	uint64_t seed;			/* soak: sizes and choices */
 	int progress;			/* -1: when stdout is a terminal */
 	bool spin, verbose;
 };
@@ -156,6 +162,8 @@ struct rc_gen_hdr {
 	uint32_t nodeid, pid;		/* the sender, as it knows itself */
 };
 _Static_assert(sizeof(struct rc_gen_hdr) == 40, "rc_gen_hdr is 40 bytes");
+
+#define RC_GEN_F_SAFE	0x0001u	/* hdr.flags: a data message sent CPG_TYPE_SAFE */
 
 #define RC_GEN_TAIL	8
 #define RC_GEN_MIN_SIZE	(sizeof(struct rc_gen_hdr) + RC_GEN_TAIL)
@@ -273,6 +281,15 @@ struct rc_gen {
 	uint64_t iv_sent, iv_retries;	/* cur.sent_total, cur.retries at the last line */
 	struct rc_gen_hist iv_lat;
 
+	/* --history */
+	int hist_fd;
+	char *hist_buf;			/* NULL: no --history */
+	size_t hist_len;
+
+	/* soak */
+	uint64_t rng;
+	uint64_t soak_sent, soak_rx, soak_confchgs, soak_bad;
+
 	/* failure: the first fatal error, and counted violations */
 	char failure[256];
 	bool failed, quiet;		/* quiet: no error details (self-test) */
@@ -286,6 +303,37 @@ void rc_gen_note(struct rc_gen *g, uint64_t count, const char *fmt, ...)
 unsigned int rc_gen_n_steps(const struct rc_gen *g);
 struct rc_gen_result *rc_gen_res(struct rc_gen *g, unsigned int step, unsigned int peer);
 
+/* ---- --history (ringcast-gen-history.c) ---- */
+
+#define rc_gen_history_on(g)	((g)->hist_buf != NULL)
+
+void rc_gen_path_expand(const struct rc_gen *g, const char *path, char *buf, size_t len);
+int rc_gen_history_open(struct rc_gen *g, const char *path);
+int rc_gen_history_flush(struct rc_gen *g);
+void rc_gen_history_line(struct rc_gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rc_gen_history_send(struct rc_gen *g, uint64_t seq, size_t size, bool safe, uint32_t crc,
+			 bool zcb);
+void rc_gen_history_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, uint64_t seq,
+			    size_t size, uint32_t crc, char guarantee);
+void rc_gen_history_confchg(struct rc_gen *g, const struct cpg_address *memb, size_t n_memb,
+			    const struct cpg_address *left, size_t n_left,
+			    const struct cpg_address *joined, size_t n_joined);
+void rc_gen_history_totem(struct rc_gen *g, uint32_t rep, uint64_t seq, const uint32_t *members,
+			  size_t n);
+void rc_gen_history_close(struct rc_gen *g, const char *why);
+
+/* ---- the soak mode (ringcast-gen-soak.c) ---- */
+
+#define RC_GEN_SOAK_MIN	8	/* a soak message starts with its 8-byte seq word */
+#define RC_GEN_SOAK_SAFE	(1ull << 63)	/* in the seq word: sent CPG_TYPE_SAFE */
+
+int rc_gen_soak(struct rc_gen *g);
+void rc_gen_soak_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, const void *msg,
+			 size_t len);
+uint32_t rc_gen_soak_fill(uint8_t *buf, size_t size, uint32_t nodeid, uint32_t pid, uint64_t seq,
+			  bool safe);
+
 /* ---- messages (ringcast-gen-msg.c) ---- */
 
 void rc_gen_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
@@ -294,6 +342,8 @@ void rc_gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 		    const struct cpg_address *memb, size_t n_memb,
 		    const struct cpg_address *left, size_t n_left,
 		    const struct cpg_address *joined, size_t n_joined);
+void rc_gen_totem_cb(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n_members,
+		  const uint32_t *members);
 void rc_gen_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, const void *msg, size_t len);
 int rc_gen_tmpl_build(struct rc_gen *g, size_t size);
 void rc_gen_data_fill(struct rc_gen *g, uint8_t *buf, uint64_t seq, uint64_t stamp);
