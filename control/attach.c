@@ -536,7 +536,12 @@ void rc_clients_poll_gone(void)
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];
-			if (g[i].reason != RC_DP_GONE_DETACHED && g[i].reason != RC_DP_GONE_STOPPED)
+			/* The lcore stopped, but the port may still hold mbufs it
+			   sent: regions are freed by rc_clients_stop(), once the
+			   port is stopped. */
+			if (g[i].reason == RC_DP_GONE_STOPPED)
+				continue;
+			if (g[i].reason != RC_DP_GONE_DETACHED)
 				qb_log(LOG_WARNING, "client pid %d disconnected: %s",
 				       c->cred.pid, rc_dp_gone_reason_str(g[i].reason));
 			else
