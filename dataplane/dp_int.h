@@ -38,6 +38,7 @@ struct rc_dp_client {
 	bool used;		/* attached, region mapped */
 	bool dying;		/* detached or kicked: waiting for in-flight buffers */
 	bool wake;		/* rx records written since the last wake check */
+	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool draining;		/* detached: its queued mcasts still go out first */
 	uint32_t drain_head;	/* the tx head when it detached */

@@ -49,7 +49,7 @@
 #include <corosync/cpg.h>
 
 #define RC_SHM_MAGIC		0x48534352u	/* "RCSH" read as little-endian */
-#define RC_SHM_VERSION		1
+#define RC_SHM_VERSION		2	/* 2: room_wait (backpressure) */
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
@@ -213,6 +213,12 @@ struct rc_shm_hdr {
 	   the daemon, after a seq_cst fence, exchanges it with 0 and writes the
 	   eventfd once each time it got 1 */
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
+	/* backpressure (shm_room.h): a sender that found the tx ring or the
+	   arena full sets 1 (seq_cst) and re-checks tx_tail and comp_head
+	   before it sleeps on this word (a futex); the daemon, after releasing
+	   either index and a seq_cst fence, exchanges it with 0 and wakes the
+	   futex each time it got 1 */
+	uint32_t room_wait __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
 	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: reserved, 0 today */
 	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));
