@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
 #define EAL_ARGV_MAX	64
-#define EVENT_POLL_NS	(20 * 1000 * 1000ull)
+#define CHECK_NS	(1000 * 1000 * 1000ull)	/* silent connections, lost wake-ups */
 
 static struct rc_config cfg;	/* constant after start */
 static uint32_t self_id;
@@ -131,12 +132,12 @@ static void log_confchg(const struct rc_confchg *c)
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
 }
 
-/* Every EVENT_POLL_NS: log what the dataplane posted; stop once it left. */
-static void poll_events(void *data)
+/* Log what the dataplane posted, free the clients it let go of; stop once
+   it left. Runs when the lcore writes the events fd, and every CHECK_NS. */
+static void drain_events(void)
 {
 	struct rc_dp_event ev[8];
 	unsigned int n;
-	qb_loop_timer_handle h;
 	int stopped = 0;
 
 	rc_clients_poll_gone();
@@ -152,11 +153,30 @@ static void poll_events(void *data)
 			}
 		}
 	}
-	if (stopped) {
+	if (stopped)
 		qb_loop_stop(loop);
-		return;
-	}
-	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &h);
+}
+
+static int32_t on_dp_events(int32_t fd, int32_t revents, void *data)
+{
+	uint64_t cnt;
+
+	(void)revents;
+	(void)data;
+	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		qb_log(LOG_WARNING, "dataplane events eventfd: %s", strerror(errno));
+	drain_events();
+	return 0;
+}
+
+/* The only periodic wake-up of this thread while traffic flows: 1/s. */
+static void check(void *data)
+{
+	qb_loop_timer_handle h;
+
+	(void)data;
+	drain_events();
+	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &h);
 }
 
 static int on_signal(int32_t sig, void *data)
@@ -338,7 +358,8 @@ int main(int argc, char **argv)
 	loop = qb_loop_create();
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
-	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &th);
+	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &th);
+	qb_loop_poll_add(loop, QB_LOOP_LOW, rc_dp_events_fd(dp), POLLIN, NULL, on_dp_events);
 	ret = rc_clients_start(loop, dp, &cfg, self_id);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));

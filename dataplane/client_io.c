@@ -79,6 +79,7 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	dp->n_clients--;
 	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
 	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+	dp->ev_wake = true;
 }
 
 static void kick(struct rc_dp *dp, uint32_t slot, int reason)
@@ -320,6 +321,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BAD_RX };
 
 		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+		dp->ev_wake = true;
 		return;
 	}
 	memset(c, 0, sizeof(*c));
