@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +190,33 @@ static int on_signal(int32_t sig, void *data)
 	return 0;
 }
 
+/*
+ * What the port carries: for net_af_packet the kernel interface's own MTU
+ * (ethdev reports 1500 for it whatever the link; the ring frames are sized
+ * for netmtu by rc_config_port_devargs), else ethdev's.
+ */
+static int port_mtu(uint16_t port, uint16_t *mtu)
+{
+	struct rte_eth_dev_info info;
+	struct ifreq ifr;
+	int s, ret = -1;
+
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name &&
+	    strstr(info.driver_name, "af_packet") && info.if_index &&
+	    if_indextoname(info.if_index, ifr.ifr_name)) {
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s >= 0) {
+			ret = ioctl(s, SIOCGIFMTU, &ifr);
+			close(s);
+		}
+		if (ret == 0 && ifr.ifr_mtu > 0 && ifr.ifr_mtu <= UINT16_MAX) {
+			*mtu = (uint16_t)ifr.ifr_mtu;
+			return 0;
+		}
+	}
+	return rte_eth_dev_get_mtu(port, mtu);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -200,7 +230,7 @@ int main(int argc, char **argv)
 	};
 	const char *conf = DEFAULT_CONF, *name = NULL, *why;
 	char err[RC_CONFIG_MSG_MAX * 2], host[256], path[RC_CONFIG_PATH_MAX + 32];
-	static char eal_buf[RC_CONFIG_ARGS_MAX];
+	static char eal_buf[RC_CONFIG_ARGS_MAX], devargs[RC_CONFIG_STR_MAX + 64];
 	char *eal_argv[EAL_ARGV_MAX], vdev_name[RC_CONFIG_STR_MAX], *tok, *save;
 	struct rc_dp_params dpp;
 	qb_loop_timer_handle th;
@@ -300,8 +330,13 @@ int main(int argc, char **argv)
 		eal_argv[eargc++] = (char *)"-l";
 		eal_argv[eargc++] = (char *)"0,1";
 	}
+	if (rc_config_port_devargs(cfg.dataplane.port, cfg.totem.srp.netmtu, devargs,
+				   sizeof(devargs)) < 0) {
+		fprintf(stderr, "ringcastd: dataplane port devargs too long\n");
+		return 1;
+	}
 	eal_argv[eargc++] = (char *)"--vdev";
-	eal_argv[eargc++] = cfg.dataplane.port;
+	eal_argv[eargc++] = devargs;
 	eal_argv[eargc] = NULL;
 	ret = rte_eal_init(eargc, eal_argv);
 	if (ret < 0) {
@@ -327,12 +362,14 @@ int main(int argc, char **argv)
 
 	/* netmtu is the Ethernet payload, as in corosync: the shim comes out of it,
 	   and it may not exceed what the port carries. */
-	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
+	if (port_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
 		qb_log(LOG_WARNING, "port %s carries %u bytes, less than totem netmtu %u: using %u",
 		       vdev_name, mtu, cfg.totem.srp.netmtu, mtu);
 		cfg.totem.srp.netmtu = mtu;
 	}
 	cfg.totem.srp.netmtu -= RC_DP_SHIM;
+	/* flow control's window stays within what a receiver's rx ring holds */
+	cfg.totem.srp.rx_frames = rc_config_port_rx_frames(cfg.dataplane.port);
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
 		qb_log(LOG_ERR, "totem netmtu %u after the frame shim: %s",
 		       cfg.totem.srp.netmtu, why);

@@ -577,7 +577,9 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 		.confchg = op_confchg,
 		.evt = op_evt,
 	};
-	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM;
+	/* + 128: a software port's own frame headers (af_packet's ring frames
+	   are sized for netmtu, rc_config_port_devargs, and must fit an mbuf) */
+	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM + 128;
 	struct rc_dp *dp;
 	bool multi_seg;
 	int ret;

@@ -11,7 +11,7 @@
 
 /*
  * Frames this visit may send (Totem flow control, sized for the transport):
- *  - my window (srp->win, window_size..rc_flow_win_max()) per rotation,
+ *  - my window (srp->win, window_size..rc_flow_win_cap()) per rotation,
  *    less what the other nodes sent in the last one (fcc less my own last
  *    visit: those frames are a rotation old), retransmissions included;
  *  - while another node has a backlog, at most max_messages or an even part
@@ -57,12 +57,13 @@ uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 /*
  * After a visit: a rotation that came back asking for retransmissions (or
  * made me serve some) halves my window, down to window_size; one that let me
- * use all I was allowed grows it by max_messages, up to what the receive
- * buffers hold. Loss is the transport's only signal that it is full.
+ * use all I was allowed grows it by half, up to rc_flow_win_cap(): what
+ * the receive buffers and the receivers' rx rings hold. Loss is the
+ * transport's only signal that it is full.
  */
 static void window_adapt(struct rc_srp *srp, bool retransmissions, bool used_all)
 {
-	uint32_t lo = srp->cfg.window_size, hi = rc_flow_win_max(&srp->cfg);
+	uint32_t lo = srp->cfg.window_size, hi = rc_flow_win_cap(&srp->cfg);
 
 	if (retransmissions)
 		srp->win = srp->win / 2 > lo ? srp->win / 2 : lo;
