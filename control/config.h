@@ -138,4 +138,16 @@ int rc_config_find_self(const struct rc_config *cfg, const char *name,
 const struct rc_config_node *rc_config_node_get(const struct rc_config *cfg,
 						uint32_t nodeid);
 
+/*
+ * devargs.c: the port's devargs for EAL (dataplane.port, plus net_af_packet's
+ * framesz/blocksz when netmtu needs frames above its default 2048 bytes and
+ * none were given). 0 or -ENAMETOOLONG. rc_config_afp_framesz: the ring
+ * frame size a netmtu needs, 0 when the default does.
+ */
+int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t len);
+uint32_t rc_config_afp_framesz(uint32_t netmtu);
+/* Frames the port's rx ring holds: net_af_packet's framecnt (512 unless
+   given), else the 1024 descriptors the dataplane asks for. */
+uint32_t rc_config_port_rx_frames(const char *port);
+
 #endif /* RC_CONFIG_H */

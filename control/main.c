@@ -8,11 +8,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,7 +33,7 @@
 #include "start.h"
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
-#define EVENT_POLL_NS	(20 * 1000 * 1000ull)
+#define CHECK_NS	(1000 * 1000 * 1000ull)	/* silent connections, lost wake-ups */
 
 static struct rc_config cfg;	/* constant after start */
 static uint32_t self_id;
@@ -152,12 +156,12 @@ static void log_confchg(const struct rc_confchg *c)
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
 }
 
-/* Every EVENT_POLL_NS: log what the dataplane posted; stop once it left. */
-static void poll_events(void *data)
+/* Log what the dataplane posted, free the clients it let go of; stop once
+   it left. Runs when the lcore writes the events fd, and every CHECK_NS. */
+static void drain_events(void)
 {
 	struct rc_dp_event ev[8];
 	unsigned int n;
-	qb_loop_timer_handle h;
 	int stopped = 0;
 
 	rc_clients_poll_gone();
@@ -179,7 +183,28 @@ static void poll_events(void *data)
 		qb_loop_stop(loop);
 		return;
 	}
-	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &h);
+}
+
+static int32_t on_dp_events(int32_t fd, int32_t revents, void *data)
+{
+	uint64_t cnt;
+
+	(void)revents;
+	(void)data;
+	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		qb_log(LOG_WARNING, "dataplane events eventfd: %s", strerror(errno));
+	drain_events();
+	return 0;
+}
+
+/* The only periodic wake-up of this thread while traffic flows: 1/s. */
+static void check(void *data)
+{
+	qb_loop_timer_handle h;
+
+	(void)data;
+	drain_events();
+	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &h);
 }
 
 static int on_signal(int32_t sig, void *data)
@@ -189,6 +214,33 @@ static int on_signal(int32_t sig, void *data)
 	rc_membership_leave();	/* queued for the lcore before it is told to stop */
 	rc_dp_stop(dp);
 	return 0;
+}
+
+/*
+ * What the port carries: for net_af_packet the kernel interface's own MTU
+ * (ethdev reports 1500 for it whatever the link; the ring frames are sized
+ * for netmtu by rc_config_port_devargs), else ethdev's.
+ */
+static int port_mtu(uint16_t port, uint16_t *mtu)
+{
+	struct rte_eth_dev_info info;
+	struct ifreq ifr;
+	int s, ret = -1;
+
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name &&
+	    strstr(info.driver_name, "af_packet") && info.if_index &&
+	    if_indextoname(info.if_index, ifr.ifr_name)) {
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s >= 0) {
+			ret = ioctl(s, SIOCGIFMTU, &ifr);
+			close(s);
+		}
+		if (ret == 0 && ifr.ifr_mtu > 0 && ifr.ifr_mtu <= UINT16_MAX) {
+			*mtu = (uint16_t)ifr.ifr_mtu;
+			return 0;
+		}
+	}
+	return rte_eth_dev_get_mtu(port, mtu);
 }
 
 int main(int argc, char **argv)
@@ -206,6 +258,7 @@ int main(int argc, char **argv)
 	const char *conf = DEFAULT_CONF, *name = NULL, *why;
 	char err[RC_CONFIG_MSG_MAX * 2], host[256], path[RC_CONFIG_PATH_MAX + 32];
 	static struct rc_eal_args eal;
+	static char devargs[RC_CONFIG_STR_MAX + 64];	/* EAL keeps the pointer */
 	const char *port_name;
 	struct rc_dp_params dpp;
 	qb_loop_timer_handle th, rh;
@@ -277,8 +330,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* EAL: eal_args, the command line's extras, then the port (PCI: -a, else --vdev) */
+	if (rc_config_port_devargs(cfg.dataplane.port, cfg.totem.srp.netmtu, devargs,
+				   sizeof(devargs)) < 0) {
+		fprintf(stderr, "ringcastd: %s: dataplane port devargs too long\n", conf);
+		return 1;
+	}
 	ret = rc_eal_args_build(&eal, argv[0], cfg.dataplane.eal_args, argv + optind,
-				argc - optind, cfg.dataplane.port);
+				argc - optind, devargs);
 	if (ret < 0) {
 		fprintf(stderr, "ringcastd: %s: dataplane: %s\n", conf,
 			ret == -E2BIG ? "too many EAL arguments" :
@@ -350,12 +408,14 @@ int main(int argc, char **argv)
 
 	/* netmtu is the Ethernet payload, as in corosync: the shim comes out of it,
 	   and it may not exceed what the port carries. */
-	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
+	if (port_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
 		qb_log(LOG_WARNING, "port %s carries %u bytes, less than totem netmtu %u: using %u",
 		       port_name, mtu, cfg.totem.srp.netmtu, mtu);
 		cfg.totem.srp.netmtu = mtu;
 	}
 	cfg.totem.srp.netmtu -= RC_DP_SHIM;
+	/* flow control's window stays within what a receiver's rx ring holds */
+	cfg.totem.srp.rx_frames = rc_config_port_rx_frames(cfg.dataplane.port);
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
 		qb_log(LOG_ERR, "totem netmtu %u after the frame shim: %s",
 		       cfg.totem.srp.netmtu, why);
@@ -390,7 +450,8 @@ int main(int argc, char **argv)
 	loop = qb_loop_create();
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
-	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &th);
+	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &th);
+	qb_loop_poll_add(loop, QB_LOOP_LOW, rc_dp_events_fd(dp), POLLIN, NULL, on_dp_events);
 	ret = rc_clients_start(loop, dp, &cfg, self_id);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));

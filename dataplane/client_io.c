@@ -20,6 +20,7 @@
 
 #include <ringcast/cpgmsg.h>
 #include <ringcast/shm_layout.h>
+#include <ringcast/shm_room.h>
 
 #include "dp_int.h"
 
@@ -78,6 +79,7 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	dp->n_clients--;
 	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
 	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+	dp->ev_wake = true;
 }
 
 static void kick(struct rc_dp *dp, uint32_t slot, int reason)
@@ -110,6 +112,7 @@ static void comp_push(struct rc_dp_client *c, uint64_t off)
 	c->comp[c->comp_head & c->comp_mask] = d;
 	c->comp_head++;
 	store_rel(&c->h->comp_head.v, c->comp_head);
+	c->room = true;
 }
 
 /* Completion slots the client has not read, or -1 when its tail is off. */
@@ -319,6 +322,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BAD_RX };
 
 		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+		dp->ev_wake = true;
 		return;
 	}
 	memset(c, 0, sizeof(*c));
@@ -474,8 +478,10 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		c->tx_tail++;
 		taken++;
 	}
-	if (taken)
+	if (taken) {
 		store_rel(&c->h->tx_tail.v, c->tx_tail);
+		c->room = true;
+	}
 	*empty = c->tx_tail == head;
 	return taken != 0;
 }
@@ -583,9 +589,18 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 			work = true;
 		}
 	}
-	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++)
-		if (dp->clients[s].used && dp->clients[s].wake)
-			wake(&dp->clients[s]);
+	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+		struct rc_dp_client *c = &dp->clients[s];
+
+		if (!c->used)
+			continue;
+		if (c->wake)
+			wake(c);
+		if (c->room) {		/* a sender may wait for it (shm_room.h) */
+			c->room = false;
+			rc_shm_room_wake(c->h);
+		}
+	}
 	return work;
 }
 

@@ -235,6 +235,19 @@ static void post(struct rc_dp *dp, struct rc_dp_event *ev)
 {
 	/* A full ring drops the event; the snapshot still tells the state. */
 	rte_ring_enqueue_elem(dp->events, ev, sizeof(*ev));
+	dp->ev_wake = true;
+}
+
+/* The control thread sleeps until events or gone clients wait (ev_evfd). */
+static void events_wake(struct rc_dp *dp)
+{
+	uint64_t one = 1;
+
+	if (!dp->ev_wake)
+		return;
+	dp->ev_wake = false;
+	if (write(dp->ev_evfd, &one, sizeof(one)) < 0)
+		dp->memb_drops++;	/* EAGAIN: saturated, readable anyway */
 }
 
 static void op_confchg(void *priv, const struct rc_confchg *c)
@@ -284,6 +297,7 @@ static void memb_wake(struct rc_dp *dp)
 	/* last_token before polled: whoever sees this polled sees that token */
 	__atomic_store_n(&dp->last_token, rc_ord_last_token(dp->ord), __ATOMIC_RELAXED);
 	__atomic_store_n(&dp->polled, dp->now, __ATOMIC_RELEASE);
+	events_wake(dp);
 	if (!dp->memb_wake)
 		return;
 	dp->memb_wake = false;
@@ -493,6 +507,7 @@ int rc_dp_run(void *arg)
 	rc_dp_clients_stop(dp);
 	publish(dp);
 	post(dp, &ev);
+	events_wake(dp);
 	return 0;
 }
 
@@ -532,6 +547,11 @@ int rc_dp_memb_fd(struct rc_dp *dp)
 	return dp->memb_evfd;
 }
 
+int rc_dp_events_fd(struct rc_dp *dp)
+{
+	return dp->ev_evfd;
+}
+
 unsigned int rc_dp_memb_events(struct rc_dp *dp, struct rc_xmsg *e, unsigned int n)
 {
 	return rte_ring_dequeue_burst_elem(dp->to_memb, e, sizeof(*e), n, NULL);
@@ -558,6 +578,8 @@ static void memb_free(struct rc_dp *dp)
 	rte_ring_free(dp->to_memb);
 	if (dp->memb_evfd >= 0)
 		close(dp->memb_evfd);
+	if (dp->ev_evfd >= 0)
+		close(dp->ev_evfd);
 }
 
 int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
@@ -570,7 +592,9 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 		.confchg = op_confchg,
 		.evt = op_evt,
 	};
-	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM;
+	/* + 128: a software port's own frame headers (af_packet's ring frames
+	   are sized for netmtu, rc_config_port_devargs, and must fit an mbuf) */
+	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM + 128;
 	struct rc_dp *dp;
 	bool multi_seg;
 	int ret;
@@ -581,6 +605,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->p = *p;
 	dp->me = p->totem.srp.nodeid;
 	dp->memb_evfd = -1;
+	dp->ev_evfd = -1;
 	ops.evt_priv = dp;
 	rte_seqlock_init(&dp->lock);
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
@@ -599,8 +624,9 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->to_memb = rte_ring_create_elem("rc_to_memb", sizeof(struct rc_xmsg), MEMB_RING,
 					   socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	dp->memb_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	ret = dp->memb_evfd < 0 ? -errno : -ENOMEM;
-	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0)
+	dp->ev_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ret = dp->memb_evfd < 0 || dp->ev_evfd < 0 ? -errno : -ENOMEM;
+	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0 || dp->ev_evfd < 0)
 		goto free_ring;
 	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &multi_seg);
 	if (ret < 0)

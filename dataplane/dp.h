@@ -94,6 +94,9 @@ void rc_dp_stop(struct rc_dp *dp);
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s);
 /* Drain up to n events; returns how many were copied. */
 unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int n);
+/* Readable (an eventfd: read it, then drain) once rc_dp_events() or
+   rc_dp_clients_gone() may have something: the control thread sleeps on it. */
+int rc_dp_events_fd(struct rc_dp *dp);
 /*
  * The membership half of Totem (control thread) and the ordering half
  * (lcore) talk through two SP/SC rings of struct rc_xmsg (split.h). The

@@ -41,6 +41,7 @@ struct rc_dp_client {
 	bool used;		/* attached, region mapped */
 	bool dying;		/* detached or kicked: waiting for in-flight buffers */
 	bool wake;		/* rx records written since the last wake check */
+	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool zc;		/* frames may point into the region (DMA reach) */
 	bool draining;		/* detached: its queued mcasts still go out first */
@@ -78,6 +79,7 @@ struct rc_dp {
 	struct rte_ring *to_ord;	/* control -> lcore: the membership half's commands */
 	struct rte_ring *to_memb;	/* lcore -> control: the ordering half's events */
 	int memb_evfd;			/* written when to_memb got something */
+	int ev_evfd;			/* written when events or gone got something */
 	struct rc_ord *ord;		/* the ordering half of Totem */
 	struct rc_cpgd *cpgd;
 	struct rte_ether_addr mac, group;
@@ -108,6 +110,7 @@ struct rc_dp {
 	uint64_t memb_drops;		/* events to_memb could not take */
 	uint64_t max_gap;		/* longest time between two passes, ns */
 	bool memb_wake;			/* write memb_evfd at the end of this pass */
+	bool ev_wake;			/* write ev_evfd at the end of this pass */
 	struct rc_xmsg xcmd;		/* the command being handled */
 	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];
 	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX + 32];	/* + CPG header */

@@ -5,7 +5,9 @@
  * arena and covers room + payload. Buffers come back through the completion
  * ring, drained before every allocation; the daemon completes a buffer once
  * it has copied it into its frames (RC_SHM_COMP_FREE). No ring slot or no
- * arena room is CS_ERR_TRY_AGAIN.
+ * arena room: wait, lock dropped, at most RC_ROOM_WAIT_NS for the daemon to
+ * make some (shm_room.h), then CS_ERR_TRY_AGAIN; so a caller that retries at
+ * once is paced by the daemon instead of taking its CPU.
  *
  * corosync's contract for cpg_zcb_mcast_joined: the buffer may be written
  * again as soon as the call returns. Up to zcb_copy_max bytes the library
@@ -14,11 +16,20 @@
  * completion of that send, i.e. for the daemon's own copy.
  */
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 #include <time.h>
 
+#include <ringcast/shm_room.h>
+
 #include "cpg_int.h"
+
+#define RC_ROOM_WAIT_NS	(2 * 1000 * 1000ull)	/* then CS_ERR_TRY_AGAIN */
+#define WAIT_TAKEN_CHECK_NS	(10 * 1000 * 1000ull)	/* is the daemon still there? */
+
+/* The indexes a "no room" was decided on: the daemon moving either makes room. */
+struct room_seen {
+	uint32_t tx_tail, comp_head;
+};
 
 /* A completion for the buffer at off: one send of it is over. */
 static void complete(struct rc_cpg *h, uint64_t off)
@@ -98,28 +109,70 @@ static int usable(const struct rc_cpg *h)
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Take back what the daemon freed, and note the indexes looked at. */
+static void room_look(struct rc_cpg *h, struct room_seen *s)
+{
+	rc_comp_drain(h);
+	s->comp_head = h->comp_tail;
+	s->tx_tail = rc_load_acq32(&h->hdr->tx_tail.v);	/* pairs with the daemon's release */
+}
+
+/*
+ * No room after room_look(s): sleep, lock dropped, until the daemon moves
+ * tx_tail or comp_head, or until *deadline (0: set it now). 0: look again;
+ * -EAGAIN once the deadline passed, -ENOTCONN when the daemon is gone.
+ */
+static int room_wait(struct rc_cpg *h, const struct room_seen *s, uint64_t *deadline)
+{
+	uint64_t now = now_ns();
+
+	if (*deadline == 0)
+		*deadline = now + RC_ROOM_WAIT_NS;
+	else if (now >= *deadline)
+		return no_room(h);
+	rc_shm_room_arm(h->hdr);
+	if (rc_load_acq32(&h->hdr->tx_tail.v) != s->tx_tail ||
+	    rc_load_acq32(&h->hdr->comp_head.v) != s->comp_head)
+		return 0;	/* moved meanwhile: the flag costs the daemon one wake */
+	pthread_mutex_unlock(&h->lock);
+	(void)rc_shm_room_sleep(h->hdr, *deadline - now);
+	pthread_mutex_lock(&h->lock);
+	return 0;
+}
+
 static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec *iov,
 		 unsigned int iov_len, size_t total)
 {
 	struct rc_arena_blk *b;
-	uint64_t off;
+	struct room_seen seen;
+	uint64_t off, deadline = 0;
 	uint8_t *p;
 	int ret;
 
-	ret = usable(h);
-	if (ret < 0)
-		return ret;
-	if (!h->joined)
-		return -ENOENT;
-	rc_comp_drain(h);
-	ret = tx_room(h);
-	if (ret == -EAGAIN)
-		return no_room(h);
-	if (ret < 0)
-		return ret;
-	ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + total, &off);
-	if (ret == -EAGAIN)
-		return no_room(h);
+	for (;;) {
+		ret = usable(h);
+		if (ret < 0)
+			return ret;
+		if (!h->joined)
+			return -ENOENT;
+		room_look(h, &seen);
+		ret = tx_room(h);
+		if (ret == 0)
+			ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + total, &off);
+		if (ret != -EAGAIN)
+			break;
+		ret = room_wait(h, &seen, &deadline);
+		if (ret < 0)
+			return ret;
+	}
 	if (ret < 0)
 		return ret;
 	p = h->arena_base + off + RC_SHM_TX_HDR;
@@ -185,8 +238,9 @@ static struct rc_arena_blk *zcb_find(struct rc_cpg *h, const void *p)
 RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 {
 	struct rc_arena_blk *b;
+	struct room_seen seen;
 	struct rc_cpg *h;
-	uint64_t off;
+	uint64_t off, deadline = 0;
 	cs_error_t err;
 	int ret;
 
@@ -194,9 +248,11 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 	if (err != CS_OK)
 		return err;
 	pthread_mutex_lock(&h->lock);
-	ret = usable(h);
-	if (ret == 0) {
-		rc_comp_drain(h);
+	for (;;) {
+		ret = usable(h);
+		if (ret < 0)
+			break;
+		room_look(h, &seen);
 		ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, &off);
 		/*
 		 * Waiting helps only for what the daemon holds in flight: when the
@@ -204,10 +260,15 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 		 * can ever clear, so say NO_MEMORY (as corosync, when memory runs out).
 		 */
 		if (ret == -EMSGSIZE || (ret == -EAGAIN &&
-						 RC_SHM_TX_HDR + size > h->arena.size - h->zcb_held))
+					 RC_SHM_TX_HDR + size > h->arena.size - h->zcb_held)) {
 			ret = -ENOMEM;
-		else if (ret == -EAGAIN)
-			ret = no_room(h);
+			break;
+		}
+		if (ret != -EAGAIN)
+			break;
+		ret = room_wait(h, &seen, &deadline);
+		if (ret < 0)
+			break;
 	}
 	if (ret == 0) {
 		b = rc_arena_find(&h->arena, off);
@@ -259,12 +320,11 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
  */
 static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 {
-	struct timespec ts = { 0, 20000 };
 	struct rc_arena_blk *b;
-	unsigned int spins = 0;
+	struct room_seen seen;
 
 	for (;;) {
-		rc_comp_drain(h);
+		room_look(h, &seen);
 		b = rc_arena_find(&h->arena, off);
 		if (b == NULL || !b->zcb || b->zcb_gen != gen || b->done >= nr)
 			return 0;
@@ -272,11 +332,13 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 			return -EBADF;		/* another thread finalized the handle */
 		if (h->gone || rc_conn_dead(h))
 			return -ENOTCONN;
+		/* The completion moves comp_head, which wakes a flagged waiter
+		   (shm_room.h); the bound only re-checks that the daemon lives. */
+		rc_shm_room_arm(h->hdr);
+		if (rc_load_acq32(&h->hdr->comp_head.v) != seen.comp_head)
+			continue;
 		pthread_mutex_unlock(&h->lock);
-		if (spins++ < 200)
-			sched_yield();
-		else
-			nanosleep(&ts, NULL);
+		(void)rc_shm_room_sleep(h->hdr, WAIT_TAKEN_CHECK_NS);
 		pthread_mutex_lock(&h->lock);
 	}
 }
@@ -303,9 +365,10 @@ static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
 RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
 				       void *msg, size_t msg_len)
 {
-	struct rc_arena_blk *b;
+	struct rc_arena_blk *b = NULL;
+	struct room_seen seen;
 	struct rc_cpg *h;
-	uint64_t off;
+	uint64_t off, deadline = 0;
 	int ret;
 
 	if (msg == NULL)
@@ -314,11 +377,13 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	if (ret < 0)
 		return rc_cs_error(ret);
 	pthread_mutex_lock(&h->lock);
-	ret = usable(h);
-	if (ret == 0 && msg_len > h->g.max_msg)
-		ret = -EMSGSIZE;	/* corosync's first check after the handle */
-	if (ret == 0) {
-		rc_comp_drain(h);
+	for (;;) {
+		ret = usable(h);
+		if (ret == 0 && msg_len > h->g.max_msg)
+			ret = -EMSGSIZE;	/* corosync's first check after the handle */
+		if (ret < 0)
+			break;
+		room_look(h, &seen);
 		b = zcb_find(h, msg);
 		if (b == NULL || msg_len > b->cap)
 			ret = -EINVAL;
@@ -326,11 +391,12 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 			ret = -ENOENT;
 		else if (b->inflight == UINT32_MAX)
 			ret = -EAGAIN;
-	}
-	if (ret == 0) {
-		ret = tx_room(h);
-		if (ret == -EAGAIN)
-			ret = no_room(h);
+		else if ((ret = tx_room(h)) == -EAGAIN) {
+			ret = room_wait(h, &seen, &deadline);
+			if (ret == 0)
+				continue;
+		}
+		break;
 	}
 	if (ret == 0 && msg_len <= h->zcb_copy_max) {
 		ret = zcb_send_copy(h, msg, msg_len, guarantee);

@@ -16,7 +16,7 @@ void rc_srp_config_defaults(struct rc_srp_config *c)
 	c->netmtu = 1500;
 	c->window_size = 256;
 	c->max_messages = 64;
-	c->accel_window = 0;
+	c->accel_window = 128;
 	c->rtr_slots = 4096;
 	c->send_queue_len = 4096;
 	c->max_msg_size = 64u << 20;
@@ -42,8 +42,8 @@ int rc_srp_config_check(const struct rc_srp_config *c, const char **why)
 		w = "rtr_slots must be a power of two in 64..16M";
 	else if (c->window_size > c->rtr_slots / 4)
 		w = "window_size must be at most rtr_slots/4";
-	else if (c->accel_window > c->max_messages)
-		w = "accel_window must be at most max_messages";
+	else if (c->accel_window > c->rtr_slots / 4)
+		w = "accel_window must be at most rtr_slots/4";
 	else if (c->send_queue_len < 1 || (c->send_queue_len & (c->send_queue_len - 1)))
 		w = "send_queue_len must be a power of two";
 	else if (c->max_msg_size < 1 || c->max_msg_size > (1u << 30))
@@ -141,6 +141,7 @@ static void token_reset(struct rc_srp *srp)
 	srp->last_token_seq = 0;
 	srp->aru_at_forward = srp->seq_at_forward = 0;
 	srp->my_trc = srp->my_pbl = 0;
+	srp->win = srp->cfg.window_size;
 	srp->tok_rtr_deadline = UINT64_MAX;
 	srp->hold_deadline = UINT64_MAX;
 	srp->holding = srp->self_token = false;
@@ -304,8 +305,9 @@ static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 	struct rc_ring *r = srp->r;
 	uint32_t s = v->seq;
 
-	/* No node may run further ahead of the last token seen than one rotation. */
-	if (rc_seq_gt(s, srp->high_tok_seq + srp->cfg.window_size + srp->cfg.max_messages))
+	/* No node may run further ahead of the last token seen than one
+	   rotation: the other nodes' visits, at most the largest window. */
+	if (rc_seq_gt(s, srp->high_tok_seq + rc_flow_win_max(&srp->cfg) + srp->cfg.max_messages))
 		return bad(srp, RC_BAD_SEQ);
 	/* The token's holder passed a later seq: the successor has the token. */
 	if (srp->tok_rtr_deadline != UINT64_MAX && rc_seq_gt(s, srp->seq_at_forward))

@@ -63,6 +63,8 @@ struct rc_srp_config {
 	uint32_t max_messages;		/* frames per token visit */
 	uint32_t accel_window;		/* frames sent after passing the token; 0 = classic */
 	uint32_t rtr_slots;		/* receive/retransmit buffer, power of two */
+	uint32_t rx_frames;		/* frames a receiver's port holds between two
+					   polls (its rx ring); 0 = no limit */
 	uint32_t send_queue_len;	/* messages queued before -EAGAIN */
 	uint32_t max_msg_size;		/* largest message, bytes */
 	uint64_t token_retransmit_ns;	/* resend the token without sign of progress */

@@ -183,6 +183,7 @@ struct rc_srp {
 	uint32_t seq_at_forward;	/* token.seq when I last passed it */
 	uint32_t my_trc;		/* frames I sent on my last visit */
 	uint32_t my_pbl;		/* backlog I reported on my last visit */
+	uint32_t win;			/* my window: window_size..rc_flow_win_cap() */
 	uint8_t tok_frame[RC_WIRE_TOKEN_MAX];
 	uint32_t tok_frame_len;
 	uint64_t tok_rtr_deadline;	/* UINT64_MAX: not armed */
@@ -291,6 +292,26 @@ void rc_token_visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now);
 void rc_token_release_hold(struct rc_srp *srp, uint64_t now, bool woken);
 uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 			 uint32_t retransmitted, uint32_t my_backlog);
+
+/* The largest window any node may use: a quarter of the receive buffer, so
+   two rotations in flight still leave half of it (rc_flow_allowed's room).
+   A received frame further ahead than this is a bad seq. */
+static inline uint32_t rc_flow_win_max(const struct rc_srp_config *c)
+{
+	return c->rtr_slots / 4 > c->window_size ? c->rtr_slots / 4 : c->window_size;
+}
+
+/* The largest window this node grows to: rc_flow_win_max(), and no more
+   than half what a receiver's rx ring holds (a rotation's frames arrive
+   between two of its polls), but never below window_size. */
+static inline uint32_t rc_flow_win_cap(const struct rc_srp_config *c)
+{
+	uint32_t hi = rc_flow_win_max(c);
+
+	if (c->rx_frames && c->rx_frames / 2 < hi)
+		hi = c->rx_frames / 2 > c->window_size ? c->rx_frames / 2 : c->window_size;
+	return hi;
+}
 
 /* deliver.c */
 void rc_deliver_run(struct rc_srp *srp);

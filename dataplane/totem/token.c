@@ -10,31 +10,41 @@
 #include "srp_int.h"
 
 /*
- * Frames this visit may send (Totem flow control): at most max_messages per
- * visit and window_size per rotation less what the ring sent in the last one
- * (fcc), retransmissions included; a share of the window proportional to this
- * node's part of the ring's backlog; and never so far ahead that a receiver's
- * buffer could not hold it.
+ * Frames this visit may send (Totem flow control, sized for the transport):
+ *  - my window (srp->win, window_size..rc_flow_win_cap()) per rotation,
+ *    less what the other nodes sent in the last one (fcc less my own last
+ *    visit: those frames are a rotation old), retransmissions included;
+ *  - while another node has a backlog, at most max_messages or an even part
+ *    of the window per visit, whichever is more; else the whole window: one
+ *    sender alone may fill the ring;
+ *  - a share of the window proportional to this node's part of the ring's
+ *    backlog;
+ *  - never so far ahead that a receiver's buffer could not hold it.
+ * Any run of visits by distinct nodes (a rotation) still sends at most the
+ * largest window: each visit's allowance already counts the ones before it.
  */
 uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 			 uint32_t retransmitted, uint32_t my_backlog)
 {
 	const struct rc_srp_config *c = &srp->cfg;
-	uint32_t allowed = c->max_messages;
+	uint32_t win = srp->win;
+	uint32_t others = tok->fcc > srp->my_trc ? tok->fcc - srp->my_trc : 0;
+	uint32_t others_backlog = tok->backlog > srp->my_pbl ? tok->backlog - srp->my_pbl : 0;
+	uint32_t fair = win / srp->r->n_members;
+	uint32_t allowed = !others_backlog ? win : fair > c->max_messages ? fair : c->max_messages;
 	uint32_t in_flight = tok->seq - srp->r->gc_seq;
 	uint32_t room = (c->rtr_slots / 2 > in_flight) ? c->rtr_slots / 2 - in_flight : 0;
 	uint64_t total;
 
-	if (tok->fcc >= c->window_size)
+	if (others >= win)
 		allowed = 0;
-	else if (c->window_size - tok->fcc < allowed)
-		allowed = c->window_size - tok->fcc;
+	else if (win - others < allowed)
+		allowed = win - others;
 	allowed = allowed > retransmitted ? allowed - retransmitted : 0;
 
-	total = (uint64_t)tok->backlog + my_backlog;
-	total = total > srp->my_pbl ? total - srp->my_pbl : 0;
-	if (my_backlog && total > c->window_size) {
-		uint64_t share = (uint64_t)c->window_size * my_backlog / total;
+	total = (uint64_t)others_backlog + my_backlog;
+	if (my_backlog && total > win) {
+		uint64_t share = (uint64_t)win * my_backlog / total;
 
 		if (share < 1)
 			share = 1;
@@ -42,6 +52,23 @@ uint32_t rc_flow_allowed(const struct rc_srp *srp, const struct rc_token *tok,
 			allowed = (uint32_t)share;
 	}
 	return allowed < room ? allowed : room;
+}
+
+/*
+ * After a visit: a rotation that came back asking for retransmissions (or
+ * made me serve some) halves my window, down to window_size; one that let me
+ * use all I was allowed grows it by half, up to rc_flow_win_cap(): what
+ * the receive buffers and the receivers' rx rings hold. Loss is the
+ * transport's only signal that it is full.
+ */
+static void window_adapt(struct rc_srp *srp, bool retransmissions, bool used_all)
+{
+	uint32_t lo = srp->cfg.window_size, hi = rc_flow_win_cap(&srp->cfg);
+
+	if (retransmissions)
+		srp->win = srp->win / 2 > lo ? srp->win / 2 : lo;
+	else if (used_all && srp->win < hi)
+		srp->win = hi - srp->win > srp->win / 2 ? srp->win + srp->win / 2 : hi;
 }
 
 static bool rtr_listed(const struct rc_token *tok, uint32_t seq)
@@ -126,7 +153,7 @@ static bool token_is_idle(const struct rc_srp *srp, const struct rc_token *tok)
 static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 {
 	struct rc_ring *r = srp->r;
-	uint32_t seq_in = tok->seq, aru_in = tok->aru;
+	uint32_t seq_in = tok->seq, aru_in = tok->aru, rtr_in = tok->rtr_count;
 	uint32_t served, allowed, n = 0, first, early, sent, cbl, limit;
 	uint64_t v;
 
@@ -139,6 +166,7 @@ static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 	first = tok->seq + 1;
 	while (n < allowed && rc_sendq_build_frame(srp, first + n))
 		n++;
+	window_adapt(srp, rtr_in > 0 || served > 0, allowed > 0 && n == allowed);
 	tok->seq += n;
 	srp->high_tok_seq = tok->seq;
 	rc_aru_advance(srp, r);

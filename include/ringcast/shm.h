@@ -58,8 +58,9 @@
 /*
  * 2: a completion means the daemon copied the payload (it used to mean
  *    "every node holds it"): the library waits for it to hand a zcb buffer
- *    back to the application (issue 13). Bumped once at merge together with
- *    issue 12's room signal.
+ *    back to the application; and room_wait, the sender's backpressure
+ *    wait (shm_room.h). Version 1 libraries and daemons are refused at the
+ *    hello with CS_ERR_VERSION.
  */
 #define RC_SHM_VERSION		2
 #define RC_SHM_ALIGN		4096u
@@ -227,6 +228,12 @@ struct rc_shm_hdr {
 	   the daemon, after a seq_cst fence, exchanges it with 0 and writes the
 	   eventfd once each time it got 1 */
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
+	/* backpressure (shm_room.h): a sender that found the tx ring or the
+	   arena full sets 1 (seq_cst) and re-checks tx_tail and comp_head
+	   before it sleeps on this word (a futex); the daemon, after releasing
+	   either index and a seq_cst fence, exchanges it with 0 and wakes the
+	   futex each time it got 1 */
+	uint32_t room_wait __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
 	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: reserved, 0 today */
 	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));

@@ -104,6 +104,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_BENCH] = { "bench", NULL,
 		"3 fault-free nodes flooding 64 B, then 1 KiB messages; prints messages per CPU-second",
 		"--bench" },
+	[OPT_BENCH_FLOW] = { "bench-flow", NULL,
+		"flow control sized for the transport: 1 KiB payload Gbit/s per node at 2, 4, 8, 16 nodes, one sender (50k messages) and all (20k each), 10 Gbit/s, 5us +1us",
+		"--bench-flow" },
 	[OPT_SELFTEST] = { "selftest-checker", NULL,
 		"feed the checker fabricated bad sequences; fail unless it catches each",
 		"--selftest-checker" },
@@ -498,6 +501,9 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 		return 0;
 	case OPT_BENCH:
 		o->bench = true;
+		return 0;
+	case OPT_BENCH_FLOW:
+		o->bench_flow = true;
 		return 0;
 	case OPT_SELFTEST:
 		o->selftest = true;

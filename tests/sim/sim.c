@@ -1,5 +1,5 @@
 /*
- * ringcast-sim: main. Picks the mode (one run, --seeds, --bench,
+ * ringcast-sim: main. Picks the mode (one run, --seeds, --bench, --bench-flow,
  * --selftest-checker) and turns the outcome into the exit status:
  * 0 no violation, 1 violation, 2 bad usage or a run that could not start.
  */
@@ -49,6 +49,8 @@ int main(int argc, char **argv)
 		return sim_selftest_checker();
 	if (o.bench)
 		return sim_bench_main(&o);
+	if (o.bench_flow)
+		return sim_bench_flow_main(&o);
 	if (SIM_SET(&o, OPT_SEEDS))
 		return sim_seeds_main(&o);
 

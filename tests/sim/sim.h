@@ -41,7 +41,7 @@ enum sim_opt {
 	OPT_SAFE, OPT_RATE, OPT_LATENCY, OPT_JITTER, OPT_BANDWIDTH,
 	OPT_DURATION, OPT_LIVENESS, OPT_ACCEL, OPT_WINDOW, OPT_MAX_MESSAGES,
 	OPT_NETMTU, OPT_RTR_SLOTS, OPT_SEND_QUEUE, OPT_QUICK_CHECK,
-	OPT_SEEDS, OPT_LIST, OPT_BENCH, OPT_SELFTEST, OPT_VERBOSE, OPT_HELP,
+	OPT_SEEDS, OPT_LIST, OPT_BENCH, OPT_BENCH_FLOW, OPT_SELFTEST, OPT_VERBOSE, OPT_HELP,
 	OPT_CRASH, OPT_RESTART, OPT_PARTITION, OPT_HEAL, OPT_ASYM,
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
 	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
@@ -107,7 +107,7 @@ struct sim_opts {
 	uint64_t expect_reform_ns;	/* 0: no bound */
 	/* modes */
 	uint64_t seeds_lo, seeds_hi;
-	bool list, bench, selftest;
+	bool list, bench, bench_flow, selftest;
 	uint64_t set;			/* 1 << enum sim_opt */
 };
 
@@ -336,6 +336,7 @@ int sim_seeds_main(const struct sim_opts *o);
 
 /* bench.c */
 int sim_bench_main(const struct sim_opts *o);
+int sim_bench_flow_main(const struct sim_opts *o);
 
 /* selftest.c */
 int sim_selftest_checker(void);

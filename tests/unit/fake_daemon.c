@@ -3,7 +3,8 @@
  * every client's daemon-side state; the test thread talks to it through
  * atomics only. It plays the daemon's side of shm.h exactly: reads each
  * shared index once, releases its own, and wakes a client through the
- * eventfd only when it takes `sleeping` from 1 to 0.
+ * eventfd only when it takes `sleeping` from 1 to 0, a waiting sender
+ * (shm_room.h) only when it takes `room_wait` from 1 to 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <ringcast/shm_layout.h>
+#include <ringcast/shm_room.h>
 
 #include "fake_daemon.h"
 
@@ -60,7 +62,7 @@ struct fake {
 	uint32_t totem_rep;
 	uint64_t totem_seq;
 	/* counters for the test thread */
-	uint64_t echoed, completed, bad;
+	uint64_t echoed, completed, bad, room_wakes;
 	uint32_t clients;
 };
 
@@ -546,6 +548,8 @@ static bool serve(struct fake *f, int i)
 	}
 	serve_ctl(f, c);
 	wake(c);
+	if ((comp != c->comp_head || tx != c->tx_tail) && rc_shm_room_wake(c->hdr))
+		ADD(&f->room_wakes, 1);
 	return rx != c->rx_head || comp != c->comp_head || tx != c->tx_tail || req != c->last_req;
 }
 
@@ -673,6 +677,7 @@ uint64_t fake_echoed(struct fake *f) { return LD(&f->echoed); }
 uint64_t fake_completed(struct fake *f) { return LD(&f->completed); }
 uint32_t fake_clients(struct fake *f) { return LD(&f->clients); }
 uint64_t fake_bad(struct fake *f) { return LD(&f->bad); }
+uint64_t fake_room_wakes(struct fake *f) { return LD(&f->room_wakes); }
 
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq)
 {

@@ -46,6 +46,7 @@ uint64_t fake_echoed(struct fake *f);	/* tx mcasts taken */
 uint64_t fake_completed(struct fake *f);	/* completions posted */
 uint32_t fake_clients(struct fake *f);	/* attached clients */
 uint64_t fake_bad(struct fake *f);	/* malformed tx entries seen */
+uint64_t fake_room_wakes(struct fake *f);	/* waiting senders woken (shm_room.h) */
 
 /* Poll pred(arg) every 100 us until it holds or ms pass; returns pred's last value. */
 bool fake_wait(bool (*pred)(void *arg), void *arg, int ms);

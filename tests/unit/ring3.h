@@ -1,5 +1,6 @@
 /*
- * The engine tests' ring: node `nodeid` of {1, 2, 3}, netmtu 1500. The
+ * The engine tests' ring: node `nodeid` of {1, 2, 3}, netmtu 1500, the
+ * classic (not accelerated) ring. The
  * including file defines CLUSTER, RING_SEQ and MAX_MSG first.
  */
 #ifndef RC_TEST_RING3_H
@@ -19,6 +20,7 @@ static void ring_config(struct rc_srp_config *cfg, uint32_t nodeid)
 	cfg->ring_seq = RING_SEQ;
 	cfg->netmtu = 1500;
 	cfg->max_msg_size = MAX_MSG;
+	cfg->accel_window = 0;	/* the classic ring; accelerated tests set it */
 }
 
 #endif /* RC_TEST_RING3_H */

@@ -148,7 +148,7 @@ static void test_defaults_apply_when_keys_are_absent(void)
 	CU_ASSERT_EQUAL(t->srp.window_size, 256);
 	CU_ASSERT_EQUAL(t->srp.max_messages, 64);
 	CU_ASSERT_EQUAL(t->srp.netmtu, 1500);
-	CU_ASSERT_EQUAL(t->srp.accel_window, 0);
+	CU_ASSERT_EQUAL(t->srp.accel_window, 128);
 	CU_ASSERT_EQUAL(t->srp.send_queue_len, 4096);
 	CU_ASSERT_EQUAL(t->srp.max_msg_size, 64u << 20);
 	CU_ASSERT_STRING_EQUAL(cfg.cluster_name, "");
@@ -736,7 +736,7 @@ static void test_totem_check_failure_is_reported_on_the_totem_section(void)
 {
 	EXPECT_ERROR("# x\ntotem {\n window_size: 8\n max_messages: 64\n}\n" NODES,
 		     "t.conf:2: section 'totem': max_messages must be 1..window_size");
-	EXPECT_ERROR("totem {\n max_messages: 8\n accelerated_window: 9\n}\n" NODES,
+	EXPECT_ERROR("totem {\n accelerated_window: 2000\n}\n" NODES,
 		     "t.conf:1: section 'totem':", "accel_window");
 	EXPECT_ERROR("totem {\n join: 80\n consensus: 80\n}\n" NODES,
 		     "t.conf:1: section 'totem':", "join timeout");

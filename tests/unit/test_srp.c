@@ -350,14 +350,14 @@ static void test_config_check_rejects_hold_not_shorter_than_token_retransmit(voi
 	expect_config_rejected(&c, "hold");
 }
 
-static void test_config_check_rejects_accel_window_over_max_messages(void)
+static void test_config_check_rejects_accel_window_over_a_quarter_of_rtr_slots(void)
 {
 	struct rc_srp_config c;
 
 	ring_config(&c, 2);
-	c.accel_window = c.max_messages;
+	c.accel_window = c.rtr_slots / 4;
 	expect_config_accepted(&c);
-	c.accel_window = c.max_messages + 1;
+	c.accel_window = c.rtr_slots / 4 + 1;
 	expect_config_rejected(&c, "accel_window");
 }
 
@@ -685,7 +685,7 @@ static void test_mcast_far_beyond_the_window_is_bad_seq(void)
 
 	ring_config(&c, 2);
 	/* no token seen yet: seqs up to one rotation's worth may arrive */
-	edge = c.window_size + c.max_messages;
+	edge = c.rtr_slots / 4 + c.max_messages;	/* the largest window + a visit */
 	EXPECT_DROPPED(srp, frame, mcast(frame, 1, edge + 1), RC_BAD_SEQ);
 	EXPECT_DROPPED(srp, frame, mcast(frame, 3, 0x7fffffff), RC_BAD_SEQ);
 	CU_ASSERT_EQUAL(recv(srp, frame, mcast(frame, 1, edge)), 0);
@@ -1037,7 +1037,7 @@ static const struct unit_test tests[] = {
 	T(test_config_check_rejects_rtr_slots_not_power_of_two),
 	T(test_config_check_rejects_window_over_quarter_of_rtr_slots),
 	T(test_config_check_rejects_hold_not_shorter_than_token_retransmit),
-	T(test_config_check_rejects_accel_window_over_max_messages),
+	T(test_config_check_rejects_accel_window_over_a_quarter_of_rtr_slots),
 	T(test_config_check_rejects_netmtu_out_of_range),
 	T(test_config_check_rejects_max_messages_out_of_range),
 	T(test_config_check_rejects_send_queue_len_not_power_of_two),

@@ -549,10 +549,12 @@ static void test_backlog_adds_my_queue_and_drops_my_previous_report(void)
 {
 	struct rc_srp_config c;
 	struct rc_srp *srp;
-	struct rc_token t = { .token_seq = 1, .backlog = 100 };
+	/* the others sent 252 of the window's 256 (which cannot grow: rtr_slots
+	   1024), so each visit may send 4 */
+	struct rc_token t = { .token_seq = 1, .backlog = 100, .fcc = 252 };
 
 	ring_config(&c, 2);
-	c.max_messages = 4;
+	c.rtr_slots = 1024;
 	srp = node_with(&c);
 	queue_big(srp, 10);
 	CU_ASSERT_EQUAL(rc_srp_backlog(srp), 10);
@@ -564,6 +566,7 @@ static void test_backlog_adds_my_queue_and_drops_my_previous_report(void)
 	t.seq = 4;
 	t.aru = 4;
 	t.backlog = 50;
+	t.fcc = 256;			/* 252 + my 4 */
 	give(srp, &t);			/* sends 4, 2 left */
 	CU_ASSERT_EQUAL(forwarded().backlog, 50 - 6 + 2);
 
@@ -591,13 +594,108 @@ static struct rc_srp *flow_node(uint32_t max_messages)
 	return node_with(&c);
 }
 
-static void test_flow_allows_max_messages_when_the_window_is_free(void)
+static void test_flow_allows_the_whole_window_when_no_other_node_waits(void)
 {
 	struct rc_srp *srp = flow_node(20);
 	struct rc_token t = { .fcc = 0 };
 
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 5), 20);
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 0), 20);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 5), 100);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 0), 100);
+	rc_srp_destroy(srp);
+}
+
+static void test_flow_caps_a_visit_while_another_node_has_a_backlog(void)
+{
+	struct rc_srp *srp = flow_node(20);
+	struct rc_token t = { .backlog = 30 };
+
+	/* an even part of the window (100 / 3 nodes) beats max_messages 20 */
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 5), 33);
+	rc_srp_destroy(srp);
+	srp = flow_node(50);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 5), 50);
+	rc_srp_destroy(srp);
+}
+
+static void test_flow_does_not_count_my_own_last_visit_against_me(void)
+{
+	struct rc_srp *srp = flow_node(20);
+	struct rc_token t = { .token_seq = 1 };
+
+	queue_big(srp, 10);
+	give(srp, &t);
+	CU_ASSERT_EQUAL(stats(srp).frames_tx, 10);
+	/* the ring sent 95 in the last rotation, 10 of them mine */
+	t.token_seq = 4;
+	t.seq = 95;
+	t.fcc = 95;
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 5), 15);
+	rc_srp_destroy(srp);
+}
+
+/* window 20, max_messages 10: the window starts at 20 and grows to 1024. */
+static struct rc_srp *adapt_node(void)
+{
+	struct rc_srp_config c;
+
+	ring_config(&c, 2);
+	c.window_size = 20;
+	c.max_messages = 10;
+	c.rtr_slots = 4096;
+	return node_with(&c);
+}
+
+static void test_window_grows_after_a_visit_that_used_all_it_may(void)
+{
+	struct rc_srp *srp = adapt_node();
+	struct rc_token t = { .token_seq = 1 }, fresh = { 0 };
+
+	queue_big(srp, 40);
+	give(srp, &t);
+	CU_ASSERT_EQUAL(stats(srp).frames_tx, 20);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &fresh, 0, 0), 30);	/* + half */
+	rc_srp_destroy(srp);
+}
+
+static void test_window_stays_after_a_visit_that_did_not_need_it(void)
+{
+	struct rc_srp *srp = adapt_node();
+	struct rc_token t = { .token_seq = 1 }, fresh = { 0 };
+
+	queue_big(srp, 5);
+	give(srp, &t);
+	CU_ASSERT_EQUAL(stats(srp).frames_tx, 5);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &fresh, 0, 0), 20);
+	rc_srp_destroy(srp);
+}
+
+static void test_window_halves_on_retransmission_requests_down_to_window_size(void)
+{
+	struct rc_srp *srp = adapt_node();
+	struct rc_token t = { .token_seq = 1 }, fresh = { 0 };
+
+	queue_big(srp, 64);
+	give(srp, &t);				/* 20 sent: 30 */
+	t.token_seq = 4;
+	t.seq = 20;
+	t.fcc = 20;
+	give(srp, &t);				/* 30 sent: 45 */
+	CU_ASSERT_EQUAL(stats(srp).frames_tx, 50);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &fresh, 0, 0), 45);
+	t.token_seq = 7;
+	t.seq = 50;
+	t.fcc = 30;
+	t.rtr_count = 1;
+	t.rtr[0] = 49;				/* mine: served */
+	give(srp, &t);
+	CU_ASSERT_EQUAL(stats(srp).retransmits, 1);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &fresh, 0, 0), 22);	/* 45 / 2 */
+	t.token_seq = 10;
+	t.seq = forwarded().seq;
+	t.fcc = 0;
+	t.rtr[0] = 49;
+	give(srp, &t);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &fresh, 0, 0), 20);	/* not below */
 	rc_srp_destroy(srp);
 }
 
@@ -634,9 +732,9 @@ static void test_flow_subtracts_retransmissions(void)
 	struct rc_srp *srp = flow_node(20);
 	struct rc_token t = { .fcc = 0 };
 
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 5, 5), 15);
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 20, 5), 0);
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 30, 5), 0);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 5, 5), 95);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 100, 5), 0);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 130, 5), 0);
 	t.fcc = 90;
 	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 4, 5), 6);
 	rc_srp_destroy(srp);
@@ -832,7 +930,12 @@ static const struct unit_test tests[] = {
 	T(test_accel_does_not_request_seqs_past_my_last_forwarded_seq),
 	T(test_fcc_adds_this_visit_and_drops_my_previous_visit),
 	T(test_backlog_adds_my_queue_and_drops_my_previous_report),
-	T(test_flow_allows_max_messages_when_the_window_is_free),
+	T(test_flow_allows_the_whole_window_when_no_other_node_waits),
+	T(test_flow_caps_a_visit_while_another_node_has_a_backlog),
+	T(test_flow_does_not_count_my_own_last_visit_against_me),
+	T(test_window_grows_after_a_visit_that_used_all_it_may),
+	T(test_window_stays_after_a_visit_that_did_not_need_it),
+	T(test_window_halves_on_retransmission_requests_down_to_window_size),
 	T(test_flow_is_bounded_by_window_minus_fcc),
 	T(test_flow_is_zero_once_fcc_reaches_the_window),
 	T(test_flow_subtracts_retransmissions),

@@ -1,0 +1,66 @@
+/*
+ * The port's devargs as EAL gets them: dataplane.port as written, plus, for
+ * net_af_packet when netmtu needs more than its default 2048-byte ring
+ * frames and the user gave no framesz, a frame and block size that hold a
+ * netmtu frame (jumbo frames end to end); and how many frames the port's
+ * rx ring holds, which bounds flow control's window (a rotation's frames
+ * arrive between two polls). Pure string work, unit tested.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* af_packet's ring frame: tpacket2 header and sockaddr_ll (64 aligned),
+   Ethernet header and a VLAN tag, then the payload; 64-byte aligned. The
+   PMD reads frame i at i * framesz: a block must hold whole frames. */
+#define AFP_FRAME_OVERHEAD	(64u + 14u + 4u)
+#define AFP_DEFAULT_FRAME	2048u
+#define AFP_PAGE		4096u
+#define AFP_DEFAULT_FRAMES	512u	/* net_af_packet's framecnt */
+#define PORT_RX_DESC		1024u	/* what the dataplane asks other ports for */
+
+uint32_t rc_config_afp_framesz(uint32_t netmtu)
+{
+	uint32_t need = netmtu + AFP_FRAME_OVERHEAD;
+
+	return need <= AFP_DEFAULT_FRAME ? 0 : (need + 63u) & ~63u;
+}
+
+int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t len)
+{
+	uint32_t framesz = 0, blocksz;
+	int n;
+
+	if (strncmp(port, "net_af_packet", 13) == 0 && strstr(port, "framesz=") == NULL &&
+	    strstr(port, "blocksz=") == NULL)
+		framesz = rc_config_afp_framesz(netmtu);
+	if (framesz == 0)
+		n = snprintf(out, len, "%s", port);
+	else {
+		/* whole pages and whole frames: the least common multiple */
+		blocksz = framesz;
+		while (blocksz % AFP_PAGE)
+			blocksz += framesz;
+		n = snprintf(out, len, "%s,framesz=%u,blocksz=%u", port, framesz, blocksz);
+	}
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+uint32_t rc_config_port_rx_frames(const char *port)
+{
+	const char *p;
+	unsigned long v;
+	char *end;
+
+	if (strncmp(port, "net_af_packet", 13) != 0)
+		return PORT_RX_DESC;
+	p = strstr(port, "framecnt=");
+	if (p == NULL)
+		return AFP_DEFAULT_FRAMES;
+	v = strtoul(p + 9, &end, 10);
+	return end != p + 9 && v > 0 && v <= UINT32_MAX ? (uint32_t)v : AFP_DEFAULT_FRAMES;
+}
