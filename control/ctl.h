@@ -21,7 +21,7 @@ int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid, uint16_t port);
+		     uint32_t nodeid);
 void rc_clients_poll_gone(void);
 void rc_clients_stop(void);
 uint32_t rc_clients_count(void);

@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
 	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &th);
-	ret = rc_clients_start(loop, dp, &cfg, self_id, port);
+	ret = rc_clients_start(loop, dp, &cfg, self_id);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));
 		goto destroy_dp;
