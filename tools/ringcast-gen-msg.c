@@ -12,11 +12,10 @@
  * against the header, the header against the delivered nodeid, pid and
  * length, and each sender's seq going up by exactly one.
  *
- * zcb buffers: with ringcast a buffer belongs to the library from
- * cpg_zcb_mcast_joined until the message is delivered back to its sender;
- * corosync copies at once. So a sent buffer waits in a FIFO (zfly) and is
- * free again only when this process sees its own message delivered: right
- * under both libraries.
+ * zcb buffers: both libraries hand a buffer back when cpg_zcb_mcast_joined
+ * returns; still, a sent buffer waits in a FIFO (zfly) and is free again
+ * only when this process sees its own message delivered, which is right
+ * under any contract.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -125,7 +124,7 @@ static int zcb_alloc(struct rc_gen *g, void **buf)
 		memcpy(*buf, g->tmpl, g->size);
 		return 0;
 	}
-	if (err == CS_ERR_NO_MEMORY)	/* corosync: no room for another mapping yet */
+	if (err == CS_ERR_NO_MEMORY)	/* no room beside the buffers the pool holds */
 		err = CS_ERR_TRY_AGAIN;
 	return cs_to_ret(g, err, "cpg_zcb_alloc");
 }
