@@ -1,0 +1,379 @@
+/*
+ * Sealing and opening frames (auth.h): AES-256-GCM with a key per (slot,
+ * sender, incarnation), the frame counter as nonce, a 64-frame replay window
+ * per sender. Allocates only in create and when a sender's new incarnation
+ * needs a key derived; the per-frame path reuses its cipher contexts.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "auth.h"
+
+#define ENV_LEN		sizeof(struct rc_wire_auth)
+#define IV_LEN		12
+#define HKDF_SALT	"ringcast frame key v2"
+
+struct peer {
+	uint32_t nodeid;
+	uint32_t incarnation;	/* accepted; 0: none yet */
+	uint64_t top;		/* highest counter accepted in it */
+	uint64_t window;	/* bit i: counter top - i accepted (or old) */
+	uint32_t ctx_inc[RC_AUTH_SLOTS];	/* incarnation ctx[slot] is keyed for */
+	EVP_CIPHER_CTX *ctx[RC_AUTH_SLOTS];
+};
+
+struct rc_auth {
+	enum rc_auth_mode mode;
+	uint32_t cluster_id, me, incarnation;
+	bool have[RC_AUTH_SLOTS];
+	uint8_t prk[RC_AUTH_SLOTS][RC_AUTH_PRK_LEN];
+	uint8_t tx_slot;
+	uint64_t tx_counter;
+	EVP_CIPHER_CTX *tx[RC_AUTH_SLOTS];
+	EVP_CIPHER_CTX *cand;	/* a new incarnation's key, until its frame verifies */
+	uint32_t n_peers;
+	struct peer peers[RC_AUTH_MAX_NODES];
+	uint64_t drops[RC_AUTH_DROPS_];
+};
+
+static const char *const drop_names[] = {
+#define X(U, l, d) #l,
+	RC_AUTH_DROP_LIST(X)
+#undef X
+};
+
+const char *rc_auth_drop_name(int drop)
+{
+	return drop >= 0 && drop < RC_AUTH_DROPS_ ? drop_names[drop] : "?";
+}
+
+int rc_auth_prk(const uint8_t *key, size_t len, uint8_t prk[RC_AUTH_PRK_LEN])
+{
+	unsigned int n = 0;
+
+	if (len < RC_AUTH_KEY_MIN || len > RC_AUTH_KEY_MAX)
+		return -EINVAL;
+	if (!HMAC(EVP_sha256(), HKDF_SALT, sizeof(HKDF_SALT) - 1, key, len, prk, &n) ||
+	    n != RC_AUTH_PRK_LEN)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * HKDF-Expand to one AES-256 key: T(1) = HMAC(PRK, info | 0x01), info =
+ * "rc2", slot, cluster_id, sender, incarnation (little-endian).
+ */
+static int derive(const struct rc_auth *a, uint8_t slot, uint32_t sender, uint32_t inc,
+		  uint8_t key[32])
+{
+	uint8_t rec[3 + 1 + 4 + 4 + 4 + 1];
+	unsigned int n = 0;
+	uint32_t v;
+
+	memcpy(rec, "rc2", 3);
+	rec[3] = slot;
+	v = htole32(a->cluster_id);
+	memcpy(rec + 4, &v, 4);
+	v = htole32(sender);
+	memcpy(rec + 8, &v, 4);
+	v = htole32(inc);
+	memcpy(rec + 12, &v, 4);
+	rec[16] = 0x01;
+	if (!HMAC(EVP_sha256(), a->prk[slot], RC_AUTH_PRK_LEN, rec, sizeof(rec), key, &n) ||
+	    n != 32)
+		return -EIO;
+	return 0;
+}
+
+static int key_ctx(const struct rc_auth *a, EVP_CIPHER_CTX *ctx, uint8_t slot, uint32_t sender,
+		   uint32_t inc, int enc)
+{
+	uint8_t key[32];
+	int ok;
+
+	if (derive(a, slot, sender, inc, key) < 0)
+		return -EIO;
+	ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, IV_LEN, NULL) &&
+	     EVP_CipherInit_ex(ctx, NULL, NULL, key, NULL, enc);
+	memset(key, 0, sizeof(key));
+	return ok ? 0 : -EIO;
+}
+
+static struct peer *peer_of(struct rc_auth *a, uint32_t nodeid)
+{
+	for (uint32_t i = 0; i < a->n_peers; i++)
+		if (a->peers[i].nodeid == nodeid)
+			return &a->peers[i];
+	return NULL;
+}
+
+void rc_auth_destroy(struct rc_auth *a)
+{
+	if (!a)
+		return;
+	for (uint32_t i = 0; i < a->n_peers; i++)
+		for (int s = 0; s < RC_AUTH_SLOTS; s++)
+			EVP_CIPHER_CTX_free(a->peers[i].ctx[s]);
+	for (int s = 0; s < RC_AUTH_SLOTS; s++)
+		EVP_CIPHER_CTX_free(a->tx[s]);
+	EVP_CIPHER_CTX_free(a->cand);
+	memset(a->prk, 0, sizeof(a->prk));
+	free(a);
+}
+
+int rc_auth_create(const struct rc_auth_params *p, struct rc_auth **out)
+{
+	struct rc_auth *a;
+	int ret = -ENOMEM;
+
+	if (p->mode > RC_AUTH_MODE_AEAD || !p->me || !p->incarnation ||
+	    p->n_nodes > RC_AUTH_MAX_NODES || p->n_floor > RC_AUTH_MAX_NODES)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->mode = p->mode;
+	a->cluster_id = p->cluster_id;
+	a->me = p->me;
+	a->incarnation = p->incarnation;
+	a->have[0] = true;
+	memcpy(a->prk[0], p->prk, RC_AUTH_PRK_LEN);
+	for (uint32_t i = 0; i < p->n_nodes; i++) {
+		struct peer *q;
+
+		if (p->nodes[i] == p->me || !p->nodes[i] || peer_of(a, p->nodes[i]))
+			continue;
+		q = &a->peers[a->n_peers++];
+		q->nodeid = p->nodes[i];
+		q->window = 1;		/* counter 0 is never sent */
+		for (int s = 0; s < RC_AUTH_SLOTS; s++)
+			if (!(q->ctx[s] = EVP_CIPHER_CTX_new()))
+				goto fail;
+	}
+	/* What this node saw of each sender before it restarted. */
+	for (uint32_t i = 0; i < p->n_floor; i++) {
+		struct peer *q = peer_of(a, p->floor[i].nodeid);
+
+		if (!q)
+			continue;
+		q->incarnation = p->floor[i].incarnation;
+		q->top = p->floor[i].counter;
+		q->window = ~0ull;
+	}
+	a->cand = EVP_CIPHER_CTX_new();
+	for (int s = 0; s < RC_AUTH_SLOTS; s++)
+		a->tx[s] = EVP_CIPHER_CTX_new();
+	if (!a->cand || !a->tx[0] || !a->tx[1])
+		goto fail;
+	ret = key_ctx(a, a->tx[0], 0, a->me, a->incarnation, 1);
+	if (ret < 0)
+		goto fail;
+	*out = a;
+	return 0;
+fail:
+	rc_auth_destroy(a);
+	return ret;
+}
+
+enum rc_auth_mode rc_auth_mode_get(const struct rc_auth *a)
+{
+	return a->mode;
+}
+
+static void iv_of(uint64_t counter, uint8_t iv[IV_LEN])
+{
+	uint64_t c = htole64(counter);
+
+	memcpy(iv, &c, 8);
+	memset(iv + 8, 0, IV_LEN - 8);
+}
+
+int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,
+		 const void *data, size_t data_len, bool copy_data, uint8_t *out)
+{
+	struct rc_wire_auth env = {
+		.magic = htole32(RC_WIRE_MAGIC),
+		.version = RC_WIRE_VERSION,
+		.key_slot = a->tx_slot,
+		.mode = (uint8_t)a->mode,
+		.sender = htole32(a->me),
+		.incarnation = htole32(a->incarnation),
+	};
+	EVP_CIPHER_CTX *ctx = a->tx[a->tx_slot];
+	uint8_t iv[IV_LEN], *tag = out + ENV_LEN, *body = tag + RC_WIRE_TAG_LEN;
+	size_t written = RC_WIRE_AUTH_OVERHEAD + hdr_len + (copy_data ? data_len : 0);
+	int n, ok;
+
+	if (!copy_data && a->mode == RC_AUTH_MODE_AEAD)
+		return -EINVAL;
+	if (hdr_len + data_len > INT32_MAX)
+		return -EINVAL;
+	env.counter = htole64(++a->tx_counter);
+	memcpy(out, &env, ENV_LEN);
+	if (a->mode != RC_AUTH_MODE_AEAD) {
+		memcpy(body, hdr, hdr_len);
+		if (copy_data && data_len)
+			memcpy(body + hdr_len, data, data_len);
+	}
+	if (a->mode == RC_AUTH_MODE_NONE) {
+		memset(tag, 0, RC_WIRE_TAG_LEN);
+		return (int)written;
+	}
+	iv_of(a->tx_counter, iv);
+	ok = EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) &&
+	     EVP_EncryptUpdate(ctx, NULL, &n, out, (int)ENV_LEN);
+	if (a->mode == RC_AUTH_MODE_AEAD) {
+		ok = ok && EVP_EncryptUpdate(ctx, body, &n, hdr, (int)hdr_len) &&
+		     (!data_len ||
+		      EVP_EncryptUpdate(ctx, body + hdr_len, &n, data, (int)data_len));
+	} else {
+		ok = ok && EVP_EncryptUpdate(ctx, NULL, &n, hdr, (int)hdr_len) &&
+		     (!data_len || EVP_EncryptUpdate(ctx, NULL, &n, data, (int)data_len));
+	}
+	ok = ok && EVP_EncryptFinal_ex(ctx, iv, &n) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, RC_WIRE_TAG_LEN, tag);
+	return ok ? (int)written : -EIO;
+}
+
+/* The replay window: 0 when counter c may be new. */
+static int window_check(const struct peer *q, uint64_t c)
+{
+	if (c > q->top)
+		return 0;
+	if (q->top - c >= RC_AUTH_WINDOW)
+		return -1;
+	return (q->window >> (q->top - c) & 1) ? -1 : 0;
+}
+
+static void window_add(struct peer *q, uint64_t c)
+{
+	if (c > q->top) {
+		uint64_t d = c - q->top;
+
+		q->window = d >= RC_AUTH_WINDOW ? 1 : (q->window << d) | 1;
+		q->top = c;
+	} else {
+		q->window |= 1ull << (q->top - c);
+	}
+}
+
+static int verify(struct rc_auth *a, EVP_CIPHER_CTX *ctx, uint8_t *frame, size_t len,
+		  uint64_t counter)
+{
+	uint8_t iv[IV_LEN], *tag = frame + ENV_LEN, *body = tag + RC_WIRE_TAG_LEN;
+	int blen = (int)(len - RC_WIRE_AUTH_OVERHEAD), n, ok;
+
+	iv_of(counter, iv);
+	ok = EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, iv) &&
+	     EVP_DecryptUpdate(ctx, NULL, &n, frame, (int)ENV_LEN);
+	if (a->mode == RC_AUTH_MODE_AEAD)
+		ok = ok && (!blen || EVP_DecryptUpdate(ctx, body, &n, body, blen));
+	else
+		ok = ok && (!blen || EVP_DecryptUpdate(ctx, NULL, &n, body, blen));
+	ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, RC_WIRE_TAG_LEN, tag) &&
+	     EVP_DecryptFinal_ex(ctx, iv, &n) > 0;
+	return ok ? 0 : -1;
+}
+
+static int drop(struct rc_auth *a, struct rc_auth_bad *bad, enum rc_auth_drop why)
+{
+	a->drops[why]++;
+	bad->drop = why;
+	return -EBADMSG;
+}
+
+int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
+		 struct rc_auth_rx *rx, struct rc_auth_bad *bad)
+{
+	struct rc_wire_auth env;
+	EVP_CIPHER_CTX *ctx;
+	struct peer *q;
+	uint32_t sender, inc;
+	uint64_t counter;
+
+	memset(bad, 0, sizeof(*bad));
+	if (len >= 5)
+		bad->version = frame[4];
+	/* A version-1 frame: say who, from its Totem header (offset 12). */
+	if (len >= 16 && le32toh(*(const uint32_t *)(const void *)frame) == RC_WIRE_MAGIC &&
+	    frame[4] == 1) {
+		memcpy(&sender, frame + 12, 4);
+		bad->sender = le32toh(sender);
+		return drop(a, bad, RC_AUTH_DROP_VERSION);
+	}
+	if (len < RC_WIRE_AUTH_OVERHEAD || len - RC_WIRE_AUTH_OVERHEAD > INT32_MAX)
+		return drop(a, bad, RC_AUTH_DROP_SHORT);
+	memcpy(&env, frame, ENV_LEN);
+	sender = le32toh(env.sender);
+	inc = le32toh(env.incarnation);
+	counter = le64toh(env.counter);
+	bad->sender = sender;
+	if (le32toh(env.magic) != RC_WIRE_MAGIC || env.version != RC_WIRE_VERSION ||
+	    env.reserved)
+		return drop(a, bad, RC_AUTH_DROP_VERSION);
+	if (env.mode != (uint8_t)a->mode)
+		return drop(a, bad, RC_AUTH_DROP_MODE);
+	q = sender != a->me ? peer_of(a, sender) : NULL;
+	if (!q)
+		return drop(a, bad, RC_AUTH_DROP_UNKNOWN_NODE);
+	if (a->mode == RC_AUTH_MODE_NONE)
+		goto pass;	/* nothing here is authentic: no window either */
+	if (env.key_slot >= RC_AUTH_SLOTS || !a->have[env.key_slot])
+		return drop(a, bad, RC_AUTH_DROP_KEY_SLOT);
+	if (inc < q->incarnation || !inc)
+		return drop(a, bad, RC_AUTH_DROP_OLD_INCARNATION);
+	if (inc == q->incarnation && window_check(q, counter) < 0)
+		return drop(a, bad, RC_AUTH_DROP_REPLAY);
+	ctx = q->ctx[env.key_slot];
+	if (q->ctx_inc[env.key_slot] != inc) {
+		/* A new run of the sender (or a forgery claiming one): its key in
+		   a spare context, kept only if the frame verifies. */
+		ctx = a->cand;
+		if (key_ctx(a, ctx, env.key_slot, sender, inc, 0) < 0)
+			return drop(a, bad, RC_AUTH_DROP_BAD_TAG);
+	}
+	if (verify(a, ctx, frame, len, counter) < 0)
+		return drop(a, bad, RC_AUTH_DROP_BAD_TAG);
+	if (ctx == a->cand) {
+		a->cand = q->ctx[env.key_slot];
+		q->ctx[env.key_slot] = ctx;
+		q->ctx_inc[env.key_slot] = inc;
+	}
+	if (inc > q->incarnation) {
+		q->incarnation = inc;
+		q->top = 0;
+		q->window = 1;
+	}
+	window_add(q, counter);
+pass:
+	rx->body = frame + RC_WIRE_AUTH_OVERHEAD;
+	rx->body_len = len - RC_WIRE_AUTH_OVERHEAD;
+	rx->sender = sender;
+	return 0;
+}
+
+void rc_auth_drops(const struct rc_auth *a, uint64_t drops[RC_AUTH_DROPS_])
+{
+	memcpy(drops, a->drops, sizeof(a->drops));
+}
+
+uint32_t rc_auth_floor_get(const struct rc_auth *a, struct rc_auth_floor *f, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < a->n_peers && n < max; i++) {
+		if (!a->peers[i].incarnation)
+			continue;
+		f[n].nodeid = a->peers[i].nodeid;
+		f[n].incarnation = a->peers[i].incarnation;
+		f[n].counter = a->peers[i].top;
+		n++;
+	}
+	return n;
+}
