@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qb/qblog.h>
@@ -29,11 +30,14 @@
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
 #define EAL_ARGV_MAX	64
 #define EVENT_POLL_NS	(20 * 1000 * 1000ull)
+#define FLOOR_SAVE_POLLS	50	/* the peers' floors are saved at most once a second */
 
 static struct rc_config cfg;	/* constant after start */
 static uint32_t self_id;
 static struct rc_dp *dp;
 static qb_loop_t *loop;
+static struct rc_auth_floor saved_floors[RC_AUTH_MAX_NODES];	/* as last written */
+static uint32_t n_saved_floors;
 
 uint32_t rc_ctl_nodeid(void)
 {
@@ -131,15 +135,73 @@ static void log_confchg(const struct rc_confchg *c)
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
 }
 
+/* Frames failing authentication: the lcore posts one per reason per period. */
+static void log_auth(const struct rc_dp_auth_event *a)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned long long n = (unsigned long long)a->total;
+
+	rte_ether_format_addr(mac, sizeof(mac), &a->mac);
+	switch (a->drop) {
+	case RC_AUTH_DROP_VERSION:
+		if (a->version == 1)
+			qb_log(LOG_ERR, "peer %u speaks wire version 1: upgrade every node "
+			       "(MAC %s; %llu frames of other versions dropped)", a->sender, mac, n);
+		else
+			qb_log(LOG_WARNING, "frames of wire version %u from MAC %s, not ringcast "
+			       "or another version; %llu dropped", a->version, mac, n);
+		break;
+	case RC_AUTH_DROP_MODE:
+		qb_log(LOG_ERR, "node %u (MAC %s) sends %s frames, this node %s ones: "
+		       "totem { crypto_cipher, crypto_hash } must be alike on every node; "
+		       "%llu dropped", a->sender, mac, rc_auth_mode_name(a->mode),
+		       rc_auth_mode_name(cfg.crypto.mode), n);
+		break;
+	case RC_AUTH_DROP_BAD_TAG:
+		qb_log(LOG_ERR, "frames claiming node %u (MAC %s) fail authentication: its key "
+		       "differs from this node's (%s), or they are forged; %llu dropped",
+		       a->sender, mac, cfg.crypto.keyfile, n);
+		break;
+	default:
+		qb_log(LOG_WARNING, "frames claiming node %u (MAC %s) dropped: %s (%s); "
+		       "%llu so far", a->sender, mac, rc_auth_drop_name(a->drop),
+		       rc_auth_drop_desc(a->drop), n);
+		break;
+	}
+}
+
+/* What this node has seen of each sender, for its next run (auth.h floors). */
+static void floors_save(void)
+{
+	static struct rc_dp_snapshot s;
+	int ret;
+
+	rc_dp_snapshot_read(dp, &s);
+	if (s.n_floors == n_saved_floors &&
+	    !memcmp(s.floors, saved_floors, s.n_floors * sizeof(s.floors[0])))
+		return;
+	ret = rc_auth_floor_save(cfg.ringcast.state_dir, s.floors, s.n_floors);
+	if (ret < 0) {
+		qb_log(LOG_WARNING, "cannot save %s/peers: %s", cfg.ringcast.state_dir,
+		       strerror(-ret));
+		return;
+	}
+	memcpy(saved_floors, s.floors, sizeof(saved_floors));
+	n_saved_floors = s.n_floors;
+}
+
 /* Every EVENT_POLL_NS: log what the dataplane posted; stop once it left. */
 static void poll_events(void *data)
 {
+	static unsigned int polls;
 	struct rc_dp_event ev[8];
 	unsigned int n;
 	qb_loop_timer_handle h;
 	int stopped = 0;
 
 	rc_clients_poll_gone();
+	if (cfg.crypto.mode != RC_AUTH_MODE_NONE && ++polls % FLOOR_SAVE_POLLS == 0)
+		floors_save();
 	while ((n = rc_dp_events(dp, ev, 8)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
 			switch (ev[i].type) {
@@ -149,10 +211,15 @@ static void poll_events(void *data)
 			case RC_DP_EV_STOPPED:
 				stopped = 1;
 				break;
+			case RC_DP_EV_AUTH:
+				log_auth(&ev[i].auth);
+				break;
 			}
 		}
 	}
 	if (stopped) {
+		if (cfg.crypto.mode != RC_AUTH_MODE_NONE)
+			floors_save();
 		qb_loop_stop(loop);
 		return;
 	}
@@ -182,7 +249,9 @@ int main(int argc, char **argv)
 	char err[RC_CONFIG_MSG_MAX * 2], host[256], path[RC_CONFIG_PATH_MAX + 32];
 	static char eal_buf[RC_CONFIG_ARGS_MAX];
 	char *eal_argv[EAL_ARGV_MAX], vdev_name[RC_CONFIG_STR_MAX], *tok, *save;
-	struct rc_dp_params dpp;
+	static struct rc_dp_params dpp;
+	static uint8_t key[RC_AUTH_KEY_MAX];
+	size_t key_len = 0;
 	qb_loop_timer_handle th;
 	qb_loop_signal_handle sh;
 	unsigned long nodeid = 0;
@@ -245,6 +314,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* The key too: a node without it would only disturb the others. */
+	ret = rc_config_key_load(&cfg, conf, key, &key_len, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s\n", err);
+		return 1;
+	}
+	memset(&dpp, 0, sizeof(dpp));
+	if (key_len && rc_auth_prk(key, key_len, dpp.auth.prk) < 0) {
+		fprintf(stderr, "ringcastd: %s: cannot derive keys\n", cfg.crypto.keyfile);
+		return 1;
+	}
+	memset(key, 0, sizeof(key));
+	if (cfg.crypto.mode == RC_AUTH_MODE_NONE)
+		fprintf(stderr, "ringcastd: warning: %s: frame authentication is off "
+			"(crypto_cipher: none, crypto_hash: none): anyone on the segment can "
+			"join or disturb the ring and read its messages\n", conf);
+
 	if ((ret = mkdirs(cfg.ringcast.runtime_dir)) < 0 ||
 	    (ret = mkdirs(cfg.ringcast.state_dir)) < 0) {
 		fprintf(stderr, "ringcastd: cannot create %s or %s: %s\n",
@@ -257,6 +343,25 @@ int main(int argc, char **argv)
 			ret == -EBUSY ? "another ringcastd runs there" : strerror(-ret));
 		return 1;
 	}
+	/* This run's incarnation is on disk before any frame uses it. */
+	ret = rc_auth_incarnation_next(cfg.ringcast.state_dir, (uint32_t)time(NULL),
+				       &dpp.auth.incarnation);
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s/incarnation: %s%s\n", cfg.ringcast.state_dir,
+			strerror(-ret), ret == -EINVAL ? " (corrupt: remove it only if no "
+			"frame of this node can be replayed, see ringcastd(8))" : "");
+		return 1;
+	}
+	ret = rc_auth_floor_load(cfg.ringcast.state_dir, dpp.auth.floor, RC_AUTH_MAX_NODES,
+				 &dpp.auth.n_floor);
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s/peers: %s (ignored: replays of frames this "
+			"node saw before it restarted are bounded only by the ring's checks)\n",
+			cfg.ringcast.state_dir, strerror(-ret));
+		dpp.auth.n_floor = 0;
+	}
+	memcpy(saved_floors, dpp.auth.floor, sizeof(saved_floors));
+	n_saved_floors = dpp.auth.n_floor;
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "ringcastd: daemon: %s\n", strerror(errno));
 		return 1;
@@ -312,14 +417,13 @@ int main(int argc, char **argv)
 		       vdev_name, mtu, cfg.totem.srp.netmtu, mtu);
 		cfg.totem.srp.netmtu = mtu;
 	}
-	cfg.totem.srp.netmtu -= RC_DP_SHIM;
+	cfg.totem.srp.netmtu -= RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD;
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
-		qb_log(LOG_ERR, "totem netmtu %u after the frame shim: %s",
+		qb_log(LOG_ERR, "totem netmtu %u after the frame shim and envelope: %s",
 		       cfg.totem.srp.netmtu, why);
 		goto pdump;
 	}
 
-	memset(&dpp, 0, sizeof(dpp));
 	dpp.port = port;
 	dpp.ethertype = cfg.dataplane.ethertype;
 	dpp.cluster_id = cfg.totem.srp.cluster_id;
@@ -327,6 +431,12 @@ int main(int argc, char **argv)
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
 	dpp.totem = cfg.totem;
+	dpp.auth.mode = cfg.crypto.mode;
+	dpp.auth.cluster_id = cfg.totem.srp.cluster_id;
+	dpp.auth.me = self_id;
+	dpp.auth.n_nodes = cfg.n_nodes;
+	for (uint32_t i = 0; i < cfg.n_nodes; i++)
+		dpp.auth.nodes[i] = cfg.nodes[i].nodeid;
 	ret = rc_dp_create(&dpp, (int)rte_lcore_to_socket_id(lcore), &dp);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "dataplane on port %s: %s", vdev_name, strerror(-ret));
@@ -351,8 +461,12 @@ int main(int argc, char **argv)
 		goto destroy_dp;
 	}
 
-	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s",
-	       RC_VERSION, self_id, cfg.dataplane.port, lcore, cfg.cluster_name);
+	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s, frames %s, "
+	       "incarnation %u", RC_VERSION, self_id, cfg.dataplane.port, lcore,
+	       cfg.cluster_name, rc_auth_mode_name(cfg.crypto.mode), dpp.auth.incarnation);
+	if (cfg.crypto.mode == RC_AUTH_MODE_NONE)
+		qb_log(LOG_WARNING, "frame authentication is off (crypto_cipher: none, "
+		       "crypto_hash: none): anyone on the segment can join or disturb the ring");
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
 	qb_loop_run(loop);
 	rte_eal_wait_lcore(lcore);

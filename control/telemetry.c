@@ -89,6 +89,13 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		bad += s.st.bad[r];
 	}
 	U("bad_frames", bad);
+	bad = 0;
+	for (int r = 0; r < RC_AUTH_DROPS_; r++) {
+		snprintf(name, sizeof(name), "bad_auth_%s", rc_auth_drop_name(r));
+		U(name, s.bad_auth[r]);
+		bad += s.bad_auth[r];
+	}
+	U("bad_auth", bad);
 	U("gathers", v.ms.gathers);
 	U("rings", v.ms.rings);
 	U("token_losses", v.ms.token_losses);

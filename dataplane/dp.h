@@ -5,7 +5,10 @@
  * events (configuration changes) to an SP/SC ring the control thread drains.
  *
  *   Ethernet frame:  dst MAC | src MAC | ethertype | u32 dst nodeid (LE, 0 = all) |
- *                    u32 frame length (LE) | Totem frame | padding
+ *                    u32 frame length (LE) | rc_wire_auth | tag | sealed Totem frame |
+ *                    padding
+ * Every received frame is opened (dataplane/auth/) before anything else
+ * reads it: the shim only says where the frame ends.
  */
 #ifndef RC_DP_H
 #define RC_DP_H
@@ -37,6 +40,9 @@ struct rc_dp_snapshot {
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
+	uint64_t bad_auth[RC_AUTH_DROPS_];	/* frames that failed authentication */
+	uint32_t n_floors;		/* what to persist of each sender (auth.h) */
+	struct rc_auth_floor floors[RC_AUTH_MAX_NODES];
 	uint64_t delivered;		/* test-hook messages delivered, and their running hash */
 	uint64_t digest;
 	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
@@ -53,11 +59,22 @@ struct rc_dp_snapshot {
 enum rc_dp_event_type {
 	RC_DP_EV_CONFCHG = 1,
 	RC_DP_EV_STOPPED,
+	RC_DP_EV_AUTH,		/* frames fail authentication: at most one per reason per period */
+};
+
+struct rc_dp_auth_event {
+	int drop;		/* enum rc_auth_drop */
+	uint32_t sender;	/* as the last such frame claimed */
+	uint8_t version;	/* its envelope's version byte */
+	uint8_t mode;		/* its mode byte (RC_AUTH_DROP_MODE) */
+	struct rte_ether_addr mac;	/* its source MAC */
+	uint64_t total;		/* drops for this reason since start */
 };
 
 struct rc_dp_event {
 	enum rc_dp_event_type type;
 	struct rc_confchg c;
+	struct rc_dp_auth_event auth;
 };
 
 struct rc_dp;

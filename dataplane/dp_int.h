@@ -24,6 +24,7 @@
 #define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
 #define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
+#define AUTH_REPORT_NS	(5 * 1000 * 1000 * 1000ull)	/* one RC_DP_EV_AUTH per reason per */
 
 struct mac_entry {
 	uint32_t nodeid;
@@ -76,6 +77,7 @@ struct rc_dp {
 	int memb_evfd;			/* written when to_memb got something */
 	struct rc_ord *ord;		/* the ordering half of Totem */
 	struct rc_cpgd *cpgd;
+	struct rc_auth *auth;		/* seals and opens every frame (lcore only) */
 	struct rte_ether_addr mac, group;
 
 	/* written by other threads */
@@ -94,6 +96,7 @@ struct rc_dp {
 	struct mac_entry macs[RC_TOTEM_MAX_NODES];
 	uint32_t inject_left, inject_outstanding, inject_seq;
 	uint64_t tx_drops, rx_not_mine, rx_runt;
+	uint64_t auth_reported[RC_AUTH_DROPS_];	/* when each reason was last posted */
 	uint64_t delivered, digest;
 	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;

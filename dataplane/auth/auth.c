@@ -47,9 +47,34 @@ static const char *const drop_names[] = {
 #undef X
 };
 
+static const char *const drop_descs[] = {
+#define X(U, l, d) d,
+	RC_AUTH_DROP_LIST(X)
+#undef X
+};
+
 const char *rc_auth_drop_name(int drop)
 {
 	return drop >= 0 && drop < RC_AUTH_DROPS_ ? drop_names[drop] : "?";
+}
+
+const char *rc_auth_drop_desc(int drop)
+{
+	return drop >= 0 && drop < RC_AUTH_DROPS_ ? drop_descs[drop] : "?";
+}
+
+const char *rc_auth_mode_name(int mode)
+{
+	switch (mode) {
+	case RC_AUTH_MODE_NONE:
+		return "none (crypto off)";
+	case RC_AUTH_MODE_MAC:
+		return "authenticated";
+	case RC_AUTH_MODE_AEAD:
+		return "encrypted";
+	default:
+		return "unknown";
+	}
 }
 
 int rc_auth_prk(const uint8_t *key, size_t len, uint8_t prk[RC_AUTH_PRK_LEN])
@@ -314,6 +339,7 @@ int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
 	inc = le32toh(env.incarnation);
 	counter = le64toh(env.counter);
 	bad->sender = sender;
+	bad->mode = env.mode;
 	if (le32toh(env.magic) != RC_WIRE_MAGIC || env.version != RC_WIRE_VERSION ||
 	    env.reserved)
 		return drop(a, bad, RC_AUTH_DROP_VERSION);

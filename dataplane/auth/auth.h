@@ -45,6 +45,8 @@ enum rc_auth_drop {
 };
 
 const char *rc_auth_drop_name(int drop);
+const char *rc_auth_drop_desc(int drop);
+const char *rc_auth_mode_name(int mode);
 
 /* What a receiver remembers of a sender across its own restarts. */
 struct rc_auth_floor {
@@ -77,6 +79,7 @@ struct rc_auth_bad {
 	enum rc_auth_drop drop;
 	uint32_t sender;	/* as claimed (version 1: the Totem header's) */
 	uint8_t version;	/* as found, 0 if too short */
+	uint8_t mode;		/* the envelope's mode byte, as found */
 };
 
 struct rc_auth;
