@@ -22,7 +22,9 @@
 #define NAME_MAX_LEN	64	/* section and key names */
 #define SHOW		"%.64s"	/* a value quoted in a message */
 #define MS		1000000ull
-#define NETMTU_LO	(RC_WIRE_COMMIT_MAX > RC_NETMTU_MIN ? RC_WIRE_COMMIT_MAX : RC_NETMTU_MIN)
+/* A commit token for 32 nodes must fit after the frame shim (8) and the envelope. */
+#define NETMTU_LO	((RC_WIRE_COMMIT_MAX > RC_NETMTU_MIN ? RC_WIRE_COMMIT_MAX : RC_NETMTU_MIN) + \
+			 8 + RC_WIRE_AUTH_OVERHEAD)
 
 _Static_assert(sizeof(enum rc_log_debug) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum rc_log_timestamp) == sizeof(int), "enums are stored as int");

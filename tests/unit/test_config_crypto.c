@@ -80,6 +80,14 @@ static void test_half_an_off_switch_is_an_error(void)
 	EXPECT_ERROR(TOTEM(" crypto_cipher: none\n"), "t.conf:2: key 'crypto_cipher'");
 }
 
+/* The envelope comes out of netmtu: a commit token for 32 nodes must still fit. */
+static void test_netmtu_leaves_room_for_shim_and_envelope(void)
+{
+	EXPECT_ERROR(TOTEM(" netmtu: 863\n"), "t.conf:2:", "'netmtu'", "out of range");
+	CU_ASSERT_EQUAL(parse(TOTEM(" netmtu: 864\n")), 0);
+	CU_ASSERT(864 - 8 - RC_WIRE_AUTH_OVERHEAD >= RC_WIRE_COMMIT_MAX);
+}
+
 /* ---- The key file ------------------------------------------------------- */
 
 static char dir[64];
@@ -173,6 +181,7 @@ static const struct unit_test tests[] = {
 	T(test_cipher_without_hash_is_an_error),
 	T(test_unsupported_and_unknown_values_are_errors),
 	T(test_half_an_off_switch_is_an_error),
+	T(test_netmtu_leaves_room_for_shim_and_envelope),
 	T(test_keyfile_is_read_and_checked),
 	T(test_missing_default_key_names_both_fixes),
 	T(test_no_key_is_read_when_crypto_is_off),
