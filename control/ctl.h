@@ -16,6 +16,8 @@ struct rc_config;
 struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
+/* The configuration, constant after start. */
+const struct rc_config *rc_ctl_config(void);
 int rc_telemetry_register(struct rc_dp *dp);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 

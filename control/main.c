@@ -44,6 +44,11 @@ uint32_t rc_ctl_nodeid(void)
 	return self_id;
 }
 
+const struct rc_config *rc_ctl_config(void)
+{
+	return &cfg;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -158,9 +163,11 @@ static void log_auth(const struct rc_dp_auth_event *a)
 		       rc_auth_mode_name(cfg.crypto.mode), n);
 		break;
 	case RC_AUTH_DROP_BAD_TAG:
+	case RC_AUTH_DROP_KEY_SLOT:
 		qb_log(LOG_ERR, "frames claiming node %u (MAC %s) fail authentication: its key "
-		       "differs from this node's (%s), or they are forged; %llu dropped",
-		       a->sender, mac, cfg.crypto.keyfile, n);
+		       "differs from this node's (%s), or they are forged; %llu dropped (%s)",
+		       a->sender, mac, cfg.crypto.keyfile, n,
+		       a->drop == RC_AUTH_DROP_BAD_TAG ? "bad tag" : "a key not held here");
 		break;
 	default:
 		qb_log(LOG_WARNING, "frames claiming node %u (MAC %s) dropped: %s (%s); "

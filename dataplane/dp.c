@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,6 +244,10 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	struct rc_dp *dp = priv;
 	struct rc_dp_event ev = { .type = RC_DP_EV_CONFCHG, .c = *c };
 
+	if (c->type == RC_CONF_REGULAR) {
+		dp->n_members = c->n_members;
+		memcpy(dp->members, c->members, c->n_members * sizeof(c->members[0]));
+	}
 	post(dp, &ev);
 	rc_dp_clients_confchg(dp, c);
 }
@@ -356,6 +361,36 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 	mac_learn(dp, rx.sender, &eh->src_addr);
 }
 
+/* ---- key rotation ---- */
+
+/* A request of rc_dp_key: carried out here, on the lcore, which owns dp->auth. */
+static void key_command(struct rc_dp *dp, uint32_t seq)
+{
+	uint32_t missing = 0;
+	int ret;
+
+	switch (dp->key_op) {
+	case RC_DP_KEY_ADD:
+		ret = rc_auth_key_add(dp->auth, dp->key_prk);
+		break;
+	case RC_DP_KEY_USE:
+		ret = rc_auth_key_use(dp->auth, dp->members, dp->n_members, &missing);
+		break;
+	case RC_DP_KEY_RETIRE:
+		ret = rc_auth_key_retire(dp->auth, dp->members, dp->n_members, &missing);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	memset(dp->key_prk, 0, sizeof(dp->key_prk));
+	dp->key_ret = ret;
+	dp->key_missing = missing;
+	dp->key_seen = seq;
+	/* pairs with the acquire in rc_dp_key */
+	__atomic_store_n(&dp->key_done, seq, __ATOMIC_RELEASE);
+}
+
 /* ---- test hook and snapshot ---- */
 
 /* Test messages are CPG messages of INJECT_GROUP, pid 0: no client joins it. */
@@ -415,6 +450,7 @@ static void publish(struct rc_dp *dp)
 	s->rx_runt = dp->rx_runt;
 	rc_auth_drops(dp->auth, s->bad_auth);
 	s->n_floors = rc_auth_floor_get(dp->auth, s->floors, RC_AUTH_MAX_NODES);
+	rc_auth_key_status(dp->auth, &s->keys);
 	s->delivered = dp->delivered;
 	s->digest = dp->digest;
 	memcpy(s->lat_hist, dp->lat_hist, sizeof(s->lat_hist));
@@ -485,6 +521,13 @@ int rc_dp_run(void *arg)
 			dp->max_gap = t - dp->now;
 		dp->now = t;
 		memb_commands(dp);
+		{
+			/* pairs with the release in rc_dp_key */
+			uint32_t seq = __atomic_load_n(&dp->key_seq, __ATOMIC_ACQUIRE);
+
+			if (seq != dp->key_seen)
+				key_command(dp, seq);
+		}
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {
 			rx_one(dp, pkts[i]);
@@ -545,6 +588,34 @@ int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
 	__atomic_store_n(&dp->inject_size, size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&dp->inject_req, count, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_PRK_LEN],
+	      uint32_t *missing)
+{
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t t0 = rc_dp_now_ns();
+	uint32_t seq;
+	int ret = -ETIMEDOUT;
+
+	pthread_mutex_lock(&one);
+	seq = __atomic_load_n(&dp->key_seq, __ATOMIC_RELAXED) + 1;
+	dp->key_op = (int)op;
+	if (prk)
+		memcpy(dp->key_prk, prk, RC_AUTH_PRK_LEN);
+	/* pairs with the acquire on the lcore */
+	__atomic_store_n(&dp->key_seq, seq, __ATOMIC_RELEASE);
+	while (rc_dp_now_ns() - t0 < 2000000000ull) {
+		/* pairs with the release in key_command */
+		if (__atomic_load_n(&dp->key_done, __ATOMIC_ACQUIRE) == seq) {
+			ret = dp->key_ret;
+			*missing = dp->key_missing;
+			break;
+		}
+		usleep(1000);
+	}
+	pthread_mutex_unlock(&one);
+	return ret;
 }
 
 int rc_dp_memb_fd(struct rc_dp *dp)

@@ -43,6 +43,7 @@ struct rc_dp_snapshot {
 	uint64_t bad_auth[RC_AUTH_DROPS_];	/* frames that failed authentication */
 	uint32_t n_floors;		/* what to persist of each sender (auth.h) */
 	struct rc_auth_floor floors[RC_AUTH_MAX_NODES];
+	struct rc_auth_key_status keys;	/* the cluster keys and the rotation */
 	uint64_t delivered;		/* test-hook messages delivered, and their running hash */
 	uint64_t digest;
 	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
@@ -116,6 +117,22 @@ uint64_t rc_dp_last_token(struct rc_dp *dp);
 uint64_t rc_dp_polled(struct rc_dp *dp);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
+
+/*
+ * Key rotation (auth.h), any thread but the lcore, one at a time: the lcore
+ * carries it out against the members of its last regular configuration and
+ * answers within a pass. 0 or -errno as rc_auth_key_add/use/retire;
+ * *missing: the members not known to hold (use) or to send with (retire)
+ * the new key. -ETIMEDOUT when the lcore did not answer within 2 s.
+ */
+enum rc_dp_key_op {
+	RC_DP_KEY_ADD = 1,
+	RC_DP_KEY_USE,
+	RC_DP_KEY_RETIRE,
+};
+
+int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_PRK_LEN],
+	      uint32_t *missing);
 
 /*
  * Clients. The control thread accepted the connection, checked it and made

@@ -84,10 +84,16 @@ struct rc_dp {
 	volatile int stop __rte_cache_aligned;
 	uint32_t inject_req;		/* messages asked for, taken by the lcore */
 	uint32_t inject_size;
+	uint32_t key_seq;		/* key request number (release: key_op, key_prk) */
+	int key_op;			/* enum rc_dp_key_op */
+	uint8_t key_prk[RC_AUTH_PRK_LEN];
 
 	/* written by the lcore, read by the control thread */
 	uint64_t last_token __rte_cache_aligned;	/* rc_ord_last_token(), relaxed */
 	uint64_t polled;		/* the start of the last pass whose rx is done */
+	uint32_t key_done;		/* key request answered (release: key_ret, key_missing) */
+	int key_ret;
+	uint32_t key_missing;
 
 	/* lcore only */
 	uint64_t now __rte_cache_aligned;
@@ -97,6 +103,9 @@ struct rc_dp {
 	uint32_t inject_left, inject_outstanding, inject_seq;
 	uint64_t tx_drops, rx_not_mine, rx_runt;
 	uint64_t auth_reported[RC_AUTH_DROPS_];	/* when each reason was last posted */
+	uint32_t key_seen;		/* key requests carried out */
+	uint32_t n_members;		/* the last regular configuration: key rotation's ring */
+	uint32_t members[RC_TOTEM_MAX_NODES];
 	uint64_t delivered, digest;
 	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;

@@ -1,7 +1,8 @@
 /*
- * Sealing and opening frames (auth.h): AES-256-GCM with a key per (slot,
- * sender, incarnation), the frame counter as nonce, a 64-frame replay window
- * per sender. Allocates only in create and when a sender's new incarnation
+ * Sealing and opening frames (auth.h): AES-256-GCM with a key per (cluster
+ * key, sender, incarnation), the frame counter as nonce, a 64-frame replay
+ * window per sender, and the rotation's gossip in the envelope. Allocates
+ * only in create and when a sender's new incarnation (or a new cluster key)
  * needs a key derived; the per-frame path reuses its cipher contexts.
  */
 #include <endian.h>
@@ -32,10 +33,15 @@ struct rc_auth {
 	uint32_t cluster_id, me, incarnation;
 	bool have[RC_AUTH_SLOTS];
 	uint8_t prk[RC_AUTH_SLOTS][RC_AUTH_PRK_LEN];
+	uint32_t key_id[RC_AUTH_SLOTS];
 	uint8_t tx_slot;
+	uint8_t newest;		/* slot of the newest key */
+	uint32_t holders, users;	/* of the newest key: bits of nodes[] */
 	uint64_t tx_counter;
 	EVP_CIPHER_CTX *tx[RC_AUTH_SLOTS];
 	EVP_CIPHER_CTX *cand;	/* a new incarnation's key, until its frame verifies */
+	uint32_t n_nodes;
+	uint32_t nodes[RC_AUTH_MAX_NODES];	/* ascending: the bits of holders, users */
 	uint32_t n_peers;
 	struct peer peers[RC_AUTH_MAX_NODES];
 	uint64_t drops[RC_AUTH_DROPS_];
@@ -91,7 +97,8 @@ int rc_auth_prk(const uint8_t *key, size_t len, uint8_t prk[RC_AUTH_PRK_LEN])
 
 /*
  * HKDF-Expand to one AES-256 key: T(1) = HMAC(PRK, info | 0x01), info =
- * "rc2", slot, cluster_id, sender, incarnation (little-endian).
+ * "rc2", 0, cluster_id, sender, incarnation (little-endian). The slot only
+ * says which PRK: slots are this node's own numbering.
  */
 static int derive(const struct rc_auth *a, uint8_t slot, uint32_t sender, uint32_t inc,
 		  uint8_t key[32])
@@ -101,7 +108,7 @@ static int derive(const struct rc_auth *a, uint8_t slot, uint32_t sender, uint32
 	uint32_t v;
 
 	memcpy(rec, "rc2", 3);
-	rec[3] = slot;
+	rec[3] = 0;
 	v = htole32(a->cluster_id);
 	memcpy(rec + 4, &v, 4);
 	v = htole32(sender);
@@ -128,6 +135,29 @@ static int key_ctx(const struct rc_auth *a, EVP_CIPHER_CTX *ctx, uint8_t slot, u
 	     EVP_CipherInit_ex(ctx, NULL, NULL, key, NULL, enc);
 	memset(key, 0, sizeof(key));
 	return ok ? 0 : -EIO;
+}
+
+uint32_t rc_auth_key_id(const uint8_t prk[RC_AUTH_PRK_LEN])
+{
+	static const char label[] = "ringcast key id";
+	uint8_t h[32];
+	unsigned int n = 0;
+	uint32_t id = 0;
+
+	if (HMAC(EVP_sha256(), prk, RC_AUTH_PRK_LEN, (const uint8_t *)label, sizeof(label) - 1,
+		 h, &n))
+		memcpy(&id, h, 4);
+	id = le32toh(id);
+	return id ? id : 1;
+}
+
+/* Bit of a node in holders/users, 0 when it is not in the nodelist. */
+static uint32_t bit_of(const struct rc_auth *a, uint32_t nodeid)
+{
+	for (uint32_t i = 0; i < a->n_nodes; i++)
+		if (a->nodes[i] == nodeid)
+			return 1u << i;
+	return 0;
 }
 
 static struct peer *peer_of(struct rc_auth *a, uint32_t nodeid)
@@ -169,8 +199,19 @@ int rc_auth_create(const struct rc_auth_params *p, struct rc_auth **out)
 	a->incarnation = p->incarnation;
 	a->have[0] = true;
 	memcpy(a->prk[0], p->prk, RC_AUTH_PRK_LEN);
+	a->key_id[0] = rc_auth_key_id(p->prk);
 	for (uint32_t i = 0; i < p->n_nodes; i++) {
 		struct peer *q;
+		uint32_t j;
+
+		/* the nodelist, ascending, without duplicates */
+		for (j = 0; j < a->n_nodes && a->nodes[j] < p->nodes[i]; j++)
+			;
+		if (p->nodes[i] && (j == a->n_nodes || a->nodes[j] != p->nodes[i])) {
+			memmove(a->nodes + j + 1, a->nodes + j, (a->n_nodes - j) * 4);
+			a->nodes[j] = p->nodes[i];
+			a->n_nodes++;
+		}
 
 		if (p->nodes[i] == p->me || !p->nodes[i] || peer_of(a, p->nodes[i]))
 			continue;
@@ -199,6 +240,7 @@ int rc_auth_create(const struct rc_auth_params *p, struct rc_auth **out)
 	ret = key_ctx(a, a->tx[0], 0, a->me, a->incarnation, 1);
 	if (ret < 0)
 		goto fail;
+	a->holders = a->users = bit_of(a, a->me);
 	*out = a;
 	return 0;
 fail:
@@ -225,10 +267,13 @@ int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,
 	struct rc_wire_auth env = {
 		.magic = htole32(RC_WIRE_MAGIC),
 		.version = RC_WIRE_VERSION,
-		.key_slot = a->tx_slot,
 		.mode = (uint8_t)a->mode,
 		.sender = htole32(a->me),
 		.incarnation = htole32(a->incarnation),
+		.key_id = htole32(a->key_id[a->tx_slot]),
+		.newest_id = htole32(a->key_id[a->newest]),
+		.holders = htole32(a->holders),
+		.users = htole32(a->users),
 	};
 	EVP_CIPHER_CTX *ctx = a->tx[a->tx_slot];
 	uint8_t iv[IV_LEN], *tag = out + ENV_LEN, *body = tag + RC_WIRE_TAG_LEN;
@@ -319,8 +364,9 @@ int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
 	struct rc_wire_auth env;
 	EVP_CIPHER_CTX *ctx;
 	struct peer *q;
-	uint32_t sender, inc;
+	uint32_t sender, inc, key_id;
 	uint64_t counter;
+	uint8_t slot;
 
 	memset(bad, 0, sizeof(*bad));
 	if (len >= 5)
@@ -350,38 +396,139 @@ int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
 		return drop(a, bad, RC_AUTH_DROP_UNKNOWN_NODE);
 	if (a->mode == RC_AUTH_MODE_NONE)
 		goto pass;	/* nothing here is authentic: no window either */
-	if (env.key_slot >= RC_AUTH_SLOTS || !a->have[env.key_slot])
+	key_id = le32toh(env.key_id);
+	for (slot = 0; slot < RC_AUTH_SLOTS; slot++)
+		if (a->have[slot] && a->key_id[slot] == key_id)
+			break;
+	if (slot == RC_AUTH_SLOTS)
 		return drop(a, bad, RC_AUTH_DROP_KEY_SLOT);
 	if (inc < q->incarnation || !inc)
 		return drop(a, bad, RC_AUTH_DROP_OLD_INCARNATION);
 	if (inc == q->incarnation && window_check(q, counter) < 0)
 		return drop(a, bad, RC_AUTH_DROP_REPLAY);
-	ctx = q->ctx[env.key_slot];
-	if (q->ctx_inc[env.key_slot] != inc) {
-		/* A new run of the sender (or a forgery claiming one): its key in
-		   a spare context, kept only if the frame verifies. */
+	ctx = q->ctx[slot];
+	if (q->ctx_inc[slot] != inc) {
+		/* A new run of the sender (or a forgery claiming one), or a new
+		   cluster key: its key in a spare context, kept only if the frame
+		   verifies. */
 		ctx = a->cand;
-		if (key_ctx(a, ctx, env.key_slot, sender, inc, 0) < 0)
+		if (key_ctx(a, ctx, slot, sender, inc, 0) < 0)
 			return drop(a, bad, RC_AUTH_DROP_BAD_TAG);
 	}
 	if (verify(a, ctx, frame, len, counter) < 0)
 		return drop(a, bad, RC_AUTH_DROP_BAD_TAG);
 	if (ctx == a->cand) {
-		a->cand = q->ctx[env.key_slot];
-		q->ctx[env.key_slot] = ctx;
-		q->ctx_inc[env.key_slot] = inc;
+		a->cand = q->ctx[slot];
+		q->ctx[slot] = ctx;
+		q->ctx_inc[slot] = inc;
 	}
 	if (inc > q->incarnation) {
 		q->incarnation = inc;
 		q->top = 0;
 		q->window = 1;
 	}
+	/* What the sender knows of the newest key, if it is ours too. */
+	if (le32toh(env.newest_id) == a->key_id[a->newest]) {
+		a->holders |= le32toh(env.holders) | bit_of(a, sender);
+		a->users |= le32toh(env.users);
+	}
+	if (slot == a->newest)
+		a->users |= bit_of(a, sender);
 	window_add(q, counter);
 pass:
 	rx->body = frame + RC_WIRE_AUTH_OVERHEAD;
 	rx->body_len = len - RC_WIRE_AUTH_OVERHEAD;
 	rx->sender = sender;
 	return 0;
+}
+
+/* ---- rotation ---- */
+
+int rc_auth_key_add(struct rc_auth *a, const uint8_t prk[RC_AUTH_PRK_LEN])
+{
+	uint8_t spare = a->tx_slot ^ 1;
+	uint32_t id = rc_auth_key_id(prk);
+	int ret;
+
+	for (int s = 0; s < RC_AUTH_SLOTS; s++)
+		if (a->have[s] && a->key_id[s] == id)
+			return -EEXIST;
+	/* The spare slot holds the key this node sent with before: others may
+	   still send with it until it is retired. */
+	if (a->have[spare] && a->newest != spare)
+		return -EBUSY;
+	memcpy(a->prk[spare], prk, RC_AUTH_PRK_LEN);
+	ret = key_ctx(a, a->tx[spare], spare, a->me, a->incarnation, 1);
+	if (ret < 0) {
+		a->have[spare] = false;
+		a->newest = a->tx_slot;
+		return ret;
+	}
+	a->have[spare] = true;
+	a->key_id[spare] = id;
+	a->newest = spare;
+	a->holders = bit_of(a, a->me);
+	a->users = 0;
+	for (uint32_t i = 0; i < a->n_peers; i++)
+		a->peers[i].ctx_inc[spare] = 0;
+	return 0;
+}
+
+/* Members (other than this node) whose bit is not in known. */
+static uint32_t missing_of(const struct rc_auth *a, const uint32_t *members, uint32_t n,
+			   uint32_t known)
+{
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (members[i] != a->me)
+			m |= bit_of(a, members[i]) & ~known;
+	return m;
+}
+
+int rc_auth_key_use(struct rc_auth *a, const uint32_t *members, uint32_t n,
+		    uint32_t *missing)
+{
+	*missing = 0;
+	if (a->newest == a->tx_slot)
+		return a->have[a->tx_slot ^ 1] ? -EALREADY : -ENOENT;
+	*missing = missing_of(a, members, n, a->holders);
+	if (*missing)
+		return -EAGAIN;
+	a->tx_slot = a->newest;
+	a->users |= bit_of(a, a->me);
+	return 0;
+}
+
+int rc_auth_key_retire(struct rc_auth *a, const uint32_t *members, uint32_t n,
+		       uint32_t *missing)
+{
+	uint8_t old = a->newest ^ 1;
+
+	*missing = 0;
+	if (!a->have[old])
+		return -ENOENT;
+	if (a->tx_slot != a->newest)
+		return -EBUSY;
+	*missing = missing_of(a, members, n, a->users);
+	if (*missing)
+		return -EAGAIN;
+	a->have[old] = false;
+	a->key_id[old] = 0;
+	memset(a->prk[old], 0, RC_AUTH_PRK_LEN);
+	return 0;
+}
+
+void rc_auth_key_status(const struct rc_auth *a, struct rc_auth_key_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->tx_id = a->key_id[a->tx_slot];
+	st->newest_id = a->key_id[a->newest];
+	st->other_id = a->have[a->newest ^ 1] ? a->key_id[a->newest ^ 1] : 0;
+	st->holders = a->holders;
+	st->users = a->users;
+	st->n_nodes = a->n_nodes;
+	memcpy(st->nodes, a->nodes, sizeof(st->nodes));
 }
 
 void rc_auth_drops(const struct rc_auth *a, uint64_t drops[RC_AUTH_DROPS_])

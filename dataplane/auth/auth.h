@@ -5,10 +5,17 @@
  * DPDK: the lcore calls it, and so do the unit tests. One object per node,
  * used by one thread; it never logs, it counts drops by reason.
  *
- * Nonces: each (key slot, sender, incarnation) has its own AES key, derived
- * with HKDF-SHA256 from the cluster key; the 64-bit counter is the nonce and
- * is never reused by one incarnation. Incarnations grow across restarts
+ * Nonces: each (cluster key, sender, incarnation) has its own AES key,
+ * derived with HKDF-SHA256; the 64-bit counter is the nonce and is never
+ * reused by one incarnation. Incarnations grow across restarts
  * (rc_auth_incarnation_next, persisted before use).
+ *
+ * Rotation: two key slots. A new key goes into the spare slot (accepted at
+ * once); every frame's envelope tells which nodes the sender knows to hold
+ * and to send with the newest key, and receivers merge what they hear, so the
+ * knowledge goes round the ring with the token. A node sends with the new
+ * key only once every ring member is known to hold it, and drops the old
+ * one only once every member is known to send with the new one.
  */
 #ifndef RC_AUTH_H
 #define RC_AUTH_H
@@ -31,7 +38,7 @@
 	X(SHORT, short, "shorter than the envelope and tag") \
 	X(VERSION, version, "not wire version 2: a version-1 peer, or not ringcast") \
 	X(MODE, mode, "sealed in another mode: crypto differs between nodes") \
-	X(KEY_SLOT, key_slot, "a key slot this node has no key in") \
+	X(KEY_SLOT, key_slot, "sealed with a key this node does not hold") \
 	X(UNKNOWN_NODE, unknown_node, "sender not in the nodelist, or this node itself") \
 	X(OLD_INCARNATION, old_incarnation, "from an earlier run of the sender") \
 	X(REPLAY, replay, "counter already seen, or older than the replay window") \
@@ -57,7 +64,7 @@ struct rc_auth_floor {
 
 struct rc_auth_params {
 	enum rc_auth_mode mode;
-	uint8_t prk[RC_AUTH_PRK_LEN];	/* rc_auth_prk() of the key file; slot 0 */
+	uint8_t prk[RC_AUTH_PRK_LEN];	/* rc_auth_prk() of the key file */
 	uint32_t cluster_id;
 	uint32_t me;
 	uint32_t incarnation;		/* this run's, >= 1 */
@@ -109,6 +116,45 @@ int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,
  */
 int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
 		 struct rc_auth_rx *rx, struct rc_auth_bad *bad);
+
+/* ---- rotation (auth.c) ---- */
+
+/* A key's public name: 32 bits of HMAC(prk, "ringcast key id"), never 0. */
+uint32_t rc_auth_key_id(const uint8_t prk[RC_AUTH_PRK_LEN]);
+
+/*
+ * Take a new key into the spare slot: received at once, sent with after
+ * rc_auth_key_use. -EEXIST: this key is already held; -EBUSY: the spare
+ * slot still holds the previous key (retire it first).
+ */
+int rc_auth_key_add(struct rc_auth *a, const uint8_t prk[RC_AUTH_PRK_LEN]);
+
+/*
+ * Send with the newest key, if every one of members[0..n) is known to hold
+ * it: 0, -EAGAIN (*missing: the members not known yet, bit per nodelist
+ * position), -EALREADY (sending with it already), -ENOENT (no new key).
+ */
+int rc_auth_key_use(struct rc_auth *a, const uint32_t *members, uint32_t n,
+		    uint32_t *missing);
+
+/*
+ * Drop the older key, if this node sends with the newest and every member
+ * is known to: 0, -EAGAIN (*missing as above), -ENOENT (one key only),
+ * -EBUSY (this node still sends with the older key).
+ */
+int rc_auth_key_retire(struct rc_auth *a, const uint32_t *members, uint32_t n,
+		       uint32_t *missing);
+
+struct rc_auth_key_status {
+	uint32_t tx_id;		/* the key frames are sealed with */
+	uint32_t newest_id;	/* the newest key held */
+	uint32_t other_id;	/* the key in the other slot, 0 if none */
+	uint32_t holders, users;	/* of the newest key, bit per nodelist position */
+	uint32_t n_nodes;
+	uint32_t nodes[RC_AUTH_MAX_NODES];	/* the nodelist, ascending: bit i is nodes[i] */
+};
+
+void rc_auth_key_status(const struct rc_auth *a, struct rc_auth_key_status *st);
 
 /* Drops by reason since create. */
 void rc_auth_drops(const struct rc_auth *a, uint64_t drops[RC_AUTH_DROPS_]);

@@ -166,10 +166,14 @@ static size_t oversized(uint8_t *f, uint32_t cluster)
 	}
 }
 
+static uint32_t forge_key_id;	/* the cluster key's id, sniffed; 0: random */
+
 /* The envelope before a body of len bytes at env + RC_WIRE_AUTH_OVERHEAD. */
 static size_t envelope(uint8_t *env, size_t len, uint8_t mode, uint32_t sender, uint32_t inc,
 		       uint64_t counter)
 {
+	uint32_t id = forge_key_id ? forge_key_id : rnd();
+
 	memset(env, 0, RC_WIRE_AUTH_OVERHEAD);
 	put32(env + OFF(rc_wire_auth, magic), RC_WIRE_MAGIC);
 	env[OFF(rc_wire_auth, version)] = RC_WIRE_VERSION;
@@ -177,6 +181,12 @@ static size_t envelope(uint8_t *env, size_t len, uint8_t mode, uint32_t sender, 
 	put32(env + OFF(rc_wire_auth, sender), sender);
 	put32(env + OFF(rc_wire_auth, incarnation), inc);
 	put64(env + OFF(rc_wire_auth, counter), counter);
+	if (mode != RC_AUTH_MODE_NONE) {
+		put32(env + OFF(rc_wire_auth, key_id), id);
+		put32(env + OFF(rc_wire_auth, newest_id), id);
+		put32(env + OFF(rc_wire_auth, holders), rnd());
+		put32(env + OFF(rc_wire_auth, users), rnd());
+	}
 	for (int i = 0; i < RC_WIRE_TAG_LEN && mode != RC_AUTH_MODE_NONE; i++)
 		env[sizeof(struct rc_wire_auth) + i] = (uint8_t)rnd();
 	return RC_WIRE_AUTH_OVERHEAD + len;
@@ -266,10 +276,11 @@ static size_t memb_frame(uint8_t *f, uint8_t type, uint32_t cluster, uint32_t se
 }
 
 /*
- * forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ MEMBERS [SEED]: COUNT
- * frames without the key. Every tenth is a version-1 frame from node 2 (as
- * an old ringcast sends); the rest cycle through the frame types and the
- * members as sender, in encrypted envelopes with made-up tags. Prints sent,
+ * forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ MEMBERS KEY_ID [SEED]:
+ * COUNT frames without the key. Every tenth is a version-1 frame from node 2
+ * (as an old ringcast sends); the rest cycle through the frame types and the
+ * members as sender, in encrypted envelopes naming the cluster's key (KEY_ID,
+ * hex, as sniffed: 0 for random ids) with made-up tags. Prints sent,
  * v1 and, per member, how many claimed it (that node counts them as
  * unknown_node: a frame "from itself").
  */
@@ -284,16 +295,17 @@ static int forge_main(int argc, char **argv)
 	char *tok, *save;
 	int fd;
 
-	if (argc < 7 || argc > 8)
+	if (argc < 8 || argc > 9)
 		return 2;
 	count = strtoul(argv[2], NULL, 10);
+	forge_key_id = (uint32_t)strtoul(argv[7], NULL, 16);
 	cluster = fnv1a(argv[3]);
 	rep = (uint32_t)strtoul(argv[4], NULL, 10);
 	seq = strtoull(argv[5], NULL, 10);
 	for (tok = strtok_r(argv[6], ",", &save); tok && n < RC_MEMB_MAX;
 	     tok = strtok_r(NULL, ",", &save))
 		memb[n++] = (uint32_t)strtoul(tok, NULL, 10);
-	rng = (argc == 8 ? strtoull(argv[7], NULL, 10) : 1) * 0x9E3779B97F4A7C15ull + 1;
+	rng = (argc == 9 ? strtoull(argv[8], NULL, 10) : 1) * 0x9E3779B97F4A7C15ull + 1;
 	if (!count || count > 100000 || !n)
 		return 2;
 	fd = raw_open(argv[1], 0, &sa);
@@ -459,13 +471,37 @@ static int replay_main(int argc, char **argv)
 	return 0;
 }
 
+/* keyid FILE: the key id in the envelope of a capture's first sealed frame. */
+static int keyid_main(int argc, char **argv)
+{
+	static uint8_t buf[65536];
+	const size_t at = 14 + 8 + OFF(rc_wire_auth, key_id);
+	uint32_t id;
+	uint16_t l;
+	FILE *in;
+
+	if (argc != 2 || !(in = fopen(argv[1], "r")))
+		return 2;
+	while (fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
+		if (l < at + 4 || buf[14 + 8 + OFF(rc_wire_auth, mode)] != RC_AUTH_MODE_AEAD)
+			continue;
+		memcpy(&id, buf + at, 4);
+		printf("%x\n", le32toh(id));
+		fclose(in);
+		return 0;
+	}
+	fclose(in);
+	return 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rc_garbage IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ MEMBER MEMBER_MAC [SEED]\n"
 		"Sends COUNT hostile ringcast frames (ethertype 0x%04X) on IFACE, broadcast,\n"
 		"and prints what each node's counters should rise by. Needs CAP_NET_RAW.\n"
-		"       rc_garbage forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ ID,ID,.. [SEED]\n"
+		"       rc_garbage forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ ID,ID,.. KEY_ID [SEED]\n"
+		"       rc_garbage keyid FILE\n"
 		"       rc_garbage sniff IFACE MS FILE\n"
 		"       rc_garbage replay IFACE FILE [SRC_MAC]\n",
 		RC_ETHERTYPE_DEFAULT);
@@ -490,6 +526,8 @@ int main(int argc, char **argv)
 		return sniff_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "replay"))
 		return replay_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "keyid"))
+		return keyid_main(argc - 1, argv + 1);
 	if (argc < 8 || argc > 9) {
 		usage();
 		return 2;

@@ -4,6 +4,7 @@
  * and other-mode frames are dropped and counted by reason, and change no
  * state; a receiver restarted with its saved floors refuses old captures.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,14 @@ static struct rc_auth *node(uint32_t me, uint32_t inc, enum rc_auth_mode mode,
 	CU_ASSERT_FATAL(rc_auth_prk(key, RC_AUTH_KEY_MIN, p.prk) == 0);
 	CU_ASSERT_FATAL(rc_auth_create(&p, &a) == 0);
 	return a;
+}
+
+static uint32_t tx_key_id(const struct rc_auth *a)
+{
+	struct rc_auth_key_status st;
+
+	rc_auth_key_status(a, &st);
+	return st.tx_id;
 }
 
 static const char msg_hdr[] = "TOTEM-HEADER-32-bytes-of-stuff!";
@@ -140,11 +149,13 @@ static void test_every_flipped_bit_is_a_bad_tag(void)
 				tagged++;
 		}
 		/* Incarnation bits cleared look like an older run (old_incarnation),
-		   counter 2's bit 1 cleared like counter 0 (replay); every other
-		   flip, incarnation or counter set higher included, is a bad tag. */
+		   counter 2's bit 1 cleared like counter 0 (replay), a key id
+		   changed like a key not held (key_slot); every other flip,
+		   incarnation or counter set higher included, is a bad tag. */
 		CU_ASSERT_EQUAL(drops(r, RC_AUTH_DROP_OLD_INCARNATION), 3);
 		CU_ASSERT_EQUAL(drops(r, RC_AUTH_DROP_REPLAY), 1);
-		CU_ASSERT_EQUAL(tagged, 8 * len - 8 * 12 - 4);
+		CU_ASSERT_EQUAL(drops(r, RC_AUTH_DROP_KEY_SLOT), 32);
+		CU_ASSERT_EQUAL(tagged, 8 * len - 8 * 12 - 4 - 32);
 		/* The real frame still opens: the forgeries changed nothing. */
 		CU_ASSERT_EQUAL(rc_auth_open(r, f, len, &rx, &bad), 0);
 		body_is_message(&rx);
@@ -173,7 +184,7 @@ static void test_truncated_frames_are_dropped(void)
 	rc_auth_destroy(r);
 }
 
-static void test_another_key_is_a_bad_tag(void)
+static void test_another_key_is_not_held(void)
 {
 	struct rc_auth *s = node(1, 7, RC_AUTH_MODE_AEAD, key_b);
 	struct rc_auth *r = node(2, 9, RC_AUTH_MODE_AEAD, key_a);
@@ -182,6 +193,10 @@ static void test_another_key_is_a_bad_tag(void)
 	uint8_t f[BUF];
 	size_t len = seal(s, f);
 
+	CU_ASSERT_EQUAL(rc_auth_open(r, f, len, &rx, &bad), -EBADMSG);
+	CU_ASSERT_EQUAL(bad.drop, RC_AUTH_DROP_KEY_SLOT);	/* its key id is not ours */
+	/* The same key id with another key (a forger copying a sniffed id): bad tag. */
+	memcpy(f + 24, &(uint32_t){ htole32(tx_key_id(r)) }, 4);
 	CU_ASSERT_EQUAL(rc_auth_open(r, f, len, &rx, &bad), -EBADMSG);
 	CU_ASSERT_EQUAL(bad.drop, RC_AUTH_DROP_BAD_TAG);
 	CU_ASSERT_EQUAL(bad.sender, 1);
@@ -270,10 +285,10 @@ static void test_other_mode_version_and_slot_are_dropped(void)
 	CU_ASSERT_EQUAL(rc_auth_open(r, f, len, &rx, &bad), -EBADMSG);
 	CU_ASSERT_EQUAL(bad.drop, RC_AUTH_DROP_MODE);
 	len = seal(s, f);
-	f[5] = 1;		/* slot 1: no key there */
+	f[24] ^= 0x5a;		/* key_id: a key this node does not hold */
 	CU_ASSERT_EQUAL(open_copy(r, f, len, &rx, &bad), -EBADMSG);
 	CU_ASSERT_EQUAL(bad.drop, RC_AUTH_DROP_KEY_SLOT);
-	f[5] = 0;
+	f[24] ^= 0x5a;
 	f[4] = 3;
 	CU_ASSERT_EQUAL(open_copy(r, f, len, &rx, &bad), -EBADMSG);
 	CU_ASSERT_EQUAL(bad.drop, RC_AUTH_DROP_VERSION);
@@ -389,7 +404,7 @@ static void test_counters_and_nonces_never_repeat(void)
 	memcpy(&c2, g + 16, 8);
 	CU_ASSERT(c2 == c1 + 1);
 	/* Same message, next counter: different ciphertext. */
-	CU_ASSERT(memcmp(f + 24, g + 24, 16 + sizeof(msg_hdr)) != 0);
+	CU_ASSERT(memcmp(f + 40, g + 40, 16 + sizeof(msg_hdr)) != 0);
 	rc_auth_destroy(s);
 }
 
@@ -429,7 +444,7 @@ static const struct unit_test tests[] = {
 	T(test_aead_hides_the_payload_and_mac_does_not),
 	T(test_every_flipped_bit_is_a_bad_tag),
 	T(test_truncated_frames_are_dropped),
-	T(test_another_key_is_a_bad_tag),
+	T(test_another_key_is_not_held),
 	T(test_replayed_frame_is_dropped_and_window_allows_reorder),
 	T(test_old_incarnation_is_dropped_after_a_newer_one),
 	T(test_unknown_and_own_nodeids_are_dropped),

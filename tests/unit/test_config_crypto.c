@@ -83,9 +83,9 @@ static void test_half_an_off_switch_is_an_error(void)
 /* The envelope comes out of netmtu: a commit token for 32 nodes must still fit. */
 static void test_netmtu_leaves_room_for_shim_and_envelope(void)
 {
-	EXPECT_ERROR(TOTEM(" netmtu: 863\n"), "t.conf:2:", "'netmtu'", "out of range");
-	CU_ASSERT_EQUAL(parse(TOTEM(" netmtu: 864\n")), 0);
-	CU_ASSERT(864 - 8 - RC_WIRE_AUTH_OVERHEAD >= RC_WIRE_COMMIT_MAX);
+	EXPECT_ERROR(TOTEM(" netmtu: 879\n"), "t.conf:2:", "'netmtu'", "out of range");
+	CU_ASSERT_EQUAL(parse(TOTEM(" netmtu: 880\n")), 0);
+	CU_ASSERT(880 - 8 - RC_WIRE_AUTH_OVERHEAD == RC_WIRE_COMMIT_MAX);
 }
 
 /* ---- The key file ------------------------------------------------------- */
