@@ -23,12 +23,14 @@
  * the engine's own checks are what this tests); MEMBER itself counts them
  * as bad_auth_unknown_node (a frame "from itself").
  *
- * Three more modes test frame authentication (tests/cluster/attacker.sh):
+ * More modes test frame authentication (tests/cluster/attacker.sh):
  *   forge  frames of every type in encrypted envelopes with made-up tags,
  *          claiming each member (current and huge ring sequences, any
- *          incarnation and counter), and some version-1 frames from node 2
+ *          incarnation and counter) and naming the cluster's key id as
+ *          sniffed, and some version-1 frames from node 2
  *   sniff  capture this ethertype's frames on an interface for a while
  *   replay send a capture again
+ *   keyid  the key id of a capture's first sealed frame
  *
  * Ethernet payload (dataplane/dp.h): u32 dst nodeid LE (0 = all), u32 frame
  * length LE, the envelope and tag, the frame (include/ringcast/wire.h).
