@@ -33,7 +33,10 @@
 #include <unistd.h>
 
 #include <qb/qblog.h>
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_memory.h>
 #include <qb/qbloop.h>
 
@@ -44,6 +47,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "start.h"
 
 #define HUGE_PAGE	(2ull << 20)
 #define TX_ENTRIES	4096u		/* messages a client may queue */
@@ -70,6 +74,8 @@ struct client {
 	void *base;
 	uint64_t size;
 	bool huge, registered;	/* hugepages; known to DPDK (rte_extmem) */
+	bool dma_mapped;	/* rte_dev_dma_map'd for the port's device */
+	bool zc;		/* the port may read it in place (rc_zc_allowed) */
 	struct rc_shm_hdr layout;	/* what we wrote; the lcore checks against it */
 };
 
@@ -80,7 +86,9 @@ static struct {
 	uint32_t nodeid;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool warned_no_huge, warned_extmem;
+	struct rte_device *dev;	/* the port's device: client regions are mapped for it */
+	bool software_port;	/* a virtual device: no DMA, nothing to map */
+	bool warned_no_huge, warned_extmem, warned_copy;
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
 
@@ -161,6 +169,44 @@ static uint32_t client_max_msg(void)
 	return (uint32_t)(a < b ? a : b);
 }
 
+/*
+ * Make the region reachable for the port's DMA (a NIC behind an IOMMU reads
+ * zero-copy frames from it); false when it cannot be, and its frames are
+ * then copied into mbufs.
+ */
+static bool region_dma(struct client *c)
+{
+	int va = rte_eal_iova_mode() == RTE_IOVA_VA, map = -EINVAL;
+
+	if (cl.software_port)
+		return true;
+	if (c->registered && va && cl.dev) {
+		map = rte_dev_dma_map(cl.dev, c->base, (uint64_t)(uintptr_t)c->base, c->size);
+		if (map < 0)
+			map = -rte_errno;
+		c->dma_mapped = map == 0;
+	}
+	if (rc_zc_allowed(cl.software_port, va, c->registered, map))
+		return true;
+	if (!cl.warned_copy) {
+		qb_log(LOG_WARNING, "client regions are out of the port's DMA reach (%s): "
+		       "frames from them are copied, not sent in place",
+		       !va ? "EAL runs IOVA-as-PA; zero-copy needs vfio with an IOMMU" :
+		       !c->registered ? "not registered with DPDK" : rte_strerror(-map));
+		cl.warned_copy = true;
+	}
+	return false;
+}
+
+static void region_dma_unmap(struct client *c)
+{
+	if (c->dma_mapped &&
+	    rte_dev_dma_unmap(cl.dev, c->base, (uint64_t)(uintptr_t)c->base, c->size) < 0)
+		qb_log(LOG_WARNING, "client region unmap for the port's DMA: %s",
+		       rte_strerror(rte_errno));
+	c->dma_mapped = false;
+}
+
 static int region_create(struct client *c)
 {
 	uint32_t max = client_max_msg();
@@ -233,10 +279,12 @@ static int region_create(struct client *c)
 	return 0;
 
 unmap:
+	region_dma_unmap(c);
 	if (c->registered)
 		rte_extmem_unregister(c->base, c->size);
 	c->registered = false;
 	munmap(c->base, c->size);
+	c->base = NULL;
 close_memfd:
 	close(c->memfd);
 	c->memfd = -1;
@@ -289,6 +337,7 @@ unsealed:
 
 static void region_destroy(struct client *c)
 {
+	region_dma_unmap(c);
 	if (c->registered)
 		rte_extmem_unregister(c->base, c->size);
 	c->registered = false;
@@ -389,12 +438,17 @@ static void mapped(struct client *c)
 		client_free(c);
 		return;
 	}
+	/* Only now, sealed and fully backed: a device map pins the pages it
+	   finds, and a hole punched before the seal would leave the NIC
+	   reading pages the file no longer holds. */
+	c->zc = region_dma(c);
 	a = (struct rc_dp_client_attach){
 		.slot = slot,
 		.pid = (uint32_t)c->cred.pid,
 		.base = c->base,
 		.size = c->size,
 		.evfd = c->evfd,
+		.zc = c->zc,
 		.layout = &c->layout,
 	};
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
@@ -484,10 +538,16 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 /* ---- entry points ---- */
 
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid)
+		     uint32_t nodeid, uint16_t port)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rte_eth_dev_info info;
 	int ret;
+
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.device) {
+		cl.dev = info.device;
+		cl.software_port = !strcmp(rte_bus_name(rte_dev_bus(cl.dev)), "vdev");
+	}
 
 	cl.loop = loop;
 	cl.dp = dp;
@@ -549,7 +609,12 @@ void rc_clients_poll_gone(void)
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];
-			if (g[i].reason != RC_DP_GONE_DETACHED && g[i].reason != RC_DP_GONE_STOPPED)
+			/* The lcore stopped, but the port may still hold zero-copy
+			   mbufs pointing into the region: it is freed (DMA-unmapped,
+			   unmapped) by rc_clients_stop(), once the port is stopped. */
+			if (g[i].reason == RC_DP_GONE_STOPPED)
+				continue;
+			if (g[i].reason != RC_DP_GONE_DETACHED)
 				qb_log(LOG_WARNING, "client pid %d disconnected: %s",
 				       c->cred.pid, rc_dp_gone_reason_str(g[i].reason));
 			else

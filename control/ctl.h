@@ -16,14 +16,12 @@ struct rc_config;
 struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
-/* The configuration, constant after start. */
-const struct rc_config *rc_ctl_config(void);
-int rc_telemetry_register(struct rc_dp *dp);
+int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid);
+		     uint32_t nodeid, uint16_t port);
 void rc_clients_poll_gone(void);
 void rc_clients_stop(void);
 uint32_t rc_clients_count(void);

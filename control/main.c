@@ -2,7 +2,8 @@
  * ringcastd: reads and checks the configuration before touching anything,
  * takes its runtime directory, starts EAL, the port and the dataplane lcore,
  * then runs the control loop (libqb): logs the dataplane's events, serves
- * telemetry, and on SIGTERM/SIGINT has the lcore leave the ring cleanly.
+ * telemetry, tells a service manager READY=1 once the first ring is formed
+ * (sd_notify), and on SIGTERM/SIGINT has the lcore leave the ring cleanly.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +27,9 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "start.h"
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
-#define EAL_ARGV_MAX	64
 #define EVENT_POLL_NS	(20 * 1000 * 1000ull)
 #define FLOOR_SAVE_POLLS	50	/* the peers' floors are saved at most once a second */
 
@@ -38,26 +39,23 @@ static struct rc_dp *dp;
 static qb_loop_t *loop;
 static struct rc_auth_floor saved_floors[RC_AUTH_MAX_NODES];	/* as last written */
 static uint32_t n_saved_floors;
+static int ready_sent;		/* READY=1 told to the service manager */
 
 uint32_t rc_ctl_nodeid(void)
 {
 	return self_id;
 }
 
-const struct rc_config *rc_ctl_config(void)
-{
-	return &cfg;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringcastd [-c FILE] [-f] [-i NODEID | -n NAME] [-- EAL-ARGS...]\n"
+		"usage: ringcastd [-c FILE] [-f] [-t] [-i NODEID | -n NAME] [-- EAL-ARGS...]\n"
 		"Runs one ringcast node: the Totem ring on a DPDK port, CPG to local clients.\n\n"
 		"  -c, --config FILE   configuration (default " DEFAULT_CONF ")\n"
 		"  -f, --foreground    stay in the foreground, log to stderr as configured\n"
 		"  -i, --nodeid N      this node's nodeid in nodelist {}\n"
 		"  -n, --name NAME     this node's name in nodelist {} (default: hostname)\n"
+		"  -t, --test-config   check the configuration (and -i/-n) and exit\n"
 		"  -h, --help          this text\n"
 		"  -v, --version       print the version\n"
 		"Arguments after -- are added to dataplane { eal_args }.\n\n"
@@ -119,13 +117,31 @@ static uint64_t ring_seq_load(const char *path)
 	return v;
 }
 
-static int has_lcore_arg(char **argv, int argc)
+/* READY=1 once: at the first regular configuration, or when the wait ends. */
+static void ready(const struct rc_confchg *c)
 {
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-c") ||
-		    !strncmp(argv[i], "--lcores", 8) || !strncmp(argv[i], "-l", 2))
-			return 1;
-	return 0;
+	char msg[128];
+	int ret;
+
+	if (ready_sent)
+		return;
+	ready_sent = 1;
+	if (c)
+		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=ring %u.%llu, %u members",
+			 c->ring.rep, (unsigned long long)c->ring.seq, c->n_members);
+	else
+		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=no ring formed yet");
+	ret = rc_notify(msg);
+	if (ret < 0)
+		qb_log(LOG_WARNING, "sd_notify READY=1 to %s: %s", getenv("NOTIFY_SOCKET"),
+		       strerror(-ret));
+	else if (!c && getenv("NOTIFY_SOCKET"))
+		qb_log(LOG_WARNING, "no ring formed within the start-up wait: READY=1 anyway");
+}
+
+static void ready_wait_over(void *data)
+{
+	ready(NULL);
 }
 
 static void log_confchg(const struct rc_confchg *c)
@@ -214,6 +230,8 @@ static void poll_events(void *data)
 			switch (ev[i].type) {
 			case RC_DP_EV_CONFCHG:
 				log_confchg(&ev[i].c);
+				if (ev[i].c.type == RC_CONF_REGULAR)
+					ready(&ev[i].c);
 				break;
 			case RC_DP_EV_STOPPED:
 				stopped = 1;
@@ -236,6 +254,7 @@ static void poll_events(void *data)
 static int on_signal(int32_t sig, void *data)
 {
 	qb_log(LOG_NOTICE, "signal %d: leaving the ring", sig);
+	rc_notify("STOPPING=1\nSTATUS=leaving the ring");
 	rc_membership_leave();	/* queued for the lcore before it is told to stop */
 	rc_dp_stop(dp);
 	return 0;
@@ -250,23 +269,26 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
+		{ "test-config", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = DEFAULT_CONF, *name = NULL, *why;
 	char err[RC_CONFIG_MSG_MAX * 2], host[256], path[RC_CONFIG_PATH_MAX + 32];
-	static char eal_buf[RC_CONFIG_ARGS_MAX];
-	char *eal_argv[EAL_ARGV_MAX], vdev_name[RC_CONFIG_STR_MAX], *tok, *save;
+	static struct rc_eal_args eal;
+	const char *port_name;
 	static struct rc_dp_params dpp;
 	static uint8_t key[RC_AUTH_KEY_MAX];
 	size_t key_len = 0;
-	qb_loop_timer_handle th;
+	qb_loop_timer_handle th, rh;
 	qb_loop_signal_handle sh;
 	unsigned long nodeid = 0;
-	int c, foreground = 0, eargc = 0, ret;
+	int c, foreground = 0, test_only = 0, ret;
+	static int lcore_node[RTE_MAX_LCORE];
+	struct rc_placement place;
 	unsigned int lcore;
 	uint16_t port, mtu;
 
-	while ((c = getopt_long(argc, argv, "c:fi:n:hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fi:n:thv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			conf = optarg;
@@ -283,6 +305,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 't':
+			test_only = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -304,6 +329,8 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < rc_config_warning_count(&cfg); i++)
 		fprintf(stderr, "ringcastd: warning: %s\n", rc_config_warning(&cfg, i));
+	if (test_only && !name && !nodeid)
+		nodeid = cfg.nodes[0].nodeid;	/* check the file, whichever node reads it */
 	if (!name && !nodeid && gethostname(host, sizeof(host)) == 0)
 		name = host;
 	ret = rc_config_find_self(&cfg, name, (uint32_t)nodeid, &self_id, err, sizeof(err));
@@ -319,6 +346,26 @@ int main(int argc, char **argv)
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
 		fprintf(stderr, "ringcastd: %s: totem: %s\n", conf, why);
 		return 1;
+	}
+	/* EAL: eal_args, the command line's extras, then the port (PCI: -a, else --vdev) */
+	ret = rc_eal_args_build(&eal, argv[0], cfg.dataplane.eal_args, argv + optind,
+				argc - optind, cfg.dataplane.port);
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s: dataplane: %s\n", conf,
+			ret == -E2BIG ? "too many EAL arguments" :
+			"port is a PCI address, but the EAL arguments say --no-pci");
+		return 1;
+	}
+	port_name = eal.port_name;
+	if (test_only) {
+		/* the file only: the key, like the port, is the running node's */
+		printf("ringcastd: %s: configuration ok: %u nodes, port %s (%s), frames %s%s%s\n",
+		       conf, cfg.n_nodes, port_name,
+		       eal.kind == RC_PORT_PCI ? "PCI" : "virtual device",
+		       rc_auth_mode_name(cfg.crypto.mode),
+		       cfg.crypto.mode == RC_AUTH_MODE_NONE ? "" : " with the key in ",
+		       cfg.crypto.mode == RC_AUTH_MODE_NONE ? "" : cfg.crypto.keyfile);
+		return 0;
 	}
 
 	/* The key too: a node without it would only disturb the others. */
@@ -380,48 +427,44 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ringseq", cfg.ringcast.state_dir);
 	cfg.totem.last_ring_seq = ring_seq_load(path);
 
-	/* EAL: eal_args, the port as a vdev, then the command line's extras. */
-	snprintf(eal_buf, sizeof(eal_buf), "%s", cfg.dataplane.eal_args);
-	eal_argv[eargc++] = argv[0];
-	for (tok = strtok_r(eal_buf, " \t", &save); tok && eargc < EAL_ARGV_MAX - 8;
-	     tok = strtok_r(NULL, " \t", &save))
-		eal_argv[eargc++] = tok;
-	for (int i = optind; i < argc && eargc < EAL_ARGV_MAX - 6; i++)
-		eal_argv[eargc++] = argv[i];
-	if (!has_lcore_arg(eal_argv, eargc)) {
-		eal_argv[eargc++] = (char *)"-l";
-		eal_argv[eargc++] = (char *)"0,1";
-	}
-	eal_argv[eargc++] = (char *)"--vdev";
-	eal_argv[eargc++] = cfg.dataplane.port;
-	eal_argv[eargc] = NULL;
-	ret = rte_eal_init(eargc, eal_argv);
+	ret = rte_eal_init(eal.argc, eal.argv);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "EAL init failed: %s", rte_strerror(rte_errno));
 		fprintf(stderr, "ringcastd: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	snprintf(vdev_name, sizeof(vdev_name), "%s", cfg.dataplane.port);
-	vdev_name[strcspn(vdev_name, ",")] = 0;
-	if (rte_eth_dev_get_port_by_name(vdev_name, &port) < 0) {
-		qb_log(LOG_ERR, "port %s not found", vdev_name);
+	if (rte_eth_dev_get_port_by_name(port_name, &port) < 0) {
+		rc_port_missing_msg(&eal, "/sys", err, sizeof(err));
+		qb_log(LOG_ERR, "port %s not found: %s", port_name, err);
+		fprintf(stderr, "ringcastd: port %s not found: %s\n", port_name, err);
 		goto eal_cleanup;
 	}
 	rte_pdump_init();
 
-	lcore = cfg.dataplane.lcore != RC_CONFIG_LCORE_ANY ? cfg.dataplane.lcore
-							   : rte_get_next_lcore(-1, 1, 0);
-	if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore) ||
-	    lcore == rte_get_main_lcore()) {
-		qb_log(LOG_ERR, "no worker lcore for the dataplane: give EAL two lcores (-l 0,1)");
+	/* The dataplane lcore and its memory on the port's NUMA node. */
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		lcore_node[i] = rte_lcore_is_enabled(i) && i != rte_get_main_lcore() ?
+				(int)rte_lcore_to_socket_id(i) : RC_NOT_WORKER;
+	ret = rc_place_dataplane(lcore_node, RTE_MAX_LCORE, rte_eth_dev_socket_id(port),
+				 cfg.dataplane.lcore != RC_CONFIG_LCORE_ANY ?
+				 (int)cfg.dataplane.lcore : -1, &place);
+	if (ret < 0) {
+		qb_log(LOG_ERR, ret == -EINVAL ? "dataplane { lcore } %u is not a worker lcore of "
+		       "the EAL arguments" : "no worker lcore for the dataplane: give EAL two "
+		       "lcores (-l 0,1)", cfg.dataplane.lcore);
 		goto pdump;
 	}
+	lcore = place.lcore;
+	if (place.cross)
+		qb_log(LOG_WARNING, "dataplane lcore %u is on NUMA node %u, port %s on node %d: "
+		       "every frame crosses nodes; give EAL an lcore on node %d",
+		       lcore, rte_lcore_to_socket_id(lcore), port_name, place.node, place.node);
 
 	/* netmtu is the Ethernet payload, as in corosync: the shim comes out of it,
 	   and it may not exceed what the port carries. */
 	if (rte_eth_dev_get_mtu(port, &mtu) == 0 && mtu < cfg.totem.srp.netmtu) {
 		qb_log(LOG_WARNING, "port %s carries %u bytes, less than totem netmtu %u: using %u",
-		       vdev_name, mtu, cfg.totem.srp.netmtu, mtu);
+		       port_name, mtu, cfg.totem.srp.netmtu, mtu);
 		cfg.totem.srp.netmtu = mtu;
 	}
 	cfg.totem.srp.netmtu -= RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD;
@@ -444,19 +487,28 @@ int main(int argc, char **argv)
 	dpp.auth.n_nodes = cfg.n_nodes;
 	for (uint32_t i = 0; i < cfg.n_nodes; i++)
 		dpp.auth.nodes[i] = cfg.nodes[i].nodeid;
-	ret = rc_dp_create(&dpp, (int)rte_lcore_to_socket_id(lcore), &dp);
+	ret = rc_dp_create(&dpp, place.node, &dp);
+	if (ret == -ENOMEM && place.node != (int)rte_lcore_to_socket_id(lcore)) {
+		/* No memory on the port's node (hugepages reserved elsewhere):
+		   run from the lcore's node rather than not at all. */
+		qb_log(LOG_WARNING, "no memory on NUMA node %d (the port's): dataplane "
+		       "memory on node %u, the lcore's; reserve hugepages on node %d",
+		       place.node, rte_lcore_to_socket_id(lcore), place.node);
+		place.node = (int)rte_lcore_to_socket_id(lcore);
+		ret = rc_dp_create(&dpp, place.node, &dp);
+	}
 	if (ret < 0) {
-		qb_log(LOG_ERR, "dataplane on port %s: %s", vdev_name, strerror(-ret));
+		qb_log(LOG_ERR, "dataplane on port %s: %s", port_name, strerror(-ret));
 		goto pdump;
 	}
-	if (rc_telemetry_register(dp) < 0)
+	if (rc_telemetry_register(dp, &cfg, port) < 0)
 		qb_log(LOG_WARNING, "telemetry commands could not be registered");
 
 	loop = qb_loop_create();
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
 	qb_loop_timer_add(loop, QB_LOOP_LOW, EVENT_POLL_NS, NULL, poll_events, &th);
-	ret = rc_clients_start(loop, dp, &cfg, self_id);
+	ret = rc_clients_start(loop, dp, &cfg, self_id, port);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));
 		goto destroy_dp;
@@ -468,13 +520,18 @@ int main(int argc, char **argv)
 		goto destroy_dp;
 	}
 
-	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u), cluster %s, frames %s, "
-	       "incarnation %u", RC_VERSION, self_id, cfg.dataplane.port, lcore,
-	       cfg.cluster_name, rc_auth_mode_name(cfg.crypto.mode), dpp.auth.incarnation);
+	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u, NUMA node %d), cluster %s, "
+	       "frames %s, incarnation %u", RC_VERSION, self_id, cfg.dataplane.port, lcore,
+	       place.node, cfg.cluster_name, rc_auth_mode_name(cfg.crypto.mode),
+	       dpp.auth.incarnation);
 	if (cfg.crypto.mode == RC_AUTH_MODE_NONE)
 		qb_log(LOG_WARNING, "frame authentication is off (crypto_cipher: none, "
 		       "crypto_hash: none): anyone on the segment can join or disturb the ring");
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
+	qb_loop_timer_add(loop, QB_LOOP_LOW,
+			  rc_notify_ready_wait_ns(cfg.totem.token_timeout_ns,
+						  cfg.totem.consensus_timeout_ns),
+			  NULL, ready_wait_over, &rh);
 	qb_loop_run(loop);
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");

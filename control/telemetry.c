@@ -1,20 +1,27 @@
 /*
- * DPDK telemetry commands under /ringcast/: status, stats, and the test hook
- * (inject, digest). They run on DPDK's telemetry thread and read only the
- * dataplane's seqlocked snapshot, or post a request the lcore picks up.
+ * DPDK telemetry commands under /ringcast/: status, stats, nodes and node
+ * (every node of the nodelist and how this port hears it), and the test
+ * hook (inject, digest). They run on DPDK's telemetry thread and read only
+ * the dataplane's seqlocked snapshot, constant configuration and the port's
+ * link, or post a request the lcore picks up.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
 
-static struct rc_dp *tel_dp;	/* set once before registration */
+/* set once before registration */
+static struct rc_dp *tel_dp;
+static const struct rc_config *tel_cfg;
+static uint16_t tel_port;
+static char tel_socket[RC_CONFIG_PATH_MAX + 32];
 
 static const char *state_name(enum rc_memb_state s)
 {
@@ -55,6 +62,100 @@ static int cmd_status(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
 	add_ring(d, &v);
+	rte_tel_data_add_dict_string(d, "cpg_socket", tel_socket);
+	return 0;
+}
+
+static bool in_ring(const struct rc_memb_view *v, uint32_t nodeid)
+{
+	for (uint32_t i = 0; i < v->n_members; i++)
+		if (v->members[i] == nodeid)
+			return true;
+	return false;
+}
+
+static void mac_str(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* /ringcast/nodes: this node, its ring, its port's link, the nodelist. */
+static int cmd_nodes(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *ids = rte_tel_data_alloc();
+	struct rte_ether_addr mac;
+	struct rte_eth_link link;
+	struct rc_memb_view v;
+	char buf[32];
+
+	rc_membership_view(&v);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
+	add_ring(d, &v);
+	rte_tel_data_add_dict_string(d, "port", tel_cfg->dataplane.port);
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(tel_port, &link) == 0) {
+		rte_tel_data_add_dict_string(d, "link", link.link_status ? "up" : "down");
+		rte_tel_data_add_dict_u64(d, "speed_mbps",
+					  link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 :
+					  link.link_speed);
+		rte_tel_data_add_dict_string(d, "duplex", link.link_duplex ? "full" : "half");
+	} else {
+		rte_tel_data_add_dict_string(d, "link", "unknown");
+	}
+	if (rte_eth_macaddr_get(tel_port, &mac) == 0) {
+		mac_str(mac.addr_bytes, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(d, "mac", buf);
+	}
+	if (!ids)
+		return 0;
+	rte_tel_data_start_array(ids, RTE_TEL_U64_VAL);
+	for (uint32_t i = 0; i < tel_cfg->n_nodes; i++)
+		rte_tel_data_add_array_u64(ids, tel_cfg->nodes[i].nodeid);
+	rte_tel_data_add_dict_container(d, "nodes", ids, 0);
+	return 0;
+}
+
+/*
+ * /ringcast/node,ID: one node of the nodelist: its name, whether it is in
+ * this node's ring, and what this port last heard from it.
+ */
+static int cmd_node(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct rc_config_node *n = NULL;
+	struct rc_dp_snapshot snap, *s = &snap;
+	struct rc_memb_view v;
+	unsigned long id;
+	char *end, buf[32];
+
+	if (!params || !*params)
+		return -1;
+	id = strtoul(params, &end, 10);
+	if (*end || id == 0 || id > UINT32_MAX)
+		return -1;
+	for (uint32_t i = 0; i < tel_cfg->n_nodes; i++)
+		if (tel_cfg->nodes[i].nodeid == id)
+			n = &tel_cfg->nodes[i];
+	if (!n)
+		return -1;
+	rc_dp_snapshot_read(tel_dp, s);
+	rc_membership_view(&v);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "nodeid", id);
+	rte_tel_data_add_dict_string(d, "name", n->name);
+	rte_tel_data_add_dict_u64(d, "local", id == rc_ctl_nodeid());
+	rte_tel_data_add_dict_u64(d, "in_ring", in_ring(&v, (uint32_t)id));
+	rte_tel_data_add_dict_string(d, "state", v.state == RC_MEMB_OPERATIONAL ?
+				     "operational" : "forming");
+	for (uint32_t i = 0; i < s->n_peers; i++) {
+		if (s->peers[i].nodeid != id)
+			continue;
+		mac_str(s->peers[i].mac, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(d, "mac", buf);
+		rte_tel_data_add_dict_u64(d, "frames_rx", s->peers[i].frames_rx);
+		rte_tel_data_add_dict_u64(d, "last_rx_ms_ago",
+					  (rc_dp_now_ns() - s->peers[i].last_rx_ns) / 1000000);
+	}
 	return 0;
 }
 
@@ -229,7 +330,7 @@ static void key_status(struct rte_tel_data *d)
  */
 static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct rc_config *cfg = rc_ctl_config();
+	const struct rc_config *cfg = tel_cfg;
 	uint8_t key[RC_AUTH_KEY_MAX];
 	uint8_t prk[RC_AUTH_PRK_LEN];
 	char err[RC_CONFIG_PATH_MAX + 512];
@@ -303,15 +404,22 @@ static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-int rc_telemetry_register(struct rc_dp *dp)
+int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port)
 {
 	tel_dp = dp;
+	tel_cfg = cfg;
+	tel_port = port;
+	snprintf(tel_socket, sizeof(tel_socket), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);
 	if (rte_telemetry_register_cmd("/ringcast/status", cmd_status,
 				       "Ring id, state and members of this node") ||
 	    rte_telemetry_register_cmd("/ringcast/stats", cmd_stats,
 				       "Frame, token, delivery and bad-frame counters, rates") ||
 	    rte_telemetry_register_cmd("/ringcast/inject", cmd_inject,
 				       "Test hook: queue COUNT[,SIZE] messages from this node") ||
+	    rte_telemetry_register_cmd("/ringcast/nodes", cmd_nodes,
+				       "This node, its ring and port link, the nodelist's ids") ||
+	    rte_telemetry_register_cmd("/ringcast/node", cmd_node,
+				       "Node ID of the nodelist: name, in ring, last frame heard") ||
 	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest,
 				       "Messages delivered and a hash of their order") ||
 	    rte_telemetry_register_cmd("/ringcast/key", cmd_key,

@@ -289,7 +289,7 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 		seen++;
 		if (b >= c->arena && len <= c->arena_size &&
 		    (size_t)(b - c->arena) <= c->arena_size - len)
-			return &c->shinfo;
+			return c->zc ? &c->shinfo : NULL;	/* out of DMA reach: copied */
 	}
 	return NULL;
 }
@@ -325,6 +325,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->h = a->base;
 	c->size = a->size;
 	c->evfd = a->evfd;
+	c->zc = a->zc;
 	c->pid = a->pid;
 	c->tx = (struct rc_shm_desc *)(c->base + l->tx_off);
 	c->rx = (struct rc_shm_desc *)(c->base + l->rx_off);

@@ -62,10 +62,16 @@ static void mac_learn(struct rc_dp *dp, uint32_t nodeid, const struct rte_ether_
 	for (i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++)
 		if (dp->macs[i].nodeid == nodeid)
 			break;
-	if (i == RC_TOTEM_MAX_NODES)
+	if (i == RC_TOTEM_MAX_NODES) {
 		i = nodeid % RC_TOTEM_MAX_NODES;	/* full: reuse a slot */
+		dp->macs[i].frames = 0;
+	}
+	if (dp->macs[i].nodeid != nodeid)
+		dp->macs[i].frames = 0;
 	dp->macs[i].nodeid = nodeid;
 	rte_ether_addr_copy(mac, &dp->macs[i].mac);
+	dp->macs[i].last_rx = dp->now;
+	dp->macs[i].frames++;
 }
 
 /*
@@ -463,6 +469,15 @@ static void publish(struct rc_dp *dp)
 	s->client_bad_mcast = dp->client_bad_mcast;
 	s->zc_frames = dp->zc_frames;
 	rc_cpgd_stats_get(dp->cpgd, &s->cpg);
+	s->n_peers = 0;
+	for (uint32_t i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++) {
+		struct rc_dp_peer *p = &s->peers[s->n_peers++];
+
+		p->nodeid = dp->macs[i].nodeid;
+		memcpy(p->mac, dp->macs[i].mac.addr_bytes, sizeof(p->mac));
+		p->last_rx_ns = dp->macs[i].last_rx;
+		p->frames_rx = dp->macs[i].frames;
+	}
 	rte_seqlock_write_unlock(&dp->lock);
 	dp->last_publish = dp->now;
 }

@@ -33,6 +33,14 @@
 #define RC_DP_MAX_CLIENTS	64	/* attached client connections */
 
 /* What the control thread and telemetry read; written by the lcore. */
+/* Another node as this port hears it (the lcore's MAC table). */
+struct rc_dp_peer {
+	uint32_t nodeid;
+	uint8_t mac[6];
+	uint64_t last_rx_ns;		/* rc_dp_now_ns() of its last accepted frame */
+	uint64_t frames_rx;		/* accepted frames from it */
+};
+
 struct rc_dp_snapshot {
 	struct rc_srp_stats st;
 	uint64_t memb_drops;		/* events for the membership half dropped */
@@ -52,6 +60,8 @@ struct rc_dp_snapshot {
 	uint64_t client_bad_mcast;	/* tx entries dropped: not joined */
 	uint64_t zc_frames;		/* frames sent from client memory, not copied */
 	struct rc_cpgd_stats cpg;
+	uint32_t n_peers;		/* nodes heard, in peers[] */
+	struct rc_dp_peer peers[RC_TOTEM_MAX_NODES];
 	/* per second, over the last full second */
 	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;
 };
@@ -147,6 +157,7 @@ struct rc_dp_client_attach {
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
 	int evfd;		/* written when the client sleeps and has work */
+	bool zc;		/* the port may read the region in place (DMA-mapped) */
 };
 
 enum rc_dp_gone_reason {

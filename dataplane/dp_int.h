@@ -26,9 +26,12 @@
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
 #define AUTH_REPORT_NS	(5 * 1000 * 1000 * 1000ull)	/* one RC_DP_EV_AUTH per reason per */
 
+/* A node heard on the port: where it is, and when it was last heard. */
 struct mac_entry {
 	uint32_t nodeid;
 	struct rte_ether_addr mac;
+	uint64_t last_rx;	/* lcore clock, ns: the last frame the engine accepted */
+	uint64_t frames;	/* frames accepted from it */
 };
 
 /*
@@ -40,6 +43,7 @@ struct rc_dp_client {
 	bool dying;		/* detached or kicked: waiting for in-flight buffers */
 	bool wake;		/* rx records written since the last wake check */
 	bool detach_pending;	/* dying, the group table not told yet */
+	bool zc;		/* frames may point into the region (DMA reach) */
 	bool draining;		/* detached: its queued mcasts still go out first */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */

@@ -2,8 +2,10 @@
  * ringcastctl: the admin CLI. It talks to a running ringcastd through DPDK
  * telemetry: a SOCK_SEQPACKET Unix socket where the server first sends an
  * info object, then answers each command string with one JSON object
- * {"<command>": <value>}. Links only libc; a small JSON reader below handles
- * the flat objects ringcastd returns (numbers, strings, arrays of numbers).
+ * {"<command>": <value>}. A small JSON reader below handles the flat objects
+ * ringcastd returns (numbers, strings, arrays of numbers). `groups` is a CPG
+ * client instead (ringcast's libcpg, itself libc only): it walks every group
+ * with cpg_iteration_*, as corosync-cpgtool does.
  *
  * Exit status: 0 done, 1 error or timeout, 2 no daemon at the socket.
  */
@@ -17,6 +19,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <corosync/cpg.h>
 
 #ifndef RC_VERSION
 #define RC_VERSION "unknown"
@@ -298,6 +302,27 @@ static void print_array(FILE *out, const struct jfield *f, const char *sep, cons
 		fputs(empty, out);
 }
 
+/* The numbers of an array field, at most max of them; how many. */
+static int array_nums(const struct jfield *f, unsigned long long *out, int max)
+{
+	const char *p = f->val + 1, *end = f->val + f->vlen - 1;
+	int n = 0;
+
+	while (p < end && n < max) {
+		char *e;
+
+		p = ws(p);
+		out[n] = strtoull(p, &e, 10);
+		if (e == p)
+			break;
+		n++;
+		p = ws(e);
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
 static int array_len(const struct jfield *f)
 {
 	int n = 0;
@@ -427,6 +452,189 @@ static int cmd_stats(struct tel *t)
 			printf("%.*s", (int)f->vlen, f->val);
 		putchar('\n');
 	}
+	return 0;
+}
+
+/*
+ * Every node of the nodelist and how this node's port hears it, as
+ * corosync-cfgtool -s shows knet links: localhost, connected (in this
+ * node's ring), disconnected.
+ */
+static int cmd_nodes(struct tel *t)
+{
+	unsigned long long ids[64], id, v;
+	char line[1024], state[64], port[256], link[16], duplex[16], mac[32], name[256];
+	char cmd[64];
+	const struct jfield *f;
+	unsigned long long k;
+	struct jobj o;
+	int n, ok = 1, ok2;
+
+	query_or_die(t, "/ringcast/nodes", &o);
+	if (format_status(&o, line, sizeof(line), &k, state, sizeof(state)) < 0 ||
+	    !(f = jget(&o, "nodes")) || f->kind != J_ARR) {
+		fprintf(stderr, "%s: unexpected nodes reply: %.200s\n", prog, t->buf);
+		return 1;
+	}
+	n = array_nums(f, ids, 64);
+	jstr(&o, "port", port, sizeof(port), &ok);
+	jstr(&o, "link", link, sizeof(link), &ok);
+	ok2 = 1;
+	jstr(&o, "mac", mac, sizeof(mac), &ok2);
+	if (!ok2)
+		strcpy(mac, "unknown");
+	printf("%s\n", line);
+	printf("LINK 0 port %s: %s", port, link);
+	ok2 = 1;
+	v = jnum(&o, "speed_mbps", &ok2);
+	if (ok2 && v)
+		printf(", %llu Mb/s", v);
+	ok2 = 1;
+	jstr(&o, "duplex", duplex, sizeof(duplex), &ok2);
+	if (ok2)
+		printf(" %s-duplex", duplex);
+	printf(", mac %s\n", mac);
+	for (int i = 0; i < n; i++) {
+		snprintf(cmd, sizeof(cmd), "/ringcast/node,%llu", ids[i]);
+		query_or_die(t, cmd, &o);
+		id = jnum(&o, "nodeid", &ok);
+		jstr(&o, "name", name, sizeof(name), &ok);
+		jstr(&o, "state", state, sizeof(state), &ok);
+		if (!ok) {
+			fprintf(stderr, "%s: unexpected node reply: %.200s\n", prog, t->buf);
+			return 1;
+		}
+		printf("\tnode %llu%s%s%s: ", id, *name ? " (" : "", name, *name ? ")" : "");
+		if (jnum(&o, "local", &ok)) {
+			printf("localhost\n");
+			continue;
+		}
+		if (jnum(&o, "in_ring", &ok))
+			printf(strcmp(state, "operational") ? "connected (ring re-forming)"
+							    : "connected");
+		else
+			printf("disconnected");
+		ok2 = 1;
+		jstr(&o, "mac", mac, sizeof(mac), &ok2);
+		v = jnum(&o, "last_rx_ms_ago", &ok2);
+		if (ok2)
+			printf("; mac %s, last frame %llu ms ago, %llu frames\n", mac, v,
+			       jnum(&o, "frames_rx", &ok2));
+		else
+			printf("; never heard\n");
+	}
+	return 0;
+}
+
+static const char *cs_why(cs_error_t e)
+{
+	switch (e) {
+	case CS_ERR_LIBRARY:
+		return "no ringcastd answers there";
+	case CS_ERR_ACCESS:
+		return "refused: run as root, or be in allow_uid/allow_gid";
+	case CS_ERR_NO_RESOURCES:
+		return "the daemon has no client slot free";
+	case CS_ERR_TIMEOUT:
+		return "the daemon did not answer in time";
+	default:
+		return "error";
+	}
+}
+
+static int desc_cmp(const void *a, const void *b)
+{
+	const struct cpg_iteration_description_t *x = a, *y = b;
+	uint32_t n = x->group.length < y->group.length ? x->group.length : y->group.length;
+	int c = memcmp(x->group.value, y->group.value, n);
+
+	if (c || x->group.length != y->group.length)
+		return c ? c : x->group.length < y->group.length ? -1 : 1;
+	if (x->nodeid != y->nodeid)
+		return x->nodeid < y->nodeid ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int same_group(const struct cpg_name *a, const struct cpg_name *b)
+{
+	return a->length == b->length && !memcmp(a->value, b->value, a->length);
+}
+
+static void print_group_name(const struct cpg_name *g)
+{
+	for (uint32_t i = 0; i < g->length && i < CPG_MAX_NAME_LENGTH; i++) {
+		unsigned char ch = (unsigned char)g->value[i];
+
+		if (ch > ' ' && ch < 127 && ch != '\\')
+			putchar(ch);
+		else
+			printf("\\x%02x", ch);
+	}
+}
+
+/*
+ * Every process group of the cluster with its members (node, pid), as
+ * corosync-cpgtool shows them. The daemon's client socket comes from its
+ * status (cpg_socket); this program attaches as a CPG client, joins nothing.
+ */
+static int cmd_groups(struct tel *t)
+{
+	struct cpg_iteration_description_t *d = NULL, *nd;
+	cpg_callbacks_t cb = { NULL, NULL };
+	cpg_iteration_handle_t it;
+	char sock[256];
+	size_t n = 0, cap = 0;
+	cpg_handle_t h;
+	struct jobj o;
+	cs_error_t e;
+	int ok = 1;
+
+	query_or_die(t, "/ringcast/status", &o);
+	jstr(&o, "cpg_socket", sock, sizeof(sock), &ok);
+	if (ok)
+		setenv("RINGCAST_SOCKET", sock, 1);
+	else
+		snprintf(sock, sizeof(sock), "%s", getenv("RINGCAST_SOCKET") ?
+			 getenv("RINGCAST_SOCKET") : "/run/ringcast/ringcastd.sock");
+	e = cpg_initialize(&h, &cb);
+	if (e != CS_OK) {
+		fprintf(stderr, "%s: CPG socket %s: %s (cs_error %d)\n", prog, sock, cs_why(e), e);
+		return 1;
+	}
+	e = cpg_iteration_initialize(h, CPG_ITERATION_ALL, NULL, &it);
+	while (e == CS_OK) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nd = realloc(d, cap * sizeof(*d));
+			if (!nd) {
+				e = CS_ERR_NO_MEMORY;
+				break;
+			}
+			d = nd;
+		}
+		e = cpg_iteration_next(it, &d[n]);
+		if (e == CS_OK)
+			n++;
+	}
+	cpg_finalize(h);
+	if (e != CS_ERR_NO_SECTIONS) {
+		fprintf(stderr, "%s: iterating the groups: %s (cs_error %d)\n", prog, cs_why(e), e);
+		free(d);
+		return 1;
+	}
+	qsort(d, n, sizeof(*d), desc_cmp);
+	if (n == 0)
+		printf("no groups\n");
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && same_group(&d[i].group, &d[j].group); j++)
+			;
+		printf("group ");
+		print_group_name(&d[i].group);
+		printf(": %zu member%s\n", j - i, j - i == 1 ? "" : "s");
+		for (size_t k = i; k < j; k++)
+			printf("\tnode %u pid %u\n", d[k].nodeid, d[k].pid);
+	}
+	free(d);
 	return 0;
 }
 
@@ -620,6 +828,10 @@ static void usage(FILE *f)
 		"                       counts mean identical delivery sequences\n"
 		"  wait-members K [MS]  wait (default 20000 ms) until the node is operational\n"
 		"                       with K members; prints the status and the wait\n"
+		"  nodes                every node of the nodelist: localhost, connected\n"
+		"                       (in this node's ring) or disconnected; the port's link\n"
+		"  groups               every CPG group of the cluster and its members\n"
+		"                       (node, pid); attaches as a CPG client\n"
 		"  raw CMD              send a telemetry command, print the JSON reply\n\n"
 		"exit status: 0 done, 1 error or timeout, 2 no daemon at the socket\n\n"
 		"examples:\n"
@@ -699,7 +911,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cmd, "status") && strcmp(cmd, "stats") && strcmp(cmd, "inject") &&
-	    strcmp(cmd, "digest") && strcmp(cmd, "raw") && strcmp(cmd, "key")) {
+	    strcmp(cmd, "digest") && strcmp(cmd, "raw") && strcmp(cmd, "nodes") &&
+	    strcmp(cmd, "groups") && strcmp(cmd, "key")) {
 		fprintf(stderr, "%s: unknown command '%s' (try --help)\n", prog, cmd);
 		ret = 1;
 		goto out;
@@ -724,6 +937,10 @@ int main(int argc, char **argv)
 		ret = cmd_key(t, argc, argv);
 	else if (!strcmp(cmd, "digest"))
 		ret = cmd_digest(t);
+	else if (!strcmp(cmd, "nodes"))
+		ret = cmd_nodes(t);
+	else if (!strcmp(cmd, "groups"))
+		ret = cmd_groups(t);
 	else
 		ret = cmd_raw(t, argv[0]);
 out:

@@ -1,6 +1,8 @@
 /*
  * The Totem single-ring ordering engine (the ordering half of Totem SRP).
- * Pure C: no threads, no clock, no I/O, no allocation after rc_srp_create().
+ * Pure C: no threads, no clock, no I/O. After rc_srp_create() it allocates
+ * only reassembly buffers (deliver.c: anonymous NORESERVE mappings of
+ * max_msg_size, one per sender, backed as fragments fill them).
  * The caller feeds it frames, messages and the time; it answers through the
  * callbacks in struct rc_srp_ops, always from inside the call that fed it.
  *

@@ -1,0 +1,49 @@
+/*
+ * Where the dataplane's memory is, and what the port may reach: the lcore
+ * that runs the loop and the node its memory (engine state, mbuf pool,
+ * rings) comes from, both where the port is; whether the port may read a
+ * client region in place. Pure: callers pass what EAL and ethdev report.
+ */
+#include <errno.h>
+
+#include "start.h"
+
+int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,
+		       int configured, struct rc_placement *out)
+{
+	int first = -1;
+
+	if (configured >= 0) {
+		if ((unsigned int)configured >= n_lcores || lcore_node[configured] == RC_NOT_WORKER)
+			return -EINVAL;
+		out->lcore = (unsigned int)configured;
+	} else {
+		for (unsigned int i = 0; i < n_lcores; i++) {
+			if (lcore_node[i] == RC_NOT_WORKER)
+				continue;
+			if (first < 0)
+				first = (int)i;
+			if (port_node < 0 || lcore_node[i] == port_node) {
+				first = (int)i;
+				break;
+			}
+		}
+		if (first < 0)
+			return -ENOENT;
+		out->lcore = (unsigned int)first;
+	}
+	out->node = port_node >= 0 ? port_node : lcore_node[out->lcore];
+	out->cross = port_node >= 0 && lcore_node[out->lcore] >= 0 &&
+		     lcore_node[out->lcore] != port_node;
+	return 0;
+}
+
+int rc_zc_allowed(int software_port, int iova_va, int registered, int map)
+{
+	/* a virtual device reads frames by their address, in software */
+	if (software_port)
+		return 1;
+	/* PA: the region was registered without IOVAs, the NIC has no address
+	   for it. VA: the IOVA is the address, once the device has mapped it. */
+	return iova_va && registered && map == 0;
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# ctl-view: ringcastctl shows what corosync-cfgtool -s and corosync-cpgtool
+# show: `nodes` lists every node of the nodelist (localhost, connected while
+# in this node's ring, disconnected once gone) and the port's link; `groups`
+# lists every CPG group of the cluster with its members on every node (node,
+# pid), and drops the members of a node that died.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc_begin 90
+
+W=$rc_cpg_bin/cpg_watch
+[ -x "$W" ] || rc_fail "no $W"
+rc_up 3
+out=$RC_CLUSTER_DIR/clients
+mkdir -p "$out"
+
+declare -A pid
+for i in 1 2 3; do
+	rc_client "$i" "$out/a$i" "$W" -g alpha -t 80
+	rc_wait_line "$out/a$i" '^READY' 5000
+	pid[$i]=$(rc_watch_pid "$out/a$i")
+done
+rc_client 2 "$out/b2" "$W" -g beta -t 80
+rc_wait_line "$out/b2" '^READY' 5000
+b=$(rc_watch_pid "$out/b2")
+rc_wait_line "$out/a1" "^CONFCHG group=alpha members=1:${pid[1]},2:${pid[2]},3:${pid[3]} " 5000
+
+# nodes, from node 1
+v=$(rc_ctl 1 nodes) || rc_fail "ringcastctl nodes failed"
+echo "$v"
+[[ $v == *"node 1: ring "*" state operational members 3 (1 2 3)"* ]] ||
+	rc_fail "nodes: no status line"
+[[ $v =~ LINK\ 0\ port\ net_af_packet0,iface=eth0:\ up ]] || rc_fail "nodes: the link is not up"
+grep -qE '^	node 1 \(node1\): localhost$' <<<"$v" || rc_fail "nodes: node 1 is not localhost"
+for i in 2 3; do
+	grep -qE "^	node $i \\(node$i\\): connected; mac ([0-9a-f]{2}:){5}[0-9a-f]{2}, last frame [0-9]+ ms ago, [1-9][0-9]* frames$" \
+		<<<"$v" || rc_fail "nodes: node $i is not connected"
+done
+
+# groups, from node 3: both groups, members on every node
+g=$(rc_ctl 3 groups) || rc_fail "ringcastctl groups failed"
+echo "$g"
+want="group alpha: 3 members
+	node 1 pid ${pid[1]}
+	node 2 pid ${pid[2]}
+	node 3 pid ${pid[3]}
+group beta: 1 member
+	node 2 pid $b"
+[ "$g" = "$want" ] || rc_fail "groups from node 3: expected
+$want"
+g1=$(rc_ctl 1 groups) || rc_fail "ringcastctl groups on node 1 failed"
+[ "$g1" = "$want" ] || rc_fail "groups from node 1 differ from node 3's: $g1"
+
+# node 3 dies: disconnected on node 1, its member gone from alpha
+"$cluster" kill 3 >/dev/null
+rc_wait 1 2 5000
+rc_wait_line "$out/a1" "left=3:${pid[3]}:NODEDOWN" 3000
+v=$(rc_ctl 1 nodes) || rc_fail "ringcastctl nodes failed"
+echo "$v"
+grep -qE '^	node 3 \(node3\): disconnected; mac .*, last frame [0-9]+ ms ago' <<<"$v" ||
+	rc_fail "nodes: node 3 is not disconnected after its daemon was killed"
+grep -qE '^	node 2 \(node2\): connected; ' <<<"$v" || rc_fail "nodes: node 2 not connected"
+g=$(rc_ctl 1 groups) || rc_fail "ringcastctl groups failed"
+echo "$g"
+want="group alpha: 2 members
+	node 1 pid ${pid[1]}
+	node 2 pid ${pid[2]}
+group beta: 1 member
+	node 2 pid $b"
+[ "$g" = "$want" ] || rc_fail "groups after node 3 died: expected
+$want"
