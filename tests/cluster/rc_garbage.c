@@ -431,7 +431,8 @@ static int sniff_main(int argc, char **argv)
 }
 
 /*
- * replay IFACE FILE [SRC_MAC]: send a capture again, byte for byte, but for
+ * replay IFACE FILE [SRC_MAC [MAX]]: send a capture again (its first MAX
+ * frames, default all), byte for byte, but for
  * the source MAC when one is given: a frame sent with another port's source
  * MAC teaches the bridge that port's address is here (an Ethernet-level
  * denial of service no frame authentication prevents: port security does).
@@ -443,12 +444,13 @@ static int replay_main(int argc, char **argv)
 	unsigned long sent = 0;
 	uint8_t src[6];
 	uint16_t l;
+	unsigned long max = argc == 5 ? strtoul(argv[4], NULL, 10) : ~0ul;
 	FILE *in;
 	int fd;
 
-	if (argc != 3 && argc != 4)
+	if (argc < 3 || argc > 5)
 		return 2;
-	if (argc == 4 && parse_mac(argv[3], src) < 0)
+	if (argc >= 4 && parse_mac(argv[3], src) < 0)
 		return 2;
 	in = fopen(argv[2], "r");
 	if (!in) {
@@ -458,8 +460,8 @@ static int replay_main(int argc, char **argv)
 	fd = raw_open(argv[1], 0, &sa);
 	if (fd < 0)
 		return 1;
-	while (fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
-		if (argc == 4 && l >= 12)
+	while (sent < max && fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
+		if (argc >= 4 && l >= 12)
 			memcpy(buf + 6, src, 6);
 		if (sendto(fd, buf, l, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			fprintf(stderr, "rc_garbage: send: %s\n", strerror(errno));
@@ -505,7 +507,7 @@ static void usage(void)
 		"       rc_garbage forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ ID,ID,.. KEY_ID [SEED]\n"
 		"       rc_garbage keyid FILE\n"
 		"       rc_garbage sniff IFACE MS FILE\n"
-		"       rc_garbage replay IFACE FILE [SRC_MAC]\n",
+		"       rc_garbage replay IFACE FILE [SRC_MAC [MAX]]\n",
 		RC_ETHERTYPE_DEFAULT);
 }
 
