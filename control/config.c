@@ -22,7 +22,9 @@
 #define NAME_MAX_LEN	64	/* section and key names */
 #define SHOW		"%.64s"	/* a value quoted in a message */
 #define MS		1000000ull
-#define NETMTU_LO	(RC_WIRE_COMMIT_MAX > RC_NETMTU_MIN ? RC_WIRE_COMMIT_MAX : RC_NETMTU_MIN)
+/* A commit token for 32 nodes must fit after the frame shim (8) and the envelope. */
+#define NETMTU_LO	((RC_WIRE_COMMIT_MAX > RC_NETMTU_MIN ? RC_WIRE_COMMIT_MAX : RC_NETMTU_MIN) + \
+			 8 + RC_WIRE_AUTH_OVERHEAD)
 
 _Static_assert(sizeof(enum rc_log_debug) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum rc_log_timestamp) == sizeof(int), "enums are stored as int");
@@ -95,6 +97,15 @@ static const struct word w_timestamp[] = {
 	{ "off", RC_LOG_TIMESTAMP_OFF }, { "on", RC_LOG_TIMESTAMP_ON },
 	{ "hires", RC_LOG_TIMESTAMP_HIRES }, { NULL, 0 },
 };
+static const struct word w_cipher[] = {
+	{ "none", RC_CIPHER_NONE }, { "aes256", RC_CIPHER_AES256 },
+	{ "aes192", RC_CIPHER_AES192 }, { "aes128", RC_CIPHER_AES128 }, { NULL, 0 },
+};
+static const struct word w_hash[] = {
+	{ "none", RC_HASH_NONE }, { "md5", RC_HASH_MD5 }, { "sha1", RC_HASH_SHA1 },
+	{ "sha256", RC_HASH_SHA256 }, { "sha384", RC_HASH_SHA384 },
+	{ "sha512", RC_HASH_SHA512 }, { NULL, 0 },
+};
 static const struct word w_idle[] = {
 	{ "busy", RC_IDLE_BUSY }, { "adaptive", RC_IDLE_ADAPTIVE }, { NULL, 0 },
 };
@@ -118,6 +129,10 @@ static const struct key totem_keys[] = {
 	{ "accelerated_window", K_UINT, 0, C(totem.srp.accel_window), 0, 65536 },
 	{ "send_queue_len", K_UINT, KF_POW2, C(totem.srp.send_queue_len), 1, 1u << 24 },
 	{ "max_msg_size", K_BYTES, 0, C(totem.srp.max_msg_size), 1, 1u << 30 },
+	{ "crypto_cipher", K_WORD, 0, C(crypto.cipher), .words = w_cipher },
+	{ "crypto_hash", K_WORD, 0, C(crypto.hash), .words = w_hash },
+	{ "secauth", K_WORD, 0, C(crypto.secauth), .words = w_bool },
+	{ "keyfile", K_PATH, 0, C(crypto.keyfile) },
 };
 
 static const struct key node_keys[] = {
@@ -732,6 +747,8 @@ static int finish(struct parser *p)
 	struct rc_config *cfg = p->cfg;
 	struct rc_totem_config check;
 	const char *why = NULL;
+	char msg[RC_CONFIG_MSG_MAX];
+	unsigned int cline = 0;
 
 	if (p->depth > 0) {
 		struct level *l = &p->stack[p->depth];
@@ -752,6 +769,12 @@ static int finish(struct parser *p)
 			       "to_logfile is yes");
 	}
 
+	cfg->crypto.keyfile_line = key_line(p, SEC_TOTEM, "keyfile");
+	if (rc_config_crypto_finish(cfg, key_line(p, SEC_TOTEM, "crypto_cipher"),
+				    key_line(p, SEC_TOTEM, "crypto_hash"),
+				    key_line(p, SEC_TOTEM, "secauth"), &cline, msg, sizeof(msg)) < 0)
+		return fail_at(p, cline, "%s", msg);
+
 	derive(cfg, seen(p, SEC_TOTEM, "token_retransmit"), seen(p, SEC_TOTEM, "consensus"),
 	       seen(p, SEC_TOTEM, "hold"), seen(p, SEC_TOTEM, "cluster_id"));
 	check = cfg->totem;
@@ -769,6 +792,9 @@ void rc_config_init(struct rc_config *cfg)
 	rc_totem_config_defaults(&cfg->totem);
 	cfg->token_retransmits_before_loss_const = 4;
 	derive(cfg, 0, 0, 0, 0);
+
+	cfg->crypto.mode = RC_AUTH_MODE_AEAD;
+	snprintf(cfg->crypto.keyfile, sizeof(cfg->crypto.keyfile), "%s", RC_CONFIG_KEYFILE);
 
 	cfg->logging.to_stderr = true;
 	cfg->logging.to_syslog = true;
@@ -908,66 +934,4 @@ uint32_t rc_config_warning_count(const struct rc_config *cfg)
 const char *rc_config_warning(const struct rc_config *cfg, uint32_t i)
 {
 	return i < rc_config_warning_count(cfg) ? cfg->warnings[i] : NULL;
-}
-
-const struct rc_config_node *rc_config_node_get(const struct rc_config *cfg,
-						uint32_t nodeid)
-{
-	for (uint32_t i = 0; i < cfg->n_nodes && i < RC_CONFIG_MAX_NODES; i++)
-		if (cfg->nodes[i].nodeid == nodeid)
-			return &cfg->nodes[i];
-	return NULL;
-}
-
-/* The node whose name (or, with addr, ring0_addr) is the first n bytes of s. */
-static const struct rc_config_node *node_named(const struct rc_config *cfg,
-					       const char *s, size_t n, int addr)
-{
-	for (uint32_t i = 0; i < cfg->n_nodes && i < RC_CONFIG_MAX_NODES; i++) {
-		const char *v = addr ? cfg->nodes[i].ring0_addr : cfg->nodes[i].name;
-
-		if (v[0] && strlen(v) == n && !memcmp(v, s, n))
-			return &cfg->nodes[i];
-	}
-	return NULL;
-}
-
-int rc_config_find_self(const struct rc_config *cfg, const char *name,
-			uint32_t nodeid, uint32_t *self, char *err,
-			size_t errlen)
-{
-	const struct rc_config_node *node;
-	const char *dot;
-
-	if (err && errlen)
-		err[0] = '\0';
-	if (nodeid) {
-		node = rc_config_node_get(cfg, nodeid);
-		if (node)
-			goto found;
-		if (err && errlen)
-			snprintf(err, errlen, "nodeid %u is not in the nodelist", nodeid);
-		return -ENOENT;
-	}
-	if (!name || !name[0]) {
-		if (err && errlen)
-			snprintf(err, errlen, "no nodeid or name to find this node by");
-		return -EINVAL;
-	}
-	node = node_named(cfg, name, strlen(name), 0);
-	if (!node)
-		node = node_named(cfg, name, strlen(name), 1);
-	dot = strchr(name, '.');
-	if (!node && dot && dot != name)
-		node = node_named(cfg, name, (size_t)(dot - name), 0);
-	if (node)
-		goto found;
-	if (err && errlen)
-		snprintf(err, errlen, "no node named '" SHOW "' in the nodelist "
-			 "(give its nodeid, or set its name)", name);
-	return -ENOENT;
-found:
-	if (self)
-		*self = node->nodeid;
-	return 0;
 }

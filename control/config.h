@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "dp_params.h"
 #include "engine.h"
 
@@ -26,6 +27,35 @@
 #define RC_CONFIG_FILE_MAX	(1u << 20) /* largest file rc_config_load reads */
 
 #define RC_CONFIG_LCORE_ANY	UINT32_MAX	/* dataplane.lcore not set */
+#define RC_CONFIG_KEYFILE	"/etc/ringcast/authkey"	/* totem.keyfile default */
+
+/* totem { crypto_cipher }, { crypto_hash }: corosync's words (configuration.md). */
+enum rc_crypto_cipher {
+	RC_CIPHER_NONE = 0,
+	RC_CIPHER_AES256,
+	RC_CIPHER_AES192,	/* corosync's; refused here */
+	RC_CIPHER_AES128,	/* corosync's; refused here */
+};
+
+enum rc_crypto_hash {
+	RC_HASH_NONE = 0,
+	RC_HASH_MD5,
+	RC_HASH_SHA1,
+	RC_HASH_SHA256,
+	RC_HASH_SHA384,
+	RC_HASH_SHA512,
+};
+
+struct rc_config_crypto {
+	int cipher;				/* enum rc_crypto_cipher, as given */
+	int hash;				/* enum rc_crypto_hash, as given */
+	bool secauth;				/* as given */
+	enum rc_auth_mode mode;			/* what they mean (config_crypto.c) */
+	bool explicit_off;			/* mode NONE because the file says so */
+	char keyfile[RC_CONFIG_PATH_MAX];	/* absolute; default RC_CONFIG_KEYFILE */
+	unsigned int keyfile_line;		/* 0: the default */
+	unsigned int mode_line;			/* the key that chose the mode, or 0 */
+};
 
 enum rc_log_debug {
 	RC_LOG_DEBUG_OFF = 0,
@@ -84,6 +114,7 @@ struct rc_config {
 	char cluster_name[RC_CONFIG_STR_MAX];	/* "" when absent */
 	uint32_t token_retransmits_before_loss_const;
 	bool cluster_id_from_name;		/* cluster_id was not given */
+	struct rc_config_crypto crypto;		/* totem { crypto_*, secauth, keyfile } */
 
 	/* nodelist {}: in file order */
 	uint32_t n_nodes;			/* 1..RC_CONFIG_MAX_NODES */
@@ -133,6 +164,23 @@ const char *rc_config_warning(const struct rc_config *cfg, uint32_t i);
 int rc_config_find_self(const struct rc_config *cfg, const char *name,
 			uint32_t nodeid, uint32_t *self, char *err,
 			size_t errlen);
+
+/*
+ * config_crypto.c: the crypto keys' meaning, checked at the end of the
+ * parse; lines are where each key was given (0: not given). 0, or -EINVAL
+ * with the line to blame in *line and the reason in msg.
+ */
+int rc_config_crypto_finish(struct rc_config *cfg, unsigned int cipher_line,
+			    unsigned int hash_line, unsigned int secauth_line,
+			    unsigned int *line, char *msg, size_t msglen);
+
+/*
+ * Read the cluster key the configuration names (nothing in mode NONE). 0, or
+ * -errno with "CONF:LINE: key 'keyfile' in totem: ..." (or, for the default
+ * file, what to do about it) in err.
+ */
+int rc_config_key_load(const struct rc_config *cfg, const char *conf, uint8_t *key,
+		       size_t *len, char *err, size_t errlen);
 
 /* The node with this nodeid, or NULL. */
 const struct rc_config_node *rc_config_node_get(const struct rc_config *cfg,

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qb/qblog.h>
@@ -39,6 +40,8 @@ static struct rc_config cfg;	/* constant after start */
 static uint32_t self_id;
 static struct rc_dp *dp;
 static qb_loop_t *loop;
+static struct rc_auth_floor saved_floors[RC_AUTH_MAX_NODES];	/* as last written */
+static uint32_t n_saved_floors;
 static int ready_sent;		/* READY=1 told to the service manager */
 
 uint32_t rc_ctl_nodeid(void)
@@ -156,6 +159,63 @@ static void log_confchg(const struct rc_confchg *c)
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
 }
 
+/* Frames failing authentication: the lcore posts one per reason per period. */
+static void log_auth(const struct rc_dp_auth_event *a)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned long long n = (unsigned long long)a->total;
+
+	rte_ether_format_addr(mac, sizeof(mac), &a->mac);
+	switch (a->drop) {
+	case RC_AUTH_DROP_VERSION:
+		if (a->version == 1)
+			qb_log(LOG_ERR, "peer %u speaks wire version 1: upgrade every node "
+			       "(MAC %s; %llu frames of other versions dropped)", a->sender, mac, n);
+		else
+			qb_log(LOG_WARNING, "frames of wire version %u from MAC %s, not ringcast "
+			       "or another version; %llu dropped", a->version, mac, n);
+		break;
+	case RC_AUTH_DROP_MODE:
+		qb_log(LOG_ERR, "node %u (MAC %s) sends %s frames, this node %s ones: "
+		       "totem { crypto_cipher, crypto_hash } must be alike on every node; "
+		       "%llu dropped", a->sender, mac, rc_auth_mode_name(a->mode),
+		       rc_auth_mode_name(cfg.crypto.mode), n);
+		break;
+	case RC_AUTH_DROP_BAD_TAG:
+	case RC_AUTH_DROP_KEY_SLOT:
+		qb_log(LOG_ERR, "frames claiming node %u (MAC %s) fail authentication: its key "
+		       "differs from this node's (%s), or they are forged; %llu dropped (%s)",
+		       a->sender, mac, cfg.crypto.keyfile, n,
+		       a->drop == RC_AUTH_DROP_BAD_TAG ? "bad tag" : "a key not held here");
+		break;
+	default:
+		qb_log(LOG_WARNING, "frames claiming node %u (MAC %s) dropped: %s (%s); "
+		       "%llu so far", a->sender, mac, rc_auth_drop_name(a->drop),
+		       rc_auth_drop_desc(a->drop), n);
+		break;
+	}
+}
+
+/* What this node has seen of each sender, for its next run (auth.h floors). */
+static void floors_save(void)
+{
+	static struct rc_dp_snapshot s;
+	int ret;
+
+	rc_dp_snapshot_read(dp, &s);
+	if (s.n_floors == n_saved_floors &&
+	    !memcmp(s.floors, saved_floors, s.n_floors * sizeof(s.floors[0])))
+		return;
+	ret = rc_auth_floor_save(cfg.ringcast.state_dir, s.floors, s.n_floors);
+	if (ret < 0) {
+		qb_log(LOG_WARNING, "cannot save %s/peers: %s", cfg.ringcast.state_dir,
+		       strerror(-ret));
+		return;
+	}
+	memcpy(saved_floors, s.floors, sizeof(saved_floors));
+	n_saved_floors = s.n_floors;
+}
+
 /* Log what the dataplane posted, free the clients it let go of; stop once
    it left. Runs when the lcore writes the events fd, and every CHECK_NS. */
 static void drain_events(void)
@@ -176,10 +236,15 @@ static void drain_events(void)
 			case RC_DP_EV_STOPPED:
 				stopped = 1;
 				break;
+			case RC_DP_EV_AUTH:
+				log_auth(&ev[i].auth);
+				break;
 			}
 		}
 	}
 	if (stopped) {
+		if (cfg.crypto.mode != RC_AUTH_MODE_NONE)
+			floors_save();
 		qb_loop_stop(loop);
 		return;
 	}
@@ -204,6 +269,8 @@ static void check(void *data)
 
 	(void)data;
 	drain_events();
+	if (cfg.crypto.mode != RC_AUTH_MODE_NONE)
+		floors_save();		/* at most once a second */
 	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &h);
 }
 
@@ -260,7 +327,9 @@ int main(int argc, char **argv)
 	static struct rc_eal_args eal;
 	static char devargs[RC_CONFIG_STR_MAX + 64];	/* EAL keeps the pointer */
 	const char *port_name;
-	struct rc_dp_params dpp;
+	static struct rc_dp_params dpp;
+	static uint8_t key[RC_AUTH_KEY_MAX];
+	size_t key_len = 0;
 	qb_loop_timer_handle th, rh;
 	qb_loop_signal_handle sh;
 	unsigned long nodeid = 0;
@@ -345,10 +414,32 @@ int main(int argc, char **argv)
 	}
 	port_name = eal.port_name;
 	if (test_only) {
-		printf("ringcastd: %s: configuration ok: %u nodes, port %s (%s)\n", conf,
-		       cfg.n_nodes, port_name, eal.kind == RC_PORT_PCI ? "PCI" : "virtual device");
+		/* the file only: the key, like the port, is the running node's */
+		printf("ringcastd: %s: configuration ok: %u nodes, port %s (%s), frames %s%s%s\n",
+		       conf, cfg.n_nodes, port_name,
+		       eal.kind == RC_PORT_PCI ? "PCI" : "virtual device",
+		       rc_auth_mode_name(cfg.crypto.mode),
+		       cfg.crypto.mode == RC_AUTH_MODE_NONE ? "" : " with the key in ",
+		       cfg.crypto.mode == RC_AUTH_MODE_NONE ? "" : cfg.crypto.keyfile);
 		return 0;
 	}
+
+	/* The key too: a node without it would only disturb the others. */
+	ret = rc_config_key_load(&cfg, conf, key, &key_len, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s\n", err);
+		return 1;
+	}
+	memset(&dpp, 0, sizeof(dpp));
+	if (key_len && rc_auth_prk(key, key_len, dpp.auth.prk) < 0) {
+		fprintf(stderr, "ringcastd: %s: cannot derive keys\n", cfg.crypto.keyfile);
+		return 1;
+	}
+	memset(key, 0, sizeof(key));
+	if (cfg.crypto.mode == RC_AUTH_MODE_NONE)
+		fprintf(stderr, "ringcastd: warning: %s: frame authentication is off "
+			"(crypto_cipher: none, crypto_hash: none): anyone on the segment can "
+			"join or disturb the ring and read its messages\n", conf);
 
 	if ((ret = mkdirs(cfg.ringcast.runtime_dir)) < 0 ||
 	    (ret = mkdirs(cfg.ringcast.state_dir)) < 0) {
@@ -362,6 +453,25 @@ int main(int argc, char **argv)
 			ret == -EBUSY ? "another ringcastd runs there" : strerror(-ret));
 		return 1;
 	}
+	/* This run's incarnation is on disk before any frame uses it. */
+	ret = rc_auth_incarnation_next(cfg.ringcast.state_dir, (uint32_t)time(NULL),
+				       &dpp.auth.incarnation);
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s/incarnation: %s%s\n", cfg.ringcast.state_dir,
+			strerror(-ret), ret == -EINVAL ? " (corrupt: remove it only if no "
+			"frame of this node can be replayed, see ringcastd(8))" : "");
+		return 1;
+	}
+	ret = rc_auth_floor_load(cfg.ringcast.state_dir, dpp.auth.floor, RC_AUTH_MAX_NODES,
+				 &dpp.auth.n_floor);
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: %s/peers: %s (ignored: replays of frames this "
+			"node saw before it restarted are bounded only by the ring's checks)\n",
+			cfg.ringcast.state_dir, strerror(-ret));
+		dpp.auth.n_floor = 0;
+	}
+	memcpy(saved_floors, dpp.auth.floor, sizeof(saved_floors));
+	n_saved_floors = dpp.auth.n_floor;
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "ringcastd: daemon: %s\n", strerror(errno));
 		return 1;
@@ -413,16 +523,15 @@ int main(int argc, char **argv)
 		       port_name, mtu, cfg.totem.srp.netmtu, mtu);
 		cfg.totem.srp.netmtu = mtu;
 	}
-	cfg.totem.srp.netmtu -= RC_DP_SHIM;
+	cfg.totem.srp.netmtu -= RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD;
 	/* flow control's window stays within what a receiver's rx ring holds */
 	cfg.totem.srp.rx_frames = rc_config_port_rx_frames(cfg.dataplane.port);
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
-		qb_log(LOG_ERR, "totem netmtu %u after the frame shim: %s",
+		qb_log(LOG_ERR, "totem netmtu %u after the frame shim and envelope: %s",
 		       cfg.totem.srp.netmtu, why);
 		goto pdump;
 	}
 
-	memset(&dpp, 0, sizeof(dpp));
 	dpp.port = port;
 	dpp.ethertype = cfg.dataplane.ethertype;
 	dpp.cluster_id = cfg.totem.srp.cluster_id;
@@ -430,6 +539,12 @@ int main(int argc, char **argv)
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
 	dpp.totem = cfg.totem;
+	dpp.auth.mode = cfg.crypto.mode;
+	dpp.auth.cluster_id = cfg.totem.srp.cluster_id;
+	dpp.auth.me = self_id;
+	dpp.auth.n_nodes = cfg.n_nodes;
+	for (uint32_t i = 0; i < cfg.n_nodes; i++)
+		dpp.auth.nodes[i] = cfg.nodes[i].nodeid;
 	ret = rc_dp_create(&dpp, place.node, &dp);
 	if (ret == -ENOMEM && place.node != (int)rte_lcore_to_socket_id(lcore)) {
 		/* No memory on the port's node (hugepages reserved elsewhere):
@@ -464,8 +579,13 @@ int main(int argc, char **argv)
 		goto destroy_dp;
 	}
 
-	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u, NUMA node %d), cluster %s",
-	       RC_VERSION, self_id, cfg.dataplane.port, lcore, place.node, cfg.cluster_name);
+	qb_log(LOG_NOTICE, "ringcastd %s node %u on %s (lcore %u, NUMA node %d), cluster %s, "
+	       "frames %s, incarnation %u", RC_VERSION, self_id, cfg.dataplane.port, lcore,
+	       place.node, cfg.cluster_name, rc_auth_mode_name(cfg.crypto.mode),
+	       dpp.auth.incarnation);
+	if (cfg.crypto.mode == RC_AUTH_MODE_NONE)
+		qb_log(LOG_WARNING, "frame authentication is off (crypto_cipher: none, "
+		       "crypto_hash: none): anyone on the segment can join or disturb the ring");
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
 	qb_loop_timer_add(loop, QB_LOOP_LOW,
 			  rc_notify_ready_wait_ns(cfg.totem.token_timeout_ns,

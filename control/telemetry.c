@@ -5,6 +5,7 @@
  * the dataplane's seqlocked snapshot, constant configuration and the port's
  * link, or post a request the lcore picks up.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,13 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		bad += s.st.bad[r];
 	}
 	U("bad_frames", bad);
+	bad = 0;
+	for (int r = 0; r < RC_AUTH_DROPS_; r++) {
+		snprintf(name, sizeof(name), "bad_auth_%s", rc_auth_drop_name(r));
+		U(name, s.bad_auth[r]);
+		bad += s.bad_auth[r];
+	}
+	U("bad_auth", bad);
 	U("gathers", v.ms.gathers);
 	U("rings", v.ms.rings);
 	U("token_losses", v.ms.token_losses);
@@ -282,6 +290,120 @@ static int cmd_digest(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+/* "2 3": the nodeids of the bits set in mask (bit i: nodes[i]). */
+static void node_list(const struct rc_auth_key_status *k, uint32_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < k->n_nodes && used < len; i++)
+		if (mask >> i & 1)
+			used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? " " : "",
+						 k->nodes[i]);
+}
+
+static void key_status(struct rte_tel_data *d)
+{
+	struct rc_dp_snapshot *s = malloc(sizeof(*s));
+	char buf[400];
+
+	if (!s)
+		return;
+	rc_dp_snapshot_read(tel_dp, s);
+	snprintf(buf, sizeof(buf), "%08x", s->keys.tx_id);
+	rte_tel_data_add_dict_string(d, "sending_with", buf);
+	snprintf(buf, sizeof(buf), "%08x", s->keys.newest_id);
+	rte_tel_data_add_dict_string(d, "newest", buf);
+	snprintf(buf, sizeof(buf), "%08x", s->keys.other_id);
+	rte_tel_data_add_dict_string(d, "other", s->keys.other_id ? buf : "none");
+	node_list(&s->keys, s->keys.holders, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "newest_held_by", buf);
+	node_list(&s->keys, s->keys.users, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "newest_used_by", buf);
+	free(s);
+}
+
+/*
+ * /ringcast/key[,load|use|retire]: the cluster keys; load the key file
+ * (replaced atomically beforehand) as the new key; send with it once every
+ * member holds it; drop the old one once every member sends with the new.
+ */
+static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct rc_config *cfg = tel_cfg;
+	uint8_t key[RC_AUTH_KEY_MAX];
+	uint8_t prk[RC_AUTH_PRK_LEN];
+	char err[RC_CONFIG_PATH_MAX + 512];
+	char buf[400];
+	struct rc_dp_snapshot *s;
+	uint32_t missing = 0;
+	size_t len = 0;
+	int ret = 0;
+
+	err[0] = '\0';
+	rte_tel_data_start_dict(d);
+	if (cfg->crypto.mode == RC_AUTH_MODE_NONE) {
+		rte_tel_data_add_dict_string(d, "result", "error");
+		rte_tel_data_add_dict_string(d, "error", "frame authentication is off");
+		return 0;
+	}
+	if (!params || !*params) {
+		rte_tel_data_add_dict_string(d, "result", "ok");
+		key_status(d);
+		return 0;
+	}
+	if (!strcmp(params, "load")) {
+		ret = rc_auth_key_load(cfg->crypto.keyfile, key, &len, err, sizeof(err));
+		if (ret == 0)
+			ret = rc_auth_prk(key, len, prk);
+		memset(key, 0, sizeof(key));
+		if (ret == 0)
+			ret = rc_dp_key(tel_dp, RC_DP_KEY_ADD, prk, &missing);
+		else if (ret != -EINVAL && ret != -EPERM && ret != -ENOENT)
+			snprintf(err, sizeof(err), "%s: %s", cfg->crypto.keyfile, strerror(-ret));
+		memset(prk, 0, sizeof(prk));
+		if (ret == -EEXIST)
+			snprintf(err, sizeof(err), "%s holds a key this node has already",
+				 cfg->crypto.keyfile);
+		else if (ret == -EBUSY)
+			snprintf(err, sizeof(err), "the previous key is not retired yet "
+				 "(key retire, once every member sends with the new one)");
+	} else if (!strcmp(params, "use") || !strcmp(params, "retire")) {
+		int use = params[0] == 'u';
+
+		ret = rc_dp_key(tel_dp, use ? RC_DP_KEY_USE : RC_DP_KEY_RETIRE, NULL, &missing);
+		s = malloc(sizeof(*s));
+		if (s && ret == -EAGAIN) {
+			rc_dp_snapshot_read(tel_dp, s);
+			node_list(&s->keys, missing, buf, sizeof(buf));
+			snprintf(err, sizeof(err), "not yet known to %s the new key: node %s "
+				 "(key %s there; the news goes round with the token: retry)",
+				 use ? "hold" : "send with", buf, use ? "load" : "use");
+		} else if (ret == -ENOENT) {
+			snprintf(err, sizeof(err), use ? "no new key: key load first"
+						       : "only one key: nothing to retire");
+		} else if (ret == -EALREADY) {
+			snprintf(err, sizeof(err), "already sending with the newest key");
+		} else if (ret == -EBUSY) {
+			snprintf(err, sizeof(err), "this node still sends with the old key: key use first");
+		}
+		free(s);
+	} else {
+		rte_tel_data_add_dict_string(d, "result", "error");
+		rte_tel_data_add_dict_string(d, "error", "usage: /ringcast/key[,load|use|retire]");
+		return 0;
+	}
+	if (ret == -ETIMEDOUT)
+		snprintf(err, sizeof(err), "the dataplane did not answer");
+	else if (ret && !err[0])
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : "error");
+	if (ret)
+		rte_tel_data_add_dict_string(d, "error", err);
+	key_status(d);
+	return 0;
+}
+
 int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port)
 {
 	tel_dp = dp;
@@ -299,7 +421,9 @@ int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_
 	    rte_telemetry_register_cmd("/ringcast/node", cmd_node,
 				       "Node ID of the nodelist: name, in ring, last frame heard") ||
 	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest,
-				       "Messages delivered and a hash of their order"))
+				       "Messages delivered and a hash of their order") ||
+	    rte_telemetry_register_cmd("/ringcast/key", cmd_key,
+				       "Cluster keys; ,load ,use ,retire: rotate without downtime"))
 		return -1;
 	return 0;
 }

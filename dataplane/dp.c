@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,17 +113,28 @@ static void tx_queue(struct rc_dp *dp, struct rte_mbuf *m)
 		tx_flush(dp);
 }
 
-static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
+/* One frame of hdr|data, sealed into a single mbuf (encrypted: data is read once). */
+static void send_sealed(struct rc_dp *dp, uint32_t dst, const void *hdr, size_t hdr_len,
+			const void *data, size_t data_len)
 {
-	struct rc_dp *dp = priv;
+	size_t len = RC_WIRE_AUTH_OVERHEAD + hdr_len + data_len;
 	struct rte_mbuf *m;
 	uint8_t *p;
 
 	m = frame_mbuf(dp, dst, len, len, &p);
 	if (!m)
 		return;
-	memcpy(p, frame, len);
+	if (rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, true, p) < 0) {
+		rte_pktmbuf_free(m);
+		dp->tx_drops++;
+		return;
+	}
 	tx_queue(dp, m);
+}
+
+static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
+{
+	send_sealed(priv, dst, frame, len, NULL, 0);
 }
 
 /*
@@ -130,6 +142,8 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
  * mbuf, the payload is attached as an external buffer (the region's shared
  * info keeps a count, so the region outlives every mbuf that points into
  * it). Used only when the port takes multi-segment frames (rc_port_setup).
+ * Authenticated only (crypto_cipher: none), the tag covers the client's bytes
+ * where they lie; encrypted, the frame is necessarily a sealed copy.
  */
 static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 		       const void *data, size_t data_len)
@@ -139,28 +153,22 @@ static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len
 	struct rte_mbuf *m, *x;
 	uint8_t *p;
 
-	if (!sh) {		/* not a client region's: one copied frame */
-		uint8_t f[RC_NETMTU_MAX];
-
-		if (hdr_len + data_len > sizeof(f)) {
-			dp->tx_drops++;
-			return;
-		}
-		memcpy(f, hdr, hdr_len);
-		memcpy(f + hdr_len, data, data_len);
-		op_send(priv, dst, f, hdr_len + data_len);
+	if (!sh || rc_auth_mode_get(dp->auth) == RC_AUTH_MODE_AEAD) {
+		/* not a client region's, or encrypted: one sealed copy */
+		send_sealed(dp, dst, hdr, hdr_len, data, data_len);
 		return;
 	}
-	m = frame_mbuf(dp, dst, hdr_len + data_len, hdr_len, &p);
+	m = frame_mbuf(dp, dst, RC_WIRE_AUTH_OVERHEAD + hdr_len + data_len,
+		       RC_WIRE_AUTH_OVERHEAD + hdr_len, &p);
 	if (!m)
 		return;
 	x = rte_pktmbuf_alloc(dp->mp);
-	if (!x) {
+	if (!x || rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, false, p) < 0) {
 		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(x);
 		dp->tx_drops++;
 		return;
 	}
-	memcpy(p, hdr, hdr_len);
 	rte_mbuf_ext_refcnt_update(sh, 1);
 	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)data, rc_dp_iova(data),
 				  (uint16_t)data_len, sh);
@@ -255,6 +263,10 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	struct rc_dp *dp = priv;
 	struct rc_dp_event ev = { .type = RC_DP_EV_CONFCHG, .c = *c };
 
+	if (c->type == RC_CONF_REGULAR) {
+		dp->n_members = c->n_members;
+		memcpy(dp->members, c->members, c->n_members * sizeof(c->members[0]));
+	}
 	post(dp, &ev);
 	rc_dp_clients_confchg(dp, c);
 }
@@ -307,17 +319,40 @@ static void memb_wake(struct rc_dp *dp)
 
 /* ---- rx ---- */
 
+/* A frame failed authentication: the control thread logs it, at most once a period. */
+static void auth_report(struct rc_dp *dp, const struct rc_auth_bad *bad,
+			const struct rte_ether_addr *mac)
+{
+	struct rc_dp_event ev = { .type = RC_DP_EV_AUTH };
+	uint64_t drops[RC_AUTH_DROPS_];
+
+	if (dp->auth_reported[bad->drop] &&
+	    dp->now - dp->auth_reported[bad->drop] < AUTH_REPORT_NS)
+		return;
+	dp->auth_reported[bad->drop] = dp->now;
+	rc_auth_drops(dp->auth, drops);
+	ev.auth.drop = (int)bad->drop;
+	ev.auth.sender = bad->sender;
+	ev.auth.version = bad->version;
+	ev.auth.mode = bad->mode;
+	rte_ether_addr_copy(mac, &ev.auth.mac);
+	ev.auth.total = drops[bad->drop];
+	post(dp, &ev);
+}
+
 static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh;
-	const uint8_t *p;
-	uint32_t shim[2], len, sender;
+	struct rc_auth_rx rx;
+	struct rc_auth_bad bad;
+	uint8_t *p;
+	uint32_t shim[2], len;
 
 	if (m->pkt_len < HDR_LEN || m->data_len != m->pkt_len) {
 		dp->rx_runt++;
 		return;
 	}
-	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	p = rte_pktmbuf_mtod(m, uint8_t *);
 	eh = (const struct rte_ether_hdr *)p;
 	if (eh->ether_type != rte_cpu_to_be_16(dp->p.ethertype)) {
 		dp->rx_not_mine++;
@@ -334,13 +369,46 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 		return;
 	}
 	p += HDR_LEN;
-	if (rc_ord_recv(dp->ord, p, len, dp->now) < 0)
+	/* Nothing past the envelope is read before it verifies. */
+	if (rc_auth_open(dp->auth, p, len, &rx, &bad) < 0) {
+		auth_report(dp, &bad, &eh->src_addr);
 		return;
-	/* Learn where a node is only from frames the engine accepted. */
-	memcpy(&sender, p + offsetof(struct rc_wire_hdr, sender), 4);
-	sender = le32toh(sender);
-	if (sender != dp->me)
-		mac_learn(dp, sender, &eh->src_addr);
+	}
+	if (rc_ord_recv(dp->ord, rx.body, rx.body_len, dp->now) < 0)
+		return;
+	/* Learn where a node is only from authentic frames the engine accepted,
+	   and from their transmitter (a retransmission names its originator). */
+	mac_learn(dp, rx.sender, &eh->src_addr);
+}
+
+/* ---- key rotation ---- */
+
+/* A request of rc_dp_key: carried out here, on the lcore, which owns dp->auth. */
+static void key_command(struct rc_dp *dp, uint32_t seq)
+{
+	uint32_t missing = 0;
+	int ret;
+
+	switch (dp->key_op) {
+	case RC_DP_KEY_ADD:
+		ret = rc_auth_key_add(dp->auth, dp->key_prk);
+		break;
+	case RC_DP_KEY_USE:
+		ret = rc_auth_key_use(dp->auth, dp->members, dp->n_members, &missing);
+		break;
+	case RC_DP_KEY_RETIRE:
+		ret = rc_auth_key_retire(dp->auth, dp->members, dp->n_members, &missing);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	memset(dp->key_prk, 0, sizeof(dp->key_prk));
+	dp->key_ret = ret;
+	dp->key_missing = missing;
+	dp->key_seen = seq;
+	/* pairs with the acquire in rc_dp_key */
+	__atomic_store_n(&dp->key_done, seq, __ATOMIC_RELEASE);
 }
 
 /* ---- test hook and snapshot ---- */
@@ -400,6 +468,9 @@ static void publish(struct rc_dp *dp)
 	s->tx_drops = dp->tx_drops;
 	s->rx_not_mine = dp->rx_not_mine;
 	s->rx_runt = dp->rx_runt;
+	rc_auth_drops(dp->auth, s->bad_auth);
+	s->n_floors = rc_auth_floor_get(dp->auth, s->floors, RC_AUTH_MAX_NODES);
+	rc_auth_key_status(dp->auth, &s->keys);
 	s->delivered = dp->delivered;
 	s->digest = dp->digest;
 	memcpy(s->lat_hist, dp->lat_hist, sizeof(s->lat_hist));
@@ -479,6 +550,13 @@ int rc_dp_run(void *arg)
 			dp->max_gap = t - dp->now;
 		dp->now = t;
 		memb_commands(dp);
+		{
+			/* pairs with the release in rc_dp_key */
+			uint32_t seq = __atomic_load_n(&dp->key_seq, __ATOMIC_ACQUIRE);
+
+			if (seq != dp->key_seen)
+				key_command(dp, seq);
+		}
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {
 			rx_one(dp, pkts[i]);
@@ -542,6 +620,34 @@ int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
 	return 0;
 }
 
+int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_PRK_LEN],
+	      uint32_t *missing)
+{
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t t0 = rc_dp_now_ns();
+	uint32_t seq;
+	int ret = -ETIMEDOUT;
+
+	pthread_mutex_lock(&one);
+	seq = __atomic_load_n(&dp->key_seq, __ATOMIC_RELAXED) + 1;
+	dp->key_op = (int)op;
+	if (prk)
+		memcpy(dp->key_prk, prk, RC_AUTH_PRK_LEN);
+	/* pairs with the acquire on the lcore */
+	__atomic_store_n(&dp->key_seq, seq, __ATOMIC_RELEASE);
+	while (rc_dp_now_ns() - t0 < 2000000000ull) {
+		/* pairs with the release in key_command */
+		if (__atomic_load_n(&dp->key_done, __ATOMIC_ACQUIRE) == seq) {
+			ret = dp->key_ret;
+			*missing = dp->key_missing;
+			break;
+		}
+		usleep(1000);
+	}
+	pthread_mutex_unlock(&one);
+	return ret;
+}
+
 int rc_dp_memb_fd(struct rc_dp *dp)
 {
 	return dp->memb_evfd;
@@ -594,7 +700,8 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	};
 	/* + 128: a software port's own frame headers (af_packet's ring frames
 	   are sized for netmtu, rc_config_port_devargs, and must fit an mbuf) */
-	uint32_t room = p->totem.srp.netmtu + HDR_LEN + RTE_PKTMBUF_HEADROOM + 128;
+	uint32_t room = p->totem.srp.netmtu + RC_WIRE_AUTH_OVERHEAD + HDR_LEN +
+			RTE_PKTMBUF_HEADROOM + 128;
 	struct rc_dp *dp;
 	bool multi_seg;
 	int ret;
@@ -640,9 +747,12 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->group.addr_bytes[5] = (uint8_t)p->cluster_id;
 	if (!multi_seg)
 		ops.send_zc = NULL;	/* the engine copies zero-copy frames instead */
-	ret = rc_ord_create(&p->totem, &ops, dp, &dp->ord);
+	ret = rc_auth_create(&p->auth, &dp->auth);
 	if (ret < 0)
 		goto stop_port;
+	ret = rc_ord_create(&p->totem, &ops, dp, &dp->ord);
+	if (ret < 0)
+		goto destroy_auth;
 	ret = rc_dp_clients_create(dp, socket);
 	if (ret < 0)
 		goto destroy_ord;
@@ -651,6 +761,8 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 
 destroy_ord:
 	rc_ord_destroy(dp->ord);
+destroy_auth:
+	rc_auth_destroy(dp->auth);
 stop_port:
 	rte_eth_dev_stop(p->port);
 free_ring:
@@ -669,6 +781,7 @@ void rc_dp_destroy(struct rc_dp *dp)
 		return;
 	rc_dp_clients_destroy(dp);
 	rc_ord_destroy(dp->ord);
+	rc_auth_destroy(dp->auth);
 	rte_eth_dev_stop(dp->p.port);
 	rte_eth_dev_close(dp->p.port);
 	memb_free(dp);

@@ -5,7 +5,10 @@
  * events (configuration changes) to an SP/SC ring the control thread drains.
  *
  *   Ethernet frame:  dst MAC | src MAC | ethertype | u32 dst nodeid (LE, 0 = all) |
- *                    u32 frame length (LE) | Totem frame | padding
+ *                    u32 frame length (LE) | rc_wire_auth | tag | sealed Totem frame |
+ *                    padding
+ * Every received frame is opened (dataplane/auth/) before anything else
+ * reads it: the shim only says where the frame ends.
  */
 #ifndef RC_DP_H
 #define RC_DP_H
@@ -45,6 +48,10 @@ struct rc_dp_snapshot {
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
+	uint64_t bad_auth[RC_AUTH_DROPS_];	/* frames that failed authentication */
+	uint32_t n_floors;		/* what to persist of each sender (auth.h) */
+	struct rc_auth_floor floors[RC_AUTH_MAX_NODES];
+	struct rc_auth_key_status keys;	/* the cluster keys and the rotation */
 	uint64_t delivered;		/* test-hook messages delivered, and their running hash */
 	uint64_t digest;
 	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
@@ -63,11 +70,22 @@ struct rc_dp_snapshot {
 enum rc_dp_event_type {
 	RC_DP_EV_CONFCHG = 1,
 	RC_DP_EV_STOPPED,
+	RC_DP_EV_AUTH,		/* frames fail authentication: at most one per reason per period */
+};
+
+struct rc_dp_auth_event {
+	int drop;		/* enum rc_auth_drop */
+	uint32_t sender;	/* as the last such frame claimed */
+	uint8_t version;	/* its envelope's version byte */
+	uint8_t mode;		/* its mode byte (RC_AUTH_DROP_MODE) */
+	struct rte_ether_addr mac;	/* its source MAC */
+	uint64_t total;		/* drops for this reason since start */
 };
 
 struct rc_dp_event {
 	enum rc_dp_event_type type;
 	struct rc_confchg c;
+	struct rc_dp_auth_event auth;
 };
 
 struct rc_dp;
@@ -112,6 +130,22 @@ uint64_t rc_dp_last_token(struct rc_dp *dp);
 uint64_t rc_dp_polled(struct rc_dp *dp);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
+
+/*
+ * Key rotation (auth.h), any thread but the lcore, one at a time: the lcore
+ * carries it out against the members of its last regular configuration and
+ * answers within a pass. 0 or -errno as rc_auth_key_add/use/retire;
+ * *missing: the members not known to hold (use) or to send with (retire)
+ * the new key. -ETIMEDOUT when the lcore did not answer within 2 s.
+ */
+enum rc_dp_key_op {
+	RC_DP_KEY_ADD = 1,
+	RC_DP_KEY_USE,
+	RC_DP_KEY_RETIRE,
+};
+
+int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_PRK_LEN],
+	      uint32_t *missing);
 
 /*
  * Clients. The control thread accepted the connection, checked it and made

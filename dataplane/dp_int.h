@@ -24,6 +24,7 @@
 #define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
 #define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
+#define AUTH_REPORT_NS	(5 * 1000 * 1000 * 1000ull)	/* one RC_DP_EV_AUTH per reason per */
 
 /* A node heard on the port: where it is, and when it was last heard. */
 struct mac_entry {
@@ -82,16 +83,23 @@ struct rc_dp {
 	int ev_evfd;			/* written when events or gone got something */
 	struct rc_ord *ord;		/* the ordering half of Totem */
 	struct rc_cpgd *cpgd;
+	struct rc_auth *auth;		/* seals and opens every frame (lcore only) */
 	struct rte_ether_addr mac, group;
 
 	/* written by other threads */
 	volatile int stop __rte_cache_aligned;
 	uint32_t inject_req;		/* messages asked for, taken by the lcore */
 	uint32_t inject_size;
+	uint32_t key_seq;		/* key request number (release: key_op, key_prk) */
+	int key_op;			/* enum rc_dp_key_op */
+	uint8_t key_prk[RC_AUTH_PRK_LEN];
 
 	/* written by the lcore, read by the control thread */
 	uint64_t last_token __rte_cache_aligned;	/* rc_ord_last_token(), relaxed */
 	uint64_t polled;		/* the start of the last pass whose rx is done */
+	uint32_t key_done;		/* key request answered (release: key_ret, key_missing) */
+	int key_ret;
+	uint32_t key_missing;
 
 	/* lcore only */
 	uint64_t now __rte_cache_aligned;
@@ -100,6 +108,10 @@ struct rc_dp {
 	struct mac_entry macs[RC_TOTEM_MAX_NODES];
 	uint32_t inject_left, inject_outstanding, inject_seq;
 	uint64_t tx_drops, rx_not_mine, rx_runt;
+	uint64_t auth_reported[RC_AUTH_DROPS_];	/* when each reason was last posted */
+	uint32_t key_seen;		/* key requests carried out */
+	uint32_t n_members;		/* the last regular configuration: key rotation's ring */
+	uint32_t members[RC_TOTEM_MAX_NODES];
 	uint64_t delivered, digest;
 	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;

@@ -2,12 +2,14 @@
  * What the control thread hands the dataplane at start: the port, the idle
  * policy and the engine configuration. No DPDK here, so the configuration
  * parser (control/config.c) fills it without linking the dataplane.
+ * (auth.h is pure C over libcrypto.)
  */
 #ifndef RC_DP_PARAMS_H
 #define RC_DP_PARAMS_H
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "engine.h"
 
 enum rc_idle_policy {
@@ -23,6 +25,7 @@ struct rc_dp_params {
 	uint32_t idle_spin;
 	uint32_t idle_sleep_us;
 	struct rc_totem_config totem;
+	struct rc_auth_params auth;	/* keys, incarnation, nodelist, floors */
 };
 
 #endif /* RC_DP_PARAMS_H */

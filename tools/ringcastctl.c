@@ -694,6 +694,42 @@ static int cmd_digest(struct tel *t)
 	return 0;
 }
 
+/* key [load|use|retire]: the cluster keys, and rotating them (ringcastctl(8)). */
+static int cmd_key(struct tel *t, int argc, char **argv)
+{
+	char cmd[64], result[16], error[512];
+	struct jobj o;
+	int ok = 1;
+
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "load") && strcmp(argv[0], "use") &&
+			 strcmp(argv[0], "retire"))) {
+		fprintf(stderr, "%s: usage: key [load|use|retire]\n", prog);
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "/ringcast/key%s%s", argc ? "," : "", argc ? argv[0] : "");
+	query_or_die(t, cmd, &o);
+	jstr(&o, "result", result, sizeof(result), &ok);
+	if (!ok) {
+		fprintf(stderr, "%s: unexpected key reply: %.200s\n", prog, t->buf);
+		return 1;
+	}
+	for (int i = 0; i < o.n; i++) {
+		const struct jfield *f = &o.f[i];
+
+		if ((f->klen == 6 && !memcmp(f->key, "result", 6)) ||
+		    (f->klen == 5 && !memcmp(f->key, "error", 5)))
+			continue;
+		printf("%.*s %.*s\n", (int)f->klen, f->key, (int)f->vlen, f->val);
+	}
+	if (strcmp(result, "ok")) {
+		jstr(&o, "error", error, sizeof(error), &ok);
+		fprintf(stderr, "%s: key%s%s: %s\n", prog, argc ? " " : "", argc ? argv[0] : "",
+			error);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_raw(struct tel *t, const char *cmd)
 {
 	int ret = tel_request(t, cmd);
@@ -785,6 +821,8 @@ static void usage(FILE *f)
 		"  status               node N: ring REP.SEQ state STATE members K (ids)\n"
 		"  stats                every counter and rate, one 'name value' a line\n"
 		"  inject COUNT [SIZE]  test hook: this node sends COUNT messages of SIZE\n"
+		"  key [load|use|retire]  the cluster keys; rotate: load the replaced key\n"
+		"                       file on every node, then use, then retire\n"
 		"                       bytes (default 64)\n"
 		"  digest               delivered N digest HEX: equal digests at equal\n"
 		"                       counts mean identical delivery sequences\n"
@@ -874,13 +912,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "status") && strcmp(cmd, "stats") && strcmp(cmd, "inject") &&
 	    strcmp(cmd, "digest") && strcmp(cmd, "raw") && strcmp(cmd, "nodes") &&
-	    strcmp(cmd, "groups")) {
+	    strcmp(cmd, "groups") && strcmp(cmd, "key")) {
 		fprintf(stderr, "%s: unknown command '%s' (try --help)\n", prog, cmd);
 		ret = 1;
 		goto out;
 	}
 	if ((!strcmp(cmd, "raw") && (argc != 1 || argv[0][0] != '/')) ||
-	    (strcmp(cmd, "raw") && strcmp(cmd, "inject") && argc != 0)) {
+	    (strcmp(cmd, "raw") && strcmp(cmd, "inject") && strcmp(cmd, "key") && argc != 0)) {
 		fprintf(stderr, "%s: usage: %s\n", prog,
 			!strcmp(cmd, "raw") ? "raw /COMMAND[,PARAMS]" : cmd);
 		ret = 1;
@@ -895,6 +933,8 @@ int main(int argc, char **argv)
 		ret = cmd_stats(t);
 	else if (!strcmp(cmd, "inject"))
 		ret = cmd_inject(t, argc, argv);
+	else if (!strcmp(cmd, "key"))
+		ret = cmd_key(t, argc, argv);
 	else if (!strcmp(cmd, "digest"))
 		ret = cmd_digest(t);
 	else if (!strcmp(cmd, "nodes"))

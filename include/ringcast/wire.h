@@ -3,6 +3,7 @@
  * Defined once, here; docs/protocol.md describes it in prose. All multi-byte
  * fields are little-endian. Sizes are _Static_asserted so a change is deliberate.
  *
+ *   on the wire := rc_wire_auth  tag[16]  sealed(frame)       (wire version 2)
  *   frame := rc_wire_hdr  body
  *   body  := rc_wire_mcast { rc_wire_chunk data }*nchunks      (RC_FT_MCAST)
  *          | rc_wire_token  uint32 rtr[rtr_count]               (RC_FT_TOKEN)
@@ -20,8 +21,48 @@
 #include <stdint.h>
 
 #define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
-#define RC_WIRE_VERSION		1
+#define RC_WIRE_VERSION		2	/* 1: frames without rc_wire_auth (before 0.2) */
 #define RC_ETHERTYPE_DEFAULT	0x88B5
+
+/*
+ * Authentication envelope, 40 bytes, then a 16-byte tag, then the Totem
+ * frame: encrypted (RC_AUTH_MODE_AEAD, AES-256-GCM), or in the clear and
+ * authenticated (RC_AUTH_MODE_MAC, GMAC), or neither (RC_AUTH_MODE_NONE, the
+ * tag is zero). The envelope is the GCM additional data; magic and version
+ * sit where a version-1 frame has them, so an old peer is recognised.
+ *  0 magic   4 version  5 mode  6 reserved(0)
+ *  8 sender (the transmitting node)   12 incarnation   16 counter
+ * 24 key_id: the cluster key that sealed it
+ * 28 newest_id: the newest key the sender holds (a rotation's new key)
+ * 32 holders, 36 users: nodes (bit i: the i-th nodeid of the nodelist in
+ *    ascending order) the sender knows to hold newest_id, to send with it
+ * A frame's key is derived per (cluster key, cluster_id, sender,
+ * incarnation); the counter, never repeated by one incarnation, is the nonce
+ * and the replay-window position. See docs/protocol.md "Frame authentication".
+ */
+struct rc_wire_auth {
+	uint32_t magic;		/* RC_WIRE_MAGIC */
+	uint8_t version;	/* RC_WIRE_VERSION */
+	uint8_t mode;		/* RC_AUTH_MODE_* */
+	uint16_t reserved;
+	uint32_t sender;
+	uint32_t incarnation;
+	uint64_t counter;
+	uint32_t key_id;
+	uint32_t newest_id;
+	uint32_t holders;
+	uint32_t users;
+};
+_Static_assert(sizeof(struct rc_wire_auth) == 40, "auth envelope is 40 bytes");
+
+#define RC_WIRE_TAG_LEN		16
+#define RC_WIRE_AUTH_OVERHEAD	(sizeof(struct rc_wire_auth) + RC_WIRE_TAG_LEN)
+
+enum rc_auth_mode {
+	RC_AUTH_MODE_NONE = 0,	/* crypto_cipher: none, crypto_hash: none */
+	RC_AUTH_MODE_MAC = 1,	/* authenticated, in the clear */
+	RC_AUTH_MODE_AEAD = 2,	/* authenticated and encrypted (the default) */
+};
 
 /* Frame types. */
 enum rc_frame_type {

@@ -3,7 +3,10 @@
 # status 1 and "FILE:LINE: ..." on stderr, naming the right line, before it
 # starts anything: no runtime directory, pid or lock file, no DPDK runtime
 # directory or telemetry socket. Runs in a namespace of its own, so a daemon
-# that did start would find only an isolated eth0.
+# that did start would find only an isolated eth0. The crypto cases: an
+# unknown cipher, a cipher without a hash, a key file missing, of the wrong
+# size, or readable by group or others; and with no keyfile given and the
+# default one absent, the refusal names both fixes (a key, or crypto off).
 # shellcheck source=tests/cluster/lib.sh
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
@@ -20,6 +23,9 @@ good_config() {
 totem {
 	cluster_name: $RC_CLUSTER_NAME
 	token: 200
+	crypto_cipher: aes256
+	crypto_hash: sha256
+	keyfile: $d/authkey
 }
 nodelist {
 	node {
@@ -65,6 +71,12 @@ bad_case() {
 	cases=$((cases + 1))
 }
 
+"$RINGCAST_KEYGEN" -k "$d/authkey" >/dev/null
+"$RINGCAST_KEYGEN" -k "$d/shortkey" >/dev/null
+truncate -s 16 "$d/shortkey"
+"$RINGCAST_KEYGEN" -k "$d/groupkey" >/dev/null
+chmod 0440 "$d/groupkey"
+
 # First, the unbroken file is good: it gets past the configuration (and is
 # stopped at once; af_packet may or may not start in this namespace).
 good_config >"$d/good.conf"
@@ -83,5 +95,26 @@ bad_case duplicate-nodeid 's/nodeid: 2/nodeid:  1/' 'nodeid:  1'
 bad_case runtime-dir-relative "s|runtime_dir: .*|runtime_dir: relative/run|" 'runtime_dir: relative'
 # shellcheck disable=SC2016 # sed's $d: delete the last line (the final '}')
 bad_case unclosed-section '$d' '^ringcast {'
+bad_case cipher-unknown 's/crypto_cipher: aes256/crypto_cipher: blowfish/' 'crypto_cipher: blowfish'
+bad_case cipher-without-hash '/crypto_hash: sha256/d' 'crypto_cipher: aes256'
+bad_case keyfile-missing "s|keyfile: .*|keyfile: $d/nokey|" 'keyfile: '
+bad_case keyfile-wrong-size "s|keyfile: .*|keyfile: $d/shortkey|" 'keyfile: '
+bad_case keyfile-group-readable "s|keyfile: .*|keyfile: $d/groupkey|" 'keyfile: '
+
+# No keyfile given, and none at the default path (where this test never
+# writes): the refusal says what to do, both ways, and nothing starts.
+if [ ! -e /etc/ringcast/authkey ]; then
+	good_config | sed '/keyfile: /d' >"$d/nokey.conf"
+	rc=0
+	err=$(ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/nokey.conf" -f -i 1 2>&1 >/dev/null) ||
+		rc=$?
+	[ "$rc" -eq 1 ] || rc_fail "default key missing: exit status $rc, not 1 ($err)"
+	grep -qF "$d/nokey.conf: " <<<"$err" || rc_fail "default key missing: no file named: $err"
+	grep -qF "ringcast-keygen" <<<"$err" || rc_fail "default key missing: no keygen fix: $err"
+	grep -qF "crypto_cipher: none" <<<"$err" || rc_fail "default key missing: no off fix: $err"
+	[ ! -e "$d/run" ] || rc_fail "default key missing: the runtime directory was created"
+	rc_log "default key missing: exit 1, $err"
+	cases=$((cases + 1))
+fi
 
 rc_log "$cases bad files rejected before anything started"

@@ -23,7 +23,9 @@
 # Skips (exit 77) when not root, when ringcastd is not built, or when DPDK
 # cannot start net_af_packet here.
 #
-# From meson: RC_SOURCE_ROOT, RC_BUILD_RINGCASTD, RINGCASTCTL, RC_GARBAGE.
+# From meson: RC_SOURCE_ROOT, RC_BUILD_RINGCASTD, RINGCASTCTL, RINGCAST_KEYGEN,
+# RC_GARBAGE. scripts/cluster up makes the cluster's key (frames are
+# encrypted by default; RC_CLUSTER_CRYPTO=auth|off for the other modes).
 # RINGCASTD in the environment wins over the built one. RC_CLUSTER_TAG in
 # the environment (1..6 lowercase letters and digits) replaces "rct": two
 # checkouts can then run their cluster tests at once, each with its own
@@ -37,6 +39,7 @@ cluster="$rc_root/scripts/cluster"
 
 export RINGCASTD=${RINGCASTD:-${RC_BUILD_RINGCASTD:-$rc_root/build/control/ringcastd}}
 export RINGCASTCTL=${RINGCASTCTL:-$rc_root/build/tools/ringcastctl}
+export RINGCAST_KEYGEN=${RINGCAST_KEYGEN:-$rc_root/build/tools/ringcast-keygen}
 export RC_CLUSTER_TAG=${RC_CLUSTER_TAG:-rct}
 if [ "$RC_CLUSTER_TAG" = rct ]; then
 	rc_run_root=/run/ringcast-test
@@ -67,6 +70,7 @@ rc_now_ms() {
 [ "$(id -u)" -eq 0 ] || rc_skip "needs root (network namespaces)"
 [ -x "$RINGCASTD" ] || rc_skip "no ringcastd at $RINGCASTD (not built yet?)"
 [ -x "$RINGCASTCTL" ] || rc_fail "no ringcastctl at $RINGCASTCTL"
+[ -x "$RINGCAST_KEYGEN" ] || rc_fail "no ringcast-keygen at $RINGCAST_KEYGEN"
 for tool in ip nft; do
 	command -v "$tool" >/dev/null || rc_skip "needs $tool"
 done

@@ -18,10 +18,22 @@
  *
  * Kind 6 claims a real member as sender and carries that member's MAC as
  * source (the daemons learn node MACs from frames), like a late frame of a
- * ring that is gone. Kinds 1..5 carry a sender id that is no node.
+ * ring that is gone. Kinds 1..5 carry a sender id that is no node. Every
+ * frame is in a mode-none envelope from MEMBER (a cluster with crypto off:
+ * the engine's own checks are what this tests); MEMBER itself counts them
+ * as bad_auth_unknown_node (a frame "from itself").
+ *
+ * More modes test frame authentication (tests/cluster/attacker.sh):
+ *   forge  frames of every type in encrypted envelopes with made-up tags,
+ *          claiming each member (current and huge ring sequences, any
+ *          incarnation and counter) and naming the cluster's key id as
+ *          sniffed, and some version-1 frames from node 2
+ *   sniff  capture this ethertype's frames on an interface for a while
+ *   replay send a capture again
+ *   keyid  the key id of a capture's first sealed frame
  *
  * Ethernet payload (dataplane/dp.h): u32 dst nodeid LE (0 = all), u32 frame
- * length LE, the frame (include/ringcast/wire.h).
+ * length LE, the envelope and tag, the frame (include/ringcast/wire.h).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -29,6 +41,7 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +168,32 @@ static size_t oversized(uint8_t *f, uint32_t cluster)
 	}
 }
 
+static uint32_t forge_key_id;	/* the cluster key's id, sniffed; 0: random */
+
+/* The envelope before a body of len bytes at env + RC_WIRE_AUTH_OVERHEAD. */
+static size_t envelope(uint8_t *env, size_t len, uint8_t mode, uint32_t sender, uint32_t inc,
+		       uint64_t counter)
+{
+	uint32_t id = forge_key_id ? forge_key_id : rnd();
+
+	memset(env, 0, RC_WIRE_AUTH_OVERHEAD);
+	put32(env + OFF(rc_wire_auth, magic), RC_WIRE_MAGIC);
+	env[OFF(rc_wire_auth, version)] = RC_WIRE_VERSION;
+	env[OFF(rc_wire_auth, mode)] = mode;
+	put32(env + OFF(rc_wire_auth, sender), sender);
+	put32(env + OFF(rc_wire_auth, incarnation), inc);
+	put64(env + OFF(rc_wire_auth, counter), counter);
+	if (mode != RC_AUTH_MODE_NONE) {
+		put32(env + OFF(rc_wire_auth, key_id), id);
+		put32(env + OFF(rc_wire_auth, newest_id), id);
+		put32(env + OFF(rc_wire_auth, holders), rnd());
+		put32(env + OFF(rc_wire_auth, users), rnd());
+	}
+	for (int i = 0; i < RC_WIRE_TAG_LEN && mode != RC_AUTH_MODE_NONE; i++)
+		env[sizeof(struct rc_wire_auth) + i] = (uint8_t)rnd();
+	return RC_WIRE_AUTH_OVERHEAD + len;
+}
+
 static uint32_t fnv1a(const char *s)
 {
 	uint32_t h = 2166136261u;
@@ -175,19 +214,308 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* An AF_PACKET socket on iface and the address to send to (broadcast). */
+static int raw_open(const char *iface, int proto, struct sockaddr_ll *sa)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, proto);
+
+	if (fd < 0) {
+		perror("rc_garbage: socket(AF_PACKET)");
+		return -1;
+	}
+	memset(sa, 0, sizeof(*sa));
+	sa->sll_family = AF_PACKET;
+	sa->sll_ifindex = (int)if_nametoindex(iface);
+	sa->sll_halen = 6;
+	sa->sll_protocol = (uint16_t)proto;
+	memset(sa->sll_addr, 0xff, 6);
+	if (!sa->sll_ifindex) {
+		fprintf(stderr, "rc_garbage: no interface %s\n", iface);
+		close(fd);
+		return -1;
+	}
+	if (proto && bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		perror("rc_garbage: bind");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void pace(unsigned long sent)
+{
+	if (sent % BATCH == 0) {
+		struct timespec ts = { .tv_nsec = PAUSE_US * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* A JOIN listing the members, or a COMMIT of them, or a MERGE. */
+static size_t memb_frame(uint8_t *f, uint8_t type, uint32_t cluster, uint32_t sender,
+			 uint32_t rep, uint64_t seq, const uint32_t *memb, uint32_t n)
+{
+	uint8_t *b = f + HDR;
+
+	hdr(f, type, cluster, sender, rep, seq);
+	if (type == RC_FT_JOIN) {
+		memset(b, 0, sizeof(struct rc_wire_join));
+		put64(b + OFF(rc_wire_join, ring_seq), seq);
+		put16(b + OFF(rc_wire_join, n_proc), (uint16_t)n);
+		for (uint32_t i = 0; i < n; i++)
+			put32(b + sizeof(struct rc_wire_join) + 4 * i, memb[i]);
+		return HDR + sizeof(struct rc_wire_join) + 4 * n;
+	}
+	if (type == RC_FT_COMMIT) {
+		memset(b, 0, sizeof(struct rc_wire_commit) + n * sizeof(struct rc_wire_commit_entry));
+		put16(b + OFF(rc_wire_commit, n_memb), (uint16_t)n);
+		for (uint32_t i = 0; i < n; i++)
+			put32(b + sizeof(struct rc_wire_commit) +
+			      i * sizeof(struct rc_wire_commit_entry), memb[i]);
+		return HDR + sizeof(struct rc_wire_commit) + n * sizeof(struct rc_wire_commit_entry);
+	}
+	return HDR;	/* MERGE, WAKE */
+}
+
+/*
+ * forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ MEMBERS KEY_ID [SEED]:
+ * COUNT frames without the key. Every tenth is a version-1 frame from node 2
+ * (as an old ringcast sends); the rest cycle through the frame types and the
+ * members as sender, in encrypted envelopes naming the cluster's key (KEY_ID,
+ * hex, as sniffed: 0 for random ids) with made-up tags. Prints sent,
+ * v1 and, per member, how many claimed it (that node counts them as
+ * unknown_node: a frame "from itself").
+ */
+static int forge_main(int argc, char **argv)
+{
+	static uint8_t pkt[2048];
+	uint8_t *shim = pkt + 14, *env = pkt + 14 + 8, *f = env + RC_WIRE_AUTH_OVERHEAD;
+	uint32_t memb[RC_MEMB_MAX], n = 0, cluster, rep, claimed[RC_MEMB_MAX] = { 0 };
+	unsigned long count, sent = 0, v1 = 0;
+	unsigned long long seq;
+	struct sockaddr_ll sa;
+	char *tok, *save;
+	int fd;
+
+	if (argc < 8 || argc > 9)
+		return 2;
+	count = strtoul(argv[2], NULL, 10);
+	forge_key_id = (uint32_t)strtoul(argv[7], NULL, 16);
+	cluster = fnv1a(argv[3]);
+	rep = (uint32_t)strtoul(argv[4], NULL, 10);
+	seq = strtoull(argv[5], NULL, 10);
+	for (tok = strtok_r(argv[6], ",", &save); tok && n < RC_MEMB_MAX;
+	     tok = strtok_r(NULL, ",", &save))
+		memb[n++] = (uint32_t)strtoul(tok, NULL, 10);
+	rng = (argc == 9 ? strtoull(argv[8], NULL, 10) : 1) * 0x9E3779B97F4A7C15ull + 1;
+	if (!count || count > 100000 || !n)
+		return 2;
+	fd = raw_open(argv[1], 0, &sa);
+	if (fd < 0)
+		return 1;
+	for (unsigned long i = 0; i < count; i++) {
+		uint32_t who = i % n, sender = memb[who], inc;
+		uint64_t s = rnd() % 2 ? seq : (1ull << 62) + rnd();
+		size_t len;
+
+		memset(pkt, 0xff, 6);
+		pkt[6] = 0x02;
+		memcpy(pkt + 7, "forge", 5);
+		pkt[12] = RC_ETHERTYPE_DEFAULT >> 8;
+		pkt[13] = RC_ETHERTYPE_DEFAULT & 0xff;
+		put32(shim, 0);
+		if (i % 10 == 9) {	/* what a version-1 node sends */
+			len = token(env, cluster, 2, rep, seq);
+			env[OFF(rc_wire_hdr, version)] = 1;
+			v1++;
+		} else {
+			switch (i % 7) {
+			case 0:
+				len = mcast(f, cluster, sender, rep, s, 1 + rnd() % 1000);
+				break;
+			case 1:
+				len = token(f, cluster, sender, rep, s);
+				break;
+			case 2:
+				len = memb_frame(f, RC_FT_JOIN, cluster, sender, rep, s, memb, n);
+				break;
+			case 3:
+				len = memb_frame(f, RC_FT_COMMIT, cluster, sender, rep, s, memb, n);
+				break;
+			case 4:
+				len = memb_frame(f, RC_FT_MERGE, cluster, sender, rep, s, memb, n);
+				break;
+			default:
+				len = memb_frame(f, RC_FT_WAKE, cluster, sender, rep, s, memb, n);
+				break;
+			}
+			switch (rnd() % 3) {	/* any run of the sender */
+			case 0:
+				inc = 1 + rnd() % 4;
+				break;
+			case 1:
+				inc = (uint32_t)time(NULL) + rnd() % 100;
+				break;
+			default:
+				inc = 0xffffff00u + rnd() % 0xff;
+				break;
+			}
+			len = envelope(env, len, RC_AUTH_MODE_AEAD, sender, inc,
+				       rnd() % 2 ? rnd() : ((uint64_t)rnd() << 32 | rnd()));
+			claimed[who]++;
+		}
+		put32(shim + 4, (uint32_t)len);
+		if (sendto(fd, pkt, 14 + 8 + len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "rc_garbage: send: %s\n", strerror(errno));
+			return 1;
+		}
+		pace(++sent);
+	}
+	close(fd);
+	printf("sent %lu\nv1 %lu\n", sent, v1);
+	for (uint32_t j = 0; j < n; j++)
+		printf("claimed_%u %u\n", memb[j], claimed[j]);
+	return 0;
+}
+
+/* sniff IFACE MS FILE: this ethertype's frames for MS ms, as u16 length + bytes. */
+static int sniff_main(int argc, char **argv)
+{
+	static uint8_t buf[16384];
+	struct sockaddr_ll sa;
+	unsigned long got = 0;
+	struct timespec t0, t;
+	long ms;
+	FILE *out;
+	int fd;
+
+	if (argc != 4)
+		return 2;
+	ms = strtol(argv[2], NULL, 10);
+	fd = raw_open(argv[1], htons(RC_ETHERTYPE_DEFAULT), &sa);
+	if (fd < 0)
+		return 1;
+	out = fopen(argv[3], "w");
+	if (!out) {
+		perror(argv[3]);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long left;
+		ssize_t r;
+		uint16_t l;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r <= 0 || r > 0xffff)
+			continue;
+		l = (uint16_t)r;
+		if (fwrite(&l, 2, 1, out) != 1 || fwrite(buf, (size_t)r, 1, out) != 1) {
+			perror("rc_garbage: write");
+			return 1;
+		}
+		got++;
+	}
+	close(fd);
+	if (fclose(out) != 0)
+		return 1;
+	printf("captured %lu\n", got);
+	return 0;
+}
+
+/*
+ * replay IFACE FILE [SRC_MAC [MAX]]: send a capture again (its first MAX
+ * frames, default all), byte for byte, but for
+ * the source MAC when one is given: a frame sent with another port's source
+ * MAC teaches the bridge that port's address is here (an Ethernet-level
+ * denial of service no frame authentication prevents: port security does).
+ */
+static int replay_main(int argc, char **argv)
+{
+	static uint8_t buf[65536];
+	struct sockaddr_ll sa;
+	unsigned long sent = 0;
+	uint8_t src[6];
+	uint16_t l;
+	unsigned long max = argc == 5 ? strtoul(argv[4], NULL, 10) : ~0ul;
+	FILE *in;
+	int fd;
+
+	if (argc < 3 || argc > 5)
+		return 2;
+	if (argc >= 4 && parse_mac(argv[3], src) < 0)
+		return 2;
+	in = fopen(argv[2], "r");
+	if (!in) {
+		perror(argv[2]);
+		return 1;
+	}
+	fd = raw_open(argv[1], 0, &sa);
+	if (fd < 0)
+		return 1;
+	while (sent < max && fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
+		if (argc >= 4 && l >= 12)
+			memcpy(buf + 6, src, 6);
+		if (sendto(fd, buf, l, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "rc_garbage: send: %s\n", strerror(errno));
+			return 1;
+		}
+		pace(++sent);
+	}
+	fclose(in);
+	close(fd);
+	printf("sent %lu\n", sent);
+	return 0;
+}
+
+/* keyid FILE: the key id in the envelope of a capture's first sealed frame. */
+static int keyid_main(int argc, char **argv)
+{
+	static uint8_t buf[65536];
+	const size_t at = 14 + 8 + OFF(rc_wire_auth, key_id);
+	uint32_t id;
+	uint16_t l;
+	FILE *in;
+
+	if (argc != 2 || !(in = fopen(argv[1], "r")))
+		return 2;
+	while (fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
+		if (l < at + 4 || buf[14 + 8 + OFF(rc_wire_auth, mode)] != RC_AUTH_MODE_AEAD)
+			continue;
+		memcpy(&id, buf + at, 4);
+		printf("%x\n", le32toh(id));
+		fclose(in);
+		return 0;
+	}
+	fclose(in);
+	return 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rc_garbage IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ MEMBER MEMBER_MAC [SEED]\n"
 		"Sends COUNT hostile ringcast frames (ethertype 0x%04X) on IFACE, broadcast,\n"
-		"and prints what each node's counters should rise by. Needs CAP_NET_RAW.\n",
+		"and prints what each node's counters should rise by. Needs CAP_NET_RAW.\n"
+		"       rc_garbage forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ ID,ID,.. KEY_ID [SEED]\n"
+		"       rc_garbage keyid FILE\n"
+		"       rc_garbage sniff IFACE MS FILE\n"
+		"       rc_garbage replay IFACE FILE [SRC_MAC [MAX]]\n",
 		RC_ETHERTYPE_DEFAULT);
 }
 
 int main(int argc, char **argv)
 {
 	static uint8_t pkt[2048];
-	uint8_t *shim = pkt + 14, *f = pkt + 14 + 8, member_mac[6];
+	uint8_t *shim = pkt + 14, *env = pkt + 14 + 8, *f = env + RC_WIRE_AUTH_OVERHEAD;
+	uint8_t member_mac[6];
 	static const uint8_t fake_mac[6] = { 0x02, 0x72, 0x63, 0x67, 0x61, 0x72 };
 	unsigned long count, expect[KINDS] = { 0 };
 	uint32_t cluster, rep, member;
@@ -196,6 +524,14 @@ int main(int argc, char **argv)
 	unsigned long sent = 0;
 	int fd;
 
+	if (argc > 1 && !strcmp(argv[1], "forge"))
+		return forge_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "sniff"))
+		return sniff_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "replay"))
+		return replay_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "keyid"))
+		return keyid_main(argc - 1, argv + 1);
 	if (argc < 8 || argc > 9) {
 		usage();
 		return 2;
@@ -304,6 +640,7 @@ int main(int argc, char **argv)
 			len = HDR;
 			break;
 		}
+		len = envelope(env, len, RC_AUTH_MODE_NONE, member, 1, i + 1);
 		put32(shim, dst);
 		put32(shim + 4, kind == 8 ? (uint32_t)len + 100 + rnd() % 1000 : (uint32_t)len);
 		if (sendto(fd, pkt, 14 + 8 + len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {

@@ -41,6 +41,7 @@ need() {
 if [ "$mode" = install ]; then
 	need bin/ringcastctl
 	need bin/ringcast-gen
+	[ ! -x "$build/tools/ringcast-keygen" ] || need sbin/ringcast-keygen
 	[ ! -x "$build/control/ringcastd" ] || need sbin/ringcastd
 	need libcpg.so.4
 	need libcpg.so
