@@ -344,12 +344,13 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 
 	switch (ev->type) {
 	case SIM_EV_FRAME:
+		if (ev->arg)		/* it was in the receive queue */
+			nd->rxq_n--;
 		if (!nd->up) {		/* a crashed node hears nothing */
 			s->cut++;
 			sim_buf_put(s, ev->buf);
 		} else if (paused) {	/* queued by the NIC, read at resume */
-			sim_push(s, nd->paused_until, ev->type, ev->node, 0,
-				 ev->buf);
+			sim_pause_queue(s, nd, ev->buf);
 		} else {
 			handle_frame(s, nd, ev->buf);
 		}
@@ -376,14 +377,9 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 	case SIM_EV_PAUSE:
 		if (!s->faults)
 			break;
-		if (nd->up) {
-			nd->paused_until = s->now + sim_rng_range(&s->rng,
-				SIM_PAUSE_MIN_NS, SIM_PAUSE_MAX_NS);
-			s->pauses++;
-			if (s->o.verbose)
-				sim_trace(s, "node %u pauses for %.3f ms", nd->id,
-					  (double)(nd->paused_until - s->now) / 1e6);
-		}
+		if (nd->up)
+			sim_pause_node(s, nd, sim_rng_range(&s->rng, s->o.pause_min_ns,
+							    s->o.pause_max_ns));
 		schedule_pause(s, nd, nd->paused_until > s->now ?
 			       nd->paused_until : s->now);
 		break;
@@ -452,6 +448,7 @@ static void collect(const struct sim *s, struct sim_result *res)
 		res->rings += s->chk.rings[i].have_members;
 	res->excused = s->chk.excused;
 	res->seq_back = s->seq_back;
+	res->rx_dropped = s->rx_dropped;
 	res->virtual_ns = s->done_t != UINT64_MAX ? s->done_t : s->now;
 	res->n_rf = s->n_rf;
 	memcpy(res->rf, s->rf, s->n_rf * sizeof(s->rf[0]));
