@@ -257,7 +257,7 @@ void sim_node_crash(struct sim *s, struct sim_node *nd, bool leave)
 	nd->timer_at = UINT64_MAX;
 	nd->paused_until = 0;
 	nd->in_ring = false;
-	sim_pair_break_all(s, nd->idx);
+	sim_node_unhealthy(s, nd->idx);
 	sim_check_node_down(&s->chk, nd->id);
 }
 

@@ -239,9 +239,9 @@ struct sim {
 	uint64_t cut;			/* dropped by partitions, asym, storms, crashes */
 	uint64_t seq_back;		/* ops.ring_seq reported a lower seq than before */
 	uint64_t rx_dropped;		/* a paused node's full receive queue */
-	/* [idx] nodes (mask of idx) this one may have missed or been missed by:
-	   a lost or cut frame between them, a pause, a crash; others never part */
-	uint32_t broken[SIM_MAX_NODES];
+	/* nodes (mask of idx) not healthy: a frame to or from them was lost or
+	   cut, or they paused, crashed, left or restarted (pause.c) */
+	uint32_t unhealthy;
 };
 
 struct sim_result {
@@ -320,9 +320,10 @@ void sim_pause_schedule(const struct sim_opts *o, struct sim_sched *sc);
 void sim_pause_node(struct sim *s, struct sim_node *nd, uint64_t dur);
 /* A frame arrives at a paused node: queue it, or drop it when full. */
 void sim_pause_queue(struct sim *s, struct sim_node *nd, struct sim_buf *b);
-/* Pairs that may legitimately part: a lost or cut frame, a pause, a crash. */
+/* Nodes that may legitimately be parted from: a lost or cut frame between
+   a and b (both), a pause, crash, leave or restart (the node). */
 void sim_pair_break(struct sim *s, uint32_t a_idx, uint32_t b_idx);
-void sim_pair_break_all(struct sim *s, uint32_t idx);
+void sim_node_unhealthy(struct sim *s, uint32_t idx);
 /* A transitional configuration: no healthy pair parts (violation if so). */
 void sim_pair_check(struct sim *s, const struct sim_node *nd,
 		    const struct rc_confchg *cc);
