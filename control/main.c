@@ -149,6 +149,11 @@ static void poll_events(void *data)
 			case RC_DP_EV_STOPPED:
 				stopped = 1;
 				break;
+			case RC_DP_EV_PAUSE:
+				qb_log(LOG_NOTICE, "lcore: pause detected for %llu ms, %u queued "
+				       "frame(s) flushed",
+				       (unsigned long long)(ev[i].gap_ns / 1000000), ev[i].flushed);
+				break;
 			}
 		}
 	}
@@ -326,6 +331,7 @@ int main(int argc, char **argv)
 	dpp.idle = cfg.dataplane.idle;
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
+	dpp.test_stall = cfg.dataplane.test_stall != 0;
 	dpp.totem = cfg.totem;
 	ret = rc_dp_create(&dpp, (int)rte_lcore_to_socket_id(lcore), &dp);
 	if (ret < 0) {

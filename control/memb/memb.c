@@ -577,12 +577,14 @@ static uint64_t pause_tick(const struct rc_memb *t)
  * A node that really died is then failed one token timeout (or one
  * consensus timeout) after the resume instead of at once.
  */
-static void pause_detected(struct rc_memb *t, uint64_t gap)
+static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
 {
-	t->ms.pauses++;
-	t->ms.pause_last_ns = gap;
-	if (gap > t->ms.pause_max_ns)
-		t->ms.pause_max_ns = gap;
+	if (own) {
+		t->ms.pauses++;
+		t->ms.pause_last_ns = gap;
+		if (gap > t->ms.pause_max_ns)
+			t->ms.pause_max_ns = gap;
+	}
 	t->relearn_until = t->now + t->cfg.consensus_timeout_ns / 2;
 	switch (t->state) {
 	case RC_MEMB_GATHER:
@@ -606,7 +608,7 @@ static void ran(struct rc_memb *t, uint64_t now)
 	t->now = now;
 	if (t->state != RC_MEMB_STOPPED && t->last_run && now > t->last_run &&
 	    now - t->last_run > t->cfg.token_timeout_ns / 2)
-		pause_detected(t, now - t->last_run);
+		pause_detected(t, now - t->last_run, true);
 	if (now > t->last_run)
 		t->last_run = now;
 }
@@ -701,6 +703,10 @@ void rc_memb_event(struct rc_memb *t, const struct rc_xmsg *e, uint64_t now)
 	case RC_X_FAIL_RECV:
 		on_fail_recv(t, &e->u.ring);
 		break;
+	case RC_X_PAUSED:
+		/* the ordering half's thread stalled: what it forwards now is old */
+		pause_detected(t, e->u.gap_ns, false);
+		break;
 	default:
 		break;
 	}
@@ -728,7 +734,8 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 	ran(t, now);
 	switch (t->state) {
 	case RC_MEMB_GATHER:
-		if (now >= t->consensus_deadline) {
+		/* judged where the ordering half has read, as token loss is */
+		if (polled(t, now) >= t->consensus_deadline) {
 			struct nodeset live;
 
 			live_rep(t, &live);
@@ -800,8 +807,11 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 
 	switch (t->state) {
 	case RC_MEMB_GATHER:
-		d = t->consensus_deadline < t->join_deadline ? t->consensus_deadline
-							      : t->join_deadline;
+		d = t->consensus_deadline;
+		if (d <= t->now && polled(t, t->now) < d)
+			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
+		if (t->join_deadline < d)
+			d = t->join_deadline;
 		if (t->gather_min > t->now && t->gather_min < d)
 			d = t->gather_min;
 		break;
