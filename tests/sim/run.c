@@ -53,13 +53,18 @@ static uint64_t liveness_deadline(const struct sim *s, uint64_t fault_end)
 void sim_end_faults(struct sim *s)
 {
 	struct sim_fault f = { .kind = SIM_F_END };
+	uint64_t resumed = s->now;
 
 	if (!s->faults)
 		return;
+	/* a pause cannot be cut short: the deadlines count from the last resume */
+	for (uint32_t i = 0; i < s->o.nodes; i++)
+		if (s->node[i].up && s->node[i].paused_until > resumed)
+			resumed = s->node[i].paused_until;
 	s->faults = false;
 	s->fault_end = s->now;
-	s->deadline = liveness_deadline(s, s->now);
-	s->converge_at = s->now + s->converge_ns;
+	s->deadline = liveness_deadline(s, resumed);
+	s->converge_at = resumed + s->converge_ns;
 	sim_push(s, s->converge_at, SIM_EV_CONVERGE, 0, 0, NULL);
 	if (s->o.verbose)
 		sim_trace(s, "faults stop; network perfect from now");
