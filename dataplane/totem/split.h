@@ -9,7 +9,7 @@
  *
  *             SEND frame, FREEZE, INSTALL, START, STOP  --->
  *       <---  FRAME (membership, or another ring's), FROZEN, OPERATIONAL,
- *             FAIL_RECV
+ *             FAIL_RECV, PAUSED (the ordering half's thread did not run)
  *
  * Each half takes the other's messages in the order they were made, at any
  * later time; besides them the membership half reads only the time of the
