@@ -325,7 +325,8 @@ static void stall_hook(struct rc_dp *dp)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	if (ms)
-		nanosleep(&ts, NULL);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
 }
 
 int rc_dp_stall(struct rc_dp *dp, uint32_t ms)

@@ -10,6 +10,12 @@
 # RC_PAUSE_REPEAT=N runs every case N times (default 1); RC_PAUSE_NODES
 # ("3 5") and RC_PAUSE_SECS ("1 3 8") narrow it; the counts are printed.
 # RC_PAUSE_KEEP=DIR keeps the daemon logs of a failed case there.
+# RC_PAUSE_LCORE=0 leaves out the lcore case (and the test_stall key: for a
+# daemon that predates it).
+# The token timeout is RC_PAUSE_TOKEN ms (default 1000, as cpg-stress): on a
+# shared 2-core CI machine healthy daemons are descheduled for hundreds of
+# ms at times, and a healthy node that misses the token is not what this
+# test is about; pause detection starts at half of it (500 ms).
 # shellcheck source=tests/cluster/lib.sh
 . "$(dirname "$0")/lib.sh"
 repeat=${RC_PAUSE_REPEAT:-1}
@@ -19,7 +25,9 @@ rc_begin $((60 + repeat * 150 * 2))
 
 gen=${RINGCAST_GEN:-$rc_root/build/tools/ringcast-gen}
 [ -x "$gen" ] || rc_fail "no ringcast-gen at $gen"
-export RC_CLUSTER_DATAPLANE="test_stall: on"
+lcore=${RC_PAUSE_LCORE:-1}
+[ "$lcore" = 0 ] || export RC_CLUSTER_DATAPLANE="test_stall: on"
+export RC_CLUSTER_TOTEM="token: ${RC_PAUSE_TOKEN:-1000}"
 out=$RC_CLUSTER_DIR/clients
 passed=0
 failed=0
@@ -104,7 +112,8 @@ for n in $sizes; do
 	for s in $secs_list; do
 		cases+=("sigstop $n $s")
 	done
-	cases+=("sigstop 1 3" "lcore $n 3")
+	cases+=("sigstop 1 3")
+	[ "$lcore" = 0 ] || cases+=("lcore $n 3")
 	for c in "${cases[@]}"; do
 		read -r how victim secs <<<"$c"
 		for r in $(seq 1 "$repeat"); do
