@@ -10,6 +10,7 @@
 # RC_PAUSE_REPEAT=N runs every case N times (default 1); RC_PAUSE_NODES
 # ("3 5") and RC_PAUSE_SECS ("1 3 8") narrow it; the counts are printed.
 # RC_PAUSE_KEEP=DIR keeps the daemon logs of a failed case there.
+# RC_PAUSE_ALL=1 pauses the representative and the lcore for every length.
 # RC_PAUSE_LCORE=0 leaves out the lcore case (and the test_stall key: for a
 # daemon that predates it).
 # The token timeout is RC_PAUSE_TOKEN ms (default 1000, as cpg-stress): on a
@@ -112,8 +113,12 @@ for n in $sizes; do
 	for s in $secs_list; do
 		cases+=("sigstop $n $s")
 	done
-	cases+=("sigstop 1 3")
-	[ "$lcore" = 0 ] || cases+=("lcore $n 3")
+	# the representative and the lcore alone: 3 s, or every length with
+	# RC_PAUSE_ALL=1
+	for s in $([ "${RC_PAUSE_ALL:-0}" = 1 ] && echo "$secs_list" || echo 3); do
+		cases+=("sigstop 1 $s")
+		[ "$lcore" = 0 ] || cases+=("lcore $n $s")
+	done
 	for c in "${cases[@]}"; do
 		read -r how victim secs <<<"$c"
 		for r in $(seq 1 "$repeat"); do
