@@ -440,6 +440,8 @@ static void collect(const struct sim *s, struct sim_result *res)
 		res->ms.stale += ms.stale;
 		res->ms.leaves_rx += ms.leaves_rx;
 		res->ms.fail_recv += ms.fail_recv;
+		res->ms.pauses += ms.pauses;
+		res->ms.failed_ignored += ms.failed_ignored;
 	}
 	res->bytes = s->chk.node[1].bytes;
 	res->frames = s->frames;
