@@ -476,8 +476,10 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 	if (deadline > dp->now && deadline - dp->now < sleep_ns)
 		sleep_ns = deadline - dp->now;
 	if (sleep_ns) {
-		struct timespec ts = { 0, (long)sleep_ns };
+		struct timespec ts = { (time_t)(sleep_ns / 1000000000ull),
+				       (long)(sleep_ns % 1000000000ull) };
 
+		dp->slept = sleep_ns;	/* asked for: not a pause */
 		nanosleep(&ts, NULL);
 	}
 }
@@ -507,8 +509,9 @@ int rc_dp_run(void *arg)
 			dp->max_gap = t - dp->now;
 		gap = t - dp->now;
 		dp->now = t;
-		if (gap > dp->p.totem.token_timeout_ns / 2)
-			lcore_paused(dp, gap);
+		if (gap > dp->slept + dp->p.totem.token_timeout_ns / 2)
+			lcore_paused(dp, gap - dp->slept);
+		dp->slept = 0;
 		memb_commands(dp);
 		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
 		for (uint16_t i = 0; i < n; i++) {
