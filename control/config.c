@@ -160,6 +160,7 @@ static const struct key dataplane_keys[] = {
 	{ "idle", K_WORD, 0, C(dataplane.idle), .words = w_idle },
 	{ "idle_spin", K_UINT, 0, C(dataplane.idle_spin), 0, 100000000 },
 	{ "idle_sleep_us", K_UINT, 0, C(dataplane.idle_sleep_us), 0, 1000000 },
+	{ "test_stall", K_WORD, 0, C(dataplane.test_stall), .words = w_bool },
 };
 
 static const struct key ringcast_keys[] = {

@@ -94,6 +94,7 @@ struct rc_config_dataplane {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;			/* empty polls before sleeping */
 	uint32_t idle_sleep_us;
+	uint32_t test_stall;			/* 1: the /ringcast/stall test hook works */
 };
 
 struct rc_config_ringcast {

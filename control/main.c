@@ -239,6 +239,11 @@ static void drain_events(void)
 			case RC_DP_EV_AUTH:
 				log_auth(&ev[i].auth);
 				break;
+			case RC_DP_EV_PAUSE:
+				qb_log(LOG_NOTICE, "lcore: pause detected for %llu ms, %u queued "
+				       "frame(s) flushed",
+				       (unsigned long long)(ev[i].gap_ns / 1000000), ev[i].flushed);
+				break;
 			}
 		}
 	}
@@ -538,6 +543,7 @@ int main(int argc, char **argv)
 	dpp.idle = cfg.dataplane.idle;
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
+	dpp.test_stall = cfg.dataplane.test_stall != 0;
 	dpp.totem = cfg.totem;
 	dpp.auth.mode = cfg.crypto.mode;
 	dpp.auth.cluster_id = cfg.totem.srp.cluster_id;

@@ -38,7 +38,7 @@ static struct {
 	uint64_t timer_at;
 	uint64_t cmd_lost;
 	bool lcore_stuck;		/* a command waited CMD_WAIT_NS in vain */
-	uint64_t gathers_logged, consensus_logged;
+	uint64_t gathers_logged, consensus_logged, pauses_logged;
 	struct rc_xmsg ev[8];
 	rte_seqlock_t lock;
 	struct rc_memb_view view;
@@ -54,6 +54,12 @@ static void log_gather(const struct rc_memb_stats *ms)
 		       "timeout: taken as failed",
 		       (unsigned long long)(ms->consensus_timeouts - mb.consensus_logged));
 		mb.consensus_logged = ms->consensus_timeouts;
+	}
+	if (ms->pauses != mb.pauses_logged) {
+		qb_log(LOG_NOTICE, "membership: pause detected for %llu ms: timers start over, "
+		       "failed sets in queued joins are no evidence",
+		       (unsigned long long)(ms->pause_last_ns / 1000000));
+		mb.pauses_logged = ms->pauses;
 	}
 	if (ms->gathers == mb.gathers_logged)
 		return;

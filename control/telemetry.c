@@ -1,7 +1,7 @@
 /*
  * DPDK telemetry commands under /ringcast/: status, stats, nodes and node
  * (every node of the nodelist and how this port hears it), and the test
- * hook (inject, digest). They run on DPDK's telemetry thread and read only
+ * hook (inject, digest, stall). They run on DPDK's telemetry thread and read only
  * the dataplane's seqlocked snapshot, constant configuration and the port's
  * link, or post a request the lcore picks up.
  */
@@ -210,6 +210,11 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("foreign_frames", v.ms.foreign);
 	U("memb_event_drops", s.memb_drops);
 	U("lcore_max_gap_us", s.max_gap_ns / 1000);
+	U("lcore_pauses", s.pauses);
+	U("lcore_pause_flushed", s.pause_flushed);
+	U("memb_pauses", v.ms.pauses);
+	U("memb_pause_max_ms", v.ms.pause_max_ns / 1000000);
+	U("failed_ignored", v.ms.failed_ignored);
 	U("memb_cmd_lost", v.cmd_lost);
 	U("frames_per_s", s.frames_per_s);
 	U("bytes_per_s", s.bytes_per_s);
@@ -248,6 +253,23 @@ static int cmd_inject(const char *cmd, const char *params, struct rte_tel_data *
 		return -1;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "queued", count);
+	return 0;
+}
+
+/* /ringcast/stall,MS: only with dataplane { test_stall: on } */
+static int cmd_stall(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned long ms;
+	char *end;
+
+	(void)cmd;
+	if (!params || !*params)
+		return -1;
+	ms = strtoul(params, &end, 10);
+	if (*end || ms == 0 || ms > 60000 || rc_dp_stall(tel_dp, (uint32_t)ms) < 0)
+		return -1;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "stall_ms", ms);
 	return 0;
 }
 
@@ -420,6 +442,8 @@ int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_
 				       "This node, its ring and port link, the nodelist's ids") ||
 	    rte_telemetry_register_cmd("/ringcast/node", cmd_node,
 				       "Node ID of the nodelist: name, in ring, last frame heard") ||
+	    rte_telemetry_register_cmd("/ringcast/stall", cmd_stall,
+				       "Test hook (dataplane test_stall: on): the lcore stops polling for MS ms") ||
 	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest,
 				       "Messages delivered and a hash of their order") ||
 	    rte_telemetry_register_cmd("/ringcast/key", cmd_key,

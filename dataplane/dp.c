@@ -27,6 +27,8 @@
 #include "dp.h"
 #include "dp_int.h"
 
+#define PAUSE_FLUSH_BURSTS	4096	/* after a pause, at most this many bursts dropped */
+
 /* ---- tx ---- */
 
 static void tx_flush(struct rc_dp *dp)
@@ -317,6 +319,58 @@ static void memb_wake(struct rc_dp *dp)
 		dp->memb_drops++;	/* EAGAIN: the counter is saturated, it wakes anyway */
 }
 
+/* ---- pauses ---- */
+
+/*
+ * The lcore was not running for `gap` (stopped, descheduled, stalled): what
+ * the port queued meanwhile is old news, as corosync flushes its socket after
+ * a pause; dropping it is loss, which the ring repairs (the token and data
+ * are retransmitted). The membership half is told, to draw its conclusions
+ * again, and the control thread logs it. Client messages are not touched.
+ */
+static void lcore_paused(struct rc_dp *dp, uint64_t gap)
+{
+	struct rte_mbuf *pkts[RC_DP_BURST];
+	struct rc_dp_event ev = { .type = RC_DP_EV_PAUSE, .gap_ns = gap };
+	struct rc_xmsg x;
+	uint32_t k = 0;
+	uint16_t n;
+
+	do {
+		n = rte_eth_rx_burst(dp->p.port, 0, pkts, RC_DP_BURST);
+		rte_pktmbuf_free_bulk(pkts, n);
+		ev.flushed += n;
+	} while (n && ++k < PAUSE_FLUSH_BURSTS);
+	dp->pauses++;
+	dp->pause_flushed += ev.flushed;
+	post(dp, &ev);
+	memset(&x, 0, sizeof(x));
+	x.type = RC_X_PAUSED;
+	x.u.gap_ns = gap;
+	op_evt(dp, &x);
+}
+
+/* The test hook: stop polling, as a stuck lcore would. */
+static void stall_hook(struct rc_dp *dp)
+{
+	uint32_t ms = __atomic_exchange_n(&dp->stall_req, 0, __ATOMIC_ACQ_REL);
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	if (ms)
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+}
+
+int rc_dp_stall(struct rc_dp *dp, uint32_t ms)
+{
+	if (!dp->p.test_stall)
+		return -EPERM;
+	if (ms == 0 || ms > 60000)
+		return -EINVAL;
+	__atomic_store_n(&dp->stall_req, ms, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* ---- rx ---- */
 
 /* A frame failed authentication: the control thread logs it, at most once a period. */
@@ -465,6 +519,8 @@ static void publish(struct rc_dp *dp)
 	s->st = st;
 	s->memb_drops = dp->memb_drops;
 	s->max_gap_ns = dp->max_gap;
+	s->pauses = dp->pauses;
+	s->pause_flushed = dp->pause_flushed;
 	s->tx_drops = dp->tx_drops;
 	s->rx_not_mine = dp->rx_not_mine;
 	s->rx_runt = dp->rx_runt;
@@ -520,8 +576,10 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 	if (deadline > dp->now && deadline - dp->now < sleep_ns)
 		sleep_ns = deadline - dp->now;
 	if (sleep_ns) {
-		struct timespec ts = { 0, (long)sleep_ns };
+		struct timespec ts = { (time_t)(sleep_ns / 1000000000ull),
+				       (long)(sleep_ns % 1000000000ull) };
 
+		dp->slept = sleep_ns;	/* asked for: not a pause */
 		nanosleep(&ts, NULL);
 	}
 }
@@ -531,7 +589,7 @@ int rc_dp_run(void *arg)
 	struct rc_dp *dp = arg;
 	struct rte_mbuf *pkts[RC_DP_BURST];
 	struct rc_dp_event ev = { .type = RC_DP_EV_STOPPED };
-	uint64_t deadline, t;
+	uint64_t deadline, t, gap;
 	uint32_t empty = 0;
 
 	/* Idle sleeps of tens of microseconds: the default 50 us slack would double them. */
@@ -544,11 +602,16 @@ int rc_dp_run(void *arg)
 		uint16_t n;
 		bool work, clients;
 
+		stall_hook(dp);
 		t = rc_dp_now_ns();
 		/* Descheduled, or a long pass: what a shared core costs (idle sleeps too). */
 		if (t - dp->now > dp->max_gap)
 			dp->max_gap = t - dp->now;
+		gap = t - dp->now;
 		dp->now = t;
+		if (gap > dp->slept + dp->p.totem.token_timeout_ns / 2)
+			lcore_paused(dp, gap - dp->slept);
+		dp->slept = 0;
 		memb_commands(dp);
 		{
 			/* pairs with the release in rc_dp_key */

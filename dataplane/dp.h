@@ -45,6 +45,8 @@ struct rc_dp_snapshot {
 	struct rc_srp_stats st;
 	uint64_t memb_drops;		/* events for the membership half dropped */
 	uint64_t max_gap_ns;		/* longest the lcore went without polling */
+	uint64_t pauses;		/* gaps > token_timeout / 2: the lcore was not running */
+	uint64_t pause_flushed;		/* frames dropped from the port after a pause */
 	uint64_t tx_drops;		/* frames the port did not take */
 	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
 	uint64_t rx_runt;		/* too short for Ethernet + shim */
@@ -71,6 +73,7 @@ enum rc_dp_event_type {
 	RC_DP_EV_CONFCHG = 1,
 	RC_DP_EV_STOPPED,
 	RC_DP_EV_AUTH,		/* frames fail authentication: at most one per reason per period */
+	RC_DP_EV_PAUSE,		/* the lcore was not running: gap_ns, flushed */
 };
 
 struct rc_dp_auth_event {
@@ -86,6 +89,8 @@ struct rc_dp_event {
 	enum rc_dp_event_type type;
 	struct rc_confchg c;
 	struct rc_dp_auth_event auth;
+	uint64_t gap_ns;
+	uint32_t flushed;
 };
 
 struct rc_dp;
@@ -130,6 +135,12 @@ uint64_t rc_dp_last_token(struct rc_dp *dp);
 uint64_t rc_dp_polled(struct rc_dp *dp);
 /* Test hook: the lcore queues `count` messages of `size` bytes. */
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
+/*
+ * Test hook, only when the configuration turned it on (dataplane.test_stall):
+ * the lcore stops polling for `ms` (1..60000) milliseconds, as a descheduled
+ * or stuck lcore would. -EPERM when off, -EINVAL out of range.
+ */
+int rc_dp_stall(struct rc_dp *dp, uint32_t ms);
 
 /*
  * Key rotation (auth.h), any thread but the lcore, one at a time: the lcore

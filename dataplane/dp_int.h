@@ -121,6 +121,9 @@ struct rc_dp {
 	uint64_t client_kicks, client_bad_mcast, zc_frames;
 	uint64_t memb_drops;		/* events to_memb could not take */
 	uint64_t max_gap;		/* longest time between two passes, ns */
+	uint64_t pauses, pause_flushed;	/* gaps > token_timeout / 2; frames dropped after */
+	uint32_t stall_req;		/* test hook: ms to stop polling (rc_dp_stall) */
+	uint64_t slept;			/* the idle sleep asked for by the last pass, ns */
 	bool memb_wake;			/* write memb_evfd at the end of this pass */
 	bool ev_wake;			/* write ev_evfd at the end of this pass */
 	struct rc_xmsg xcmd;		/* the command being handled */

@@ -7,6 +7,7 @@
 #ifndef RC_DP_PARAMS_H
 #define RC_DP_PARAMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "auth.h"
@@ -24,6 +25,7 @@ struct rc_dp_params {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;
 	uint32_t idle_sleep_us;
+	bool test_stall;		/* rc_dp_stall() works (tests only) */
 	struct rc_totem_config totem;
 	struct rc_auth_params auth;	/* keys, incarnation, nodelist, floors */
 };

@@ -23,6 +23,13 @@
 #include "split.h"
 
 #define POLL_RECHECK_NS	(1000 * 1000ull)
+/*
+ * Pause detection (as corosync's "Process pause detected"): this half asks to
+ * be run at least every token_timeout / PAUSE_TICK_DIV; a call that comes more
+ * than token_timeout / 2 after the previous one means the process (or this
+ * thread) was not running, and what its timers would now conclude is stale.
+ */
+#define PAUSE_TICK_DIV	10
 
 struct rc_memb {
 	struct rc_totem_config cfg;
@@ -60,6 +67,10 @@ struct rc_memb {
 	/* recovery and operational */
 	uint64_t since;			/* entered COMMIT/RECOVERY/OPERATIONAL */
 	uint64_t merge_deadline;
+
+	/* pause detection */
+	uint64_t last_run;		/* time of the previous call; 0: none yet */
+	uint64_t relearn_until;		/* after a pause: failed sets are no evidence */
 
 	struct rc_memb_stats ms;
 	struct rc_memb_why why;		/* of the last gather */
@@ -352,6 +363,25 @@ static bool fail_node(struct rc_memb *t, uint32_t id)
 	return set_add(&t->failed, id) || changed;
 }
 
+/*
+ * Is the sender's word that `id` failed evidence here? Only from a member of
+ * this node's ring, or about a node outside it: a newcomer, or a node that
+ * paused and was left behind, judged its failed set from timers that fired
+ * while it was away, and must not make this node drop a member it has been
+ * hearing itself (corosync takes a JOIN's failed list only from a member of
+ * its ring too). Nor in the first moments after this node's own pause, when
+ * the frames it reads were queued while it was stopped.
+ */
+static bool failed_is_evidence(struct rc_memb *t, uint32_t s, uint32_t id)
+{
+	if (t->now < t->relearn_until ||
+	    (!set_has(&t->memb, s) && set_has(&t->memb, id))) {
+		t->ms.failed_ignored++;
+		return false;
+	}
+	return true;
+}
+
 static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 {
 	bool changed = false, parted = false;
@@ -362,11 +392,13 @@ static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *
 		if (j->failed[i] == s) {		/* a leave */
 			t->ms.leaves_rx++;
 			parted = true;
-		} else if (j->failed[i] == t->me && set_has(&t->memb, s)) {
+		} else if (j->failed[i] == t->me && set_has(&t->memb, s) &&
+			   t->now >= t->relearn_until) {
 			/*
 			 * A member of my ring thinks I failed: we part, and merge
 			 * later. A non-member's view of me is older than any ring
-			 * we shared; only its presence counts.
+			 * we shared; only its presence counts. So is a member's
+			 * that this node read after its own pause: queued.
 			 */
 			parted = true;
 		}
@@ -378,7 +410,8 @@ static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *
 	} else {
 		changed |= set_add_all(&t->proc, j->proc, j->n_proc, 0);
 		for (uint32_t i = 0; i < j->n_failed; i++)
-			changed |= fail_node(t, j->failed[i]);
+			if (failed_is_evidence(t, s, j->failed[i]))
+				changed |= fail_node(t, j->failed[i]);
 	}
 	if (changed)
 		consensus_restart(t);
@@ -528,6 +561,58 @@ static void on_fail_recv(struct rc_memb *t, const struct rc_x_ring *r)
 	send_join(t);
 }
 
+/* ---- pause detection ---- */
+
+static uint64_t pause_tick(const struct rc_memb *t)
+{
+	return t->cfg.token_timeout_ns / PAUSE_TICK_DIV;
+}
+
+/*
+ * This half was not run for `gap`: every timer that is now overdue measured
+ * the pause, not the other nodes. Conclusions are drawn again from now on:
+ * the token timeout, the commit timeout and consensus start over, the
+ * failed set of a gather is emptied, and for half a consensus timeout the
+ * failed sets of the frames read (queued while stopped) are no evidence.
+ * A node that really died is then failed one token timeout (or one
+ * consensus timeout) after the resume instead of at once.
+ */
+static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
+{
+	if (own) {
+		t->ms.pauses++;
+		t->ms.pause_last_ns = gap;
+		if (gap > t->ms.pause_max_ns)
+			t->ms.pause_max_ns = gap;
+	}
+	t->relearn_until = t->now + t->cfg.consensus_timeout_ns / 2;
+	switch (t->state) {
+	case RC_MEMB_GATHER:
+		t->failed.n = 0;
+		consensus_restart(t);
+		send_join(t);
+		break;
+	case RC_MEMB_COMMIT:
+	case RC_MEMB_RECOVERY:
+	case RC_MEMB_OPERATIONAL:
+		t->since = t->now;	/* the token (commit) timeout starts over */
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every call into this half: was it running all along? */
+static void ran(struct rc_memb *t, uint64_t now)
+{
+	t->now = now;
+	if (t->state != RC_MEMB_STOPPED && t->last_run && now > t->last_run &&
+	    now - t->last_run > t->cfg.token_timeout_ns / 2)
+		pause_detected(t, now - t->last_run, true);
+	if (now > t->last_run)
+		t->last_run = now;
+}
+
 /* ---- API ---- */
 
 int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *ops,
@@ -567,6 +652,7 @@ void rc_memb_destroy(struct rc_memb *t)
 void rc_memb_start(struct rc_memb *t, uint64_t now)
 {
 	t->now = now;
+	t->last_run = now;
 	t->memb.n = 0;
 	because(t, RC_CAUSE_START, 0, NULL, 0);
 	gather_enter(t);
@@ -593,9 +679,9 @@ void rc_memb_event(struct rc_memb *t, const struct rc_xmsg *e, uint64_t now)
 {
 	const struct rc_x_frame *f = &e->u.frame;
 
-	t->now = now;
 	if (t->state == RC_MEMB_STOPPED)
 		return;
+	ran(t, now);
 	switch (e->type) {
 	case RC_X_FRAME:
 		if (f->type == RC_FT_JOIN)
@@ -616,6 +702,10 @@ void rc_memb_event(struct rc_memb *t, const struct rc_xmsg *e, uint64_t now)
 		break;
 	case RC_X_FAIL_RECV:
 		on_fail_recv(t, &e->u.ring);
+		break;
+	case RC_X_PAUSED:
+		/* the ordering half's thread stalled: what it forwards now is old */
+		pause_detected(t, e->u.gap_ns, false);
 		break;
 	default:
 		break;
@@ -641,10 +731,11 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 {
 	uint64_t p;
 
-	t->now = now;
+	ran(t, now);
 	switch (t->state) {
 	case RC_MEMB_GATHER:
-		if (now >= t->consensus_deadline) {
+		/* judged where the ordering half has read, as token loss is */
+		if (polled(t, now) >= t->consensus_deadline) {
 			struct nodeset live;
 
 			live_rep(t, &live);
@@ -716,8 +807,11 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 
 	switch (t->state) {
 	case RC_MEMB_GATHER:
-		d = t->consensus_deadline < t->join_deadline ? t->consensus_deadline
-							      : t->join_deadline;
+		d = t->consensus_deadline;
+		if (d <= t->now && polled(t, t->now) < d)
+			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
+		if (t->join_deadline < d)
+			d = t->join_deadline;
 		if (t->gather_min > t->now && t->gather_min < d)
 			d = t->gather_min;
 		break;
@@ -738,9 +832,10 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 			d = t->merge_deadline;
 		break;
 	default:
-		break;
+		return d;
 	}
-	return d;
+	x = t->last_run + pause_tick(t);	/* to tell a pause from a quiet time */
+	return x < d ? x : d;
 }
 
 enum rc_memb_state rc_memb_state(const struct rc_memb *t)

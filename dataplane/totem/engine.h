@@ -65,6 +65,9 @@ struct rc_memb_stats {
 	uint64_t stale;			/* old joins, commits and frames, ignored */
 	uint64_t leaves_rx;
 	uint64_t fail_recv;		/* gave up on a hole this node cannot receive */
+	uint64_t pauses;		/* this half was not run for > token_timeout / 2 */
+	uint64_t pause_last_ns, pause_max_ns;	/* how long, the last and longest */
+	uint64_t failed_ignored;	/* ids of a JOIN's failed set not taken as evidence */
 };
 
 void rc_totem_config_defaults(struct rc_totem_config *cfg);

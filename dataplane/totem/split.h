@@ -9,7 +9,7 @@
  *
  *             SEND frame, FREEZE, INSTALL, START, STOP  --->
  *       <---  FRAME (membership, or another ring's), FROZEN, OPERATIONAL,
- *             FAIL_RECV
+ *             FAIL_RECV, PAUSED (the ordering half's thread did not run)
  *
  * Each half takes the other's messages in the order they were made, at any
  * later time; besides them the membership half reads only the time of the
@@ -51,6 +51,7 @@ enum rc_x_type {
 	RC_X_FROZEN,		/* the old ring, as the commit entry needs it */
 	RC_X_OPERATIONAL,	/* the ring's configuration changes are delivered */
 	RC_X_FAIL_RECV,		/* this node cannot fill a hole in the ring */
+	RC_X_PAUSED,		/* the ordering half's thread was not running for gap_ns */
 };
 
 /* A received frame, parsed and checked by the ordering half. */
@@ -91,6 +92,7 @@ struct rc_xmsg {
 		struct rc_x_install install;
 		struct rc_srp_old_ring frozen;
 		struct rc_x_ring ring;
+		uint64_t gap_ns;	/* PAUSED */
 	} u;
 };
 

@@ -132,7 +132,7 @@ static int check_fault(const struct sim_opts *o, struct sim_fault *f)
 	}
 
 	if ((f->kind == SIM_F_CRASH || f->kind == SIM_F_RESTART ||
-	     f->kind == SIM_F_LEAVE || f->kind == SIM_F_ASYM) &&
+	     f->kind == SIM_F_LEAVE || f->kind == SIM_F_ASYM || f->kind == SIM_F_PAUSE) &&
 	    (f->a < 1 || f->a > o->nodes))
 		return -1;
 	if ((f->kind == SIM_F_ASYM || (f->kind == SIM_F_ASYM_HEAL && f->a)) &&
@@ -164,7 +164,8 @@ int sim_schedule_build(const struct sim_opts *o, struct sim_sched *sc)
 			return -EINVAL;
 		}
 		if (o->fault_ns != SIM_FAULT_AUTO &&
-		    f.t + (f.kind == SIM_F_STORM ? f.dur : 0) >= o->fault_ns) {
+		    f.t + (f.kind == SIM_F_STORM || f.kind == SIM_F_PAUSE ? f.dur : 0) >=
+		    o->fault_ns) {
 			fprintf(stderr, "ringcast-sim: fault '%s' is not before the end of faults (--duration)\n",
 				buf);
 			return -EINVAL;
@@ -180,11 +181,13 @@ int sim_schedule_build(const struct sim_opts *o, struct sim_sched *sc)
 	}
 	if (o->churn)
 		churn(o, sc, sc->end);
+	if (o->pauses)
+		sim_pause_schedule(o, sc);
 	for (i = 0, j = sc->n; i < j; i++) {
-		if (sc->f[i].kind != SIM_F_STORM)
+		if (sc->f[i].kind != SIM_F_STORM && sc->f[i].kind != SIM_F_PAUSE)
 			continue;
 		f = sc->f[i];
-		f.kind = SIM_F_STORM_END;
+		f.kind = f.kind == SIM_F_STORM ? SIM_F_STORM_END : SIM_F_PAUSE_END;
 		f.t += f.dur;
 		if (add(sc, &f) < 0)
 			return -ENOSPC;
@@ -263,6 +266,12 @@ void sim_fault_format(const struct sim_fault *f, char *buf, size_t n)
 		break;
 	case SIM_F_STORM_END:
 		snprintf(buf, n, "token-storm ends");
+		break;
+	case SIM_F_PAUSE:
+		snprintf(buf, n, "pause node %u for %.3fms", f->a, (double)f->dur / 1e6);
+		break;
+	case SIM_F_PAUSE_END:
+		snprintf(buf, n, "node %u resumes", f->a);
 		break;
 	case SIM_F_END:
 		snprintf(buf, n, "end of faults: down nodes restart, partitions heal, network perfect");
@@ -387,6 +396,19 @@ int sim_fault_parse(struct sim_opts *o, int id, const char *name, const char *v)
 		if (ret < 0)
 			return sim_opt_bad(name, v, "is not @T or A>B@T");
 		break;
+	case OPT_PAUSE_AT:
+		f.kind = SIM_F_PAUSE;
+		colon = strchr(v, '@') ? strchr(strchr(v, '@'), ':') : NULL;
+		if (colon == NULL || parse_node(v, strchr(v, '@'), &f.a) < 0 ||
+		    (size_t)(colon - strchr(v, '@')) >= sizeof(buf))
+			return sim_opt_bad(name, v, "is not N@T:DUR (e.g. 3@200ms:3s)");
+		memcpy(buf, strchr(v, '@') + 1, (size_t)(colon - strchr(v, '@') - 1));
+		buf[colon - strchr(v, '@') - 1] = '\0';
+		if (sim_parse_duration(buf, MS, &f.t) < 0 ||
+		    sim_parse_duration(colon + 1, MS, &f.dur) < 0 || f.dur == 0 ||
+		    f.dur > 60000 * MS)
+			return sim_opt_bad(name, v, "is not N@T:DUR with 0 < DUR <= 60s");
+		break;
 	case OPT_TOKEN_STORM:
 		f.kind = SIM_F_STORM;
 		colon = strchr(v, '@') ? strchr(strchr(v, '@'), ':') : NULL;
@@ -456,6 +478,10 @@ void sim_faults_format(const struct sim_opts *o, char *buf, size_t n)
 			sim_fmt_duration(c, sizeof(c), f->dur);
 			ADD(" --token-storm %s@%s:%s", b, a, c);
 			break;
+		case SIM_F_PAUSE:
+			sim_fmt_duration(c, sizeof(c), f->dur);
+			ADD(" --pause-at %u@%s:%s", f->a, a, c);
+			break;
 		}
 	}
 #undef ADD
@@ -500,6 +526,10 @@ void sim_fault_apply(struct sim *s, const struct sim_fault *f)
 	case SIM_F_PARTITION:
 		for (i = 0; i < s->o.nodes; i++)
 			s->node[i].group = f->grp[i];
+		for (i = 0; i < s->o.nodes; i++)
+			for (j = 0; j < s->o.nodes; j++)
+				if (f->grp[i] != f->grp[j])
+					sim_pair_break(s, i, j);
 		break;
 	case SIM_F_HEAL:
 		for (i = 0; i < s->o.nodes; i++)
@@ -507,6 +537,7 @@ void sim_fault_apply(struct sim *s, const struct sim_fault *f)
 		break;
 	case SIM_F_ASYM:
 		s->asym[f->a - 1][f->b - 1] = f->p;
+		sim_pair_break(s, f->a - 1u, f->b - 1u);
 		break;
 	case SIM_F_ASYM_HEAL:
 		if (f->a)
@@ -520,6 +551,11 @@ void sim_fault_apply(struct sim *s, const struct sim_fault *f)
 	case SIM_F_STORM_END:
 		s->storm = 0;
 		break;
+	case SIM_F_PAUSE:
+		sim_pause_node(s, &s->node[f->a - 1], f->dur);
+		return;
+	case SIM_F_PAUSE_END:
+		return;
 	case SIM_F_END:
 		for (i = 0; i < s->o.nodes; i++) {
 			did |= s->node[i].group != 0 || !s->node[i].up;

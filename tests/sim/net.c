@@ -83,6 +83,7 @@ static bool cut(struct sim *s, struct sim_node *from, uint32_t d,
 	if (why == NULL)
 		return false;
 	s->cut++;
+	sim_pair_break(s, from->idx, d);
 	if (s->o.verbose > 1)
 		sim_trace(s, "net: %u -> %u cut: %s", from->id, d + 1, why);
 	return true;
@@ -100,6 +101,7 @@ static void arrive(struct sim *s, struct sim_node *from, uint32_t d,
 		return;
 	if (s->faults && sim_rng_chance(r, s->o.loss)) {
 		s->lost++;
+		sim_pair_break(s, from->idx, d);
 		if (s->o.verbose > 1)
 			sim_trace(s, "net: %u -> %u lost", from->id, d + 1);
 		return;

@@ -143,7 +143,10 @@ static void op_confchg(void *priv, const struct rc_confchg *cc)
 				cc->ring.rep, cc->ring.seq, cc->n_members);
 			return;
 		}
-	} else if (s->stable) {
+	} else {
+		sim_pair_check(s, nd, cc);
+	}
+	if (cc->type != RC_CONF_REGULAR && s->stable) {
 		sim_check_fail(&s->chk,
 			"convergence: node %u left ring (%u, %" PRIu64 ") for ring (%u, %" PRIu64 ") after every node was in it at the --converge deadline, on a perfect network",
 			nd->id, s->final_ring.rep, s->final_ring.seq,
@@ -254,6 +257,7 @@ void sim_node_crash(struct sim *s, struct sim_node *nd, bool leave)
 	nd->timer_at = UINT64_MAX;
 	nd->paused_until = 0;
 	nd->in_ring = false;
+	sim_node_unhealthy(s, nd->idx);
 	sim_check_node_down(&s->chk, nd->id);
 }
 

@@ -52,8 +52,20 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 		"a reordered frame is late by up to T (default 200us)",
 		"--reorder-delay 1ms" },
 	[OPT_PAUSE] = { "pause", "P",
-		"per node, chance per ms of starting a CPU pause of 1..50 ms: frames queue, timers wait",
+		"per node, chance per ms of starting a CPU pause (--pause-len): frames queue, timers wait",
 		"--pause 0.01" },
+	[OPT_PAUSE_LEN] = { "pause-len", "MIN:MAX",
+		"length of a --pause pause, uniform (default 1ms:50ms; bare numbers = ms)",
+		"--pause-len 500ms:10s" },
+	[OPT_PAUSE_AT] = { "pause-at", "N@T:DUR",
+		"node N stops running at T for DUR: timers and traffic wait, frames queue (--rx-queue) (repeatable)",
+		"--pause-at 3@200ms:3s" },
+	[OPT_RX_QUEUE] = { "rx-queue", "N",
+		"frames a paused node queues; later ones are dropped, as a NIC ring drops (default 4096)",
+		"--rx-queue 512" },
+	[OPT_PAUSES] = { "pauses", NULL,
+		"a random schedule from the seed: 1..3 pauses of 0.5..10 s of random nodes at random times",
+		"--pauses --seed 7" },
 	[OPT_SAFE] = { "safe", "P", "fraction of messages sent with SAFE guarantee",
 		"--safe 1" },
 	[OPT_ZC] = { "zc", "P",
@@ -396,6 +408,29 @@ void sim_opts_defaults(struct sim_opts *o)
 	o->bandwidth_gbps = 10;
 	o->fault_ns = SIM_FAULT_AUTO;
 	o->liveness_ns = 10 * NS_S;
+	o->pause_min_ns = SIM_PAUSE_MIN_NS;
+	o->pause_max_ns = SIM_PAUSE_MAX_NS;
+	o->rx_queue = 4096;
+}
+
+/* "MIN:MAX" durations, bare numbers in ms. */
+static int parse_pause_len(struct sim_opts *o, const char *name, const char *v)
+{
+	const char *colon = strchr(v, ':');
+	char buf[32];
+	uint64_t lo, hi;
+
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(buf))
+		return sim_opt_bad(name, v, "is not MIN:MAX (e.g. 500ms:10s)");
+	memcpy(buf, v, (size_t)(colon - v));
+	buf[colon - v] = '\0';
+	if (sim_parse_duration(buf, NS_MS, &lo) < 0 ||
+	    sim_parse_duration(colon + 1, NS_MS, &hi) < 0 || lo == 0 || hi < lo ||
+	    hi > 60 * NS_S)
+		return sim_opt_bad(name, v, "is not MIN:MAX with 0 < MIN <= MAX <= 60s");
+	o->pause_min_ns = lo;
+	o->pause_max_ns = hi;
+	return 0;
 }
 
 static int parse_one(struct sim_opts *o, int id, const char *v)
@@ -519,7 +554,15 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_ASYM_HEAL:
 	case OPT_TOKEN_STORM:
 	case OPT_LEAVE:
+	case OPT_PAUSE_AT:
 		return sim_fault_parse(o, id, descs[id].name, v);
+	case OPT_PAUSE_LEN:
+		return parse_pause_len(o, name, v);
+	case OPT_RX_QUEUE:
+		return parse_u32_in(name, v, 0, 1u << 24, &o->rx_queue);
+	case OPT_PAUSES:
+		o->pauses = true;
+		return 0;
 	case OPT_CHURN:
 		o->churn = true;
 		return 0;
@@ -648,6 +691,13 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 	sim_fmt_double(b, sizeof(b), o->safe);
 	sim_fmt_double(c, sizeof(c), o->rate);
 	ADD(" --pause %s --safe %s --rate %s", a, b, c);
+	if (o->pause_min_ns != SIM_PAUSE_MIN_NS || o->pause_max_ns != SIM_PAUSE_MAX_NS) {
+		sim_fmt_duration(a, sizeof(a), o->pause_min_ns);
+		sim_fmt_duration(b, sizeof(b), o->pause_max_ns);
+		ADD(" --pause-len %s:%s", a, b);
+	}
+	if (o->rx_queue != 4096)
+		ADD(" --rx-queue %u", o->rx_queue);
 	if (o->zc > 0) {
 		sim_fmt_double(a, sizeof(a), o->zc);
 		ADD(" --zc %s", a);
@@ -686,6 +736,8 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 		ADD(" --quick-check");
 	if (o->churn)
 		ADD(" --churn");
+	if (o->pauses)
+		ADD(" --pauses");
 	if (o->converge_ns) {
 		sim_fmt_duration(a, sizeof(a), o->converge_ns);
 		ADD(" --converge %s", a);

@@ -53,13 +53,18 @@ static uint64_t liveness_deadline(const struct sim *s, uint64_t fault_end)
 void sim_end_faults(struct sim *s)
 {
 	struct sim_fault f = { .kind = SIM_F_END };
+	uint64_t resumed = s->now;
 
 	if (!s->faults)
 		return;
+	/* a pause cannot be cut short: the deadlines count from the last resume */
+	for (uint32_t i = 0; i < s->o.nodes; i++)
+		if (s->node[i].up && s->node[i].paused_until > resumed)
+			resumed = s->node[i].paused_until;
 	s->faults = false;
 	s->fault_end = s->now;
-	s->deadline = liveness_deadline(s, s->now);
-	s->converge_at = s->now + s->converge_ns;
+	s->deadline = liveness_deadline(s, resumed);
+	s->converge_at = resumed + s->converge_ns;
 	sim_push(s, s->converge_at, SIM_EV_CONVERGE, 0, 0, NULL);
 	if (s->o.verbose)
 		sim_trace(s, "faults stop; network perfect from now");
@@ -344,12 +349,13 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 
 	switch (ev->type) {
 	case SIM_EV_FRAME:
+		if (ev->arg)		/* it was in the receive queue */
+			nd->rxq_n--;
 		if (!nd->up) {		/* a crashed node hears nothing */
 			s->cut++;
 			sim_buf_put(s, ev->buf);
 		} else if (paused) {	/* queued by the NIC, read at resume */
-			sim_push(s, nd->paused_until, ev->type, ev->node, 0,
-				 ev->buf);
+			sim_pause_queue(s, nd, ev->buf);
 		} else {
 			handle_frame(s, nd, ev->buf);
 		}
@@ -376,14 +382,9 @@ static void dispatch(struct sim *s, const struct sim_ev *ev)
 	case SIM_EV_PAUSE:
 		if (!s->faults)
 			break;
-		if (nd->up) {
-			nd->paused_until = s->now + sim_rng_range(&s->rng,
-				SIM_PAUSE_MIN_NS, SIM_PAUSE_MAX_NS);
-			s->pauses++;
-			if (s->o.verbose)
-				sim_trace(s, "node %u pauses for %.3f ms", nd->id,
-					  (double)(nd->paused_until - s->now) / 1e6);
-		}
+		if (nd->up)
+			sim_pause_node(s, nd, sim_rng_range(&s->rng, s->o.pause_min_ns,
+							    s->o.pause_max_ns));
 		schedule_pause(s, nd, nd->paused_until > s->now ?
 			       nd->paused_until : s->now);
 		break;
@@ -439,6 +440,8 @@ static void collect(const struct sim *s, struct sim_result *res)
 		res->ms.stale += ms.stale;
 		res->ms.leaves_rx += ms.leaves_rx;
 		res->ms.fail_recv += ms.fail_recv;
+		res->ms.pauses += ms.pauses;
+		res->ms.failed_ignored += ms.failed_ignored;
 	}
 	res->bytes = s->chk.node[1].bytes;
 	res->frames = s->frames;
@@ -452,6 +455,7 @@ static void collect(const struct sim *s, struct sim_result *res)
 		res->rings += s->chk.rings[i].have_members;
 	res->excused = s->chk.excused;
 	res->seq_back = s->seq_back;
+	res->rx_dropped = s->rx_dropped;
 	res->virtual_ns = s->done_t != UINT64_MAX ? s->done_t : s->now;
 	res->n_rf = s->n_rf;
 	memcpy(res->rf, s->rf, s->n_rf * sizeof(s->rf[0]));

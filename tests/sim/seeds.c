@@ -128,6 +128,25 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 			m.rate = (double)(uint64_t)(m.rate + 1);
 	}
 
+	if (o->pauses) {
+		/* long pauses on rings of 3..16 under steady traffic; mostly no
+		   loss, so the healthy pairs are many (pause.c) */
+		struct sim_rng p;
+
+		sim_rng_seed(&p, sim_mix64(seed ^ 0x70617573652d6d78ull));
+		m.nodes = (uint32_t)sim_rng_range(&p, 3, SIM_MAX_NODES);
+		m.senders = m.nodes;
+		m.pause = 0;
+		if (sim_rng_chance(&p, 0.75))
+			m.loss = 0;
+		m.fault_ns = SIM_FAULT_AUTO;
+		total = sim_rng_range(&p, 100, 1000);
+		if (total > CHURN_BYTES_BUDGET / avg)
+			total = CHURN_BYTES_BUDGET / avg + 1;
+		m.messages = total / m.senders + 1;
+		m.rate = (double)sim_rng_range(&p, 20, 500);
+	}
+
 #define KEEP(opt, field) do { if (!SIM_SET(o, opt)) o->field = m.field; } while (0)
 	KEEP(OPT_NODES, nodes);
 	KEEP(OPT_LOSS, loss);
@@ -145,7 +164,7 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 	KEEP(OPT_MESSAGES, messages);
 	KEEP(OPT_RATE, rate);
 	KEEP(OPT_DURATION, fault_ns);
-	if (o->n_faults && !o->churn && !SIM_SET(o, OPT_DURATION))
+	if ((o->n_faults || o->pauses) && !o->churn && !SIM_SET(o, OPT_DURATION))
 		o->fault_ns = SIM_FAULT_AUTO;	/* the given faults set the end */
 	KEEP(OPT_LATENCY, latency_ns);
 	KEEP(OPT_JITTER, jitter_ns);

@@ -24,6 +24,8 @@ static void print_details(const struct sim_result *r)
 		r->ms.consensus_timeouts, r->ms.joins_tx, r->ms.commits_tx,
 		r->ms.merges_tx, r->ms.foreign, r->ms.stale, r->ms.leaves_rx,
 		r->ms.fail_recv, r->seq_back);
+	fprintf(stderr, " memb_pauses=%" PRIu64 " failed_ignored=%" PRIu64 " rx_dropped=%" PRIu64,
+		r->ms.pauses, r->ms.failed_ignored, r->rx_dropped);
 	for (i = 0; i < RC_BAD_REASONS_; i++)
 		if (r->bad_by[i])
 			fprintf(stderr, " bad_%s=%" PRIu64,

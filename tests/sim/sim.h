@@ -45,6 +45,7 @@ enum sim_opt {
 	OPT_CRASH, OPT_RESTART, OPT_PARTITION, OPT_HEAL, OPT_ASYM,
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
 	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
+	OPT_PAUSE_LEN, OPT_PAUSE_AT, OPT_RX_QUEUE, OPT_PAUSES,
 	OPT_COUNT_
 };
 _Static_assert(OPT_COUNT_ <= 63, "sim_opts.set has a bit per option");
@@ -59,6 +60,8 @@ enum sim_fault_kind {
 	SIM_F_STORM,		/* token frames lost with probability p for dur */
 	SIM_F_STORM_END,
 	SIM_F_LEAVE,		/* node a calls rc_totem_leave() and stops */
+	SIM_F_PAUSE,		/* node a stops running for dur: frames queue */
+	SIM_F_PAUSE_END,	/* (the schedule's record of its end) */
 	SIM_F_END,		/* faults stop: restart, heal, perfect network */
 };
 
@@ -67,7 +70,7 @@ enum sim_fault_kind {
 
 struct sim_fault {
 	uint64_t t;		/* virtual ns */
-	uint64_t dur;		/* SIM_F_STORM */
+	uint64_t dur;		/* SIM_F_STORM, SIM_F_PAUSE */
 	double p;		/* SIM_F_ASYM, SIM_F_STORM */
 	uint8_t kind;
 	uint8_t a, b;		/* nodeids */
@@ -85,6 +88,9 @@ struct sim_opts {
 	double loss, dup, reorder;	/* per frame per destination */
 	uint64_t reorder_delay_ns;	/* a reordered frame is late by up to this */
 	double pause;			/* per node, chance per ms to pause */
+	uint64_t pause_min_ns, pause_max_ns;	/* a pause lasts */
+	uint32_t rx_queue;		/* frames a paused node queues; more are dropped */
+	bool pauses;			/* a long-pause schedule from the seed */
 	double safe;			/* fraction of SAFE messages */
 	double zc;			/* fraction sent zero-copy (rc_totem_mcast_zc) */
 	uint64_t xdelay_ns;		/* between a node's two halves (rc_totem_set_xdelay) */
@@ -170,6 +176,7 @@ struct sim_node {
 	uint64_t timer_same_t;		/* livelock guard: timer calls at one time */
 	uint32_t timer_same_n;
 	uint64_t paused_until;
+	uint32_t rxq_n;			/* frames queued while paused */
 
 	uint64_t tx_free_ps;		/* the link is busy until then (picoseconds) */
 	uint64_t *link_last;		/* [dst idx] last in-order arrival */
@@ -231,6 +238,10 @@ struct sim {
 	uint64_t events, frames, lost, duplicated, reordered, pauses;
 	uint64_t cut;			/* dropped by partitions, asym, storms, crashes */
 	uint64_t seq_back;		/* ops.ring_seq reported a lower seq than before */
+	uint64_t rx_dropped;		/* a paused node's full receive queue */
+	/* nodes (mask of idx) not healthy: a frame to or from them was lost or
+	   cut, or they paused, crashed, left or restarted (pause.c) */
+	uint32_t unhealthy;
 };
 
 struct sim_result {
@@ -242,7 +253,7 @@ struct sim_result {
 	uint64_t eagain;		/* rc_totem_mcast refusals, all senders */
 	uint64_t bad_by[RC_BAD_REASONS_];
 	uint64_t frames, lost, duplicated, reordered, pauses, events;
-	uint64_t cut, excused, seq_back;
+	uint64_t cut, excused, seq_back, rx_dropped;
 	uint64_t rings;			/* distinct regular configurations */
 	struct rc_memb_stats ms;	/* summed over the nodes' last engines */
 	uint64_t virtual_ns;		/* when the last message was delivered */
@@ -301,6 +312,21 @@ void sim_groups_format(char *buf, size_t n, const uint8_t *grp);
 void sim_schedule_print(const struct sim_opts *o, FILE *f);
 void sim_fault_apply(struct sim *s, const struct sim_fault *f);
 uint64_t sim_converge_default(const struct rc_totem_config *cfg);
+
+/* pause.c */
+/* With --pauses: 1..3 long pauses of random nodes at random times. */
+void sim_pause_schedule(const struct sim_opts *o, struct sim_sched *sc);
+/* Node idx stops for dur from now (a longer pause already on wins). */
+void sim_pause_node(struct sim *s, struct sim_node *nd, uint64_t dur);
+/* A frame arrives at a paused node: queue it, or drop it when full. */
+void sim_pause_queue(struct sim *s, struct sim_node *nd, struct sim_buf *b);
+/* Nodes that may legitimately be parted from: a lost or cut frame between
+   a and b (both), a pause, crash, leave or restart (the node). */
+void sim_pair_break(struct sim *s, uint32_t a_idx, uint32_t b_idx);
+void sim_node_unhealthy(struct sim *s, uint32_t idx);
+/* A transitional configuration: no healthy pair parts (violation if so). */
+void sim_pair_check(struct sim *s, const struct sim_node *nd,
+		    const struct rc_confchg *cc);
 
 /* reform.c */
 void sim_reform_fault(struct sim *s, const struct sim_fault *f);
