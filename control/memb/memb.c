@@ -435,6 +435,15 @@ static void recv_commit(struct rc_memb *t, uint32_t s, const struct rc_commit *c
 	}
 	switch (t->state) {
 	case RC_MEMB_GATHER:
+		/*
+		 * A ring id is used once: a late copy of the commit token of a
+		 * ring this node already committed to (and left before it ran)
+		 * would form that ring again, and its seqs would name two frames.
+		 */
+		if (c->ring_seq <= t->ring.seq) {
+			t->ms.stale++;
+			return;
+		}
 		/* Only the ring this node agreed to, with its former's entry filled. */
 		live_rep(t, &live);
 		for (i = 0; i < n; i++)

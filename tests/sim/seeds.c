@@ -128,6 +128,16 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 			m.rate = (double)(uint64_t)(m.rate + 1);
 	}
 
+	/* --heavy: a harsher network, from a stream of its own as well */
+	if (o->heavy) {
+		struct sim_rng h;
+
+		sim_rng_seed(&h, sim_mix64(seed ^ 0x6865617679212121ull));
+		m.loss = (double)sim_rng_below(&h, 201) / 1000;
+		m.dup = (double)sim_rng_range(&h, 10, 50) / 1000;
+		m.reorder = (double)sim_rng_range(&h, 10, 100) / 1000;
+	}
+
 #define KEEP(opt, field) do { if (!SIM_SET(o, opt)) o->field = m.field; } while (0)
 	KEEP(OPT_NODES, nodes);
 	KEEP(OPT_LOSS, loss);
