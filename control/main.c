@@ -25,6 +25,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "ringseq.h"
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
 #define EAL_ARGV_MAX	64
@@ -97,18 +98,6 @@ static int runtime_take(void)
 	return 0;	/* the lock fd stays open for the life of the process */
 }
 
-static uint64_t ring_seq_load(const char *path)
-{
-	unsigned long long v = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
 
 static int has_lcore_arg(char **argv, int argc)
 {
@@ -257,6 +246,16 @@ int main(int argc, char **argv)
 			ret == -EBUSY ? "another ringcastd runs there" : strerror(-ret));
 		return 1;
 	}
+	/* Before daemon(): a refusal must reach whoever started us. */
+	snprintf(path, sizeof(path), "%s/ringseq", cfg.ringcast.state_dir);
+	ret = rc_ringseq_load(path, &cfg.totem.last_ring_seq, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: ring sequence file %s: %s.\n"
+			"To reset it: stop ringcastd on this node, remove %s, start ringcastd "
+			"again; it learns the ring sequence from the other nodes.\n",
+			path, err, path);
+		return 1;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "ringcastd: daemon: %s\n", strerror(errno));
 		return 1;
@@ -265,8 +264,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringcastd: cannot open log file %s\n", cfg.logging.logfile);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/ringseq", cfg.ringcast.state_dir);
-	cfg.totem.last_ring_seq = ring_seq_load(path);
 
 	/* EAL: eal_args, the port as a vdev, then the command line's extras. */
 	snprintf(eal_buf, sizeof(eal_buf), "%s", cfg.dataplane.eal_args);

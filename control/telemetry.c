@@ -97,6 +97,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("fail_recv", v.ms.fail_recv);
 	U("joins_rx", v.ms.joins_rx);
 	U("foreign_frames", v.ms.foreign);
+	U("ring_seq_refused", v.ms.ring_seq_refused);
+	U("ring_seq_persist_failed", v.ms.ring_seq_persist_failed);
 	U("memb_event_drops", s.memb_drops);
 	U("lcore_max_gap_us", s.max_gap_ns / 1000);
 	U("memb_cmd_lost", v.cmd_lost);
