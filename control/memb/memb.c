@@ -436,12 +436,15 @@ static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 			t->ms.stale++;
 			return;
 		}
+	}
+	/* Adopted only from a join acted on, never from one dropped here. */
+	if (j->ring_seq > t->max_ring_seq &&
+	    !(t->state == RC_MEMB_GATHER && set_has(&t->failed, s)))
+		t->max_ring_seq = j->ring_seq;
+	if (t->state != RC_MEMB_GATHER) {
 		because(t, join_is_leave(s, j) ? RC_CAUSE_LEAVE : RC_CAUSE_JOIN, s, NULL, 0);
 		gather_enter(t);
 	}
-	/* Adopted only from a join acted on, never from one dropped above. */
-	if (j->ring_seq > t->max_ring_seq && !set_has(&t->failed, s))
-		t->max_ring_seq = j->ring_seq;
 	join_in_gather(t, s, j);
 }
 
