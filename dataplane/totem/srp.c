@@ -1,7 +1,8 @@
 /*
  * Engine object: configuration, creation, the receive path and timers.
  * rc_srp_recv() validates structure (wire.c), then engine state: cluster,
- * ring id, sender, seq window. Only then is anything stored or acted on.
+ * ring id, sender, seq window, and for a token what one rotation can have
+ * changed. Only then is anything stored or acted on.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -327,6 +328,36 @@ static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 	return 0;
 }
 
+/*
+ * A token is one rotation after the one this node passed on: every other
+ * member visited it once since. What that allows (protocol.md, "What a
+ * receiver checks"); the ring's members share window_size and max_messages.
+ */
+static bool token_possible(const struct rc_srp *srp, const struct rc_token *t)
+{
+	const struct rc_ring *r = srp->r;
+	uint64_t others = r->n_members - 1, mm = srp->cfg.max_messages;
+	uint32_t fresh;
+
+	/* each visit adds one to token_seq */
+	if (srp->have_token_seq && t->token_seq - srp->last_token_seq > r->n_members)
+		return false;
+	/* seq never goes back, and is never below a frame of this ring already
+	   seen: a frame exists only once a token passed its seq */
+	if (rc_seq_lt(t->seq, srp->high_tok_seq) || rc_seq_lt(t->seq, r->high_seq))
+		return false;
+	/* each other member framed at most max_messages new frames */
+	fresh = t->seq - srp->seq_at_forward;
+	if (fresh > others * mm || t->seq - r->gc_seq > 2 * srp->cfg.rtr_slots)
+		return false;
+	/* (aru <= seq is a structural check, wire.c) */
+	if (t->aru_addr && rc_srp_member_index(srp, t->aru_addr) < 0)
+		return false;
+	/* fcc: what each member sent on its last visit, new frames and at most
+	   max_messages retransmissions each */
+	return t->fcc <= srp->my_trc + fresh + others * mm;
+}
+
 static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 {
 	struct rc_token *t = &v->tok;
@@ -338,11 +369,7 @@ static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 		srp->st.dup_tokens++;
 		return 0;
 	}
-	/* The ring's seq never goes back, nor jumps past what buffers can hold. */
-	if (rc_seq_lt(t->seq, srp->high_tok_seq) ||
-	    t->seq - srp->r->gc_seq > 2 * srp->cfg.rtr_slots)
-		return bad(srp, RC_BAD_TOKEN);
-	if (t->aru_addr && rc_srp_member_index(srp, t->aru_addr) < 0)
+	if (!token_possible(srp, t))
 		return bad(srp, RC_BAD_TOKEN);
 	srp->have_token_seq = true;
 	srp->last_token_seq = t->token_seq;

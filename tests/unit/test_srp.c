@@ -659,6 +659,7 @@ static void test_token_with_seq_beyond_twice_the_buffer_is_bad_token(void)
 	ring_config(&c, 2);
 	c.rtr_slots = 1024;
 	srp = node_with(&c);
+	ring_ran_to(srp, 2 * 1024 - 1, 0);
 	t.seq = 2 * 1024 + 1;
 	EXPECT_DROPPED(srp, frame, token(frame, 1, &t), RC_BAD_TOKEN);
 	t.seq = 2 * 1024;
@@ -704,6 +705,7 @@ static void test_mcast_beyond_the_receive_buffer_is_a_window_drop(void)
 	ring_config(&c, 2);
 	c.rtr_slots = 1024;
 	srp = node_with(&c);
+	ring_ran_to(srp, 1499, 0);
 	/* a token far ahead lets frames through the seq check ... */
 	CU_ASSERT_EQUAL(recv(srp, frame, token(frame, 1, &t)), 0);
 	/* ... but the buffer holds only gc_seq + 1 .. gc_seq + rtr_slots */
