@@ -497,7 +497,7 @@ int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)
 	return 0;
 }
 
-int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len)
+int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool recovery)
 {
 	struct rc_ring *o = srp->old;
 	struct rc_frame_view v;
@@ -509,6 +509,16 @@ int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len)
 	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
 	    rc_ring_member_index(o, v.sender) < 0)
 		return -EINVAL;
+	/*
+	 * After install only recovery carries old frames: each survivor's
+	 * entry said what it held when it froze, and recovery re-sends that to
+	 * all. A late copy from the network taken now would be delivered by
+	 * this node alone, while the others record a gap at its seq (EVS).
+	 */
+	if (!recovery && srp->mode != RC_SRP_FROZEN) {
+		srp->st.old_late++;
+		return 0;
+	}
 	if (rc_seq_le(v.seq, o->gc_seq) || rc_ring_have(srp, o, v.seq))
 		return 0;
 	if (v.seq - o->gc_seq > srp->cfg.rtr_slots)
