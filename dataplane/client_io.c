@@ -186,17 +186,20 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 
 /* ---- the group table's callbacks ---- */
 
+/*
+ * The SYNC goes ahead of every queued message, always (never to the tail:
+ * a client message queued earlier would be delivered before the NODEUP that
+ * introduces its sender); the engine keeps entries free for it.
+ */
 static int cpg_mcast(void *priv, const void *msg, size_t len, bool first, void *cookie)
 {
 	struct rc_dp *dp = priv;
-	int ret = -EBUSY;
 
 	if (first)
-		ret = rc_ord_mcast_first(dp->ord, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
-	if (ret == -EBUSY)
-		ret = rc_ord_mcast_pre(dp->ord, NULL, 0, msg, len, RC_GUARANTEE_AGREED, false,
-				       cookie, dp->now);
-	return ret;
+		return rc_ord_mcast_first(dp->ord, msg, len, RC_GUARANTEE_AGREED, cookie,
+					  dp->now);
+	return rc_ord_mcast_pre(dp->ord, NULL, 0, msg, len, RC_GUARANTEE_AGREED, false,
+				cookie, dp->now);
 }
 
 static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid,
@@ -560,7 +563,9 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		if (!c->used || c->dying)
 			continue;
 		req = load_acq(&c->h->ctl.req_seq);
-		if (tx_drain(dp, s, &empty))
+		if (rc_cpgd_sync_pending(dp->cpgd))
+			empty = false;	/* nothing may overtake the ring's SYNC */
+		else if (tx_drain(dp, s, &empty))
 			work = true;
 		if (c->draining) {
 			if (empty && !c->dying)

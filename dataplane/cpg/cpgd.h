@@ -118,4 +118,11 @@ void rc_cpgd_sent(struct rc_cpgd *c, void *cookie);
 
 void rc_cpgd_stats_get(const struct rc_cpgd *c, struct rc_cpgd_stats *st);
 
+/*
+ * This ring's SYNC is not queued yet (the engine refused it for now): the
+ * caller takes no client message into the engine until it is, so that none
+ * is delivered before the NODEUP the SYNC brings.
+ */
+bool rc_cpgd_sync_pending(const struct rc_cpgd *c);
+
 #endif /* RC_CPGD_H */
