@@ -118,6 +118,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("cpg_procdowns", s.cpg.procdowns);
 	U("cpg_delivered", s.cpg.delivered);
 	U("cpg_bad", s.cpg.bad);
+	U("cpg_full", s.cpg.full);
 #undef U
 	add_ring(d, &v);
 	return 0;

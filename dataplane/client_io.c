@@ -264,11 +264,40 @@ static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_TOTEM);
 }
 
+static void reply(struct rc_dp_client *c, uint32_t seq, cs_error_t st, uint32_t n,
+		  uint32_t max)
+{
+	struct rc_shm_ctl *ctl = &c->h->ctl;
+
+	ctl->rep_status = st;
+	ctl->rep_count = n < max ? n : max;
+	ctl->rep_truncated = n > max;
+	store_rel(&ctl->rep_seq, seq);
+	c->req_seen = seq;
+	c->wake = true;
+}
+
+/* The JOIN came back through the ring: now cpg_join has its answer. */
+static void cpg_joined(void *priv, uint32_t slot, cs_error_t st)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_client *c;
+
+	if (slot >= RC_DP_MAX_CLIENTS)
+		return;
+	c = &dp->clients[slot];
+	if (!c->used || c->dying || !c->join_wait)
+		return;
+	c->join_wait = false;
+	reply(c, c->req_seen, st, 0, 0);
+}
+
 static const struct rc_cpgd_ops cpgd_ops = {
 	.mcast = cpg_mcast,
 	.deliver = cpg_deliver,
 	.confchg = cpg_confchg,
 	.totem = cpg_totem,
+	.joined = cpg_joined,
 };
 
 /* ---- zero copy ---- */
@@ -343,6 +372,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->rxa_size = l->rxa_size;
 	c->max_msg = l->max_msg;
 	c->req_seen = 0;
+	c->join_wait = false;
 	c->shinfo.free_cb = ext_free;
 	c->shinfo.fcb_opaque = c;
 	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
@@ -373,7 +403,14 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	}
 	switch (type) {
 	case RC_REQ_JOIN:
+		/* answered when the JOIN is applied (cpg_joined): a JOIN every
+		   node drops at a table limit is an error, not CS_OK */
+		c->req_seen = seq;
+		c->join_wait = true;
 		st = rc_cpgd_join(dp->cpgd, slot, &name);
+		if (st == CS_OK || !c->join_wait)
+			return;
+		c->join_wait = false;
 		break;
 	case RC_REQ_LEAVE:
 		st = rc_cpgd_leave(dp->cpgd, slot, &name);
@@ -396,12 +433,7 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 		return;
 	}
 reply:
-	ctl->rep_status = st;
-	ctl->rep_count = n < max ? n : max;
-	ctl->rep_truncated = n > max;
-	store_rel(&ctl->rep_seq, seq);
-	c->req_seen = seq;
-	c->wake = true;
+	reply(c, seq, st, n, max);
 }
 
 /* ---- tx ---- */
@@ -572,7 +604,7 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 				kick(dp, s, RC_DP_GONE_DETACHED);
 			continue;
 		}
-		if (req != c->req_seen && empty && !c->dying) {
+		if (req != c->req_seen && empty && !c->dying && !c->join_wait) {
 			request(dp, s, req);
 			work = true;
 		}
