@@ -79,6 +79,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("wakes_rx", s.st.wakes_rx);
 	U("dup_tokens", s.st.dup_tokens);
 	U("old_late", s.st.old_late);
+	U("msg_too_big", s.st.msg_too_big);
 	U("delivered", s.st.msgs_delivered);
 	U("delivered_bytes", s.st.bytes_delivered);
 	U("tx_drops", s.tx_drops);

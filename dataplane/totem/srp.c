@@ -47,7 +47,7 @@ int rc_srp_config_check(const struct rc_srp_config *c, const char **why)
 		w = "accel_window must be at most max_messages";
 	else if (c->send_queue_len < 1 || (c->send_queue_len & (c->send_queue_len - 1)))
 		w = "send_queue_len must be a power of two";
-	else if (c->max_msg_size < 1 || c->max_msg_size > (1u << 30))
+	else if (c->max_msg_size < 1 || c->max_msg_size > RC_SRP_MSG_SIZE_CAP)
 		w = "max_msg_size must be 1..1 GiB";
 	else if (c->token_retransmit_ns == 0)
 		w = "token_retransmit must not be 0";
@@ -388,7 +388,7 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	srp->st.bytes_rx += len;
 	if (len > srp->cfg.netmtu && len > RC_WIRE_COMMIT_MAX)
 		return bad(srp, RC_BAD_LENGTH);
-	if (rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0)
+	if (rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0)
 		return bad(srp, why);
 	if (v.cluster_id != srp->cfg.cluster_id)
 		return bad(srp, RC_BAD_CLUSTER);
@@ -504,7 +504,7 @@ int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool rec
 	enum rc_bad_reason why;
 
 	if (!o->valid || len > srp->cfg.netmtu ||
-	    rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0 ||
+	    rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0 ||
 	    v.type != RC_FT_MCAST || v.cluster_id != srp->cfg.cluster_id ||
 	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
 	    rc_ring_member_index(o, v.sender) < 0)

@@ -22,6 +22,9 @@
 #include <ringcast/wire.h>
 
 #define RC_SRP_MAX_NODES	RC_MEMB_MAX
+/* The largest max_msg_size any node may have: frames are parsed against it,
+   so a message above this node's own limit still keeps its place in order. */
+#define RC_SRP_MSG_SIZE_CAP	(1u << 30)
 
 struct rc_srp;
 struct rc_frame_view;
@@ -130,6 +133,7 @@ struct rc_srp_stats {
 	uint64_t recovery_gaps;		/* old-ring seqs no survivor held */
 	uint64_t old_late;		/* old-ring frames from the network after install, dropped */
 	uint64_t reasm_nomem;		/* reassembly buffer could not be had */
+	uint64_t msg_too_big;		/* messages above this node's max_msg_size, not delivered */
 	uint64_t fail_recv;		/* gave up receiving a hole */
 	uint64_t bad[RC_BAD_REASONS_];
 };
