@@ -74,28 +74,42 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-/* One daemon per runtime directory: an exclusive lock, then the pid file. */
+/*
+ * One daemon per runtime directory: an exclusive lock (flock locks survive
+ * daemon(): the open file is shared with the child). Neither file is
+ * followed if it is a symlink.
+ */
 static int runtime_take(void)
 {
 	char path[RC_CONFIG_PATH_MAX + 32];
-	FILE *f;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/ringcastd.lock", cfg.ringcast.runtime_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return -EBUSY;
 	}
-	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
 	return 0;	/* the lock fd stays open for the life of the process */
+}
+
+/* After daemon(): the pid file names the daemon, not the parent that exits. */
+static int pid_write(void)
+{
+	char path[RC_CONFIG_PATH_MAX + 32], buf[16];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		ret = -EIO;
+	close(fd);
+	return ret;
 }
 
 
@@ -262,6 +276,14 @@ int main(int argc, char **argv)
 	}
 	if (rc_log_setup(&cfg.logging, foreground) < 0) {
 		fprintf(stderr, "ringcastd: cannot open log file %s\n", cfg.logging.logfile);
+		return 1;
+	}
+	ret = pid_write();
+	if (ret < 0) {
+		qb_log(LOG_ERR, "cannot write %s/ringcastd.pid: %s", cfg.ringcast.runtime_dir,
+		       strerror(-ret));
+		fprintf(stderr, "ringcastd: cannot write %s/ringcastd.pid: %s\n",
+			cfg.ringcast.runtime_dir, strerror(-ret));
 		return 1;
 	}
 
