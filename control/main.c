@@ -31,6 +31,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "ringseq.h"
 #include "start.h"
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
@@ -83,41 +84,42 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-/* One daemon per runtime directory: an exclusive lock, then the pid file. */
+/*
+ * One daemon per runtime directory: an exclusive lock (flock locks survive
+ * daemon(): the open file is shared with the child). Neither file is
+ * followed if it is a symlink.
+ */
 static int runtime_take(void)
 {
 	char path[RC_CONFIG_PATH_MAX + 32];
-	FILE *f;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/ringcastd.lock", cfg.ringcast.runtime_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
 		return -EBUSY;
 	}
-	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	fclose(f);
 	return 0;	/* the lock fd stays open for the life of the process */
 }
 
-static uint64_t ring_seq_load(const char *path)
+/* After daemon(): the pid file names the daemon, not the parent that exits. */
+static int pid_write(void)
 {
-	unsigned long long v = 0;
-	FILE *f = fopen(path, "r");
+	char path[RC_CONFIG_PATH_MAX + 32], buf[16];
+	int fd, n, ret = 0;
 
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
+	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n)
+		ret = -EIO;
+	close(fd);
+	return ret;
 }
 
 /* READY=1 once: at the first regular configuration, or when the wait ends. */
@@ -477,6 +479,16 @@ int main(int argc, char **argv)
 	}
 	memcpy(saved_floors, dpp.auth.floor, sizeof(saved_floors));
 	n_saved_floors = dpp.auth.n_floor;
+	/* Before daemon(): a refusal must reach whoever started us. */
+	snprintf(path, sizeof(path), "%s/ringseq", cfg.ringcast.state_dir);
+	ret = rc_ringseq_load(path, &cfg.totem.last_ring_seq, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "ringcastd: ring sequence file %s: %s.\n"
+			"To reset it: stop ringcastd on this node, remove %s, start ringcastd "
+			"again; it learns the ring sequence from the other nodes.\n",
+			path, err, path);
+		return 1;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		fprintf(stderr, "ringcastd: daemon: %s\n", strerror(errno));
 		return 1;
@@ -485,8 +497,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringcastd: cannot open log file %s\n", cfg.logging.logfile);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/ringseq", cfg.ringcast.state_dir);
-	cfg.totem.last_ring_seq = ring_seq_load(path);
+	ret = pid_write();
+	if (ret < 0) {
+		qb_log(LOG_ERR, "cannot write %s/ringcastd.pid: %s", cfg.ringcast.runtime_dir,
+		       strerror(-ret));
+		fprintf(stderr, "ringcastd: cannot write %s/ringcastd.pid: %s\n",
+			cfg.ringcast.runtime_dir, strerror(-ret));
+		return 1;
+	}
 
 	ret = rte_eal_init(eal.argc, eal.argv);
 	if (ret < 0) {

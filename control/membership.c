@@ -23,6 +23,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "ringseq.h"
 #include "split.h"
 
 #define CMD_WAIT_NS	(1000 * 1000 * 1000ull)	/* the lcore drains every pass */
@@ -33,6 +34,7 @@ static struct {
 	struct rc_dp *dp;
 	struct rc_memb *m;
 	char ring_seq_path[RC_CONFIG_PATH_MAX + 32];
+	uint64_t persist_failed;
 	qb_loop_timer_handle timer;
 	bool timer_set;
 	uint64_t timer_at;
@@ -133,22 +135,22 @@ static uint64_t polled(void *priv)
 	return rc_dp_polled(mb.dp);
 }
 
-/* Rare (once per new ring), synced: the sequence is durable before use. */
-static void ring_seq(void *priv, uint64_t seq)
+/*
+ * Rare (once per new ring), synced: the sequence is durable before use
+ * (ringseq.c writes it atomically). A failure fails this ring formation:
+ * the membership half stays in gather and tries again.
+ */
+static int ring_seq(void *priv, uint64_t seq)
 {
-	char buf[32];
-	int fd, n, err = 0;
+	int ret;
 
 	(void)priv;
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
-	fd = open(mb.ring_seq_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || fdatasync(fd) < 0)
-		err = errno ? errno : EIO;
-	if (fd >= 0)
-		close(fd);
-	if (err)
-		qb_log(LOG_ERR, "cannot persist the ring sequence in %s: %s",
-		       mb.ring_seq_path, strerror(err));
+	ret = rc_ringseq_store(mb.ring_seq_path, seq);
+	if (ret < 0 && (!mb.persist_failed++ || mb.persist_failed % 64 == 0))
+		qb_log(LOG_ERR, "cannot persist the ring sequence in %s: %s: no ring forms "
+		       "until it can (%llu failure(s))", mb.ring_seq_path, strerror(-ret),
+		       (unsigned long long)mb.persist_failed);
+	return ret;
 }
 
 /* ---- the loop ---- */

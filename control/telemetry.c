@@ -182,6 +182,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("holds", s.st.holds);
 	U("wakes_rx", s.st.wakes_rx);
 	U("dup_tokens", s.st.dup_tokens);
+	U("old_late", s.st.old_late);
+	U("msg_too_big", s.st.msg_too_big);
 	U("delivered", s.st.msgs_delivered);
 	U("delivered_bytes", s.st.bytes_delivered);
 	U("tx_drops", s.tx_drops);
@@ -208,6 +210,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("fail_recv", v.ms.fail_recv);
 	U("joins_rx", v.ms.joins_rx);
 	U("foreign_frames", v.ms.foreign);
+	U("ring_seq_refused", v.ms.ring_seq_refused);
+	U("ring_seq_persist_failed", v.ms.ring_seq_persist_failed);
 	U("memb_event_drops", s.memb_drops);
 	U("lcore_max_gap_us", s.max_gap_ns / 1000);
 	U("lcore_pauses", s.pauses);
@@ -231,6 +235,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("cpg_procdowns", s.cpg.procdowns);
 	U("cpg_delivered", s.cpg.delivered);
 	U("cpg_bad", s.cpg.bad);
+	U("cpg_full", s.cpg.full);
 #undef U
 	add_ring(d, &v);
 	return 0;

@@ -189,17 +189,20 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 
 /* ---- the group table's callbacks ---- */
 
+/*
+ * The SYNC goes ahead of every queued message, always (never to the tail:
+ * a client message queued earlier would be delivered before the NODEUP that
+ * introduces its sender); the engine keeps entries free for it.
+ */
 static int cpg_mcast(void *priv, const void *msg, size_t len, bool first, void *cookie)
 {
 	struct rc_dp *dp = priv;
-	int ret = -EBUSY;
 
 	if (first)
-		ret = rc_ord_mcast_first(dp->ord, msg, len, RC_GUARANTEE_AGREED, cookie, dp->now);
-	if (ret == -EBUSY)
-		ret = rc_ord_mcast_pre(dp->ord, NULL, 0, msg, len, RC_GUARANTEE_AGREED, false,
-				       cookie, dp->now);
-	return ret;
+		return rc_ord_mcast_first(dp->ord, msg, len, RC_GUARANTEE_AGREED, cookie,
+					  dp->now);
+	return rc_ord_mcast_pre(dp->ord, NULL, 0, msg, len, RC_GUARANTEE_AGREED, false,
+				cookie, dp->now);
 }
 
 static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid,
@@ -264,11 +267,43 @@ static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_TOTEM);
 }
 
+/* Answer request seq: n entries in all, those from `first` on in the ctl
+   area (at most max; a longer answer is asked for in pages). */
+static void reply(struct rc_dp *dp, struct rc_dp_client *c, uint32_t seq, cs_error_t st,
+		  uint32_t n, uint32_t first, uint32_t max)
+{
+	struct rc_shm_ctl *ctl = &c->h->ctl;
+
+	ctl->rep_status = st;
+	ctl->rep_count = n <= first ? 0 : n - first < max ? n - first : max;
+	ctl->rep_total = n;
+	ctl->rep_gen = rc_cpgd_gen(dp->cpgd);
+	store_rel(&ctl->rep_seq, seq);
+	c->req_seen = seq;
+	c->wake = true;
+}
+
+/* The JOIN came back through the ring: now cpg_join has its answer. */
+static void cpg_joined(void *priv, uint32_t slot, cs_error_t st)
+{
+	struct rc_dp *dp = priv;
+	struct rc_dp_client *c;
+
+	if (slot >= RC_DP_MAX_CLIENTS)
+		return;
+	c = &dp->clients[slot];
+	if (!c->used || c->dying || !c->join_wait)
+		return;
+	c->join_wait = false;
+	reply(dp, c, c->req_seen, st, 0, 0, 0);
+}
+
 static const struct rc_cpgd_ops cpgd_ops = {
 	.mcast = cpg_mcast,
 	.deliver = cpg_deliver,
 	.confchg = cpg_confchg,
 	.totem = cpg_totem,
+	.joined = cpg_joined,
 };
 
 /* ---- zero copy ---- */
@@ -346,6 +381,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->rxa_size = l->rxa_size;
 	c->max_msg = l->max_msg;
 	c->req_seen = 0;
+	c->join_wait = false;
 	c->shinfo.free_cb = ext_free;
 	c->shinfo.fcb_opaque = c;
 	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
@@ -377,7 +413,14 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 	}
 	switch (type) {
 	case RC_REQ_JOIN:
+		/* answered when the JOIN is applied (cpg_joined): a JOIN every
+		   node drops at a table limit is an error, not CS_OK */
+		c->req_seen = seq;
+		c->join_wait = true;
 		st = rc_cpgd_join(dp->cpgd, slot, &name);
+		if (st == CS_OK || !c->join_wait)
+			return;
+		c->join_wait = false;
 		break;
 	case RC_REQ_LEAVE:
 		st = rc_cpgd_leave(dp->cpgd, slot, &name);
@@ -402,13 +445,7 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 		return;
 	}
 reply:
-	ctl->rep_status = st;
-	ctl->rep_count = n <= first ? 0 : n - first < max ? n - first : max;
-	ctl->rep_total = n;
-	ctl->rep_gen = rc_cpgd_gen(dp->cpgd);
-	store_rel(&ctl->rep_seq, seq);
-	c->req_seen = seq;
-	c->wake = true;
+	reply(dp, c, seq, st, n, first, max);
 }
 
 /* ---- tx ---- */
@@ -577,14 +614,16 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		if (!c->used || c->dying)
 			continue;
 		req = load_acq(&c->h->ctl.req_seq);
-		if (tx_drain(dp, s, &empty))
+		if (rc_cpgd_sync_pending(dp->cpgd))
+			empty = false;	/* nothing may overtake the ring's SYNC */
+		else if (tx_drain(dp, s, &empty))
 			work = true;
 		if (c->draining) {
 			if (empty && !c->dying)
 				kick(dp, s, RC_DP_GONE_DETACHED);
 			continue;
 		}
-		if (req != c->req_seen && empty && !c->dying) {
+		if (req != c->req_seen && empty && !c->dying && !c->join_wait) {
 			request(dp, s, req);
 			work = true;
 		}

@@ -60,7 +60,8 @@ struct rc_dp_client {
 	uint8_t *arena, *rxa, *ctl;
 	uint64_t arena_size, rxa_size, ctl_size;
 	uint64_t rxa_head, rxa_tail_seen;
-	uint32_t req_seen;	/* last request answered */
+	uint32_t req_seen;	/* last request answered (or, join_wait, taken) */
+	bool join_wait;		/* req_seen is a JOIN answered once it is applied */
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint32_t max_msg;
 	uint64_t sent, delivered;

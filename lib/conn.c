@@ -216,7 +216,8 @@ int rc_conn_attach(struct rc_cpg *h)
 		.flags = 0,
 	};
 	struct rc_ipc_welcome w;
-	const char *path = getenv("RINGCAST_SOCKET");
+	/* not from the environment of a set-id program's caller */
+	const char *path = secure_getenv("RINGCAST_SOCKET");
 	int fds[2], ret, fl;
 
 	h->sock = h->efd = h->epfd = -1;

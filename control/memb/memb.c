@@ -204,14 +204,30 @@ static void fill_entry(struct rc_memb *t)
 	}
 }
 
-static void set_ring(struct rc_memb *t, uint32_t rep, uint64_t seq)
+/* Persisted first: a seq that could not be is never used (the formation fails). */
+static int set_ring(struct rc_memb *t, uint32_t rep, uint64_t seq)
 {
+	int ret = t->ops.ring_seq ? t->ops.ring_seq(t->priv, seq) : 0;
+
+	if (ret < 0) {
+		t->ms.ring_seq_persist_failed++;
+		return ret;
+	}
 	t->ring.rep = rep;
 	t->ring.seq = seq;
 	if (seq > t->max_ring_seq)
 		t->max_ring_seq = seq;
-	if (t->ops.ring_seq)
-		t->ops.ring_seq(t->priv, seq);
+	return 0;
+}
+
+/* A ring seq a peer's JOIN or COMMIT may carry (engine.h: the bounds). */
+static bool ring_seq_plausible(struct rc_memb *t, uint64_t seq)
+{
+	if (seq <= RC_RING_SEQ_MAX &&
+	    (seq <= t->max_ring_seq || seq - t->max_ring_seq <= RC_RING_SEQ_JUMP_MAX))
+		return true;
+	t->ms.ring_seq_refused++;
+	return false;
 }
 
 /* The representative of an agreed membership forms the ring. */
@@ -223,7 +239,13 @@ static void form_ring(struct rc_memb *t, const struct nodeset *live)
 		seq = t->cfg.last_ring_seq;
 	if (t->have_old && t->old_ring.seq > seq)
 		seq = t->old_ring.seq;
-	seq += 4;
+	seq += 4;	/* cannot wrap: every seq adopted is <= RC_RING_SEQ_MAX */
+	if (seq > RC_RING_SEQ_MAX) {
+		t->ms.ring_seq_refused++;	/* the others would refuse it */
+		return;
+	}
+	if (set_ring(t, t->me, seq) < 0)
+		return;		/* stay in gather; the next check tries again */
 
 	memset(&t->commit, 0, sizeof(t->commit));
 	t->commit.rep = t->me;
@@ -231,7 +253,6 @@ static void form_ring(struct rc_memb *t, const struct nodeset *live)
 	t->commit.n_memb = (uint16_t)live->n;
 	for (uint32_t i = 0; i < live->n; i++)
 		t->commit.e[i].nodeid = live->id[i];
-	set_ring(t, t->me, seq);
 	t->memb = *live;
 	fill_entry(t);
 	t->state = RC_MEMB_COMMIT;
@@ -427,8 +448,8 @@ static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *
 static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 {
 	t->ms.joins_rx++;
-	if (j->ring_seq > t->max_ring_seq)
-		t->max_ring_seq = j->ring_seq;
+	if (!ring_seq_plausible(t, j->ring_seq))
+		return;		/* the whole join: its other fields are no better */
 	if (t->state != RC_MEMB_GATHER) {
 		bool member = set_has(&t->memb, s);
 
@@ -448,6 +469,12 @@ static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 			t->ms.stale++;
 			return;
 		}
+	}
+	/* Adopted only from a join acted on, never from one dropped here. */
+	if (j->ring_seq > t->max_ring_seq &&
+	    !(t->state == RC_MEMB_GATHER && set_has(&t->failed, s)))
+		t->max_ring_seq = j->ring_seq;
+	if (t->state != RC_MEMB_GATHER) {
 		because(t, join_is_leave(s, j) ? RC_CAUSE_LEAVE : RC_CAUSE_JOIN, s, NULL, 0);
 		gather_enter(t);
 	}
@@ -466,8 +493,19 @@ static void recv_commit(struct rc_memb *t, uint32_t s, const struct rc_commit *c
 		t->ms.stale++;
 		return;
 	}
+	if (!ring_seq_plausible(t, c->ring_seq))
+		return;
 	switch (t->state) {
 	case RC_MEMB_GATHER:
+		/*
+		 * A ring id is used once: a late copy of the commit token of a
+		 * ring this node already committed to (and left before it ran)
+		 * would form that ring again, and its seqs would name two frames.
+		 */
+		if (c->ring_seq <= t->ring.seq) {
+			t->ms.stale++;
+			return;
+		}
 		/* Only the ring this node agreed to, with its former's entry filled. */
 		live_rep(t, &live);
 		for (i = 0; i < n; i++)
@@ -478,8 +516,9 @@ static void recv_commit(struct rc_memb *t, uint32_t s, const struct rc_commit *c
 		}
 		if (t->freeze_pending)
 			return;		/* no entry to fill yet: the rep resends */
+		if (set_ring(t, c->rep, c->ring_seq) < 0)
+			return;		/* not durable: this formation fails */
 		t->commit = *c;
-		set_ring(t, c->rep, c->ring_seq);
 		t->memb = live;
 		fill_entry(t);
 		t->state = RC_MEMB_COMMIT;

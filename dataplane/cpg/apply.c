@@ -102,15 +102,21 @@ static void apply_join(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
 			rc_cpgd_group_put(&c->table, g);
 	}
 	if (ret < 0) {
+		/* Every node's table is equal: every node drops it. Our joiner
+		   is told, and its handle is not joined (sends are refused). */
 		c->st.full++;
 		if (slot != RC_CPGD_NO_SLOT && c->slots[slot].state == RC_SLOT_JOINING)
 			rc_cpgd_slot_gone(c, slot);	/* may join again */
+		if (slot != RC_CPGD_NO_SLOT && c->ops.joined)
+			c->ops.joined(c->priv, slot, CS_ERR_NO_RESOURCES);
 		return;
 	}
 	if (slot != RC_CPGD_NO_SLOT) {
 		c->slots[slot].in_table = true;
 		if (c->slots[slot].state == RC_SLOT_JOINING)
 			c->slots[slot].state = RC_SLOT_JOINED;
+		if (c->ops.joined)
+			c->ops.joined(c->priv, slot, CS_OK);
 	}
 	c->st.joins++;
 	c->sc_joined[0] = (struct cpg_address){ sender, m->pid, CPG_REASON_JOIN };

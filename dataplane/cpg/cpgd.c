@@ -268,6 +268,11 @@ void rc_cpgd_sync_send(struct rc_cpgd *c)
 	c->sync_unsent = false;
 }
 
+bool rc_cpgd_sync_pending(const struct rc_cpgd *c)
+{
+	return c->sync_unsent;
+}
+
 /*
  * A SYNC is only correct ahead of every control message of ours not yet
  * delivered, so a late one waits until none is in flight: then the table's

@@ -57,6 +57,10 @@ struct rc_cpgd_ops {
 	/* The ring, once its groups are synchronised (and at attach). */
 	void (*totem)(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 		      const uint32_t *members, size_t n_members);
+	/* Optional: the slot's JOIN was applied, the same at every node: CS_OK
+	   (in the group), or CS_ERR_NO_RESOURCES (dropped at a table limit:
+	   the slot is not joined). The answer to the client's cpg_join. */
+	void (*joined)(void *priv, uint32_t slot, cs_error_t status);
 };
 
 struct rc_cpgd_stats {
@@ -125,5 +129,12 @@ void rc_cpgd_confchg(struct rc_cpgd *c, const struct rc_confchg *cc);
 void rc_cpgd_sent(struct rc_cpgd *c, void *cookie);
 
 void rc_cpgd_stats_get(const struct rc_cpgd *c, struct rc_cpgd_stats *st);
+
+/*
+ * This ring's SYNC is not queued yet (the engine refused it for now): the
+ * caller takes no client message into the engine until it is, so that none
+ * is delivered before the NODEUP the SYNC brings.
+ */
+bool rc_cpgd_sync_pending(const struct rc_cpgd *c);
 
 #endif /* RC_CPGD_H */

@@ -22,9 +22,21 @@ void rc_aru_advance(struct rc_srp *srp, struct rc_ring *r)
 		r->my_aru++;
 }
 
+/* Reassembled bytes beyond this are given back to the kernel after use. */
+#define REASM_KEEP	(256u << 10)
+
+/* The pages a large message filled go back: memory is held while used. */
+static void reasm_give_back(struct rc_reasm *e)
+{
+	if (e->buf && e->touched > REASM_KEEP)
+		madvise(e->buf, e->touched, MADV_DONTNEED);
+	e->touched = 0;
+}
+
 void rc_reasm_reset(struct rc_ring *r)
 {
 	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+		reasm_give_back(&r->reasm[i]);
 		r->reasm[i].nodeid = 0;
 		r->reasm[i].active = false;
 	}
@@ -102,8 +114,20 @@ static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 		       uint32_t msg_len, uint32_t offset, uint16_t cflags,
 		       uint16_t msg_id, bool recovered)
 {
-	struct rc_reasm *e = reasm_of(srp, r, sender);
+	struct rc_reasm *e;
 
+	/*
+	 * Above this node's max_msg_size (a sender configured larger): the
+	 * frames keep their place in the order, the message is not delivered
+	 * here; counted once, at its first fragment. Nodes must agree on
+	 * max_msg_size for every node to deliver the same messages.
+	 */
+	if (msg_len > srp->msg_max) {
+		if (cflags & RC_CF_FIRST)
+			srp->st.msg_too_big++;
+		return;
+	}
+	e = reasm_of(srp, r, sender);
 	if (!e) {
 		srp->st.reasm_nomem++;
 		return;
@@ -124,9 +148,12 @@ static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 	}
 	memcpy(e->buf + offset, data, len);
 	e->got += len;
+	if (e->got > e->touched)
+		e->touched = e->got;
 	if (cflags & RC_CF_LAST) {
 		e->active = false;
 		deliver_one(srp, r, sender, seq, cflags, recovered, e->buf, e->msg_len);
+		reasm_give_back(e);
 	}
 }
 

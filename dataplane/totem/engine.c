@@ -40,6 +40,8 @@ int rc_totem_config_check(const struct rc_totem_config *c, const char **why)
 			w = "merge timeout must not be 0";
 		else if (!c->fail_recv_const)
 			w = "fail_recv_const must not be 0";
+		else if (c->last_ring_seq > RC_RING_SEQ_MAX)
+			w = "last ring sequence implausibly high";
 	}
 	if (why)
 		*why = w;

@@ -15,6 +15,18 @@
 
 #define RC_TOTEM_MAX_NODES	32
 
+/*
+ * Ring sequence bounds. Each ring formed takes the highest seq known plus 4,
+ * so a seq at most RC_RING_SEQ_MAX never wraps (2^62 / 4 rings would take
+ * ages at any formation rate), and plain comparisons of seqs are right. A
+ * JOIN or COMMIT whose seq is above RC_RING_SEQ_MAX, or more than
+ * RC_RING_SEQ_JUMP_MAX above the highest seq this node knows, is refused
+ * (rc_memb_stats.ring_seq_refused): one forged or corrupt frame cannot push
+ * every node's ring sequence to where it wraps.
+ */
+#define RC_RING_SEQ_MAX		(1ull << 62)
+#define RC_RING_SEQ_JUMP_MAX	(1ull << 32)
+
 enum rc_memb_state {
 	RC_MEMB_GATHER = 1,
 	RC_MEMB_COMMIT,
@@ -68,6 +80,8 @@ struct rc_memb_stats {
 	uint64_t pauses;		/* this half was not run for > token_timeout / 2 */
 	uint64_t pause_last_ns, pause_max_ns;	/* how long, the last and longest */
 	uint64_t failed_ignored;	/* ids of a JOIN's failed set not taken as evidence */
+	uint64_t ring_seq_refused;	/* joins and commits with an implausible ring seq */
+	uint64_t ring_seq_persist_failed; /* ring formations failed: seq not persisted */
 };
 
 void rc_totem_config_defaults(struct rc_totem_config *cfg);

@@ -198,7 +198,7 @@ static void memb_frame(void *priv, const struct rc_frame_view *v,
 		o->srp->st.bad[RC_BAD_SENDER]++;
 		return;
 	}
-	if (v->type == RC_FT_MCAST && rc_srp_old_store(o->srp, frame, len) == 0)
+	if (v->type == RC_FT_MCAST && rc_srp_old_store(o->srp, frame, len, false) == 0)
 		return;		/* a late frame of the ring we are recovering */
 	e.type = RC_X_FRAME;
 	e.u.frame.type = v->type;
@@ -229,7 +229,7 @@ static void deliver_ctrl(void *priv, const struct rc_srp_msg_info *info,
 			operational_enter(o);
 		return;
 	}
-	rc_srp_old_store(o->srp, msg, len);
+	rc_srp_old_store(o->srp, msg, len, true);
 }
 
 /* ---- API ---- */

@@ -47,12 +47,22 @@ void rc_sendq_rewind(struct rc_sendq *q)
 	e->off = 0;
 }
 
+/*
+ * Entries an ordinary message may not take: kept for rc_srp_mcast_first(),
+ * so that a full queue never holds the CPG group sync back behind the
+ * messages it must precede (a few: one per ring change not yet framed).
+ */
+static uint32_t first_reserve(const struct rc_sendq *q)
+{
+	return q->cap >= 16 ? 4 : q->cap / 4;
+}
+
 static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
-		      uint16_t cflags, void *cookie)
+		      uint16_t cflags, void *cookie, uint32_t reserve)
 {
 	struct rc_sendq_ent *e;
 
-	if (rc_sendq_count(q) == q->cap)
+	if (rc_sendq_count(q) >= q->cap - reserve)
 		return -EAGAIN;
 	e = &q->ent[q->tail & (q->cap - 1)];
 	e->data = msg;
@@ -82,27 +92,32 @@ static int mcast_check(const struct rc_srp *srp, const void *msg, size_t len,
 
 /*
  * Ahead of everything queued: the caller's first message of a new ring (the
- * CPG group sync) goes out before application messages queued earlier. Only
- * while the head message is not partly framed, so no two messages of this
- * node interleave their fragments.
+ * CPG group sync) goes out before application messages queued earlier. A
+ * head message already partly framed keeps its place (no two messages of
+ * this node interleave their fragments): the new one goes right after it.
+ * It may take the entries ordinary messages leave free (first_reserve).
  */
 int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 		       enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {
 	struct rc_sendq *q = &srp->q;
 	struct rc_sendq_ent *e;
+	uint32_t mask = q->cap - 1;
 	int ret = mcast_check(srp, msg, len, guarantee);
 
 	if (ret < 0)
 		return ret;
-	if (q->head != q->tail && q->ent[q->head & (q->cap - 1)].off)
-		return -EBUSY;
 	if (q->head == q->tail)
 		return rc_srp_mcast(srp, msg, len, guarantee, cookie, now);
 	if (rc_sendq_count(q) == q->cap)
 		return -EAGAIN;
 	q->head--;
-	e = &q->ent[q->head & (q->cap - 1)];
+	e = &q->ent[q->head & mask];
+	if (q->ent[(q->head + 1) & mask].off) {
+		/* the partly framed one moves to the new head; ours takes its place */
+		*e = q->ent[(q->head + 1) & mask];
+		e = &q->ent[(q->head + 1) & mask];
+	}
 	e->data = msg;
 	e->len = (uint32_t)len;
 	e->off = 0;
@@ -153,7 +168,7 @@ int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 	if (len > srp->msg_max)
 		return -EMSGSIZE;
 	return sendq_push(&srp->ctrl, msg, len, RC_CF_CTRL |
-			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL);
+			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL, 0);
 }
 
 static uint32_t frame_payload_max(const struct rc_srp *srp)
@@ -185,7 +200,8 @@ int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 	if (ret < 0)
 		return ret;
 	ret = sendq_push(&srp->q, msg, len,
-			 guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0, cookie);
+			 guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0, cookie,
+			 first_reserve(&srp->q));
 	if (ret < 0 || srp->mode != RC_SRP_RUN)
 		return ret;
 

@@ -111,8 +111,11 @@ struct rc_memb_ops {
 	 * ordering half is not lost: token loss is judged at this time.
 	 */
 	uint64_t (*polled)(void *priv);
-	/* A new ring sequence is about to be used: persist it before returning. */
-	void (*ring_seq)(void *priv, uint64_t seq);
+	/*
+	 * A new ring sequence is about to be used: persist it before returning.
+	 * 0, or -errno when it could not be: that ring formation fails.
+	 */
+	int (*ring_seq)(void *priv, uint64_t seq);
 };
 
 int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *ops,

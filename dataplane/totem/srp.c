@@ -1,7 +1,8 @@
 /*
  * Engine object: configuration, creation, the receive path and timers.
  * rc_srp_recv() validates structure (wire.c), then engine state: cluster,
- * ring id, sender, seq window. Only then is anything stored or acted on.
+ * ring id, sender, seq window, and for a token what one rotation can have
+ * changed. Only then is anything stored or acted on.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ int rc_srp_config_check(const struct rc_srp_config *c, const char **why)
 		w = "accel_window must be at most rtr_slots/4";
 	else if (c->send_queue_len < 1 || (c->send_queue_len & (c->send_queue_len - 1)))
 		w = "send_queue_len must be a power of two";
-	else if (c->max_msg_size < 1 || c->max_msg_size > (1u << 30))
+	else if (c->max_msg_size < 1 || c->max_msg_size > RC_SRP_MSG_SIZE_CAP)
 		w = "max_msg_size must be 1..1 GiB";
 	else if (c->token_retransmit_ns == 0)
 		w = "token_retransmit must not be 0";
@@ -329,6 +330,43 @@ static int recv_mcast(struct rc_srp *srp, const struct rc_frame_view *v,
 	return 0;
 }
 
+/*
+ * A token is one rotation after the one this node passed on: every other
+ * member visited it once since. What that allows (protocol.md, "What a
+ * receiver checks"); the ring's members share window_size, max_messages,
+ * rtr_slots and accelerated_window.
+ */
+static bool token_possible(const struct rc_srp *srp, const struct rc_token *t)
+{
+	const struct rc_ring *r = srp->r;
+	uint64_t others = r->n_members - 1, mm = srp->cfg.max_messages;
+	uint32_t fresh;
+
+	/* A node alone with a backlog may frame its whole window in a visit
+	   (flow control, token.c), and its accelerated frames after it. */
+	if (mm < rc_flow_win_max(&srp->cfg))
+		mm = rc_flow_win_max(&srp->cfg);
+	mm += srp->cfg.accel_window;
+
+	/* each visit adds one to token_seq */
+	if (srp->have_token_seq && t->token_seq - srp->last_token_seq > r->n_members)
+		return false;
+	/* seq never goes back, and is never below a frame of this ring already
+	   seen: a frame exists only once a token passed its seq */
+	if (rc_seq_lt(t->seq, srp->high_tok_seq) || rc_seq_lt(t->seq, r->high_seq))
+		return false;
+	/* each other member framed at most mm new frames */
+	fresh = t->seq - srp->seq_at_forward;
+	if (fresh > others * mm || t->seq - r->gc_seq > 2 * srp->cfg.rtr_slots)
+		return false;
+	/* (aru <= seq is a structural check, wire.c) */
+	if (t->aru_addr && rc_srp_member_index(srp, t->aru_addr) < 0)
+		return false;
+	/* fcc: what each member sent on its last visit, new frames and at most
+	   max_messages retransmissions each */
+	return t->fcc <= srp->my_trc + fresh + others * mm;
+}
+
 static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 {
 	struct rc_token *t = &v->tok;
@@ -340,11 +378,7 @@ static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 		srp->st.dup_tokens++;
 		return 0;
 	}
-	/* The ring's seq never goes back, nor jumps past what buffers can hold. */
-	if (rc_seq_lt(t->seq, srp->high_tok_seq) ||
-	    t->seq - srp->r->gc_seq > 2 * srp->cfg.rtr_slots)
-		return bad(srp, RC_BAD_TOKEN);
-	if (t->aru_addr && rc_srp_member_index(srp, t->aru_addr) < 0)
+	if (!token_possible(srp, t))
 		return bad(srp, RC_BAD_TOKEN);
 	srp->have_token_seq = true;
 	srp->last_token_seq = t->token_seq;
@@ -363,7 +397,7 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	srp->st.bytes_rx += len;
 	if (len > srp->cfg.netmtu && len > RC_WIRE_COMMIT_MAX)
 		return bad(srp, RC_BAD_LENGTH);
-	if (rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0)
+	if (rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0)
 		return bad(srp, why);
 	if (v.cluster_id != srp->cfg.cluster_id)
 		return bad(srp, RC_BAD_CLUSTER);
@@ -472,18 +506,28 @@ int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)
 	return 0;
 }
 
-int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len)
+int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool recovery)
 {
 	struct rc_ring *o = srp->old;
 	struct rc_frame_view v;
 	enum rc_bad_reason why;
 
 	if (!o->valid || len > srp->cfg.netmtu ||
-	    rc_wire_parse(frame, len, srp->msg_max, &v, &why) < 0 ||
+	    rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0 ||
 	    v.type != RC_FT_MCAST || v.cluster_id != srp->cfg.cluster_id ||
 	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
 	    rc_ring_member_index(o, v.sender) < 0)
 		return -EINVAL;
+	/*
+	 * After install only recovery carries old frames: each survivor's
+	 * entry said what it held when it froze, and recovery re-sends that to
+	 * all. A late copy from the network taken now would be delivered by
+	 * this node alone, while the others record a gap at its seq (EVS).
+	 */
+	if (!recovery && srp->mode != RC_SRP_FROZEN) {
+		srp->st.old_late++;
+		return 0;
+	}
 	if (rc_seq_le(v.seq, o->gc_seq) || rc_ring_have(srp, o, v.seq))
 		return 0;
 	if (v.seq - o->gc_seq > srp->cfg.rtr_slots)

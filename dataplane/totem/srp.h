@@ -24,6 +24,9 @@
 #include <ringcast/wire.h>
 
 #define RC_SRP_MAX_NODES	RC_MEMB_MAX
+/* The largest max_msg_size any node may have: frames are parsed against it,
+   so a message above this node's own limit still keeps its place in order. */
+#define RC_SRP_MSG_SIZE_CAP	(1u << 30)
 
 struct rc_srp;
 struct rc_frame_view;
@@ -132,7 +135,9 @@ struct rc_srp_stats {
 	uint64_t msgs_delivered, bytes_delivered;
 	uint64_t msgs_sent;
 	uint64_t recovery_gaps;		/* old-ring seqs no survivor held */
+	uint64_t old_late;		/* old-ring frames from the network after install, dropped */
 	uint64_t reasm_nomem;		/* reassembly buffer could not be had */
+	uint64_t msg_too_big;		/* messages above this node's max_msg_size, not delivered */
 	uint64_t fail_recv;		/* gave up receiving a hole */
 	uint64_t bad[RC_BAD_REASONS_];
 };
@@ -234,8 +239,12 @@ int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto);
 /* Queue an internal message (after the recovery frames). */
 int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		      enum rc_guarantee guarantee);
-/* Store an old-ring frame received in recovery or late; 0 if kept. */
-int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len);
+/*
+ * Store a frame of the old ring: from recovery (recovery true), or late from
+ * the network while frozen. 0 when it was the old ring's (kept, or, late
+ * after install, dropped and counted in old_late); -EINVAL when it is not.
+ */
+int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool recovery);
 /* Deliver the old ring's messages up to `high`, skipping what no one held, and go operational. */
 void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high);
 /* When a token of the current ring last arrived. */

@@ -109,6 +109,7 @@ struct rc_reasm {
 	uint8_t *buf;		/* max_msg_size, allocated on first use */
 	uint32_t msg_len;
 	uint32_t got;
+	uint32_t touched;	/* bytes of buf written since last given back */
 	uint16_t msg_id;
 	bool active;
 };

@@ -145,12 +145,11 @@ static uint64_t last_token(void *priv)
 	return rc_ord_last_token(t->o);
 }
 
-static void ring_seq(void *priv, uint64_t seq)
+static int ring_seq(void *priv, uint64_t seq)
 {
 	struct rc_totem *t = priv;
 
-	if (t->ops.ring_seq)
-		t->ops.ring_seq(t->priv, seq);
+	return t->ops.ring_seq ? t->ops.ring_seq(t->priv, seq) : 0;
 }
 
 /* ---- API ---- */

@@ -32,8 +32,9 @@ struct rc_totem_ops {
 	void (*send_zc)(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 			const void *data, size_t data_len);
 	void (*confchg)(void *priv, const struct rc_confchg *c);
-	/* A new ring sequence is about to be used: persist it before returning. */
-	void (*ring_seq)(void *priv, uint64_t seq);
+	/* A new ring sequence is about to be used: persist it before returning;
+	   -errno fails that ring formation. */
+	int (*ring_seq)(void *priv, uint64_t seq);
 };
 
 int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops *ops,

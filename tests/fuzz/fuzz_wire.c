@@ -92,8 +92,11 @@ static void on_confchg(void *priv, const struct rc_confchg *c)
 		fail("configuration change out of bounds");
 }
 
-static void on_ring_seq(void *priv, uint64_t seq)
+static int on_ring_seq(void *priv, uint64_t seq)
 {
+	(void)priv;
+	(void)seq;
+	return 0;
 }
 
 static const struct rc_totem_ops totem_ops = {

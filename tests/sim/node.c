@@ -156,7 +156,7 @@ static void op_confchg(void *priv, const struct rc_confchg *cc)
 	sim_check_confchg(&s->chk, nd->id, cc);
 }
 
-static void op_ring_seq(void *priv, uint64_t seq)
+static int op_ring_seq(void *priv, uint64_t seq)
 {
 	struct sim_node *nd = priv;
 
@@ -165,6 +165,7 @@ static void op_ring_seq(void *priv, uint64_t seq)
 	nd->persisted = seq;
 	if (nd->sim->o.verbose > 1)
 		sim_trace(nd->sim, "node %u persists ring seq %" PRIu64, nd->id, seq);
+	return 0;
 }
 
 static const struct rc_totem_ops sim_ops = {

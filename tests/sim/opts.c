@@ -149,6 +149,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_CHURN] = { "churn", NULL,
 		"a random fault schedule from the seed: crashes, leaves and restarts, partitions and heals, asymmetric loss, token storms (fault phase 0.5..2.5 s unless --duration)",
 		"--churn --seed 7" },
+	[OPT_HEAVY] = { "heavy", NULL,
+		"with --seeds: a harsher network mix, loss 0..20 %, duplication 1..5 % and reordering 1..10 % in every seed",
+		"--seeds 1:1000 --heavy" },
 	[OPT_CONVERGE] = { "converge", "T",
 		"after faults stop every node must be in one ring within T (default token + 2 * consensus timeout + 1 s; bare number = s)",
 		"--converge 2s" },
@@ -563,6 +566,9 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 	case OPT_PAUSES:
 		o->pauses = true;
 		return 0;
+	case OPT_HEAVY:
+		o->heavy = true;
+		return 0;
 	case OPT_CHURN:
 		o->churn = true;
 		return 0;
@@ -637,6 +643,10 @@ int sim_opts_parse(struct sim_opts *o, int argc, char **argv)
 	}
 	if (o->list && !SIM_SET(o, OPT_SEEDS)) {
 		fprintf(stderr, "ringcast-sim: --list goes with --seeds\n");
+		return -EINVAL;
+	}
+	if (o->heavy && !SIM_SET(o, OPT_SEEDS)) {
+		fprintf(stderr, "ringcast-sim: --heavy goes with --seeds\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -128,6 +128,15 @@ void sim_seed_mix(struct sim_opts *o, uint64_t seed)
 			m.rate = (double)(uint64_t)(m.rate + 1);
 	}
 
+	/* --heavy: a harsher network, from a stream of its own as well */
+	if (o->heavy) {
+		struct sim_rng h;
+
+		sim_rng_seed(&h, sim_mix64(seed ^ 0x6865617679212121ull));
+		m.loss = (double)sim_rng_below(&h, 201) / 1000;
+		m.dup = (double)sim_rng_range(&h, 10, 50) / 1000;
+		m.reorder = (double)sim_rng_range(&h, 10, 100) / 1000;
+	}
 	if (o->pauses) {
 		/* long pauses on rings of 3..16 under steady traffic; mostly no
 		   loss, so the healthy pairs are many (pause.c) */

@@ -45,7 +45,7 @@ enum sim_opt {
 	OPT_CRASH, OPT_RESTART, OPT_PARTITION, OPT_HEAL, OPT_ASYM,
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
 	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
-	OPT_PAUSE_LEN, OPT_PAUSE_AT, OPT_RX_QUEUE, OPT_PAUSES,
+	OPT_PAUSE_LEN, OPT_PAUSE_AT, OPT_RX_QUEUE, OPT_PAUSES, OPT_HEAVY,
 	OPT_COUNT_
 };
 _Static_assert(OPT_COUNT_ <= 63, "sim_opts.set has a bit per option");
@@ -108,6 +108,7 @@ struct sim_opts {
 	struct sim_fault faults[SIM_MAX_FAULTS];	/* as given, in order */
 	uint32_t n_faults;
 	bool churn;			/* a random schedule from the seed */
+	bool heavy;			/* --seeds: a harsher network mix */
 	uint64_t converge_ns;		/* 0: token + 2 * consensus + 1 s */
 	bool report_reform;
 	uint64_t expect_reform_ns;	/* 0: no bound */

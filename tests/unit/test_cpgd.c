@@ -50,6 +50,7 @@ struct node {
 	int fail_count;
 	char ev[EVMAX][EVLEN];
 	unsigned int nev, rd;
+	int joined_st[4];	/* last ops.joined status per slot 0..3; -1: none */
 };
 
 static struct node nodes[NN];
@@ -145,11 +146,20 @@ static void cb_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 	ev_add(priv, s);
 }
 
+static void cb_joined(void *priv, uint32_t slot, cs_error_t st)
+{
+	struct node *n = priv;
+
+	if (slot < 4)
+		n->joined_st[slot] = (int)st;
+}
+
 static const struct rc_cpgd_ops ops = {
 	.mcast = cb_mcast,
 	.deliver = cb_deliver,
 	.confchg = cb_confchg,
 	.totem = cb_totem,
+	.joined = cb_joined,
 };
 
 /* ---- harness ---- */
@@ -1277,11 +1287,15 @@ static void test_table_limits_drop_and_count(void)
 	}
 	CU_ASSERT_EQUAL(stats(1).groups, RC_CPGD_MAX_GROUPS);
 	CU_ASSERT_EQUAL(stats(1).full, 1);
-	/* A local join past the limit: dropped, the slot may try again. */
+	/* A local join past the limit: dropped, the slot may try again. Its
+	   joiner is told (it used to be left "joined", its sends vanishing). */
 	attach(1, 0, 5);
+	N(1)->joined_st[0] = -1;
 	join(1, 0, "new");
 	run();
 	CU_ASSERT_EQUAL(stats(1).full, 2);
+	CU_ASSERT_EQUAL(N(1)->joined_st[0], CS_ERR_NO_RESOURCES);
+	CU_ASSERT_EQUAL(rc_cpgd_mcast_hdr(C(1), 0, m, sizeof(m)), 0);	/* not joined */
 	EV_NONE(1);
 	join(1, 0, "new");
 	leave(1, 0, "new");		/* dropped too, then its LEAVE: NONE */
@@ -1308,6 +1322,19 @@ static void test_table_limits_drop_and_count(void)
 	rc_cpgd_deliver(C(1), 2, m, put_msg(m, RC_CPG_JOIN, "g4000", 2));
 	CU_ASSERT_EQUAL(stats(1).full, 5);
 	CU_ASSERT_EQUAL(stats(1).processes, RC_CPGD_MAX_PROCESSES);
+	cluster_fini();
+}
+
+/* cpg_join is answered when its JOIN is applied: CS_OK once in the group. */
+static void test_join_is_answered_once_applied(void)
+{
+	cluster(2);
+	attach(1, 0, 5);
+	N(1)->joined_st[0] = -1;
+	join(1, 0, "g");
+	CU_ASSERT_EQUAL(N(1)->joined_st[0], -1);	/* not before it comes back */
+	run();
+	CU_ASSERT_EQUAL(N(1)->joined_st[0], CS_OK);
 	cluster_fini();
 }
 
@@ -1471,6 +1498,7 @@ static const struct unit_test tests[] = {
 	T(test_membership_and_iterate_contents_and_truncation),
 	T(test_iterate_pages_and_generation),
 	T(test_table_limits_drop_and_count),
+	T(test_join_is_answered_once_applied),
 	T(test_sent_and_delivered_messages_are_freed),
 	T(test_confchg_sequences_agree_on_every_node),
 };

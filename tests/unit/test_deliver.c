@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -312,6 +314,67 @@ static void test_frame_fed_from_inside_deliver_is_delivered_after_in_order(void)
 
 /* ---- Reassembly ---------------------------------------------------------- */
 
+/* Pages of sender's reassembly buffer still resident (mincore). */
+static size_t resident_reasm(const struct rc_srp *srp, uint32_t sender)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n = 0, pages = (srp->msg_max + (size_t)page - 1) / (size_t)page;
+	unsigned char *vec = malloc(pages);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vec);
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+		const struct rc_reasm *e = &srp->r->reasm[i];
+
+		if (e->nodeid != sender || !e->buf)
+			continue;
+		CU_ASSERT_EQUAL_FATAL(mincore(e->buf, srp->msg_max, vec), 0);
+		for (size_t p = 0; p < pages; p++)
+			n += vec[p] & 1;
+	}
+	free(vec);
+	return n;
+}
+
+/*
+ * A message above this node's max_msg_size (its sender allows more): its
+ * frames keep their place (no bad frame, the aru moves on, later messages
+ * are delivered), the message itself is counted and not delivered. Its
+ * frames used to be dropped as bad: this node never held those seqs, and
+ * gave up on the ring (fail_recv) while the others delivered the message.
+ */
+static void test_message_above_my_limit_keeps_its_place_and_is_counted(void)
+{
+	struct rc_srp_config cfg;
+	struct rc_srp *srp = NULL;
+	struct frames fr;
+	uint8_t *m = malloc(MIB);
+	uint8_t last[RC_NETMTU_MAX];
+	static const uint32_t len = 10;
+	size_t ll;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	fill(m, MIB, 3);
+	frames_of(&fr, 1, m, MIB, 1, 1);
+	ring_config(&cfg, 2);
+	cfg.max_msg_size = 64u << 10;
+	cap.n_deliver = 0;
+	CU_ASSERT_EQUAL_FATAL(rc_srp_create(&cfg, &ops, &cap, &srp), 0);
+	ring_ran_to(srp, fr.n, 0);
+	for (unsigned int i = 0; i < fr.n; i++)
+		CU_ASSERT_EQUAL(rc_srp_recv(srp, fr.f[i], fr.len[i], T0), 0);
+	ll = whole(last, 3, fr.n + 1, false, &len, 1);
+	CU_ASSERT_EQUAL(rc_srp_recv(srp, last, ll, T0), 0);
+	CU_ASSERT_EQUAL(rc_srp_my_aru(srp), fr.n + 1);
+	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 1);
+	CU_ASSERT_EQUAL(cap.d[0].info.sender, 3);
+	CU_ASSERT_EQUAL(stats(srp).msg_too_big, 1);
+	CU_ASSERT_EQUAL(stats(srp).bad[RC_BAD_CHUNK], 0);
+	CU_ASSERT_EQUAL(stats(srp).bad[RC_BAD_STREAM], 0);
+	frames_fini(&fr);
+	free(m);
+	rc_srp_destroy(srp);
+}
+
 static void test_fragmented_1mib_message_is_delivered_whole_once(void)
 {
 	struct rc_srp *srp;
@@ -327,6 +390,7 @@ static void test_fragmented_1mib_message_is_delivered_whole_once(void)
 	CU_ASSERT_EQUAL_FATAL(fr.n, (MIB + 1435) / 1436);
 	srp = node(2);
 	/* the token that went round after node 1 sent them */
+	ring_ran_to(srp, fr.n - 1, 0);
 	give_token(srp, 1, fr.n, 0, 1);
 	/* every frame once, in a shuffled order */
 	order = calloc(fr.n, sizeof(*order));
@@ -358,6 +422,7 @@ static void test_fragmented_1mib_message_is_delivered_whole_once(void)
 	CU_ASSERT_EQUAL(cap.n_deliver, 1);
 	CU_ASSERT_EQUAL(stats(srp).dup_frames, fr.n);
 	CU_ASSERT_EQUAL(stats(srp).bad[RC_BAD_STREAM], 0);
+	CU_ASSERT_EQUAL(resident_reasm(srp, 1), 0);	/* given back after use */
 	free(order);
 	frames_fini(&fr);
 	free(m);
@@ -562,6 +627,7 @@ static const struct unit_test tests[] = {
 	T(test_own_messages_take_their_place_in_the_order),
 	T(test_frame_fed_from_inside_deliver_is_delivered_after_in_order),
 	T(test_fragmented_1mib_message_is_delivered_whole_once),
+	T(test_message_above_my_limit_keeps_its_place_and_is_counted),
 	T(test_interleaved_fragmented_messages_are_reassembled_per_sender),
 	T(test_fragment_that_does_not_continue_its_message_is_bad_stream),
 	T(test_new_message_start_abandons_an_unfinished_one),

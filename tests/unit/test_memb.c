@@ -128,20 +128,21 @@ static void on_confchg(void *priv, const struct rc_confchg *c)
 	e->c = *c;
 }
 
-static void on_ring_seq(void *priv, uint64_t seq)
+static int on_ring_seq(void *priv, uint64_t seq)
 {
 	struct node *nd = priv;
 	struct ev *e;
 
 	if (nd->n_ev == EV_MAX) {
 		nd->ev_lost++;
-		return;
+		return 0;
 	}
 	e = &nd->ev[nd->n_ev++];
 	memset(e, 0, sizeof(*e));
 	e->kind = EV_RING_SEQ;
 	e->at = g_now;
 	e->ring_seq = seq;
+	return 0;
 }
 
 static const struct rc_totem_ops ops = {

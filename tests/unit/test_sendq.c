@@ -456,10 +456,11 @@ static void test_mcast_returns_eagain_when_the_queue_is_full(void)
 	c.send_queue_len = 4;
 	srp = node_with(&c);
 	pool_init();
-	for (unsigned int i = 0; i < 4; i++)
+	/* one of the 4 entries is kept for rc_srp_mcast_first */
+	for (unsigned int i = 0; i < 3; i++)
 		queue(srp, i, 1000, RC_GUARANTEE_AGREED);
 	CU_ASSERT_EQUAL(rc_srp_mcast(srp, msg(4), 10, RC_GUARANTEE_AGREED, NULL, T0), -EAGAIN);
-	CU_ASSERT_EQUAL(rc_srp_backlog(srp), 4);
+	CU_ASSERT_EQUAL(rc_srp_backlog(srp), 3);
 	build(srp, 1, &b);		/* frames message 0: one place frees */
 	queue(srp, 4, 10, RC_GUARANTEE_AGREED);
 	CU_ASSERT_EQUAL(rc_srp_mcast(srp, msg(5), 10, RC_GUARANTEE_AGREED, NULL, T0), -EAGAIN);
@@ -627,16 +628,31 @@ static void test_mcast_first_goes_ahead_of_queued_messages(void)
 	rc_srp_destroy(srp);
 }
 
-static void test_mcast_first_does_not_split_a_partly_sent_message(void)
+/*
+ * A partly framed head keeps its place, and the first message goes right
+ * after it, ahead of the rest. It used to be refused (-EBUSY), and the
+ * daemon then queued the CPG group sync at the tail, behind client messages
+ * it must precede.
+ */
+static void test_mcast_first_goes_right_after_a_partly_sent_message(void)
 {
 	struct rc_srp *srp = node2();
 	struct built b;
 
 	pool_init();
 	queue(srp, 0, 4000, RC_GUARANTEE_AGREED);
+	queue(srp, 1, 10, RC_GUARANTEE_AGREED);
 	build(srp, 1, &b);			/* message 0 is now partly framed */
-	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(1), 10, RC_GUARANTEE_AGREED, NULL, T0),
-			-EBUSY);
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(2), 20, RC_GUARANTEE_AGREED, NULL, T0), 0);
+	build(srp, 2, &b);
+	CU_ASSERT_EQUAL_FATAL(b.n, 1);		/* more of 0 */
+	CU_ASSERT_EQUAL(b.c[0].flags & RC_CF_LAST, 0);
+	build(srp, 3, &b);
+	CU_ASSERT_EQUAL_FATAL(b.n, 3);		/* the rest of 0, then 2, then 1 */
+	CU_ASSERT_EQUAL(b.c[0].flags & RC_CF_LAST, RC_CF_LAST);
+	CU_ASSERT_EQUAL(b.c[1].len, 20);
+	CU_ASSERT_EQUAL(memcmp(b.c[1].data, msg(2), 20), 0);
+	CU_ASSERT_EQUAL(memcmp(b.c[2].data, msg(1), 10), 0);
 	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(1), 10, (enum rc_guarantee)9, NULL, T0),
 			-EINVAL);
 	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, pool, MAX_MSG + 1, RC_GUARANTEE_AGREED,
@@ -651,17 +667,27 @@ static void test_mcast_first_on_an_empty_or_full_queue(void)
 	struct built b;
 
 	ring_config(&c, 2);
-	c.send_queue_len = 2;
+	c.send_queue_len = 16;
 	srp = node_with(&c);
 	pool_init();
 	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(0), 10, RC_GUARANTEE_SAFE, NULL, T0), 0);
-	queue(srp, 1, 10, RC_GUARANTEE_AGREED);
-	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(2), 10, RC_GUARANTEE_AGREED, NULL, T0),
+	/* ordinary messages fill the queue but for the entries kept for "first" */
+	for (unsigned int i = 1; i < 12; i++)
+		queue(srp, i, 10, RC_GUARANTEE_AGREED);
+	CU_ASSERT_EQUAL(rc_srp_mcast(srp, msg(12), 10, RC_GUARANTEE_AGREED, NULL, T0), -EAGAIN);
+	/* a full queue for clients still takes the group sync, first */
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(13), 10, RC_GUARANTEE_AGREED, NULL, T0), 0);
+	for (unsigned int i = 14; i < 17; i++)
+		CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(i), 10, RC_GUARANTEE_AGREED,
+						   NULL, T0), 0);
+	CU_ASSERT_EQUAL(rc_srp_mcast_first(srp, msg(17), 10, RC_GUARANTEE_AGREED, NULL, T0),
 			-EAGAIN);
 	build(srp, 1, &b);
-	CU_ASSERT_EQUAL_FATAL(b.n, 2);
-	CU_ASSERT_EQUAL(b.c[0].flags & RC_CF_SAFE, RC_CF_SAFE);
-	CU_ASSERT_EQUAL(memcmp(b.c[0].data, msg(0), 10), 0);
+	CU_ASSERT_EQUAL_FATAL(b.n, 16);
+	CU_ASSERT_EQUAL(memcmp(b.c[0].data, msg(16), 10), 0);
+	CU_ASSERT_EQUAL(memcmp(b.c[3].data, msg(13), 10), 0);
+	CU_ASSERT_EQUAL(b.c[4].flags & RC_CF_SAFE, RC_CF_SAFE);
+	CU_ASSERT_EQUAL(memcmp(b.c[4].data, msg(0), 10), 0);
 	rc_srp_destroy(srp);
 }
 
@@ -852,7 +878,7 @@ static const struct unit_test tests[] = {
 	T(test_message_on_an_idle_ring_wakes_the_representative_once),
 	T(test_message_on_a_busy_ring_sends_no_wake),
 	T(test_mcast_first_goes_ahead_of_queued_messages),
-	T(test_mcast_first_does_not_split_a_partly_sent_message),
+	T(test_mcast_first_goes_right_after_a_partly_sent_message),
 	T(test_mcast_first_on_an_empty_or_full_queue),
 	T(test_zc_frames_point_into_the_buffer_and_release_later),
 	T(test_zc_frames_go_to_send_zc_as_header_and_data),

@@ -5,8 +5,11 @@
  * test's choosing. They pin down the rules that make the halves safe when
  * their messages arrive late: no commit entry before FROZEN, stale ring
  * names ignored, OPERATIONAL taken even after the membership half moved on,
- * and what a freeze keeps.
+ * and what a freeze keeps. Also the membership half's ring-sequence checks:
+ * implausible seqs in JOINs and COMMITs refused, a failed persist fails the
+ * formation, a commit token never re-forms a ring already committed to.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,6 +31,9 @@ static struct rc_xmsg cmds[MAXQ];
 static unsigned int n_cmds;
 static uint64_t token_at;	/* what the ordering half "saw" last */
 static uint64_t polled_at;	/* how far it has read its frames; 0: up to now */
+static uint64_t persisted[MAXQ];	/* ring seqs handed to ops.ring_seq */
+static unsigned int n_persisted;
+static int persist_ret;		/* what ops.ring_seq answers */
 
 static void cap_cmd(void *priv, const struct rc_xmsg *c)
 {
@@ -48,10 +54,19 @@ static uint64_t cap_polled(void *priv)
 	return polled_at ? polled_at : UINT64_MAX;
 }
 
+static int cap_ring_seq(void *priv, uint64_t seq)
+{
+	(void)priv;
+	if (persist_ret == 0 && n_persisted < MAXQ)
+		persisted[n_persisted++] = seq;
+	return persist_ret;
+}
+
 static struct rc_memb *memb_new(uint32_t me)
 {
 	struct rc_memb_ops ops = {
 		.cmd = cap_cmd, .last_token = cap_last_token, .polled = cap_polled,
+		.ring_seq = cap_ring_seq,
 	};
 	struct rc_totem_config c = cfg;
 	struct rc_memb *m = NULL;
@@ -60,6 +75,8 @@ static struct rc_memb *memb_new(uint32_t me)
 	n_cmds = 0;
 	token_at = 0;
 	polled_at = 0;
+	n_persisted = 0;
+	persist_ret = 0;
 	CU_ASSERT_FATAL(rc_memb_create(&c, &ops, NULL, &m) == 0);
 	return m;
 }
@@ -208,6 +225,170 @@ static void test_memb_fills_its_commit_entry_only_after_frozen(void)
 	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 1);
 	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_COMMIT);
 	CU_ASSERT_EQUAL(last_cmd(RC_X_SEND)->u.send.dst, 1);
+	rc_memb_destroy(m);
+}
+
+static void join_from(struct rc_memb *m, uint64_t now, uint32_t s, uint64_t ring_seq,
+		      const uint32_t *proc, uint32_t n)
+{
+	struct rc_xmsg j = { .type = RC_X_FRAME };
+
+	j.u.frame.type = RC_FT_JOIN;
+	j.u.frame.sender = s;
+	j.u.frame.u.join.ring_seq = ring_seq;
+	j.u.frame.u.join.n_proc = (uint16_t)n;
+	memcpy(j.u.frame.u.join.proc, proc, n * sizeof(uint32_t));
+	rc_memb_event(m, &j, now);
+}
+
+/* The ring seq of the last JOIN this half sent. */
+static uint64_t last_join_seq(void)
+{
+	for (unsigned int i = n_cmds; i-- > 0;) {
+		struct rc_frame_view v;
+		enum rc_bad_reason why;
+
+		if (cmds[i].type != RC_X_SEND ||
+		    rc_wire_parse(cmds[i].u.send.frame, cmds[i].u.send.len, 1 << 20, &v,
+				  &why) < 0 || v.type != RC_FT_JOIN)
+			continue;
+		return v.join.ring_seq;
+	}
+	return UINT64_MAX;
+}
+
+/*
+ * One forged JOIN with a ring seq near 2^64 used to be adopted by every node
+ * that heard it (and spread through their JOINs): the next ring's seq + 4
+ * wrapped. Refused now, whole, and counted; nothing of it is adopted.
+ */
+static void test_memb_refuses_a_join_with_an_implausible_ring_seq(void)
+{
+	static const uint64_t bad[] = {
+		UINT64_MAX - 1, RC_RING_SEQ_MAX + 1, 30 + RC_RING_SEQ_JUMP_MAX + 1,
+	};
+
+	for (unsigned int k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct rc_memb *m = memb_new(1);
+		struct rc_memb_stats ms;
+		const struct rc_xmsg *c;
+
+		rc_memb_start(m, T0);
+		send_frozen(m, T0, 0, 0);
+		join_from(m, T0 + MS, 2, 30, (uint32_t[]){ 2 }, 1);
+		join_from(m, T0 + 2 * MS, 9, bad[k], (uint32_t[]){ 1, 2, 9 }, 3);
+		CU_ASSERT_EQUAL(last_join_seq(), 30);
+		rc_memb_stats_get(m, &ms);
+		CU_ASSERT_EQUAL(ms.ring_seq_refused, 1);
+		/* Node 2 agrees on {1, 2}: the ring takes 30 + 4, not a wrapped seq. */
+		join_from(m, T0 + 3 * MS, 2, 30, (uint32_t[]){ 1, 2 }, 2);
+		c = last_cmd(RC_X_SEND);
+		CU_ASSERT_FATAL(c != NULL);
+		CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_COMMIT);
+		CU_ASSERT_EQUAL(n_persisted, 1);
+		CU_ASSERT_EQUAL(persisted[0], 34);
+		rc_memb_destroy(m);
+	}
+}
+
+/* A JOIN within the bounds still raises the seq (a node that was away long). */
+static void test_memb_adopts_a_plausible_higher_ring_seq(void)
+{
+	struct rc_memb *m = memb_new(1);
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	join_from(m, T0 + MS, 2, RC_RING_SEQ_JUMP_MAX, (uint32_t[]){ 1, 2 }, 2);
+	CU_ASSERT_EQUAL(n_persisted, 1);
+	CU_ASSERT_EQUAL(persisted[0], RC_RING_SEQ_JUMP_MAX + 4);
+	rc_memb_destroy(m);
+}
+
+/* A forged COMMIT used to be taken, and its seq persisted (fsynced) as is. */
+static void test_memb_refuses_a_commit_with_an_implausible_ring_seq(void)
+{
+	struct rc_memb *m = memb_new(2);
+	struct rc_memb_stats ms;
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	join_from(m, T0 + MS, 1, 0, (uint32_t[]){ 1, 2 }, 2);
+	commit_from_1(m, T0 + 2 * MS, UINT64_MAX - 3);
+	commit_from_1(m, T0 + 3 * MS, RC_RING_SEQ_JUMP_MAX + 8);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 0);
+	CU_ASSERT_EQUAL(n_persisted, 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT_EQUAL(ms.ring_seq_refused, 2);
+	/* The genuine one is taken. */
+	commit_from_1(m, T0 + 4 * MS, 4);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 1);
+	CU_ASSERT_EQUAL(n_persisted, 1);
+	rc_memb_destroy(m);
+}
+
+/* The seq could not be made durable: no commit token goes out, no ring forms. */
+static void test_memb_a_failed_persist_fails_the_formation(void)
+{
+	struct rc_memb *m = memb_new(1);
+	struct rc_memb_stats ms;
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	persist_ret = -EIO;
+	join_from(m, T0 + MS, 2, 0, (uint32_t[]){ 1, 2 }, 2);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT(ms.ring_seq_persist_failed >= 1);
+	/* Once the disk takes it again, the next try forms the ring. */
+	persist_ret = 0;
+	run_timers(m, T0 + 2 * MS, T0 + 40 * MS);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_COMMIT);
+	CU_ASSERT(count_sent(RC_FT_COMMIT) >= 1);
+	CU_ASSERT_EQUAL(n_persisted, 1);
+	CU_ASSERT_EQUAL(persisted[0], 4);
+	rc_memb_destroy(m);
+
+	/* Not the representative: the commit token is not passed on either. */
+	m = memb_new(2);
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	join_from(m, T0 + MS, 1, 0, (uint32_t[]){ 1, 2 }, 2);
+	persist_ret = -ENOSPC;
+	commit_from_1(m, T0 + 2 * MS, 4);
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	rc_memb_destroy(m);
+}
+
+/*
+ * Seed 9010 of the simulator: a late copy of a commit token for a ring this
+ * node had committed to and left (back in gather before it ran) formed that
+ * ring again under the same id. Refused: a ring id is used once.
+ */
+static void test_memb_never_reforms_a_ring_it_committed_to(void)
+{
+	struct rc_memb *m = memb_new(2);
+	struct rc_memb_stats ms;
+
+	rc_memb_start(m, T0);
+	send_frozen(m, T0, 0, 0);
+	join_from(m, T0 + MS, 1, 0, (uint32_t[]){ 1, 2 }, 2);
+	commit_from_1(m, T0 + 2 * MS, 4);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_COMMIT);
+	/* The commit token is lost: back to gather, agreeing on {1, 2} again. */
+	run_timers(m, T0 + 3 * MS, T0 + 3 * MS + cfg.consensus_timeout_ns);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	send_frozen(m, T0 + 50 * MS, 0, 0);
+	join_from(m, T0 + 51 * MS, 1, 4, (uint32_t[]){ 1, 2 }, 2);
+	n_cmds = 0;
+	rc_memb_stats_get(m, &ms);
+	commit_from_1(m, T0 + 52 * MS, 4);	/* the old copy */
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 0);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	commit_from_1(m, T0 + 53 * MS, 8);	/* the new ring */
+	CU_ASSERT_EQUAL(count_sent(RC_FT_COMMIT), 1);
 	rc_memb_destroy(m);
 }
 
@@ -523,6 +704,11 @@ static const struct unit_test tests[] = {
 	T(test_memb_freezes_first_and_forms_only_after_frozen),
 	T(test_memb_fills_its_commit_entry_only_after_frozen),
 	T(test_memb_ignores_fail_recv_of_another_ring),
+	T(test_memb_refuses_a_join_with_an_implausible_ring_seq),
+	T(test_memb_adopts_a_plausible_higher_ring_seq),
+	T(test_memb_refuses_a_commit_with_an_implausible_ring_seq),
+	T(test_memb_a_failed_persist_fails_the_formation),
+	T(test_memb_never_reforms_a_ring_it_committed_to),
 	T(test_memb_token_loss_follows_the_last_token),
 	T(test_memb_token_loss_waits_for_the_ordering_half_to_look),
 	T(test_memb_takes_operational_after_it_moved_on),

@@ -659,6 +659,7 @@ static void test_token_with_seq_beyond_twice_the_buffer_is_bad_token(void)
 	ring_config(&c, 2);
 	c.rtr_slots = 1024;
 	srp = node_with(&c);
+	ring_ran_to(srp, 2 * 1024 - 1, 0);
 	t.seq = 2 * 1024 + 1;
 	EXPECT_DROPPED(srp, frame, token(frame, 1, &t), RC_BAD_TOKEN);
 	t.seq = 2 * 1024;
@@ -704,6 +705,7 @@ static void test_mcast_beyond_the_receive_buffer_is_a_window_drop(void)
 	ring_config(&c, 2);
 	c.rtr_slots = 1024;
 	srp = node_with(&c);
+	ring_ran_to(srp, 1499, 0);
 	/* a token far ahead lets frames through the seq check ... */
 	CU_ASSERT_EQUAL(recv(srp, frame, token(frame, 1, &t)), 0);
 	/* ... but the buffer holds only gc_seq + 1 .. gc_seq + rtr_slots */
@@ -961,15 +963,15 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	CU_ASSERT_EQUAL(cap.n_deliver, 2);
 	rc_srp_freeze(srp, 1);
 	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
-	/* seq 4 arrives late, from a survivor; the new ring's frames are not old */
+	/* seq 4 comes by recovery, from a survivor; the new ring's frames are not old */
 	len4 = mcast(f4, 1, 4);
-	CU_ASSERT_EQUAL(rc_srp_old_store(srp, f4, len4), 0);
+	CU_ASSERT_EQUAL(rc_srp_old_store(srp, f4, len4, true), 0);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame,
-					 mcast_in(frame, CLUSTER, 2, 2, RING_SEQ + 4, 1, 20)),
+					 mcast_in(frame, CLUSTER, 2, 2, RING_SEQ + 4, 1, 20), true),
 			-EINVAL);
 	/* nor are those of an earlier ring of the same representative */
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame,
-					 mcast_in(frame, CLUSTER, 1, 1, RING_SEQ - 1, 6, 20)),
+					 mcast_in(frame, CLUSTER, 1, 1, RING_SEQ - 1, 6, 20), true),
 			-EINVAL);
 	rc_srp_recovery_finish(srp, 6);
 	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 4);
@@ -990,6 +992,35 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 		CU_ASSERT_EQUAL(recv(srp, frame, rc_wire_put_token(frame, &t)), 0);
 	}
 	CU_ASSERT_EQUAL(cap.dst[cap.n_send - 1], 3);
+	rc_srp_destroy(srp);
+}
+
+/*
+ * EVS: node 2 froze holding 1, 2 of its ring; nobody held 3. Seq 3 then
+ * arrives late, from the network, after the new ring is installed. Taken,
+ * node 2 alone delivered it in recovery while the other survivor recorded
+ * a gap there: two nodes with the same transitional configuration
+ * delivered different messages. It is dropped and counted instead; a late
+ * frame before install (frozen, nothing re-sent yet) is still kept.
+ */
+static void test_old_frame_from_the_network_after_install_is_not_delivered(void)
+{
+	static const uint32_t next[] = { 2, 3 };
+	struct rc_srp *srp = node(2);
+
+	for (uint32_t s = 1; s <= 2; s++)
+		CU_ASSERT_EQUAL(recv(srp, frame, mcast(frame, 1, s)), 0);
+	rc_srp_freeze(srp, 1);
+	/* frozen: seq 5 late from the network is kept (before the entries are read) */
+	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 5), false), 0);
+	CU_ASSERT_EQUAL(stats(srp).old_late, 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
+	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 3), false), 0);
+	CU_ASSERT_EQUAL(stats(srp).old_late, 1);
+	rc_srp_recovery_finish(srp, 5);
+	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 3);	/* 1, 2 and the frozen-time 5 */
+	CU_ASSERT_EQUAL(cap.info[2].seq, 5);
+	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 2);	/* 3 (as at the other survivor), 4 */
 	rc_srp_destroy(srp);
 }
 
@@ -1074,6 +1105,7 @@ static const struct unit_test tests[] = {
 	T(test_frozen_engine_hands_over_every_frame_and_sends_nothing),
 	T(test_frozen_ring_is_kept_for_recovery),
 	T(test_recovery_finish_delivers_old_frames_held_and_skips_gaps),
+	T(test_old_frame_from_the_network_after_install_is_not_delivered),
 	T(test_recovery_gap_does_not_splice_two_messages),
 };
 
