@@ -184,8 +184,10 @@ static void on_timer(void *data)
 	(void)data;
 	mb.timer_set = false;
 	/* The token deadline follows the last token: early is normal, act when due. */
-	if (now >= rc_memb_next_deadline(mb.m))
+	if (now >= rc_memb_next_deadline(mb.m)) {
 		rc_memb_timer(mb.m, now);
+		rc_memb_returned(mb.m, rc_dp_now_ns());
+	}
 	rearm();
 }
 
@@ -199,8 +201,10 @@ static int32_t on_events(int32_t fd, int32_t revents, void *data)
 	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		qb_log(LOG_WARNING, "membership eventfd: %s", strerror(errno));
 	while (done < EVENTS_PER_WAKE && (n = rc_dp_memb_events(mb.dp, mb.ev, 8)) > 0) {
-		for (unsigned int i = 0; i < n; i++)
+		for (unsigned int i = 0; i < n; i++) {
 			rc_memb_event(mb.m, &mb.ev[i], rc_dp_now_ns());
+			rc_memb_returned(mb.m, rc_dp_now_ns());
+		}
 		done += n;
 	}
 	/* More waiting (a flood of another ring's frames): come back after the
@@ -233,6 +237,7 @@ int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem
 		return ret;
 	}
 	rc_memb_start(mb.m, rc_dp_now_ns());
+	rc_memb_returned(mb.m, rc_dp_now_ns());
 	rearm();
 	return 0;
 }

@@ -652,6 +652,12 @@ static void ran(struct rc_memb *t, uint64_t now)
 		t->last_run = now;
 }
 
+void rc_memb_returned(struct rc_memb *t, uint64_t now)
+{
+	if (now > t->last_run)
+		t->last_run = now;
+}
+
 /* ---- API ---- */
 
 int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *ops,

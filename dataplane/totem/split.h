@@ -125,6 +125,13 @@ void rc_memb_start(struct rc_memb *m, uint64_t now);
 void rc_memb_leave(struct rc_memb *m, uint64_t now);
 void rc_memb_event(struct rc_memb *m, const struct rc_xmsg *e, uint64_t now);
 void rc_memb_timer(struct rc_memb *m, uint64_t now);
+/*
+ * The caller's clock after a call into this half returned. The next call's
+ * gap (pause detection) is measured from here, so time spent inside a call
+ * (the synced write of the ring sequence, a wait for the lcore) is not a
+ * pause. Callers on a real clock call it after every call; optional.
+ */
+void rc_memb_returned(struct rc_memb *m, uint64_t now);
 uint64_t rc_memb_next_deadline(const struct rc_memb *m);
 enum rc_memb_state rc_memb_state(const struct rc_memb *m);
 /* The current ring and, when operational, its members (else the last operational). */

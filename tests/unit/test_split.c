@@ -327,6 +327,38 @@ static void test_memb_refuses_a_commit_with_an_implausible_ring_seq(void)
 	rc_memb_destroy(m);
 }
 
+/*
+ * Time spent inside a call (the daemon's synced write of the ring sequence,
+ * a wait for the lcore) is not a pause: the gap is measured from when the
+ * previous call returned, as the caller reports it (rc_memb_returned).
+ */
+static void test_memb_time_inside_a_call_is_no_pause(void)
+{
+	struct rc_memb *m = memb_new(1);
+	uint64_t tok = cfg.token_timeout_ns, now = T0 + 200 * MS, p0;
+	struct rc_memb_stats ms;
+
+	form_alone(m);
+	rc_memb_timer(m, now);		/* a call at `now`, just after the last */
+	rc_memb_stats_get(m, &ms);
+	p0 = ms.pauses;
+	/* that call returned 0.6 token timeouts later; the next call comes one
+	   tick after: no pause */
+	token_at = polled_at = now + tok * 6 / 10;
+	rc_memb_returned(m, now + tok * 6 / 10);
+	rc_memb_timer(m, now + tok * 6 / 10 + MS);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT_EQUAL(ms.pauses, p0);
+	/* a real gap of 0.6 token timeouts between two calls is one */
+	now += tok * 6 / 10 + MS;
+	token_at = polled_at = now + tok * 6 / 10;
+	rc_memb_timer(m, now + tok * 6 / 10);
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT_EQUAL(ms.pauses, p0 + 1);
+	rc_memb_destroy(m);
+}
+
+
 /* The seq could not be made durable: no commit token goes out, no ring forms. */
 static void test_memb_a_failed_persist_fails_the_formation(void)
 {
@@ -708,6 +740,7 @@ static const struct unit_test tests[] = {
 	T(test_memb_adopts_a_plausible_higher_ring_seq),
 	T(test_memb_refuses_a_commit_with_an_implausible_ring_seq),
 	T(test_memb_a_failed_persist_fails_the_formation),
+	T(test_memb_time_inside_a_call_is_no_pause),
 	T(test_memb_never_reforms_a_ring_it_committed_to),
 	T(test_memb_token_loss_follows_the_last_token),
 	T(test_memb_token_loss_waits_for_the_ordering_half_to_look),
