@@ -474,6 +474,14 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		}
 		if ((uint64_t)used + c->inflight > c->comp_mask)
 			break;		/* completions unread: wait */
+		/* The engine copies a message when it queues it and completes it
+		   then, so a client's arena no longer bounds what it has in the
+		   ring: take no more while this node's unframed queue holds
+		   RC_DP_QUEUE_BYTES or more. The client's tx ring then fills and
+		   its sends wait (shm_room.h), paced by the ring, instead of the
+		   ring being handed more than receivers can take. */
+		if (rc_ord_queued_bytes(dp->ord) >= RC_DP_QUEUE_BYTES)
+			break;
 		memcpy(&d, (const void *)&c->tx[c->tx_tail & c->tx_mask], sizeof(d));
 		if (d.type != RC_SHM_TX_MCAST || d.off % RC_SHM_MSG_ALIGN ||
 		    d.len < RC_SHM_TX_HDR || d.off > c->arena_size ||

@@ -31,6 +31,7 @@
 #define RC_DP_INJECT_BUFS	4096
 #define RC_DP_INJECT_MAX	1024	/* largest test-hook message */
 #define RC_DP_MAX_CLIENTS	64	/* attached client connections */
+#define RC_DP_QUEUE_BYTES	(4u << 20)	/* client messages queued, not yet framed */
 
 /* What the control thread and telemetry read; written by the lcore. */
 /* Another node as this port hears it (the lcore's MAC table). */

@@ -344,7 +344,7 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 }
 
 /* A copy of the zcb buffer's bytes sent instead of it: 0, or -EAGAIN when
-   the arena has no room for the copy (the caller sends in place). */
+   the arena has no room for the copy (the caller waits for room). */
 static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
 			 cpg_guarantee_t guarantee)
 {
@@ -391,19 +391,24 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 			ret = -ENOENT;
 		else if (b->inflight == UINT32_MAX)
 			ret = -EAGAIN;
-		else if ((ret = tx_room(h)) == -EAGAIN) {
+		else if ((ret = tx_room(h)) == 0 && msg_len <= h->zcb_copy_max) {
+			/*
+			 * A small buffer is copied and the call returns. With no
+			 * arena room for the copy it waits for room like any send,
+			 * then says TRY_AGAIN: sending in place would block until
+			 * the daemon frames it, and a caller that also dispatches
+			 * (one thread) would stop reading meanwhile.
+			 */
+			ret = zcb_send_copy(h, msg, msg_len, guarantee);
+			if (ret != -EAGAIN)
+				goto out;
+		}
+		if (ret == -EAGAIN) {
 			ret = room_wait(h, &seen, &deadline);
 			if (ret == 0)
 				continue;
 		}
 		break;
-	}
-	if (ret == 0 && msg_len <= h->zcb_copy_max) {
-		ret = zcb_send_copy(h, msg, msg_len, guarantee);
-		if (ret != -EAGAIN)
-			goto out;
-		ret = 0;
-		b = zcb_find(h, msg);	/* the allocation may have moved the table */
 	}
 	if (ret == 0) {
 		uint64_t gen = b->zcb_gen, nr = ++b->sends;

@@ -71,6 +71,7 @@ struct rc_memb {
 	/* pause detection */
 	uint64_t last_run;		/* time of the previous call; 0: none yet */
 	uint64_t relearn_until;		/* after a pause: failed sets are no evidence */
+	uint64_t pause_reset_at;	/* when a pause last restarted the timers */
 
 	struct rc_memb_stats ms;
 	struct rc_memb_why why;		/* of the last gather */
@@ -614,7 +615,11 @@ static uint64_t pause_tick(const struct rc_memb *t)
  * failed set of a gather is emptied, and for half a consensus timeout the
  * failed sets of the frames read (queued while stopped) are no evidence.
  * A node that really died is then failed one token timeout (or one
- * consensus timeout) after the resume instead of at once.
+ * consensus timeout) after the resume instead of at once. The timers are
+ * restarted at most once every two token timeouts, so a token deadline is
+ * always reached between two restarts: pauses that keep coming (an
+ * overloaded host) delay failure detection by a bounded time, not for as
+ * long as they last.
  */
 static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
 {
@@ -624,6 +629,9 @@ static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
 		if (gap > t->ms.pause_max_ns)
 			t->ms.pause_max_ns = gap;
 	}
+	if (t->pause_reset_at && t->now - t->pause_reset_at < 2 * t->cfg.token_timeout_ns)
+		return;
+	t->pause_reset_at = t->now;
 	t->relearn_until = t->now + t->cfg.consensus_timeout_ns / 2;
 	switch (t->state) {
 	case RC_MEMB_GATHER:

@@ -371,3 +371,8 @@ void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st)
 {
 	rc_srp_stats_get(o->srp, st);
 }
+
+uint64_t rc_ord_queued_bytes(const struct rc_ord *o)
+{
+	return rc_srp_queued_bytes(o->srp);
+}

@@ -193,6 +193,8 @@ void rc_ord_timer(struct rc_ord *o, uint64_t now);
 uint64_t rc_ord_next_deadline(const struct rc_ord *o);
 uint64_t rc_ord_last_token(const struct rc_ord *o);
 uint32_t rc_ord_my_aru(const struct rc_ord *o);
+/* Bytes this node has queued and not yet framed (rc_srp_queued_bytes). */
+uint64_t rc_ord_queued_bytes(const struct rc_ord *o);
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st);
 
 #endif /* RC_SPLIT_H */

@@ -632,3 +632,8 @@ uint32_t rc_srp_backlog(const struct rc_srp *srp)
 {
 	return rc_sendq_count(&srp->q);
 }
+
+uint64_t rc_srp_queued_bytes(const struct rc_srp *srp)
+{
+	return srp->q.bytes;
+}

@@ -206,6 +206,8 @@ const char *rc_srp_bad_reason_name(enum rc_bad_reason r);
 uint32_t rc_srp_my_aru(const struct rc_srp *srp);
 /* Messages queued and not yet fully framed. */
 uint32_t rc_srp_backlog(const struct rc_srp *srp);
+/* Bytes of queued messages not yet framed. */
+uint64_t rc_srp_queued_bytes(const struct rc_srp *srp);
 
 /*
  * Interface of the membership half (memb.c). In the daemon these calls cross

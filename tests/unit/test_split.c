@@ -359,6 +359,33 @@ static void test_memb_time_inside_a_call_is_no_pause(void)
 }
 
 
+/*
+ * Pauses that keep coming (every 0.6 token timeouts, an overloaded host)
+ * restart the timers at most once a token timeout: a ring whose token
+ * stopped is still given up within two token timeouts, not never.
+ */
+static void test_memb_pauses_that_keep_coming_do_not_stop_token_loss(void)
+{
+	struct rc_memb *m = memb_new(1);
+	uint64_t tok = cfg.token_timeout_ns, now = T0 + 200 * MS;
+	struct rc_memb_stats ms;
+
+	form_alone(m);
+	token_at = now;			/* the last token ever seen */
+	rc_memb_timer(m, now);
+	for (int i = 1; i <= 10 && rc_memb_state(m) == RC_MEMB_OPERATIONAL; i++) {
+		now += tok * 6 / 10;
+		polled_at = now;
+		rc_memb_timer(m, now);
+	}
+	rc_memb_stats_get(m, &ms);
+	CU_ASSERT(ms.pauses >= 2);
+	CU_ASSERT_EQUAL(rc_memb_state(m), RC_MEMB_GATHER);
+	CU_ASSERT(now - token_at <= 2 * tok + tok * 6 / 10);
+	rc_memb_destroy(m);
+}
+
+
 /* The seq could not be made durable: no commit token goes out, no ring forms. */
 static void test_memb_a_failed_persist_fails_the_formation(void)
 {
@@ -741,6 +768,7 @@ static const struct unit_test tests[] = {
 	T(test_memb_refuses_a_commit_with_an_implausible_ring_seq),
 	T(test_memb_a_failed_persist_fails_the_formation),
 	T(test_memb_time_inside_a_call_is_no_pause),
+	T(test_memb_pauses_that_keep_coming_do_not_stop_token_loss),
 	T(test_memb_never_reforms_a_ring_it_committed_to),
 	T(test_memb_token_loss_follows_the_last_token),
 	T(test_memb_token_loss_waits_for_the_ordering_half_to_look),
