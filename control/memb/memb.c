@@ -28,8 +28,10 @@
  * be run at least every token_timeout / PAUSE_TICK_DIV; a call that comes more
  * than token_timeout / 2 after the previous one means the process (or this
  * thread) was not running, and what its timers would now conclude is stale.
+ * token / 5 is corosync's own pause timer: 31 wake-ups a second at the
+ * default token, the control thread's only periodic work under traffic.
  */
-#define PAUSE_TICK_DIV	10
+#define PAUSE_TICK_DIV	5
 
 struct rc_memb {
 	struct rc_totem_config cfg;
