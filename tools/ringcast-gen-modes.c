@@ -53,18 +53,18 @@ static void housekeeping(struct rc_gen *g, uint64_t now)
 }
 
 /*
- * Wait up to wait_ns for the fd (0: just look), dispatch what is pending.
- * 0, or -EIO once the run has failed (or was interrupted).
+ * Wait up to wait_ns (at most IDLE_NS; 0: just look) for the fd and dispatch
+ * what is pending. 0 with *err the dispatch's answer (CS_OK when nothing was
+ * pending), or -EIO when poll failed (the run is failed).
  */
-int rc_gen_pump(struct rc_gen *g, int64_t wait_ns)
+int rc_gen_poll_dispatch(struct rc_gen *g, int64_t wait_ns, cs_error_t *err)
 {
 	struct pollfd p = { .fd = g->fd, .events = POLLIN };
 	struct timespec ts;
-	cs_error_t err;
-	uint64_t now;
 	int r;
 
-	if (wait_ns < 0 || g->o.spin)
+	*err = CS_OK;
+	if (wait_ns < 0)
 		wait_ns = 0;
 	if (wait_ns > IDLE_NS)
 		wait_ns = IDLE_NS;
@@ -75,14 +75,27 @@ int rc_gen_pump(struct rc_gen *g, int64_t wait_ns)
 		rc_gen_fail(g, "poll: %s", strerror(errno));
 		return -EIO;
 	}
-	if (r > 0) {
-		err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
-		if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
-			rc_gen_fail(g, "cpg_dispatch: %s: the daemon is gone or disconnected this "
-				 "client (ringcast: see its log; a full receive ring does it, "
-				 "--window helps)", rc_gen_err(err));
-			return -EIO;
-		}
+	if (r > 0)
+		*err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
+	return 0;
+}
+
+/*
+ * Wait up to wait_ns for the fd (0: just look), dispatch what is pending.
+ * 0, or -EIO once the run has failed (or was interrupted).
+ */
+int rc_gen_pump(struct rc_gen *g, int64_t wait_ns)
+{
+	cs_error_t err;
+	uint64_t now;
+
+	if (rc_gen_poll_dispatch(g, g->o.spin ? 0 : wait_ns, &err) < 0)
+		return -EIO;
+	if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
+		rc_gen_fail(g, "cpg_dispatch: %s: the daemon is gone or disconnected this "
+			 "client (ringcast: see its log; a full receive ring does it, "
+			 "--window helps)", rc_gen_err(err));
+		return -EIO;
 	}
 	now = rc_gen_now_ns();
 	if (now >= g->next_house)

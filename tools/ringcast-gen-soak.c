@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -149,32 +148,17 @@ static int soak_send(struct rc_gen *g, struct soak_msg *m)
 /* Wait up to wait_ns for the fd, dispatch. 0, SOAK_GONE, -EIO. */
 static int soak_pump(struct rc_gen *g, int64_t wait_ns)
 {
-	struct pollfd p = { .fd = g->fd, .events = POLLIN };
 	cpg_flow_control_state_t fc;
-	struct timespec ts;
 	cs_error_t err;
 	uint64_t now;
-	int r;
 
-	if (wait_ns < 0)
-		wait_ns = 0;
-	if (wait_ns > IDLE_NS)
-		wait_ns = IDLE_NS;
-	ts.tv_sec = wait_ns / 1000000000;
-	ts.tv_nsec = wait_ns % 1000000000;
-	r = ppoll(&p, 1, &ts, NULL);
-	if (r < 0 && errno != EINTR) {
-		rc_gen_fail(g, "poll: %s", strerror(errno));
+	if (rc_gen_poll_dispatch(g, wait_ns, &err) < 0)
 		return -EIO;
-	}
-	if (r > 0) {
-		err = cpg_dispatch(g->h, CS_DISPATCH_ALL);
-		if (err == CS_ERR_LIBRARY || err == CS_ERR_BAD_HANDLE)
-			return SOAK_GONE;
-		if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
-			rc_gen_fail(g, "cpg_dispatch: %s", rc_gen_err(err));
-			return -EIO;
-		}
+	if (err == CS_ERR_LIBRARY || err == CS_ERR_BAD_HANDLE)
+		return SOAK_GONE;
+	if (err != CS_OK && err != CS_ERR_TRY_AGAIN) {
+		rc_gen_fail(g, "cpg_dispatch: %s", rc_gen_err(err));
+		return -EIO;
 	}
 	now = rc_gen_now_ns();
 	if (now >= g->next_house) {

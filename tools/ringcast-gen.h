@@ -354,6 +354,7 @@ void rc_gen_step_reset(struct rc_gen *g);
 
 /* ---- waiting and sending (ringcast-gen-modes.c) ---- */
 
+int rc_gen_poll_dispatch(struct rc_gen *g, int64_t wait_ns, cs_error_t *err);
 int rc_gen_pump(struct rc_gen *g, int64_t wait_ns);
 uint64_t rc_gen_stamp_now(const struct rc_gen *g);
 bool rc_gen_is_leader(const struct rc_gen *g);
