@@ -209,7 +209,8 @@ static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid
 			const void *data, size_t len)
 {
 	struct rc_dp *dp = priv;
-	struct rc_shm_rx_msg m = { .nodeid = nodeid, .pid = pid, .len = (uint32_t)len };
+	struct rc_shm_rx_msg m = { .nodeid = nodeid, .pid = pid, .len = (uint32_t)len,
+				   .flags = dp->rx_flags };
 	uint64_t pos;
 	uint8_t *p = rx_begin(dp, slot, sizeof(m) + len, &pos);
 

@@ -22,6 +22,7 @@
 #include <rte_ring_elem.h>
 
 #include <ringcast/cpgmsg.h>
+#include <ringcast/shm.h>
 #include <ringcast/wire.h>
 
 #include "dp.h"
@@ -207,7 +208,12 @@ static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
 	size_t hl = RC_CPG_HDR_LEN(sizeof(INJECT_GROUP) - 1);
 	uint64_t h;
 
+	/* a recovered delivery belongs to the transitional configuration:
+	   its SAFE guarantee covers that configuration's members only */
+	dp->rx_flags = (info->guarantee == RC_GUARANTEE_SAFE ? RC_SHM_RX_F_SAFE : 0) |
+		       (info->recovered ? RC_SHM_RX_F_TRANSITIONAL : 0);
 	rc_dp_clients_deliver(dp, info->sender, msg, len);
+	dp->rx_flags = 0;
 	if (!is_inject(b, len))
 		return;
 	/* FNV-1a over the test stream's (sender, length, bytes): equal digests,

@@ -114,6 +114,7 @@ struct rc_dp {
 	uint32_t n_members;		/* the last regular configuration: key rotation's ring */
 	uint32_t members[RC_TOTEM_MAX_NODES];
 	uint64_t delivered, digest;
+	uint32_t rx_flags;		/* rc_shm_rx_flags of the delivery in progress */
 	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */

@@ -11,7 +11,21 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <ringcast/cpg_ext.h>
+
 #include "cpg_int.h"
+
+_Static_assert(RINGCAST_DELIVERY_SAFE == RC_SHM_RX_F_SAFE &&
+	       RINGCAST_DELIVERY_TRANSITIONAL == RC_SHM_RX_F_TRANSITIONAL,
+	       "the API's delivery flags are the rx record's");
+
+/* The delivery a deliver callback on this thread is in (a callback may
+   dispatch another handle: each call saves and restores the outer one). */
+static __thread struct {
+	cpg_handle_t handle;
+	uint32_t flags;
+	bool in;
+} rx_now;
 
 /* What a record asks for, copied out under the lock. */
 struct rc_rx_call {
@@ -140,9 +154,17 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
 
 	switch (c->type) {
 	case RC_SHM_RX_MSG:
-		if (c->cb.cpg_deliver_fn != NULL)
+		if (c->cb.cpg_deliver_fn != NULL) {
+			typeof(rx_now) outer = rx_now;
+
+			rx_now.handle = handle;
+			rx_now.flags = m->flags & (RINGCAST_DELIVERY_SAFE |
+						   RINGCAST_DELIVERY_TRANSITIONAL);
+			rx_now.in = true;
 			c->cb.cpg_deliver_fn(handle, &c->group, m->nodeid, m->pid,
 					     (void *)(uintptr_t)(m + 1), m->len);
+			rx_now = outer;
+		}
 		break;
 	case RC_SHM_RX_CONFCHG:
 		a = (const void *)(cc + 1);
@@ -282,5 +304,15 @@ RC_API cs_error_t cpg_fd_get(cpg_handle_t handle, int *fd)
 		return err;
 	*fd = h->epfd;
 	rc_cpg_put(h);
+	return CS_OK;
+}
+
+RC_API cs_error_t ringcast_cpg_delivery_flags(cpg_handle_t handle, uint32_t *flags)
+{
+	if (flags == NULL)
+		return CS_ERR_INVALID_PARAM;
+	if (!rx_now.in || rx_now.handle != handle)
+		return CS_ERR_BAD_HANDLE;
+	*flags = rx_now.flags;
 	return CS_OK;
 }

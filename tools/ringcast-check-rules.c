@@ -4,8 +4,10 @@
  * confchg); its key is the boundary that opened it and the ring in force,
  * so segments with one key began at the same point of one ring's total
  * order. Within a key: one order; instances that leave it through the same
- * next boundary delivered the same set (virtual synchrony); a SAFE message any of them delivered, every one that left through
- * a boundary (not by dying) delivered too. Across the run: one member list
+ * next boundary delivered the same set (virtual synchrony); a SAFE message
+ * any of them delivered in the regular configuration (not marked "t",
+ * transitional), every one that left through a boundary (not by dying)
+ * delivered too. Across the run: one member list
  * per ring id; one group member list at each ring's totem confchg; one
  * member list per join or leave.
  */
@@ -93,7 +95,9 @@ static uint32_t missing(const struct rc_chk *c, const struct rc_chk_seg *a,
 	for (uint32_t k = a->start + 1; k < seg_stop(c, a); k++) {
 		const struct rc_chk_ev *e = ev_of(c, a, k);
 
-		if (e->kind != 'D' || (safe_only && e->g != 's'))
+		/* SAFE in the transitional configuration covers the members that
+		   move on together, which virtual synchrony checks already */
+		if (e->kind != 'D' || (safe_only && (e->g != 's' || e->trans)))
 			continue;
 		if (rc_chk_map_get(mb, e->k0, e->k1, &v) != 1)
 			return k;

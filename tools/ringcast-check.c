@@ -232,7 +232,11 @@ static int parse_line(struct rc_chk_inst *in, char *line, uint32_t lineno)
 		break;
 	case 'D':
 		if (sscanf(line, "D %u %u %31s %u %x %c%n", &e.nodeid, &e.pid, seq, &e.size, &e.crc,
-			   &g, &n) != 6 || line[n] != '\0' || (g != 'a' && g != 's' && g != '-'))
+			   &g, &n) != 6 || (g != 'a' && g != 's' && g != '-'))
+			return bad_line(in, lineno, line);
+		if (strcmp(line + n, " t") == 0)
+			e.trans = true;		/* in the transitional configuration */
+		else if (line[n] != '\0')
 			return bad_line(in, lineno, line);
 		if (strcmp(seq, "-") != 0) {
 			char *end;

@@ -20,6 +20,7 @@ struct rc_chk_ev {
 	uint32_t lineno;
 	char kind;		/* S D C T E */
 	char g;			/* S, D: 'a', 's' or '-' (unknown) */
+	bool trans;		/* D: delivered in the transitional configuration */
 	uint32_t nodeid, pid;	/* D: the sender */
 	uint32_t size, crc;
 	uint64_t seq;		/* S, D: per-sender seq, or RC_CHK_NOSEQ */

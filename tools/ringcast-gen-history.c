@@ -17,6 +17,16 @@
 
 #include "ringcast-gen.h"
 
+#ifdef RINGCAST_COROSYNC_API
+#include <ringcast/cpg_ext.h>
+#else	/* ringcast-gen-corosync: built against corosync's headers */
+#define RINGCAST_DELIVERY_TRANSITIONAL	0x2u
+cs_error_t ringcast_cpg_delivery_flags(cpg_handle_t handle, uint32_t *flags);
+#endif
+
+/* Weak: ringcast-gen also runs on corosync's libcpg, which lacks it. */
+#pragma weak ringcast_cpg_delivery_flags
+
 #define HISTORY_BUF	(256u << 10)
 #define HISTORY_FLUSH	(192u << 10)	/* a write once this much is waiting */
 #define HISTORY_LINE	4096u		/* room kept for one line */
@@ -95,16 +105,32 @@ void rc_gen_history_send(struct rc_gen *g, uint64_t seq, size_t size, bool safe,
 			    crc, zcb ? 'z' : 'c');
 }
 
-/* seq UINT64_MAX: not a data message (no per-sender seq); guarantee 0: unknown */
+/* " t": delivered in the transitional configuration (ringcast's library
+   says so; corosync's cannot, and its lines never have it) */
+static const char *transitional(struct rc_gen *g)
+{
+	uint32_t f;
+
+	if (ringcast_cpg_delivery_flags != NULL &&
+	    ringcast_cpg_delivery_flags(g->h, &f) == CS_OK &&
+	    (f & RINGCAST_DELIVERY_TRANSITIONAL))
+		return " t";
+	return "";
+}
+
+/* seq UINT64_MAX: not a data message (no per-sender seq); guarantee 0: unknown.
+   Called from the deliver callback. */
 void rc_gen_history_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, uint64_t seq,
 			    size_t size, uint32_t crc, char guarantee)
 {
+	if (!rc_gen_history_on(g))
+		return;
 	if (seq == UINT64_MAX)
-		rc_gen_history_line(g, "D %u %u - %zu %08x %c\n", nodeid, pid, size, crc,
-				    guarantee ? guarantee : '-');
+		rc_gen_history_line(g, "D %u %u - %zu %08x %c%s\n", nodeid, pid, size, crc,
+				    guarantee ? guarantee : '-', transitional(g));
 	else
-		rc_gen_history_line(g, "D %u %u %" PRIu64 " %zu %08x %c\n", nodeid, pid, seq, size,
-				    crc, guarantee ? guarantee : '-');
+		rc_gen_history_line(g, "D %u %u %" PRIu64 " %zu %08x %c%s\n", nodeid, pid, seq,
+				    size, crc, guarantee ? guarantee : '-', transitional(g));
 }
 
 /* " n:p[:r],n:p[:r]" or " -"; reasons only for left and joined */

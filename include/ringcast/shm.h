@@ -139,12 +139,24 @@ _Static_assert(sizeof(struct rc_shm_desc) == 16, "ring entry is 16 bytes");
 #define RC_SHM_TX_HDR		160u
 _Static_assert(RC_SHM_TX_HDR % RC_SHM_MSG_ALIGN == 0, "payload stays aligned");
 
+/*
+ * What the daemon knows of a delivery and the CPG callback cannot say; a
+ * client reads it with ringcast_cpg_delivery_flags() (<ringcast/cpg_ext.h>,
+ * whose RINGCAST_DELIVERY_* have these values).
+ */
+enum rc_shm_rx_flags {
+	RC_SHM_RX_F_SAFE = 1,		/* sent CPG_TYPE_SAFE */
+	RC_SHM_RX_F_TRANSITIONAL = 2,	/* delivered in the transitional
+					   configuration (recovered at a ring
+					   change), not in the regular one */
+};
+
 /* rx area records: each starts RC_SHM_MSG_ALIGN-aligned at desc.off. */
 struct rc_shm_rx_msg {
 	uint32_t nodeid;
 	uint32_t pid;
 	uint32_t len;		/* payload bytes that follow */
-	uint32_t reserved;
+	uint32_t flags;		/* rc_shm_rx_flags (0 from daemons before them) */
 };
 _Static_assert(sizeof(struct rc_shm_rx_msg) == 16, "rx message header is 16 bytes");
 

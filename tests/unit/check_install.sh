@@ -48,6 +48,7 @@ if [ "$mode" = install ]; then
 	need pkgconfig/libcpg.pc
 	need include/corosync/cpg.h
 	need include/corosync/corotypes.h
+	need include/ringcast/cpg_ext.h
 	if [ -x "$build/control/ringcastd" ]; then
 		need etc/ringcast/ringcast.conf
 		need systemd/system/ringcastd.service

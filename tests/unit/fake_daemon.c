@@ -340,9 +340,13 @@ static void flush_held(struct fake *f, struct fclient *c)
 }
 
 /* Echo one mcast to the sender's group. false: no room anywhere yet. */
-static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, uint32_t len)
+static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, uint32_t len,
+		 uint16_t tx_flags)
 {
-	struct rc_shm_rx_msg m = { .nodeid = f->o.nodeid, .pid = from->pid, .len = len };
+	struct rc_shm_rx_msg m = {
+		.nodeid = f->o.nodeid, .pid = from->pid, .len = len,
+		.flags = ((tx_flags & RC_SHM_F_SAFE) ? RC_SHM_RX_F_SAFE : 0) | f->o.rx_flags,
+	};
 	uint64_t pos[FAKE_MAX_CLIENTS];
 	int i;
 
@@ -381,7 +385,7 @@ static bool serve_tx(struct fake *f, struct fclient *c)
 		    d.off > f->o.arena_size || d.len > f->o.arena_size - d.off ||
 		    d.len - RC_SHM_TX_HDR > f->o.max_msg)
 			return false;
-		if (!echo(f, c, c->arena + d.off + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR))
+		if (!echo(f, c, c->arena + d.off + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR, d.flags))
 			break;
 		/* the daemon writes its header into the room the client left */
 		memset(c->arena + d.off, 0xA5, RC_SHM_TX_HDR);

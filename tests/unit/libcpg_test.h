@@ -8,6 +8,7 @@
 #define RC_LIBCPG_TEST_H
 
 #include <corosync/cpg.h>
+#include <ringcast/cpg_ext.h>
 
 #include <poll.h>
 #include <sched.h>
@@ -41,6 +42,8 @@ static struct {
 	cs_error_t cb_err;	/* first error a callback's own call saw */
 	const uint8_t *expect;	/* long payloads are compared with this whole */
 	int mismatches;
+	uint32_t flags;		/* ringcast_cpg_delivery_flags() of the last message */
+	cs_error_t flags_err;	/* and what it returned */
 } seen;
 
 static inline void deliver_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
@@ -51,6 +54,7 @@ static inline void deliver_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t
 	seen.pid = pid;
 	seen.group = *g;
 	seen.len = len;
+	seen.flags_err = ringcast_cpg_delivery_flags(h, &seen.flags);
 	memcpy(seen.payload, msg, len < sizeof(seen.payload) ? len : sizeof(seen.payload));
 	if (seen.expect != NULL && len > sizeof(seen.payload) && memcmp(msg, seen.expect, len) != 0)
 		seen.mismatches++;

@@ -5,6 +5,8 @@
  * against the built shared library: only the exported API is reachable.
  */
 #define _GNU_SOURCE
+#include <ringcast/shm.h>
+
 #include "libcpg_test.h"
 
 /* ---- connection ---- */
@@ -348,6 +350,45 @@ static void test_mcast_is_echoed_with_sender_and_group(void)
 	stop();
 }
 
+/* The rx record's flags reach the deliver callback, and only it. */
+static void test_delivery_flags_say_safe_and_transitional(void)
+{
+	struct iovec iov = { "m", 1 };
+	struct fake_opts o;
+	uint32_t flags = 99;
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "flags");
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.flags_err, CS_OK);
+	CU_ASSERT_EQUAL(seen.flags, 0);
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_SAFE, &iov, 1), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 2));
+	CU_ASSERT_EQUAL(seen.flags_err, CS_OK);
+	CU_ASSERT_EQUAL(seen.flags, RINGCAST_DELIVERY_SAFE);
+	/* outside a deliver callback: no delivery to describe */
+	CU_ASSERT_EQUAL(ringcast_cpg_delivery_flags(h, &flags), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(flags, 99);
+	CU_ASSERT_EQUAL(ringcast_cpg_delivery_flags(h, NULL), CS_ERR_INVALID_PARAM);
+	cpg_finalize(h);
+	stop();
+
+	fake_opts_default(&o);
+	o.rx_flags = RC_SHM_RX_F_TRANSITIONAL;
+	start_with(&o);
+	h = open_h();
+	join(h, "flags");
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_SAFE, &iov, 1), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.flags_err, CS_OK);
+	CU_ASSERT_EQUAL(seen.flags, RINGCAST_DELIVERY_SAFE | RINGCAST_DELIVERY_TRANSITIONAL);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_mcast_rejects_bad_iovec_and_size(void)
 {
 	static char big[64 * 1024 + 1];
@@ -570,6 +611,7 @@ static const struct unit_test tests[] = {
 	T(test_rejoin_waits_for_the_leave_confchg),
 	T(test_mcast_is_echoed_with_sender_and_group),
 	T(test_mcast_takes_any_guarantee_as_corosync),
+	T(test_delivery_flags_say_safe_and_transitional),
 	T(test_mcast_rejects_bad_iovec_and_size),
 	T(test_dispatch_modes_on_an_empty_ring),
 	T(test_fd_becomes_readable_when_a_message_arrives),
