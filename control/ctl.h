@@ -17,6 +17,8 @@ struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
 int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port);
+/* Before rc_dp_destroy(): commands from now on answer "stopping". */
+void rc_telemetry_detach(void);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */

@@ -619,6 +619,7 @@ int main(int argc, char **argv)
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");
 	rc_membership_stop();
+	rc_telemetry_detach();
 	rc_dp_destroy(dp);
 	rc_clients_stop();
 	rte_pdump_uninit();
@@ -629,6 +630,7 @@ int main(int argc, char **argv)
 	return 0;
 
 destroy_dp:
+	rc_telemetry_detach();
 	rc_dp_destroy(dp);
 pdump:
 	rte_pdump_uninit();

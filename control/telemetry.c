@@ -3,9 +3,13 @@
  * (every node of the nodelist and how this port hears it), and the test
  * hook (inject, digest, stall). They run on DPDK's telemetry thread and read only
  * the dataplane's seqlocked snapshot, constant configuration and the port's
- * link, or post a request the lcore picks up.
+ * link, or post a request the lcore picks up. DPDK cannot unregister a
+ * command, so each runs through guarded(): under a read lock, and only while
+ * the dataplane exists; rc_telemetry_detach() takes the write lock before
+ * the daemon destroys it, so no command reads freed memory at shutdown.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,8 @@
 #include "ctl.h"
 #include "dp.h"
 
-/* set once before registration */
+/* set once before registration; tel_dp cleared by rc_telemetry_detach() */
+static pthread_rwlock_t tel_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct rc_dp *tel_dp;
 static const struct rc_config *tel_cfg;
 static uint16_t tel_port;
@@ -431,27 +436,66 @@ static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int guarded(int (*fn)(const char *, const char *, struct rte_tel_data *),
+		   const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&tel_lock);
+	if (tel_dp != NULL) {
+		ret = fn(cmd, params, d);
+	} else {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "result", "error");
+		rte_tel_data_add_dict_string(d, "error", "the daemon is stopping");
+	}
+	pthread_rwlock_unlock(&tel_lock);
+	return ret;
+}
+
+#define GUARD(fn)								\
+	static int fn##_guarded(const char *cmd, const char *params,		\
+				struct rte_tel_data *d)				\
+	{									\
+		return guarded(fn, cmd, params, d);				\
+	}
+GUARD(cmd_status)
+GUARD(cmd_stats)
+GUARD(cmd_inject)
+GUARD(cmd_nodes)
+GUARD(cmd_node)
+GUARD(cmd_stall)
+GUARD(cmd_digest)
+GUARD(cmd_key)
+
+void rc_telemetry_detach(void)
+{
+	pthread_rwlock_wrlock(&tel_lock);
+	tel_dp = NULL;
+	pthread_rwlock_unlock(&tel_lock);
+}
+
 int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port)
 {
 	tel_dp = dp;
 	tel_cfg = cfg;
 	tel_port = port;
 	snprintf(tel_socket, sizeof(tel_socket), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);
-	if (rte_telemetry_register_cmd("/ringcast/status", cmd_status,
+	if (rte_telemetry_register_cmd("/ringcast/status", cmd_status_guarded,
 				       "Ring id, state and members of this node") ||
-	    rte_telemetry_register_cmd("/ringcast/stats", cmd_stats,
+	    rte_telemetry_register_cmd("/ringcast/stats", cmd_stats_guarded,
 				       "Frame, token, delivery and bad-frame counters, rates") ||
-	    rte_telemetry_register_cmd("/ringcast/inject", cmd_inject,
+	    rte_telemetry_register_cmd("/ringcast/inject", cmd_inject_guarded,
 				       "Test hook: queue COUNT[,SIZE] messages from this node") ||
-	    rte_telemetry_register_cmd("/ringcast/nodes", cmd_nodes,
+	    rte_telemetry_register_cmd("/ringcast/nodes", cmd_nodes_guarded,
 				       "This node, its ring and port link, the nodelist's ids") ||
-	    rte_telemetry_register_cmd("/ringcast/node", cmd_node,
+	    rte_telemetry_register_cmd("/ringcast/node", cmd_node_guarded,
 				       "Node ID of the nodelist: name, in ring, last frame heard") ||
-	    rte_telemetry_register_cmd("/ringcast/stall", cmd_stall,
+	    rte_telemetry_register_cmd("/ringcast/stall", cmd_stall_guarded,
 				       "Test hook (dataplane test_stall: on): the lcore stops polling for MS ms") ||
-	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest,
+	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest_guarded,
 				       "Messages delivered and a hash of their order") ||
-	    rte_telemetry_register_cmd("/ringcast/key", cmd_key,
+	    rte_telemetry_register_cmd("/ringcast/key", cmd_key_guarded,
 				       "Cluster keys; ,load ,use ,retire: rotate without downtime"))
 		return -1;
 	return 0;

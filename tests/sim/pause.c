@@ -7,9 +7,10 @@
  * leave: a healthy peer reported gone is what a cluster stack fences. A fault
  * of either one with a third node excuses the pair: when node 3's frames to
  * node 1 are lost, no ring holds 1, 2 and 3, and 2 must part from one. So
- * does a ring the other never installed: when a ring's representative pauses
- * during recovery, members that had not yet delivered its configuration
- * come to the next ring from an older one, and EVS reports them as left.
+ * does a ring the other never installed when one of that ring's members was
+ * unhealthy: when a ring's representative pauses during recovery, members
+ * that had not yet delivered its configuration come to the next ring from an
+ * older one, and EVS reports them as left.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -81,6 +82,15 @@ void sim_pause_queue(struct sim *s, struct sim_node *nd, struct sim_buf *b)
 	sim_push(s, nd->paused_until, SIM_EV_FRAME, nd->idx, 1, b);
 }
 
+/* Some member of the ring (by its regular configuration) was not healthy. */
+static bool ring_had_fault(const struct sim *s, const struct check_ring *r)
+{
+	for (uint32_t id = 1; id <= s->o.nodes && id <= CHECK_MAX_NODES; id++)
+		if ((r->members & CHECK_BIT(id)) && (s->unhealthy & (1u << (id - 1))))
+			return true;
+	return false;
+}
+
 void sim_pair_check(struct sim *s, const struct sim_node *nd, const struct rc_confchg *cc)
 {
 	uint32_t cur = s->chk.node[nd->id].cur;
@@ -90,10 +100,13 @@ void sim_pair_check(struct sim *s, const struct sim_node *nd, const struct rc_co
 	for (uint32_t i = 0; i < cc->n_left; i++) {
 		uint32_t o = cc->left[i];
 
-		/* a member that never installed the ring (its representative
-		   paused mid-recovery) did not come from it: not a parting */
+		/* a member that never installed the ring did not come from it:
+		   not a parting, if a fault explains it (a member of that ring,
+		   its representative say, paused mid-recovery); with every
+		   member healthy, a ring some never installed is itself wrong */
 		if (o >= 1 && o <= CHECK_MAX_NODES &&
-		    !(s->chk.rings[cur].installed & CHECK_BIT(o)))
+		    !(s->chk.rings[cur].installed & CHECK_BIT(o)) &&
+		    ring_had_fault(s, &s->chk.rings[cur]))
 			continue;
 
 		/* a fault of either with anyone excuses: with 3>1 lost, {1,2,3}
