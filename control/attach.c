@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Client attach on the control thread: the SOCK_SEQPACKET listening socket,
  * credentials (SO_PEERCRED against the configured allow-list; root always),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcastd's configuration parser: corosync.conf syntax into struct
  * rc_config. Line by line (a comment, `name {`, `}` or `key: value`); one

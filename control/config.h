@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcastd's configuration: a file in corosync.conf syntax parsed into one
  * fixed-size struct (no allocation), validated, with FILE:LINE errors and

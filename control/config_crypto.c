@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * totem { crypto_cipher, crypto_hash, secauth, keyfile }: what corosync's
  * words mean here (docs/configuration.md has the table), checked once the

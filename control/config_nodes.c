@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Looking nodes up in a parsed configuration's nodelist: by nodeid, and
  * "which node is this one" from a nodeid, a name or a hostname. Reads only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The daemon's control side: main(), logging setup and telemetry. Runs on
  * the EAL main thread; the dataplane lcore is reached only through dp.h.

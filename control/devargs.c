@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The port's devargs as EAL gets them: dataplane.port as written, plus, for
  * net_af_packet when netmtu needs more than its default 2048-byte ring

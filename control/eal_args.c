@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The EAL argument vector ringcastd starts DPDK with, built from
  * dataplane { eal_args, port } and the command line. A PCI address is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Logging through libqb, configured from logging {}: stderr, a file, syslog
  * and the blackbox. Only the control thread logs; the dataplane posts events.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcastd: reads and checks the configuration before touching anything,
  * takes its runtime directory, starts EAL, the port and the dataplane lcore,

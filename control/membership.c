@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The membership half of Totem on the control thread (split.h): gather,
  * consensus, the commit token and the membership timers run here, in the

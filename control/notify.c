@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The service manager's readiness protocol (sd_notify(3)) spoken directly:
  * one datagram of "KEY=VALUE" lines to the AF_UNIX socket named by

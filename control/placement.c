@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Where the dataplane's memory is, and what the port may reach: the lcore
  * that runs the loop and the node its memory (engine state, mbuf pool,

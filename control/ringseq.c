@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The persisted ring sequence (state_dir/ringseq, one decimal line): read
  * once at start, strictly, and refused when implausible; written before each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The persisted ring sequence (ringseq.c): strict load, atomic store.
  * Shared by ringcastd's start-up and its membership thread.

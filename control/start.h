@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What ringcastd does at start that needs neither DPDK nor libqb, so unit
  * tests link it alone: the EAL argument vector (eal_args.c) and the service

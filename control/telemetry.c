@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * DPDK telemetry commands under /ringcast/: status, stats, nodes and node
  * (every node of the nodelist and how this port hears it), and the test

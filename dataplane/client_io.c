@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Clients on the lcore: takes mcasts from each client's tx ring into the
  * Totem engine, answers its requests, and writes what the CPG group table

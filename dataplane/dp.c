@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dataplane lcore: rx burst -> Totem engine -> tx burst, timers, the
  * adaptive idle policy, the stats snapshot and the test hook. All state is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dataplane: one DPDK port, one lcore running the Totem engine over
  * Ethernet frames. The lcore never blocks on the control thread, never logs:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The dataplane's private state, shared by dp.c (port, engine, idle policy)
  * and client_io.c (client regions, CPG groups). One allocation on the port's

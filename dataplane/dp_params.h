@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What the control thread hands the dataplane at start: the port, the idle
  * policy and the engine configuration. No DPDK here, so the configuration

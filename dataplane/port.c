@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One ethdev port, one rx and one tx queue, set up for the dataplane lcore.
  * Works with any ethdev: net_af_packet, net_tap or net_memif here, a NIC on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx arena allocator (arena.h). Free extents: a sorted array, first fit,
  * merged with both neighbours on free, so n_ext stays at most n_blk + 1.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx arena allocator. Its metadata is private to the client (never in
  * the shared region, which the daemon also writes): free extents sorted by

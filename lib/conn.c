@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The connection to ringcastd: connect the SOCK_SEQPACKET socket, hello,
  * welcome with [memfd, eventfd], map and check the region, mapped, sealed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The handle lifecycle and the small calls: initialize, finalize, context,
  * local node id, message size, flow control, join, leave, membership. A

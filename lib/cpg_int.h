@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libcpg internals: one struct rc_cpg per cpg_handle_t, shared by the files
  * of lib/. Locking: `lock` guards every field below it that changes; `req_lock`

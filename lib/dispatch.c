@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The rx side: cpg_fd_get() and cpg_dispatch(). Each rx descriptor is read
  * once, checked against the rx area, handed to its callback with no lock

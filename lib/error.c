@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Errors: inside lib/ every function returns 0 or -errno; the API turns that
  * into a cs_error_t here and only here. Statuses the daemon writes (welcome,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The handle table (handle.h). Handles are (gen << 32 | index); gen starts
  * at a per-process random value and moves on at each destroy, so a stale

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A handle table like corosync's hdb: a 64-bit handle is (generation << 32 |
  * index), so a finalized or stale handle never finds the object again even

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Group iteration: cpg_iteration_initialize() takes a snapshot with
  * RC_REQ_ITERATE requests (one per ctl area's worth of entries) into a

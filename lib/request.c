@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Synchronous requests through hdr->ctl: fill req_*, release req_seq + 1,
  * wait for rep_seq == req_seq. Spin a few microseconds first (the dataplane

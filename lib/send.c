@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx side: cpg_mcast_joined() copies into an arena buffer, the zcb calls
  * hand out arena buffers. A tx buffer is [RC_SHM_TX_HDR room for the

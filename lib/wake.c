@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The wake-up protocol over hdr->sleeping and the eventfd. Invariant kept
  * whenever the handle's lock is released outside a wait: the eventfd (and so

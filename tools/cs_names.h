@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The name of a cs_error_t, for messages: "CS_ERR_TRY_AGAIN" for
  * CS_ERR_TRY_AGAIN. cs_strerror() is not exported by every libcpg.so.4

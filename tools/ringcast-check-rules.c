@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-check's rules across instances. A segment is the stretch of one
  * instance's deliveries between two boundaries (a confchg or a totem

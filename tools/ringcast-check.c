@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-check HISTORY...: reads every instance's --history of one run
  * (files, or directories of *.hist files), walks each one alone (CRCs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-check: judges the --history files of every ringcast-gen instance
  * of one run together (Jepsen-style: what each client was given). Shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-cpgbench: corosync's own benchmark pattern against any libcpg. One
  * thread calls cpg_mcast_joined(CPG_TYPE_AGREED) in a tight loop, retrying at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A log-linear latency histogram in nanoseconds, HdrHistogram-like: values
  * below 32 have a bucket each; above, each power-of-two range [2^e, 2^(e+1))

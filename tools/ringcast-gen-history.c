@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen --history FILE: every send the library accepted, every
  * delivery, confchg and totem confchg, one text line each, in the order this

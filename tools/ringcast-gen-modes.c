@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen's loops: the pump (wait for the fd, dispatch), bounded waits,
  * the send loops of flood, rate and ping, and one whole step: START, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen's messages: building data messages, sending them (copy or
  * zcb), the deliver and confchg callbacks, and the checks on every delivery.

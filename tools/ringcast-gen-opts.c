@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen's command line: the mode (one word), options, --help. Every
  * bad value is named on stderr and gives exit status 2. rc_gen_opts_hash()

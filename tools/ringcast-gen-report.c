@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen's output: the live line (a terminal only, once a second, with
  * \r), the table at the end, --json and --csv, and the verdict. The table

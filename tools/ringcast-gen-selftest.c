@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen --self-test: the parts that decide pass or fail, without a
  * daemon. The histogram's buckets and quantiles; CRC32C (both paths) against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen soak: a workload for fault tests. No HELLO, START or RESULT:
  * an instance joins, sends --rate messages/s until --duration ends or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen's small helpers: error names, clocks, CRC32C (SSE4.2 when the
  * CPU has it, else slicing-by-8; both give the same values), FNV-1a, and the

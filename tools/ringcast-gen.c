@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen: main. Connects, joins --group, meets the other instances
  * (HELLO once --instances members are there), runs each step, prints the

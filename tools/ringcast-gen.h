@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-gen: the CPG traffic generator. One process per node joins a
  * group; the instances meet there, start together, run, then exchange their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-keygen: writes a cluster key (totem { keyfile }) of random bytes
  * from getrandom(2), mode 0400. A new file is created exclusively (O_EXCL:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcastctl: the admin CLI. It talks to a running ringcastd through DPDK
  * telemetry: a SOCK_SEQPACKET Unix socket where the server first sends an

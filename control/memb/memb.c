@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The membership half of Totem: failure detection, gather and consensus, the
  * commit token, the membership timers and the ring sequence. It drives the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sealing and opening frames (auth.h): AES-256-GCM with a key per (cluster
  * key, sender, incarnation), the frame counter as nonce, a 64-frame replay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Frame authentication: seals every frame a node sends into the version-2
  * envelope (include/ringcast/wire.h) and opens every frame it receives before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What frame authentication keeps on disk: the key file (read once at
  * start), this node's incarnation and the floors of its peers (state_dir).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CPG groups on one node, the stream side: each delivered CPG message and
  * each configuration change, applied to the group table in stream order and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CPG groups on one node, the client side: slots, the JOIN/LEAVE/PROCDOWN/
  * SYNC messages they cause and those messages' buffers. A (name, pid) has at

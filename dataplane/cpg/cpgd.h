@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CPG groups on one node: the group table every node keeps alike, and the
  * node's local clients. Pure C like the Totem engine: no thread, no clock,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internals of the CPG group module, shared by cpgd.c (slots, messages,
  * configuration changes) and group.c (the group table). Invariants: group

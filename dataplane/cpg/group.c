@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The CPG group table: groups found by name through a hash (the MCAST path)
  * and kept sorted by name (deterministic walks); members sorted by

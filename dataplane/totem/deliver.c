@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Delivery in agreed order: frames are consumed strictly in seq order up to
  * my_aru; a frame holding a SAFE chunk waits until safe_line covers it, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine configuration both halves read: defaults (the simulator's;
  * the daemon derives its own from the configuration file) and the check

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What both halves of the Totem engine and their callers share: ring ids,
  * configuration changes, the engine configuration and its check, the

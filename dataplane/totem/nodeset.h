@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sets of nodeids, kept sorted ascending without duplicates: the membership
  * half's proc/failed/consensus sets and the ordering half's configurations.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ordering half of Totem as one thread runs it (the daemon's lcore):
  * rc_srp — token, messages, retransmission, delivery — plus what a ring

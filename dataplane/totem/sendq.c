@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Send queue and framing: packs queued messages into frames up to netmtu and
  * fragments large ones. A message that fits in one frame is never split; a

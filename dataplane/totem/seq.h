@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sequence number comparison, defined once. Ring seqs and token seqs are
  * uint32 and wrap; a is "before" b when the signed distance is negative.

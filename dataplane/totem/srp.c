@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Engine object: configuration, creation, the receive path and timers.
  * rc_srp_recv() validates structure (wire.c), then engine state: cluster,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The Totem single-ring ordering engine (the ordering half of Totem SRP).
  * Pure C: no threads, no clock, no I/O. After rc_srp_create() it allocates

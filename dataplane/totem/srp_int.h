@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internal state of the ordering engine, shared by its files (srp.c, wire.c,
  * sendq.c, token.c, deliver.c). Nothing here is visible outside the engine.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A token visit: serve retransmission requests, send new frames within the
  * flow-control budget, update aru/fcc/backlog, ask for what is missing, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Wire codec: structural validation of received frames and frame builders.
  * rc_wire_parse() checks every field against the frame length and fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast's own <corosync/corotypes.h>: the common types of the corosync 3
  * client API (error codes, dispatch flags, names, time), API-compatible with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast's own <corosync/cpg.h>: the Closed Process Group API, API- and
  * ABI-compatible with corosync 3, so an existing CPG program builds against it

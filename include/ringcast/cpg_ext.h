@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast's additions to the CPG API, beside <corosync/cpg.h>: what a
  * delivery was, which the deliver callback's arguments cannot say.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CPG messages: what the daemons put inside Totem messages. Every CPG event
  * travels in the total order, so every node applies it at the same point of

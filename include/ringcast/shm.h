@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The client connection: a SOCK_SEQPACKET control socket and one shared
  * region per connection. Defined once, here, for libcpg (lib/) and the daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Where the parts of a client region (shm.h) go, computed once for the daemon
  * (and the test suite's fake daemon) that lays a region out, and checked by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Backpressure over hdr->room_wait (shm.h), both sides' steps, header-only so
  * the daemon, the test suite's fake daemon and libcpg run the same code. The

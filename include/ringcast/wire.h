@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast wire format: every frame the Totem engine sends or accepts.
  * Defined once, here; docs/protocol.md describes it in prose. All multi-byte

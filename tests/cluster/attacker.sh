@@ -14,6 +14,7 @@
 # Last, node 3 restarts with another key: it never joins nodes 1 and 2, and
 # both sides say why in their logs.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 200
 # The token of cpg-stress: a starved lcore on this shared machine must not

@@ -8,6 +8,7 @@
 # size, or readable by group or others; and with no keyfile given and the
 # default one absent, the refusal names both fixes (a key, or crypto off).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
 

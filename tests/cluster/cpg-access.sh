@@ -11,6 +11,7 @@
 # made twice: with cpg_hostile's raw client (one read, no retry: the
 # daemon's side alone) and with libcpg (cpg_initialize's answer).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
 

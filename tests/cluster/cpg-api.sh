@@ -3,6 +3,7 @@
 # function and every error code) against a 3-node cluster, on two nodes at
 # once, built against ringcast's headers and library.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 110
 

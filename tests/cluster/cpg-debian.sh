@@ -5,6 +5,7 @@
 # the whole conformance program in its corosync-built form, and a threaded
 # program that also links corosync's libcorosync_common.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 80
 

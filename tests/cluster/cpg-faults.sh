@@ -8,6 +8,7 @@
 # and two watchers that saw the same span of the stream print the same
 # configuration changes in the same order.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 120
 

@@ -6,6 +6,7 @@
 # line naming why; the daemon, its ring and a well-behaved client on the
 # same node carry on.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 150
 

@@ -8,6 +8,7 @@
 # thread stays asleep while only the lcore has work (it wakes for events and
 # a 1/s check, not on a 20 ms timer).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 120
 

@@ -6,6 +6,7 @@
 # sequence, and hashes the (sender, seq) order it saw: the three hashes must
 # be equal.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 count=${RC_STRESS_COUNT:-100000}
 bound=${RC_STRESS_TIMEOUT:-600}

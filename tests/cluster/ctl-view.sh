@@ -5,6 +5,7 @@
 # lists every CPG group of the cluster with its members on every node (node,
 # pid), and drops the members of a node that died.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 90
 

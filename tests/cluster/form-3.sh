@@ -2,6 +2,7 @@
 # form-3: three daemons started together form one ring, every node
 # operational with the same three members, within 2 s of the first start.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
 

@@ -10,6 +10,7 @@
 # from node 1): this tests the engine's own checks, the defence behind the
 # key; tests/cluster/attacker.sh tests the key.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 90
 export RC_CLUSTER_CRYPTO=off

@@ -8,6 +8,7 @@
 # never reads the arena again for that message; a daemon that re-read the
 # arena for retransmissions delivered different bytes on different nodes.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 240
 

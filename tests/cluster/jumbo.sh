@@ -6,6 +6,7 @@
 # delivered, all verified, one frame each: node 1 sends far fewer frames than
 # the 6 a message would take at netmtu 1500.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 90
 

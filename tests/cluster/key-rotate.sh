@@ -9,6 +9,7 @@
 # no frame failed authentication, every node sends with the new key and holds
 # no other; a node restarted afterwards (reading the new file) joins.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 150
 # The token of cpg-stress: a starved lcore on this shared machine must not

@@ -3,6 +3,7 @@
 # 1 s of the signal (token loss, gather, consensus). Started again
 # (scripts/cluster start), node 3 rejoins: one 3-member ring, a new ring id.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
 

@@ -14,6 +14,7 @@
 # (mixed brings SAFE back), RC_NEMESIS_RATE and RC_NEMESIS_DURATION override
 # seed, kinds, guarantee, rate and length.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 380
 

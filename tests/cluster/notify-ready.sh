@@ -6,6 +6,7 @@
 # cluster) bring no second READY; SIGTERM (systemctl stop) says STOPPING=1
 # and leaves cleanly.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 90
 

@@ -4,6 +4,7 @@
 # "MS PAYLOAD" (PAYLOAD's newlines as '|', MS = CLOCK_REALTIME in ms). Right
 # after a READY=1 it runs CMD once and writes "AT_READY <its output>".
 # Runs until killed. Usage: notify_listen.py PATH OUT CMD...
+# SPDX-License-Identifier: BSD-3-Clause
 import os
 import socket
 import subprocess

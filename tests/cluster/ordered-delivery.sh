@@ -4,6 +4,7 @@
 # three digests (a running hash of sender and payload, in delivery order)
 # are equal: the same messages in the same order everywhere.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 90
 

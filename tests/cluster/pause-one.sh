@@ -20,6 +20,7 @@
 # ms at times, and a healthy node that misses the token is not what this
 # test is about; pause detection starts at half of it (500 ms).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 repeat=${RC_PAUSE_REPEAT:-1}
 sizes=${RC_PAUSE_NODES:-3 5}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rc_garbage: sends a bounded number of hostile frames with ringcast's
  * ethertype onto an interface (the cluster's bridge, from the host), for the

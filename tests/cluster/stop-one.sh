@@ -4,6 +4,7 @@
 # signal; node 2 exits with status 0. The signal is sent here, right after
 # the clock is read, so the time is the ring's and not a shell's start-up.
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 60
 

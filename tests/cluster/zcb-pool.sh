@@ -7,6 +7,7 @@
 # the daemon reclaims its region (clients back to 0, huge pages back to
 # where they were).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 200
 

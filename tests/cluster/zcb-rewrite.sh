@@ -10,6 +10,7 @@
 # (8 per sender: 24 MiB, within a receiver's 34 MiB receive area even if
 # cpg_stress does not dispatch between its sends).
 # shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
 rc_begin 300
 

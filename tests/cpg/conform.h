@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_conform's internals, shared by cpg_conform.c (TAP output, callbacks,
  * waiting, main) and conform_checks.c (the checks). Each handle under test

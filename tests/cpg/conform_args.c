@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_conform's checks that arguments are read as corosync 3.1.7's libcpg
  * reads them: model data with .model left 0, any guarantee value, the order

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_conform's checks on one process: parameters and error codes, a handle's
  * life in one group (join, the four guarantees, gathered and zero-copy sends,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_conform's checks across processes and from inside callbacks: another
  * process (this program re-executed with --child) joins our group, sends,

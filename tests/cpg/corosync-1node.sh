@@ -12,6 +12,7 @@
 # Environment: RC_COROSYNC_NS (default rccoro), RC_COROSYNC_DIR (default
 # /var/tmp/rc-corosync; not under /run, which corosync sees replaced).
 # Needs: apt-get install -y corosync libcpg-dev
+# SPDX-License-Identifier: BSD-3-Clause
 set -euo pipefail
 
 ns=${RC_COROSYNC_NS:-rccoro}
@@ -93,5 +94,5 @@ case ${1:-} in
 up) up ;;
 exec) shift; exec ip netns exec "$ns" "$@" ;;
 down) down ;;
-*) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+*) sed -n '2,/^set -/{/^set -/d;/SPDX-License-Identifier/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

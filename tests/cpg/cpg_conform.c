@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_conform: API conformance of a libcpg. Calls every function of
  * <corosync/cpg.h> against a running daemon and checks the results and error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_debian_smoke: a classic CPG program, built only against Debian's
  * libcpg-dev (corosync's <corosync/cpg.h>, -lcpg), never ringcast's headers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_hostile: a client that speaks ringcast's attach protocol itself
  * (include/ringcast/shm.h, not libcpg) and then breaks its region in one

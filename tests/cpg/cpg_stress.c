@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_stress: the multi-node CPG load test. Joins a group, waits until it
  * has --expect-members members, then sends --count messages of seeded random

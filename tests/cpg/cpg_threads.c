@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_threads: one handle used from three threads at once, as corosync's
  * library allows: a sender in a tight loop, a dispatcher blocked in

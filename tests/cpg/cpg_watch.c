@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_watch: joins a group and prints every callback as one line, flushed,
  * until killed or --timeout runs out. The cluster fault tests read its output

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpg_zcb_pool: zero-copy buffers held by the application. Rounds of up to
  * -n buffers of 1..-s bytes (seeded), each filled and checked, then all

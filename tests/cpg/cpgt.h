@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Helpers shared by the CPG client tests (cpg_conform, cpg_stress): error
  * names, a monotonic clock, group names, CRC32C and FNV-1a. It uses libc and

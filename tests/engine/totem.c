@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rc_totem: the two halves of Totem (split.h) joined in one thread, for
  * callers that run both together — the simulator and the tests. The halves'

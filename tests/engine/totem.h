@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The single-thread joiner, for the simulator and the tests only: the
  * membership half (control/memb/memb.c) and the ordering half

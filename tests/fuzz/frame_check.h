@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What an accepted frame must look like, checked byte by byte without wire.c:
  * used by the mutation test (tests/unit/test_wire_mutate.c) and the libFuzzer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Configure-time probe: does clang link a libFuzzer target here? */
 #include <stddef.h>
 #include <stdint.h>

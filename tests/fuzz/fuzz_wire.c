@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the frame decoder and live engines. The whole input is
  * parsed as one frame, then read as a script of records

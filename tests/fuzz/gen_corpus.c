@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Writes the seed corpus of fuzz_wire into the directory given: valid frames
  * of every type, alone and as scripts (the record format of fuzz_wire.c)

@@ -5,6 +5,7 @@
 #       libFuzzer for SECONDS, -seed=1; a crash input is kept in ARTIFACT_DIR
 #   run_fuzz.sh replay GEN REPLAYER
 #       each seed once through the same target, built without libFuzzer
+# SPDX-License-Identifier: BSD-3-Clause
 set -u
 
 mode=${1:?usage: run_fuzz.sh fuzz|replay GEN PROGRAM [SECONDS ARTIFACT_DIR]}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --bench: fault-free 3-node rings where every node floods, first 64-byte
  * then 1 KiB messages. Process CPU time covers the whole simulated run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Online checks of each delivery. The message is identified by what was
  * framed: (ring, seq) names a frame, the k-th delivery from that frame is

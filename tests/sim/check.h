@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The invariant checker (engine-independent), fed every frame a node first
  * sends, every delivery and every configuration change as they happen.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Binary min-heap of events keyed by (t, ctr). ctr is unique and increasing,
  * so the order is total and no two runs with the same seed can differ. The

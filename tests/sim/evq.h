@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The event queue: a binary min-heap ordered by (time, insertion counter), so
  * events at the same virtual time run in the order they were scheduled and

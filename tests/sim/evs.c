@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Extended virtual synchrony: configuration changes and what they promise.
  * Each node's stream alternates transitional and regular configurations; a

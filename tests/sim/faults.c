@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Membership faults: the run's schedule (faults given on the command line,
  * plus with --churn a random one drawn from the seed), how each prints, and

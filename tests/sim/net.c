@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The network: one copy of each frame in a pooled, reference-counted buffer,
  * one arrival event per destination. Per-sender serialization at the link

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One node's life and the engine's callbacks. A node is created with
  * rc_totem_create() (configuration from rc_totem_config_defaults() plus the

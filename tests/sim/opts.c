@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Command line: one table of options (name, argument, help, example) drives
  * getopt_long, --help and the replay command line, so the three cannot drift.

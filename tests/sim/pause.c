@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Long pauses and the healthy-pair property. A paused node runs nothing: its
  * timers and traffic wait, and frames for it wait in a bounded receive queue

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Message contents: byte k of message `key` is byte k%8 (little-endian) of
  * sim_payload_word(key, k/8). Cheap to generate, and a shifted, lost or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What every message is: its length, guarantee and bytes are a pure function
  * of (traffic seed, origin, index), so the checker recomputes the expected

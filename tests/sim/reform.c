@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Re-formation time: from a fault to the first moment every node it affects
  * is operational in a ring that reflects it. crash/leave of X: every node

@@ -5,6 +5,7 @@
 #    --churn, must reproduce that seed's result line exactly (its summary,
 #    or its violation).
 # usage: replay.sh path/to/ringcast-sim
+# SPDX-License-Identifier: BSD-3-Clause
 set -eu
 sim=$1
 tmp=${TMPDIR:-/tmp}/sim-replay.$$

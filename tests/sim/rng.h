@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The simulator's only source of randomness: xoshiro256** seeded through
  * splitmix64, plus mix64() for values derived statelessly from a key. Never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One simulated run: create the engines (rc_totem: membership and ordering),
  * start them all at t=0, then pop events in (time, counter) order until the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --seeds A:B: one run per seed, each with a fault mix drawn from the seed
  * itself (nodes, loss, duplication, reordering, pauses, SAFE, accelerated

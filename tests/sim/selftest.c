@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --selftest-checker: proves the checker can fail. Each case feeds it a
  * fabricated run (no engine involved): configuration changes, frames as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-sim: main. Picks the mode (one run, --seeds, --bench, --bench-flow,
  * --selftest-checker) and turns the outcome into the exit status:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ringcast-sim: N Totem engines (membership and ordering, totem.h) in one
  * process, in virtual time, over a seeded faulty network with crashes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The message generator. Each sender hands messages 0, 1, 2, ... to its
  * engine, as fast as it accepts them (flood) or on a fixed schedule (--rate).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Benchmark, not a test (meson test --benchmark auth-aead): what sealing and
  * opening a frame costs one core, per mode and frame size: frames/s and

@@ -7,6 +7,7 @@
 # installed unit (its paths resolved under DESTDIR; its man pages looked up
 # in DESTDIR). systemd-unit skips (77) where systemd-analyze is missing.
 # Usage: check_install.sh install|systemd-unit BUILD_ROOT SOURCE_ROOT
+# SPDX-License-Identifier: BSD-3-Clause
 set -u
 mode=$1 build=$2 src=$3
 fail=0

@@ -5,6 +5,7 @@
 # ringcast differs from corosync, every key config.c knows is in
 # ringcast.conf(5), every page is installed, every cross-reference resolves.
 # Usage: check_man.sh MANDIR CPG_H CONFIG_C
+# SPDX-License-Identifier: BSD-3-Clause
 set -u
 mandir=$1 cpg_h=$2 config_c=$3
 fail=0

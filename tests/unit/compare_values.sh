@@ -2,6 +2,7 @@
 # Diffs cpg_values_dump built against ringcast's include/corosync ($1) with the
 # same program built against corosync's installed headers ($2). Any difference
 # fails. Without $2 (no corosync headers on this host) the test is skipped (77).
+# SPDX-License-Identifier: BSD-3-Clause
 set -u
 
 ours=${1:?usage: compare_values.sh OURS_DUMP [COROSYNC_DUMP]}

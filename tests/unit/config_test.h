@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The harness of the configuration parser's tests (test_config.c,
  * test_config_crypto.c): one parsed struct, its error, parse and load

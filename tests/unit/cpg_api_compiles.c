@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Compile-only check of <corosync/cpg.h>: takes the address of each of the 20
  * cpg functions (and the 3 corotypes declarations) through a pointer of the

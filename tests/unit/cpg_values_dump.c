@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Prints every value a CPG program can see in <corosync/cpg.h>, one
  * "NAME VALUE" per line: enum values, constants, printf formats, sizes and

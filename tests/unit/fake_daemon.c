@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fake ringcastd of the libcpg tests (fake_daemon.h). One thread owns
  * every client's daemon-side state; the test thread talks to it through

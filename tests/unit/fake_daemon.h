@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * An in-process stand-in for ringcastd, for the libcpg tests: one thread that
  * listens on a temporary socket (exported as RINGCAST_SOCKET), welcomes each

@@ -2,6 +2,7 @@
 # ringcast-keygen: writes a key of the asked size, mode 0400, different each
 # time; refuses to overwrite without --force; replaces with it; refuses bad
 # sizes. Argument: the ringcast-keygen binary.
+# SPDX-License-Identifier: BSD-3-Clause
 set -eu
 kg=$1
 d=$(mktemp -d /tmp/rc-keygen-XXXXXX)

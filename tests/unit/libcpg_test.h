@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by the libcpg test programs (test_libcpg.c, test_libcpg_send.c):
  * the fake daemon's lifetime, callbacks that record what they saw, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The engine tests' ring: node `nodeid` of {1, 2, 3}, netmtu 1500, the
  * classic (not accelerated) ring. The

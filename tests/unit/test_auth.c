@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Frame authentication (dataplane/auth/auth.c): good frames open in every
  * mode; forged, truncated, wrong-key, replayed, old-incarnation, unknown-node

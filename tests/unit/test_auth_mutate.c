@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A seeded mutation loop over rc_auth_open (dataplane/auth/auth.c), in the
  * unit and fuzz suites, under ASan/UBSan when the compiler has them: valid

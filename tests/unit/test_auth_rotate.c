@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Key rotation in frame authentication (dataplane/auth/auth.c): three nodes
  * pass frames round a ring as the token does; a new key is sent with only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Frame authentication's files (dataplane/auth/auth_state.c): the key file's
  * checks (size, mode, type), the incarnation that only grows and is written

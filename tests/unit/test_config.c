@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for control/config.c: the configuration file parser. Fixtures live in
  * tests/unit/configs/ (the directory is argv[1]); most cases parse text given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for control/config_crypto.c: totem { crypto_cipher, crypto_hash,
  * secauth, keyfile } in corosync's words, what each combination means, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Pins the ABI of include/corosync/{cpg,corotypes}.h: sizes, offsets, every
  * enum value and constant. The numbers are corosync 3's; a failure here means

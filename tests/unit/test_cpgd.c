@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/cpg/ (the CPG group module): up to four rc_cpgd nodes
  * over a fake total order. Each node's ops.mcast appends to its queue (first:

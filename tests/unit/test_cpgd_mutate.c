@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Seeded mutation loop over the CPG group table: valid CPG messages of every
  * type (JOIN, LEAVE, PROCDOWN, MCAST, SYNC) are bit-flipped, cut, extended

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/totem/deliver.c: agreed order, reassembly and safe
  * delivery on node 2 of {1, 2, 3}. Frames come from the builders in wire.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * control/devargs.c: the port's devargs for EAL. net_af_packet gets ring
  * frames that hold a netmtu frame when its 2048-byte default does not

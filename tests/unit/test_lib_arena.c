@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx arena allocator of libcpg (lib/arena.c), compiled in: first fit,
  * coalescing, frees in any order, sizes from 1 byte to the whole arena, and

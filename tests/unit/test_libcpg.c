@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libcpg.so.4 (lib/) against an in-process fake daemon (fake_daemon.c), part
  * one: connection and its errors, handles, groups, dispatch modes and the

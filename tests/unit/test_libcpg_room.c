@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libcpg.so.4 against the fake daemon, part three: backpressure. A send or a
  * zcb allocation that finds the tx ring or the arena full waits, bounded,

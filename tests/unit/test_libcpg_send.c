@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libcpg.so.4 against the fake daemon, part two: sending when the tx ring or
  * the arena is full, flow control, zero-copy buffers, callbacks that call

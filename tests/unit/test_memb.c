@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for control/memb/memb.c, the membership half, through the public
  * rc_totem API only. One engine is fed hand-built frames (rc_wire_put_*) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What control/attach.c relies on from the kernel to keep a client from
  * punching holes in its region (a hole in a hugetlb region can SIGBUS the

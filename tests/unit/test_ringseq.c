@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for control/ringseq.c: the persisted ring sequence is read strictly
  * (an implausible, empty or non-numeric file is refused with a reason, a

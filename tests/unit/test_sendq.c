@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/totem/sendq.c: the send queue and framing. Messages
  * are queued with rc_srp_mcast() on node 2 of {1, 2, 3} (netmtu 1500, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for the split of Totem into a membership half (rc_memb, the
  * daemon's control thread) and an ordering half (rc_ord, the lcore): each

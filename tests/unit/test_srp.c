@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/totem/srp.c: configuration checks, creation, and the
  * receive path through the public API. Node 2 of the ring {1, 2, 3} is fed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for control/eal_args.c (the EAL argv ringcastd starts DPDK with: a
  * PCI port is probed with -a, a virtual device passed with --vdev),

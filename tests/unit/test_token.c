@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/totem/token.c: the token visit and flow control.
  * Node 2 of the ring {1, 2, 3} is handed tokens from its predecessor 1 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for what a token may say (dataplane/totem/srp.c, recv_token): a
  * token that could not follow the one this node passed on is dropped and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for dataplane/totem/wire.c: every ordering frame type (MCAST, TOKEN,
  * WAKE) round-trips through the rc_wire_put_* builders and rc_wire_parse(),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for the membership frames of dataplane/totem/wire.c: JOIN, COMMIT and
  * MERGE built with rc_wire_put_* and read back with rc_wire_parse(). A frame

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Seeded mutation loop over the frame decoder and a live engine: valid frames
  * of every type are bit-flipped, cut, extended, spliced and have fields

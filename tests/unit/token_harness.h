@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The harness of the token tests (test_token.c, test_token_checks.c): node 2
  * of the ring {1, 2, 3} is handed tokens from its predecessor 1 and frames

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The one runner every CUnit test program here uses: a table of named tests,
  * one suite, verbose output, exit status 1 if any assertion failed.

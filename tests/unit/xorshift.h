@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mutation tests' PRNG: xorshift64*, one state per test program, seeded
  * by the test (rng_state = SEED) so that every run replays the same inputs.
