@@ -43,6 +43,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "ratelog.h"
 
 #define HUGE_PAGE	(2ull << 20)
 #define TX_ENTRIES	4096u		/* messages a client may queue */
@@ -80,8 +81,26 @@ static struct {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool warned_no_huge;
+	uint32_t n_huge;		/* regions in hugepages now */
+	bool said_quota;		/* logged that hugepage_clients was reached */
+	struct rc_ratelog refusals;	/* log lines of refused connections */
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
+
+_Static_assert(RC_DP_MAX_CLIENTS == RC_CONFIG_MAX_CLIENTS,
+	       "the configuration's bounds are the dataplane's slots");
+
+/* " (and N refusals not logged before it)", or "" */
+static const char *held_note(uint32_t held)
+{
+	static char b[80];
+
+	if (!held)
+		return "";
+	snprintf(b, sizeof(b), " (and %u refusal%s not logged before it)", held,
+		 held == 1 ? "" : "s");
+	return b;
+}
 
 static bool allowed(const struct ucred *u)
 {
@@ -178,7 +197,13 @@ static int region_create(struct client *c)
 	h->max_msg = max;
 
 	c->size = h->size;
-	c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	/* Hugepages for the first hugepage_clients connections: a region is
+	   whole huge pages, allocated at the seal. Beyond, normal pages, backed
+	   only where used: hundreds of mostly idle handles cost little. */
+	c->memfd = -1;
+	if (cl.n_huge < cl.cfg->ringcast.hugepage_clients)
+		c->memfd = memfd_create("ringcast-client",
+					MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
 	if (c->memfd >= 0) {
 		c->base = MAP_FAILED;
 		if (ftruncate(c->memfd, (off_t)c->size) == 0)
@@ -190,11 +215,17 @@ static int region_create(struct client *c)
 		}
 	}
 	c->huge = c->memfd >= 0;
+	cl.n_huge += c->huge;
 	if (c->memfd < 0) {
-		if (!cl.warned_no_huge) {
+		if (!cl.warned_no_huge && cl.n_huge < cl.cfg->ringcast.hugepage_clients) {
 			qb_log(LOG_WARNING, "no hugepages for a %llu MiB client region: "
 			       "using normal pages", (unsigned long long)(c->size >> 20));
 			cl.warned_no_huge = true;
+		} else if (!cl.said_quota && cl.n_huge >= cl.cfg->ringcast.hugepage_clients) {
+			qb_log(LOG_INFO, "%u client regions in hugepages (hugepage_clients): "
+			       "more connections get normal pages, backed where used",
+			       cl.cfg->ringcast.hugepage_clients);
+			cl.said_quota = true;
 		}
 		c->memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (c->memfd < 0)
@@ -231,6 +262,9 @@ unmap:
 close_memfd:
 	close(c->memfd);
 	c->memfd = -1;
+	c->base = NULL;
+	cl.n_huge -= c->huge;
+	c->huge = false;
 	return ret;
 }
 
@@ -242,6 +276,7 @@ close_memfd:
 static int region_seal(struct client *c)
 {
 	const int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL;
+	uint32_t held;
 	int seals, ret;
 
 	/* F_SEAL_SEAL may be the client's own already (then this fails): the
@@ -264,17 +299,19 @@ static int region_seal(struct client *c)
 	 */
 	if (c->huge && fallocate(c->memfd, 0, 0, (off_t)c->size) < 0) {
 		ret = -errno;
-		qb_log(LOG_WARNING, "client pid %d refused: its region lost pages (hole punched) "
-		       "before it was sealed, and they cannot be refilled: %s",
-		       c->cred.pid, strerror(-ret));
+		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+			qb_log(LOG_WARNING, "client pid %d refused: its region lost pages (hole "
+			       "punched) before it was sealed, and they cannot be refilled: %s%s",
+			       c->cred.pid, strerror(-ret), held_note(held));
 		return ret;
 	}
 	return 0;
 
 unsealed:
-	qb_log(LOG_WARNING, "client pid %d refused: its region cannot be sealed against holes "
-	       "(seals 0x%x): %s", c->cred.pid, (unsigned int)fcntl(c->memfd, F_GET_SEALS),
-	       strerror(-ret));
+	if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+		qb_log(LOG_WARNING, "client pid %d refused: its region cannot be sealed against "
+		       "holes (seals 0x%x): %s%s", c->cred.pid,
+		       (unsigned int)fcntl(c->memfd, F_GET_SEALS), strerror(-ret), held_note(held));
 	return ret;
 }
 
@@ -282,6 +319,9 @@ static void region_destroy(struct client *c)
 {
 	if (c->base && c->base != MAP_FAILED)
 		munmap(c->base, c->size);
+	if (c->base && c->huge)
+		cl.n_huge--;
+	c->huge = false;
 	if (c->memfd >= 0)
 		close(c->memfd);
 	if (c->evfd >= 0)
@@ -428,11 +468,22 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
+/* Connections of uid, in any state but free. */
+static uint32_t uid_count(uid_t uid)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
+		n += cl.c[i].state != CL_FREE && cl.c[i].cred.uid == uid;
+	return n;
+}
+
 static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 {
 	socklen_t len = sizeof(struct ucred);
 	struct client *c = NULL;
 	struct ucred u;
+	uint32_t held;
 	int s;
 
 	s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -443,17 +494,27 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		return 0;
 	}
 	if (!allowed(&u)) {
-		qb_log(LOG_WARNING, "client pid %d uid %d gid %d refused: not in allow_uid "
-		       "or allow_gid", u.pid, u.uid, u.gid);
+		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+			qb_log(LOG_WARNING, "client pid %d uid %d gid %d refused: not in allow_uid "
+			       "or allow_gid%s", u.pid, u.uid, u.gid, held_note(held));
 		refuse(s, CS_ERR_ACCESS);
+		return 0;
+	}
+	if (u.uid != 0 && uid_count(u.uid) >= cl.cfg->ringcast.max_clients_per_uid) {
+		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+			qb_log(LOG_WARNING, "client pid %d uid %d refused: that uid has %u "
+			       "connections already (max_clients_per_uid)%s", u.pid, u.uid,
+			       cl.cfg->ringcast.max_clients_per_uid, held_note(held));
+		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS && !c; i++)
 		if (cl.c[i].state == CL_FREE)
 			c = &cl.c[i];
 	if (!c) {
-		qb_log(LOG_WARNING, "client pid %d refused: %u clients attached already",
-		       u.pid, RC_DP_MAX_CLIENTS);
+		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+			qb_log(LOG_WARNING, "client pid %d refused: %u clients attached already%s",
+			       u.pid, RC_DP_MAX_CLIENTS, held_note(held));
 		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
@@ -492,7 +553,7 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 		return -errno;
 	unlink(cl.path);	/* ours: we hold the runtime directory's lock */
 	if (bind(cl.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(cl.path, 0666) < 0 || listen(cl.fd, 64) < 0) {
+	    chmod(cl.path, 0666) < 0 || listen(cl.fd, SOMAXCONN) < 0) {
 		ret = -errno;
 		goto close_fd;
 	}

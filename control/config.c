@@ -161,7 +161,7 @@ static const struct key dataplane_keys[] = {
 	{ "idle", K_WORD, 0, C(dataplane.idle), .words = w_idle },
 	{ "idle_spin", K_UINT, 0, C(dataplane.idle_spin), 0, 100000000 },
 	{ "idle_sleep_us", K_UINT, 0, C(dataplane.idle_sleep_us), 0, 1000000 },
-	{ "test_stall", K_WORD, 0, C(dataplane.test_stall), .words = w_bool },
+	{ "test_hooks", K_WORD, 0, C(dataplane.test_hooks), .words = w_bool },
 };
 
 static const struct key ringcast_keys[] = {
@@ -172,6 +172,9 @@ static const struct key ringcast_keys[] = {
 	{ "allow_gid", K_IDS, KF_REPEAT, C(ringcast.allow_gid), 0, UINT32_MAX - 1,
 	  .count_off = offsetof(struct rc_config, ringcast.n_allow_gid) },
 	{ "max_rx_backlog", K_BYTES, 0, C(ringcast.max_rx_backlog), 4u << 20, 1ull << 40 },
+	{ "hugepage_clients", K_UINT, 0, C(ringcast.hugepage_clients), 0, RC_CONFIG_MAX_CLIENTS },
+	{ "max_clients_per_uid", K_UINT, 0, C(ringcast.max_clients_per_uid), 1,
+	  RC_CONFIG_MAX_CLIENTS },
 };
 
 struct section {
@@ -816,6 +819,8 @@ void rc_config_init(struct rc_config *cfg)
 	snprintf(cfg->ringcast.state_dir, sizeof(cfg->ringcast.state_dir),
 		 "/var/lib/ringcast");
 	cfg->ringcast.max_rx_backlog = 34ull << 20;
+	cfg->ringcast.hugepage_clients = 64;
+	cfg->ringcast.max_clients_per_uid = RC_CONFIG_MAX_CLIENTS / 2;
 }
 
 int rc_config_parse(const char *text, size_t len, const char *name,

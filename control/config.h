@@ -22,6 +22,7 @@
 #define RC_CONFIG_ARGS_MAX	1024	/* dataplane.eal_args (with the NUL) */
 #define RC_CONFIG_PATH_MAX	PATH_MAX /* paths (with the NUL) */
 #define RC_CONFIG_MAX_IDS	32	/* allow_uid and allow_gid entries, each */
+#define RC_CONFIG_MAX_CLIENTS	1024	/* client connections (RC_DP_MAX_CLIENTS) */
 #define RC_CONFIG_MAX_WARNINGS	32	/* kept; the rest are only counted */
 #define RC_CONFIG_MSG_MAX	384	/* one warning or error, with the NUL */
 #define RC_CONFIG_LINE_MAX	8192	/* longest line, without its newline */
@@ -95,7 +96,7 @@ struct rc_config_dataplane {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;			/* empty polls before sleeping */
 	uint32_t idle_sleep_us;
-	uint32_t test_stall;			/* 1: the /ringcast/stall test hook works */
+	uint32_t test_hooks;			/* 1: the inject, digest and stall test hooks work */
 };
 
 struct rc_config_ringcast {
@@ -105,6 +106,8 @@ struct rc_config_ringcast {
 	uint32_t allow_uid[RC_CONFIG_MAX_IDS];	/* no duplicates */
 	uint32_t allow_gid[RC_CONFIG_MAX_IDS];
 	uint64_t max_rx_backlog;		/* bytes: a client's rx area; half is its largest message */
+	uint32_t hugepage_clients;		/* connections with hugepage regions at once */
+	uint32_t max_clients_per_uid;		/* connections of one non-root uid at once */
 };
 
 struct rc_config {

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,6 +33,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "dirs.h"
 #include "ringseq.h"
 #include "start.h"
 
@@ -65,24 +67,6 @@ static void usage(FILE *f)
 		"  -v, --version       print the version\n"
 		"Arguments after -- are added to dataplane { eal_args }.\n\n"
 		"example: ringcastd -c /etc/ringcast/ringcast.conf -f -i 1\n");
-}
-
-static int mkdirs(const char *path)
-{
-	char p[RC_CONFIG_PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /*
@@ -121,6 +105,26 @@ static int pid_write(void)
 		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+/*
+ * Each client connection holds three descriptors here (socket, memfd,
+ * eventfd): the usual soft limit of 1024 would stop at about 330. Raise it
+ * as far as the hard limit allows, and say so when that is too low.
+ */
+static void fd_limit_raise(void)
+{
+	const rlim_t want = (rlim_t)RC_DP_MAX_CLIENTS * 3 + 256;
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= want)
+		return;
+	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur < want)
+		qb_log(LOG_WARNING, "open files limited to %llu (RLIMIT_NOFILE): about %llu "
+		       "client connections; raise LimitNOFILE for %u", (unsigned long long)r.rlim_cur,
+		       (unsigned long long)(r.rlim_cur > 256 ? (r.rlim_cur - 256) / 3 : 0),
+		       RC_DP_MAX_CLIENTS);
 }
 
 /* READY=1 once: at the first regular configuration, or when the wait ends. */
@@ -163,6 +167,25 @@ static void log_confchg(const struct rc_confchg *c)
 }
 
 /* Frames failing authentication: the lcore posts one per reason per period. */
+/* Every key operation (ringcastctl key load|use|retire) is in the log. */
+static void log_key(const struct rc_dp_key_event *k)
+{
+	static const char *const op[] = {
+		[RC_DP_KEY_ADD] = "load", [RC_DP_KEY_USE] = "use", [RC_DP_KEY_RETIRE] = "retire",
+	};
+	const char *name = k->op >= RC_DP_KEY_ADD && k->op <= RC_DP_KEY_RETIRE ? op[k->op] : "?";
+
+	if (k->ret == 0)
+		qb_log(LOG_NOTICE, "key %s: done; sending with key %u, newest %u, other slot %u",
+		       name, k->tx_id, k->newest_id, k->other_id);
+	else if (k->ret == -EAGAIN)
+		qb_log(LOG_NOTICE, "key %s: not yet: nodelist positions 0x%x lack the new key "
+		       "(sending with key %u)", name, k->missing, k->tx_id);
+	else
+		qb_log(LOG_WARNING, "key %s: refused: %s (sending with key %u, newest %u)",
+		       name, strerror(-k->ret), k->tx_id, k->newest_id);
+}
+
 static void log_auth(const struct rc_dp_auth_event *a)
 {
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
@@ -241,6 +264,9 @@ static void drain_events(void)
 				break;
 			case RC_DP_EV_AUTH:
 				log_auth(&ev[i].auth);
+				break;
+			case RC_DP_EV_KEY:
+				log_key(&ev[i].key);
 				break;
 			case RC_DP_EV_PAUSE:
 				qb_log(LOG_NOTICE, "lcore: pause detected for %llu ms, %u queued "
@@ -449,11 +475,21 @@ int main(int argc, char **argv)
 			"(crypto_cipher: none, crypto_hash: none): anyone on the segment can "
 			"join or disturb the ring and read its messages\n", conf);
 
-	if ((ret = mkdirs(cfg.ringcast.runtime_dir)) < 0 ||
-	    (ret = mkdirs(cfg.ringcast.state_dir)) < 0) {
+	if ((ret = rc_dir_make(cfg.ringcast.runtime_dir)) < 0 ||
+	    (ret = rc_dir_make(cfg.ringcast.state_dir)) < 0) {
 		fprintf(stderr, "ringcastd: cannot create %s or %s: %s\n",
 			cfg.ringcast.runtime_dir, cfg.ringcast.state_dir, strerror(-ret));
 		return 1;
+	}
+	{
+		char dir_why[RC_CONFIG_PATH_MAX + 128];
+
+		if (rc_dir_check(cfg.ringcast.runtime_dir, dir_why, sizeof(dir_why)) < 0 ||
+		    rc_dir_check(cfg.ringcast.state_dir, dir_why, sizeof(dir_why)) < 0) {
+			fprintf(stderr, "ringcastd: %s: refusing a runtime or state directory "
+				"another user can change: %s\n", conf, dir_why);
+			return 1;
+		}
 	}
 	ret = runtime_take();
 	if (ret < 0) {
@@ -562,7 +598,7 @@ int main(int argc, char **argv)
 	dpp.idle = cfg.dataplane.idle;
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
-	dpp.test_stall = cfg.dataplane.test_stall != 0;
+	dpp.test_hooks = cfg.dataplane.test_hooks != 0;
 	dpp.totem = cfg.totem;
 	dpp.auth.mode = cfg.crypto.mode;
 	dpp.auth.cluster_id = cfg.totem.srp.cluster_id;
@@ -592,6 +628,7 @@ int main(int argc, char **argv)
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGINT, NULL, on_signal, &sh);
 	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &th);
 	qb_loop_poll_add(loop, QB_LOOP_LOW, rc_dp_events_fd(dp), POLLIN, NULL, on_dp_events);
+	fd_limit_raise();
 	ret = rc_clients_start(loop, dp, &cfg, self_id);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));

@@ -247,12 +247,26 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* The test hooks answer only a configuration meant for tests. */
+static bool hooks_off(struct rte_tel_data *d)
+{
+	if (tel_cfg->dataplane.test_hooks)
+		return false;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", "error");
+	rte_tel_data_add_dict_string(d, "error", "a test hook: off unless the configuration "
+				     "says dataplane { test_hooks: on } (tests only)");
+	return true;
+}
+
 /* /ringcast/inject,COUNT[,SIZE] */
 static int cmd_inject(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	unsigned long count, size = 64;
 	char *end;
 
+	if (hooks_off(d))
+		return 0;
 	if (!params || !*params)
 		return -1;
 	count = strtoul(params, &end, 10);
@@ -267,13 +281,15 @@ static int cmd_inject(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
-/* /ringcast/stall,MS: only with dataplane { test_stall: on } */
+/* /ringcast/stall,MS */
 static int cmd_stall(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	unsigned long ms;
 	char *end;
 
 	(void)cmd;
+	if (hooks_off(d))
+		return 0;
 	if (!params || !*params)
 		return -1;
 	ms = strtoul(params, &end, 10);
@@ -307,6 +323,8 @@ static int cmd_digest(const char *cmd, const char *params, struct rte_tel_data *
 	struct rc_dp_snapshot s;
 	char hex[20];
 
+	if (hooks_off(d))
+		return 0;
 	rc_dp_snapshot_read(tel_dp, &s);
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.digest);
 	rte_tel_data_start_dict(d);
@@ -487,15 +505,15 @@ int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_
 	    rte_telemetry_register_cmd("/ringcast/stats", cmd_stats_guarded,
 				       "Frame, token, delivery and bad-frame counters, rates") ||
 	    rte_telemetry_register_cmd("/ringcast/inject", cmd_inject_guarded,
-				       "Test hook: queue COUNT[,SIZE] messages from this node") ||
+				       "Test hook (dataplane test_hooks: on): queue COUNT[,SIZE] messages from this node") ||
 	    rte_telemetry_register_cmd("/ringcast/nodes", cmd_nodes_guarded,
 				       "This node, its ring and port link, the nodelist's ids") ||
 	    rte_telemetry_register_cmd("/ringcast/node", cmd_node_guarded,
 				       "Node ID of the nodelist: name, in ring, last frame heard") ||
 	    rte_telemetry_register_cmd("/ringcast/stall", cmd_stall_guarded,
-				       "Test hook (dataplane test_stall: on): the lcore stops polling for MS ms") ||
+				       "Test hook (dataplane test_hooks: on): the lcore stops polling for MS ms") ||
 	    rte_telemetry_register_cmd("/ringcast/digest", cmd_digest_guarded,
-				       "Messages delivered and a hash of their order") ||
+				       "Test hook (dataplane test_hooks: on): injected messages delivered, a hash of their order") ||
 	    rte_telemetry_register_cmd("/ringcast/key", cmd_key_guarded,
 				       "Cluster keys; ,load ,use ,retire: rotate without downtime"))
 		return -1;

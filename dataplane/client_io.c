@@ -77,7 +77,9 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	    rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
 		return;		/* the engine or a port still reads the region */
 	c->used = false;
-	dp->n_clients--;
+	/* out of the live list: the last one takes its place */
+	dp->live[c->live_at] = dp->live[--dp->n_clients];
+	dp->clients[dp->live[c->live_at]].live_at = c->live_at;
 	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
 	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
 	dp->ev_wake = true;
@@ -321,12 +323,9 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 	const uint8_t *b = p;
 
 	/* per zero-copy frame: stop once every attached client was looked at */
-	for (uint32_t s = 0, seen = 0; s < RC_DP_MAX_CLIENTS && seen < dp->n_clients; s++) {
-		struct rc_dp_client *c = &dp->clients[s];
+	for (uint32_t i = 0; i < dp->n_clients; i++) {
+		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
-		if (!c->used)
-			continue;
-		seen++;
 		if (b >= c->arena && len <= c->arena_size &&
 		    (size_t)(b - c->arena) <= c->arena_size - len)
 			return c->zc ? &c->shinfo : NULL;	/* out of DMA reach: copied */
@@ -388,7 +387,8 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->shinfo.fcb_opaque = c;
 	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
 	c->used = true;
-	dp->n_clients++;
+	c->live_at = (uint16_t)dp->n_clients;
+	dp->live[dp->n_clients++] = (uint16_t)a->slot;
 	rc_cpgd_attach(dp->cpgd, a->slot, a->pid);
 }
 
@@ -610,9 +610,10 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 
 	if (rte_ring_count(dp->cmds))
 		work = commands(dp);
-	if (!dp->n_clients)
-		return work;
-	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
+	/* Only the used slots, newest first: a slot that goes (maybe_gone) takes
+	   the last one's place in the list, which this walk has already seen. */
+	for (uint32_t i = dp->n_clients; i-- > 0;) {
+		uint32_t s = dp->live[i];
 		struct rc_dp_client *c = &dp->clients[s];
 		uint32_t req;
 		bool empty = true;
@@ -638,11 +639,9 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 			work = true;
 		}
 	}
-	for (uint32_t s = 0; s < RC_DP_MAX_CLIENTS; s++) {
-		struct rc_dp_client *c = &dp->clients[s];
+	for (uint32_t i = 0; i < dp->n_clients; i++) {
+		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
-		if (!c->used)
-			continue;
 		if (c->wake)
 			wake(c);
 		if (c->room) {		/* a sender may wait for it (shm_room.h) */

@@ -370,7 +370,7 @@ static void stall_hook(struct rc_dp *dp)
 
 int rc_dp_stall(struct rc_dp *dp, uint32_t ms)
 {
-	if (!dp->p.test_stall)
+	if (!dp->p.test_hooks)
 		return -EPERM;
 	if (ms == 0 || ms > 60000)
 		return -EINVAL;
@@ -465,6 +465,18 @@ static void key_command(struct rc_dp *dp, uint32_t seq)
 		break;
 	}
 	memset(dp->key_prk, 0, sizeof(dp->key_prk));
+	{
+		/* for the log: who changed the keys, and to what */
+		struct rc_dp_event ev = { .type = RC_DP_EV_KEY };
+		struct rc_auth_key_status st;
+
+		rc_auth_key_status(dp->auth, &st);
+		ev.key = (struct rc_dp_key_event){
+			.op = dp->key_op, .ret = ret, .missing = missing,
+			.tx_id = st.tx_id, .newest_id = st.newest_id, .other_id = st.other_id,
+		};
+		post(dp, &ev);
+	}
 	dp->key_ret = ret;
 	dp->key_missing = missing;
 	dp->key_seen = seq;
@@ -488,7 +500,8 @@ static void inject_pump(struct rc_dp *dp)
 
 	dp->inject_left += req;
 	while (dp->inject_left && dp->inject_outstanding < RC_DP_INJECT_BUFS) {
-		uint8_t *b = dp->inject_buf[dp->inject_seq % RC_DP_INJECT_BUFS];
+		uint8_t *b = dp->inject_buf +
+			     (size_t)(dp->inject_seq % RC_DP_INJECT_BUFS) * RC_DP_INJECT_BUF;
 		uint32_t hdr[4] = { dp->me, dp->inject_seq };
 
 		memcpy(b, &ch, sizeof(ch));
@@ -683,6 +696,8 @@ unsigned int rc_dp_events(struct rc_dp *dp, struct rc_dp_event *ev, unsigned int
 
 int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
 {
+	if (!dp->inject_buf)
+		return -EPERM;
 	if (size > RC_DP_INJECT_MAX)
 		return -EMSGSIZE;
 	__atomic_store_n(&dp->inject_size, size, __ATOMIC_RELAXED);
@@ -785,6 +800,14 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->ev_evfd = -1;
 	ops.evt_priv = dp;
 	rte_seqlock_init(&dp->lock);
+	if (p->test_hooks) {
+		dp->inject_buf = rte_malloc_socket("rc_inject", (size_t)RC_DP_INJECT_BUFS *
+						   RC_DP_INJECT_BUF, RTE_CACHE_LINE_SIZE, socket);
+		if (!dp->inject_buf) {
+			rte_free(dp);
+			return -ENOMEM;
+		}
+	}
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	dp->mp = rte_pktmbuf_pool_create("rc_mbuf", 8191, 256, 0, (uint16_t)room, socket);
@@ -841,6 +864,7 @@ free_ring:
 free_pool:
 	rte_mempool_free(dp->mp);
 free_dp:
+	rte_free(dp->inject_buf);
 	rte_free(dp);
 	return ret;
 }
@@ -857,5 +881,6 @@ void rc_dp_destroy(struct rc_dp *dp)
 	memb_free(dp);
 	rte_ring_free(dp->events);
 	rte_mempool_free(dp->mp);
+	rte_free(dp->inject_buf);
 	rte_free(dp);
 }

@@ -31,7 +31,8 @@
 #define RC_DP_BURST		32
 #define RC_DP_INJECT_BUFS	4096
 #define RC_DP_INJECT_MAX	1024	/* largest test-hook message */
-#define RC_DP_MAX_CLIENTS	64	/* attached client connections */
+#define RC_DP_INJECT_BUF	(RC_DP_INJECT_MAX + 32)	/* + CPG header */
+#define RC_DP_MAX_CLIENTS	1024	/* attached client connections */
 #define RC_DP_QUEUE_BYTES	(4u << 20)	/* client messages queued, not yet framed */
 
 /* What the control thread and telemetry read; written by the lcore. */
@@ -76,6 +77,14 @@ enum rc_dp_event_type {
 	RC_DP_EV_STOPPED,
 	RC_DP_EV_AUTH,		/* frames fail authentication: at most one per reason per period */
 	RC_DP_EV_PAUSE,		/* the lcore was not running: gap_ns, flushed */
+	RC_DP_EV_KEY,		/* a key operation was carried out or refused: key */
+};
+
+struct rc_dp_key_event {
+	int op;			/* enum rc_dp_key_op */
+	int ret;		/* 0 or -errno, as rc_dp_key() returns it */
+	uint32_t missing;	/* -EAGAIN: nodelist positions not yet ready */
+	uint32_t tx_id, newest_id, other_id;	/* the keys after it */
 };
 
 struct rc_dp_auth_event {
@@ -93,6 +102,7 @@ struct rc_dp_event {
 	struct rc_dp_auth_event auth;
 	uint64_t gap_ns;
 	uint32_t flushed;
+	struct rc_dp_key_event key;
 };
 
 struct rc_dp;
@@ -135,13 +145,14 @@ int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c);
 uint64_t rc_dp_last_token(struct rc_dp *dp);
 /* The start of the lcore's last pass that has read its port. */
 uint64_t rc_dp_polled(struct rc_dp *dp);
-/* Test hook: the lcore queues `count` messages of `size` bytes. */
-int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
 /*
- * Test hook, only when the configuration turned it on (dataplane.test_stall):
+ * Test hooks, only when the configuration turned them on (dataplane
+ * test_hooks; -EPERM otherwise). rc_dp_inject: the lcore queues `count`
+ * messages of `size` bytes (-EMSGSIZE above RC_DP_INJECT_MAX). rc_dp_stall:
  * the lcore stops polling for `ms` (1..60000) milliseconds, as a descheduled
- * or stuck lcore would. -EPERM when off, -EINVAL out of range.
+ * or stuck lcore would (-EINVAL out of range).
  */
+int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size);
 int rc_dp_stall(struct rc_dp *dp, uint32_t ms);
 
 /*

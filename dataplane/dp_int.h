@@ -47,6 +47,7 @@ struct rc_dp_client {
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool zc;		/* frames may point into the region (DMA reach) */
 	bool draining;		/* detached: its queued mcasts still go out first */
+	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
 	struct rc_shm_hdr *h;
@@ -120,7 +121,8 @@ struct rc_dp {
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint64_t per_s[4];
-	uint32_t n_clients;		/* used slots */
+	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
+	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
 	uint64_t client_kicks, client_bad_mcast, zc_frames;
 	uint64_t memb_drops;		/* events to_memb could not take */
 	uint64_t max_gap;		/* longest time between two passes, ns */
@@ -131,7 +133,8 @@ struct rc_dp {
 	bool ev_wake;			/* write ev_evfd at the end of this pass */
 	struct rc_xmsg xcmd;		/* the command being handled */
 	struct rc_dp_client clients[RC_DP_MAX_CLIENTS];
-	uint8_t inject_buf[RC_DP_INJECT_BUFS][RC_DP_INJECT_MAX + 32];	/* + CPG header */
+	/* test hook: RC_DP_INJECT_BUFS of RC_DP_INJECT_BUF bytes, only with test_hooks */
+	uint8_t *inject_buf;
 
 	/* read by others under the seqlock */
 	rte_seqlock_t lock __rte_cache_aligned;

@@ -26,7 +26,8 @@ struct rc_dp_params {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;
 	uint32_t idle_sleep_us;
-	bool test_stall;		/* rc_dp_stall() works (tests only) */
+	bool test_hooks;		/* rc_dp_inject(), rc_dp_stall() and the
+					   digest work (tests only) */
 	struct rc_totem_config totem;
 	struct rc_auth_params auth;	/* keys, incarnation, nodelist, floors */
 };

@@ -652,6 +652,19 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* A reply {"result": "error", "error": WHY}: say WHY and exit 1. */
+static void die_on_error(const char *cmd, const struct jobj *o)
+{
+	char why[256];
+	int ok = 1;
+
+	jstr(o, "error", why, sizeof(why), &ok);
+	if (!ok)
+		return;
+	fprintf(stderr, "%s: %s: %s\n", prog, cmd, why);
+	exit(1);
+}
+
 static int cmd_inject(struct tel *t, int argc, char **argv)
 {
 	unsigned long count, size = 64;
@@ -673,6 +686,7 @@ static int cmd_inject(struct tel *t, int argc, char **argv)
 	}
 	if (ret < 0)
 		query_or_die(t, cmd, &o);	/* reports the error and exits */
+	die_on_error("inject", &o);
 	printf("queued %llu\n", jnum(&o, "queued", &ok));
 	return ok ? 0 : 1;
 }
@@ -685,6 +699,7 @@ static int cmd_digest(struct tel *t)
 	unsigned long long n;
 
 	query_or_die(t, "/ringcast/digest", &o);
+	die_on_error("digest", &o);
 	n = jnum(&o, "delivered", &ok);
 	jstr(&o, "digest", hex, sizeof(hex), &ok);
 	if (!ok) {
@@ -821,12 +836,12 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  status               node N: ring REP.SEQ state STATE members K (ids)\n"
 		"  stats                every counter and rate, one 'name value' a line\n"
-		"  inject COUNT [SIZE]  test hook: this node sends COUNT messages of SIZE\n"
 		"  key [load|use|retire]  the cluster keys; rotate: load the replaced key\n"
 		"                       file on every node, then use, then retire\n"
-		"                       bytes (default 64)\n"
-		"  digest               delivered N digest HEX: equal digests at equal\n"
-		"                       counts mean identical delivery sequences\n"
+		"  inject COUNT [SIZE]  test hook: this node sends COUNT messages of SIZE\n"
+		"                       bytes (default 64); dataplane { test_hooks: on }\n"
+		"  digest               test hook: delivered N digest HEX: equal digests at\n"
+		"                       equal counts mean identical delivery sequences\n"
 		"  wait-members K [MS]  wait (default 20000 ms) until the node is operational\n"
 		"                       with K members; prints the status and the wait\n"
 		"  nodes                every node of the nodelist: localhost, connected\n"

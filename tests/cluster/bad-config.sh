@@ -7,6 +7,7 @@
 # unknown cipher, a cipher without a hash, a key file missing, of the wrong
 # size, or readable by group or others; and with no keyfile given and the
 # default one absent, the refusal names both fixes (a key, or crypto off).
+# A runtime or state directory that another user can change is refused too.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -117,5 +118,24 @@ if [ ! -e /etc/ringcast/authkey ]; then
 	rc_log "default key missing: exit 1, $err"
 	cases=$((cases + 1))
 fi
+
+# A runtime directory other users can write (they could plant a symlink
+# under a name the daemon opens), and a state directory owned by another
+# user: refused, naming the directory and the fix; nothing taken there.
+mkdir -p "$d/wrun" "$d/ostate"
+chmod 0777 "$d/wrun"
+chown 65534 "$d/ostate"
+for c in "wrun|runtime_dir|writable by its other users" "ostate|state_dir|owned by uid 65534"; do
+	IFS='|' read -r dir key want <<<"$c"
+	good_config | sed "s|$key: .*|$key: $d/$dir|" >"$d/$dir.conf"
+	rc=0
+	err=$(ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/$dir.conf" -f -i 1 2>&1 >/dev/null) ||
+		rc=$?
+	[ "$rc" -eq 1 ] || rc_fail "$key $dir: exit status $rc, not 1 ($err)"
+	grep -qF "$d/$dir is $want" <<<"$err" || rc_fail "$key $dir: the reason is not given: $err"
+	[ ! -e "$d/wrun/ringcastd.lock" ] || rc_fail "$key $dir: a lock was taken in $d/wrun"
+	rc_log "$key $dir: exit 1, $err"
+	cases=$((cases + 1))
+done
 
 rc_log "$cases bad files rejected before anything started"

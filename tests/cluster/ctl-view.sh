@@ -3,7 +3,9 @@
 # show: `nodes` lists every node of the nodelist (localhost, connected while
 # in this node's ring, disconnected once gone) and the port's link; `groups`
 # lists every CPG group of the cluster with its members on every node (node,
-# pid), and drops the members of a node that died.
+# pid), and drops the members of a node that died. Its cluster runs as a
+# production configuration would, without the test hooks: `inject` and
+# `digest` are refused, saying how to turn them on.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +13,14 @@ rc_begin 90
 
 W=$rc_cpg_bin/cpg_watch
 [ -x "$W" ] || rc_fail "no $W"
+export RC_CLUSTER_TEST_HOOKS=off
 rc_up 3
+for c in "inject 1" digest "raw /ringcast/stall,10"; do
+	# shellcheck disable=SC2086 # the command's words
+	v=$(rc_ctl 1 $c 2>&1) && [[ $c != raw* ]] && rc_fail "$c: accepted with test_hooks off: $v"
+	[[ $v == *"test_hooks: on"* ]] || rc_fail "$c: the refusal does not say how to turn it on: $v"
+done
+rc_log "test hooks refused when the configuration leaves them off"
 out=$RC_CLUSTER_DIR/clients
 mkdir -p "$out"
 

@@ -75,6 +75,16 @@ for i in 1 2 3; do
 	retry "$i" retire
 done
 rc_log "new key loaded, used and the old one retired on every node"
+# Every operation is in the daemon's log, refusals too.
+for i in 1 2 3; do
+	for want in "key load: done" "key use: done" "key retire: done"; do
+		grep -qF "$want" "$RC_CLUSTER_DIR/node$i/ringcastd.log" ||
+			rc_fail "node $i: no '$want' in its log"
+	done
+done
+grep -qF "key use: not yet" "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+	rc_fail "node 1: the refused key use is not in its log"
+rc_log "every key operation is in the daemons' logs"
 
 for i in 1 2 3; do
 	wait "${pids[$((i - 1))]}" ||

@@ -3,7 +3,8 @@
 # On 3 and then 5 nodes, under a verified `ringcast-gen rate` between the
 # healthy nodes, one node's daemon is stopped with SIGSTOP for 1, 3 and 8 s
 # and continued; then the representative (node 1) for 3 s; then only node
-# N's lcore, through the stall test hook (dataplane { test_stall: on }), for
+# N's lcore, through the stall test hook (dataplane { test_hooks: on }, as
+# scripts/cluster writes it), for
 # 3 s. Each case: the workload passes (no "left the group"), no healthy
 # node's transitional configuration lacks another healthy node, and the
 # paused node is back in the ring of all within 20 s. A failed case in which
@@ -13,8 +14,7 @@
 # ("3 5") and RC_PAUSE_SECS ("1 3 8") narrow it; the counts are printed.
 # RC_PAUSE_KEEP=DIR keeps the daemon logs of a failed case there.
 # RC_PAUSE_ALL=1 pauses the representative and the lcore for every length.
-# RC_PAUSE_LCORE=0 leaves out the lcore case (and the test_stall key: for a
-# daemon that predates it).
+# RC_PAUSE_LCORE=0 leaves out the lcore case.
 # The token timeout is RC_PAUSE_TOKEN ms (default 1000, as cpg-stress): on a
 # shared 2-core CI machine healthy daemons are descheduled for hundreds of
 # ms at times, and a healthy node that misses the token is not what this
@@ -30,7 +30,6 @@ rc_begin $((60 + repeat * 150 * 2))
 gen=${RINGCAST_GEN:-$rc_root/build/tools/ringcast-gen}
 [ -x "$gen" ] || rc_fail "no ringcast-gen at $gen"
 lcore=${RC_PAUSE_LCORE:-1}
-[ "$lcore" = 0 ] || export RC_CLUSTER_DATAPLANE="test_stall: on"
 export RC_CLUSTER_TOTEM="token: ${RC_PAUSE_TOKEN:-1000}"
 out=$RC_CLUSTER_DIR/clients
 passed=0

@@ -121,6 +121,7 @@ static void test_defaults_apply_when_keys_are_absent(void)
 	CU_ASSERT_EQUAL(cfg.dataplane.idle, RC_IDLE_ADAPTIVE);
 	CU_ASSERT_EQUAL(cfg.dataplane.idle_spin, 256);
 	CU_ASSERT_EQUAL(cfg.dataplane.idle_sleep_us, 50);
+	CU_ASSERT_EQUAL(cfg.dataplane.test_hooks, 0);	/* never on unless asked */
 
 	CU_ASSERT_STRING_EQUAL(cfg.ringcast.runtime_dir, "/run/ringcast");
 	CU_ASSERT_STRING_EQUAL(cfg.ringcast.state_dir, "/var/lib/ringcast");
@@ -991,10 +992,25 @@ static void test_random_mutations_never_crash_or_overrun(void)
 /* ---- Runner ------------------------------------------------------------- */
 
 
+/* The test hooks are one switch, off by default; the old name is gone. */
+static void test_test_hooks_switch(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n test_hooks: on\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.test_hooks, 1);
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n test_hooks: no\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.test_hooks, 0);
+	/* unknown keys are warnings, as corosync's are: it turns nothing on */
+	CU_ASSERT_EQUAL_FATAL(parse("dataplane {\n test_stall: on\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.dataplane.test_hooks, 0);
+	CU_ASSERT_EQUAL_FATAL(rc_config_warning_count(&cfg), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(rc_config_warning(&cfg, 0), "test_stall"));
+}
+
 static const struct unit_test tests[] = {
 	T(test_full_file_parses_into_expected_values),
 	T(test_defaults_apply_when_keys_are_absent),
 	T(test_init_gives_the_same_defaults_as_an_empty_file),
+	T(test_test_hooks_switch),
 	T(test_parsed_config_creates_a_totem_engine),
 	T(test_corosync_file_parses_with_warnings_for_what_ringcast_ignores),
 	T(test_token_retransmit_is_token_over_retransmits_plus_0_2),

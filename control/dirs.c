@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The daemon's own directories: made, then checked (dirs.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dirs.h"
+
+int rc_dir_make(const char *path)
+{
+	char p[RC_CONFIG_PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int rc_dir_check(const char *path, char *why, size_t why_len)
+{
+	uid_t me = geteuid();
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		int e = errno;
+
+		snprintf(why, why_len, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(why, why_len, "%s is a symbolic link: name the directory itself", path);
+		return -ELOOP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, why_len, "%s is not a directory", path);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		snprintf(why, why_len, "%s is owned by uid %u, not by this daemon's (uid %u) "
+			 "or root: chown it", path, (unsigned)st.st_uid, (unsigned)me);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, why_len, "%s is writable by its %s (mode %04o): chmod go-w it",
+			 path, (st.st_mode & S_IWOTH) ? "other users" : "group",
+			 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
