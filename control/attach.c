@@ -43,6 +43,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "numa.h"
 #include "ratelog.h"
 
 #define HUGE_PAGE	(2ull << 20)
@@ -83,6 +84,8 @@ static struct {
 	bool warned_no_huge;
 	uint32_t n_huge;		/* regions in hugepages now */
 	bool said_quota;		/* logged that hugepage_clients was reached */
+	int numa_node;			/* client regions' node (-1: any) */
+	bool said_numa;			/* logged that it could not be preferred */
 	struct rc_ratelog refusals;	/* log lines of refused connections */
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1 };
@@ -240,6 +243,14 @@ static int region_create(struct client *c)
 			goto close_memfd;
 		}
 	}
+	/* Near the lcore: pages faulted in from now on (normal pages) come
+	   from its node when they can; hugepages follow at the seal. */
+	ret = rc_numa_prefer(c->base, c->size, cl.numa_node);
+	if (ret < 0 && ret != -ENOSYS && !cl.said_numa) {
+		qb_log(LOG_WARNING, "client regions cannot prefer NUMA node %d: %s",
+		       cl.numa_node, strerror(-ret));
+		cl.said_numa = true;
+	}
 	/* Its size is fixed: a client cannot shrink it under the lcore's feet.
 	   No F_SEAL_SEAL yet: region_seal() adds F_SEAL_FUTURE_WRITE. */
 	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
@@ -297,8 +308,14 @@ static int region_seal(struct client *c)
 	 * touched take their reservation). After this the lcore never faults
 	 * on the region.
 	 */
-	if (c->huge && fallocate(c->memfd, 0, 0, (off_t)c->size) < 0) {
-		ret = -errno;
+	ret = 0;
+	if (c->huge) {
+		/* hugetlbfs takes the allocating thread's policy, not the mapping's */
+		rc_numa_thread_prefer(cl.numa_node);
+		ret = fallocate(c->memfd, 0, 0, (off_t)c->size) < 0 ? -errno : 0;
+		rc_numa_thread_default();
+	}
+	if (ret < 0) {
 		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
 			qb_log(LOG_WARNING, "client pid %d refused: its region lost pages (hole "
 			       "punched) before it was sealed, and they cannot be refilled: %s%s",
@@ -533,7 +550,7 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 /* ---- entry points ---- */
 
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid)
+		     uint32_t nodeid, int numa_node)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int ret;
@@ -542,6 +559,7 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.dp = dp;
 	cl.cfg = cfg;
 	cl.nodeid = nodeid;
+	cl.numa_node = numa_node;
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
 		cl.c[i] = (struct client){ .fd = -1, .memfd = -1, .evfd = -1 };
 	ret = snprintf(cl.path, sizeof(cl.path), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);

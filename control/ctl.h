@@ -18,13 +18,18 @@ struct rc_config_logging;
 
 uint32_t rc_ctl_nodeid(void);
 int rc_telemetry_register(struct rc_dp *dp, const struct rc_config *cfg, uint16_t port);
+/* For /ringcast/status: the NUMA nodes of the port (-1: unknown, a vdev),
+   of the lcore, of the dataplane's memory and of client regions. */
+void rc_telemetry_numa(int port_node, unsigned int lcore, int lcore_node, int memory_node,
+		       int client_node);
 /* Before rc_dp_destroy(): commands from now on answer "stopping". */
 void rc_telemetry_detach(void);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */
+/* numa_node: where client regions should be (the dataplane's; -1: anywhere) */
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid);
+		     uint32_t nodeid, int numa_node);
 void rc_clients_poll_gone(void);
 void rc_clients_stop(void);
 uint32_t rc_clients_count(void);

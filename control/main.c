@@ -622,6 +622,8 @@ int main(int argc, char **argv)
 	}
 	if (rc_telemetry_register(dp, &cfg, port) < 0)
 		qb_log(LOG_WARNING, "telemetry commands could not be registered");
+	rc_telemetry_numa(rte_eth_dev_socket_id(port), lcore, (int)rte_lcore_to_socket_id(lcore),
+			  place.node, place.node);
 
 	loop = qb_loop_create();
 	qb_loop_signal_add(loop, QB_LOOP_HIGH, SIGTERM, NULL, on_signal, &sh);
@@ -629,7 +631,7 @@ int main(int argc, char **argv)
 	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &th);
 	qb_loop_poll_add(loop, QB_LOOP_LOW, rc_dp_events_fd(dp), POLLIN, NULL, on_dp_events);
 	fd_limit_raise();
-	ret = rc_clients_start(loop, dp, &cfg, self_id);
+	ret = rc_clients_start(loop, dp, &cfg, self_id, place.node);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));
 		goto destroy_dp;

@@ -28,6 +28,31 @@ static struct rc_dp *tel_dp;
 static const struct rc_config *tel_cfg;
 static uint16_t tel_port;
 static char tel_socket[RC_CONFIG_PATH_MAX + 32];
+static struct {
+	int port, lcore_node, memory, clients;
+	unsigned int lcore;
+	bool set;
+} tel_numa;
+
+void rc_telemetry_numa(int port_node, unsigned int lcore, int lcore_node, int memory_node,
+		       int client_node)
+{
+	tel_numa.port = port_node;
+	tel_numa.lcore = lcore;
+	tel_numa.lcore_node = lcore_node;
+	tel_numa.memory = memory_node;
+	tel_numa.clients = client_node;
+	__atomic_store_n(&tel_numa.set, true, __ATOMIC_RELEASE);
+}
+
+/* A node as status shows it: its number, or "any" (not known: a vdev). */
+static void add_node(struct rte_tel_data *d, const char *name, int node)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%d", node);
+	rte_tel_data_add_dict_string(d, name, node < 0 ? "any" : b);
+}
 
 static const char *state_name(enum rc_memb_state s)
 {
@@ -69,6 +94,13 @@ static int cmd_status(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
 	add_ring(d, &v);
 	rte_tel_data_add_dict_string(d, "cpg_socket", tel_socket);
+	if (__atomic_load_n(&tel_numa.set, __ATOMIC_ACQUIRE)) {
+		add_node(d, "numa_port", tel_numa.port);
+		rte_tel_data_add_dict_u64(d, "lcore", tel_numa.lcore);
+		add_node(d, "numa_lcore", tel_numa.lcore_node);
+		add_node(d, "numa_memory", tel_numa.memory);
+		add_node(d, "numa_clients", tel_numa.clients);
+	}
 	return 0;
 }
 

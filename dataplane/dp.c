@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include <ringcast/cpgmsg.h>
+#include <ringcast/hash.h>
 #include <ringcast/shm.h>
 #include <ringcast/wire.h>
 
@@ -219,11 +220,15 @@ static void op_deliver(void *priv, const struct rc_srp_msg_info *info,
 		return;
 	/* FNV-1a over the test stream's (sender, length, bytes): equal digests,
 	   equal streams. */
-	h = dp->digest ? dp->digest : 0xcbf29ce484222325ull;
-	h = (h ^ info->sender) * 0x100000001b3ull;
-	h = (h ^ (len - hl)) * 0x100000001b3ull;
-	for (size_t i = hl; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
+	{
+		uint32_t sender = info->sender;
+		uint64_t n = len - hl;
+
+		h = dp->digest ? dp->digest : RC_FNV1A64_OFFSET;
+		h = rc_fnv1a64(h, &sender, sizeof(sender));
+		h = rc_fnv1a64(h, &n, sizeof(n));
+		h = rc_fnv1a64(h, b + hl, n);
+	}
 	dp->digest = h;
 	dp->delivered++;
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../include/ringcast/hash.h"
 #include "ringcast-check.h"
 
 static const struct rc_chk_ev *ev_of(const struct rc_chk *c, const struct rc_chk_seg *s,
@@ -241,7 +242,7 @@ static void check_confchgs(struct rc_chk *c)
 				last_c = e;
 			if (e->kind != 'T' || last_c == NULL || sscanf(e->line, "T %47s", ring) != 1)
 				continue;
-			h = rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)) | 1;
+			h = rc_chk_hash(RC_FNV1A64_OFFSET, ring, strlen(ring)) | 1;
 			if (rc_chk_map_add(&at_totem, h, 2, (uint64_t)(last_c - c->inst[i].ev) |
 					   (uint64_t)i << 32, &v) == 0)
 				continue;
@@ -261,7 +262,7 @@ static void check_confchgs(struct rc_chk *c)
 
 			if (e->kind == 'T' && sscanf(e->line, "T %47s", ring) != 1)
 				ring[0] = '\0';
-			prev[k] = e->kind == 'C' ? rc_chk_hash(0xcbf29ce484222325ull, ring,
+			prev[k] = e->kind == 'C' ? rc_chk_hash(RC_FNV1A64_OFFSET, ring,
 							     strlen(ring)) : 0;
 		}
 		ring[0] = '\0';
@@ -308,7 +309,7 @@ static void check_rings(struct rc_chk *c)
 
 			if (e->kind != 'T' || sscanf(e->line, "T %47s", ring) != 1)
 				continue;
-			h = rc_chk_hash(0xcbf29ce484222325ull, ring, strlen(ring)) | 1;
+			h = rc_chk_hash(RC_FNV1A64_OFFSET, ring, strlen(ring)) | 1;
 			if (rc_chk_map_add(&rings, h, 0, (uint64_t)i << 32 | k, &v) == 0) {
 				c->n_rings++;
 				continue;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../include/ringcast/hash.h"
 #include "ringcast-check.h"
 
 static const char *const kind_names[RC_CHK_KINDS] = {
@@ -77,11 +78,7 @@ void rc_chk_context(struct rc_chk *c, uint32_t inst, uint32_t ev, const char *wh
 
 uint64_t rc_chk_hash(uint64_t h, const char *s, size_t len)
 {
-	while (len--) {
-		h ^= (uint8_t)*s++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return rc_fnv1a64(h, s, len);
 }
 
 static uint64_t mix(uint64_t x)

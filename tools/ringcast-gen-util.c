@@ -130,24 +130,12 @@ uint32_t rc_gen_crc32c(uint32_t crc, const void *buf, size_t len)
 
 uint64_t rc_gen_fnv1a(uint64_t h, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return rc_fnv1a64(h, buf, len);
 }
 
 uint64_t rc_gen_mix64(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return rc_splitmix64(x);
 }
 
 /* ---- parsing ---- */

@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "../include/ringcast/hash.h"
+
 #ifndef RC_VERSION
 #define RC_VERSION "unknown"
 #endif
@@ -95,7 +97,7 @@ uint64_t rc_gen_clock_ns(clockid_t clock);
 uint32_t rc_gen_crc32c(uint32_t crc, const void *buf, size_t len);
 uint64_t rc_gen_fnv1a(uint64_t h, const void *buf, size_t len);
 uint64_t rc_gen_mix64(uint64_t x);
-#define RC_GEN_FNV_OFFSET	0xcbf29ce484222325ull
+#define RC_GEN_FNV_OFFSET	RC_FNV1A64_OFFSET
 
 int rc_gen_parse_size(const char *s, size_t *out);		/* 64, 1k, 64KiB, 1m */
 int rc_gen_parse_seconds(const char *s, double *out);	/* 5, 0.5, 500ms, 2s */

@@ -434,6 +434,22 @@ static int cmd_status(struct tel *t)
 		fprintf(stderr, "%s: unexpected status reply: %.200s\n", prog, t->buf);
 		return 1;
 	}
+	{
+		/* where the dataplane runs, when the daemon says (older ones do not) */
+		char port[16], lnode[16], mem[16], cli[16];
+		unsigned long long lcore;
+		int ok = 1;
+
+		jstr(&o, "numa_port", port, sizeof(port), &ok);
+		lcore = jnum(&o, "lcore", &ok);
+		jstr(&o, "numa_lcore", lnode, sizeof(lnode), &ok);
+		jstr(&o, "numa_memory", mem, sizeof(mem), &ok);
+		jstr(&o, "numa_clients", cli, sizeof(cli), &ok);
+		if (ok)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 "; numa: port node %s, lcore %llu on node %s, memory node %s, "
+				 "client regions node %s", port, lcore, lnode, mem, cli);
+	}
 	printf("%s\n", line);
 	return 0;
 }

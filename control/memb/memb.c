@@ -349,11 +349,6 @@ static void recovery_enter(struct rc_memb *t)
 		t->token_started = t->ring.rep == t->me;
 }
 
-static bool ring_eq(const struct rc_ring_id *a, const struct rc_ring_id *b)
-{
-	return a->rep == b->rep && a->seq == b->seq;
-}
-
 /*
  * The ordering half delivered a ring's configuration changes: it is the last
  * operational ring, even if this half has moved on (its next freeze keeps it).
@@ -365,7 +360,7 @@ static void on_operational(struct rc_memb *t, const struct rc_x_ring *r)
 	memcpy(t->old_memb.id, r->members, t->old_memb.n * sizeof(uint32_t));
 	t->have_old = true;
 	t->ms.rings++;		/* the ordering half ran it, even if we have moved on */
-	if (t->state != RC_MEMB_RECOVERY || !ring_eq(&r->ring, &t->ring))
+	if (t->state != RC_MEMB_RECOVERY || !rc_ring_id_eq(&r->ring, &t->ring))
 		return;
 	t->state = RC_MEMB_OPERATIONAL;
 	t->since = t->now;
@@ -560,7 +555,7 @@ static void recv_foreign(struct rc_memb *t, const struct rc_x_frame *f)
 {
 	uint32_t s = f->sender;
 
-	if (ring_eq(&f->ring, &t->ring)) {
+	if (rc_ring_id_eq(&f->ring, &t->ring)) {
 		if (f->type != RC_FT_MERGE)
 			t->ms.stale++;	/* our ring's frame, after we left it */
 		return;		/* our own ring's MERGE: nothing to merge */
@@ -592,7 +587,7 @@ static void on_fail_recv(struct rc_memb *t, const struct rc_x_ring *r)
 	struct nodeset others, me;
 
 	if ((t->state != RC_MEMB_RECOVERY && t->state != RC_MEMB_OPERATIONAL) ||
-	    !ring_eq(&r->ring, &t->ring))
+	    !rc_ring_id_eq(&r->ring, &t->ring))
 		return;		/* about a ring this half has already left */
 	set_one(&me, t->me);
 	set_sub(&t->memb, &me, &others);

@@ -9,6 +9,7 @@
 #ifndef RC_ENGINE_H
 #define RC_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,11 @@ struct rc_ring_id {
 	uint32_t rep;
 	uint64_t seq;
 };
+
+static inline bool rc_ring_id_eq(const struct rc_ring_id *a, const struct rc_ring_id *b)
+{
+	return a->rep == b->rep && a->seq == b->seq;
+}
 
 struct rc_confchg {
 	enum rc_conf_type type;

@@ -48,11 +48,6 @@ struct rc_ord {
 	bool fail_posted;		/* FAIL_RECV sent for this ring */
 };
 
-static bool ring_eq(const struct rc_ring_id *a, const struct rc_ring_id *b)
-{
-	return a->rep == b->rep && a->seq == b->seq;
-}
-
 static void post(struct rc_ord *o, const struct rc_xmsg *e)
 {
 	o->ops.evt(o->ops.evt_priv, e);
@@ -303,7 +298,7 @@ void rc_ord_command(struct rc_ord *o, const struct rc_xmsg *c, uint64_t now)
 		break;
 	case RC_X_START:
 		/* The representative, once the commit token has been round twice. */
-		if (o->mode == ORD_RECOVERY && ring_eq(&c->u.ring.ring, &o->ring))
+		if (o->mode == ORD_RECOVERY && rc_ring_id_eq(&c->u.ring.ring, &o->ring))
 			rc_srp_start(o->srp, now);
 		break;
 	case RC_X_STOP:

@@ -3,7 +3,8 @@
 # show: `nodes` lists every node of the nodelist (localhost, connected while
 # in this node's ring, disconnected once gone) and the port's link; `groups`
 # lists every CPG group of the cluster with its members on every node (node,
-# pid), and drops the members of a node that died. Its cluster runs as a
+# pid), and drops the members of a node that died; `status` shows the NUMA
+# nodes of the port, the lcore, the dataplane's memory and client regions. Its cluster runs as a
 # production configuration would, without the test hooks: `inject` and
 # `digest` are refused, saying how to turn them on.
 # shellcheck source=tests/cluster/lib.sh
@@ -40,6 +41,11 @@ v=$(rc_ctl 1 nodes) || rc_fail "ringcastctl nodes failed"
 echo "$v"
 [[ $v == *"node 1: ring "*" state operational members 3 (1 2 3)"* ]] ||
 	rc_fail "nodes: no status line"
+# status says where the dataplane runs (a vdev's node is not known: any)
+st=$(rc_ctl 1 status) || rc_fail "ringcastctl status failed"
+[[ $st =~ \;\ numa:\ port\ node\ (any|[0-9]+),\ lcore\ [0-9]+\ on\ node\ [0-9]+,\ memory\ node\ [0-9]+,\ client\ regions\ node\ [0-9]+$ ]] ||
+	rc_fail "status does not show the NUMA placement: $st"
+rc_log "status: $st"
 [[ $v =~ LINK\ 0\ port\ net_af_packet0,iface=eth0:\ up ]] || rc_fail "nodes: the link is not up"
 grep -qE '^	node 1 \(node1\): localhost$' <<<"$v" || rc_fail "nodes: node 1 is not localhost"
 for i in 2 3; do

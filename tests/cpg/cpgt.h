@@ -11,6 +11,7 @@
 #include <corosync/corotypes.h>
 #include <corosync/cpg.h>
 
+#include "../../include/ringcast/hash.h"
 #include "../../tools/cs_names.h"
 
 #include <stdint.h>
@@ -83,31 +84,18 @@ static inline uint32_t cpgt_crc32c(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
-#define CPGT_FNV_OFFSET	0xcbf29ce484222325ull
-#define CPGT_FNV_PRIME	0x100000001b3ull
+#define CPGT_FNV_OFFSET	RC_FNV1A64_OFFSET
 
-/* FNV-1a over len bytes, continuing from h. */
+/* FNV-1a over len bytes, continuing from h (include/ringcast/hash.h). */
 static inline uint64_t cpgt_fnv1a(uint64_t h, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
-	while (len--) {
-		h ^= *p++;
-		h *= CPGT_FNV_PRIME;
-	}
-	return h;
+	return rc_fnv1a64(h, buf, len);
 }
 
-/* The splitmix64 finalizer: payload bytes and sizes derive from it. */
+/* splitmix64 (include/ringcast/hash.h): payload bytes and sizes derive from it. */
 static inline uint64_t cpgt_mix64(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return rc_splitmix64(x);
 }
 
 #endif /* CPGT_H */

@@ -10,25 +10,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ringcast/hash.h>
+
 struct sim_rng {
 	uint64_t s[4];
 };
 
-/* The splitmix64 finalizer: a strong 64-bit mix of x. */
+/* splitmix64's finalizer and generator (include/ringcast/hash.h). */
 static inline uint64_t sim_mix64(uint64_t x)
 {
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return rc_mix64(x);
 }
 
 static inline uint64_t sim_splitmix64(uint64_t *state)
 {
-	*state += 0x9e3779b97f4a7c15ull;
-	return sim_mix64(*state);
+	return rc_splitmix64_next(state);
 }
 
 static inline void sim_rng_seed(struct sim_rng *r, uint64_t seed)
