@@ -2,8 +2,8 @@
 /*
  * Where the dataplane's memory is, and what the port may reach: the lcore
  * that runs the loop and the node its memory (engine state, mbuf pool,
- * rings) comes from, both where the port is; whether the port may read a
- * client region in place. Pure: callers pass what EAL and ethdev report.
+ * rings) comes from, both where the port is. Pure: callers pass what EAL
+ * and ethdev report.
  */
 #include <errno.h>
 
@@ -37,14 +37,4 @@ int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_no
 	out->cross = port_node >= 0 && lcore_node[out->lcore] >= 0 &&
 		     lcore_node[out->lcore] != port_node;
 	return 0;
-}
-
-int rc_zc_allowed(int software_port, int iova_va, int registered, int map)
-{
-	/* a virtual device reads frames by their address, in software */
-	if (software_port)
-		return 1;
-	/* PA: the region was registered without IOVAs, the NIC has no address
-	   for it. VA: the IOVA is the address, once the device has mapped it. */
-	return iova_va && registered && map == 0;
 }

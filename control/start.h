@@ -40,15 +40,6 @@ struct rc_placement {
 int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,
 		       int configured, struct rc_placement *out);
 
-/*
- * May frames be sent from a client region in place (external mbufs)?
- * software_port: the port is a virtual device (vdev bus: it never DMAs);
- * iova_va: EAL runs IOVA-as-VA; registered: rte_extmem_register took the
- * region; map: rte_dev_dma_map() of it for the port's device, 0 or
- * -rte_errno. 0: copy the frames instead.
- */
-int rc_zc_allowed(int software_port, int iova_va, int registered, int map);
-
 /* ---- eal_args.c ---- */
 
 #define RC_EAL_ARGV_MAX		64

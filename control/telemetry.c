@@ -265,7 +265,6 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U("clients", s.clients);
 	U("client_kicks", s.client_kicks);
 	U("client_bad_mcast", s.client_bad_mcast);
-	U("zc_frames", s.zc_frames);
 	U("cpg_groups", s.cpg.groups);
 	U("cpg_processes", s.cpg.processes);
 	U("cpg_joins", s.cpg.joins);

@@ -73,9 +73,8 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	struct rc_dp_client *c = &dp->clients[slot];
 	struct rc_dp_client_gone g = { .slot = slot, .reason = c->reason };
 
-	if (!c->used || !c->dying || c->inflight ||
-	    rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
-		return;		/* the engine or a port still reads the region */
+	if (!c->used || !c->dying || c->inflight)
+		return;		/* the engine still reads the region */
 	c->used = false;
 	/* out of the live list: the last one takes its place */
 	dp->live[c->live_at] = dp->live[--dp->n_clients];
@@ -310,39 +309,6 @@ static const struct rc_cpgd_ops cpgd_ops = {
 	.joined = cpg_joined,
 };
 
-/* ---- zero copy ---- */
-
-/* The count never reaches 0 (the client holds 1): nothing to free. */
-static void ext_free(void *addr, void *opaque)
-{
-}
-
-struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
-						      size_t len)
-{
-	const uint8_t *b = p;
-
-	/* per zero-copy frame: stop once every attached client was looked at */
-	for (uint32_t i = 0; i < dp->n_clients; i++) {
-		struct rc_dp_client *c = &dp->clients[dp->live[i]];
-
-		if (b >= c->arena && len <= c->arena_size &&
-		    (size_t)(b - c->arena) <= c->arena_size - len)
-			return c->zc ? &c->shinfo : NULL;	/* out of DMA reach: copied */
-	}
-	return NULL;
-}
-
-/* For the engine's zero-copy frames (not used for client regions, which
-   are not registered with DPDK): in IOVA-as-VA mode the address is the
-   IOVA. */
-rte_iova_t rc_dp_iova(const void *p)
-{
-	if (rte_eal_iova_mode() == RTE_IOVA_VA)
-		return (rte_iova_t)(uintptr_t)p;
-	return rte_mem_virt2iova(p);
-}
-
 /* ---- attach ---- */
 
 static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
@@ -366,7 +332,6 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->h = a->base;
 	c->size = a->size;
 	c->evfd = a->evfd;
-	c->zc = a->zc;
 	c->pid = a->pid;
 	c->tx = (struct rc_shm_desc *)(c->base + l->tx_off);
 	c->rx = (struct rc_shm_desc *)(c->base + l->rx_off);
@@ -383,9 +348,6 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->max_msg = l->max_msg;
 	c->req_seen = 0;
 	c->join_wait = false;
-	c->shinfo.free_cb = ext_free;
-	c->shinfo.fcb_opaque = c;
-	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
 	c->used = true;
 	c->live_at = (uint16_t)dp->n_clients;
 	dp->live[dp->n_clients++] = (uint16_t)a->slot;
@@ -696,7 +658,6 @@ void rc_dp_clients_stop(struct rc_dp *dp)
 		if (!c->dying)
 			kick(dp, s, RC_DP_GONE_STOPPED);
 		c->inflight = 0;
-		rte_mbuf_ext_refcnt_set(&c->shinfo, 1);	/* the port is stopped next */
 		detach_pending(dp, s);
 	}
 }

@@ -142,54 +142,6 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 	send_sealed(priv, dst, frame, len, NULL, 0);
 }
 
-/*
- * A frame whose payload is a client's buffer: the headers are copied into an
- * mbuf, the payload is attached as an external buffer (the region's shared
- * info keeps a count, so the region outlives every mbuf that points into
- * it). Used only when the port takes multi-segment frames (rc_port_setup).
- * Authenticated only (crypto_cipher: none), the tag covers the client's bytes
- * where they lie; encrypted, the frame is necessarily a sealed copy.
- */
-static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
-		       const void *data, size_t data_len)
-{
-	struct rc_dp *dp = priv;
-	struct rte_mbuf_ext_shared_info *sh = rc_dp_clients_shinfo(dp, data, data_len);
-	struct rte_mbuf *m, *x;
-	uint8_t *p;
-
-	if (!sh || rc_auth_mode_get(dp->auth) == RC_AUTH_MODE_AEAD) {
-		/* not a client region's, or encrypted: one sealed copy */
-		send_sealed(dp, dst, hdr, hdr_len, data, data_len);
-		return;
-	}
-	m = frame_mbuf(dp, dst, RC_WIRE_AUTH_OVERHEAD + hdr_len + data_len,
-		       RC_WIRE_AUTH_OVERHEAD + hdr_len, &p);
-	if (!m)
-		return;
-	x = rte_pktmbuf_alloc(dp->mp);
-	if (!x || rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, false, p) < 0) {
-		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);
-		dp->tx_drops++;
-		return;
-	}
-	rte_mbuf_ext_refcnt_update(sh, 1);
-	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)data, rc_dp_iova(data),
-				  (uint16_t)data_len, sh);
-	x->data_len = (uint16_t)data_len;
-	x->pkt_len = (uint32_t)data_len;
-	x->data_off = 0;
-	if (rte_pktmbuf_chain(m, x) < 0) {
-		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);	/* gives its count on the region back */
-		dp->tx_drops++;
-		return;
-	}
-	dp->zc_frames++;
-	tx_queue(dp, m);
-}
-
 /* ---- engine callbacks ---- */
 
 /* A test-hook message: a CPG message of INJECT_GROUP. */
@@ -562,7 +514,6 @@ static void publish(struct rc_dp *dp)
 	s->clients = dp->n_clients;
 	s->client_kicks = dp->client_kicks;
 	s->client_bad_mcast = dp->client_bad_mcast;
-	s->zc_frames = dp->zc_frames;
 	rc_cpgd_stats_get(dp->cpgd, &s->cpg);
 	s->n_peers = 0;
 	for (uint32_t i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++) {
@@ -784,7 +735,6 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 		.send = op_send,
 		.deliver = op_deliver,
 		.sent = op_sent,
-		.send_zc = op_send_zc,
 		.confchg = op_confchg,
 		.evt = op_evt,
 	};
@@ -793,7 +743,6 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	uint32_t room = p->totem.srp.netmtu + RC_WIRE_AUTH_OVERHEAD + HDR_LEN +
 			RTE_PKTMBUF_HEADROOM + 128;
 	struct rc_dp *dp;
-	bool multi_seg;
 	int ret;
 
 	dp = rte_zmalloc_socket("rc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
@@ -833,7 +782,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = dp->memb_evfd < 0 || dp->ev_evfd < 0 ? -errno : -ENOMEM;
 	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0 || dp->ev_evfd < 0)
 		goto free_ring;
-	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &multi_seg);
+	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac);
 	if (ret < 0)
 		goto free_ring;
 	/* Locally administered group address derived from the cluster id. */
@@ -843,8 +792,6 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->group.addr_bytes[3] = (uint8_t)(p->cluster_id >> 16);
 	dp->group.addr_bytes[4] = (uint8_t)(p->cluster_id >> 8);
 	dp->group.addr_bytes[5] = (uint8_t)p->cluster_id;
-	if (!multi_seg)
-		ops.send_zc = NULL;	/* the engine copies zero-copy frames instead */
 	ret = rc_auth_create(&p->auth, &dp->auth);
 	if (ret < 0)
 		goto stop_port;

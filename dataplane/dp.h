@@ -63,7 +63,6 @@ struct rc_dp_snapshot {
 	uint32_t clients;		/* attached client connections */
 	uint64_t client_kicks;		/* clients disconnected for bad regions or backlog */
 	uint64_t client_bad_mcast;	/* tx entries dropped: not joined */
-	uint64_t zc_frames;		/* frames sent from client memory, not copied */
 	struct rc_cpgd_stats cpg;
 	uint32_t n_peers;		/* nodes heard, in peers[] */
 	struct rc_dp_peer peers[RC_TOTEM_MAX_NODES];
@@ -184,7 +183,6 @@ struct rc_dp_client_attach {
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
 	int evfd;		/* written when the client sleeps and has work */
-	bool zc;		/* the port may read the region in place (DMA-mapped) */
 };
 
 enum rc_dp_gone_reason {
@@ -209,6 +207,6 @@ const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac, bool *multi_seg);
+		  struct rte_ether_addr *mac);
 
 #endif /* RC_DP_H */

@@ -45,7 +45,6 @@ struct rc_dp_client {
 	bool wake;		/* rx records written since the last wake check */
 	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
-	bool zc;		/* frames may point into the region (DMA reach) */
 	bool draining;		/* detached: its queued mcasts still go out first */
 	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
@@ -67,9 +66,6 @@ struct rc_dp_client {
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint32_t max_msg;
 	uint64_t sent, delivered;
-	/* mbufs attached to this region (external buffers) hold a count here;
-	   the region is let go only when it is back to 1 */
-	struct rte_mbuf_ext_shared_info shinfo;
 };
 
 struct rc_dp {
@@ -123,7 +119,7 @@ struct rc_dp {
 	uint64_t per_s[4];
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
-	uint64_t client_kicks, client_bad_mcast, zc_frames;
+	uint64_t client_kicks, client_bad_mcast;
 	uint64_t memb_drops;		/* events to_memb could not take */
 	uint64_t max_gap;		/* longest time between two passes, ns */
 	uint64_t pauses, pause_flushed;	/* gaps > token_timeout / 2; frames dropped after */
@@ -152,10 +148,6 @@ void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, s
 void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c);
 /* A buffer given to rc_totem_mcast* is free; false when it was not a client's or cpgd's. */
 bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie);
-/* The shared info of the region holding [p, p + len), or NULL. */
-struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
-						      size_t len);
-rte_iova_t rc_dp_iova(const void *p);
 /* The lcore stopped: report every client gone. */
 void rc_dp_clients_stop(struct rc_dp *dp);
 

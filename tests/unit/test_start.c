@@ -304,19 +304,6 @@ static void test_place_configured_or_cross(void)
 	CU_ASSERT_EQUAL(rc_place_dataplane(node, 1, 0, -1, &p), -ENOENT);
 }
 
-static void test_zc_needs_dma_reach(void)
-{
-	/* a software port reads by address: always in place */
-	CU_ASSERT_TRUE(rc_zc_allowed(1, 0, 0, -EINVAL));
-	CU_ASSERT_TRUE(rc_zc_allowed(1, 1, 1, 0));
-	/* a NIC: IOVA-as-VA, registered, mapped for the device */
-	CU_ASSERT_TRUE(rc_zc_allowed(0, 1, 1, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(0, 0, 1, 0));		/* IOVA-as-PA: no IOVAs */
-	CU_ASSERT_FALSE(rc_zc_allowed(0, 1, 0, -EINVAL));	/* not registered */
-	CU_ASSERT_FALSE(rc_zc_allowed(0, 1, 1, -ENOTSUP));	/* the bus cannot map */
-	CU_ASSERT_FALSE(rc_zc_allowed(0, 1, 1, -ENOMEM));	/* the IOMMU said no */
-}
-
 static const struct unit_test tests[] = {
 	T(test_pci_address_is_probed_not_vdev),
 	T(test_pci_devargs_and_short_form),
@@ -331,7 +318,6 @@ static const struct unit_test tests[] = {
 	T(test_ready_wait),
 	T(test_place_on_port_node),
 	T(test_place_configured_or_cross),
-	T(test_zc_needs_dma_reach),
 };
 
 UNIT_TEST_MAIN("start", tests)
