@@ -60,7 +60,7 @@ static void expect_error(const char *text, ...)
 }
 #define EXPECT_ERROR(text, ...)	expect_error(text, __VA_ARGS__, (const char *)NULL)
 
-static int has_warning(const char *want)
+static inline int has_warning(const char *want)
 {
 	for (uint32_t i = 0; i < rc_config_warning_count(&cfg); i++)
 		if (strstr(rc_config_warning(&cfg, i), want))
