@@ -2,12 +2,13 @@
 /*
  * Client attach on the control thread: the SOCK_SEQPACKET listening socket,
  * credentials (SO_PEERCRED against the configured allow-list; root always),
- * one shared region per connection (memfd, hugepages where there are some)
- * and its eventfd, handed over with SCM_RIGHTS; once the client says it has
- * mapped the region, the region is sealed against holes, backed page by
- * page, and handed to the lcore. The socket carries nothing after that; its
- * hang-up detaches the client. A region is unmapped only once the lcore
- * reports its slot gone.
+ * one shared region per connection (memfd, hugepages for the first
+ * hugepage_clients), handed over with SCM_RIGHTS; once the client says it
+ * has mapped the region, the region is sealed against holes, backed page by
+ * page, and handed to the lcore, with the socket: after that only the lcore
+ * writes on it (one-byte wake-ups, include/ringcast/shm.h), and its hang-up
+ * detaches the client. The socket stays open and the region mapped until
+ * the lcore reports the slot gone.
  *
  * Why the seal (include/ringcast/shm.h): a client could otherwise punch a
  * hole in its hugetlb memfd (fallocate PUNCH_HOLE, madvise MADV_REMOVE).
@@ -25,7 +26,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,7 +67,8 @@ struct client {
 	int fd;
 	struct ucred cred;
 	uint64_t accepted_ns;	/* CLOCK_MONOTONIC; hello and mapped must follow in HELLO_NS */
-	int memfd, evfd;
+	int memfd;
+	bool watched;		/* fd is in the loop's poll set */
 	void *base;
 	uint64_t size;
 	bool huge;		/* hugepages */
@@ -84,11 +85,12 @@ static struct {
 	bool warned_no_huge;
 	uint32_t n_huge;		/* regions in hugepages now */
 	bool said_quota;		/* logged that hugepage_clients was reached */
+	int spare_fd;			/* given back to accept (and refuse) at EMFILE */
 	int numa_node;			/* client regions' node (-1: any) */
 	bool said_numa;			/* logged that it could not be preferred */
 	struct rc_ratelog refusals;	/* log lines of refused connections */
 	struct client c[RC_DP_MAX_CLIENTS];
-} cl = { .fd = -1 };
+} cl = { .fd = -1, .spare_fd = -1 };
 
 _Static_assert(RC_DP_MAX_CLIENTS == RC_CONFIG_MAX_CLIENTS,
 	       "the configuration's bounds are the dataplane's slots");
@@ -261,11 +263,6 @@ static int region_create(struct client *c)
 	/* Not registered with DPDK (rte_extmem): no mbuf ever points into a
 	   client region, the engine copies client payloads into its frames
 	   (dataplane/client_io.c). So no memseg list per connection either. */
-	c->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (c->evfd < 0) {
-		ret = -errno;
-		goto unmap;
-	}
 	return 0;
 
 unmap:
@@ -311,9 +308,9 @@ static int region_seal(struct client *c)
 	ret = 0;
 	if (c->huge) {
 		/* hugetlbfs takes the allocating thread's policy, not the mapping's */
-		rc_numa_thread_prefer(cl.numa_node);
+		(void)rc_numa_thread_prefer(cl.numa_node);
 		ret = fallocate(c->memfd, 0, 0, (off_t)c->size) < 0 ? -errno : 0;
-		rc_numa_thread_default();
+		rc_numa_thread_restore();
 	}
 	if (ret < 0) {
 		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
@@ -341,18 +338,26 @@ static void region_destroy(struct client *c)
 	c->huge = false;
 	if (c->memfd >= 0)
 		close(c->memfd);
-	if (c->evfd >= 0)
-		close(c->evfd);
 	c->base = NULL;
-	c->memfd = c->evfd = -1;
+	c->memfd = -1;
 }
 
 /* ---- connections ---- */
 
+/* No more events from the socket; it stays open (the lcore may still send
+   wake-ups on it until it reports the slot gone). */
+static void sock_unwatch(struct client *c)
+{
+	if (c->fd >= 0 && c->watched) {
+		qb_loop_poll_del(cl.loop, c->fd);
+		c->watched = false;
+	}
+}
+
 static void sock_close(struct client *c)
 {
+	sock_unwatch(c);
 	if (c->fd >= 0) {
-		qb_loop_poll_del(cl.loop, c->fd);
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -370,7 +375,7 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data);
 static void hello(struct client *c)
 {
 	struct rc_ipc_hello h;
-	int fds[2], ret;
+	int fds[1], ret;
 	ssize_t n;
 
 	n = recv(c->fd, &h, sizeof(h), MSG_DONTWAIT);
@@ -399,8 +404,7 @@ static void hello(struct client *c)
 	}
 	c->state = CL_MAPPING;
 	fds[0] = c->memfd;
-	fds[1] = c->evfd;
-	welcome(c->fd, CS_OK, c->size, fds, 2);
+	welcome(c->fd, CS_OK, c->size, fds, 1);
 }
 
 static void sealed(int fd, cs_error_t status)
@@ -439,7 +443,7 @@ static void mapped(struct client *c)
 		.pid = (uint32_t)c->cred.pid,
 		.base = c->base,
 		.size = c->size,
-		.evfd = c->evfd,
+		.wake_fd = c->fd,
 		.layout = &c->layout,
 	};
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
@@ -455,13 +459,16 @@ static void mapped(struct client *c)
 
 static void detach(struct client *c)
 {
-	sock_close(c);
 	if (c->state == CL_ATTACHED) {
+		/* the socket stays open for the lcore's wake-ups until it is gone */
+		sock_unwatch(c);
 		c->state = CL_CLOSING;
 		/* The ring holds two commands per slot: attach, detach. */
 		rc_dp_client_detach(cl.dp, (uint32_t)(c - cl.c));
 	} else if (c->state == CL_HELLO || c->state == CL_MAPPING) {
 		client_free(c);		/* the lcore never had it */
+	} else {
+		sock_close(c);
 	}
 }
 
@@ -504,6 +511,22 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 	int s;
 
 	s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0 && (errno == EMFILE || errno == ENFILE) && cl.spare_fd >= 0) {
+		/* Out of descriptors: the connection would stay in the backlog
+		   and the socket readable, spinning this loop. Give back the spare
+		   one, take the connection, close it (the client sees the
+		   refusal as a hang-up), and keep a spare again. */
+		close(cl.spare_fd);
+		s = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (s >= 0)
+			close(s);
+		cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+			qb_log(LOG_WARNING, "client refused: out of file descriptors (%u "
+			       "connections; raise LimitNOFILE)%s", rc_clients_count(),
+			       held_note(held));
+		return 0;
+	}
 	if (s < 0)
 		return 0;
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &u, &len) < 0) {
@@ -543,7 +566,9 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		close(s);
 		c->fd = -1;
 		c->state = CL_FREE;
+		return 0;
 	}
+	c->watched = true;
 	return 0;
 }
 
@@ -560,8 +585,9 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.cfg = cfg;
 	cl.nodeid = nodeid;
 	cl.numa_node = numa_node;
+	cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
-		cl.c[i] = (struct client){ .fd = -1, .memfd = -1, .evfd = -1 };
+		cl.c[i] = (struct client){ .fd = -1, .memfd = -1 };
 	ret = snprintf(cl.path, sizeof(cl.path), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);
 	if (ret < 0 || (size_t)ret >= sizeof(cl.path))
 		return -ENAMETOOLONG;
@@ -598,6 +624,13 @@ void rc_clients_poll_gone(void)
 
 	if (!cl.dp)
 		return;
+	/* refusals held back by the rate limit, once the flood is over */
+	if (cl.refusals.held && now - cl.refusals.start >= RC_RATELOG_PERIOD_NS) {
+		qb_log(LOG_WARNING, "%u client refusal%s not logged in the last %llu s",
+		       cl.refusals.held, cl.refusals.held == 1 ? "" : "s",
+		       (unsigned long long)((now - cl.refusals.start) / 1000000000ull));
+		cl.refusals = (struct rc_ratelog){ 0 };
+	}
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++) {
 		struct client *c = &cl.c[i];
 
@@ -616,9 +649,8 @@ void rc_clients_poll_gone(void)
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];
-			/* The lcore stopped, but the port may still hold mbufs it
-			   sent: regions are freed by rc_clients_stop(), once the
-			   port is stopped. */
+			/* The lcore stopped: rc_clients_stop() frees every
+			   region at once, after the dataplane is destroyed. */
 			if (g[i].reason == RC_DP_GONE_STOPPED)
 				continue;
 			if (g[i].reason != RC_DP_GONE_DETACHED)

@@ -28,11 +28,19 @@ int rc_dir_make(const char *path)
 	return 0;
 }
 
-int rc_dir_check(const char *path, char *why, size_t why_len)
+int rc_dir_check(const char *path_in, char *why, size_t why_len)
 {
+	char path[RC_CONFIG_PATH_MAX];
 	uid_t me = geteuid();
 	struct stat st;
+	size_t n;
 
+	/* "dir/" would make lstat follow a symlink named dir */
+	if (snprintf(path, sizeof(path), "%s", path_in) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
 	if (lstat(path, &st) < 0) {
 		int e = errno;
 

@@ -120,7 +120,9 @@ static void fd_limit_raise(void)
 	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= want)
 		return;
 	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		(void)getrlimit(RLIMIT_NOFILE, &r);	/* say what it is */
+	if (r.rlim_cur < want)
 		qb_log(LOG_WARNING, "open files limited to %llu (RLIMIT_NOFILE): about %llu "
 		       "client connections; raise LimitNOFILE for %u", (unsigned long long)r.rlim_cur,
 		       (unsigned long long)(r.rlim_cur > 256 ? (r.rlim_cur - 256) / 3 : 0),

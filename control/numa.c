@@ -31,6 +31,13 @@ int rc_numa_prefer(void *base, size_t len, int node)
 	return 0;
 }
 
+/* The policy rc_numa_thread_prefer() replaced (one thread uses these). */
+static struct {
+	int mode;
+	unsigned long mask[MASK_BITS / (8 * sizeof(long))];
+	int saved;
+} prior;
+
 int rc_numa_thread_prefer(int node)
 {
 	unsigned long mask[MASK_BITS / (8 * sizeof(long))];
@@ -39,14 +46,23 @@ int rc_numa_thread_prefer(int node)
 		return 0;
 	if (mask_of(node, mask, sizeof(mask) / sizeof(mask[0])) < 0)
 		return -EINVAL;
+	if (get_mempolicy(&prior.mode, prior.mask, MASK_BITS + 1, NULL, 0) < 0)
+		return -errno;
 	if (set_mempolicy(MPOL_PREFERRED, mask, MASK_BITS + 1) < 0)
 		return -errno;
+	prior.saved = 1;
 	return 0;
 }
 
-void rc_numa_thread_default(void)
+void rc_numa_thread_restore(void)
 {
-	(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	if (!prior.saved)
+		return;
+	prior.saved = 0;
+	if (prior.mode == MPOL_DEFAULT)
+		(void)set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	else
+		(void)set_mempolicy(prior.mode, prior.mask, MASK_BITS + 1);
 }
 
 int rc_numa_node_of(const void *p)

@@ -16,9 +16,11 @@
    the kernel has no NUMA support (then there is nothing to place). */
 int rc_numa_prefer(void *base, size_t len, int node);
 /* This thread's own allocations (hugetlbfs fallocate uses the task's
-   policy, not the mapping's) prefer node, until rc_numa_thread_default(). */
+   policy, not the mapping's) prefer node, until rc_numa_thread_restore()
+   puts back the policy it had (numactl's, say). 0 when nothing was changed
+   (node < 0) or it was; -errno otherwise (and nothing to restore). */
 int rc_numa_thread_prefer(int node);
-void rc_numa_thread_default(void);
+void rc_numa_thread_restore(void);
 /* The node holding the page at p (faulted in), or -errno. */
 int rc_numa_node_of(const void *p);
 

@@ -9,6 +9,7 @@
  * the dataplane exists; rc_telemetry_detach() takes the write lock before
  * the daemon destroys it, so no command reads freed memory at shutdown.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@
 #include "dp.h"
 
 /* set once before registration; tel_dp cleared by rc_telemetry_detach() */
-static pthread_rwlock_t tel_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* writers first: a stream of commands must not hold off rc_telemetry_detach() */
+static pthread_rwlock_t tel_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static struct rc_dp *tel_dp;
 static const struct rc_config *tel_cfg;
 static uint16_t tel_port;

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -47,6 +48,7 @@ static const char *const gone_str[] = {
 	[RC_DP_GONE_BAD_REQ] = "malformed request",
 	[RC_DP_GONE_BACKLOG] = "receive backlog full (not dispatching)",
 	[RC_DP_GONE_STOPPED] = "daemon stopping",
+	[RC_DP_GONE_BUSY] = "its slot still in the group table (internal error)",
 };
 
 const char *rc_dp_gone_reason_str(int reason)
@@ -73,7 +75,9 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 	struct rc_dp_client *c = &dp->clients[slot];
 	struct rc_dp_client_gone g = { .slot = slot, .reason = c->reason };
 
-	if (!c->used || !c->dying || c->inflight)
+	/* detach_pending: the group table has not been told (PROCDOWN) yet;
+	   detach_pending() clears it, then comes back here */
+	if (!c->used || !c->dying || c->detach_pending || c->inflight)
 		return;		/* the engine still reads the region */
 	c->used = false;
 	/* out of the live list: the last one takes its place */
@@ -331,7 +335,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->base = a->base;
 	c->h = a->base;
 	c->size = a->size;
-	c->evfd = a->evfd;
+	c->wake_fd = a->wake_fd;
 	c->pid = a->pid;
 	c->tx = (struct rc_shm_desc *)(c->base + l->tx_off);
 	c->rx = (struct rc_shm_desc *)(c->base + l->rx_off);
@@ -351,7 +355,16 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->used = true;
 	c->live_at = (uint16_t)dp->n_clients;
 	dp->live[dp->n_clients++] = (uint16_t)a->slot;
-	rc_cpgd_attach(dp->cpgd, a->slot, a->pid);
+	if (rc_cpgd_attach(dp->cpgd, a->slot, a->pid) < 0) {
+		/* the group table still holds the slot: never share its state */
+		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BUSY };
+
+		c->used = false;
+		dp->live[c->live_at] = dp->live[--dp->n_clients];
+		dp->clients[dp->live[c->live_at]].live_at = c->live_at;
+		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+		dp->ev_wake = true;
+	}
 }
 
 /* ---- requests ---- */
@@ -554,14 +567,16 @@ static bool commands(struct rc_dp *dp)
 
 static void wake(struct rc_dp_client *c)
 {
-	uint64_t one = 1;
+	const uint8_t one = 1;
 
 	c->wake = false;
 	/* Publish before reading the flag; the client sets it before re-checking. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&c->h->sleeping, 0, __ATOMIC_ACQ_REL)) {
-		if (write(c->evfd, &one, sizeof(one)) < 0) {
-			/* the counter cannot overflow at one write per sleep */
+	if (__atomic_exchange_n(&c->h->sleeping, RC_SHM_AWAKE, __ATOMIC_ACQ_REL) != RC_SHM_AWAKE) {
+		/* one byte per sleep: the socket buffer cannot fill unless the
+		   client stops reading, and then it has a byte to read already */
+		if (send(c->wake_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+			/* EAGAIN: a wake-up is already waiting; EPIPE: it left */
 		}
 	}
 }
@@ -583,10 +598,13 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		if (c->detach_pending)
 			detach_pending(dp, s);
 		else if (c->used && c->dying)
-			maybe_gone(dp, s);	/* waiting for mbufs to let go */
+			maybe_gone(dp, s);	/* waiting for the engine to let go */
 		if (!c->used || c->dying)
 			continue;
 		req = load_acq(&c->h->ctl.req_seq);
+		/* its own records are pending and it wants its socket readable */
+		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+			c->wake = true;
 		if (rc_cpgd_sync_pending(dp->cpgd))
 			empty = false;	/* nothing may overtake the ring's SYNC */
 		else if (tx_drain(dp, s, &empty))

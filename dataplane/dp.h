@@ -182,7 +182,7 @@ struct rc_dp_client_attach {
 	void *base;		/* the mapped region */
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
-	int evfd;		/* written when the client sleeps and has work */
+	int wake_fd;		/* the client's socket: a byte wakes it (shm.h) */
 };
 
 enum rc_dp_gone_reason {
@@ -192,6 +192,7 @@ enum rc_dp_gone_reason {
 	RC_DP_GONE_BAD_REQ,		/* malformed request */
 	RC_DP_GONE_BACKLOG,		/* did not dispatch: rx area or ring full */
 	RC_DP_GONE_STOPPED,		/* the dataplane stopped */
+	RC_DP_GONE_BUSY,		/* the slot was still in the group table */
 };
 
 struct rc_dp_client_gone {

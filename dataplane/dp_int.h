@@ -52,7 +52,7 @@ struct rc_dp_client {
 	struct rc_shm_hdr *h;
 	uint8_t *base;
 	uint64_t size;
-	int evfd;
+	int wake_fd;		/* the client's socket, open until the slot is gone */
 	uint32_t pid;
 	struct rc_shm_desc *tx, *rx, *comp;
 	uint32_t tx_mask, rx_mask, comp_mask;

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The connection to ringcastd: connect the SOCK_SEQPACKET socket, hello,
- * welcome with [memfd, eventfd], map and check the region, mapped, sealed
- * (the daemon seals the region against holes once our mapping exists, so
- * it must exist first: include/ringcast/shm.h), and the epoll fd
- * that cpg_fd_get() returns (eventfd readable, or the socket hung up). After
- * attach the socket carries nothing: it is only watched for the hang-up.
+ * welcome with [memfd], map and check the region, mapped, sealed (the
+ * daemon seals the region against holes once our mapping exists, so it must
+ * exist first: include/ringcast/shm.h). The socket is then the handle's one
+ * descriptor, the one cpg_fd_get() returns, as with corosync: readable when
+ * the daemon sent a wake-up byte (wake.c) or hung up.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,7 +58,7 @@ static int wait_readable(int sock, int timeout_ms)
 }
 
 /* Receive the welcome and its fds within the timeout. */
-static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[2])
+static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[1])
 {
 	union {
 		struct cmsghdr c;
@@ -95,7 +94,7 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (nfds < 2)
+			if (nfds < 1)
 				fds[nfds++] = fd;
 			else
 				close(fd);
@@ -107,7 +106,7 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 		n = -EPROTO;
 	else if (w->status != CS_OK)
 		n = rc_errno_from_cs(w->status);
-	else if (nfds != 2)
+	else if (nfds != 1)
 		n = -EPROTO;
 	else
 		return 0;
@@ -130,6 +129,12 @@ static int mapped_sealed(int sock, int timeout_ms)
 	if (n < 0)
 		return n;
 	got = recv(sock, &s, sizeof(s), MSG_DONTWAIT);
+	while (got == 1) {	/* a wake-up, should one come first: not the answer */
+		n = wait_readable(sock, timeout_ms);
+		if (n < 0)
+			return n;
+		got = recv(sock, &s, sizeof(s), MSG_DONTWAIT);
+	}
 	if (got <= 0)
 		return -ENOTCONN;
 	if ((size_t)got != sizeof(s) || s.type != RC_IPC_SEALED)
@@ -191,23 +196,6 @@ static int map_region(struct rc_cpg *h, int memfd, uint64_t size)
 	return 0;
 }
 
-static int make_epoll(struct rc_cpg *h)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	h->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (h->epfd < 0)
-		return -errno;
-	ev.data.fd = h->efd;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->efd, &ev) < 0)
-		return -errno;
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLHUP;
-	ev.data.fd = h->sock;
-	if (epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->sock, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 int rc_conn_attach(struct rc_cpg *h)
 {
 	struct rc_ipc_hello hello = {
@@ -219,9 +207,9 @@ int rc_conn_attach(struct rc_cpg *h)
 	struct rc_ipc_welcome w;
 	/* not from the environment of a set-id program's caller */
 	const char *path = secure_getenv("RINGCAST_SOCKET");
-	int fds[2], ret, fl;
+	int fds[1], ret;
 
-	h->sock = h->efd = h->epfd = -1;
+	h->sock = -1;
 	ret = sock_connect(path != NULL && *path != '\0' ? path : RC_SOCKET_DEFAULT);
 	if (ret < 0)
 		return ret;
@@ -236,21 +224,11 @@ int rc_conn_attach(struct rc_cpg *h)
 	ret = recv_welcome(h->sock, h->timeout_ms, &w, fds);
 	if (ret < 0)
 		goto fail;
-	h->efd = fds[1];
 	ret = map_region(h, fds[0], w.region_size);
 	close(fds[0]);		/* the mapping keeps the memory */
 	if (ret < 0)
 		goto fail;
 	ret = mapped_sealed(h->sock, h->timeout_ms);
-	if (ret < 0)
-		goto fail;
-	/* reads of the eventfd must never block (the daemon's copy shares the flag) */
-	fl = fcntl(h->efd, F_GETFL);
-	if (fl < 0 || fcntl(h->efd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		ret = -ENOTCONN;
-		goto fail;
-	}
-	ret = make_epoll(h);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -265,19 +243,16 @@ void rc_conn_detach(struct rc_cpg *h)
 		munmap(h->base, h->g.size);
 	h->base = NULL;
 	h->hdr = NULL;
-	if (h->epfd >= 0)
-		close(h->epfd);
-	if (h->efd >= 0)
-		close(h->efd);
 	if (h->sock >= 0)
 		close(h->sock);
-	h->sock = h->efd = h->epfd = -1;
+	h->sock = -1;
 }
 
 /*
- * Is the daemon gone? Polls the socket without blocking; the socket carries
- * nothing after the welcome, so end-of-file or an error means gone (stray
- * bytes are read and ignored). Sets h->gone. Lock held.
+ * Is the daemon gone? Polls the socket without blocking; after the welcome
+ * it carries only wake-up bytes, which are peeked at and left for
+ * rc_wake_drain(): end-of-file or an error means gone. Sets h->gone. Lock
+ * held.
  */
 bool rc_conn_dead(struct rc_cpg *h)
 {
@@ -293,7 +268,7 @@ bool rc_conn_dead(struct rc_cpg *h)
 		h->gone = true;
 		return true;
 	}
-	n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT);
+	n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
 		h->gone = true;
 	return h->gone;

@@ -41,7 +41,7 @@ struct rc_cpg {
 	int timeout_ms;
 
 	/* connection: constant from attach to release */
-	int sock, efd, epfd;
+	int sock;			/* the one descriptor: wake-ups and hang-up */
 	void *base;
 	struct rc_shm_hdr *hdr;
 	struct rc_shm_desc *tx, *rx, *comp;
@@ -60,7 +60,7 @@ struct rc_cpg {
 
 	/* wake-up (wake.c) */
 	bool armed;			/* we set hdr->sleeping and have not taken it back */
-	uint32_t wake_owed;		/* eventfd increments expected, not yet read */
+	uint32_t wake_owed;		/* wake-up bytes expected, not yet read */
 
 	/* tx side (send.c) */
 	uint32_t tx_head, tx_tail, comp_tail;

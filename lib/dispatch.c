@@ -303,7 +303,7 @@ RC_API cs_error_t cpg_fd_get(cpg_handle_t handle, int *fd)
 	err = rc_cpg_get_for(handle, fd, &h);
 	if (err != CS_OK)
 		return err;
-	*fd = h->epfd;
+	*fd = h->sock;
 	rc_cpg_put(h);
 	return CS_OK;
 }

@@ -1,23 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The wake-up protocol over hdr->sleeping and the eventfd. Invariant kept
- * whenever the handle's lock is released outside a wait: the eventfd (and so
- * the fd cpg_fd_get() returns) is readable, or about to be, if the rx ring
- * has entries; otherwise `sleeping` is armed so the daemon's next record
- * makes it readable.
+ * The wake-up protocol over hdr->sleeping and the socket. Invariant kept
+ * whenever the handle's lock is released outside a wait: the socket (the fd
+ * cpg_fd_get() returns) is readable, or about to be, if the rx ring has
+ * entries; otherwise `sleeping` is armed so the daemon's next record makes
+ * it readable.
  *
- *   client                               daemon
- *   sleeping = 1 (seq_cst)               rx_head = n (release), fence
- *   fence; rx_head != rx_tail ?          xchg(sleeping, 0) == 1 ? write(efd, 1)
+ *   client                               daemon (lcore)
+ *   sleeping = SLEEP (seq_cst)           rx_head = n (release), fence
+ *   fence; rx_head != rx_tail ?          xchg(sleeping, 0) != 0 ? send(sock, 1 byte)
  *
- * Whoever takes `sleeping` back from 1 owes one eventfd increment: the daemon
- * writes it; when we take it back ourselves nobody does. wake_owed counts the
- * increments in flight or unread, so the eventfd is read only when there is
- * something to read and written only when nothing else will make it readable:
- * dispatching a busy ring costs no system call per message.
+ * Whoever takes `sleeping` back from non-zero owes one byte: the daemon
+ * sends it; when we take it back ourselves nobody does. wake_owed counts
+ * the bytes in flight or unread, so the socket is read only when there is
+ * something to read: dispatching a busy ring costs no system call per
+ * message. A client cannot write to its own socket: when its records are
+ * pending and no byte is owed, it sets KICK, and the daemon's next pass
+ * takes it back and sends the byte as for SLEEP.
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cpg_int.h"
@@ -38,28 +41,34 @@ void rc_wake_disarm(struct rc_cpg *h)
 		h->wake_owed++;
 }
 
-/* Read the eventfd if a wake is owed (or always, when force). */
+/* Read the wake-up bytes owed (all there are, when force). */
 void rc_wake_drain(struct rc_cpg *h, bool force)
 {
-	uint64_t v;
+	uint8_t b[16];
+	ssize_t n;
 
-	if (h->wake_owed == 0 && !force)
-		return;
-	if (read(h->efd, &v, sizeof(v)) == sizeof(v))
-		h->wake_owed = v >= h->wake_owed ? 0 : h->wake_owed - (uint32_t)v;
-	else if (force)
-		h->wake_owed = 0;	/* a late write only causes a spurious wake */
+	while (h->wake_owed > 0 || force) {
+		n = recv(h->sock, b, sizeof(b), MSG_DONTWAIT);
+		if (n > 0) {
+			h->wake_owed -= h->wake_owed > 0;	/* one message, one byte */
+			continue;
+		}
+		/* none (EAGAIN), or the daemon is gone (0, an error): the hang-up
+		   keeps the socket readable; a late byte only wakes once more */
+		if (force)
+			h->wake_owed = 0;
+		break;
+	}
 }
 
-/* Make the eventfd readable unless an increment is already owed. */
+/* Make the socket readable soon unless a byte is owed already: ask the
+   daemon for one (KICK); armed as for a sleep, and taken back the same way. */
 static void kick(struct rc_cpg *h)
 {
-	uint64_t one = 1;
-
 	if (h->wake_owed > 0)
 		return;
-	if (write(h->efd, &one, sizeof(one)) == sizeof(one))
-		h->wake_owed++;
+	h->armed = true;
+	__atomic_store_n(&h->hdr->sleeping, RC_SHM_KICK, __ATOMIC_SEQ_CST);
 }
 
 /* Before a wait: nothing unread on the eventfd, sleeping armed. The caller
@@ -69,7 +78,7 @@ void rc_wake_arm(struct rc_cpg *h)
 	rc_wake_disarm(h);
 	rc_wake_drain(h, true);
 	h->armed = true;
-	__atomic_store_n(&h->hdr->sleeping, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->hdr->sleeping, RC_SHM_SLEEP, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -85,7 +94,7 @@ void rc_wake_settle(struct rc_cpg *h)
 	}
 	rc_wake_drain(h, false);
 	h->armed = true;
-	__atomic_store_n(&h->hdr->sleeping, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->hdr->sleeping, RC_SHM_SLEEP, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (rc_rx_pending(h)) {	/* raced with the daemon */
 		rc_wake_disarm(h);
@@ -94,26 +103,24 @@ void rc_wake_settle(struct rc_cpg *h)
 }
 
 /*
- * Sleep until the eventfd or the socket is readable, at most timeout_ms (-1:
- * forever). Lock held on entry and return, dropped while sleeping.
- * 0 (woken: re-check), -ETIMEDOUT, or -ENOTCONN (the daemon is gone).
+ * Sleep until the socket is readable (a wake-up, or the daemon hung up), at
+ * most timeout_ms (-1: forever). Lock held on entry and return, dropped
+ * while sleeping. 0 (woken: re-check), -ETIMEDOUT, or -ENOTCONN (the
+ * daemon is gone).
  */
 int rc_wake_wait(struct rc_cpg *h, int timeout_ms)
 {
-	struct pollfd p[2] = {
-		{ .fd = h->efd, .events = POLLIN },
-		{ .fd = h->sock, .events = POLLIN | POLLRDHUP },
-	};
+	struct pollfd p = { .fd = h->sock, .events = POLLIN | POLLRDHUP };
 	int n;
 
 	pthread_mutex_unlock(&h->lock);
-	n = poll(p, 2, timeout_ms);
+	n = poll(&p, 1, timeout_ms);
 	pthread_mutex_lock(&h->lock);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (n == 0)
 		return -ETIMEDOUT;
-	if (p[1].revents && rc_conn_dead(h))
+	if ((p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) && rc_conn_dead(h))
 		return -ENOTCONN;
 	return 0;
 }

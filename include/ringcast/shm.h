@@ -6,14 +6,16 @@
  *
  * Attach:
  *   client -> daemon   rc_ipc_hello              (SO_PEERCRED checked)
- *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd, eventfd]
+ *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd]
  *                      (status CS_ERR_ACCESS and no fds when refused)
  *   client             maps the region writable (MAP_SHARED)
  *   client -> daemon   rc_ipc_mapped
  *   daemon -> client   rc_ipc_sealed             (CS_OK: attached; else
  *                      refused, and the socket closes)
- * After that the socket carries nothing; its hang-up tells either side that
- * the other is gone. The memfd is sealed against shrinking and growing from
+ * After that the socket carries only wake-ups, one byte each, daemon to
+ * client (see `sleeping`), so that the socket is the one descriptor a
+ * handle holds and the one cpg_fd_get() returns, as with corosync; its
+ * hang-up tells either side that the other is gone. The memfd is sealed against shrinking and growing from
  * the start, and on rc_ipc_mapped against writes by any new mapping
  * (F_SEAL_FUTURE_WRITE), which also forbids punching holes in it
  * (fallocate PUNCH_HOLE, madvise MADV_REMOVE): a hole in a hugetlb region
@@ -67,7 +69,8 @@
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
-#define RC_IPC_VERSION		2	/* 2: rc_ipc_mapped, rc_ipc_sealed */
+#define RC_IPC_VERSION		3	/* 2: rc_ipc_mapped, rc_ipc_sealed;
+					   3: wake-ups on the socket, no eventfd */
 #define RC_SOCKET_DEFAULT	"/run/ringcast/ringcastd.sock"
 
 /* ---- control socket ---- */
@@ -118,6 +121,12 @@ enum rc_shm_desc_type {
 	RC_SHM_RX_MSG = 3,		/* rc_shm_rx_msg + payload */
 	RC_SHM_RX_CONFCHG = 4,		/* rc_shm_rx_confchg + cpg_address[] */
 	RC_SHM_RX_TOTEM = 5,		/* rc_shm_rx_totem + uint32 members[] */
+};
+
+enum rc_shm_sleep {
+	RC_SHM_AWAKE = 0,
+	RC_SHM_SLEEP = 1,		/* wake me with the next record */
+	RC_SHM_KICK = 2,		/* wake me at your next pass */
 };
 
 enum rc_shm_desc_flags {
@@ -237,9 +246,12 @@ struct rc_shm_hdr {
 	   consumed up to rxa_tail (free-running byte positions, 64 bits) */
 	uint64_t rxa_head __attribute__((aligned(RC_SHM_LINE)));	/* daemon */
 	uint64_t rxa_tail __attribute__((aligned(RC_SHM_LINE)));	/* client */
-	/* the client sets 1 (seq_cst) before it sleeps and re-checks its rings;
-	   the daemon, after a seq_cst fence, exchanges it with 0 and writes the
-	   eventfd once each time it got 1 */
+	/* the client sets RC_SHM_SLEEP (seq_cst) before it sleeps and re-checks
+	   its rings; the daemon, after a seq_cst fence, exchanges it with 0 and
+	   sends one byte on the socket each time it got a value other than 0.
+	   RC_SHM_KICK asks for that byte at the daemon's next pass even with
+	   nothing new: the client's own records are pending and its descriptor
+	   must become readable (a client cannot write to its own socket). */
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));
 	/* backpressure (shm_room.h): a sender that found the tx ring or the
 	   arena full sets 1 (seq_cst) and re-checks tx_tail and comp_head

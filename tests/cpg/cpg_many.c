@@ -3,7 +3,7 @@
  * cpg_many: one process holding many CPG handles at once, each used, as an
  * application with one handle per resource or per worker does.
  *
- *   cpg_many [-n HANDLES] [-g PREFIX] [-w SECONDS] [-t SECONDS]
+ *   cpg_many [-n HANDLES] [-g PREFIX] [-w SECONDS] [-t SECONDS] [-x]
  *
  * Opens HANDLES (default 500) with cpg_initialize, timing each; joins each
  * to its own group PREFIX-I (one process may join a group once); sends one
@@ -15,6 +15,10 @@
  *   USED n=N delivered=N
  *   IDLE rss_kb=.. handles=N
  * and "OK" at the end; exit 1 with "FAIL: ..." at the first error.
+ * -x: exit at once after the sends (no dispatch, no finalize, "SENT" then
+ * _exit), as a process that dies with its messages still in flight: the
+ * daemon must still send them and then take its handles out of their
+ * groups (PROCDOWN).
  */
 #include <errno.h>
 #include <poll.h>
@@ -85,13 +89,13 @@ static void fail(const char *what, int i, cs_error_t e)
 
 int main(int argc, char **argv)
 {
-	int n = 500, wait_s = 0, timeout_s = 60, opt;
+	int n = 500, wait_s = 0, timeout_s = 60, opt, exit_at_once = 0;
 	const char *prefix = "many";
 	uint64_t *attach_ns;
 	int64_t deadline;
 	cs_error_t e;
 
-	while ((opt = getopt(argc, argv, "n:g:w:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:g:w:t:x")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = atoi(optarg);
@@ -105,9 +109,12 @@ int main(int argc, char **argv)
 		case 't':
 			timeout_s = atoi(optarg);
 			break;
+		case 'x':
+			exit_at_once = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: cpg_many [-n HANDLES] [-g PREFIX] [-w SECONDS] "
-				"[-t SECONDS]\n");
+				"[-t SECONDS] [-x]\n");
 			return 2;
 		}
 	}
@@ -158,6 +165,11 @@ int main(int argc, char **argv)
 		} while (e == CS_ERR_TRY_AGAIN && usleep(1000) == 0);
 		if (e != CS_OK)
 			fail("cpg_mcast_joined", i, e);
+	}
+	if (exit_at_once) {
+		printf("SENT n=%d\n", n);
+		fflush(stdout);
+		_exit(0);
 	}
 	/* Dispatch whatever is readable until every handle has its message. */
 	deadline = cpgt_now_ms() + (int64_t)timeout_s * 1000;

@@ -3,9 +3,10 @@
  * The fake ringcastd of the libcpg tests (fake_daemon.h). One thread owns
  * every client's daemon-side state; the test thread talks to it through
  * atomics only. It plays the daemon's side of shm.h exactly: reads each
- * shared index once, releases its own, and wakes a client through the
- * eventfd only when it takes `sleeping` from 1 to 0, a waiting sender
- * (shm_room.h) only when it takes `room_wait` from 1 to 0.
+ * shared index once, releases its own, and wakes a client with a byte on
+ * its socket only when it takes `sleeping` from non-zero to 0 (a KICK
+ * without a new record too), a waiting sender (shm_room.h) only when it
+ * takes `room_wait` from 1 to 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -31,7 +31,7 @@
 #define FAKE_MAX_HELD		65536
 
 struct fclient {
-	int sock, efd;
+	int sock;		/* also carries the wake-up bytes */
 	uint8_t *base;
 	struct rc_shm_hdr *hdr;
 	struct rc_shm_desc *tx, *rx, *comp;
@@ -134,15 +134,18 @@ static void rx_put(struct fake *f, struct fclient *c, uint64_t pos, uint16_t typ
 
 static void wake(struct fclient *c)
 {
-	uint64_t one = 1;
+	const uint8_t one = 1;
 
+	/* a client whose own records are pending asks for its byte (KICK) */
+	if (__atomic_load_n(&c->hdr->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+		c->wake = true;
 	if (!c->wake)
 		return;
 	c->wake = false;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&c->hdr->sleeping, 0, __ATOMIC_SEQ_CST) == 1)
-		if (write(c->efd, &one, sizeof(one)) != sizeof(one))
-			abort();
+	if (__atomic_exchange_n(&c->hdr->sleeping, RC_SHM_AWAKE, __ATOMIC_SEQ_CST) !=
+	    RC_SHM_AWAKE)
+		(void)send(c->sock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static bool same(const struct cpg_name *a, const struct cpg_name *b)
@@ -415,22 +418,21 @@ static void drop(struct fake *f, int i)
 			wake(f->c[j]);
 	munmap(c->base, c->hdr->size);
 	close(c->sock);
-	close(c->efd);
 	free(c);
 	f->c[i] = NULL;
 	ADD(&f->clients, (uint32_t)-1);
 }
 
-static int send_welcome(int sock, int32_t status, uint64_t size, int memfd, int efd)
+static int send_welcome(int sock, int32_t status, uint64_t size, int memfd)
 {
 	struct rc_ipc_welcome w = { .type = RC_IPC_WELCOME, .status = status, .region_size = size };
 	union {
 		struct cmsghdr c;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int))];
 	} cbuf;
 	struct iovec iov = { .iov_base = &w, .iov_len = sizeof(w) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fds[2] = { memfd, efd };
+	int fds[1] = { memfd };
 
 	if (status == CS_OK) {
 		msg.msg_control = cbuf.buf;
@@ -484,7 +486,7 @@ static void accept_one(struct fake *f)
 		struct pollfd p = { .fd = sock, .events = POLLIN };
 
 		if (poll(&p, 1, 5000) == 1)
-			send_welcome(sock, CS_ERR_ACCESS, 0, -1, -1);
+			send_welcome(sock, CS_ERR_ACCESS, 0, -1);
 		close(sock);
 		return;
 	}
@@ -494,7 +496,7 @@ static void accept_one(struct fake *f)
 		return;
 	}
 	if (f->o.refuse) {
-		send_welcome(sock, CS_ERR_ACCESS, 0, -1, -1);
+		send_welcome(sock, CS_ERR_ACCESS, 0, -1);
 		close(sock);
 		return;
 	}
@@ -503,7 +505,7 @@ static void accept_one(struct fake *f)
 	if (slot == FAKE_MAX_CLIENTS ||
 	    rc_shm_layout(&lay, f->o.tx_entries, f->o.rx_entries, f->o.comp_entries,
 			  f->o.ctl_size, f->o.arena_size, f->o.rxa_size) < 0) {
-		send_welcome(sock, CS_ERR_NO_RESOURCES, 0, -1, -1);
+		send_welcome(sock, CS_ERR_NO_RESOURCES, 0, -1);
 		close(sock);
 		return;
 	}
@@ -524,7 +526,6 @@ static void accept_one(struct fake *f)
 	c->ctl = c->base + lay.ctl_off;
 	c->arena = c->base + lay.arena_off;
 	c->rxa = c->base + lay.rxa_off;
-	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	c->sock = sock;
 	c->pid = (uint32_t)cred.pid;
 	if (f->o.bad_magic)
@@ -533,7 +534,7 @@ static void accept_one(struct fake *f)
 	ADD(&f->clients, 1);
 	if (f->o.totem_at_attach)
 		totem(f, c, f->o.nodeid, 0x10);
-	send_welcome(sock, CS_OK, lay.size + (f->o.short_file ? RC_SHM_ALIGN : 0), memfd, c->efd);
+	send_welcome(sock, CS_OK, lay.size + (f->o.short_file ? RC_SHM_ALIGN : 0), memfd);
 	await_mapped(f, sock, memfd);
 	close(memfd);
 	wake(c);
@@ -620,7 +621,6 @@ static void *run(void *arg)
 			continue;
 		munmap(f->c[i]->base, f->c[i]->hdr->size);
 		close(f->c[i]->sock);
-		close(f->c[i]->efd);
 		free(f->c[i]);
 		f->c[i] = NULL;
 	}

@@ -82,6 +82,10 @@ static void test_symlink_file_and_missing_are_refused(void)
 	CU_ASSERT_EQUAL(symlink(d, l), 0);
 	CU_ASSERT_EQUAL(rc_dir_check(l, why, sizeof(why)), -ELOOP);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "symbolic link"));
+	/* a trailing slash would make lstat follow it */
+	strcat(l, "//");
+	CU_ASSERT_EQUAL(rc_dir_check(l, why, sizeof(why)), -ELOOP);
+	CU_ASSERT_EQUAL(rc_dir_check("/", why, sizeof(why)), 0);
 	fp = fopen(f, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
 	fclose(fp);

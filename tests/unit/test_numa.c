@@ -71,9 +71,27 @@ static void test_the_thread_policy_is_set_and_restored(void)
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_EQUAL(get_mempolicy(&mode, NULL, 0, NULL, 0), 0);
 	CU_ASSERT_EQUAL(mode, MPOL_PREFERRED);
-	rc_numa_thread_default();
+	rc_numa_thread_restore();
 	CU_ASSERT_EQUAL(get_mempolicy(&mode, NULL, 0, NULL, 0), 0);
-	CU_ASSERT_EQUAL(mode, MPOL_DEFAULT);
+	CU_ASSERT_EQUAL(mode, MPOL_DEFAULT);	/* what it was */
+	/* a policy of the caller's own (numactl --membind, say) comes back */
+	{
+		unsigned long m = 1;
+
+		CU_ASSERT_EQUAL_FATAL(set_mempolicy(MPOL_BIND, &m, 8 * sizeof(m) + 1), 0);
+		CU_ASSERT_EQUAL(rc_numa_thread_prefer(0), 0);
+		CU_ASSERT_EQUAL(get_mempolicy(&mode, NULL, 0, NULL, 0), 0);
+		CU_ASSERT_EQUAL(mode, MPOL_PREFERRED);
+		rc_numa_thread_restore();
+		CU_ASSERT_EQUAL(get_mempolicy(&mode, NULL, 0, NULL, 0), 0);
+		CU_ASSERT_EQUAL(mode, MPOL_BIND);
+		set_mempolicy(MPOL_DEFAULT, NULL, 0);
+		/* nothing asked (no node): nothing to restore, nothing changed */
+		CU_ASSERT_EQUAL(rc_numa_thread_prefer(-1), 0);
+		rc_numa_thread_restore();
+		CU_ASSERT_EQUAL(get_mempolicy(&mode, NULL, 0, NULL, 0), 0);
+		CU_ASSERT_EQUAL(mode, MPOL_DEFAULT);
+	}
 }
 
 static const struct unit_test tests[] = {
