@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The daemon's own directories: made, then checked (dirs.h). */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +27,54 @@ int rc_dir_make(const char *path)
 	}
 	if (mkdir(p, 0755) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+/*
+ * Every directory above path (as the kernel resolves it: symlinks such as
+ * /var/run -> /run followed) is owned by root or this daemon's user, and
+ * writable by no one else unless it is sticky (/tmp): otherwise another
+ * user could rename the directory away and put one of their own there.
+ */
+static int parents_check(const char *path, uid_t me, char *why, size_t why_len)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (realpath(path, real) == NULL) {
+		int e = errno;
+
+		snprintf(why, why_len, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	while ((slash = strrchr(real, '/')) != NULL) {
+		if (slash == real)
+			slash[1] = '\0';	/* the root itself, last */
+		else
+			*slash = '\0';
+		if (stat(real, &st) < 0) {
+			int e = errno;
+
+			snprintf(why, why_len, "%s: %s", real, strerror(e));
+			return -e;
+		}
+		if (st.st_uid != me && st.st_uid != 0) {
+			snprintf(why, why_len, "%s, above %s, is owned by uid %u, not by this "
+				 "daemon's (uid %u) or root", real, path, (unsigned)st.st_uid,
+				 (unsigned)me);
+			return -EPERM;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+			snprintf(why, why_len, "%s, above %s, is writable by its %s (mode %04o) "
+				 "and not sticky: another user could replace %s", real, path,
+				 (st.st_mode & S_IWOTH) ? "other users" : "group",
+				 (unsigned)(st.st_mode & 07777), path);
+			return -EPERM;
+		}
+		if (slash == real)
+			break;
+	}
 	return 0;
 }
 
@@ -66,5 +116,5 @@ int rc_dir_check(const char *path_in, char *why, size_t why_len)
 			 (unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
-	return 0;
+	return parents_check(path, me, why, why_len);
 }

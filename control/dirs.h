@@ -15,8 +15,10 @@
 int rc_dir_make(const char *path);
 /*
  * 0 when path is a directory (not a symlink to one) owned by this process's
- * effective uid (or by root) and writable by nobody else; otherwise -errno
- * (-ENOTDIR, -EPERM, ...) and in why a sentence that says what to change.
+ * effective uid (or by root) and writable by nobody else, under parents
+ * owned by root or that uid and writable by no one else unless sticky;
+ * otherwise -errno (-ENOTDIR, -EPERM, ...) and in why a sentence that says
+ * what to change.
  */
 int rc_dir_check(const char *path, char *why, size_t why_len);
 

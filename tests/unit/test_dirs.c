@@ -114,11 +114,38 @@ static void test_owned_by_another_user_is_refused(void)
 	teardown();
 }
 
+/* A parent another user can write (and not sticky) could have the
+   directory renamed away and replaced; a sticky one (/tmp) cannot. */
+static void test_a_parent_others_can_write_is_refused_unless_sticky(void)
+{
+	char p[128], up[128], why[256] = "";
+
+	setup();
+	snprintf(up, sizeof(up), "%s/shared", top);
+	snprintf(p, sizeof(p), "%s/shared/run", top);
+	CU_ASSERT_EQUAL(rc_dir_make(p), 0);
+	CU_ASSERT_EQUAL(rc_dir_check(p, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(chmod(up, 0777), 0);
+	CU_ASSERT_EQUAL(rc_dir_check(p, why, sizeof(why)), -EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "above"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "not sticky"));
+	CU_ASSERT_EQUAL(chmod(up, 01777), 0);
+	CU_ASSERT_EQUAL(rc_dir_check(p, why, sizeof(why)), 0);
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chmod(up, 0755), 0);
+		CU_ASSERT_EQUAL(chown(up, 65534, 65534), 0);
+		CU_ASSERT_EQUAL(rc_dir_check(p, why, sizeof(why)), -EPERM);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "owned by uid 65534"));
+	}
+	teardown();
+}
+
 static const struct unit_test tests[] = {
 	T(test_made_with_parents_and_accepted),
 	T(test_writable_by_others_is_refused),
 	T(test_symlink_file_and_missing_are_refused),
 	T(test_owned_by_another_user_is_refused),
+	T(test_a_parent_others_can_write_is_refused_unless_sticky),
 };
 
 UNIT_TEST_MAIN("dirs", tests)
