@@ -289,8 +289,11 @@ static void memb_wake(struct rc_dp *dp)
  * The lcore was not running for `gap` (stopped, descheduled, stalled): what
  * the port queued meanwhile is old news, as corosync flushes its socket after
  * a pause; dropping it is loss, which the ring repairs (the token and data
- * are retransmitted). The membership half is told, to draw its conclusions
- * again, and the control thread logs it. Client messages are not touched.
+ * are retransmitted). Everything is dropped, not only membership frames:
+ * a LEAVE is itself a membership (JOIN) frame, so sparing the others would
+ * save nothing that matters. The membership half is told, to draw its
+ * conclusions again, and the control thread logs it. Client messages are
+ * not touched.
  */
 static void lcore_paused(struct rc_dp *dp, uint64_t gap)
 {
