@@ -70,22 +70,46 @@ static void store_rel(uint32_t *p, uint32_t v)
 
 /* ---- leaving ---- */
 
+/* The control thread may free the slot's region. The ring holds
+   RC_DP_MAX_CLIENTS * 2 and a slot is gone once per attach. */
+static void post_gone(struct rc_dp *dp, uint32_t slot, int reason)
+{
+	struct rc_dp_client_gone g = { .slot = slot, .reason = reason };
+
+	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
+	dp->ev_wake = true;
+}
+
+/* A slot becomes used and joins the live list, or leaves both (the last
+   entry takes its place: rc_dp_clients_poll walks the list backwards). */
+static void live_add(struct rc_dp *dp, uint32_t slot)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	c->used = true;
+	c->live_at = (uint16_t)dp->n_clients;
+	dp->live[dp->n_clients++] = (uint16_t)slot;
+}
+
+static void live_remove(struct rc_dp *dp, uint32_t slot)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	c->used = false;
+	dp->live[c->live_at] = dp->live[--dp->n_clients];
+	dp->clients[dp->live[c->live_at]].live_at = c->live_at;
+}
+
 static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
-	struct rc_dp_client_gone g = { .slot = slot, .reason = c->reason };
 
 	/* detach_pending: the group table has not been told (PROCDOWN) yet;
 	   detach_pending() clears it, then comes back here */
 	if (!c->used || !c->dying || c->detach_pending || c->inflight)
 		return;		/* the engine still reads the region */
-	c->used = false;
-	/* out of the live list: the last one takes its place */
-	dp->live[c->live_at] = dp->live[--dp->n_clients];
-	dp->clients[dp->live[c->live_at]].live_at = c->live_at;
-	/* The ring holds RC_DP_MAX_CLIENTS * 2 and a slot is gone once. */
-	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
-	dp->ev_wake = true;
+	live_remove(dp, slot);
+	post_gone(dp, slot, c->reason);
 }
 
 static void kick(struct rc_dp *dp, uint32_t slot, int reason)
@@ -325,10 +349,7 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c = &dp->clients[a->slot];
 	/* The control thread's own copy of what it wrote: checked anyway. */
 	if (rc_shm_layout_check(l, a->size) < 0) {
-		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BAD_RX };
-
-		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
-		dp->ev_wake = true;
+		post_gone(dp, a->slot, RC_DP_GONE_BAD_RX);
 		return;
 	}
 	memset(c, 0, sizeof(*c));
@@ -352,18 +373,11 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->max_msg = l->max_msg;
 	c->req_seen = 0;
 	c->join_wait = false;
-	c->used = true;
-	c->live_at = (uint16_t)dp->n_clients;
-	dp->live[dp->n_clients++] = (uint16_t)a->slot;
+	live_add(dp, a->slot);
 	if (rc_cpgd_attach(dp->cpgd, a->slot, a->pid) < 0) {
 		/* the group table still holds the slot: never share its state */
-		struct rc_dp_client_gone g = { .slot = a->slot, .reason = RC_DP_GONE_BUSY };
-
-		c->used = false;
-		dp->live[c->live_at] = dp->live[--dp->n_clients];
-		dp->clients[dp->live[c->live_at]].live_at = c->live_at;
-		rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
-		dp->ev_wake = true;
+		live_remove(dp, a->slot);
+		post_gone(dp, a->slot, RC_DP_GONE_BUSY);
 	}
 }
 
