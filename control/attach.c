@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,16 +96,24 @@ static struct {
 _Static_assert(RC_DP_MAX_CLIENTS == RC_CONFIG_MAX_CLIENTS,
 	       "the configuration's bounds are the dataplane's slots");
 
-/* " (and N refusals not logged before it)", or "" */
-static const char *held_note(uint32_t held)
+/* A refused connection's warning, at most RC_RATELOG_BURST a period; the
+   count of those held back goes with the next one that is logged. */
+static void __attribute__((format(printf, 1, 2))) refusal_log(const char *fmt, ...)
 {
-	static char b[80];
+	char line[256];
+	uint32_t held;
+	va_list ap;
 
-	if (!held)
-		return "";
-	snprintf(b, sizeof(b), " (and %u refusal%s not logged before it)", held,
-		 held == 1 ? "" : "s");
-	return b;
+	if (!rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (held)
+		qb_log(LOG_WARNING, "%s (and %u refusal%s not logged before it)", line, held,
+		       held == 1 ? "" : "s");
+	else
+		qb_log(LOG_WARNING, "%s", line);
 }
 
 static bool allowed(const struct ucred *u)
@@ -284,7 +293,6 @@ close_memfd:
 static int region_seal(struct client *c)
 {
 	const int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL;
-	uint32_t held;
 	int seals, ret;
 
 	/* F_SEAL_SEAL may be the client's own already (then this fails): the
@@ -313,19 +321,17 @@ static int region_seal(struct client *c)
 		rc_numa_thread_restore();
 	}
 	if (ret < 0) {
-		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-			qb_log(LOG_WARNING, "client pid %d refused: its region lost pages (hole "
-			       "punched) before it was sealed, and they cannot be refilled: %s%s",
-			       c->cred.pid, strerror(-ret), held_note(held));
+		refusal_log("client pid %d refused: its region lost pages (hole punched) "
+			    "before it was sealed, and they cannot be refilled: %s",
+			    c->cred.pid, strerror(-ret));
 		return ret;
 	}
 	return 0;
 
 unsealed:
-	if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-		qb_log(LOG_WARNING, "client pid %d refused: its region cannot be sealed against "
-		       "holes (seals 0x%x): %s%s", c->cred.pid,
-		       (unsigned int)fcntl(c->memfd, F_GET_SEALS), strerror(-ret), held_note(held));
+	refusal_log("client pid %d refused: its region cannot be sealed against holes "
+		    "(seals 0x%x): %s", c->cred.pid, (unsigned int)fcntl(c->memfd, F_GET_SEALS),
+		    strerror(-ret));
 	return ret;
 }
 
@@ -507,7 +513,6 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 	socklen_t len = sizeof(struct ucred);
 	struct client *c = NULL;
 	struct ucred u;
-	uint32_t held;
 	int s;
 
 	s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -521,10 +526,8 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		if (s >= 0)
 			close(s);
 		cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-			qb_log(LOG_WARNING, "client refused: out of file descriptors (%u "
-			       "connections; raise LimitNOFILE)%s", rc_clients_count(),
-			       held_note(held));
+		refusal_log("client refused: out of file descriptors (%u connections; "
+			    "raise LimitNOFILE)", rc_clients_count());
 		return 0;
 	}
 	if (s < 0)
@@ -534,17 +537,15 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		return 0;
 	}
 	if (!allowed(&u)) {
-		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-			qb_log(LOG_WARNING, "client pid %d uid %d gid %d refused: not in allow_uid "
-			       "or allow_gid%s", u.pid, u.uid, u.gid, held_note(held));
+		refusal_log("client pid %d uid %d gid %d refused: not in allow_uid or "
+			    "allow_gid", u.pid, u.uid, u.gid);
 		refuse(s, CS_ERR_ACCESS);
 		return 0;
 	}
 	if (u.uid != 0 && uid_count(u.uid) >= cl.cfg->ringcast.max_clients_per_uid) {
-		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-			qb_log(LOG_WARNING, "client pid %d uid %d refused: that uid has %u "
-			       "connections already (max_clients_per_uid)%s", u.pid, u.uid,
-			       cl.cfg->ringcast.max_clients_per_uid, held_note(held));
+		refusal_log("client pid %d uid %d refused: that uid has %u connections "
+			    "already (max_clients_per_uid)", u.pid, u.uid,
+			    cl.cfg->ringcast.max_clients_per_uid);
 		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
@@ -552,9 +553,8 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		if (cl.c[i].state == CL_FREE)
 			c = &cl.c[i];
 	if (!c) {
-		if (rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
-			qb_log(LOG_WARNING, "client pid %d refused: %u clients attached already%s",
-			       u.pid, RC_DP_MAX_CLIENTS, held_note(held));
+		refusal_log("client pid %d refused: %u clients attached already", u.pid,
+			    RC_DP_MAX_CLIENTS);
 		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
