@@ -93,20 +93,30 @@ static uint64_t g_now __attribute__((unused));	/* time of the call being served 
 
 static inline void on_send(void *priv, uint32_t dst, const void *f, size_t len);
 
-static inline void on_deliver(void *priv, const struct rc_srp_msg_info *info,
-		       const void *msg, size_t len)
+/* The next entry of nd's callback log, cleared and stamped; NULL (counted
+   as lost) once the log is full. */
+static inline struct ev *ev_new(struct node *nd, enum ev_kind kind)
 {
-	struct node *nd = priv;
 	struct ev *e;
 
 	if (nd->n_ev == EV_MAX) {
 		nd->ev_lost++;
-		return;
+		return NULL;
 	}
 	e = &nd->ev[nd->n_ev++];
 	memset(e, 0, sizeof(*e));
-	e->kind = EV_DELIVER;
+	e->kind = kind;
 	e->at = g_now;
+	return e;
+}
+
+static inline void on_deliver(void *priv, const struct rc_srp_msg_info *info,
+		       const void *msg, size_t len)
+{
+	struct ev *e = ev_new(priv, EV_DELIVER);
+
+	if (!e)
+		return;
 	e->info = *info;
 	e->len = (uint32_t)len;
 	if (len >= 8) {
@@ -119,34 +129,18 @@ static inline void on_deliver(void *priv, const struct rc_srp_msg_info *info,
 
 static inline void on_confchg(void *priv, const struct rc_confchg *c)
 {
-	struct node *nd = priv;
-	struct ev *e;
+	struct ev *e = ev_new(priv, EV_CONFCHG);
 
-	if (nd->n_ev == EV_MAX) {
-		nd->ev_lost++;
-		return;
-	}
-	e = &nd->ev[nd->n_ev++];
-	memset(e, 0, sizeof(*e));
-	e->kind = EV_CONFCHG;
-	e->at = g_now;
-	e->c = *c;
+	if (e)
+		e->c = *c;
 }
 
 static inline int on_ring_seq(void *priv, uint64_t seq)
 {
-	struct node *nd = priv;
-	struct ev *e;
+	struct ev *e = ev_new(priv, EV_RING_SEQ);
 
-	if (nd->n_ev == EV_MAX) {
-		nd->ev_lost++;
-		return 0;
-	}
-	e = &nd->ev[nd->n_ev++];
-	memset(e, 0, sizeof(*e));
-	e->kind = EV_RING_SEQ;
-	e->at = g_now;
-	e->ring_seq = seq;
+	if (e)
+		e->ring_seq = seq;
 	return 0;
 }
 
