@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
+#include "stats_export.h"
 
 /* set once before registration; tel_dp cleared by rc_telemetry_detach() */
 /* writers first: a stream of commands must not hold off rc_telemetry_detach() */
@@ -199,83 +200,32 @@ static int cmd_node(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+_Static_assert(RC_STATS_MAX + 4 <= RTE_TEL_MAX_DICT_ENTRIES,
+	       "/ringcast/stats must fit one telemetry dict");
+
+static void emit_u64(void *arg, const char *name, uint64_t value)
+{
+	rte_tel_data_add_dict_u64(arg, name, value);
+}
+
+/* Every counter (stats_export.c), then the ring as status shows it. */
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rc_dp_snapshot s;
 	struct rc_memb_view v;
-	uint64_t bad = 0;
-	char name[64];
+	struct rc_stats_src src = {
+		.srp = &s.st,
+		.dp = &s.dp,
+		.cpg = &s.cpg,
+		.bad_auth = s.bad_auth,
+		.memb = &v.ms,
+	};
 
 	rc_dp_snapshot_read(tel_dp, &s);
 	rc_membership_view(&v);
+	src.memb_cmd_lost = v.cmd_lost;
 	rte_tel_data_start_dict(d);
-#define U(k, v) rte_tel_data_add_dict_u64(d, k, v)
-	U("frames_rx", s.st.frames_rx);
-	U("frames_tx", s.st.frames_tx + s.st.tokens_tx);
-	U("bytes_rx", s.st.bytes_rx);
-	U("bytes_tx", s.st.bytes_tx);
-	U("tokens_rx", s.st.tokens_rx);
-	U("tokens_tx", s.st.tokens_tx);
-	U("rotations", s.st.rotations);
-	U("retransmits", s.st.retransmits);
-	U("token_retransmits", s.st.token_retransmits);
-	U("holds", s.st.holds);
-	U("wakes_rx", s.st.wakes_rx);
-	U("dup_tokens", s.st.dup_tokens);
-	U("old_late", s.st.old_late);
-	U("msg_too_big", s.st.msg_too_big);
-	U("delivered", s.st.msgs_delivered);
-	U("delivered_bytes", s.st.bytes_delivered);
-	U("tx_drops", s.tx_drops);
-	U("rx_not_mine", s.rx_not_mine);
-	U("rx_runt", s.rx_runt);
-	for (int r = 0; r < RC_BAD_REASONS_; r++) {
-		snprintf(name, sizeof(name), "bad_%s", rc_srp_bad_reason_name(r));
-		U(name, s.st.bad[r]);
-		bad += s.st.bad[r];
-	}
-	U("bad_frames", bad);
-	bad = 0;
-	for (int r = 0; r < RC_AUTH_DROPS_; r++) {
-		snprintf(name, sizeof(name), "bad_auth_%s", rc_auth_drop_name(r));
-		U(name, s.bad_auth[r]);
-		bad += s.bad_auth[r];
-	}
-	U("bad_auth", bad);
-	U("gathers", v.ms.gathers);
-	U("rings", v.ms.rings);
-	U("token_losses", v.ms.token_losses);
-	U("stale_frames", v.ms.stale);
-	U("consensus_timeouts", v.ms.consensus_timeouts);
-	U("fail_recv", v.ms.fail_recv);
-	U("joins_rx", v.ms.joins_rx);
-	U("foreign_frames", v.ms.foreign);
-	U("ring_seq_refused", v.ms.ring_seq_refused);
-	U("ring_seq_persist_failed", v.ms.ring_seq_persist_failed);
-	U("memb_event_drops", s.memb_drops);
-	U("lcore_max_gap_us", s.max_gap_ns / 1000);
-	U("lcore_pauses", s.pauses);
-	U("lcore_pause_flushed", s.pause_flushed);
-	U("memb_pauses", v.ms.pauses);
-	U("memb_pause_max_ms", v.ms.pause_max_ns / 1000000);
-	U("failed_ignored", v.ms.failed_ignored);
-	U("memb_cmd_lost", v.cmd_lost);
-	U("frames_per_s", s.frames_per_s);
-	U("bytes_per_s", s.bytes_per_s);
-	U("tokens_per_s", s.tokens_per_s);
-	U("rotations_per_s", s.rotations_per_s);
-	U("clients", s.clients);
-	U("client_kicks", s.client_kicks);
-	U("client_bad_mcast", s.client_bad_mcast);
-	U("cpg_groups", s.cpg.groups);
-	U("cpg_processes", s.cpg.processes);
-	U("cpg_joins", s.cpg.joins);
-	U("cpg_leaves", s.cpg.leaves);
-	U("cpg_procdowns", s.cpg.procdowns);
-	U("cpg_delivered", s.cpg.delivered);
-	U("cpg_bad", s.cpg.bad);
-	U("cpg_full", s.cpg.full);
-#undef U
+	rc_stats_export(&src, emit_u64, d);
 	add_ring(d, &v);
 	return 0;
 }

@@ -122,7 +122,7 @@ static void kick(struct rc_dp *dp, uint32_t slot, int reason)
 	c->detach_pending = true;	/* may be inside a group-table callback */
 	c->reason = reason;
 	if (reason != RC_DP_GONE_DETACHED && reason != RC_DP_GONE_STOPPED)
-		dp->client_kicks++;
+		dp->st.client_kicks++;
 }
 
 /* Outside any group-table callback: PROCDOWN, then free once idle. */
@@ -491,7 +491,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		   (ops.sent) comes at that copy. */
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
-			dp->client_bad_mcast++;		/* not joined: hand it back */
+			dp->st.client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
 		} else {
 			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
@@ -504,7 +504,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			if (ret == -EAGAIN)
 				break;
 			if (ret < 0) {
-				dp->client_bad_mcast++;
+				dp->st.client_bad_mcast++;
 				comp_push(c, d.off);
 			} else {
 				c->inflight++;

@@ -46,7 +46,7 @@ static void tx_flush(struct rc_dp *dp)
 		sent += n;
 	}
 	if (sent < dp->ntx) {
-		dp->tx_drops += dp->ntx - sent;
+		dp->st.tx_drops += dp->ntx - sent;
 		rte_pktmbuf_free_bulk(dp->tx + sent, dp->ntx - sent);
 	}
 	dp->ntx = 0;
@@ -97,7 +97,7 @@ static struct rte_mbuf *frame_mbuf(struct rc_dp *dp, uint32_t dst, size_t frame_
 	p = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDR_LEN + room)) : NULL;
 	if (!p) {
 		rte_pktmbuf_free(m);
-		dp->tx_drops++;
+		dp->st.tx_drops++;
 		return NULL;
 	}
 	eh = (struct rte_ether_hdr *)p;
@@ -131,7 +131,7 @@ static void send_sealed(struct rc_dp *dp, uint32_t dst, const void *hdr, size_t 
 		return;
 	if (rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, true, p) < 0) {
 		rte_pktmbuf_free(m);
-		dp->tx_drops++;
+		dp->st.tx_drops++;
 		return;
 	}
 	tx_queue(dp, m);
@@ -221,7 +221,7 @@ static void events_wake(struct rc_dp *dp)
 		return;
 	dp->ev_wake = false;
 	if (write(dp->ev_evfd, &one, sizeof(one)) < 0)
-		dp->memb_drops++;	/* EAGAIN: saturated, readable anyway */
+		dp->st.memb_drops++;	/* EAGAIN: saturated, readable anyway */
 }
 
 static void op_confchg(void *priv, const struct rc_confchg *c)
@@ -254,11 +254,11 @@ static void op_evt(void *priv, const struct rc_xmsg *e)
 
 	if (e->type == RC_X_FRAME &&
 	    (used > MEMB_RING * 3 / 4 || (hint && used > MEMB_RING / 2))) {
-		dp->memb_drops++;
+		dp->st.memb_drops++;
 		return;
 	}
 	if (rte_ring_enqueue_elem(dp->to_memb, (void *)(uintptr_t)e, sizeof(*e)) < 0)
-		dp->memb_drops++;
+		dp->st.memb_drops++;
 	dp->memb_wake = true;
 }
 
@@ -280,7 +280,7 @@ static void memb_wake(struct rc_dp *dp)
 		return;
 	dp->memb_wake = false;
 	if (write(dp->memb_evfd, &one, sizeof(one)) < 0)
-		dp->memb_drops++;	/* EAGAIN: the counter is saturated, it wakes anyway */
+		dp->st.memb_drops++;	/* EAGAIN: the counter is saturated, it wakes anyway */
 }
 
 /* ---- pauses ---- */
@@ -308,8 +308,8 @@ static void lcore_paused(struct rc_dp *dp, uint64_t gap)
 		rte_pktmbuf_free_bulk(pkts, n);
 		ev.flushed += n;
 	} while (n && ++k < PAUSE_FLUSH_BURSTS);
-	dp->pauses++;
-	dp->pause_flushed += ev.flushed;
+	dp->st.pauses++;
+	dp->st.pause_flushed += ev.flushed;
 	post(dp, &ev);
 	memset(&x, 0, sizeof(x));
 	x.type = RC_X_PAUSED;
@@ -370,23 +370,23 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 	uint32_t shim[2], len;
 
 	if (m->pkt_len < HDR_LEN || m->data_len != m->pkt_len) {
-		dp->rx_runt++;
+		dp->st.rx_runt++;
 		return;
 	}
 	p = rte_pktmbuf_mtod(m, uint8_t *);
 	eh = (const struct rte_ether_hdr *)p;
 	if (eh->ether_type != rte_cpu_to_be_16(dp->p.ethertype)) {
-		dp->rx_not_mine++;
+		dp->st.rx_not_mine++;
 		return;
 	}
 	memcpy(shim, p + sizeof(*eh), sizeof(shim));
 	if (shim[0] && le32toh(shim[0]) != dp->me) {
-		dp->rx_not_mine++;
+		dp->st.rx_not_mine++;
 		return;
 	}
 	len = le32toh(shim[1]);
 	if (len > m->pkt_len - HDR_LEN) {
-		dp->rx_runt++;
+		dp->st.rx_runt++;
 		return;
 	}
 	p += HDR_LEN;
@@ -486,37 +486,25 @@ static void publish(struct rc_dp *dp)
 
 	rc_ord_stats_get(dp->ord, &st);
 	if (dp->now - dp->last_second >= 1000000000ull) {
-		dp->per_s[0] = st.frames_rx + st.frames_tx - dp->sec_base.frames_rx -
-			       dp->sec_base.frames_tx;
-		dp->per_s[1] = st.bytes_rx + st.bytes_tx - dp->sec_base.bytes_rx -
-			       dp->sec_base.bytes_tx;
-		dp->per_s[2] = st.tokens_rx - dp->sec_base.tokens_rx;
-		dp->per_s[3] = st.rotations - dp->sec_base.rotations;
+		dp->st.frames_per_s = st.frames_rx + st.frames_tx - dp->sec_base.frames_rx -
+				      dp->sec_base.frames_tx;
+		dp->st.bytes_per_s = st.bytes_rx + st.bytes_tx - dp->sec_base.bytes_rx -
+				     dp->sec_base.bytes_tx;
+		dp->st.tokens_per_s = st.tokens_rx - dp->sec_base.tokens_rx;
+		dp->st.rotations_per_s = st.rotations - dp->sec_base.rotations;
 		dp->sec_base = st;
 		dp->last_second = dp->now;
 	}
+	dp->st.clients = dp->n_clients;
 	rte_seqlock_write_lock(&dp->lock);
 	s->st = st;
-	s->memb_drops = dp->memb_drops;
-	s->max_gap_ns = dp->max_gap;
-	s->pauses = dp->pauses;
-	s->pause_flushed = dp->pause_flushed;
-	s->tx_drops = dp->tx_drops;
-	s->rx_not_mine = dp->rx_not_mine;
-	s->rx_runt = dp->rx_runt;
+	s->dp = dp->st;
 	rc_auth_drops(dp->auth, s->bad_auth);
 	s->n_floors = rc_auth_floor_get(dp->auth, s->floors, RC_AUTH_MAX_NODES);
 	rc_auth_key_status(dp->auth, &s->keys);
 	s->delivered = dp->delivered;
 	s->digest = dp->digest;
 	memcpy(s->lat_hist, dp->lat_hist, sizeof(s->lat_hist));
-	s->frames_per_s = dp->per_s[0];
-	s->bytes_per_s = dp->per_s[1];
-	s->tokens_per_s = dp->per_s[2];
-	s->rotations_per_s = dp->per_s[3];
-	s->clients = dp->n_clients;
-	s->client_kicks = dp->client_kicks;
-	s->client_bad_mcast = dp->client_bad_mcast;
 	rc_cpgd_stats_get(dp->cpgd, &s->cpg);
 	s->n_peers = 0;
 	for (uint32_t i = 0; i < RC_TOTEM_MAX_NODES && dp->macs[i].nodeid; i++) {
@@ -584,8 +572,8 @@ int rc_dp_run(void *arg)
 		stall_hook(dp);
 		t = rc_dp_now_ns();
 		/* Descheduled, or a long pass: what a shared core costs (idle sleeps too). */
-		if (t - dp->now > dp->max_gap)
-			dp->max_gap = t - dp->now;
+		if (t - dp->now > dp->st.max_gap_ns)
+			dp->st.max_gap_ns = t - dp->now;
 		gap = t - dp->now;
 		dp->now = t;
 		if (gap > dp->slept + dp->p.totem.token_timeout_ns / 2)

@@ -25,6 +25,7 @@
 
 #include "cpgd.h"
 #include "dp_params.h"
+#include "dp_stats.h"
 #include "engine.h"
 
 #define RC_DP_SHIM		8	/* u32 dst nodeid, u32 frame length (Ethernet pads short frames) */
@@ -45,14 +46,9 @@ struct rc_dp_peer {
 };
 
 struct rc_dp_snapshot {
-	struct rc_srp_stats st;
-	uint64_t memb_drops;		/* events for the membership half dropped */
-	uint64_t max_gap_ns;		/* longest the lcore went without polling */
-	uint64_t pauses;		/* gaps > token_timeout / 2: the lcore was not running */
-	uint64_t pause_flushed;		/* frames dropped from the port after a pause */
-	uint64_t tx_drops;		/* frames the port did not take */
-	uint64_t rx_not_mine;		/* other ethertype, or unicast to another node */
-	uint64_t rx_runt;		/* too short for Ethernet + shim */
+	struct rc_srp_stats st;		/* the engine's ordering half */
+	struct rc_dp_stats dp;		/* the lcore's own (dp_stats.h) */
+	struct rc_cpgd_stats cpg;	/* the group table */
 	uint64_t bad_auth[RC_AUTH_DROPS_];	/* frames that failed authentication */
 	uint32_t n_floors;		/* what to persist of each sender (auth.h) */
 	struct rc_auth_floor floors[RC_AUTH_MAX_NODES];
@@ -60,14 +56,8 @@ struct rc_dp_snapshot {
 	uint64_t delivered;		/* test-hook messages delivered, and their running hash */
 	uint64_t digest;
 	uint64_t lat_hist[64];		/* own test messages, queued -> delivered: log2 ns */
-	uint32_t clients;		/* attached client connections */
-	uint64_t client_kicks;		/* clients disconnected for bad regions or backlog */
-	uint64_t client_bad_mcast;	/* tx entries dropped: not joined */
-	struct rc_cpgd_stats cpg;
 	uint32_t n_peers;		/* nodes heard, in peers[] */
 	struct rc_dp_peer peers[RC_TOTEM_MAX_NODES];
-	/* per second, over the last full second */
-	uint64_t frames_per_s, bytes_per_s, tokens_per_s, rotations_per_s;
 };
 
 /* Events from the lcore to the control thread. */

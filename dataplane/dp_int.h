@@ -106,7 +106,7 @@ struct rc_dp {
 	uint16_t ntx;
 	struct mac_entry macs[RC_TOTEM_MAX_NODES];
 	uint32_t inject_left, inject_outstanding, inject_seq;
-	uint64_t tx_drops, rx_not_mine, rx_runt;
+	struct rc_dp_stats st;		/* counted here, copied whole by publish() */
 	uint64_t auth_reported[RC_AUTH_DROPS_];	/* when each reason was last posted */
 	uint32_t key_seen;		/* key requests carried out */
 	uint32_t n_members;		/* the last regular configuration: key rotation's ring */
@@ -116,13 +116,8 @@ struct rc_dp {
 	uint64_t lat_hist[LAT_BUCKETS];	/* own test messages: queued -> delivered */
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
-	uint64_t per_s[4];
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
-	uint64_t client_kicks, client_bad_mcast;
-	uint64_t memb_drops;		/* events to_memb could not take */
-	uint64_t max_gap;		/* longest time between two passes, ns */
-	uint64_t pauses, pause_flushed;	/* gaps > token_timeout / 2; frames dropped after */
 	uint32_t stall_req;		/* test hook: ms to stop polling (rc_dp_stall) */
 	uint64_t slept;			/* the idle sleep asked for by the last pass, ns */
 	bool memb_wake;			/* write memb_evfd at the end of this pass */

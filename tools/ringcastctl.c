@@ -29,7 +29,7 @@
 
 #define TEL_SOCK_NAME	"dpdk_telemetry.v2"
 #define REPLY_MAX	(64 * 1024)	/* DPDK 22.11 replies are <= 16 KiB */
-#define FIELDS_MAX	128
+#define FIELDS_MAX	256	/* DPDK's RTE_TEL_MAX_DICT_ENTRIES: a reply holds no more */
 #define IO_TIMEOUT_S	5
 #define EXIT_NO_DAEMON	2
 
@@ -215,6 +215,8 @@ static int jobj_parse(const char *p, struct jobj *o)
 		struct jfield *f = &o->f[o->n];
 		const char *end;
 
+		if (o->n == FIELDS_MAX)
+			return -E2BIG;	/* never drop a field silently */
 		if (*p != '"' || !(end = skip_string(p)))
 			return -EINVAL;
 		f->key = p + 1;
@@ -232,8 +234,7 @@ static int jobj_parse(const char *p, struct jobj *o)
 			f->val++;
 			f->vlen -= 2;
 		}
-		if (o->n < FIELDS_MAX)
-			o->n++;
+		o->n++;
 		p = ws(end);
 		if (*p == '}')
 			return 0;

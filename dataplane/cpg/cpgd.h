@@ -35,7 +35,8 @@ struct rc_cpgd;
 
 /*
  * Table limits. A JOIN (or a SYNC entry) that would pass one is dropped and
- * counted in stats.full, the same way on every node whose table agrees.
+ * counted in stats.full (cpg_full in ringcastctl stats), the same way on
+ * every node whose table agrees.
  */
 #define RC_CPGD_MAX_GROUPS	4096u
 #define RC_CPGD_MAX_MEMBERS	1024u	/* per group */
@@ -64,14 +65,27 @@ struct rc_cpgd_ops {
 	void (*joined)(void *priv, uint32_t slot, cs_error_t status);
 };
 
+/*
+ * The group table's counters and its size now, one X(field, name, div) line
+ * each, as RC_SRP_STATS in srp.h: the struct and the export are made from
+ * this list.
+ */
+#define RC_CPGD_STATS(X) \
+	X(bad, "cpg_bad", 1)			/* malformed CPG messages, dropped */ \
+	X(stale_sync, "cpg_stale_sync", 1)	/* SYNCs of another ring, a non-member, repeated */ \
+	X(joins, "cpg_joins", 1) \
+	X(leaves, "cpg_leaves", 1) \
+	X(procdowns, "cpg_procdowns", 1) \
+	X(delivered, "cpg_delivered", 1)	/* (message, local member) pairs */ \
+	X(no_member, "cpg_no_member", 1)	/* mcasts with no local member to take them */ \
+	X(full, "cpg_full", 1)		/* joins (JOIN, SYNC entries) dropped at a limit */ \
+	X(groups, "cpg_groups", 1)		/* table size now */ \
+	X(processes, "cpg_processes", 1)
+
 struct rc_cpgd_stats {
-	uint64_t bad;			/* malformed CPG messages, dropped */
-	uint64_t stale_sync;		/* SYNC of another ring, ignored */
-	uint64_t joins, leaves, procdowns;
-	uint64_t delivered;		/* (message, local member) pairs */
-	uint64_t no_member;		/* mcasts with no local member to take them */
-	uint64_t full;			/* joins (JOIN, SYNC entries) dropped at a limit */
-	uint32_t groups, processes;	/* table size now */
+#define X(field, name, div) uint64_t field;
+	RC_CPGD_STATS(X)
+#undef X
 };
 
 /* 0, -EINVAL (no ops.mcast, max_slots 0), -ENOMEM. */

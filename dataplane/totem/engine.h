@@ -72,23 +72,34 @@ struct rc_confchg {
 	uint32_t joined[RC_TOTEM_MAX_NODES];
 };
 
+/*
+ * The membership half's counters, one X(field, name, div) line each, as
+ * RC_SRP_STATS in srp.h: the struct and the export are made from this list.
+ */
+#define RC_MEMB_STATS(X) \
+	X(gathers, "gathers", 1)		/* times gather was entered */ \
+	X(rings, "rings", 1)			/* rings installed (operational) */ \
+	X(token_losses, "token_losses", 1) \
+	X(consensus_timeouts, "consensus_timeouts", 1) \
+	X(joins_tx, "joins_tx", 1) \
+	X(joins_rx, "joins_rx", 1) \
+	X(commits_tx, "commits_tx", 1) \
+	X(merges_tx, "merges_tx", 1) \
+	X(foreign, "foreign_frames", 1)	/* frames of another ring that started a merge */ \
+	X(stale, "stale_frames", 1)		/* old joins, commits and frames, ignored */ \
+	X(leaves_rx, "leaves_rx", 1) \
+	X(fail_recv, "fail_recv", 1)		/* gave up on a hole this node cannot receive */ \
+	X(pauses, "memb_pauses", 1)		/* this half was not run for > token_timeout / 2 */ \
+	X(pause_last_ns, "memb_pause_last_ms", 1000000)	/* how long, the last */ \
+	X(pause_max_ns, "memb_pause_max_ms", 1000000)	/* and the longest */ \
+	X(failed_ignored, "failed_ignored", 1)	/* ids of a JOIN's failed set not taken as evidence */ \
+	X(ring_seq_refused, "ring_seq_refused", 1)	/* joins and commits with an implausible ring seq */ \
+	X(ring_seq_persist_failed, "ring_seq_persist_failed", 1) /* formations failed: seq not persisted */
+
 struct rc_memb_stats {
-	uint64_t gathers;		/* times gather was entered */
-	uint64_t rings;			/* rings installed (operational) */
-	uint64_t token_losses;
-	uint64_t consensus_timeouts;
-	uint64_t joins_tx, joins_rx;
-	uint64_t commits_tx;
-	uint64_t merges_tx;
-	uint64_t foreign;		/* frames of another ring that started a merge */
-	uint64_t stale;			/* old joins, commits and frames, ignored */
-	uint64_t leaves_rx;
-	uint64_t fail_recv;		/* gave up on a hole this node cannot receive */
-	uint64_t pauses;		/* this half was not run for > token_timeout / 2 */
-	uint64_t pause_last_ns, pause_max_ns;	/* how long, the last and longest */
-	uint64_t failed_ignored;	/* ids of a JOIN's failed set not taken as evidence */
-	uint64_t ring_seq_refused;	/* joins and commits with an implausible ring seq */
-	uint64_t ring_seq_persist_failed; /* ring formations failed: seq not persisted */
+#define X(field, name, div) uint64_t field;
+	RC_MEMB_STATS(X)
+#undef X
 };
 
 void rc_totem_config_defaults(struct rc_totem_config *cfg);

@@ -121,26 +121,45 @@ struct rc_srp_ops {
 	void *ctrl_priv;
 };
 
+/*
+ * The ordering half's counters, one X(field, name, div) line each: the field
+ * of struct rc_srp_stats, its name in /ringcast/stats (ringcastctl stats),
+ * and what the export divides it by (1: as counted). The struct and the
+ * export (control/stats_export.c) are both made from this list; what each
+ * means to an operator is in docs/operations.md, whose table the unit test
+ * `stats-export` holds to it. A new counter: a line here, its increment, a
+ * line there.
+ */
+#define RC_SRP_STATS(X) \
+	X(frames_tx, "mcast_frames_tx", 1)	/* MCAST frames sent, new and resent */ \
+	X(bytes_tx, "bytes_tx", 1)		/* their bytes */ \
+	X(frames_rx, "frames_rx", 1)		/* frames handed to rc_srp_recv */ \
+	X(bytes_rx, "bytes_rx", 1) \
+	X(tokens_rx, "tokens_rx", 1) \
+	X(tokens_tx, "tokens_tx", 1) \
+	X(rotations, "rotations", 1)		/* token visits at the representative */ \
+	X(retransmits, "retransmits", 1)	/* frames this node resent on request */ \
+	X(rtr_requested, "rtr_requested", 1)	/* seqs this node asked for */ \
+	X(token_retransmits, "token_retransmits", 1) \
+	X(dup_tokens, "dup_tokens", 1) \
+	X(dup_frames, "dup_frames", 1)		/* MCAST frames already held */ \
+	X(window_drops, "window_drops", 1)	/* frames beyond the receive window */ \
+	X(holds, "holds", 1)			/* times the token was held idle */ \
+	X(wakes_tx, "wakes_tx", 1) \
+	X(wakes_rx, "wakes_rx", 1) \
+	X(msgs_delivered, "delivered", 1) \
+	X(bytes_delivered, "delivered_bytes", 1) \
+	X(msgs_sent, "msgs_sent", 1)		/* messages fully framed */ \
+	X(recovery_gaps, "recovery_gaps", 1)	/* old-ring seqs no survivor held */ \
+	X(old_late, "old_late", 1)		/* old-ring frames from the network after install */ \
+	X(reasm_nomem, "reasm_nomem", 1)	/* reassembly buffer could not be had */ \
+	X(msg_too_big, "msg_too_big", 1)	/* above this node's max_msg_size, not delivered */
+
 struct rc_srp_stats {
-	uint64_t frames_tx, bytes_tx;
-	uint64_t frames_rx, bytes_rx;
-	uint64_t tokens_rx, tokens_tx;
-	uint64_t rotations;		/* token visits at the representative */
-	uint64_t retransmits;		/* frames this node resent on request */
-	uint64_t rtr_requested;		/* seqs this node asked for */
-	uint64_t token_retransmits;
-	uint64_t dup_tokens, dup_frames;
-	uint64_t window_drops;		/* frames beyond the receive window */
-	uint64_t holds;			/* times the token was held idle */
-	uint64_t wakes_tx, wakes_rx;
-	uint64_t msgs_delivered, bytes_delivered;
-	uint64_t msgs_sent;
-	uint64_t recovery_gaps;		/* old-ring seqs no survivor held */
-	uint64_t old_late;		/* old-ring frames from the network after install, dropped */
-	uint64_t reasm_nomem;		/* reassembly buffer could not be had */
-	uint64_t msg_too_big;		/* messages above this node's max_msg_size, not delivered */
-	uint64_t fail_recv;		/* gave up receiving a hole */
-	uint64_t bad[RC_BAD_REASONS_];
+#define X(field, name, div) uint64_t field;
+	RC_SRP_STATS(X)
+#undef X
+	uint64_t bad[RC_BAD_REASONS_];	/* exported as bad_<rc_srp_bad_reason_name()> */
 };
 
 int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,

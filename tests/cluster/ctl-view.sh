@@ -4,9 +4,10 @@
 # in this node's ring, disconnected once gone) and the port's link; `groups`
 # lists every CPG group of the cluster with its members on every node (node,
 # pid), and drops the members of a node that died; `status` shows the NUMA
-# nodes of the port, the lcore, the dataplane's memory and client regions. Its cluster runs as a
-# production configuration would, without the test hooks: `inject` and
-# `digest` are refused, saying how to turn them on.
+# nodes of the port, the lcore, the dataplane's memory and client regions;
+# `stats` prints every counter of docs/operations.md's table, once, and no
+# other. Its cluster runs as a production configuration would, without the
+# test hooks: `inject` and `digest` are refused, saying how to turn them on.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +67,32 @@ group beta: 1 member
 $want"
 g1=$(rc_ctl 1 groups) || rc_fail "ringcastctl groups on node 1 failed"
 [ "$g1" = "$want" ] || rc_fail "groups from node 1 differ from node 3's: $g1"
+
+# stats, from node 1: every name of the table in docs/operations.md once, and
+# nothing else; the group table's and the engine's values come through
+rc_wait_stat 1 cpg_groups 2 2000
+rc_wait_stat 1 cpg_processes 4 2000
+st=$(rc_ctl 1 stats) || rc_fail "ringcastctl stats failed"
+doc=$(awk '/^## / { on = /^## Reading `stats`/ }
+	on && /^\| `/ {
+		split($0, col, "|")
+		s = col[2]
+		while (match(s, /`[^`]*`/)) {
+			print substr(s, RSTART + 1, RLENGTH - 2)
+			s = substr(s, RSTART + RLENGTH)
+		}
+	}' "$rc_root/docs/operations.md" | sort)
+[ "$(wc -l <<<"$doc")" -gt 50 ] || rc_fail "cannot read the stats table of docs/operations.md"
+names=$(awk '{ print $1 }' <<<"$st" | sort)
+[ "$names" = "$doc" ] || rc_fail "stats names differ from docs/operations.md (< documented, > printed):
+$(diff <(echo "$doc") <(echo "$names"))"
+for k in rtr_requested dup_frames window_drops wakes_tx msgs_sent recovery_gaps reasm_nomem \
+	fail_recv cpg_full cpg_no_member cpg_stale_sync; do
+	grep -qE "^$k [0-9]+$" <<<"$st" || rc_fail "stats: no counter $k"
+done
+sent=$(awk '$1 == "msgs_sent" { print $2 }' <<<"$st")
+[ "$sent" -gt 0 ] || rc_fail "stats: msgs_sent is $sent after node 1 joined a group"
+rc_log "stats: $(wc -l <<<"$names") names, as documented; msgs_sent $sent"
 
 # node 3 dies: disconnected on node 1, its member gone from alpha
 "$cluster" kill 3 >/dev/null

@@ -307,11 +307,11 @@ static void test_mutated_messages_keep_tables_sane_and_alike(void)
 	for (uint32_t i = 0; i < 2; i++) {
 		rc_cpgd_stats_get(nodes[i].c, &st[i]);
 		printf("\n  node %u: bad %llu stale %llu joins %llu leaves %llu procdowns %llu "
-		       "confchgs %llu groups %u processes %u", i + 1,
+		       "confchgs %llu groups %llu processes %llu", i + 1,
 		       (unsigned long long)st[i].bad, (unsigned long long)st[i].stale_sync,
 		       (unsigned long long)st[i].joins, (unsigned long long)st[i].leaves,
 		       (unsigned long long)st[i].procdowns, (unsigned long long)nodes[i].confchgs,
-		       st[i].groups, st[i].processes);
+		       (unsigned long long)st[i].groups, (unsigned long long)st[i].processes);
 		CU_ASSERT_EQUAL(nodes[i].bad_lists, 0);
 		CU_ASSERT(st[i].bad > ITERATIONS / 10);	/* the mutator is rejected often */
 		CU_ASSERT(st[i].joins > 100);			/* and gets through often */
