@@ -381,7 +381,7 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data);
 static void hello(struct client *c)
 {
 	struct rc_ipc_hello h;
-	int fds[1], ret;
+	int fds[2], ret;
 	ssize_t n;
 
 	n = recv(c->fd, &h, sizeof(h), MSG_DONTWAIT);
@@ -410,7 +410,8 @@ static void hello(struct client *c)
 	}
 	c->state = CL_MAPPING;
 	fds[0] = c->memfd;
-	welcome(c->fd, CS_OK, c->size, fds, 1);
+	fds[1] = rc_dp_lcore_fd(cl.dp);
+	welcome(c->fd, CS_OK, c->size, fds, 2);
 }
 
 static void sealed(int fd, cs_error_t status)
@@ -458,6 +459,10 @@ static void mapped(struct client *c)
 		return;
 	}
 	c->state = CL_ATTACHED;
+	/* From now on its bytes are doorbells the lcore reads (shm.h): watch
+	   only for the hang-up, which is reported whatever the events. */
+	if (qb_loop_poll_mod(cl.loop, QB_LOOP_MED, c->fd, 0, c, on_client) < 0)
+		qb_log(LOG_WARNING, "client pid %d: cannot change its watch", c->cred.pid);
 	sealed(c->fd, CS_OK);
 	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region)",
 	       c->cred.pid, c->cred.uid, slot, (unsigned long long)(c->size >> 20));
@@ -491,7 +496,13 @@ static int32_t on_client(int32_t fd, int32_t revents, void *data)
 		mapped(c);
 		return 0;
 	}
-	/* After the attach, anything but silence ends the connection. */
+	/* Attached: its bytes are the lcore's; only the hang-up is ours. */
+	if (c->state == CL_ATTACHED) {
+		if (revents & (POLLHUP | POLLERR | POLLNVAL))
+			detach(c);
+		return 0;
+	}
+	/* Before: anything but silence ends the connection. */
 	if (revents & (POLLHUP | POLLERR | POLLNVAL) || recv(fd, &b, 1, MSG_DONTWAIT) >= 0 ||
 	    (errno != EAGAIN && errno != EINTR))
 		detach(c);

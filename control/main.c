@@ -622,6 +622,15 @@ int main(int argc, char **argv)
 		qb_log(LOG_ERR, "dataplane on port %s: %s", port_name, strerror(-ret));
 		goto pdump;
 	}
+	if (cfg.dataplane.idle == RC_IDLE_BUSY)
+		;	/* never sleeps */
+	else if (rc_dp_wakes_on_frames(dp))
+		qb_log(LOG_INFO, "idle lcore wakes on frames (the port's socket), on client "
+		       "doorbells and at its timers");
+	else
+		qb_log(LOG_INFO, "idle lcore: this port has no socket to wake on; frames wait "
+		       "for the end of an idle sleep (idle_sleep_us %u, doubled when quiet)",
+		       cfg.dataplane.idle_sleep_us);
 	if (rc_telemetry_register(dp, &cfg, port) < 0)
 		qb_log(LOG_WARNING, "telemetry commands could not be registered");
 	rc_telemetry_numa(rte_eth_dev_socket_id(port), lcore, (int)rte_lcore_to_socket_id(lcore),

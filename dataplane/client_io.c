@@ -76,6 +76,11 @@ static void post_gone(struct rc_dp *dp, uint32_t slot, int reason)
 {
 	struct rc_dp_client_gone g = { .slot = slot, .reason = reason };
 
+	/* before the control thread may close the socket */
+	if (dp->clients[slot].watched) {
+		rc_dp_sleep_unwatch(dp, dp->clients[slot].wake_fd);
+		dp->clients[slot].watched = false;
+	}
 	rte_ring_enqueue_elem(dp->gone, &g, sizeof(g));
 	dp->ev_wake = true;
 }
@@ -378,7 +383,10 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 		/* the group table still holds the slot: never share its state */
 		live_remove(dp, a->slot);
 		post_gone(dp, a->slot, RC_DP_GONE_BUSY);
+		return;
 	}
+	rc_dp_sleep_watch(dp, c->wake_fd, a->slot);	/* its doorbell */
+	c->watched = true;
 }
 
 /* ---- requests ---- */
@@ -646,6 +654,33 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 	return work;
 }
 
+/*
+ * The idle sleep's last look (sleep.c), after it set the lcore page's
+ * `sleeping`: would rc_dp_clients_poll() find work? A client that gives
+ * work after this look sees the flag and rings (shm.h, rc_shm_lcore).
+ */
+bool rc_dp_clients_pending(struct rc_dp *dp)
+{
+	bool sync = rc_cpgd_sync_pending(dp->cpgd);
+
+	if (rte_ring_count(dp->cmds))
+		return true;
+	for (uint32_t i = 0; i < dp->n_clients; i++) {
+		struct rc_dp_client *c = &dp->clients[dp->live[i]];
+
+		if (c->detach_pending || c->draining || (c->dying && !c->inflight))
+			return true;	/* the next pass moves it on */
+		if (c->dying)
+			continue;	/* waits for the engine, not for us */
+		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK ||
+		    (!sync && __atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail) ||
+		    (__atomic_load_n(&c->h->ctl.req_seq, __ATOMIC_RELAXED) != c->req_seen &&
+		     !c->join_wait))
+			return true;
+	}
+	return false;
+}
+
 /* ---- from the engine ---- */
 
 void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, size_t len)
@@ -664,14 +699,20 @@ int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 {
 	struct cmd c = { .type = CMD_ATTACH, .a = *a };
 
-	return rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)) ? -ENOBUFS : 0;
+	if (rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)))
+		return -ENOBUFS;
+	rc_dp_bell(dp);
+	return 0;
 }
 
 int rc_dp_client_detach(struct rc_dp *dp, uint32_t slot)
 {
 	struct cmd c = { .type = CMD_DETACH, .a = { .slot = slot } };
 
-	return rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)) ? -ENOBUFS : 0;
+	if (rte_ring_enqueue_elem(dp->cmds, &c, sizeof(c)))
+		return -ENOBUFS;
+	rc_dp_bell(dp);
+	return 0;
 }
 
 unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, unsigned int n)

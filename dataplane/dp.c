@@ -335,6 +335,7 @@ int rc_dp_stall(struct rc_dp *dp, uint32_t ms)
 	if (ms == 0 || ms > 60000)
 		return -EINVAL;
 	__atomic_store_n(&dp->stall_req, ms, __ATOMIC_RELEASE);
+	rc_dp_bell(dp);
 	return 0;
 }
 
@@ -520,15 +521,22 @@ static void publish(struct rc_dp *dp)
 }
 
 /*
- * Adaptive: spin, then yield the core, then sleep; the sleep doubles while
- * the port stays quiet, up to 2 x idle_sleep_us, and never runs past the
- * engine's next deadline. The next frame brings back full speed. On a shared
- * core this keeps idle daemons from taking the CPU their peers need.
+ * Adaptive: spin idle_spin times, yield the core as many times, then sleep
+ * in the kernel (sleep.c) until something needs the lcore: a client that
+ * gives work, the control thread, a frame where the port has a socket
+ * (rc_dp_wakes_on_frames), or the next timer, which is the engine's next
+ * deadline, the next snapshot, or token_timeout / 8 (the membership half
+ * judges token loss by how far the lcore has looked, rc_dp_polled). A port
+ * without a socket cannot wake it: there it sleeps idle_sleep_us, doubled
+ * while the port stays quiet, up to twice that. On a shared core this keeps
+ * idle daemons from taking the CPU their peers need; on a dedicated one,
+ * `idle: busy` never sleeps.
  */
 static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 {
-	uint32_t n = ++*empty, spin = dp->p.idle_spin;
-	uint64_t sleep_ns;
+	uint32_t n = ++*empty, spin = dp->p.idle_spin, quiet;
+	uint64_t sleep_ns = dp->p.totem.token_timeout_ns / 8;
+	uint64_t next_publish = dp->last_publish + PUBLISH_NS;
 
 	if (dp->p.idle == RC_IDLE_BUSY || n < spin || deadline <= dp->now) {
 		rte_pause();
@@ -538,17 +546,17 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 		sched_yield();
 		return;
 	}
-	sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 <<
-		   (n - 2 * spin < IDLE_BACKOFF ? n - 2 * spin : IDLE_BACKOFF);
-	if (deadline > dp->now && deadline - dp->now < sleep_ns)
-		sleep_ns = deadline - dp->now;
-	if (sleep_ns) {
-		struct timespec ts = { (time_t)(sleep_ns / 1000000000ull),
-				       (long)(sleep_ns % 1000000000ull) };
-
-		dp->slept = sleep_ns;	/* asked for: not a pause */
-		nanosleep(&ts, NULL);
+	if (dp->port_fd < 0) {
+		quiet = n - 2 * spin;
+		sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 <<
+			   (quiet < IDLE_BACKOFF ? quiet : IDLE_BACKOFF);
 	}
+	if (next_publish > dp->now && next_publish - dp->now < sleep_ns)
+		sleep_ns = next_publish - dp->now;
+	if (deadline - dp->now < sleep_ns)
+		sleep_ns = deadline - dp->now;
+	if (sleep_ns && !rc_dp_sleep(dp, sleep_ns))
+		*empty = 0;	/* a client has work after all */
 }
 
 int rc_dp_run(void *arg)
@@ -624,6 +632,7 @@ int rc_dp_run(void *arg)
 void rc_dp_stop(struct rc_dp *dp)
 {
 	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+	rc_dp_bell(dp);
 }
 
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s)
@@ -649,6 +658,7 @@ int rc_dp_inject(struct rc_dp *dp, uint32_t count, uint32_t size)
 		return -EMSGSIZE;
 	__atomic_store_n(&dp->inject_size, size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&dp->inject_req, count, __ATOMIC_RELEASE);
+	rc_dp_bell(dp);
 	return 0;
 }
 
@@ -667,6 +677,7 @@ int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_
 		memcpy(dp->key_prk, prk, RC_AUTH_PRK_LEN);
 	/* pairs with the acquire on the lcore */
 	__atomic_store_n(&dp->key_seq, seq, __ATOMIC_RELEASE);
+	rc_dp_bell(dp);
 	while (rc_dp_now_ns() - t0 < 2000000000ull) {
 		/* pairs with the release in key_command */
 		if (__atomic_load_n(&dp->key_done, __ATOMIC_ACQUIRE) == seq) {
@@ -697,7 +708,10 @@ unsigned int rc_dp_memb_events(struct rc_dp *dp, struct rc_xmsg *e, unsigned int
 
 int rc_dp_memb_cmd(struct rc_dp *dp, const struct rc_xmsg *c)
 {
-	return rte_ring_enqueue_elem(dp->to_ord, (void *)(uintptr_t)c, sizeof(*c)) < 0 ? -ENOBUFS : 0;
+	if (rte_ring_enqueue_elem(dp->to_ord, (void *)(uintptr_t)c, sizeof(*c)) < 0)
+		return -ENOBUFS;
+	rc_dp_bell(dp);
+	return 0;
 }
 
 uint64_t rc_dp_last_token(struct rc_dp *dp)
@@ -743,6 +757,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	dp->me = p->totem.srp.nodeid;
 	dp->memb_evfd = -1;
 	dp->ev_evfd = -1;
+	dp->epfd = dp->bell_fd = dp->lcore_fd = dp->port_fd = -1;
 	ops.evt_priv = dp;
 	rte_seqlock_init(&dp->lock);
 	if (p->test_hooks) {
@@ -789,13 +804,17 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = rc_ord_create(&p->totem, &ops, dp, &dp->ord);
 	if (ret < 0)
 		goto destroy_auth;
+	ret = rc_dp_sleep_create(dp);
+	if (ret < 0)
+		goto destroy_sleep;
 	ret = rc_dp_clients_create(dp, socket);
 	if (ret < 0)
-		goto destroy_ord;
+		goto destroy_sleep;
 	*out = dp;
 	return 0;
 
-destroy_ord:
+destroy_sleep:
+	rc_dp_sleep_destroy(dp);
 	rc_ord_destroy(dp->ord);
 destroy_auth:
 	rc_auth_destroy(dp->auth);
@@ -817,6 +836,7 @@ void rc_dp_destroy(struct rc_dp *dp)
 	if (!dp)
 		return;
 	rc_dp_clients_destroy(dp);
+	rc_dp_sleep_destroy(dp);
 	rc_ord_destroy(dp->ord);
 	rc_auth_destroy(dp->auth);
 	rte_eth_dev_stop(dp->p.port);

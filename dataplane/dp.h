@@ -113,6 +113,14 @@ void rc_dp_destroy(struct rc_dp *dp);
 int rc_dp_run(void *arg);
 /* Ask the lcore to leave the ring and return. */
 void rc_dp_stop(struct rc_dp *dp);
+/* Wake the lcore should it sleep (any thread; the calls below that queue
+   something for it ring it themselves). */
+void rc_dp_bell(struct rc_dp *dp);
+/* The lcore page's memfd (shm.h, rc_shm_lcore), handed to every client. */
+int rc_dp_lcore_fd(struct rc_dp *dp);
+/* Does a frame wake the idle lcore (the port driver has a socket), or does
+   it sleep in slices of idle_sleep_us? */
+bool rc_dp_wakes_on_frames(const struct rc_dp *dp);
 
 /* Control/telemetry side. */
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s);

@@ -46,6 +46,7 @@ struct rc_dp_client {
 	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool draining;		/* detached: its queued mcasts still go out first */
+	bool watched;		/* its socket is in the idle sleep's epoll set */
 	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
@@ -84,6 +85,11 @@ struct rc_dp {
 	struct rc_cpgd *cpgd;
 	struct rc_auth *auth;		/* seals and opens every frame (lcore only) */
 	struct rte_ether_addr mac, group;
+	int epfd;			/* the idle sleep's (sleep.c): bell, port, clients */
+	int bell_fd;			/* eventfd: the control thread queued a command */
+	int lcore_fd;			/* memfd of lcore_page, handed to each client */
+	int port_fd;			/* the port driver's socket, or -1 */
+	struct rc_shm_lcore *lcore_page;	/* `sleeping`: clients ring then */
 
 	/* written by other threads */
 	volatile int stop __rte_cache_aligned;
@@ -132,7 +138,18 @@ struct rc_dp {
 	struct rc_dp_snapshot snap;
 };
 
+/* sleep.c */
+int rc_dp_sleep_create(struct rc_dp *dp);
+void rc_dp_sleep_destroy(struct rc_dp *dp);
+/* Sleep at most ns, or until a frame, a client or the control thread wakes
+   the lcore; false, without sleeping, when a client turns out to have work. */
+bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns);
+void rc_dp_sleep_watch(struct rc_dp *dp, int fd, uint32_t slot);
+void rc_dp_sleep_unwatch(struct rc_dp *dp, int fd);
+
 /* client_io.c */
+/* Has a client given the lcore work it has not taken yet (sleep.c's last look)? */
+bool rc_dp_clients_pending(struct rc_dp *dp);
 int rc_dp_clients_create(struct rc_dp *dp, int socket);
 void rc_dp_clients_destroy(struct rc_dp *dp);
 /* One pass over every client: commands, tx rings, requests, wake-ups.

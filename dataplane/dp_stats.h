@@ -22,6 +22,12 @@
 	X(client_kicks, "client_kicks", 1)	/* clients disconnected for bad regions or backlog */ \
 	X(client_bad_mcast, "client_bad_mcast", 1)	/* tx entries dropped: not joined */ \
 	X(clients, "clients", 1)		/* attached client connections now */ \
+	X(idle_sleeps, "idle_sleeps", 1)	/* times the idle lcore slept in the kernel */ \
+	X(idle_wake_frame, "idle_wake_frame", 1)	/* ... woken by a frame */ \
+	X(idle_wake_client, "idle_wake_client", 1)	/* ... by a client's doorbell */ \
+	X(idle_wake_bell, "idle_wake_bell", 1)	/* ... by the control thread */ \
+	X(idle_wake_timer, "idle_wake_timer", 1)	/* ... by its timeout */ \
+	X(idle_watch_fail, "idle_watch_fail", 1)	/* client sockets it could not watch */ \
 	X(frames_per_s, "frames_per_s", 1)	/* over the last full second: */ \
 	X(bytes_per_s, "bytes_per_s", 1) \
 	X(tokens_per_s, "tokens_per_s", 1) \

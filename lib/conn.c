@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The connection to ringcastd: connect the SOCK_SEQPACKET socket, hello,
- * welcome with [memfd], map and check the region, mapped, sealed (the
+ * welcome with [memfd, lcore page memfd], map and check both, mapped, sealed (the
  * daemon seals the region against holes once our mapping exists, so it must
  * exist first: include/ringcast/shm.h). The socket is then the handle's one
  * descriptor, the one cpg_fd_get() returns, as with corosync: readable when
@@ -58,7 +58,7 @@ static int wait_readable(int sock, int timeout_ms)
 }
 
 /* Receive the welcome and its fds within the timeout. */
-static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[1])
+static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int fds[2])
 {
 	union {
 		struct cmsghdr c;
@@ -94,7 +94,7 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (nfds < 1)
+			if (nfds < 2)
 				fds[nfds++] = fd;
 			else
 				close(fd);
@@ -106,7 +106,7 @@ static int recv_welcome(int sock, int timeout_ms, struct rc_ipc_welcome *w, int 
 		n = -EPROTO;
 	else if (w->status != CS_OK)
 		n = rc_errno_from_cs(w->status);
-	else if (nfds != 1)
+	else if (nfds != 2)
 		n = -EPROTO;
 	else
 		return 0;
@@ -196,6 +196,24 @@ static int map_region(struct rc_cpg *h, int memfd, uint64_t size)
 	return 0;
 }
 
+/* Map the lcore page read-only (the daemon sealed it against writable
+   mappings) and check it. */
+static int map_lcore(struct rc_cpg *h, int fd)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)RC_SHM_LCORE_SIZE)
+		return -EPROTO;
+	p = mmap(NULL, RC_SHM_LCORE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	h->lcore = p;
+	if (h->lcore->magic != RC_SHM_LCORE_MAGIC || h->lcore->version != RC_SHM_VERSION)
+		return -EPROTO;
+	return 0;
+}
+
 int rc_conn_attach(struct rc_cpg *h)
 {
 	struct rc_ipc_hello hello = {
@@ -207,7 +225,7 @@ int rc_conn_attach(struct rc_cpg *h)
 	struct rc_ipc_welcome w;
 	/* not from the environment of a set-id program's caller */
 	const char *path = secure_getenv("RINGCAST_SOCKET");
-	int fds[1], ret;
+	int fds[2], ret;
 
 	h->sock = -1;
 	ret = sock_connect(path != NULL && *path != '\0' ? path : RC_SOCKET_DEFAULT);
@@ -225,7 +243,10 @@ int rc_conn_attach(struct rc_cpg *h)
 	if (ret < 0)
 		goto fail;
 	ret = map_region(h, fds[0], w.region_size);
-	close(fds[0]);		/* the mapping keeps the memory */
+	if (ret == 0)
+		ret = map_lcore(h, fds[1]);
+	close(fds[0]);		/* the mappings keep the memory */
+	close(fds[1]);
 	if (ret < 0)
 		goto fail;
 	ret = mapped_sealed(h->sock, h->timeout_ms);
@@ -243,6 +264,9 @@ void rc_conn_detach(struct rc_cpg *h)
 		munmap(h->base, h->g.size);
 	h->base = NULL;
 	h->hdr = NULL;
+	if (h->lcore != NULL)
+		munmap((void *)(uintptr_t)h->lcore, RC_SHM_LCORE_SIZE);
+	h->lcore = NULL;
 	if (h->sock >= 0)
 		close(h->sock);
 	h->sock = -1;

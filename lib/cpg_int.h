@@ -44,6 +44,7 @@ struct rc_cpg {
 	int sock;			/* the one descriptor: wake-ups and hang-up */
 	void *base;
 	struct rc_shm_hdr *hdr;
+	const struct rc_shm_lcore *lcore;	/* the daemon's lcore page, read-only */
 	struct rc_shm_desc *tx, *rx, *comp;
 	uint8_t *ctl, *arena_base, *rxa;
 	struct rc_geom g;
@@ -108,6 +109,8 @@ void rc_wake_drain(struct rc_cpg *h, bool force);
 void rc_wake_arm(struct rc_cpg *h);
 void rc_wake_settle(struct rc_cpg *h);
 int rc_wake_wait(struct rc_cpg *h, int timeout_ms);
+/* After releasing tx_head, ctl.req_seq or a KICK: wake a sleeping lcore. */
+void rc_bell(struct rc_cpg *h);
 
 /* request.c (req_lock and lock held) */
 int rc_req(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_name *name,

@@ -95,6 +95,7 @@ int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_
 	}
 	h->req_seq++;
 	rc_store_rel32(&ctl->req_seq, h->req_seq);	/* pairs with the daemon's acquire */
+	rc_bell(h);
 
 	ret = wait_reply(h);
 	rc_wake_settle(h);	/* we may have read a wake meant for the application */

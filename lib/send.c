@@ -93,6 +93,7 @@ static void tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_
 	d->flags = guarantee == CPG_TYPE_SAFE ? RC_SHM_F_SAFE : 0;
 	h->tx_head++;
 	rc_store_rel32(&h->hdr->tx_head.v, h->tx_head);	/* pairs with the daemon's acquire */
+	rc_bell(h);
 }
 
 /* No room: is it only for now, or is the daemon gone? */

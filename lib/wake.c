@@ -61,6 +61,23 @@ void rc_wake_drain(struct rc_cpg *h, bool force)
 	}
 }
 
+/*
+ * The doorbell (shm.h, rc_shm_lcore): after the release that gives the lcore
+ * work, a fence, then one byte on the socket if the lcore sleeps. Either its
+ * last look before sleeping sees our release, or we see its flag. A full
+ * socket buffer (EAGAIN) means bytes are waiting for it already.
+ */
+void rc_bell(struct rc_cpg *h)
+{
+	const uint8_t one = 1;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->lcore->sleeping, __ATOMIC_RELAXED) &&
+	    send(h->sock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* EAGAIN: rung already; EPIPE: the daemon is gone (the hang-up says so) */
+	}
+}
+
 /* Make the socket readable soon unless a byte is owed already: ask the
    daemon for one (KICK); armed as for a sleep, and taken back the same way. */
 static void kick(struct rc_cpg *h)
@@ -69,6 +86,7 @@ static void kick(struct rc_cpg *h)
 		return;
 	h->armed = true;
 	__atomic_store_n(&h->hdr->sleeping, RC_SHM_KICK, __ATOMIC_SEQ_CST);
+	rc_bell(h);
 }
 
 /* Before a wait: nothing unread on the eventfd, sleeping armed. The caller

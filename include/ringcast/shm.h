@@ -6,16 +6,20 @@
  *
  * Attach:
  *   client -> daemon   rc_ipc_hello              (SO_PEERCRED checked)
- *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd]
+ *   daemon -> client   rc_ipc_welcome + SCM_RIGHTS [region memfd,
+ *                      lcore page memfd]
  *                      (status CS_ERR_ACCESS and no fds when refused)
- *   client             maps the region writable (MAP_SHARED)
+ *   client             maps the region writable (MAP_SHARED), the lcore
+ *                      page read-only (it is sealed against writable
+ *                      mappings), and closes both memfds
  *   client -> daemon   rc_ipc_mapped
  *   daemon -> client   rc_ipc_sealed             (CS_OK: attached; else
  *                      refused, and the socket closes)
- * After that the socket carries only wake-ups, one byte each, daemon to
- * client (see `sleeping`), so that the socket is the one descriptor a
- * handle holds and the one cpg_fd_get() returns, as with corosync; its
- * hang-up tells either side that the other is gone. The memfd is sealed against shrinking and growing from
+ * After that the socket carries only wake-ups, one byte each: daemon to
+ * client (see `sleeping`), and client to daemon, the doorbell (see
+ * rc_shm_lcore), so that the socket is the one descriptor a handle holds
+ * and the one cpg_fd_get() returns, as with corosync; its hang-up tells
+ * either side that the other is gone. The memfd is sealed against shrinking and growing from
  * the start, and on rc_ipc_mapped against writes by any new mapping
  * (F_SEAL_FUTURE_WRITE), which also forbids punching holes in it
  * (fallocate PUNCH_HOLE, madvise MADV_REMOVE): a hole in a hugetlb region
@@ -69,8 +73,9 @@
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */
-#define RC_IPC_VERSION		3	/* 2: rc_ipc_mapped, rc_ipc_sealed;
-					   3: wake-ups on the socket, no eventfd */
+#define RC_IPC_VERSION		4	/* 2: rc_ipc_mapped, rc_ipc_sealed;
+					   3: wake-ups on the socket, no eventfd;
+					   4: the lcore page, the doorbell */
 #define RC_SOCKET_DEFAULT	"/run/ringcast/ringcastd.sock"
 
 /* ---- control socket ---- */
@@ -265,6 +270,26 @@ struct rc_shm_hdr {
 };
 _Static_assert(sizeof(struct rc_shm_hdr) % RC_SHM_LINE == 0, "header fills whole lines");
 _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its page");
+
+/*
+ * The lcore page: one page per daemon, mapped read-only by every client. An
+ * idle lcore sleeps until a frame arrives, a timer is due or someone rings:
+ * it sets `sleeping` (seq_cst), looks once more at every client's rings and
+ * requests, then sleeps in the kernel. A client that has just released
+ * tx_head, ctl.req_seq or a KICK in `sleeping` (each followed by a seq_cst
+ * fence) and finds `sleeping` set rings: it sends one byte on its socket,
+ * which the lcore reads and ignores. Either the lcore's last look sees the
+ * client's release, or the client sees the flag: nothing waits for a timer.
+ * While the lcore is awake no client makes a system call to reach it.
+ */
+struct rc_shm_lcore {
+	uint32_t magic;		/* RC_SHM_LCORE_MAGIC */
+	uint32_t version;	/* RC_SHM_VERSION */
+	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));	/* 1: ring */
+};
+#define RC_SHM_LCORE_MAGIC	0x4c435352u	/* "RSCL" read as little-endian */
+#define RC_SHM_LCORE_SIZE	RC_SHM_ALIGN
+_Static_assert(sizeof(struct rc_shm_lcore) <= RC_SHM_LCORE_SIZE, "lcore page is one page");
 
 /* Round up to a power-of-two alignment. */
 #define RC_SHM_ROUND(x, a)	(((x) + (uint64_t)(a) - 1) & ~((uint64_t)(a) - 1))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cpg-hostile: clients that break their shared region (tx index, offset,
 # length, type; rx tail; unknown request), a connection that never says
-# hello, and a client that joins and never reads while another floods its
-# group. Each is disconnected with a log
+# hello, a client that rings its doorbell without end, and a client that
+# joins and never reads while another floods its group. Each but the ringer
+# is disconnected with a log
 # line naming why; the daemon, its ring and a well-behaved client on the
 # same node carry on.
 # shellcheck source=tests/cluster/lib.sh
@@ -69,6 +70,19 @@ grep -q 'did not map its region' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "the sender on node 2 failed: $(cat "$out/sender")"
 rc_wait_line "$out/good" '^MSG nodeid=2 ' 5000
 rc_log "the well-behaved client on node 1 still receives"
+
+# A client that rings its doorbell without end (bytes on its socket): the
+# lcore reads and ignores them, it stays attached, and the good client on
+# the same node still receives while it rings.
+rc_client 1 "$out/ring" "$H" ring hostile 3
+ringer=$rc_client_pid
+n0=$(grep -c '^MSG nodeid=2 ' "$out/good") || n0=0
+"$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender-ring" 2>&1 ||
+	rc_fail "the sender on node 2 failed while a client rang: $(cat "$out/sender-ring")"
+wait "$ringer" || rc_fail "the ringing client: $(cat "$out/ring")"
+n=$(grep -c '^MSG nodeid=2 ' "$out/good") || n=0
+[ "$n" -gt "$n0" ] || rc_fail "the good client received nothing while another rang its doorbell"
+rc_log "a client rang its doorbell for 3 s ($(cat "$out/ring")); still attached, the good client still receives"
 
 # A slow consumer: joins, never reads; a flood of 64 KiB messages fills its
 # 34 MiB receive area and the daemon lets it go. The flood itself completes.

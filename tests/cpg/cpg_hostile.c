@@ -35,6 +35,10 @@
  *              sealed yet): the whole region past the header; prints
  *              whether the daemon then ATTACHED (refilled) or REFUSED it. Frees the pages it took
  *              before it exits (and the kernel does when it is killed).
+ *   ring       attached, rings its doorbell without end for TIMEOUT_S:
+ *              bytes on its socket as fast as the socket takes them (the
+ *              lcore reads and ignores them, shm.h rc_shm_lcore). Prints
+ *              "RANG n bytes"; exit 0 if it is still attached at the end.
  *   refused    run by a user the daemon does not allow: hello, then one
  *              recvmsg, no retry. Prints "WELCOME status=N" (and whether
  *              the hello went out or met a closed socket) and exits 0 when
@@ -422,6 +426,31 @@ static int kicked(int fd, int timeout_s)
 	return recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
 }
 
+/* Bytes on the socket for timeout_s, as fast as it takes them. */
+static int ring(int fd, int timeout_s)
+{
+	uint8_t b[64] = { 0 };
+	struct timespec t0, t;
+	uint64_t n = 0;
+	ssize_t r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		r = send(fd, b, 1 + n % sizeof(b), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0)
+			n += (uint64_t)r;
+		else if (errno != EAGAIN)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < timeout_s);
+	printf("RANG %llu bytes\n", (unsigned long long)n);
+	if (r < 0 && errno != EAGAIN) {
+		printf("DISCONNECTED: %s\n", strerror(errno));
+		return 1;
+	}
+	return kicked(fd, 0) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -465,6 +494,8 @@ int main(int argc, char **argv)
 		return forge(h, group, (uint32_t)timeout_s);
 	if (!strcmp(mode, "punch"))
 		return punch(h, fd, group, timeout_s);
+	if (!strcmp(mode, "ring"))
+		return ring(fd, timeout_s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "tx-index")) {
 		__atomic_store_n(&h->tx_head.v, h->tx_tail.v + h->tx_entries + 5, __ATOMIC_RELEASE);
@@ -483,7 +514,7 @@ int main(int argc, char **argv)
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
 		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
-			"req|slow|silent|unmapped|punch|punch-early|refused\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
+			"req|slow|silent|unmapped|punch|punch-early|ring|refused\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
 	if (!kicked(fd, timeout_s)) {

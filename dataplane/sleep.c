@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The idle lcore's sleep (dp.c idle(), after its spin and yield phases). It
+ * sleeps in the kernel on one epoll set until something needs it:
+ *
+ *   the port's socket     a frame arrived (net_af_packet, net_af_xdp: the
+ *                         driver's own socket, found once at start)
+ *   each client's socket  a client rang: it gave the lcore work while the
+ *                         lcore page said `sleeping` (shm.h, rc_shm_lcore)
+ *   the bell eventfd      the control thread queued a command
+ *   the timeout           the engine's next deadline, or the next check
+ *
+ * Without a port socket (a PCI port, an unknown driver) frames cannot wake
+ * it before its timeout. Lcore only, but for
+ * rc_dp_bell() (any thread) and create/destroy (control thread).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/if_packet.h>
+
+#include <rte_ethdev.h>
+
+#include "dp_int.h"
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+
+#define EV_BELL		UINT64_MAX
+#define EV_PORT		(UINT64_MAX - 1)
+#define EVENTS_MAX	32
+#define BELL_READS	4	/* doorbell reads per client per wake-up */
+
+/* The socket the port's driver reads frames from, or -1: the one socket of
+   the driver's family in this process (af_packet: bound to an interface). */
+static int port_socket(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	int family, found = -1, n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (rte_eth_dev_info_get(port, &info) < 0 || info.driver_name == NULL)
+		return -1;
+	if (strcmp(info.driver_name, "net_af_packet") == 0)
+		family = AF_PACKET;
+	else if (strcmp(info.driver_name, "net_af_xdp") == 0)
+		family = AF_XDP;
+	else
+		return -1;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name), dom = 0;
+		socklen_t len = sizeof(dom);
+		struct stat st;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 || dom != family)
+			continue;
+		if (family == AF_PACKET) {
+			struct sockaddr_ll sll = { 0 };
+			socklen_t sl = sizeof(sll);
+
+			if (getsockname(fd, (struct sockaddr *)&sll, &sl) < 0 || sll.sll_ifindex == 0)
+				continue;
+		}
+		found = fd;
+		n++;
+	}
+	closedir(d);
+	return n == 1 ? found : -1;	/* several: not sure which, poll in slices */
+}
+
+static int watch(struct rc_dp *dp, int fd, uint64_t what)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = what };
+
+	return epoll_ctl(dp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int rc_dp_sleep_create(struct rc_dp *dp)
+{
+	int fd, ret;
+
+	dp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	dp->bell_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fd = memfd_create("ringcast-lcore", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	dp->lcore_fd = fd;
+	if (dp->epfd < 0 || dp->bell_fd < 0 || fd < 0)
+		return -errno;
+	if (ftruncate(fd, RC_SHM_LCORE_SIZE) < 0)
+		return -errno;
+	dp->lcore_page = mmap(NULL, RC_SHM_LCORE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (dp->lcore_page == MAP_FAILED) {
+		dp->lcore_page = NULL;
+		return -errno;
+	}
+	dp->lcore_page->magic = RC_SHM_LCORE_MAGIC;
+	dp->lcore_page->version = RC_SHM_VERSION;
+	/* Clients map it read-only: no new writable mapping, no resizing. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
+		return -errno;
+	ret = watch(dp, dp->bell_fd, EV_BELL);
+	if (ret < 0)
+		return ret;
+	dp->port_fd = port_socket(dp->p.port);
+	if (dp->port_fd >= 0 && watch(dp, dp->port_fd, EV_PORT) < 0)
+		dp->port_fd = -1;
+	return 0;
+}
+
+void rc_dp_sleep_destroy(struct rc_dp *dp)
+{
+	if (dp->lcore_page != NULL)
+		munmap(dp->lcore_page, RC_SHM_LCORE_SIZE);
+	dp->lcore_page = NULL;
+	if (dp->lcore_fd >= 0)
+		close(dp->lcore_fd);
+	if (dp->bell_fd >= 0)
+		close(dp->bell_fd);
+	if (dp->epfd >= 0)
+		close(dp->epfd);
+	dp->lcore_fd = dp->bell_fd = dp->epfd = -1;
+}
+
+void rc_dp_bell(struct rc_dp *dp)
+{
+	uint64_t one = 1;
+
+	if (write(dp->bell_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is saturated, it is readable anyway */
+	}
+}
+
+int rc_dp_lcore_fd(struct rc_dp *dp)
+{
+	return dp->lcore_fd;
+}
+
+bool rc_dp_wakes_on_frames(const struct rc_dp *dp)
+{
+	return dp->port_fd >= 0;
+}
+
+void rc_dp_sleep_watch(struct rc_dp *dp, int fd, uint32_t slot)
+{
+	if (watch(dp, fd, slot) < 0)
+		dp->st.idle_watch_fail++;	/* it still works, waking with the timeout */
+}
+
+void rc_dp_sleep_unwatch(struct rc_dp *dp, int fd)
+{
+	/* ENOENT: never watched (refused at attach) or dropped at its hang-up */
+	(void)epoll_ctl(dp->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* A client rang: read its bytes (they mean nothing else). Its socket is
+   open while the slot is used and not dying (the control thread closes it
+   only after the lcore reports the slot gone). At its hang-up the watch
+   goes: the control thread sees the hang-up too and detaches it. */
+static void rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	uint8_t b[64];
+	ssize_t n = 1;
+
+	if (slot >= RC_DP_MAX_CLIENTS || !c->used || c->dying)
+		return;
+	for (int i = 0; i < BELL_READS && n > 0; i++)
+		n = recv(c->wake_fd, b, sizeof(b), MSG_DONTWAIT);
+	if (c->watched && (n == 0 || (events & (EPOLLHUP | EPOLLERR)))) {
+		rc_dp_sleep_unwatch(dp, c->wake_fd);
+		c->watched = false;
+	}
+}
+
+bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+	struct epoll_event ev[EVENTS_MAX];
+	int n;
+
+	/* seq_cst: the clients' releases and our last look are ordered */
+	__atomic_store_n(&dp->lcore_page->sleeping, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rc_dp_clients_pending(dp)) {
+		__atomic_store_n(&dp->lcore_page->sleeping, 0, __ATOMIC_RELAXED);
+		return false;
+	}
+	dp->slept = ns;		/* asked for: not a pause */
+	dp->st.idle_sleeps++;
+	n = epoll_pwait2(dp->epfd, ev, EVENTS_MAX, &ts, NULL);
+	if (n < 0 && errno == ENOSYS)	/* before Linux 5.11: milliseconds, rounded up */
+		n = epoll_wait(dp->epfd, ev, EVENTS_MAX, (int)((ns + 999999) / 1000000));
+	__atomic_store_n(&dp->lcore_page->sleeping, 0, __ATOMIC_RELAXED);
+	if (n <= 0) {
+		if (n == 0)
+			dp->st.idle_wake_timer++;
+		return true;
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t what = ev[i].data.u64, v;
+
+		if (what == EV_PORT) {
+			dp->st.idle_wake_frame++;
+		} else if (what == EV_BELL) {
+			dp->st.idle_wake_bell++;
+			if (read(dp->bell_fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: read already */
+			}
+		} else {
+			dp->st.idle_wake_client++;
+			rang(dp, (uint32_t)what, ev[i].events);
+		}
+	}
+	return true;
+}
