@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx arena allocator (arena.h). Free extents: a sorted array, first fit,
- * merged with both neighbours on free, so n_ext stays at most n_blk + 1.
- * Blocks: a power-of-two hash table keyed by offset, deleted by backward
- * shift (no tombstones), grown at 1/2 load. All O(1) in the usual case of a
- * few extents; no system call.
+ * merged with both neighbours on free, so n_ext stays at most blk.n + 1.
+ * Blocks: a power-of-two hash table keyed by offset (rc_blktab, also used
+ * for the private zcb buffers by address), deleted by backward shift (no
+ * tombstones), grown at 1/2 load. All O(1) in the usual case of a few
+ * extents; no system call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,35 +15,102 @@
 
 #include "arena.h"
 
-static uint32_t slot_of(const struct rc_arena *a, uint64_t off)
+/* ---- the block table ---- */
+
+static uint32_t slot_of(const struct rc_blktab *t, uint64_t key)
 {
-	return (uint32_t)(((off >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & a->tab_mask;
+	return (uint32_t)(((key >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & t->mask;
 }
 
-static int tab_resize(struct rc_arena *a, uint32_t cap)
+static int tab_resize(struct rc_blktab *t, uint32_t cap)
 {
-	struct rc_arena_blk *old = a->tab, *n;
-	uint32_t old_cap = a->tab ? a->tab_mask + 1 : 0;
+	struct rc_arena_blk *old = t->tab, *n;
+	uint32_t old_cap = t->tab ? t->mask + 1 : 0;
 
 	n = malloc(cap * sizeof(*n));
 	if (n == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < cap; i++)
 		n[i].off = RC_ARENA_NONE;
-	a->tab = n;
-	a->tab_mask = cap - 1;
+	t->tab = n;
+	t->mask = cap - 1;
 	for (uint32_t i = 0; i < old_cap; i++) {
 		uint32_t s;
 
 		if (old[i].off == RC_ARENA_NONE)
 			continue;
-		for (s = slot_of(a, old[i].off); n[s].off != RC_ARENA_NONE; s = (s + 1) & a->tab_mask)
+		for (s = slot_of(t, old[i].off); n[s].off != RC_ARENA_NONE; s = (s + 1) & t->mask)
 			;
 		n[s] = old[i];
 	}
 	free(old);
 	return 0;
 }
+
+int rc_blktab_init(struct rc_blktab *t)
+{
+	memset(t, 0, sizeof(*t));
+	return tab_resize(t, 64);
+}
+
+void rc_blktab_fini(struct rc_blktab *t)
+{
+	free(t->tab);
+	memset(t, 0, sizeof(*t));
+}
+
+struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key)
+{
+	uint32_t s;
+
+	if (key == RC_ARENA_NONE || t->tab == NULL)
+		return NULL;
+	for (s = slot_of(t, key); t->tab[s].off != RC_ARENA_NONE; s = (s + 1) & t->mask)
+		if (t->tab[s].off == key)
+			return &t->tab[s];
+	return NULL;
+}
+
+struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
+{
+	struct rc_arena_blk *b;
+	uint32_t s;
+
+	if ((t->n + 1) * 2 > t->mask + 1 && tab_resize(t, (t->mask + 1) * 2) < 0)
+		return NULL;
+	for (s = slot_of(t, key); t->tab[s].off != RC_ARENA_NONE; s = (s + 1) & t->mask)
+		;
+	b = &t->tab[s];
+	memset(b, 0, sizeof(*b));
+	b->off = key;
+	t->n++;
+	return b;
+}
+
+/* Empty slot s, shifting back the entries probed past it. */
+void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
+{
+	uint32_t s = (uint32_t)(b - t->tab), j = s, home;
+
+	t->n--;
+	for (;;) {
+		t->tab[s].off = RC_ARENA_NONE;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			if (t->tab[j].off == RC_ARENA_NONE)
+				return;
+			home = slot_of(t, t->tab[j].off);
+			/* j may move to s unless home lies cyclically in (s, j] */
+			if (s <= j ? (s < home && home <= j) : (s < home || home <= j))
+				continue;
+			break;
+		}
+		t->tab[s] = t->tab[j];
+		s = j;
+	}
+}
+
+/* ---- the arena ---- */
 
 int rc_arena_init(struct rc_arena *a, uint64_t size)
 {
@@ -59,7 +127,7 @@ int rc_arena_init(struct rc_arena *a, uint64_t size)
 		a->ext[0].len = size;
 		a->n_ext = 1;
 	}
-	if (tab_resize(a, 64) < 0) {
+	if (rc_blktab_init(&a->blk) < 0) {
 		free(a->ext);
 		a->ext = NULL;
 		return -ENOMEM;
@@ -70,20 +138,13 @@ int rc_arena_init(struct rc_arena *a, uint64_t size)
 void rc_arena_fini(struct rc_arena *a)
 {
 	free(a->ext);
-	free(a->tab);
+	rc_blktab_fini(&a->blk);
 	memset(a, 0, sizeof(*a));
 }
 
 struct rc_arena_blk *rc_arena_find(struct rc_arena *a, uint64_t off)
 {
-	uint32_t s;
-
-	if (off == RC_ARENA_NONE)
-		return NULL;
-	for (s = slot_of(a, off); a->tab[s].off != RC_ARENA_NONE; s = (s + 1) & a->tab_mask)
-		if (a->tab[s].off == off)
-			return &a->tab[s];
-	return NULL;
+	return rc_blktab_find(&a->blk, off);
 }
 
 /* Room for one more free extent. */
@@ -103,63 +164,57 @@ static int ext_reserve(struct rc_arena *a)
 
 int rc_arena_alloc(struct rc_arena *a, uint64_t len, uint64_t *off)
 {
+	return rc_arena_alloc_from(a, len, 0, off);
+}
+
+int rc_arena_alloc_from(struct rc_arena *a, uint64_t len, uint64_t from, uint64_t *off)
+{
 	struct rc_arena_blk *b;
-	uint32_t i, s;
+	uint64_t at = 0, end = 0;
+	uint32_t i;
 
 	if (len == 0)
 		len = 1;
-	if (len > a->size)
+	if (from > a->size || len > a->size - from)
 		return -EMSGSIZE;
 	len = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
 	if (len > a->free_bytes)
 		return -EAGAIN;
-	if ((a->n_blk + 1) * 2 > a->tab_mask + 1 && tab_resize(a, (a->tab_mask + 1) * 2) < 0)
-		return -ENOMEM;
-	for (i = 0; i < a->n_ext; i++)
-		if (a->ext[i].len >= len)
+	for (i = 0; i < a->n_ext; i++) {
+		at = a->ext[i].off > from ? a->ext[i].off : from;
+		end = a->ext[i].off + a->ext[i].len;
+		if (at < end && end - at >= len)
 			break;
+	}
 	if (i == a->n_ext)
 		return -EAGAIN;
+	/* the metadata first, so that a failure changes nothing */
+	if (at > a->ext[i].off && at + len < end && ext_reserve(a) < 0)
+		return -ENOMEM;
+	b = rc_blktab_add(&a->blk, at);
+	if (b == NULL)
+		return -ENOMEM;
+	b->size = len;
 
-	*off = a->ext[i].off;
-	a->ext[i].off += len;
-	a->ext[i].len -= len;
-	if (a->ext[i].len == 0) {
-		memmove(&a->ext[i], &a->ext[i + 1], (a->n_ext - i - 1) * sizeof(*a->ext));
-		a->n_ext--;
+	if (at == a->ext[i].off) {		/* from the extent's start */
+		a->ext[i].off += len;
+		a->ext[i].len -= len;
+		if (a->ext[i].len == 0) {
+			memmove(&a->ext[i], &a->ext[i + 1], (a->n_ext - i - 1) * sizeof(*a->ext));
+			a->n_ext--;
+		}
+	} else if (at + len == end) {		/* up to its end */
+		a->ext[i].len -= len;
+	} else {				/* from its middle: two extents */
+		memmove(&a->ext[i + 2], &a->ext[i + 1], (a->n_ext - i - 1) * sizeof(*a->ext));
+		a->ext[i + 1].off = at + len;
+		a->ext[i + 1].len = end - at - len;
+		a->ext[i].len = at - a->ext[i].off;
+		a->n_ext++;
 	}
 	a->free_bytes -= len;
-
-	for (s = slot_of(a, *off); a->tab[s].off != RC_ARENA_NONE; s = (s + 1) & a->tab_mask)
-		;
-	b = &a->tab[s];
-	memset(b, 0, sizeof(*b));
-	b->off = *off;
-	b->size = len;
-	a->n_blk++;
+	*off = at;
 	return 0;
-}
-
-/* Remove the block in slot s, shifting back the entries probed past it. */
-static void tab_delete(struct rc_arena *a, uint32_t s)
-{
-	uint32_t j = s, home;
-
-	for (;;) {
-		a->tab[s].off = RC_ARENA_NONE;
-		for (;;) {
-			j = (j + 1) & a->tab_mask;
-			if (a->tab[j].off == RC_ARENA_NONE)
-				return;
-			home = slot_of(a, a->tab[j].off);
-			/* j may move to s unless home lies cyclically in (s, j] */
-			if (s <= j ? (s < home && home <= j) : (s < home || home <= j))
-				continue;
-			break;
-		}
-		a->tab[s] = a->tab[j];
-		s = j;
-	}
 }
 
 int rc_arena_free(struct rc_arena *a, uint64_t off)
@@ -175,8 +230,7 @@ int rc_arena_free(struct rc_arena *a, uint64_t off)
 	/* reserve before touching anything, so failure leaves the block allocated */
 	if (ext_reserve(a) < 0)
 		return -ENOMEM;
-	tab_delete(a, (uint32_t)(b - a->tab));
-	a->n_blk--;
+	rc_blktab_del(&a->blk, b);
 	a->free_bytes += len;
 
 	while (lo < hi) {	/* first extent after off */

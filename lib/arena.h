@@ -2,9 +2,10 @@
 /*
  * The tx arena allocator. Its metadata is private to the client (never in
  * the shared region, which the daemon also writes): free extents sorted by
- * offset, first fit, coalesced on free; allocated blocks in a hash table by
+ * offset, first fit, coalesced on free; allocated blocks in a block table by
  * offset, each with its in-flight count and zcb state. Frees come in any
  * order (zcb buffers live arbitrarily long); sizes from 1 B to the arena.
+ * The block table also keeps the private zcb buffers (send.c), by address.
  * Not thread-safe: the handle's lock guards it.
  */
 #ifndef RC_LIB_ARENA_H
@@ -26,6 +27,20 @@ struct rc_arena_blk {
 
 #define RC_ARENA_NONE	UINT64_MAX
 
+/* Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2 load. */
+struct rc_blktab {
+	struct rc_arena_blk *tab;
+	uint32_t mask, n;
+};
+
+int rc_blktab_init(struct rc_blktab *t);
+void rc_blktab_fini(struct rc_blktab *t);
+/* The block with that key, or NULL. Valid until the next add or del. */
+struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key);
+/* A new block for key (not in the table yet), other fields zero; NULL: no memory. */
+struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key);
+void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b);
+
 struct rc_arena_ext {
 	uint64_t off, len;
 };
@@ -34,8 +49,7 @@ struct rc_arena {
 	uint64_t size, free_bytes;
 	struct rc_arena_ext *ext;	/* free extents, sorted, never adjacent */
 	uint32_t n_ext, cap_ext;
-	struct rc_arena_blk *tab;	/* open addressing, linear probing */
-	uint32_t tab_mask, n_blk;
+	struct rc_blktab blk;		/* allocated blocks, by offset */
 };
 
 int rc_arena_init(struct rc_arena *a, uint64_t size);
@@ -46,6 +60,9 @@ void rc_arena_fini(struct rc_arena *a);
  * -ENOMEM (metadata). The block's other fields start zero.
  */
 int rc_arena_alloc(struct rc_arena *a, uint64_t len, uint64_t *off);
+/* The same, first fit at or above offset from (16-aligned): -EMSGSIZE when
+   len is larger than the arena above it. */
+int rc_arena_alloc_from(struct rc_arena *a, uint64_t len, uint64_t from, uint64_t *off);
 /* The block that starts at off, or NULL. Valid until the next alloc/free. */
 struct rc_arena_blk *rc_arena_find(struct rc_arena *a, uint64_t off);
 /* Give back the block that starts at off. 0 or -ENOENT. */

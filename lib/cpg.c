@@ -22,6 +22,7 @@ static void release(void *obj)
 {
 	struct rc_cpg *h = obj;
 
+	rc_zcb_fini(h);
 	rc_arena_fini(&h->arena);
 	free(h->bounce);
 	if (h->fork_gen == rc_fork_gen) {
@@ -89,6 +90,39 @@ static uint32_t env_zcb_copy_max(void)
 	return v >= 0 && v <= INT32_MAX ? (uint32_t)v : RC_ZCB_COPY_MAX;
 }
 
+/*
+ * How many bytes of private zcb buffers (send.c) a handle may hold: bytes,
+ * or with K, M or G (binary). The default, 1 GiB or a quarter of the RAM
+ * if that is less, is ten times what corosync's own zcb test holds at
+ * once, and makes a runaway allocation loop CS_ERR_NO_MEMORY before it
+ * makes the OOM killer pick a process. Anything else means the default.
+ */
+static uint64_t env_zcb_max(void)
+{
+	const char *s = getenv("RINGCAST_ZCB_MAX");
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t dflt = RC_ZCB_MAX, v;
+	unsigned int shift;
+	char *end;
+
+	if (pages > 0 && page > 0 && (uint64_t)pages / 4 < dflt / (uint64_t)page)
+		dflt = (uint64_t)pages / 4 * (uint64_t)page;
+	if (s == NULL || *s < '0' || *s > '9')
+		return dflt;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case '\0': shift = 0; break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	default: return dflt;
+	}
+	if (errno != 0 || (*end != '\0' && end[1] != '\0') || v > (UINT64_MAX >> 8) >> shift)
+		return dflt;
+	return v << shift;
+}
+
 static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *context)
 {
 	struct rc_cpg *h;
@@ -106,6 +140,7 @@ static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *
 	h->context = context;
 	h->timeout_ms = env_timeout();
 	h->zcb_copy_max = env_zcb_copy_max();
+	h->zcb_max = env_zcb_max();
 
 	ret = rc_conn_attach(h);
 	if (ret < 0)
@@ -113,14 +148,19 @@ static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *
 	ret = rc_arena_init(&h->arena, h->g.arena_size);
 	if (ret < 0)
 		goto detach;
-	ret = rc_htab_create(&rc_cpg_tab, h, &h->handle);
+	ret = rc_zcb_init(h);
 	if (ret < 0)
 		goto arena;
+	ret = rc_htab_create(&rc_cpg_tab, h, &h->handle);
+	if (ret < 0)
+		goto zcb;
 	pthread_mutex_lock(&h->lock);
 	rc_wake_settle(h);	/* the ring the daemon sent at attach makes the fd readable */
 	pthread_mutex_unlock(&h->lock);
 	*handle = h->handle;
 	return 0;
+zcb:
+	rc_zcb_fini(h);
 arena:
 	rc_arena_fini(&h->arena);
 detach:

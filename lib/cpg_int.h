@@ -23,6 +23,7 @@
 #define RC_API			__attribute__((visibility("default")))
 #define RC_REQ_TIMEOUT_MS	10000	/* default; env RINGCAST_TIMEOUT_MS */
 #define RC_ZCB_COPY_MAX		65536	/* default; env RINGCAST_ZCB_COPY_MAX */
+#define RC_ZCB_MAX		(1ull << 30)	/* default at most; env RINGCAST_ZCB_MAX */
 
 /* The region's constants, read once at attach and never again. */
 struct rc_geom {
@@ -69,7 +70,11 @@ struct rc_cpg {
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
 	uint64_t zcb_gen;		/* zcb allocations so far */
 	uint64_t zcb_held;		/* arena bytes of live zcb buffers (not freed) */
+	uint64_t zcb_floor;		/* zcb buffers take arena room from here up */
 	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
+	struct rc_blktab priv;		/* private zcb buffers, by address */
+	uint64_t priv_held;		/* their bytes */
+	uint64_t zcb_max;		/* their limit */
 
 	/* rx side (dispatch.c) */
 	uint32_t rx_tail;
@@ -127,6 +132,9 @@ int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_
 
 /* send.c (lock held) */
 void rc_comp_drain(struct rc_cpg *h);
+/* send.c: after the arena's init; fini frees the private zcb buffers */
+int rc_zcb_init(struct rc_cpg *h);
+void rc_zcb_fini(struct rc_cpg *h);
 
 /* iter.c */
 void rc_iter_drop_owner(cpg_handle_t owner);

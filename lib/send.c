@@ -1,22 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The tx side: cpg_mcast_joined() copies into an arena buffer, the zcb calls
- * hand out arena buffers. A tx buffer is [RC_SHM_TX_HDR room for the
- * daemon's header | payload]; the descriptor names it by its offset in the
- * arena and covers room + payload. Buffers come back through the completion
- * ring, drained before every allocation; the daemon completes a buffer once
- * it has copied it into its frames (RC_SHM_COMP_FREE). No ring slot or no
- * arena room: wait, lock dropped, at most RC_ROOM_WAIT_NS for the daemon to
- * make some (shm_room.h), then CS_ERR_TRY_AGAIN; so a caller that retries at
- * once is paced by the daemon instead of taking its CPU.
+ * hand out arena buffers or private ones (below). A tx buffer is
+ * [RC_SHM_TX_HDR room for the daemon's header | payload]; the descriptor
+ * names it by its offset in the arena and covers room + payload. Buffers
+ * come back through the completion ring, drained before every allocation;
+ * the daemon completes a buffer once it has copied it into its frames
+ * (RC_SHM_COMP_FREE). No ring slot or no arena room: wait, lock dropped,
+ * at most RC_ROOM_WAIT_NS for the daemon to make some (shm_room.h), then
+ * CS_ERR_TRY_AGAIN; so a caller that retries at once is paced by the daemon
+ * instead of taking its CPU.
  *
  * corosync's contract for cpg_zcb_mcast_joined: the buffer may be written
- * again as soon as the call returns. Up to zcb_copy_max bytes the library
- * copies it into a fresh arena buffer (cheaper than a round trip to the
- * lcore); above, it sends the buffer in place and waits for the daemon's
- * completion of that send, i.e. for the daemon's own copy.
+ * again as soon as the call returns. Up to zcb_copy_max bytes, and from a
+ * private buffer at any size, the library copies it into a fresh arena
+ * buffer (cheaper than a round trip to the lcore); above, an arena buffer
+ * is sent in place and the call waits for the daemon's completion of that
+ * send, i.e. for the daemon's own copy.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -223,26 +226,139 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 
 /* ---- zero-copy buffers ---- */
 
-/* The zcb block whose payload starts at p, or NULL. Lock held. */
-static struct rc_arena_blk *zcb_find(struct rc_cpg *h, const void *p)
+/*
+ * A zcb buffer is of one of two kinds:
+ *  - in the arena, at or above zcb_floor: the daemon can read it, so a send
+ *    above zcb_copy_max goes in place. The arena below zcb_floor never
+ *    holds one: whatever the application holds, the copy of the largest
+ *    message finds room there once the copies in flight have come back.
+ *  - private: the process's own memory (malloc), in h->priv by address, at
+ *    most zcb_max bytes of them; every send copies it into the arena, as a
+ *    copied send of an arena buffer does. A buffer of up to zcb_copy_max
+ *    bytes is always copied, so it is private first (arena room would buy
+ *    it nothing); a larger one when the arena's share has no room.
+ */
+
+/* The live zcb buffer whose payload starts at p, or NULL; *priv: which kind.
+   Lock held. */
+static struct rc_arena_blk *zcb_find(struct rc_cpg *h, const void *p, bool *priv)
 {
-	const uint8_t *q = p;
+	uintptr_t q = (uintptr_t)p, base = (uintptr_t)h->arena_base;
+	struct rc_arena_blk *b;
+
+	*priv = q < base || q - base >= h->g.arena_size;
+	if (*priv)
+		return rc_blktab_find(&h->priv, q);
+	if (q - base < RC_SHM_TX_HDR)
+		return NULL;
+	b = rc_arena_find(&h->arena, q - base - RC_SHM_TX_HDR);
+	return b != NULL && b->zcb && !b->zcb_freed ? b : NULL;
+}
+
+/* A buffer in the arena's share (above zcb_floor): 0 or rc_arena_alloc()'s. */
+static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
+{
 	struct rc_arena_blk *b;
 	uint64_t off;
+	int ret;
 
-	if (q < h->arena_base + RC_SHM_TX_HDR || q >= h->arena_base + h->g.arena_size)
-		return NULL;
-	off = (uint64_t)(q - h->arena_base) - RC_SHM_TX_HDR;
+	if (size > h->arena.size)
+		return -EMSGSIZE;
+	ret = rc_arena_alloc_from(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, h->zcb_floor, &off);
+	if (ret < 0)
+		return ret;
 	b = rc_arena_find(&h->arena, off);
-	return b != NULL && b->zcb && !b->zcb_freed ? b : NULL;
+	b->zcb = true;
+	b->cap = size;
+	b->zcb_gen = ++h->zcb_gen;
+	h->zcb_held += b->size;
+	*buffer = h->arena_base + off + RC_SHM_TX_HDR;
+	return 0;
+}
+
+/* A private buffer: 0, or -ENOMEM (past zcb_max, or out of memory). */
+static int priv_alloc(struct rc_cpg *h, size_t size, void **buffer)
+{
+	struct rc_arena_blk *b;
+	uint64_t charge;
+	void *p;
+
+	if (size > h->zcb_max)
+		return -ENOMEM;
+	charge = RC_SHM_ROUND(size > 0 ? size : 1, RC_SHM_MSG_ALIGN);
+	if (charge > h->zcb_max - h->priv_held)
+		return -ENOMEM;
+	if (posix_memalign(&p, RC_SHM_MSG_ALIGN, charge) != 0)
+		return -ENOMEM;
+	b = rc_blktab_add(&h->priv, (uintptr_t)p);
+	if (b == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	b->size = charge;
+	b->cap = size;
+	b->zcb = true;
+	h->priv_held += charge;
+	*buffer = p;
+	return 0;
+}
+
+static void priv_free(struct rc_cpg *h, struct rc_arena_blk *b)
+{
+	void *p = (void *)(uintptr_t)b->off;
+
+	h->priv_held -= b->size;
+	rc_blktab_del(&h->priv, b);
+	free(p);
+}
+
+/*
+ * A new buffer, lock held: 0; -EAGAIN when only copies in flight keep it
+ * out (the caller waits for them); -ENOMEM when waiting would not help: the
+ * buffers the application holds fill both the arena's share and zcb_max.
+ */
+static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
+{
+	bool in_place = size > h->zcb_copy_max;	/* a send of it may skip the copy */
+	uint64_t share = h->arena.size - h->zcb_floor;
+	int ret;
+
+	if (!in_place && priv_alloc(h, size, buffer) == 0)
+		return 0;
+	ret = arena_zcb_alloc(h, size, buffer);
+	if (ret == 0 || (in_place && priv_alloc(h, size, buffer) == 0))
+		return 0;
+	/* room by bytes beside the held buffers, and copies in flight to free more */
+	if (ret == -EAGAIN && RC_SHM_TX_HDR + size <= share - h->zcb_held &&
+	    h->arena.size - h->arena.free_bytes > h->zcb_held)
+		return -EAGAIN;
+	return -ENOMEM;
+}
+
+int rc_zcb_init(struct rc_cpg *h)
+{
+	uint64_t largest = RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)h->g.max_msg, RC_SHM_MSG_ALIGN);
+
+	h->zcb_floor = largest < h->arena.size ? largest : h->arena.size;
+	return rc_blktab_init(&h->priv);
+}
+
+void rc_zcb_fini(struct rc_cpg *h)
+{
+	struct rc_blktab *t = &h->priv;
+
+	for (uint32_t i = 0; t->tab != NULL && i <= t->mask; i++)
+		if (t->tab[i].off != RC_ARENA_NONE)
+			free((void *)(uintptr_t)t->tab[i].off);
+	rc_blktab_fini(t);
+	h->priv_held = 0;
 }
 
 RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 {
-	struct rc_arena_blk *b;
 	struct room_seen seen;
 	struct rc_cpg *h;
-	uint64_t off, deadline = 0;
+	uint64_t deadline = 0;
 	cs_error_t err;
 	int ret;
 
@@ -255,30 +371,12 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 		if (ret < 0)
 			break;
 		room_look(h, &seen);
-		ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, &off);
-		/*
-		 * Waiting helps only for what the daemon holds in flight: when the
-		 * buffers the application itself holds leave no room, no TRY_AGAIN
-		 * can ever clear, so say NO_MEMORY (as corosync, when memory runs out).
-		 */
-		if (ret == -EMSGSIZE || (ret == -EAGAIN &&
-					 RC_SHM_TX_HDR + size > h->arena.size - h->zcb_held)) {
-			ret = -ENOMEM;
-			break;
-		}
+		ret = zcb_place(h, size, buffer);
 		if (ret != -EAGAIN)
 			break;
 		ret = room_wait(h, &seen, &deadline);
 		if (ret < 0)
 			break;
-	}
-	if (ret == 0) {
-		b = rc_arena_find(&h->arena, off);
-		b->zcb = true;
-		b->cap = size;
-		b->zcb_gen = ++h->zcb_gen;
-		h->zcb_held += b->size;
-		*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	}
 	pthread_mutex_unlock(&h->lock);
 	rc_cpg_put(h);
@@ -289,6 +387,7 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 {
 	struct rc_arena_blk *b;
 	struct rc_cpg *h;
+	bool priv;
 	int ret;
 
 	ret = rc_cpg_get(handle, &h);
@@ -298,15 +397,18 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 	ret = h->finalized ? -EBADF : 0;
 	if (ret == 0) {
 		rc_comp_drain(h);
-		b = zcb_find(h, buffer);
-		if (b != NULL)
-			h->zcb_held -= b->size;
-		if (b == NULL)
+		b = zcb_find(h, buffer, &priv);
+		if (b == NULL) {
 			ret = -EINVAL;
-		else if (b->inflight > 0)
-			b->zcb_freed = true;	/* freed by its last completion */
-		else
-			rc_arena_free(&h->arena, b->off);
+		} else if (priv) {
+			priv_free(h, b);	/* a send copies it under the lock: never in flight */
+		} else {
+			h->zcb_held -= b->size;
+			if (b->inflight > 0)
+				b->zcb_freed = true;	/* freed by its last completion */
+			else
+				rc_arena_free(&h->arena, b->off);
+		}
 	}
 	pthread_mutex_unlock(&h->lock);
 	rc_cpg_put(h);
@@ -345,8 +447,12 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 	}
 }
 
-/* A copy of the zcb buffer's bytes sent instead of it: 0, or -EAGAIN when
-   the arena has no room for the copy (the caller waits for room). */
+/*
+ * A copy of the zcb buffer's bytes sent instead of it: 0; -EAGAIN when the
+ * arena has no room for the copy now (the caller waits for room: below
+ * zcb_floor only copies in flight can take it); -EMSGSIZE when the arena
+ * could never hold it (as cpg_mcast_joined of that size); -ENOMEM.
+ */
 static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
 			 cpg_guarantee_t guarantee)
 {
@@ -356,7 +462,7 @@ static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
 
 	ret = rc_arena_alloc(&h->arena, RC_SHM_TX_HDR + len, &off);
 	if (ret < 0)
-		return ret == -ENOMEM ? ret : -EAGAIN;
+		return ret;
 	memcpy(h->arena_base + off + RC_SHM_TX_HDR, msg, len);
 	b = rc_arena_find(&h->arena, off);
 	b->inflight = 1;
@@ -371,6 +477,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	struct room_seen seen;
 	struct rc_cpg *h;
 	uint64_t off, deadline = 0;
+	bool priv;
 	int ret;
 
 	if (msg == NULL)
@@ -386,20 +493,21 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		if (ret < 0)
 			break;
 		room_look(h, &seen);
-		b = zcb_find(h, msg);
+		b = zcb_find(h, msg, &priv);	/* again after each wait: it may be freed */
 		if (b == NULL || msg_len > b->cap)
 			ret = -EINVAL;
 		else if (!h->joined)
 			ret = -ENOENT;
 		else if (b->inflight == UINT32_MAX)
 			ret = -EAGAIN;
-		else if ((ret = tx_room(h)) == 0 && msg_len <= h->zcb_copy_max) {
+		else if ((ret = tx_room(h)) == 0 && (priv || msg_len <= h->zcb_copy_max)) {
 			/*
-			 * A small buffer is copied and the call returns. With no
-			 * arena room for the copy it waits for room like any send,
-			 * then says TRY_AGAIN: sending in place would block until
-			 * the daemon frames it, and a caller that also dispatches
-			 * (one thread) would stop reading meanwhile.
+			 * A small buffer, or a private one (the daemon cannot
+			 * read it), is copied and the call returns. With no arena
+			 * room for the copy it waits for room like any send, then
+			 * says TRY_AGAIN: sending in place would block until the
+			 * daemon frames it, and a caller that also dispatches (one
+			 * thread) would stop reading meanwhile.
 			 */
 			ret = zcb_send_copy(h, msg, msg_len, guarantee);
 			if (ret != -EAGAIN)

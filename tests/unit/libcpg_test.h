@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Shared by the libcpg test programs (test_libcpg.c, test_libcpg_send.c):
+ * Shared by the libcpg test programs (test_libcpg*.c):
  * the fake daemon's lifetime, callbacks that record what they saw, and
  * helpers to join, send, wait and dispatch. Everything is static: each
  * program gets its own copy.

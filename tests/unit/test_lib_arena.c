@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The tx arena allocator of libcpg (lib/arena.c), compiled in: first fit,
- * coalescing, frees in any order, sizes from 1 byte to the whole arena, and
- * a seeded random run checked against a shadow map of the arena.
+ * The tx arena allocator of libcpg (lib/arena.c), compiled in: first fit
+ * (from the start, or from an offset up), coalescing, frees in any order,
+ * sizes from 1 byte to the whole arena, its block table, and a seeded random
+ * run checked against a shadow map of the arena.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,9 +56,71 @@ static void test_out_of_order_frees_coalesce_back_to_one_extent(void)
 	CU_ASSERT_EQUAL(rc_arena_free(&a, off[5]), -ENOENT);
 	CU_ASSERT_EQUAL(a.n_ext, 1);
 	CU_ASSERT_EQUAL(a.free_bytes, 8 * 1024);
-	CU_ASSERT_EQUAL(a.n_blk, 0);
+	CU_ASSERT_EQUAL(a.blk.n, 0);
 	CU_ASSERT_EQUAL(rc_arena_alloc(&a, 8 * 1024, &off[0]), 0);	/* whole again */
 	rc_arena_fini(&a);
+}
+
+/* From an offset up: the block may split an extent in two; nothing below */
+static void test_alloc_from_stays_above_the_offset_and_splits_extents(void)
+{
+	struct rc_arena a;
+	uint64_t off, low, mid, mid2;
+
+	CU_ASSERT_EQUAL_FATAL(rc_arena_init(&a, 8192), 0);
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 1024, 4096, &mid), 0);
+	CU_ASSERT_EQUAL(mid, 4096);
+	CU_ASSERT_EQUAL(a.n_ext, 2);		/* [0, 4096) and [5120, 8192) */
+	CU_ASSERT_EQUAL(a.free_bytes, 8192 - 1024);
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 3072, 4096, &mid2), 0);
+	CU_ASSERT_EQUAL(mid2, 5120);		/* the rest above: up to the end */
+	CU_ASSERT_EQUAL(a.n_ext, 1);
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 16, 4096, &off), -EAGAIN);
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 4097, 4096, &off), -EMSGSIZE);
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 16, 8192 + 16, &off), -EMSGSIZE);
+	CU_ASSERT_EQUAL(rc_arena_alloc(&a, 4096, &low), 0);	/* below stayed whole */
+	CU_ASSERT_EQUAL(low, 0);
+	CU_ASSERT_EQUAL(a.n_ext, 0);
+	CU_ASSERT_EQUAL(rc_arena_free(&a, mid), 0);
+	CU_ASSERT_EQUAL(rc_arena_free(&a, low), 0);
+	CU_ASSERT_EQUAL(a.n_ext, 1);		/* [0, 5120) coalesced */
+	CU_ASSERT_EQUAL(rc_arena_alloc_from(&a, 2048, 2048, &off), 0);
+	CU_ASSERT_EQUAL(off, 2048);
+	CU_ASSERT_EQUAL(a.n_ext, 2);		/* [0, 2048) and [4096, 5120) */
+	CU_ASSERT_EQUAL(rc_arena_free(&a, off), 0);
+	CU_ASSERT_EQUAL(rc_arena_free(&a, mid2), 0);
+	CU_ASSERT_EQUAL(a.n_ext, 1);
+	CU_ASSERT_EQUAL(a.free_bytes, 8192);
+	CU_ASSERT_EQUAL(a.blk.n, 0);
+	rc_arena_fini(&a);
+}
+
+/* The block table alone, keyed by anything 16-aligned (addresses too) */
+static void test_block_table_adds_finds_and_deletes_across_growth(void)
+{
+	struct rc_blktab t;
+	int bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t k = 1; k <= 5000; k++) {
+		struct rc_arena_blk *b = rc_blktab_add(&t, k << 20);
+
+		bad += b == NULL;
+		if (b != NULL)
+			b->cap = k;
+	}
+	CU_ASSERT_EQUAL(t.n, 5000);
+	for (uint64_t k = 1; k <= 5000; k += 2)
+		rc_blktab_del(&t, rc_blktab_find(&t, k << 20));
+	for (uint64_t k = 1; k <= 5000; k++) {
+		struct rc_arena_blk *b = rc_blktab_find(&t, k << 20);
+
+		bad += k % 2 ? b != NULL : b == NULL || b->cap != k;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(t.n, 2500);
+	CU_ASSERT_PTR_NULL(rc_blktab_find(&t, RC_ARENA_NONE));
+	rc_blktab_fini(&t);
 }
 
 static uint64_t rng(uint64_t *s)
@@ -92,15 +155,18 @@ static void test_random_alloc_free_never_overlaps(void)
 			continue;
 		}
 		uint64_t want = rng(&s) % 3 ? 1 + rng(&s) % 512 : 1 + rng(&s) % 65536;
+		uint64_t from = rng(&s) % 4 ? 0 : (rng(&s) % SIZE) & ~15ull;
 
-		if (rc_arena_alloc(&a, want, &off) != 0)
+		if (rc_arena_alloc_from(&a, want, from, &off) != 0)
 			continue;
+		bad += off < from;
 		live[n] = off;
 		len[n] = (want + 15) & ~15ull;
 		for (uint64_t b = off / 16; b < (off + len[n]) / 16; b++)
 			bad += owner[b]++ != 0;
 		used += len[n++];
 		bad += a.free_bytes != SIZE - used;
+		bad += a.n_ext > a.blk.n + 1;
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	while (n > 0)
@@ -113,6 +179,8 @@ static void test_random_alloc_free_never_overlaps(void)
 static const struct unit_test tests[] = {
 	T(test_sizes_round_to_sixteen_and_fill_the_arena),
 	T(test_out_of_order_frees_coalesce_back_to_one_extent),
+	T(test_alloc_from_stays_above_the_offset_and_splits_extents),
+	T(test_block_table_adds_finds_and_deletes_across_growth),
 	T(test_random_alloc_free_never_overlaps),
 };
 

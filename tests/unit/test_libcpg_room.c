@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libcpg.so.4 against the fake daemon, part three: backpressure. A send or a
- * zcb allocation that finds the tx ring or the arena full waits, bounded,
+ * libcpg.so.4 against the fake daemon, part three: backpressure. A send
+ * (a zcb one too) that finds the tx ring or the arena full waits, bounded,
  * for the daemon to make room (shm_room.h) before CS_ERR_TRY_AGAIN, and is
  * woken as soon as there is some; a sender retrying at once is paced.
  */
@@ -54,7 +54,13 @@ static void test_full_tx_ring_waits_bounded_before_try_again(void)
 	stop();
 }
 
-static void test_full_arena_waits_bounded_for_send_and_zcb_alloc(void)
+/*
+ * The copies in flight fill the arena: a send waits, bounded, then says
+ * TRY_AGAIN. cpg_zcb_alloc does not wait: a buffer that finds no arena
+ * room is private (test_libcpg_zcb.c); its send is a copy and waits the
+ * same way for room.
+ */
+static void test_full_arena_waits_bounded_for_send_and_zcb_send(void)
 {
 	struct fake_opts o;
 	static char buf[8192];
@@ -76,13 +82,14 @@ static void test_full_arena_waits_bounded_for_send_and_zcb_alloc(void)
 	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_ERR_TRY_AGAIN);
 	dt = mono_ns() - t0;
 	CU_ASSERT(dt >= 1500000 && dt < 2000000000ull);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 16384, &z), CS_OK);
 	t0 = mono_ns();
-	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 16384, &z), CS_ERR_TRY_AGAIN);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, z, 16384), CS_ERR_TRY_AGAIN);
 	dt = mono_ns() - t0;
 	CU_ASSERT(dt >= 1500000 && dt < 2000000000ull);
 	fake_set_completing(fk, true);
 	CU_ASSERT(wait_completed((uint64_t)sent));
-	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 16384, &z), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, z, 16384), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_free(h, z), CS_OK);
 	cpg_finalize(h);
 	stop();
@@ -189,7 +196,7 @@ static void test_retry_at_once_sender_and_blocking_dispatcher_deliver_all(void)
 
 static const struct unit_test tests[] = {
 	T(test_full_tx_ring_waits_bounded_before_try_again),
-	T(test_full_arena_waits_bounded_for_send_and_zcb_alloc),
+	T(test_full_arena_waits_bounded_for_send_and_zcb_send),
 	T(test_waiting_sender_is_woken_when_room_comes),
 	T(test_retry_at_once_sender_and_blocking_dispatcher_deliver_all),
 };
