@@ -457,6 +457,8 @@ static int send_welcome(int sock, int32_t status, uint64_t size, int memfd)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int fds[2] = { memfd, status == CS_OK ? lcore_page_fd() : -1 };
 
+	memset(&cbuf, 0, sizeof(cbuf));
+
 	if (status == CS_OK) {
 		msg.msg_control = cbuf.buf;
 		msg.msg_controllen = sizeof(cbuf.buf);
