@@ -47,6 +47,12 @@
 #include "numa.h"
 #include "ratelog.h"
 
+#ifndef SO_PASSRIGHTS
+#define RC_SO_PASSRIGHTS 83
+#else
+#define RC_SO_PASSRIGHTS SO_PASSRIGHTS
+#endif
+
 #define HUGE_PAGE	(2ull << 20)
 #define TX_ENTRIES	4096u		/* messages a client may queue */
 #define RX_ENTRIES	65536u		/* records waiting for a dispatch (80 B each at 64 B) */
@@ -377,6 +383,7 @@ static void client_free(struct client *c)
 }
 
 static int32_t on_client(int32_t fd, int32_t revents, void *data);
+static void detach(struct client *c);
 
 static void hello(struct client *c)
 {
@@ -461,8 +468,12 @@ static void mapped(struct client *c)
 	c->state = CL_ATTACHED;
 	/* From now on its bytes are doorbells the lcore reads (shm.h): watch
 	   only for the hang-up, which is reported whatever the events. */
-	if (qb_loop_poll_mod(cl.loop, QB_LOOP_MED, c->fd, 0, c, on_client) < 0)
+	if (qb_loop_poll_mod(cl.loop, QB_LOOP_MED, c->fd, 0, c, on_client) < 0) {
 		qb_log(LOG_WARNING, "client pid %d: cannot change its watch", c->cred.pid);
+		sealed(c->fd, CS_OK);
+		detach(c);	/* its doorbell would wake this thread for nothing */
+		return;
+	}
 	sealed(c->fd, CS_OK);
 	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region)",
 	       c->cred.pid, c->cred.uid, slot, (unsigned long long)(c->size >> 20));
@@ -569,6 +580,11 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 		refuse(s, CS_ERR_NO_RESOURCES);
 		return 0;
 	}
+	/* Its bytes are read on the lcore (the doorbell, shm.h): no descriptors
+	   may come with them, whose last release could block there (Linux
+	   6.16; older kernels ignore it, and the lcore hands any it gets to
+	   this thread to close, and lets the client go). */
+	(void)setsockopt(s, SOL_SOCKET, RC_SO_PASSRIGHTS, &(int){ 0 }, sizeof(int));
 	c->state = CL_HELLO;
 	c->accepted_ns = rc_dp_now_ns();
 	c->fd = s;
@@ -657,6 +673,8 @@ void rc_clients_poll_gone(void)
 		for (unsigned int i = 0; i < n; i++) {
 			struct client *c;
 
+			if (g[i].fd >= 0)
+				close(g[i].fd);
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@
 #define COOKIE_CLIENT	(1ull << 63)
 #define COOKIE_SLOT_SHIFT 48
 #define CMDS		(2 * RC_DP_MAX_CLIENTS)
+#define BELL_READS	64	/* doorbell messages read per wake-up, at most */
+#define BELL_FDS	16	/* descriptors taken from one of them, at most
+				   (more: MSG_CTRUNC, the kernel drops them) */
 
 enum cmd_type {
 	CMD_ATTACH = 1,
@@ -49,6 +53,7 @@ static const char *const gone_str[] = {
 	[RC_DP_GONE_BACKLOG] = "receive backlog full (not dispatching)",
 	[RC_DP_GONE_STOPPED] = "daemon stopping",
 	[RC_DP_GONE_BUSY] = "its slot still in the group table (internal error)",
+	[RC_DP_GONE_BAD_BELL] = "passed descriptors or hung up on its socket",
 };
 
 const char *rc_dp_gone_reason_str(int reason)
@@ -74,7 +79,7 @@ static void store_rel(uint32_t *p, uint32_t v)
    RC_DP_MAX_CLIENTS * 2 and a slot is gone once per attach. */
 static void post_gone(struct rc_dp *dp, uint32_t slot, int reason)
 {
-	struct rc_dp_client_gone g = { .slot = slot, .reason = reason };
+	struct rc_dp_client_gone g = { .slot = slot, .reason = reason, .fd = -1 };
 
 	/* before the control thread may close the socket */
 	if (dp->clients[slot].watched) {
@@ -527,6 +532,9 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		c->room = true;
 	}
 	*empty = c->tx_tail == head;
+	/* what is left waits for completions read or the engine's queue,
+	   not for another look: the idle sleep need not stay awake for it */
+	c->tx_blocked = !*empty;
 	return taken != 0;
 }
 
@@ -668,17 +676,85 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 	for (uint32_t i = 0; i < dp->n_clients; i++) {
 		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
-		if (c->detach_pending || c->draining || (c->dying && !c->inflight))
-			return true;	/* the next pass moves it on */
-		if (c->dying)
-			continue;	/* waits for the engine, not for us */
+		if (c->dying) {
+			if (c->detach_pending || !c->inflight)
+				return true;	/* the next pass lets it go */
+			continue;		/* waits for the engine, not for us */
+		}
+		if (c->wake || c->room)
+			return true;	/* a delivery or room since the last pass */
+		if (c->draining && !c->tx_blocked)
+			return true;	/* the next pass drains or lets it go */
 		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK ||
-		    (!sync && __atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail) ||
+		    (!sync && !c->tx_blocked &&
+		     __atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail) ||
 		    (__atomic_load_n(&c->h->ctl.req_seq, __ATOMIC_RELAXED) != c->req_seen &&
 		     !c->join_wait))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A client's socket woke the idle sleep (sleep.c): its doorbell bytes, read
+ * and dropped, or its hang-up. The socket is open while the slot is watched
+ * (post_gone unwatches it before the control thread may close it). An end
+ * of file (a hang-up, a half-close, an empty message) is a detach: what it
+ * queued still goes out first. Descriptors passed with the bytes go to the
+ * control thread to close (the last release of some can block: never on
+ * the lcore), and the client goes with them.
+ */
+void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(BELL_FDS * sizeof(int))];
+	} u;
+	struct rc_dp_client *c;
+	bool bad = false, eof = (events & (EPOLLHUP | EPOLLERR)) != 0;
+	uint8_t b[64];
+
+	if (slot >= RC_DP_MAX_CLIENTS)
+		return;
+	c = &dp->clients[slot];
+	if (!c->used || !c->watched)
+		return;
+	for (int i = 0; i < BELL_READS && !eof; i++) {
+		struct iovec iov = { b, sizeof(b) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+		ssize_t n = recvmsg(c->wake_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0)
+			break;		/* EAGAIN: all read */
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t k = 0; k < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+				struct rc_dp_client_gone g = { .slot = RC_DP_MAX_CLIENTS, .fd = -1 };
+
+				memcpy(&g.fd, CMSG_DATA(h) + k * sizeof(int), sizeof(int));
+				/* full (many such clients at once): the rare case
+				   where the lcore closes it itself */
+				if (rte_ring_enqueue_elem(dp->gone, &g, sizeof(g)) < 0)
+					close(g.fd);
+				dp->ev_wake = true;
+			}
+			bad = true;
+		}
+		bad |= (m.msg_flags & MSG_CTRUNC) != 0;
+		eof = n == 0;
+		if (bad)
+			break;
+	}
+	if (!bad && !eof)
+		return;
+	rc_dp_sleep_unwatch(dp, c->wake_fd);
+	c->watched = false;
+	if (bad)
+		kick(dp, slot, RC_DP_GONE_BAD_BELL);
+	else
+		drain(dp, slot);
 }
 
 /* ---- from the engine ---- */

@@ -47,6 +47,7 @@ struct rc_dp_client {
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool draining;		/* detached: its queued mcasts still go out first */
 	bool watched;		/* its socket is in the idle sleep's epoll set */
+	bool tx_blocked;	/* tx entries left that the last drain could not take */
 	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
@@ -90,6 +91,7 @@ struct rc_dp {
 	int lcore_fd;			/* memfd of lcore_page, handed to each client */
 	int port_fd;			/* the port driver's socket, or -1 */
 	struct rc_shm_lcore *lcore_page;	/* `sleeping`: clients ring then */
+	bool no_pwait2;			/* epoll_pwait2 refused: epoll_wait, in ms */
 
 	/* written by other threads */
 	volatile int stop __rte_cache_aligned;
@@ -150,6 +152,8 @@ void rc_dp_sleep_unwatch(struct rc_dp *dp, int fd);
 /* client_io.c */
 /* Has a client given the lcore work it has not taken yet (sleep.c's last look)? */
 bool rc_dp_clients_pending(struct rc_dp *dp);
+/* A client's socket is readable (its doorbell) or hung up: read it. */
+void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events);
 int rc_dp_clients_create(struct rc_dp *dp, int socket);
 void rc_dp_clients_destroy(struct rc_dp *dp);
 /* One pass over every client: commands, tx rings, requests, wake-ups.

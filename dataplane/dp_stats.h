@@ -28,6 +28,7 @@
 	X(idle_wake_bell, "idle_wake_bell", 1)	/* ... by the control thread */ \
 	X(idle_wake_timer, "idle_wake_timer", 1)	/* ... by its timeout */ \
 	X(idle_watch_fail, "idle_watch_fail", 1)	/* client sockets it could not watch */ \
+	X(idle_port_errors, "idle_port_errors", 1)	/* errors taken from the port's socket */ \
 	X(frames_per_s, "frames_per_s", 1)	/* over the last full second: */ \
 	X(bytes_per_s, "bytes_per_s", 1) \
 	X(tokens_per_s, "tokens_per_s", 1) \

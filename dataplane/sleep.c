@@ -41,7 +41,6 @@
 #define EV_BELL		UINT64_MAX
 #define EV_PORT		(UINT64_MAX - 1)
 #define EVENTS_MAX	32
-#define BELL_READS	4	/* doorbell reads per client per wake-up */
 
 /* The socket the port's driver reads frames from, or -1: the one socket of
    the driver's family in this process (af_packet: bound to an interface). */
@@ -170,30 +169,37 @@ void rc_dp_sleep_unwatch(struct rc_dp *dp, int fd)
 	(void)epoll_ctl(dp->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/* A client rang: read its bytes (they mean nothing else). Its socket is
-   open while the slot is used and not dying (the control thread closes it
-   only after the lcore reports the slot gone). At its hang-up the watch
-   goes: the control thread sees the hang-up too and detaches it. */
-static void rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
+/* The port's socket reported an error (the interface went down and up: the
+   kernel keeps ENETDOWN on it, the driver never reads it): take it, or
+   every sleep would end at once. */
+static void port_error(struct rc_dp *dp)
 {
-	struct rc_dp_client *c = &dp->clients[slot];
-	uint8_t b[64];
-	ssize_t n = 1;
+	int err = 0;
+	socklen_t len = sizeof(err);
 
-	if (slot >= RC_DP_MAX_CLIENTS || !c->used || c->dying)
-		return;
-	for (int i = 0; i < BELL_READS && n > 0; i++)
-		n = recv(c->wake_fd, b, sizeof(b), MSG_DONTWAIT);
-	if (c->watched && (n == 0 || (events & (EPOLLHUP | EPOLLERR)))) {
-		rc_dp_sleep_unwatch(dp, c->wake_fd);
-		c->watched = false;
+	if (getsockopt(dp->port_fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+		dp->st.idle_port_errors++;
+}
+
+static int wait_events(struct rc_dp *dp, struct epoll_event *ev, uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+	int n;
+
+	if (!dp->no_pwait2) {
+		n = epoll_pwait2(dp->epfd, ev, EVENTS_MAX, &ts, NULL);
+		if (n >= 0 || errno == EINTR)
+			return n;
+		/* before Linux 5.11, or a seccomp filter that refuses it */
+		dp->no_pwait2 = true;
 	}
+	return epoll_wait(dp->epfd, ev, EVENTS_MAX, (int)((ns + 999999) / 1000000));
 }
 
 bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns)
 {
-	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
 	struct epoll_event ev[EVENTS_MAX];
+	uint64_t t0, t1;
 	int n;
 
 	/* seq_cst: the clients' releases and our last look are ordered */
@@ -203,12 +209,14 @@ bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns)
 		__atomic_store_n(&dp->lcore_page->sleeping, 0, __ATOMIC_RELAXED);
 		return false;
 	}
-	dp->slept = ns;		/* asked for: not a pause */
 	dp->st.idle_sleeps++;
-	n = epoll_pwait2(dp->epfd, ev, EVENTS_MAX, &ts, NULL);
-	if (n < 0 && errno == ENOSYS)	/* before Linux 5.11: milliseconds, rounded up */
-		n = epoll_wait(dp->epfd, ev, EVENTS_MAX, (int)((ns + 999999) / 1000000));
+	t0 = rc_dp_now_ns();
+	n = wait_events(dp, ev, ns);
 	__atomic_store_n(&dp->lcore_page->sleeping, 0, __ATOMIC_RELAXED);
+	/* what it slept, not what it asked for: a pause on top of a sleep cut
+	   short must still show (lcore_paused) */
+	t1 = rc_dp_now_ns();
+	dp->slept = t1 - t0 < ns ? t1 - t0 : ns;
 	if (n <= 0) {
 		if (n == 0)
 			dp->st.idle_wake_timer++;
@@ -219,6 +227,8 @@ bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns)
 
 		if (what == EV_PORT) {
 			dp->st.idle_wake_frame++;
+			if (ev[i].events & EPOLLERR)
+				port_error(dp);
 		} else if (what == EV_BELL) {
 			dp->st.idle_wake_bell++;
 			if (read(dp->bell_fd, &v, sizeof(v)) < 0) {
@@ -226,7 +236,7 @@ bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns)
 			}
 		} else {
 			dp->st.idle_wake_client++;
-			rang(dp, (uint32_t)what, ev[i].events);
+			rc_dp_clients_rang(dp, (uint32_t)what, ev[i].events);
 		}
 	}
 	return true;

@@ -39,6 +39,10 @@
  *              bytes on its socket as fast as the socket takes them (the
  *              lcore reads and ignores them, shm.h rc_shm_lcore). Prints
  *              "RANG n bytes"; exit 0 if it is still attached at the end.
+ *   bell-fds   attached, rings its doorbell with a descriptor attached
+ *              (SCM_RIGHTS): the kernel refuses it (EPERM: the daemon turned
+ *              SO_PASSRIGHTS off, Linux 6.16) and the client stays, or the
+ *              daemon lets the client go. Prints which; exit 0 on either.
  *   refused    run by a user the daemon does not allow: hello, then one
  *              recvmsg, no retry. Prints "WELCOME status=N" (and whether
  *              the hello went out or met a closed socket) and exits 0 when
@@ -451,6 +455,40 @@ static int ring(int fd, int timeout_s)
 	return kicked(fd, 0) ? 1 : 0;
 }
 
+/* One doorbell byte with a descriptor attached. */
+static int bell_fds(int fd, int timeout_s)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	uint8_t b = 1;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf) };
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	memset(&u, 0, sizeof(u));
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.h), &null, sizeof(int));
+	if (sendmsg(fd, &m, MSG_NOSIGNAL) < 0) {
+		if (errno != EPERM) {
+			printf("SEND FAILED: %s\n", strerror(errno));
+			return 1;
+		}
+		printf("REFUSED by the kernel (EPERM)\n");
+		return kicked(fd, 0) ? 1 : 0;	/* and still attached */
+	}
+	if (!kicked(fd, timeout_s)) {
+		printf("NOT KICKED (bell-fds) after %d s\n", timeout_s);
+		return 1;
+	}
+	printf("KICKED (bell-fds)\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -496,6 +534,8 @@ int main(int argc, char **argv)
 		return punch(h, fd, group, timeout_s);
 	if (!strcmp(mode, "ring"))
 		return ring(fd, timeout_s);
+	if (!strcmp(mode, "bell-fds"))
+		return bell_fds(fd, timeout_s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "tx-index")) {
 		__atomic_store_n(&h->tx_head.v, h->tx_tail.v + h->tx_entries + 5, __ATOMIC_RELEASE);
