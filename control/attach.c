@@ -5,9 +5,10 @@
  * one shared region per connection (memfd, hugepages for the first
  * hugepage_clients), handed over with SCM_RIGHTS; once the client says it
  * has mapped the region, the region is sealed against holes, backed page by
- * page, and handed to the lcore, with the socket: after that only the lcore
- * writes on it (one-byte wake-ups, include/ringcast/shm.h), and its hang-up
- * detaches the client. The socket stays open and the region mapped until
+ * page, and handed to the lcore, with the socket: after that the lcore
+ * writes its one-byte wake-ups on it and reads the client's doorbell bytes
+ * (include/ringcast/shm.h); this thread only watches for its hang-up, which
+ * detaches the client. The welcome also carries the lcore page's memfd. The socket stays open and the region mapped until
  * the lcore reports the slot gone.
  *
  * Why the seal (include/ringcast/shm.h): a client could otherwise punch a

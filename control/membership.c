@@ -136,6 +136,12 @@ static uint64_t polled(void *priv)
 	return rc_dp_polled(mb.dp);
 }
 
+static void look(void *priv)
+{
+	(void)priv;
+	rc_dp_bell(mb.dp);	/* an idle lcore sleeps until its next timer */
+}
+
 /*
  * Rare (once per new ring), synced: the sequence is durable before use
  * (ringseq.c writes it atomically). A failure fails this ring formation:
@@ -220,7 +226,8 @@ int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem
 			const char *ring_seq_path)
 {
 	struct rc_memb_ops ops = {
-		.cmd = cmd, .last_token = last_token, .polled = polled, .ring_seq = ring_seq,
+		.cmd = cmd, .last_token = last_token, .polled = polled, .look = look,
+		.ring_seq = ring_seq,
 	};
 	int ret;
 

@@ -16,7 +16,8 @@
 
 enum rc_idle_policy {
 	RC_IDLE_BUSY = 0,	/* poll forever */
-	RC_IDLE_ADAPTIVE,	/* poll idle_spin times, then sleep idle_sleep_us */
+	RC_IDLE_ADAPTIVE,	/* poll idle_spin times, yield as often, then sleep
+				   until woken (dp.c idle(), sleep.c) */
 };
 
 struct rc_dp_params {

@@ -852,6 +852,15 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 	}
 }
 
+/* A deadline is due but the ordering half has not read that far: ask it to
+   look, and check again shortly. */
+static uint64_t behind(const struct rc_memb *t)
+{
+	if (t->ops.look)
+		t->ops.look(t->priv);
+	return t->now + POLL_RECHECK_NS;
+}
+
 uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 {
 	uint64_t d = UINT64_MAX, x;
@@ -860,7 +869,7 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 	case RC_MEMB_GATHER:
 		d = t->consensus_deadline;
 		if (d <= t->now && polled(t, t->now) < d)
-			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
+			d = behind(t);
 		if (t->join_deadline < d)
 			d = t->join_deadline;
 		if (t->gather_min > t->now && t->gather_min < d)
@@ -876,7 +885,7 @@ uint64_t rc_memb_next_deadline(const struct rc_memb *t)
 		x = polled(t, t->now);
 		d = token_deadline(t);
 		if (d <= t->now && x < d)
-			d = t->now + POLL_RECHECK_NS;	/* the ordering half is behind */
+			d = behind(t);
 		if (t->commit_rtr_deadline < d)
 			d = t->commit_rtr_deadline;
 		if (t->merge_deadline < d)

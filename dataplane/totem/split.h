@@ -113,6 +113,12 @@ struct rc_memb_ops {
 	 */
 	uint64_t (*polled)(void *priv);
 	/*
+	 * Optional: this half waits for the ordering half to have read its
+	 * frames up to a deadline (polled() behind it): ask it to look now
+	 * (the daemon's lcore may be asleep until its next timer).
+	 */
+	void (*look)(void *priv);
+	/*
 	 * A new ring sequence is about to be used: persist it before returning.
 	 * 0, or -errno when it could not be: that ring formation fails.
 	 */
