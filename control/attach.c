@@ -48,11 +48,22 @@
 #include "numa.h"
 #include "ratelog.h"
 
-#ifndef SO_PASSRIGHTS
-#define RC_SO_PASSRIGHTS 83
-#else
+/* Linux 6.16; the asm-generic value where the headers predate it */
+#if defined(SO_PASSRIGHTS)
 #define RC_SO_PASSRIGHTS SO_PASSRIGHTS
+#elif !defined(__sparc__) && !defined(__hppa__) && !defined(__mips__) && !defined(__alpha__)
+#define RC_SO_PASSRIGHTS 83
 #endif
+
+/* No descriptors may come with a client's bytes (see on_accept). */
+static void no_rights(int fd)
+{
+#ifdef RC_SO_PASSRIGHTS
+	(void)setsockopt(fd, SOL_SOCKET, RC_SO_PASSRIGHTS, &(int){ 0 }, sizeof(int));
+#else
+	(void)fd;
+#endif
+}
 
 #define HUGE_PAGE	(2ull << 20)
 #define TX_ENTRIES	4096u		/* messages a client may queue */
@@ -471,7 +482,7 @@ static void mapped(struct client *c)
 	   only for the hang-up, which is reported whatever the events. */
 	if (qb_loop_poll_mod(cl.loop, QB_LOOP_MED, c->fd, 0, c, on_client) < 0) {
 		qb_log(LOG_WARNING, "client pid %d: cannot change its watch", c->cred.pid);
-		sealed(c->fd, CS_OK);
+		sealed(c->fd, CS_ERR_TRY_AGAIN);
 		detach(c);	/* its doorbell would wake this thread for nothing */
 		return;
 	}
@@ -583,9 +594,10 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 	}
 	/* Its bytes are read on the lcore (the doorbell, shm.h): no descriptors
 	   may come with them, whose last release could block there (Linux
-	   6.16; older kernels ignore it, and the lcore hands any it gets to
-	   this thread to close, and lets the client go). */
-	(void)setsockopt(s, SOL_SOCKET, RC_SO_PASSRIGHTS, &(int){ 0 }, sizeof(int));
+	   6.16; the listening socket passes it on to connections made before
+	   this; older kernels ignore it, and the lcore lets such a client go,
+	   its message left for this thread's close). */
+	no_rights(s);
 	c->state = CL_HELLO;
 	c->accepted_ns = rc_dp_now_ns();
 	c->fd = s;
@@ -623,6 +635,7 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cl.fd < 0)
 		return -errno;
+	no_rights(cl.fd);	/* for connections queued before their accept */
 	unlink(cl.path);	/* ours: we hold the runtime directory's lock */
 	if (bind(cl.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(cl.path, 0666) < 0 || listen(cl.fd, SOMAXCONN) < 0) {
@@ -674,8 +687,6 @@ void rc_clients_poll_gone(void)
 		for (unsigned int i = 0; i < n; i++) {
 			struct client *c;
 
-			if (g[i].fd >= 0)
-				close(g[i].fd);
 			if (g[i].slot >= RC_DP_MAX_CLIENTS)
 				continue;
 			c = &cl.c[g[i].slot];

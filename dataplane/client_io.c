@@ -31,8 +31,8 @@
 #define COOKIE_SLOT_SHIFT 48
 #define CMDS		(2 * RC_DP_MAX_CLIENTS)
 #define BELL_READS	64	/* doorbell messages read per wake-up, at most */
-#define BELL_FDS	16	/* descriptors taken from one of them, at most
-				   (more: MSG_CTRUNC, the kernel drops them) */
+#define BELL_FDS	16	/* descriptors a peek installs, at most (more:
+				   MSG_CTRUNC; the queued message keeps them) */
 
 enum cmd_type {
 	CMD_ATTACH = 1,
@@ -53,7 +53,7 @@ static const char *const gone_str[] = {
 	[RC_DP_GONE_BACKLOG] = "receive backlog full (not dispatching)",
 	[RC_DP_GONE_STOPPED] = "daemon stopping",
 	[RC_DP_GONE_BUSY] = "its slot still in the group table (internal error)",
-	[RC_DP_GONE_BAD_BELL] = "passed descriptors or hung up on its socket",
+	[RC_DP_GONE_BAD_BELL] = "passed descriptors on its socket",
 };
 
 const char *rc_dp_gone_reason_str(int reason)
@@ -79,7 +79,7 @@ static void store_rel(uint32_t *p, uint32_t v)
    RC_DP_MAX_CLIENTS * 2 and a slot is gone once per attach. */
 static void post_gone(struct rc_dp *dp, uint32_t slot, int reason)
 {
-	struct rc_dp_client_gone g = { .slot = slot, .reason = reason, .fd = -1 };
+	struct rc_dp_client_gone g = { .slot = slot, .reason = reason };
 
 	/* before the control thread may close the socket */
 	if (dp->clients[slot].watched) {
@@ -683,11 +683,17 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 		}
 		if (c->wake || c->room)
 			return true;	/* a delivery or room since the last pass */
-		if (c->draining && !c->tx_blocked)
-			return true;	/* the next pass drains or lets it go */
-		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK ||
-		    (!sync && !c->tx_blocked &&
-		     __atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail) ||
+		if (c->draining)	/* the next pass drains it or lets it go */
+			return !c->tx_blocked && !sync;
+		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+			return true;
+		/* tx the last drain could not take waits for the client's
+		   completions or the engine, and a request for the tx before it:
+		   neither needs another look (a client that reads its completions
+		   sends next, and rings) */
+		if (sync || c->tx_blocked)
+			continue;
+		if (__atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail ||
 		    (__atomic_load_n(&c->h->ctl.req_seq, __ATOMIC_RELAXED) != c->req_seen &&
 		     !c->join_wait))
 			return true;
@@ -700,9 +706,13 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
  * and dropped, or its hang-up. The socket is open while the slot is watched
  * (post_gone unwatches it before the control thread may close it). An end
  * of file (a hang-up, a half-close, an empty message) is a detach: what it
- * queued still goes out first. Descriptors passed with the bytes go to the
- * control thread to close (the last release of some can block: never on
- * the lcore), and the client goes with them.
+ * queued still goes out first. A message is peeked at before it is taken:
+ * one that carries descriptors (SO_PASSRIGHTS is off, but older kernels
+ * ignore that) is left queued and the client goes; the duplicates the peek
+ * installed are closed here, never the last reference (the queued message
+ * holds one), and the message itself is released when the control thread
+ * closes the socket, off the lcore (the last release of some descriptors
+ * can block).
  */
 void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
 {
@@ -719,11 +729,11 @@ void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
 	c = &dp->clients[slot];
 	if (!c->used || !c->watched)
 		return;
-	for (int i = 0; i < BELL_READS && !eof; i++) {
+	for (int i = 0; i < BELL_READS && !eof && !bad; i++) {
 		struct iovec iov = { b, sizeof(b) };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 				    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-		ssize_t n = recvmsg(c->wake_fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		ssize_t n = recvmsg(c->wake_fd, &m, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 		if (n < 0)
 			break;		/* EAGAIN: all read */
@@ -731,20 +741,16 @@ void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
 			if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 				continue;
 			for (size_t k = 0; k < (h->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-				struct rc_dp_client_gone g = { .slot = RC_DP_MAX_CLIENTS, .fd = -1 };
+				int fd;
 
-				memcpy(&g.fd, CMSG_DATA(h) + k * sizeof(int), sizeof(int));
-				/* full (many such clients at once): the rare case
-				   where the lcore closes it itself */
-				if (rte_ring_enqueue_elem(dp->gone, &g, sizeof(g)) < 0)
-					close(g.fd);
-				dp->ev_wake = true;
+				memcpy(&fd, CMSG_DATA(h) + k * sizeof(int), sizeof(fd));
+				close(fd);
 			}
 			bad = true;
 		}
 		bad |= (m.msg_flags & MSG_CTRUNC) != 0;
 		eof = n == 0;
-		if (bad)
+		if (!bad && !eof && recv(c->wake_fd, b, sizeof(b), MSG_DONTWAIT) < 0)
 			break;
 	}
 	if (!bad && !eof)

@@ -191,16 +191,12 @@ enum rc_dp_gone_reason {
 	RC_DP_GONE_BACKLOG,		/* did not dispatch: rx area or ring full */
 	RC_DP_GONE_STOPPED,		/* the dataplane stopped */
 	RC_DP_GONE_BUSY,		/* the slot was still in the group table */
-	RC_DP_GONE_BAD_BELL,		/* descriptors or a hang-up on its socket */
+	RC_DP_GONE_BAD_BELL,		/* passed descriptors on its socket */
 };
 
-/* A slot the lcore let go of; or, slot RC_DP_MAX_CLIENTS, a descriptor a
-   client passed on its socket, for the control thread to close (its last
-   release could block: never on the lcore). */
 struct rc_dp_client_gone {
 	uint32_t slot;
 	int reason;		/* rc_dp_gone_reason */
-	int fd;			/* -1, or a descriptor to close */
 };
 
 int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a);

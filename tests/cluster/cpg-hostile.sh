@@ -83,10 +83,19 @@ wait "$ringer" || rc_fail "the ringing client: $(cat "$out/ring")"
 n=$(grep -c '^MSG nodeid=2 ' "$out/good") || n=0
 [ "$n" -gt "$n0" ] || rc_fail "the good client received nothing while another rang its doorbell"
 rc_log "a client rang its doorbell for 3 s ($(cat "$out/ring")); still attached, the good client still receives"
-# Descriptors with the doorbell: refused by the kernel, or the client goes.
+# Descriptors with the doorbell: refused by the kernel (Linux 6.16 and
+# later: the daemon turned SO_PASSRIGHTS off), or else the client goes.
 "$cluster" exec 1 "$H" bell-fds hostile 10 >"$out/h-bell-fds" 2>&1 ||
 	rc_fail "a client that passed a descriptor on its socket: $(cat "$out/h-bell-fds")"
 rc_log "doorbell with a descriptor: $(cat "$out/h-bell-fds")"
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+if [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "${kmin%%[!0-9]*}" -ge 16 ]; }; then
+	grep -q '^REFUSED by the kernel' "$out/h-bell-fds" ||
+		rc_fail "Linux $(uname -r) took a descriptor on a daemon socket: SO_PASSRIGHTS not off"
+else
+	grep -q 'disconnected: passed descriptors' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
+		rc_fail "node 1 did not log why it let the descriptor-passing client go"
+fi
 
 # A slow consumer: joins, never reads; a flood of 64 KiB messages fills its
 # 34 MiB receive area and the daemon lets it go. The flood itself completes.
