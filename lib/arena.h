@@ -27,7 +27,11 @@ struct rc_arena_blk {
 
 #define RC_ARENA_NONE	UINT64_MAX
 
-/* Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2 load. */
+/*
+ * Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2
+ * load, halved below 1/8: at most 8 slots per block, or the 64 it starts
+ * with. Never past 2^30 slots (add: NULL).
+ */
 struct rc_blktab {
 	struct rc_arena_blk *tab;
 	uint32_t mask, n;
@@ -37,7 +41,8 @@ int rc_blktab_init(struct rc_blktab *t);
 void rc_blktab_fini(struct rc_blktab *t);
 /* The block with that key, or NULL. Valid until the next add or del. */
 struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key);
-/* A new block for key (not in the table yet), other fields zero; NULL: no memory. */
+/* A new block for key (not in the table yet), other fields zero; NULL: no
+   memory, or 2^29 blocks. */
 struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key);
 void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b);
 

@@ -123,6 +123,47 @@ static void test_block_table_adds_finds_and_deletes_across_growth(void)
 	rc_blktab_fini(&t);
 }
 
+/* A table emptied shrinks back: at most 8 slots per block (or its first 64),
+   so a table that once held many blocks does not keep their memory. */
+static void test_block_table_shrinks_as_it_empties(void)
+{
+	struct rc_blktab t;
+	uint32_t max_cap = 0;
+	int bad = 0, loose = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t k = 1; k <= 20000; k++)
+		bad += rc_blktab_add(&t, k << 4) == NULL;
+	max_cap = t.mask + 1;
+	CU_ASSERT(max_cap >= 40000);
+	for (uint64_t k = 20000; k > 10; k--) {
+		rc_blktab_del(&t, rc_blktab_find(&t, k << 4));
+		loose += t.mask + 1 > 64 && t.mask + 1 > 8 * t.n + 8;
+	}
+	for (uint64_t k = 1; k <= 10; k++)
+		bad += rc_blktab_find(&t, k << 4) == NULL;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(loose, 0);
+	CU_ASSERT_EQUAL(t.mask + 1, 64);
+	rc_blktab_fini(&t);
+}
+
+/* (t->mask + 1) * 2 wraps at 2^31 slots: a table at its limit does not grow.
+   Made up, not filled: its slots are never read. */
+static void test_block_table_never_grows_past_its_limit(void)
+{
+	struct rc_arena_blk dummy;
+	struct rc_blktab t = { .tab = &dummy, .mask = (1u << 30) - 1, .n = 1u << 29 };
+
+	CU_ASSERT_PTR_NULL(rc_blktab_add(&t, 16));
+	CU_ASSERT_EQUAL(t.mask, (1u << 30) - 1);
+	t.mask = UINT32_MAX >> 1;	/* 2^31 slots: the multiply would wrap to 0 */
+	t.n = 1u << 30;
+	CU_ASSERT_PTR_NULL(rc_blktab_add(&t, 16));
+	CU_ASSERT_EQUAL(t.mask, UINT32_MAX >> 1);
+	CU_ASSERT_PTR_EQUAL(t.tab, &dummy);
+}
+
 static uint64_t rng(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -181,6 +222,8 @@ static const struct unit_test tests[] = {
 	T(test_out_of_order_frees_coalesce_back_to_one_extent),
 	T(test_alloc_from_stays_above_the_offset_and_splits_extents),
 	T(test_block_table_adds_finds_and_deletes_across_growth),
+	T(test_block_table_shrinks_as_it_empties),
+	T(test_block_table_never_grows_past_its_limit),
 	T(test_random_alloc_free_never_overlaps),
 };
 
