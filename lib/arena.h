@@ -16,7 +16,8 @@
 
 struct rc_arena_blk {
 	uint64_t off;		/* key; RC_ARENA_NONE: empty slot */
-	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple */
+	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple (a private
+				   zcb buffer: what it counts, send.c) */
 	uint64_t cap;		/* zcb: payload bytes the application asked for */
 	uint32_t inflight;	/* sent, completion not seen yet */
 	uint64_t zcb_gen;	/* zcb: which allocation this is (send.c) */

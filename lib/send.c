@@ -233,7 +233,8 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
  *    holds one: whatever the application holds, the copy of the largest
  *    message finds room there once the copies in flight have come back.
  *  - private: the process's own memory (malloc), in h->priv by address, at
- *    most zcb_max bytes of them; every send copies it into the arena, as a
+ *    most zcb_max bytes of them and their bookkeeping (PRIV_COST each);
+ *    every send copies it into the arena, as a
  *    copied send of an arena buffer does. A buffer of up to zcb_copy_max
  *    bytes is always copied, so it is private first (arena room would buy
  *    it nothing); a larger one when the arena's share has no room.
@@ -276,29 +277,38 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 	return 0;
 }
 
+/*
+ * What a private buffer counts against zcb_max besides its bytes (rounded
+ * up to 16, as allocated): its bookkeeping, so that the limit bounds the
+ * memory tiny buffers take too. Up to 8 slots of h->priv (rc_blktab: at
+ * most 8 slots a block) and malloc's chunk header: 528 bytes.
+ */
+#define PRIV_COST	(8 * sizeof(struct rc_arena_blk) + RC_SHM_MSG_ALIGN)
+_Static_assert(PRIV_COST == 528, "cpg_zcb_alloc.3 and compatibility.md name 528 bytes");
+
 /* A private buffer: 0, or -ENOMEM (past zcb_max, or out of memory). */
 static int priv_alloc(struct rc_cpg *h, size_t size, void **buffer)
 {
 	struct rc_arena_blk *b;
-	uint64_t charge;
+	uint64_t bytes;
 	void *p;
 
 	if (size > h->zcb_max)
 		return -ENOMEM;
-	charge = RC_SHM_ROUND(size > 0 ? size : 1, RC_SHM_MSG_ALIGN);
-	if (charge > h->zcb_max - h->priv_held)
+	bytes = RC_SHM_ROUND(size > 0 ? size : 1, RC_SHM_MSG_ALIGN);
+	if (bytes + PRIV_COST > h->zcb_max - h->priv_held)
 		return -ENOMEM;
-	if (posix_memalign(&p, RC_SHM_MSG_ALIGN, charge) != 0)
+	if (posix_memalign(&p, RC_SHM_MSG_ALIGN, bytes) != 0)
 		return -ENOMEM;
 	b = rc_blktab_add(&h->priv, (uintptr_t)p);
 	if (b == NULL) {
 		free(p);
 		return -ENOMEM;
 	}
-	b->size = charge;
+	b->size = bytes + PRIV_COST;	/* what it counts in priv_held */
 	b->cap = size;
 	b->zcb = true;
-	h->priv_held += charge;
+	h->priv_held += b->size;
 	*buffer = p;
 	return 0;
 }

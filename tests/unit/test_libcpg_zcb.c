@@ -207,6 +207,8 @@ static void fill(void *p, size_t len, unsigned int seed)
 }
 
 #define ZBIG	100000		/* above the 64 KiB copy size: worth arena room */
+#define PRIV_COST	528	/* what a private buffer counts besides its bytes
+				   (cpg_zcb_alloc.3: its table slots, malloc's header) */
 
 /*
  * 40 buffers of 100 000 bytes, held: the arena's share above the room kept
@@ -351,10 +353,11 @@ static void test_zcb_private_bytes_past_the_limit_are_no_memory(void)
 	join(h, "z");
 	for (n = 0; n < 11 && cpg_zcb_alloc(h, ZBIG, &p[n]) == CS_OK; n++)
 		;
-	CU_ASSERT_EQUAL(n, 10);		/* 10 x 100 000 <= 1 MiB < 11 x */
+	CU_ASSERT_EQUAL(n, 10);		/* 10 x (100 000 + PRIV_COST) <= 1 MiB < 11 x */
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, ZBIG, &r), CS_ERR_NO_MEMORY);
-	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 48577, &r), CS_ERR_NO_MEMORY);
-	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 48576, &r), CS_OK);	/* to the byte */
+	/* to the byte: 1 MiB - 10 x 100 528 = 43 296 = 42 768 + PRIV_COST */
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 42769, &r), CS_ERR_NO_MEMORY);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 42768, &r), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_free(h, r), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, (size_t)2 << 20, &r), CS_ERR_NO_MEMORY);
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, SIZE_MAX, &r), CS_ERR_NO_MEMORY);
@@ -384,6 +387,46 @@ static void test_zcb_private_bytes_past_the_limit_are_no_memory(void)
 	for (n = 0; n < 11 && cpg_zcb_alloc(h, ZBIG, &p[n]) == CS_OK; n++)
 		;
 	CU_ASSERT_EQUAL(n, 11);
+	cpg_finalize(h);
+	stop();
+}
+
+/*
+ * RINGCAST_ZCB_MAX bounds the memory private buffers take, not only their
+ * bytes: a loop of tiny ones gets NO_MEMORY after 1 MiB / (16 + PRIV_COST)
+ * of them, and the heap grew by no more than the limit (it was 16 times
+ * more when only the bytes counted: a 64-byte table slot, up to 4 of them
+ * a buffer, and a malloc chunk each).
+ */
+static void test_zcb_tiny_private_buffers_count_their_bookkeeping(void)
+{
+	enum { MAX = 1 << 20, WANT = MAX / (16 + PRIV_COST) };
+	static void *p[70000];
+	struct mallinfo2 before, after;
+	struct fake_opts o;
+	size_t grew;
+	cpg_handle_t h;
+	int n;
+
+	fake_opts_default(&o);
+	o.arena_size = 64 * 1024;	/* room for copies only: every buffer private */
+	start_with(&o);
+	setenv("RINGCAST_ZCB_MAX", "1M", 1);
+	h = open_h();
+	unsetenv("RINGCAST_ZCB_MAX");
+	before = mallinfo2();
+	for (n = 0; n < 70000 && cpg_zcb_alloc(h, (size_t)n % 17, &p[n]) == CS_OK; n++)
+		;
+	after = mallinfo2();
+	CU_ASSERT_EQUAL(n, WANT);
+	grew = after.uordblks + after.hblkhd - before.uordblks - before.hblkhd;
+	if (grew == 0)
+		printf("\n    mallinfo2() does not count this allocator: not checked ");
+	else
+		CU_ASSERT(grew <= MAX);
+	while (n > 0)
+		CU_ASSERT_EQUAL(cpg_zcb_free(h, p[--n]), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 1, &p[0]), CS_OK);	/* all back */
 	cpg_finalize(h);
 	stop();
 }
@@ -575,6 +618,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_buffers_past_the_arena_are_private),
 	T(test_zcb_private_buffers_refuse_foreign_and_freed_pointers),
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
+	T(test_zcb_tiny_private_buffers_count_their_bookkeeping),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena),
 	T(test_zcb_finalize_frees_private_buffers),
 	T(test_zcb_threads_alloc_send_free_on_one_handle),
