@@ -244,4 +244,24 @@ static inline cs_error_t send_retry(cpg_handle_t h, const struct iovec *iov, uns
 	return e;
 }
 
+/* Is p in a memfd mapping, i.e. in the region the daemon shares? */
+static inline bool in_region(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintptr_t q = (uintptr_t)p;
+	unsigned long lo, hi;
+	char line[512];
+	bool yes = false;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && q >= lo && q < hi) {
+			yes = strstr(line, "memfd:") != NULL;
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
 #endif /* RC_LIBCPG_TEST_H */
