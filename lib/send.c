@@ -227,17 +227,28 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 /* ---- zero-copy buffers ---- */
 
 /*
+ * Copies in flight that a largest message's copy finds room beside, below
+ * zcb_floor. Without it a largest message needed all of [0, floor) free,
+ * and copies go first fit from 0: one small copy in flight, another
+ * thread's say, kept it out. The daemon's arena is a largest message and
+ * 4 MiB (ARENA_SLACK, control/attach.c) in whole 2 MiB pages: this keeps
+ * 1 MiB of that for copies and leaves 3 to 5 MiB to zcb buffers.
+ */
+#define COPY_SLACK	(1ull << 20)
+
+/*
  * A zcb buffer is of one of two kinds:
  *  - in the arena, at or above zcb_floor: the daemon can read it, so a send
  *    above zcb_copy_max goes in place. The arena below zcb_floor never
- *    holds one: whatever the application holds, the copy of the largest
- *    message finds room there once the copies in flight have come back.
+ *    holds one: whatever the application holds, the copy of a largest
+ *    message finds room there, beside COPY_SLACK of smaller copies in
+ *    flight, and all of it once the copies in flight have come back.
  *  - private: the process's own memory (malloc), in h->priv by address, at
  *    most zcb_max bytes of them and their bookkeeping (PRIV_COST each);
- *    every send copies it into the arena, as a
- *    copied send of an arena buffer does. A buffer of up to zcb_copy_max
- *    bytes is always copied, so it is private first (arena room would buy
- *    it nothing); a larger one when the arena's share has no room.
+ *    every send copies it into the arena, as a copied send of an arena
+ *    buffer does. A buffer of up to zcb_copy_max bytes is always copied,
+ *    so it is private first (arena room would buy it nothing); a larger
+ *    one when the arena's share has no room.
  */
 
 /* The live zcb buffer whose payload starts at p, or NULL; *priv: which kind.
@@ -347,9 +358,10 @@ static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
 
 int rc_zcb_init(struct rc_cpg *h)
 {
-	uint64_t largest = RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)h->g.max_msg, RC_SHM_MSG_ALIGN);
+	uint64_t keep = RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)h->g.max_msg, RC_SHM_MSG_ALIGN) +
+			COPY_SLACK;
 
-	h->zcb_floor = largest < h->arena.size ? largest : h->arena.size;
+	h->zcb_floor = keep < h->arena.size ? keep : h->arena.size;
 	return rc_blktab_init(&h->priv);
 }
 

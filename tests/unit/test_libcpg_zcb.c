@@ -126,7 +126,7 @@ static void test_zcb_large_send_returns_once_the_daemon_took_it(void)
 	pthread_t t;
 
 	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);	/* read when the handle opens */
-	start();
+	start_share(64 * 1024, 64 * 1024);
 	z.h = open_h();
 	unsetenv("RINGCAST_ZCB_COPY_MAX");
 	join(z.h, "z");
@@ -158,7 +158,7 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	pthread_t t;
 
 	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
-	start();
+	start_share(64 * 1024, 64 * 1024);
 	z.h = open_h();
 	unsetenv("RINGCAST_ZCB_COPY_MAX");
 	join(z.h, "z");
@@ -234,7 +234,7 @@ static void th_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid
 
 struct zthread {
 	cpg_handle_t h;
-	unsigned int id, sent;
+	unsigned int id, sent, in_arena;
 	int errors;
 };
 
@@ -261,6 +261,7 @@ static void *zcb_worker(void *arg)
 			continue;
 		}
 		memset(p, (int)(z->id * 64 + i % 64), len);
+		z->in_arena += in_region(p);
 		/* (each TRY_AGAIN comes after a 2 ms wait: 2000 of them, a bug) */
 		for (int k = 0; (e = cpg_zcb_mcast_joined(z->h, CPG_TYPE_AGREED, p, len)) ==
 				CS_ERR_TRY_AGAIN && k < 2000; k++)
@@ -288,14 +289,10 @@ static void test_zcb_threads_alloc_send_free_on_one_handle(void)
 	cpg_callbacks_t cb = { th_deliver, NULL };
 	struct zthread z[TH_N];
 	pthread_t t[TH_N], d;
-	struct fake_opts o;
 	cpg_handle_t h;
-	unsigned int sent = 0;
+	unsigned int sent = 0, in_arena = 0;
 
-	fake_opts_default(&o);
-	o.max_msg = 150000;
-	o.rxa_size = 4 << 20;
-	start_with(&o);
+	start_share(150000, 1 << 20);	/* some of the buffers held fit */
 	th_msgs = th_bad = 0;
 	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, &cb), CS_OK);
 	CU_ASSERT_EQUAL_FATAL(cpg_join(h, &(struct cpg_name){ 1, "t" }), CS_OK);
@@ -308,8 +305,10 @@ static void test_zcb_threads_alloc_send_free_on_one_handle(void)
 		pthread_join(t[i], NULL);
 		CU_ASSERT_EQUAL(z[i].errors, 0);
 		sent += z[i].sent;
+		in_arena += z[i].in_arena;
 	}
 	CU_ASSERT_EQUAL(sent, TH_N * TH_ITER);
+	CU_ASSERT(in_arena > 0 && in_arena < sent);	/* both kinds were sent */
 	for (int i = 0; i < 3000 && __atomic_load_n(&th_msgs, __ATOMIC_ACQUIRE) < (int)sent; i++)
 		usleep(1000);
 	CU_ASSERT_EQUAL(th_msgs, (int)sent);

@@ -37,17 +37,12 @@ static void test_zcb_buffers_past_the_arena_are_private(void)
 	enum { N = 40 };
 	static uint8_t want[ZBIG], big[200000];
 	struct iovec iov = { big, sizeof(big) };
-	struct fake_opts o;
 	void *p[N], *small;
 	int in_arena = 0, first_priv = -1, fits;
 	cpg_handle_t h;
 
-	fake_opts_default(&o);
-	o.max_msg = 200000;
-	start_with(&o);
-	/* the share: the arena less the copy room of a largest message */
-	fits = (int)((o.arena_size - RC_SHM_ROUND(RC_SHM_TX_HDR + o.max_msg, 16)) /
-		     RC_SHM_ROUND(RC_SHM_TX_HDR + ZBIG, 16));
+	start_share(sizeof(big), 800000);
+	fits = (int)(800000 / RC_SHM_ROUND(RC_SHM_TX_HDR + ZBIG, 16));
 	h = open_h();
 	join(h, "z");
 	for (int i = 0; i < N; i++) {
@@ -58,7 +53,7 @@ static void test_zcb_buffers_past_the_arena_are_private(void)
 		else if (first_priv < 0)
 			first_priv = i;
 	}
-	CU_ASSERT(fits >= 2);
+	CU_ASSERT_EQUAL(fits, 7);
 	CU_ASSERT_EQUAL(in_arena, fits);	/* the first ones, then private */
 	CU_ASSERT_EQUAL(first_priv, fits);
 	for (int i = 0; i < N; i++) {	/* nothing overlaps */
@@ -102,6 +97,55 @@ static void test_zcb_buffers_past_the_arena_are_private(void)
 		CU_ASSERT_EQUAL(cpg_zcb_free(h, p[i]), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_free(h, small), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_free(h, p[N - 1]), CS_ERR_INVALID_PARAM);
+	cpg_finalize(h);
+	stop();
+}
+
+/*
+ * The arena's share full of held buffers, a small copy in flight at the
+ * arena's start (another thread's, say): a largest message still finds
+ * room for its copy, from cpg_mcast_joined and from a private buffer. When
+ * the share began right after a largest message's room, any copy in flight
+ * below it kept a largest one out: TRY_AGAIN on every retry.
+ */
+static void test_zcb_largest_message_sends_beside_a_copy_in_flight(void)
+{
+	enum { N = 30, MAX = 1 << 20 };
+	static uint8_t big[MAX];
+	struct iovec iov = { big, sizeof(big) };
+	void *p[N], *q;
+	int in_arena = 0;
+	cpg_handle_t h;
+
+	start_share(MAX, 512 * 1024);
+	h = open_h();
+	join(h, "z");
+	for (int i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, ZBIG, &p[i]), CS_OK);
+		in_arena += in_region(p[i]);
+	}
+	CU_ASSERT(in_arena >= 4 && in_arena < N);	/* the share is full */
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, MAX, &q), CS_OK);
+	CU_ASSERT_FALSE(in_region(q));
+	memset(big, 0x77, sizeof(big));
+	memcpy(q, big, sizeof(big));
+	seen.expect = big;
+
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL(send_str(h, "small"), CS_OK);
+	CU_ASSERT(wait_echoed(1));
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	fake_set_completing(fk, true);
+	CU_ASSERT(wait_completed(2));
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL(send_str(h, "small"), CS_OK);
+	CU_ASSERT(wait_echoed(3));
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, q, MAX), CS_OK);
+	fake_set_completing(fk, true);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 4));
+	CU_ASSERT_EQUAL(seen.len, MAX);
+	CU_ASSERT_EQUAL(seen.mismatches, 0);
+	seen.expect = NULL;
 	cpg_finalize(h);
 	stop();
 }
@@ -209,21 +253,19 @@ static void test_zcb_tiny_private_buffers_count_their_bookkeeping(void)
 }
 
 /*
- * TRY_AGAIN only while the daemon holds copies in flight; when the
- * application's own buffers leave no room (the arena's share, no private
- * bytes allowed here), NO_MEMORY at once.
+ * TRY_AGAIN only while the daemon holds copies in flight where the buffer
+ * would go; when the application's own buffers leave no room (the arena's
+ * share, no private bytes allowed here), NO_MEMORY at once.
  */
 static void test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena(void)
 {
 	static char buf[60000];
 	struct iovec iov = { buf, sizeof(buf) };
-	struct fake_opts o;
 	void *s, *p, *q, *r;
 	cpg_handle_t h;
+	int copies;
 
-	fake_opts_default(&o);
-	o.arena_size = 256 * 1024;	/* a share of 196 448 bytes above the copies' room */
-	start_with(&o);
+	start_share(64 * 1024, 196448);
 	setenv("RINGCAST_ZCB_MAX", "0", 1);
 	h = open_h();
 	unsetenv("RINGCAST_ZCB_MAX");
@@ -235,17 +277,18 @@ static void test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena(void)
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 90000, &q), CS_OK);
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 20000, &r), CS_ERR_NO_MEMORY);
 	CU_ASSERT_EQUAL(cpg_zcb_free(h, q), CS_OK);
-	/* two copies in flight: the first below the share, the second in q's room */
+	/* copies in flight: they fill the room below the share, the last in q's */
+	copies = (int)(zcb_floor(64 * 1024) / RC_SHM_ROUND(RC_SHM_TX_HDR + sizeof(buf), 16)) + 1;
 	fake_set_completing(fk, false);
 	memset(buf, 0x5a, sizeof(buf));
-	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
-	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
-	CU_ASSERT(wait_echoed(2));
+	for (int i = 0; i < copies; i++)
+		CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	CU_ASSERT(wait_echoed((uint64_t)copies));
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 90000, &q), CS_ERR_TRY_AGAIN);	/* they come back */
 	fake_set_completing(fk, true);
-	CU_ASSERT(wait_completed(2));
+	CU_ASSERT(wait_completed((uint64_t)copies));
 	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, 90000, &q), CS_OK);
-	CU_ASSERT(dispatch_until(h, &seen.msgs, 2));
+	CU_ASSERT(dispatch_until(h, &seen.msgs, copies));
 	CU_ASSERT_EQUAL(seen.len, sizeof(buf));
 	CU_ASSERT_EQUAL(seen.payload[255], 0x5a);
 	cpg_finalize(h);	/* with zcb buffers still allocated */
@@ -282,6 +325,7 @@ static void test_zcb_finalize_frees_private_buffers(void)
 
 static const struct unit_test tests[] = {
 	T(test_zcb_buffers_past_the_arena_are_private),
+	T(test_zcb_largest_message_sends_beside_a_copy_in_flight),
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
 	T(test_zcb_tiny_private_buffers_count_their_bookkeeping),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena),
