@@ -9,6 +9,7 @@
  * extents (amortised for the table); no system call.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,4 +269,46 @@ int rc_arena_free(struct rc_arena *a, uint64_t off)
 		a->n_ext++;
 	}
 	return 0;
+}
+
+static int by_off(const void *x, const void *y)
+{
+	const struct rc_arena_ext *a = x, *b = y;
+
+	return a->off < b->off ? -1 : a->off > b->off;
+}
+
+int rc_arena_fits_beside_zcb(struct rc_arena *a, uint64_t len, uint64_t from)
+{
+	const struct rc_blktab *t = &a->blk;
+	struct rc_arena_ext *held;
+	uint64_t at = from;
+	uint32_t n = 0, i;
+	int ret = 0;
+
+	if (len == 0)
+		len = 1;
+	if (from > a->size || len > a->size - from)
+		return 0;
+	len = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
+	held = malloc(((size_t)t->n + 1) * sizeof(*held));
+	if (held == NULL)
+		return -ENOMEM;
+	for (i = 0; i <= t->mask; i++) {
+		const struct rc_arena_blk *b = &t->tab[i];
+
+		if (b->off != RC_ARENA_NONE && b->zcb && !b->zcb_freed && b->off + b->size > from)
+			held[n++] = (struct rc_arena_ext){ b->off, b->size };
+	}
+	qsort(held, n, sizeof(*held), by_off);
+	for (i = 0; i < n && ret == 0; i++) {	/* the gaps between them, from `from` up */
+		if (held[i].off > at && held[i].off - at >= len)
+			ret = 1;
+		if (held[i].off + held[i].len > at)
+			at = held[i].off + held[i].len;
+	}
+	if (ret == 0 && a->size - at >= len)
+		ret = 1;
+	free(held);
+	return ret;
 }

@@ -73,5 +73,12 @@ int rc_arena_alloc_from(struct rc_arena *a, uint64_t len, uint64_t from, uint64_
 struct rc_arena_blk *rc_arena_find(struct rc_arena *a, uint64_t off);
 /* Give back the block that starts at off. 0 or -ENOENT. */
 int rc_arena_free(struct rc_arena *a, uint64_t off);
+/*
+ * Would len bytes fit at or above from if the arena held nothing but its
+ * live zcb blocks (zcb, not zcb_freed)? That is, would waiting for every
+ * other block (copies and freed zcb buffers in flight) make room? 1 or 0;
+ * -ENOMEM. A sort of those blocks: for a slow path.
+ */
+int rc_arena_fits_beside_zcb(struct rc_arena *a, uint64_t len, uint64_t from);
 
 #endif /* RC_LIB_ARENA_H */

@@ -69,7 +69,6 @@ struct rc_cpg {
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
 	uint64_t zcb_gen;		/* zcb allocations so far */
-	uint64_t zcb_held;		/* arena bytes of live zcb buffers (not freed) */
 	uint64_t zcb_floor;		/* zcb buffers take arena room from here up */
 	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
 	struct rc_blktab priv;		/* private zcb buffers, by address */

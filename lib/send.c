@@ -283,7 +283,6 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 	b->zcb = true;
 	b->cap = size;
 	b->zcb_gen = ++h->zcb_gen;
-	h->zcb_held += b->size;
 	*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	return 0;
 }
@@ -337,11 +336,13 @@ static void priv_free(struct rc_cpg *h, struct rc_arena_blk *b)
  * A new buffer, lock held: 0; -EAGAIN when only copies in flight keep it
  * out (the caller waits for them); -ENOMEM when waiting would not help: the
  * buffers the application holds fill both the arena's share and zcb_max.
+ * "Fill" is by runs, not bytes: held buffers that leave enough free bytes
+ * in the share but no run of them long enough are -ENOMEM too, so that
+ * every -EAGAIN clears once the daemon completes what is in flight.
  */
 static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
 {
 	bool in_place = size > h->zcb_copy_max;	/* a send of it may skip the copy */
-	uint64_t share = h->arena.size - h->zcb_floor;
 	int ret;
 
 	if (!in_place && priv_alloc(h, size, buffer) == 0)
@@ -349,9 +350,8 @@ static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
 	ret = arena_zcb_alloc(h, size, buffer);
 	if (ret == 0 || (in_place && priv_alloc(h, size, buffer) == 0))
 		return 0;
-	/* room by bytes beside the held buffers, and copies in flight to free more */
-	if (ret == -EAGAIN && RC_SHM_TX_HDR + size <= share - h->zcb_held &&
-	    h->arena.size - h->arena.free_bytes > h->zcb_held)
+	if (ret == -EAGAIN &&
+	    rc_arena_fits_beside_zcb(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, h->zcb_floor) == 1)
 		return -EAGAIN;
 	return -ENOMEM;
 }
@@ -424,12 +424,10 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 			ret = -EINVAL;
 		} else if (priv) {
 			priv_free(h, b);	/* a send copies it under the lock: never in flight */
+		} else if (b->inflight > 0) {
+			b->zcb_freed = true;	/* freed by its last completion */
 		} else {
-			h->zcb_held -= b->size;
-			if (b->inflight > 0)
-				b->zcb_freed = true;	/* freed by its last completion */
-			else
-				rc_arena_free(&h->arena, b->off);
+			rc_arena_free(&h->arena, b->off);
 		}
 	}
 	pthread_mutex_unlock(&h->lock);

@@ -2,8 +2,9 @@
 /*
  * The tx arena allocator of libcpg (lib/arena.c), compiled in: first fit
  * (from the start, or from an offset up), coalescing, frees in any order,
- * sizes from 1 byte to the whole arena, its block table, and a seeded random
- * run checked against a shadow map of the arena.
+ * sizes from 1 byte to the whole arena, the room beside live zcb blocks,
+ * its block table, and a seeded random run checked against a shadow map of
+ * the arena.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -92,6 +93,38 @@ static void test_alloc_from_stays_above_the_offset_and_splits_extents(void)
 	CU_ASSERT_EQUAL(a.n_ext, 1);
 	CU_ASSERT_EQUAL(a.free_bytes, 8192);
 	CU_ASSERT_EQUAL(a.blk.n, 0);
+	rc_arena_fini(&a);
+}
+
+/*
+ * What room would be left above an offset with only the live zcb blocks
+ * there: copies and freed zcb blocks (in flight) do not count, blocks below
+ * the offset do not, and the room must be one run.
+ */
+static void test_fits_beside_zcb_counts_only_live_zcb_blocks_above(void)
+{
+	struct rc_arena a;
+	uint64_t off[5];
+
+	CU_ASSERT_EQUAL_FATAL(rc_arena_init(&a, 8192), 0);
+	/* [0,1024) copy | [1024,2048) zcb | [2048,3072) freed zcb |
+	   [3072,4096) copy | [4096,5120) zcb | [5120,8192) free */
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL_FATAL(rc_arena_alloc(&a, 1024, &off[i]), 0);
+	rc_arena_find(&a, off[1])->zcb = true;
+	rc_arena_find(&a, off[2])->zcb = true;
+	rc_arena_find(&a, off[2])->zcb_freed = true;
+	rc_arena_find(&a, off[4])->zcb = true;
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 3072, 1024), 1);	/* the tail */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 3073, 1024), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1024), 1);	/* [2048,4096) */
+	rc_arena_find(&a, off[4])->size = 4096;	/* (a made-up block to the end) */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1024), 1);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 1024), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 0), 0);	/* no run of it */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1536), 1);	/* from inside one */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 1536), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 1, 8192), 0);	/* nothing above */
 	rc_arena_fini(&a);
 }
 
@@ -221,6 +254,7 @@ static const struct unit_test tests[] = {
 	T(test_sizes_round_to_sixteen_and_fill_the_arena),
 	T(test_out_of_order_frees_coalesce_back_to_one_extent),
 	T(test_alloc_from_stays_above_the_offset_and_splits_extents),
+	T(test_fits_beside_zcb_counts_only_live_zcb_blocks_above),
 	T(test_block_table_adds_finds_and_deletes_across_growth),
 	T(test_block_table_shrinks_as_it_empties),
 	T(test_block_table_never_grows_past_its_limit),

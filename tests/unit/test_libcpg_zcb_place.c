@@ -295,6 +295,41 @@ static void test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena(void)
 	stop();
 }
 
+/*
+ * Held buffers that leave enough free bytes in the share but no run long
+ * enough: waiting would never help, so NO_MEMORY at once, even with a copy
+ * in flight (below the share, where it is no obstacle). It was TRY_AGAIN,
+ * on every retry for as long as any copy was in flight.
+ */
+static void test_zcb_alloc_no_memory_when_held_buffers_fragment_the_share(void)
+{
+	enum { ROOM = RC_SHM_ROUND(RC_SHM_TX_HDR + 90000, 16) };
+	void *p[4], *r;
+	cpg_handle_t h;
+
+	start_share(64 * 1024, 4 * ROOM);
+	setenv("RINGCAST_ZCB_MAX", "0", 1);
+	h = open_h();
+	unsetenv("RINGCAST_ZCB_MAX");
+	join(h, "z");
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 90000, &p[i]), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p[1]), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p[3]), CS_OK);
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL(send_str(h, "in flight"), CS_OK);
+	CU_ASSERT(wait_echoed(1));
+	/* 2 x ROOM free, in two runs of ROOM */
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, ROOM + 1000, &r), CS_ERR_NO_MEMORY);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 90000, &p[1]), CS_OK);	/* one run fits */
+	fake_set_completing(fk, true);
+	CU_ASSERT(wait_completed(1));
+	CU_ASSERT_EQUAL(cpg_zcb_free(h, p[2]), CS_OK);	/* p[2] and p[3]'s rooms: one run */
+	CU_ASSERT_EQUAL(cpg_zcb_alloc(h, ROOM + 1000, &r), CS_OK);
+	cpg_finalize(h);
+	stop();
+}
+
 /* cpg_finalize gives the private buffers back to the allocator */
 static void test_zcb_finalize_frees_private_buffers(void)
 {
@@ -329,6 +364,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
 	T(test_zcb_tiny_private_buffers_count_their_bookkeeping),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena),
+	T(test_zcb_alloc_no_memory_when_held_buffers_fragment_the_share),
 	T(test_zcb_finalize_frees_private_buffers),
 };
 
