@@ -212,6 +212,39 @@ static void test_zcb_private_bytes_past_the_limit_are_no_memory(void)
 	stop();
 }
 
+/* The limit's spellings: ringcast.conf's (K, KiB, M, MiB, G, GiB), in
+   either case. Each of these is 1 MiB: ten buffers of 100 000 fit. */
+static void test_zcb_max_takes_binary_suffixes_in_either_case(void)
+{
+	static const char *const mib[] = {
+		"1048576", "1M", "1m", "1MiB", "1mib", "1024K", "1024k", "1024KiB", "1024kib",
+	};
+	static const char *const bad[] = { "1Mb", "1 M", "1MM", "1Mi", "M", "" };
+	struct fake_opts o;
+	void *p[11];
+	cpg_handle_t h;
+	int n;
+
+	fake_opts_default(&o);
+	o.arena_size = 64 * 1024;	/* every buffer private */
+	start_with(&o);
+	for (size_t i = 0; i < sizeof(mib) / sizeof(mib[0]) + sizeof(bad) / sizeof(bad[0]); i++) {
+		bool is_mib = i < sizeof(mib) / sizeof(mib[0]);
+
+		setenv("RINGCAST_ZCB_MAX", is_mib ? mib[i] : bad[i - sizeof(mib) / sizeof(mib[0])],
+		       1);
+		h = open_h();
+		for (n = 0; n < 11 && cpg_zcb_alloc(h, ZBIG, &p[n]) == CS_OK; n++)
+			;
+		if (n != (is_mib ? 10 : 11))
+			printf("\n    RINGCAST_ZCB_MAX=%s: %d buffers ", getenv("RINGCAST_ZCB_MAX"), n);
+		CU_ASSERT_EQUAL(n, is_mib ? 10 : 11);	/* not a size: the default */
+		cpg_finalize(h);
+	}
+	unsetenv("RINGCAST_ZCB_MAX");
+	stop();
+}
+
 /*
  * RINGCAST_ZCB_MAX bounds the memory private buffers take, not only their
  * bytes: a loop of tiny ones gets NO_MEMORY after 1 MiB / (16 + PRIV_COST)
@@ -362,6 +395,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_buffers_past_the_arena_are_private),
 	T(test_zcb_largest_message_sends_beside_a_copy_in_flight),
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
+	T(test_zcb_max_takes_binary_suffixes_in_either_case),
 	T(test_zcb_tiny_private_buffers_count_their_bookkeeping),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fill_the_arena),
 	T(test_zcb_alloc_no_memory_when_held_buffers_fragment_the_share),
