@@ -12,10 +12,11 @@
 #include <ringcast/shm.h>
 
 #include <pthread.h>
+#include <time.h>
 
 /* ---- sending ---- */
 
-static void test_zcb_buffer_is_sent_in_place_and_reusable(void)
+static void test_zcb_buffer_is_sent_and_reusable(void)
 {
 	cpg_handle_t h;
 	char *p = NULL;
@@ -107,13 +108,24 @@ struct zsend {
 	size_t len;
 	cs_error_t err;
 	int returned;
+	uint64_t ns;		/* how long the call took */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void *zcb_send_thread(void *arg)
 {
 	struct zsend *z = arg;
+	uint64_t t0 = mono_ns();
 
 	z->err = cpg_zcb_mcast_joined(z->h, CPG_TYPE_AGREED, z->p, z->len);
+	z->ns = mono_ns() - t0;
 	__atomic_store_n(&z->returned, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -171,6 +183,97 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(z.err, CS_ERR_BAD_HANDLE);
 	fake_set_completing(fk, true);
+	stop();
+}
+
+/*
+ * Another thread frees the buffer while a send of it waits for the
+ * daemon's copy (in place): the free is deferred to the completion, the
+ * send goes on and says CS_OK, the buffer is no longer live at once, and
+ * its room comes back with the completion.
+ */
+static void test_zcb_free_during_an_in_place_send_is_deferred(void)
+{
+	struct zsend z = { 0 };
+	pthread_t t;
+	void *q;
+
+	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
+	start_share(64 * 1024, 64 * 1024);
+	z.h = open_h();
+	unsetenv("RINGCAST_ZCB_COPY_MAX");
+	join(z.h, "z");
+	z.len = 3000;
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+	CU_ASSERT(in_region(z.p));
+	memset(z.p, 0x33, z.len);
+	fake_set_completing(fk, false);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+	CU_ASSERT(wait_echoed(1));	/* queued in place: the thread waits */
+	CU_ASSERT_EQUAL(cpg_zcb_free(z.h, z.p), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_free(z.h, z.p), CS_ERR_INVALID_PARAM);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &q), CS_OK);
+	CU_ASSERT_PTR_NOT_EQUAL(q, z.p);	/* its room is still the daemon's */
+	CU_ASSERT_EQUAL(cpg_zcb_free(z.h, q), CS_OK);
+	usleep(20 * 1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE), 0);
+	fake_set_completing(fk, true);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(z.err, CS_OK);
+	CU_ASSERT(dispatch_until(z.h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.len, 3000);
+	CU_ASSERT_EQUAL(seen.payload[255], 0x33);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &q), CS_OK);
+	CU_ASSERT_PTR_EQUAL(q, z.p);	/* back with the completion */
+	cpg_finalize(z.h);
+	stop();
+}
+
+/*
+ * Another thread frees a private buffer while a send of it waits for
+ * arena room (its copy), lock dropped: the send finds it gone when it
+ * wakes and says CS_ERR_INVALID_PARAM; it never copies freed memory (room
+ * comes right after the free, so a send that kept the old pointer would
+ * say CS_OK). Whether the free lands inside the 2 ms wait is the
+ * scheduler's: a few tries, until one did (the send took longer than the
+ * free's delay and found the buffer gone).
+ */
+static void test_zcb_free_during_a_send_waiting_for_room_is_invalid_param(void)
+{
+	static char buf[8192];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct fake_opts o;
+	struct zsend z = { 0 };
+	int waited = 0, other = 0;
+	uint64_t sent = 0;
+	pthread_t t;
+
+	fake_opts_default(&o);
+	o.arena_size = 64 * 1024;	/* copies only: every buffer private */
+	start_with(&o);
+	z.h = open_h();
+	join(z.h, "z");
+	z.len = sizeof(buf);	/* its copy needs the room of one of those */
+	for (int i = 0; i < 30 && !waited; i++) {
+		fake_set_completing(fk, false);
+		while (cpg_mcast_joined(z.h, CPG_TYPE_AGREED, &iov, 1) == CS_OK)
+			sent++;		/* the arena is full of copies in flight */
+		CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+		z.returned = 0;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+		usleep(300);
+		CU_ASSERT_EQUAL(cpg_zcb_free(z.h, z.p), CS_OK);
+		fake_set_completing(fk, true);	/* room: wakes the send */
+		pthread_join(t, NULL);
+		if (z.err == CS_ERR_INVALID_PARAM && z.ns > 300 * 1000)
+			waited = 1;
+		else if (z.err != CS_ERR_INVALID_PARAM && z.err != CS_ERR_TRY_AGAIN)
+			other++;	/* CS_OK: it sent a freed buffer */
+		CU_ASSERT(wait_completed(sent));
+	}
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT(waited);
+	cpg_finalize(z.h);
 	stop();
 }
 
@@ -319,11 +422,13 @@ static void test_zcb_threads_alloc_send_free_on_one_handle(void)
 }
 
 static const struct unit_test tests[] = {
-	T(test_zcb_buffer_is_sent_in_place_and_reusable),
+	T(test_zcb_buffer_is_sent_and_reusable),
 	T(test_zcb_rejects_foreign_and_oversized_buffers),
 	T(test_zcb_small_send_is_copied_buffer_free_at_return),
 	T(test_zcb_large_send_returns_once_the_daemon_took_it),
 	T(test_zcb_send_waiting_ends_at_finalize),
+	T(test_zcb_free_during_an_in_place_send_is_deferred),
+	T(test_zcb_free_during_a_send_waiting_for_room_is_invalid_param),
 	T(test_zcb_private_buffers_refuse_foreign_and_freed_pointers),
 	T(test_zcb_threads_alloc_send_free_on_one_handle),
 };
