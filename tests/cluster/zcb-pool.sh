@@ -3,7 +3,9 @@
 # program holds them. cpg_zcb_pool runs rounds of 2000 buffers of 1..100 000
 # bytes (about 100 MB), each filled, checked and freed: every one must
 # allocate (the arena's share, then the process's own memory), and round 0
-# replayed at the end fits exactly as before. In round 0, with all 2000
+# replayed at the end puts exactly as many in the arena as before (leaked
+# arena room would only push buffers to private memory, which takes them
+# all: the count of buffers alone could not tell). In round 0, with all 2000
 # held, a few buffers of each kind (in the arena, private up to 64 KiB,
 # private above) are sent, rewritten at once, and must come back as sent.
 # With RINGCAST_ZCB_MAX=16M, 1 MiB buffers allocate up to exactly 15
