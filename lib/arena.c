@@ -4,10 +4,12 @@
  * merged with both neighbours on free, so n_ext stays at most blk.n + 1.
  * Blocks: a power-of-two hash table keyed by offset (rc_blktab, also used
  * for the private zcb buffers by address), deleted by backward shift (no
- * tombstones), grown at 1/2 load. All O(1) in the usual case of a few
- * extents; no system call.
+ * tombstones), grown at 1/2 load and halved below 1/8: 2 to 8 slots per
+ * block, or the 64 it starts with. All O(1) in the usual case of a few
+ * extents (amortised for the table); no system call.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,9 @@
 #include "arena.h"
 
 /* ---- the block table ---- */
+
+#define TAB_MIN		64u		/* slots */
+#define TAB_MAX		(1u << 30)	/* slots (64 GiB): never grown past */
 
 static uint32_t slot_of(const struct rc_blktab *t, uint64_t key)
 {
@@ -50,7 +55,7 @@ static int tab_resize(struct rc_blktab *t, uint32_t cap)
 int rc_blktab_init(struct rc_blktab *t)
 {
 	memset(t, 0, sizeof(*t));
-	return tab_resize(t, 64);
+	return tab_resize(t, TAB_MIN);
 }
 
 void rc_blktab_fini(struct rc_blktab *t)
@@ -76,7 +81,8 @@ struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
 	struct rc_arena_blk *b;
 	uint32_t s;
 
-	if ((t->n + 1) * 2 > t->mask + 1 && tab_resize(t, (t->mask + 1) * 2) < 0)
+	if ((t->n + 1) * 2 > t->mask + 1 &&
+	    (t->mask + 1 >= TAB_MAX || tab_resize(t, (t->mask + 1) * 2) < 0))
 		return NULL;
 	for (s = slot_of(t, key); t->tab[s].off != RC_ARENA_NONE; s = (s + 1) & t->mask)
 		;
@@ -87,7 +93,8 @@ struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
 	return b;
 }
 
-/* Empty slot s, shifting back the entries probed past it. */
+/* Empty slot s, shifting back the entries probed past it; below 1/8 load,
+   half the slots (then under 1/4: far from growing again). */
 void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
 {
 	uint32_t s = (uint32_t)(b - t->tab), j = s, home;
@@ -98,7 +105,7 @@ void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
 		for (;;) {
 			j = (j + 1) & t->mask;
 			if (t->tab[j].off == RC_ARENA_NONE)
-				return;
+				goto shrink;
 			home = slot_of(t, t->tab[j].off);
 			/* j may move to s unless home lies cyclically in (s, j] */
 			if (s <= j ? (s < home && home <= j) : (s < home || home <= j))
@@ -108,6 +115,9 @@ void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
 		t->tab[s] = t->tab[j];
 		s = j;
 	}
+shrink:
+	if (t->mask + 1 > TAB_MIN && t->n * 8 < t->mask + 1)
+		(void)tab_resize(t, (t->mask + 1) / 2);	/* no memory: stays as it is */
 }
 
 /* ---- the arena ---- */
@@ -259,4 +269,46 @@ int rc_arena_free(struct rc_arena *a, uint64_t off)
 		a->n_ext++;
 	}
 	return 0;
+}
+
+static int by_off(const void *x, const void *y)
+{
+	const struct rc_arena_ext *a = x, *b = y;
+
+	return a->off < b->off ? -1 : a->off > b->off;
+}
+
+int rc_arena_fits_beside_zcb(struct rc_arena *a, uint64_t len, uint64_t from)
+{
+	const struct rc_blktab *t = &a->blk;
+	struct rc_arena_ext *held;
+	uint64_t at = from;
+	uint32_t n = 0, i;
+	int ret = 0;
+
+	if (len == 0)
+		len = 1;
+	if (from > a->size || len > a->size - from)
+		return 0;
+	len = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
+	held = malloc(((size_t)t->n + 1) * sizeof(*held));
+	if (held == NULL)
+		return -ENOMEM;
+	for (i = 0; i <= t->mask; i++) {
+		const struct rc_arena_blk *b = &t->tab[i];
+
+		if (b->off != RC_ARENA_NONE && b->zcb && !b->zcb_freed && b->off + b->size > from)
+			held[n++] = (struct rc_arena_ext){ b->off, b->size };
+	}
+	qsort(held, n, sizeof(*held), by_off);
+	for (i = 0; i < n && ret == 0; i++) {	/* the gaps between them, from `from` up */
+		if (held[i].off > at && held[i].off - at >= len)
+			ret = 1;
+		if (held[i].off + held[i].len > at)
+			at = held[i].off + held[i].len;
+	}
+	if (ret == 0 && a->size - at >= len)
+		ret = 1;
+	free(held);
+	return ret;
 }

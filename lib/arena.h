@@ -16,7 +16,8 @@
 
 struct rc_arena_blk {
 	uint64_t off;		/* key; RC_ARENA_NONE: empty slot */
-	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple */
+	uint64_t size;		/* bytes reserved, RC_SHM_MSG_ALIGN multiple (a private
+				   zcb buffer: what it counts, send.c) */
 	uint64_t cap;		/* zcb: payload bytes the application asked for */
 	uint32_t inflight;	/* sent, completion not seen yet */
 	uint64_t zcb_gen;	/* zcb: which allocation this is (send.c) */
@@ -27,7 +28,11 @@ struct rc_arena_blk {
 
 #define RC_ARENA_NONE	UINT64_MAX
 
-/* Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2 load. */
+/*
+ * Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2
+ * load, halved below 1/8: at most 8 slots per block, or the 64 it starts
+ * with. Never past 2^30 slots (add: NULL).
+ */
 struct rc_blktab {
 	struct rc_arena_blk *tab;
 	uint32_t mask, n;
@@ -37,7 +42,8 @@ int rc_blktab_init(struct rc_blktab *t);
 void rc_blktab_fini(struct rc_blktab *t);
 /* The block with that key, or NULL. Valid until the next add or del. */
 struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key);
-/* A new block for key (not in the table yet), other fields zero; NULL: no memory. */
+/* A new block for key (not in the table yet), other fields zero; NULL: no
+   memory, or 2^29 blocks. */
 struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key);
 void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b);
 
@@ -67,5 +73,12 @@ int rc_arena_alloc_from(struct rc_arena *a, uint64_t len, uint64_t from, uint64_
 struct rc_arena_blk *rc_arena_find(struct rc_arena *a, uint64_t off);
 /* Give back the block that starts at off. 0 or -ENOENT. */
 int rc_arena_free(struct rc_arena *a, uint64_t off);
+/*
+ * Would len bytes fit at or above from if the arena held nothing but its
+ * live zcb blocks (zcb, not zcb_freed)? That is, would waiting for every
+ * other block (copies and freed zcb buffers in flight) make room? 1 or 0;
+ * -ENOMEM. A sort of those blocks: for a slow path.
+ */
+int rc_arena_fits_beside_zcb(struct rc_arena *a, uint64_t len, uint64_t from);
 
 #endif /* RC_LIB_ARENA_H */

@@ -90,19 +90,35 @@ static uint32_t env_zcb_copy_max(void)
 	return v >= 0 && v <= INT32_MAX ? (uint32_t)v : RC_ZCB_COPY_MAX;
 }
 
+/* a and b the same letters, ASCII case aside (whatever the locale) */
+static bool same_nocase(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))	/* suffix letters only: b is one */
+			return false;
+	return *a == *b;
+}
+
 /*
- * How many bytes of private zcb buffers (send.c) a handle may hold: bytes,
- * or with K, M or G (binary). The default, 1 GiB or a quarter of the RAM
- * if that is less, is ten times what corosync's own zcb test holds at
- * once, and makes a runaway allocation loop CS_ERR_NO_MEMORY before it
- * makes the OOM killer pick a process. Anything else means the default.
+ * How much memory a handle's private zcb buffers (send.c) may take: bytes,
+ * or with the suffixes of ringcast.conf's sizes (K, KiB, M, MiB, G, GiB:
+ * binary), in either case. The default, 1 GiB or a quarter of the RAM if
+ * that is less, is ten times what corosync's own zcb test holds at once,
+ * and makes a runaway allocation loop CS_ERR_NO_MEMORY before it makes the
+ * OOM killer pick a process. Anything else means the default.
  */
 static uint64_t env_zcb_max(void)
 {
+	static const struct {
+		const char *suffix;
+		unsigned int shift;
+	} sizes[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		{ "G", 30 }, { "GiB", 30 },
+	};
 	const char *s = getenv("RINGCAST_ZCB_MAX");
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	uint64_t dflt = RC_ZCB_MAX, v;
-	unsigned int shift;
 	char *end;
 
 	if (pages > 0 && page > 0 && (uint64_t)pages / 4 < dflt / (uint64_t)page)
@@ -111,16 +127,12 @@ static uint64_t env_zcb_max(void)
 		return dflt;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case '\0': shift = 0; break;
-	case 'K': shift = 10; break;
-	case 'M': shift = 20; break;
-	case 'G': shift = 30; break;
-	default: return dflt;
-	}
-	if (errno != 0 || (*end != '\0' && end[1] != '\0') || v > (UINT64_MAX >> 8) >> shift)
+	if (errno != 0)
 		return dflt;
-	return v << shift;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (same_nocase(end, sizes[i].suffix))
+			return v > (UINT64_MAX >> 8) >> sizes[i].shift ? dflt : v << sizes[i].shift;
+	return dflt;
 }
 
 static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *context)

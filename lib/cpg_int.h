@@ -69,12 +69,11 @@ struct rc_cpg {
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
 	uint64_t zcb_gen;		/* zcb allocations so far */
-	uint64_t zcb_held;		/* arena bytes of live zcb buffers (not freed) */
 	uint64_t zcb_floor;		/* zcb buffers take arena room from here up */
 	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
 	struct rc_blktab priv;		/* private zcb buffers, by address */
-	uint64_t priv_held;		/* their bytes */
-	uint64_t zcb_max;		/* their limit */
+	uint64_t priv_held;		/* their bytes and bookkeeping (send.c) */
+	uint64_t zcb_max;		/* priv_held's limit */
 
 	/* rx side (dispatch.c) */
 	uint32_t rx_tail;

@@ -227,16 +227,28 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 /* ---- zero-copy buffers ---- */
 
 /*
+ * Copies in flight that a largest message's copy finds room beside, below
+ * zcb_floor. Without it a largest message needed all of [0, floor) free,
+ * and copies go first fit from 0: one small copy in flight, another
+ * thread's say, kept it out. The daemon's arena is a largest message and
+ * 4 MiB (ARENA_SLACK, control/attach.c) in whole 2 MiB pages: this keeps
+ * 1 MiB of that for copies and leaves 3 to 5 MiB to zcb buffers.
+ */
+#define COPY_SLACK	(1ull << 20)
+
+/*
  * A zcb buffer is of one of two kinds:
  *  - in the arena, at or above zcb_floor: the daemon can read it, so a send
  *    above zcb_copy_max goes in place. The arena below zcb_floor never
- *    holds one: whatever the application holds, the copy of the largest
- *    message finds room there once the copies in flight have come back.
+ *    holds one: whatever the application holds, the copy of a largest
+ *    message finds room there, beside COPY_SLACK of smaller copies in
+ *    flight, and all of it once the copies in flight have come back.
  *  - private: the process's own memory (malloc), in h->priv by address, at
- *    most zcb_max bytes of them; every send copies it into the arena, as a
- *    copied send of an arena buffer does. A buffer of up to zcb_copy_max
- *    bytes is always copied, so it is private first (arena room would buy
- *    it nothing); a larger one when the arena's share has no room.
+ *    most zcb_max bytes of them and their bookkeeping (PRIV_COST each);
+ *    every send copies it into the arena, as a copied send of an arena
+ *    buffer does. A buffer of up to zcb_copy_max bytes is always copied,
+ *    so it is private first (arena room would buy it nothing); a larger
+ *    one when the arena's share has no room.
  */
 
 /* The live zcb buffer whose payload starts at p, or NULL; *priv: which kind.
@@ -271,34 +283,42 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 	b->zcb = true;
 	b->cap = size;
 	b->zcb_gen = ++h->zcb_gen;
-	h->zcb_held += b->size;
 	*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	return 0;
 }
+
+/*
+ * What a private buffer counts against zcb_max besides its bytes (rounded
+ * up to 16, as allocated): its bookkeeping, so that the limit bounds the
+ * memory tiny buffers take too. Up to 8 slots of h->priv (rc_blktab: at
+ * most 8 slots a block) and malloc's chunk header: 528 bytes.
+ */
+#define PRIV_COST	(8 * sizeof(struct rc_arena_blk) + RC_SHM_MSG_ALIGN)
+_Static_assert(PRIV_COST == 528, "cpg_zcb_alloc.3 and compatibility.md name 528 bytes");
 
 /* A private buffer: 0, or -ENOMEM (past zcb_max, or out of memory). */
 static int priv_alloc(struct rc_cpg *h, size_t size, void **buffer)
 {
 	struct rc_arena_blk *b;
-	uint64_t charge;
+	uint64_t bytes;
 	void *p;
 
 	if (size > h->zcb_max)
 		return -ENOMEM;
-	charge = RC_SHM_ROUND(size > 0 ? size : 1, RC_SHM_MSG_ALIGN);
-	if (charge > h->zcb_max - h->priv_held)
+	bytes = RC_SHM_ROUND(size > 0 ? size : 1, RC_SHM_MSG_ALIGN);
+	if (bytes + PRIV_COST > h->zcb_max - h->priv_held)
 		return -ENOMEM;
-	if (posix_memalign(&p, RC_SHM_MSG_ALIGN, charge) != 0)
+	if (posix_memalign(&p, RC_SHM_MSG_ALIGN, bytes) != 0)
 		return -ENOMEM;
 	b = rc_blktab_add(&h->priv, (uintptr_t)p);
 	if (b == NULL) {
 		free(p);
 		return -ENOMEM;
 	}
-	b->size = charge;
+	b->size = bytes + PRIV_COST;	/* what it counts in priv_held */
 	b->cap = size;
 	b->zcb = true;
-	h->priv_held += charge;
+	h->priv_held += b->size;
 	*buffer = p;
 	return 0;
 }
@@ -316,11 +336,13 @@ static void priv_free(struct rc_cpg *h, struct rc_arena_blk *b)
  * A new buffer, lock held: 0; -EAGAIN when only copies in flight keep it
  * out (the caller waits for them); -ENOMEM when waiting would not help: the
  * buffers the application holds fill both the arena's share and zcb_max.
+ * "Fill" is by runs, not bytes: held buffers that leave enough free bytes
+ * in the share but no run of them long enough are -ENOMEM too, so that
+ * every -EAGAIN clears once the daemon completes what is in flight.
  */
 static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
 {
 	bool in_place = size > h->zcb_copy_max;	/* a send of it may skip the copy */
-	uint64_t share = h->arena.size - h->zcb_floor;
 	int ret;
 
 	if (!in_place && priv_alloc(h, size, buffer) == 0)
@@ -328,18 +350,18 @@ static int zcb_place(struct rc_cpg *h, size_t size, void **buffer)
 	ret = arena_zcb_alloc(h, size, buffer);
 	if (ret == 0 || (in_place && priv_alloc(h, size, buffer) == 0))
 		return 0;
-	/* room by bytes beside the held buffers, and copies in flight to free more */
-	if (ret == -EAGAIN && RC_SHM_TX_HDR + size <= share - h->zcb_held &&
-	    h->arena.size - h->arena.free_bytes > h->zcb_held)
+	if (ret == -EAGAIN &&
+	    rc_arena_fits_beside_zcb(&h->arena, RC_SHM_TX_HDR + (uint64_t)size, h->zcb_floor) == 1)
 		return -EAGAIN;
 	return -ENOMEM;
 }
 
 int rc_zcb_init(struct rc_cpg *h)
 {
-	uint64_t largest = RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)h->g.max_msg, RC_SHM_MSG_ALIGN);
+	uint64_t keep = RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)h->g.max_msg, RC_SHM_MSG_ALIGN) +
+			COPY_SLACK;
 
-	h->zcb_floor = largest < h->arena.size ? largest : h->arena.size;
+	h->zcb_floor = keep < h->arena.size ? keep : h->arena.size;
 	return rc_blktab_init(&h->priv);
 }
 
@@ -402,12 +424,10 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 			ret = -EINVAL;
 		} else if (priv) {
 			priv_free(h, b);	/* a send copies it under the lock: never in flight */
+		} else if (b->inflight > 0) {
+			b->zcb_freed = true;	/* freed by its last completion */
 		} else {
-			h->zcb_held -= b->size;
-			if (b->inflight > 0)
-				b->zcb_freed = true;	/* freed by its last completion */
-			else
-				rc_arena_free(&h->arena, b->off);
+			rc_arena_free(&h->arena, b->off);
 		}
 	}
 	pthread_mutex_unlock(&h->lock);

@@ -4,8 +4,9 @@
  * buffers of 1..-s bytes (seeded), each filled and checked, then all
  * freed: cpg_zcb_alloc may refuse only with CS_ERR_NO_MEMORY (nothing is in
  * flight, so a TRY_AGAIN could never clear), counted; round 0's sizes,
- * replayed at the end, must fit exactly as many buffers as the first time
- * (no leak). With -x K, in round 0, with every buffer held: up to K
+ * replayed at the end, must fit exactly as many buffers as the first time,
+ * and exactly as many of them in the arena (no leak: a leak of arena room
+ * would only move buffers to private memory, which takes them all). With -x K, in round 0, with every buffer held: up to K
  * buffers of each kind (in the shared arena, private up to 64 KiB, private
  * above) are sent, rewritten as soon as the call returns, and each must be
  * delivered back with the bytes it held at the call. Which kind a buffer is
@@ -15,7 +16,7 @@
  * one more fits again. -H N: allocate N buffers of 1 MiB (up to the first
  * NO_MEMORY), touch them, and exit without freeing: the daemon must reclaim
  * its region with the connection (cluster test zcb-pool).
- *   RESULT rounds=R buffers=B held_max=BYTES no_memory=K alloc_fill_ms=MS
+ *   RESULT rounds=R buffers=B held_max=BYTES no_memory=K alloc_fill_ms=MS round0_arena=A
  *   SENT arena=A private_small=S private_big=P (then us per send, each kind)
  *   LIMIT buffers=N arena=A private=P
  */
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
 {
 	cpg_callbacks_t cb = { deliver, confchg };
 	unsigned int rounds = 100, n = 2000, max = 100000, held_n = 0, first_n = 0, send_k = 0;
+	unsigned int in_arena = 0, first_arena = 0;
 	unsigned long long seed = 1, no_mem = 0, total = 0;
 	uint64_t held, held_max = 0, first_held = 0;
 	struct cpg_name group;
@@ -271,6 +273,9 @@ int main(int argc, char **argv)
 			held += sz;
 		}
 		alloc_s += cpgt_now_s() - t0;
+		if (r == 0 || r == rounds)
+			for (unsigned int i = in_arena = 0; i < held_n; i++)
+				in_arena += (unsigned int)in_region(buf[i]);
 		if (r == 0 && send_k > 0 && send_kinds(h, held_n, send_k) < 0)
 			return 1;
 		for (unsigned int i = 0; i < held_n; i++) {
@@ -288,6 +293,7 @@ int main(int argc, char **argv)
 		if (r == 0) {
 			first_n = held_n;
 			first_held = held;
+			first_arena = in_arena;
 			/* freed: now anything but a live buffer */
 			if (held_n > 0 && (cpg_zcb_free(h, buf[0]) != CS_ERR_INVALID_PARAM ||
 					   cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, buf[0], 1) !=
@@ -295,10 +301,11 @@ int main(int argc, char **argv)
 				printf("FAIL a freed buffer was taken for a live one\n");
 				return 1;
 			}
-		} else if (r == rounds && held_n != first_n) {
-			printf("FAIL round 0 again got %u buffers (%llu bytes), the first time %u "
-			       "(%llu): the library leaks\n", held_n, (unsigned long long)held,
-			       first_n, (unsigned long long)first_held);
+		} else if (r == rounds && (held_n != first_n || in_arena != first_arena)) {
+			printf("FAIL round 0 again got %u buffers (%llu bytes, %u in the arena), the "
+			       "first time %u (%llu, %u): the library leaks\n", held_n,
+			       (unsigned long long)held, in_arena, first_n,
+			       (unsigned long long)first_held, first_arena);
 			return 1;
 		}
 		if (r == rounds)
@@ -307,7 +314,8 @@ int main(int argc, char **argv)
 		if (held > held_max)
 			held_max = held;
 	}
-	printf("RESULT rounds=%u buffers=%llu held_max=%llu no_memory=%llu alloc_fill_ms=%.1f\n",
-	       rounds, total, (unsigned long long)held_max, no_mem, alloc_s * 1000 / (rounds + 1));
+	printf("RESULT rounds=%u buffers=%llu held_max=%llu no_memory=%llu alloc_fill_ms=%.1f "
+	       "round0_arena=%u\n", rounds, total, (unsigned long long)held_max, no_mem,
+	       alloc_s * 1000 / (rounds + 1), first_arena);
 	return cpg_finalize(h) == CS_OK ? 0 : 1;
 }

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ringcast/shm.h>
+
 #include "fake_daemon.h"
 #include "unit_test.h"
 
@@ -242,6 +244,51 @@ static inline cs_error_t send_retry(cpg_handle_t h, const struct iovec *iov, uns
 		}
 	}
 	return e;
+}
+
+/* ---- zero-copy buffers ---- */
+
+#define ZCB_COPY_SLACK	(1u << 20)	/* lib/send.c's COPY_SLACK */
+
+/* Where the arena's share for zcb buffers starts (lib/send.c, zcb_floor):
+   past the room for a largest message's copy and ZCB_COPY_SLACK more. */
+static inline uint64_t zcb_floor(uint32_t max_msg)
+{
+	return RC_SHM_ROUND(RC_SHM_TX_HDR + (uint64_t)max_msg, 16) + ZCB_COPY_SLACK;
+}
+
+/* A fake daemon whose arena has `share` bytes for zcb buffers above
+   zcb_floor(max_msg), and an rx area that a largest message fits. */
+static inline void start_share(uint32_t max_msg, uint64_t share)
+{
+	struct fake_opts o;
+
+	fake_opts_default(&o);
+	o.max_msg = max_msg;
+	o.arena_size = zcb_floor(max_msg) + share;
+	if (o.rxa_size < 2 * o.arena_size)
+		o.rxa_size = 2 * o.arena_size;
+	start_with(&o);
+}
+
+/* Is p in a memfd mapping, i.e. in the region the daemon shares? */
+static inline bool in_region(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintptr_t q = (uintptr_t)p;
+	unsigned long lo, hi;
+	char line[512];
+	bool yes = false;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && q >= lo && q < hi) {
+			yes = strstr(line, "memfd:") != NULL;
+			break;
+		}
+	fclose(f);
+	return yes;
 }
 
 #endif /* RC_LIBCPG_TEST_H */

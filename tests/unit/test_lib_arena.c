@@ -2,8 +2,9 @@
 /*
  * The tx arena allocator of libcpg (lib/arena.c), compiled in: first fit
  * (from the start, or from an offset up), coalescing, frees in any order,
- * sizes from 1 byte to the whole arena, its block table, and a seeded random
- * run checked against a shadow map of the arena.
+ * sizes from 1 byte to the whole arena, the room beside live zcb blocks,
+ * its block table, and a seeded random run checked against a shadow map of
+ * the arena.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,6 +96,38 @@ static void test_alloc_from_stays_above_the_offset_and_splits_extents(void)
 	rc_arena_fini(&a);
 }
 
+/*
+ * What room would be left above an offset with only the live zcb blocks
+ * there: copies and freed zcb blocks (in flight) do not count, blocks below
+ * the offset do not, and the room must be one run.
+ */
+static void test_fits_beside_zcb_counts_only_live_zcb_blocks_above(void)
+{
+	struct rc_arena a;
+	uint64_t off[5];
+
+	CU_ASSERT_EQUAL_FATAL(rc_arena_init(&a, 8192), 0);
+	/* [0,1024) copy | [1024,2048) zcb | [2048,3072) freed zcb |
+	   [3072,4096) copy | [4096,5120) zcb | [5120,8192) free */
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL_FATAL(rc_arena_alloc(&a, 1024, &off[i]), 0);
+	rc_arena_find(&a, off[1])->zcb = true;
+	rc_arena_find(&a, off[2])->zcb = true;
+	rc_arena_find(&a, off[2])->zcb_freed = true;
+	rc_arena_find(&a, off[4])->zcb = true;
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 3072, 1024), 1);	/* the tail */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 3073, 1024), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1024), 1);	/* [2048,4096) */
+	rc_arena_find(&a, off[4])->size = 4096;	/* (a made-up block to the end) */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1024), 1);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 1024), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 0), 0);	/* no run of it */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2048, 1536), 1);	/* from inside one */
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 2049, 1536), 0);
+	CU_ASSERT_EQUAL(rc_arena_fits_beside_zcb(&a, 1, 8192), 0);	/* nothing above */
+	rc_arena_fini(&a);
+}
+
 /* The block table alone, keyed by anything 16-aligned (addresses too) */
 static void test_block_table_adds_finds_and_deletes_across_growth(void)
 {
@@ -121,6 +154,47 @@ static void test_block_table_adds_finds_and_deletes_across_growth(void)
 	CU_ASSERT_EQUAL(t.n, 2500);
 	CU_ASSERT_PTR_NULL(rc_blktab_find(&t, RC_ARENA_NONE));
 	rc_blktab_fini(&t);
+}
+
+/* A table emptied shrinks back: at most 8 slots per block (or its first 64),
+   so a table that once held many blocks does not keep their memory. */
+static void test_block_table_shrinks_as_it_empties(void)
+{
+	struct rc_blktab t;
+	uint32_t max_cap = 0;
+	int bad = 0, loose = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t k = 1; k <= 20000; k++)
+		bad += rc_blktab_add(&t, k << 4) == NULL;
+	max_cap = t.mask + 1;
+	CU_ASSERT(max_cap >= 40000);
+	for (uint64_t k = 20000; k > 10; k--) {
+		rc_blktab_del(&t, rc_blktab_find(&t, k << 4));
+		loose += t.mask + 1 > 64 && t.mask + 1 > 8 * t.n + 8;
+	}
+	for (uint64_t k = 1; k <= 10; k++)
+		bad += rc_blktab_find(&t, k << 4) == NULL;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(loose, 0);
+	CU_ASSERT_EQUAL(t.mask + 1, 64);
+	rc_blktab_fini(&t);
+}
+
+/* (t->mask + 1) * 2 wraps at 2^31 slots: a table at its limit does not grow.
+   Made up, not filled: its slots are never read. */
+static void test_block_table_never_grows_past_its_limit(void)
+{
+	struct rc_arena_blk dummy;
+	struct rc_blktab t = { .tab = &dummy, .mask = (1u << 30) - 1, .n = 1u << 29 };
+
+	CU_ASSERT_PTR_NULL(rc_blktab_add(&t, 16));
+	CU_ASSERT_EQUAL(t.mask, (1u << 30) - 1);
+	t.mask = UINT32_MAX >> 1;	/* 2^31 slots: the multiply would wrap to 0 */
+	t.n = 1u << 30;
+	CU_ASSERT_PTR_NULL(rc_blktab_add(&t, 16));
+	CU_ASSERT_EQUAL(t.mask, UINT32_MAX >> 1);
+	CU_ASSERT_PTR_EQUAL(t.tab, &dummy);
 }
 
 static uint64_t rng(uint64_t *s)
@@ -180,7 +254,10 @@ static const struct unit_test tests[] = {
 	T(test_sizes_round_to_sixteen_and_fill_the_arena),
 	T(test_out_of_order_frees_coalesce_back_to_one_extent),
 	T(test_alloc_from_stays_above_the_offset_and_splits_extents),
+	T(test_fits_beside_zcb_counts_only_live_zcb_blocks_above),
 	T(test_block_table_adds_finds_and_deletes_across_growth),
+	T(test_block_table_shrinks_as_it_empties),
+	T(test_block_table_never_grows_past_its_limit),
 	T(test_random_alloc_free_never_overlaps),
 };
 

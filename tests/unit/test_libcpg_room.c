@@ -57,7 +57,7 @@ static void test_full_tx_ring_waits_bounded_before_try_again(void)
 /*
  * The copies in flight fill the arena: a send waits, bounded, then says
  * TRY_AGAIN. cpg_zcb_alloc does not wait: a buffer that finds no arena
- * room is private (test_libcpg_zcb.c); its send is a copy and waits the
+ * room is private (test_libcpg_zcb_place.c); its send is a copy and waits the
  * same way for room.
  */
 static void test_full_arena_waits_bounded_for_send_and_zcb_send(void)

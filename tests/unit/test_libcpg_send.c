@@ -3,7 +3,7 @@
  * libcpg.so.4 against the fake daemon, part two: sending when the tx ring or
  * the arena is full, flow control, callbacks that call back in or finalize
  * their handle, threads, iteration, requests that time out, and a daemon
- * that dies or writes garbage. Zero-copy buffers: test_libcpg_zcb.c.
+ * that dies or writes garbage. Zero-copy buffers: test_libcpg_zcb*.c.
  */
 #define _GNU_SOURCE
 #include "libcpg_test.h"
