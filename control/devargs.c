@@ -3,11 +3,16 @@
  * The port's devargs as EAL gets them: dataplane.port as written, plus, for
  * net_af_packet when netmtu needs more than its default 2048-byte ring
  * frames and the user gave no framesz, a frame and block size that hold a
- * netmtu frame (jumbo frames end to end); and how many frames the port's
- * rx ring holds, which bounds flow control's window (a rotation's frames
- * arrive between two polls). Pure string work, unit tested.
+ * netmtu frame (jumbo frames end to end), and, when the user gave no
+ * framecnt, a ring of AFP_FRAMES frames rather than the driver's 512: an
+ * idle lcore sleeps until a frame wakes it, and the ring must hold a burst
+ * that comes meanwhile (512 lost frames of a forged burst on a woken node;
+ * 2048 lost none: tests/cluster/attacker.sh). And how many frames the
+ * port's rx ring holds, which bounds flow control's window (a rotation's
+ * frames arrive between two polls). Pure string work, unit tested.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +26,8 @@
 #define AFP_FRAME_OVERHEAD	(64u + 14u + 4u)
 #define AFP_DEFAULT_FRAME	2048u
 #define AFP_PAGE		4096u
-#define AFP_DEFAULT_FRAMES	512u	/* net_af_packet's framecnt */
+#define AFP_DEFAULT_FRAMES	512u	/* net_af_packet's own framecnt */
+#define AFP_FRAMES		2048u	/* ours, when the port names none */
 #define PORT_RX_DESC		1024u	/* what the dataplane asks other ports for */
 
 uint32_t rc_config_afp_framesz(uint32_t netmtu)
@@ -33,11 +39,11 @@ uint32_t rc_config_afp_framesz(uint32_t netmtu)
 
 int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t len)
 {
+	bool afp = strncmp(port, "net_af_packet", 13) == 0;
 	uint32_t framesz = 0, blocksz;
 	int n;
 
-	if (strncmp(port, "net_af_packet", 13) == 0 && strstr(port, "framesz=") == NULL &&
-	    strstr(port, "blocksz=") == NULL)
+	if (afp && strstr(port, "framesz=") == NULL && strstr(port, "blocksz=") == NULL)
 		framesz = rc_config_afp_framesz(netmtu);
 	if (framesz == 0)
 		n = snprintf(out, len, "%s", port);
@@ -48,6 +54,8 @@ int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t 
 			blocksz += framesz;
 		n = snprintf(out, len, "%s,framesz=%u,blocksz=%u", port, framesz, blocksz);
 	}
+	if (n >= 0 && (size_t)n < len && afp && strstr(port, "framecnt=") == NULL)
+		n += snprintf(out + n, len - (size_t)n, ",framecnt=%u", AFP_FRAMES);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
@@ -61,7 +69,7 @@ uint32_t rc_config_port_rx_frames(const char *port)
 		return PORT_RX_DESC;
 	p = strstr(port, "framecnt=");
 	if (p == NULL)
-		return AFP_DEFAULT_FRAMES;
+		return AFP_FRAMES;	/* rc_config_port_devargs adds it */
 	v = strtoul(p + 9, &end, 10);
 	return end != p + 9 && v > 0 && v <= UINT32_MAX ? (uint32_t)v : AFP_DEFAULT_FRAMES;
 }

@@ -89,8 +89,8 @@ static struct rte_mbuf *frame_mbuf(struct rc_dp *dp, uint32_t dst, size_t frame_
 {
 	const struct rte_ether_addr *to = dst ? mac_of(dp, dst) : NULL;
 	struct rte_ether_hdr *eh;
+	struct rc_wire_shim shim;
 	struct rte_mbuf *m;
-	uint32_t shim[2];
 	uint8_t *p;
 
 	m = rte_pktmbuf_alloc(dp->mp);
@@ -104,9 +104,9 @@ static struct rte_mbuf *frame_mbuf(struct rc_dp *dp, uint32_t dst, size_t frame_
 	rte_ether_addr_copy(to ? to : &dp->group, &eh->dst_addr);
 	rte_ether_addr_copy(&dp->mac, &eh->src_addr);
 	eh->ether_type = rte_cpu_to_be_16(dp->p.ethertype);
-	shim[0] = htole32(dst);
-	shim[1] = htole32((uint32_t)frame_len);
-	memcpy(p + sizeof(*eh), shim, sizeof(shim));
+	shim.dst = htole32(dst);
+	shim.len = htole32((uint32_t)frame_len);
+	memcpy(p + sizeof(*eh), &shim, sizeof(shim));
 	*data = p + HDR_LEN;
 	return m;
 }
@@ -367,8 +367,9 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 	const struct rte_ether_hdr *eh;
 	struct rc_auth_rx rx;
 	struct rc_auth_bad bad;
+	struct rc_wire_shim shim;
 	uint8_t *p;
-	uint32_t shim[2], len;
+	uint32_t len;
 
 	if (m->pkt_len < HDR_LEN || m->data_len != m->pkt_len) {
 		dp->st.rx_runt++;
@@ -380,12 +381,12 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 		dp->st.rx_not_mine++;
 		return;
 	}
-	memcpy(shim, p + sizeof(*eh), sizeof(shim));
-	if (shim[0] && le32toh(shim[0]) != dp->me) {
+	memcpy(&shim, p + sizeof(*eh), sizeof(shim));
+	if (shim.dst && le32toh(shim.dst) != dp->me) {
 		dp->st.rx_not_mine++;
 		return;
 	}
-	len = le32toh(shim[1]);
+	len = le32toh(shim.len);
 	if (len > m->pkt_len - HDR_LEN) {
 		dp->st.rx_runt++;
 		return;

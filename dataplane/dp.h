@@ -22,13 +22,14 @@
 #include <rte_seqlock.h>
 
 #include <ringcast/shm.h>
+#include <ringcast/wire.h>
 
 #include "cpgd.h"
 #include "dp_params.h"
 #include "dp_stats.h"
 #include "engine.h"
 
-#define RC_DP_SHIM		8	/* u32 dst nodeid, u32 frame length (Ethernet pads short frames) */
+#define RC_DP_SHIM		sizeof(struct rc_wire_shim)	/* include/ringcast/wire.h */
 #define RC_DP_BURST		32
 #define RC_DP_INJECT_BUFS	4096
 #define RC_DP_INJECT_MAX	1024	/* largest test-hook message */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "nodeset.h"
+#include "seq.h"
 #include "split.h"
 
 #define POLL_RECHECK_NS	(1000 * 1000ull)
@@ -82,7 +83,7 @@ struct rc_memb {
 
 /* ---- to the ordering half ---- */
 
-static void cmd_send(struct rc_memb *t, uint32_t dst, const void *frame, uint32_t len)
+static void cmd_send(struct rc_memb *m, uint32_t dst, const void *frame, uint32_t len)
 {
 	struct rc_xmsg c;
 
@@ -90,49 +91,49 @@ static void cmd_send(struct rc_memb *t, uint32_t dst, const void *frame, uint32_
 	c.u.send.dst = dst;
 	c.u.send.len = len;
 	memcpy(c.u.send.frame, frame, len);
-	t->ops.cmd(t->priv, &c);
+	m->ops.cmd(m->priv, &c);
 }
 
-static void cmd_ring(struct rc_memb *t, enum rc_x_type type)
+static void cmd_ring(struct rc_memb *m, enum rc_x_type type)
 {
 	struct rc_xmsg c;
 
 	c.type = type;
-	c.u.ring.ring = t->ring;
+	c.u.ring.ring = m->ring;
 	c.u.ring.n_members = 0;
-	t->ops.cmd(t->priv, &c);
+	m->ops.cmd(m->priv, &c);
 }
 
 /* ---- frames ---- */
 
-static void put_hdr(struct rc_memb *t, uint8_t *f, uint8_t type,
+static void put_hdr(struct rc_memb *m, uint8_t *f, uint8_t type,
 		    const struct rc_ring_id *ring)
 {
-	rc_wire_put_hdr(f, type, t->cfg.srp.cluster_id, t->me, ring->rep, ring->seq);
+	rc_wire_put_hdr(f, type, m->cfg.srp.cluster_id, m->me, ring->rep, ring->seq);
 }
 
-static void send_join_sets(struct rc_memb *t, const struct nodeset *proc,
+static void send_join_sets(struct rc_memb *m, const struct nodeset *proc,
 			   const struct nodeset *failed)
 {
 	uint8_t f[RC_WIRE_JOIN_MAX];
 	struct rc_join j;
 	uint32_t len;
 
-	j.ring_seq = t->max_ring_seq;
+	j.ring_seq = m->max_ring_seq;
 	j.n_proc = (uint16_t)proc->n;
 	j.n_failed = (uint16_t)failed->n;
 	memcpy(j.proc, proc->id, proc->n * sizeof(uint32_t));
 	memcpy(j.failed, failed->id, failed->n * sizeof(uint32_t));
-	put_hdr(t, f, RC_FT_JOIN, &t->old_ring);
+	put_hdr(m, f, RC_FT_JOIN, &m->old_ring);
 	len = rc_wire_put_join(f, &j);
-	cmd_send(t, 0, f, len);
-	t->ms.joins_tx++;
+	cmd_send(m, 0, f, len);
+	m->ms.joins_tx++;
 }
 
-static void send_join(struct rc_memb *t)
+static void send_join(struct rc_memb *m)
 {
-	send_join_sets(t, &t->proc, &t->failed);
-	t->join_deadline = t->now + t->cfg.join_timeout_ns;
+	send_join_sets(m, &m->proc, &m->failed);
+	m->join_deadline = m->now + m->cfg.join_timeout_ns;
 }
 
 /*
@@ -142,146 +143,146 @@ static void send_join(struct rc_memb *t)
  * node meanwhile, which kept large groups from ever agreeing. A lost copy is
  * resent four times within that.
  */
-static uint64_t commit_timeout(const struct rc_memb *t)
+static uint64_t commit_timeout(const struct rc_memb *m)
 {
-	return t->cfg.consensus_timeout_ns / 2;
+	return m->cfg.consensus_timeout_ns / 2;
 }
 
-static void commit_send(struct rc_memb *t)
+static void commit_send(struct rc_memb *m)
 {
-	cmd_send(t, t->commit_dst, t->commit_frame, t->commit_len);
-	t->commit_rtr_deadline = t->now + commit_timeout(t) / 4;
+	cmd_send(m, m->commit_dst, m->commit_frame, m->commit_len);
+	m->commit_rtr_deadline = m->now + commit_timeout(m) / 4;
 }
 
-static void commit_forward(struct rc_memb *t)
+static void commit_forward(struct rc_memb *m)
 {
-	uint32_t i, n = t->commit.n_memb;
+	uint32_t i, n = m->commit.n_memb;
 
-	for (i = 0; i < n && t->commit.e[i].nodeid != t->me; i++)
+	for (i = 0; i < n && m->commit.e[i].nodeid != m->me; i++)
 		;
-	t->commit.hop++;
-	put_hdr(t, t->commit_frame, RC_FT_COMMIT, &t->ring);
-	t->commit_len = rc_wire_put_commit(t->commit_frame, &t->commit);
-	t->commit_dst = t->commit.e[(i + 1) % n].nodeid;
-	t->commit_sent = t->now;
-	t->ms.commits_tx++;
-	commit_send(t);
+	m->commit.hop++;
+	put_hdr(m, m->commit_frame, RC_FT_COMMIT, &m->ring);
+	m->commit_len = rc_wire_put_commit(m->commit_frame, &m->commit);
+	m->commit_dst = m->commit.e[(i + 1) % n].nodeid;
+	m->commit_sent = m->now;
+	m->ms.commits_tx++;
+	commit_send(m);
 }
 
 /* ---- state changes ---- */
 
-static void gather_enter(struct rc_memb *t);
-static void recovery_enter(struct rc_memb *t);
+static void gather_enter(struct rc_memb *m);
+static void recovery_enter(struct rc_memb *m);
 
-static uint32_t live_rep(const struct rc_memb *t, struct nodeset *live)
+static uint32_t live_rep(const struct rc_memb *m, struct nodeset *live)
 {
-	set_sub(&t->proc, &t->failed, live);
+	set_sub(&m->proc, &m->failed, live);
 	return live->n ? live->id[0] : 0;
 }
 
-static bool consensus_agreed(const struct rc_memb *t)
+static bool consensus_agreed(const struct rc_memb *m)
 {
 	struct nodeset live;
 
-	live_rep(t, &live);
+	live_rep(m, &live);
 	for (uint32_t i = 0; i < live.n; i++)
-		if (!set_has(&t->consensus, live.id[i]))
+		if (!set_has(&m->consensus, live.id[i]))
 			return false;
 	return live.n > 0;
 }
 
 /* Only once the ordering half has answered the last FREEZE. */
-static void fill_entry(struct rc_memb *t)
+static void fill_entry(struct rc_memb *m)
 {
-	const struct rc_srp_old_ring o = t->frozen;
+	const struct rc_srp_old_ring o = m->frozen;
 
-	for (uint32_t i = 0; i < t->commit.n_memb; i++) {
-		struct rc_commit_entry *e = &t->commit.e[i];
+	for (uint32_t i = 0; i < m->commit.n_memb; i++) {
+		struct rc_commit_entry *e = &m->commit.e[i];
 
-		if (e->nodeid != t->me)
+		if (e->nodeid != m->me)
 			continue;
 		e->old_rep = o.valid ? o.rep : 0;
 		e->old_seq = o.valid ? o.seq : 0;
 		e->my_aru = o.valid ? o.my_aru : 0;
 		e->high_seq = o.valid ? rc_seq_max(o.high_seq, o.my_aru) : 0;
-		t->commit.filled |= 1u << i;
+		m->commit.filled |= 1u << i;
 	}
 }
 
 /* Persisted first: a seq that could not be is never used (the formation fails). */
-static int set_ring(struct rc_memb *t, uint32_t rep, uint64_t seq)
+static int set_ring(struct rc_memb *m, uint32_t rep, uint64_t seq)
 {
-	int ret = t->ops.ring_seq ? t->ops.ring_seq(t->priv, seq) : 0;
+	int ret = m->ops.ring_seq ? m->ops.ring_seq(m->priv, seq) : 0;
 
 	if (ret < 0) {
-		t->ms.ring_seq_persist_failed++;
+		m->ms.ring_seq_persist_failed++;
 		return ret;
 	}
-	t->ring.rep = rep;
-	t->ring.seq = seq;
-	if (seq > t->max_ring_seq)
-		t->max_ring_seq = seq;
+	m->ring.rep = rep;
+	m->ring.seq = seq;
+	if (seq > m->max_ring_seq)
+		m->max_ring_seq = seq;
 	return 0;
 }
 
 /* A ring seq a peer's JOIN or COMMIT may carry (engine.h: the bounds). */
-static bool ring_seq_plausible(struct rc_memb *t, uint64_t seq)
+static bool ring_seq_plausible(struct rc_memb *m, uint64_t seq)
 {
 	if (seq <= RC_RING_SEQ_MAX &&
-	    (seq <= t->max_ring_seq || seq - t->max_ring_seq <= RC_RING_SEQ_JUMP_MAX))
+	    (seq <= m->max_ring_seq || seq - m->max_ring_seq <= RC_RING_SEQ_JUMP_MAX))
 		return true;
-	t->ms.ring_seq_refused++;
+	m->ms.ring_seq_refused++;
 	return false;
 }
 
 /* The representative of an agreed membership forms the ring. */
-static void form_ring(struct rc_memb *t, const struct nodeset *live)
+static void form_ring(struct rc_memb *m, const struct nodeset *live)
 {
-	uint64_t seq = t->max_ring_seq;
+	uint64_t seq = m->max_ring_seq;
 
-	if (t->cfg.last_ring_seq > seq)
-		seq = t->cfg.last_ring_seq;
-	if (t->have_old && t->old_ring.seq > seq)
-		seq = t->old_ring.seq;
+	if (m->cfg.last_ring_seq > seq)
+		seq = m->cfg.last_ring_seq;
+	if (m->have_old && m->old_ring.seq > seq)
+		seq = m->old_ring.seq;
 	seq += 4;	/* cannot wrap: every seq adopted is <= RC_RING_SEQ_MAX */
 	if (seq > RC_RING_SEQ_MAX) {
-		t->ms.ring_seq_refused++;	/* the others would refuse it */
+		m->ms.ring_seq_refused++;	/* the others would refuse it */
 		return;
 	}
-	if (set_ring(t, t->me, seq) < 0)
+	if (set_ring(m, m->me, seq) < 0)
 		return;		/* stay in gather; the next check tries again */
 
-	memset(&t->commit, 0, sizeof(t->commit));
-	t->commit.rep = t->me;
-	t->commit.ring_seq = seq;
-	t->commit.n_memb = (uint16_t)live->n;
+	memset(&m->commit, 0, sizeof(m->commit));
+	m->commit.rep = m->me;
+	m->commit.ring_seq = seq;
+	m->commit.n_memb = (uint16_t)live->n;
 	for (uint32_t i = 0; i < live->n; i++)
-		t->commit.e[i].nodeid = live->id[i];
-	t->memb = *live;
-	fill_entry(t);
-	t->state = RC_MEMB_COMMIT;
-	t->since = t->now;
-	t->token_started = false;
+		m->commit.e[i].nodeid = live->id[i];
+	m->memb = *live;
+	fill_entry(m);
+	m->state = RC_MEMB_COMMIT;
+	m->since = m->now;
+	m->token_started = false;
 	if (live->n == 1) {
-		recovery_enter(t);
+		recovery_enter(m);
 		return;
 	}
-	commit_forward(t);
+	commit_forward(m);
 }
 
-static void check_consensus(struct rc_memb *t)
+static void check_consensus(struct rc_memb *m)
 {
 	struct nodeset live;
 
-	if (t->state != RC_MEMB_GATHER || !consensus_agreed(t))
+	if (m->state != RC_MEMB_GATHER || !consensus_agreed(m))
 		return;
-	if (live_rep(t, &live) != t->me)
+	if (live_rep(m, &live) != m->me)
 		return;		/* the representative sends the commit token */
-	if (live.n == 1 && t->now < t->gather_min)
+	if (live.n == 1 && m->now < m->gather_min)
 		return;		/* alone so far: give others a chance to answer */
-	if (t->freeze_pending)
+	if (m->freeze_pending)
 		return;		/* FROZEN will call again */
-	form_ring(t, &live);
+	form_ring(m, &live);
 }
 
 /*
@@ -289,83 +290,83 @@ static void check_consensus(struct rc_memb *t)
  * it, or a node would fail healthy peers for not yet agreeing to sets they
  * have not heard yet (corosync restarts this timer too).
  */
-static void consensus_restart(struct rc_memb *t)
+static void consensus_restart(struct rc_memb *m)
 {
-	set_one(&t->consensus, t->me);
-	t->consensus_deadline = t->now + t->cfg.consensus_timeout_ns;
+	set_one(&m->consensus, m->me);
+	m->consensus_deadline = m->now + m->cfg.consensus_timeout_ns;
 }
 
 /* Why gather starts: kept for the log (rc_memb_why_get). */
-static void because(struct rc_memb *t, enum rc_memb_cause cause, uint32_t node,
+static void because(struct rc_memb *m, enum rc_memb_cause cause, uint32_t node,
 		    const struct rc_ring_id *ring, uint8_t ftype)
 {
-	t->why.cause = cause;
-	t->why.node = node;
-	t->why.ring = ring ? *ring : t->ring;
-	t->why.ftype = ftype;
+	m->why.cause = cause;
+	m->why.node = node;
+	m->why.ring = ring ? *ring : m->ring;
+	m->why.ftype = ftype;
 }
 
-static void gather_enter(struct rc_memb *t)
+static void gather_enter(struct rc_memb *m)
 {
-	if (t->state != RC_MEMB_GATHER) {
+	if (m->state != RC_MEMB_GATHER) {
 		struct rc_xmsg c = { .type = RC_X_FREEZE };
 
-		t->ops.cmd(t->priv, &c);
-		t->freeze_pending++;
-		t->proc = t->memb;
-		set_add(&t->proc, t->me);
-		t->failed.n = 0;
+		m->ops.cmd(m->priv, &c);
+		m->freeze_pending++;
+		m->proc = m->memb;
+		set_add(&m->proc, m->me);
+		m->failed.n = 0;
 		/*
 		 * From a ring of one, listen a join_timeout before forming
 		 * another: a node that keeps finding itself alone must not
 		 * form a ring per frame it hears.
 		 */
-		t->gather_min = t->proc.n == 1 ? t->now + t->cfg.join_timeout_ns : 0;
+		m->gather_min = m->proc.n == 1 ? m->now + m->cfg.join_timeout_ns : 0;
 	}
-	t->state = RC_MEMB_GATHER;
-	consensus_restart(t);
-	t->commit_rtr_deadline = UINT64_MAX;
-	t->merge_deadline = UINT64_MAX;
-	t->ms.gathers++;
-	send_join(t);
+	m->state = RC_MEMB_GATHER;
+	consensus_restart(m);
+	m->commit_rtr_deadline = UINT64_MAX;
+	m->merge_deadline = UINT64_MAX;
+	m->ms.gathers++;
+	send_join(m);
 }
 
-static void recovery_enter(struct rc_memb *t)
+static void recovery_enter(struct rc_memb *m)
 {
 	struct rc_xmsg c;
 	struct rc_x_install *in = &c.u.install;
 
 	c.type = RC_X_INSTALL;
-	in->ring = t->ring;
-	in->n_members = t->memb.n;
-	memcpy(in->members, t->memb.id, t->memb.n * sizeof(uint32_t));
-	in->commit = t->commit;
+	in->ring = m->ring;
+	in->n_members = m->memb.n;
+	memcpy(in->members, m->memb.id, m->memb.n * sizeof(uint32_t));
+	in->commit = m->commit;
 	/* The representative starts the token once the commit token is back. */
-	in->start = t->ring.rep != t->me || t->memb.n == 1;
-	t->ops.cmd(t->priv, &c);
-	t->state = RC_MEMB_RECOVERY;
-	t->since = t->now;
+	in->start = m->ring.rep != m->me || m->memb.n == 1;
+	m->ops.cmd(m->priv, &c);
+	m->state = RC_MEMB_RECOVERY;
+	m->since = m->now;
 	if (in->start)
-		t->token_started = t->ring.rep == t->me;
+		m->token_started = m->ring.rep == m->me;
 }
 
 /*
  * The ordering half delivered a ring's configuration changes: it is the last
  * operational ring, even if this half has moved on (its next freeze keeps it).
  */
-static void on_operational(struct rc_memb *t, const struct rc_x_ring *r)
+static void on_operational(struct rc_memb *m, const struct rc_x_ring *r)
 {
-	t->old_ring = r->ring;
-	t->old_memb.n = r->n_members <= RC_MEMB_MAX ? r->n_members : 0;
-	memcpy(t->old_memb.id, r->members, t->old_memb.n * sizeof(uint32_t));
-	t->have_old = true;
-	t->ms.rings++;		/* the ordering half ran it, even if we have moved on */
-	if (t->state != RC_MEMB_RECOVERY || !rc_ring_id_eq(&r->ring, &t->ring))
+	m->old_ring = r->ring;
+	m->old_memb.n = r->n_members <= RC_MEMB_MAX ? r->n_members : 0;
+	memcpy(m->old_memb.id, r->members, m->old_memb.n * sizeof(uint32_t));
+	m->have_old = true;
+	m->ms.rings++;		/* the ordering half ran it, even if we have moved on */
+	if (m->state != RC_MEMB_RECOVERY || !rc_ring_id_eq(&r->ring, &m->ring))
 		return;
-	t->state = RC_MEMB_OPERATIONAL;
-	t->since = t->now;
-	t->commit_rtr_deadline = UINT64_MAX;
-	t->merge_deadline = t->ring.rep == t->me ? t->now + t->cfg.merge_timeout_ns : UINT64_MAX;
+	m->state = RC_MEMB_OPERATIONAL;
+	m->since = m->now;
+	m->commit_rtr_deadline = UINT64_MAX;
+	m->merge_deadline = m->ring.rep == m->me ? m->now + m->cfg.merge_timeout_ns : UINT64_MAX;
 }
 
 /* ---- frames from the network ---- */
@@ -376,11 +377,11 @@ static bool join_is_leave(uint32_t s, const struct rc_join *j)
 }
 
 /* Failed nodes stay in proc, so that every node's two sets compare equal. */
-static bool fail_node(struct rc_memb *t, uint32_t id)
+static bool fail_node(struct rc_memb *m, uint32_t id)
 {
-	bool changed = set_add(&t->proc, id);
+	bool changed = set_add(&m->proc, id);
 
-	return set_add(&t->failed, id) || changed;
+	return set_add(&m->failed, id) || changed;
 }
 
 /*
@@ -392,28 +393,28 @@ static bool fail_node(struct rc_memb *t, uint32_t id)
  * its ring too). Nor in the first moments after this node's own pause, when
  * the frames it reads were queued while it was stopped.
  */
-static bool failed_is_evidence(struct rc_memb *t, uint32_t s, uint32_t id)
+static bool failed_is_evidence(struct rc_memb *m, uint32_t s, uint32_t id)
 {
-	if (t->now < t->relearn_until ||
-	    (!set_has(&t->memb, s) && set_has(&t->memb, id))) {
-		t->ms.failed_ignored++;
+	if (m->now < m->relearn_until ||
+	    (!set_has(&m->memb, s) && set_has(&m->memb, id))) {
+		m->ms.failed_ignored++;
 		return false;
 	}
 	return true;
 }
 
-static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *j)
+static void join_in_gather(struct rc_memb *m, uint32_t s, const struct rc_join *j)
 {
 	bool changed = false, parted = false;
 
-	if (set_has(&t->failed, s))
+	if (set_has(&m->failed, s))
 		return;
 	for (uint32_t i = 0; i < j->n_failed; i++) {
 		if (j->failed[i] == s) {		/* a leave */
-			t->ms.leaves_rx++;
+			m->ms.leaves_rx++;
 			parted = true;
-		} else if (j->failed[i] == t->me && set_has(&t->memb, s) &&
-			   t->now >= t->relearn_until) {
+		} else if (j->failed[i] == m->me && set_has(&m->memb, s) &&
+			   m->now >= m->relearn_until) {
 			/*
 			 * A member of my ring thinks I failed: we part, and merge
 			 * later. A non-member's view of me is older than any ring
@@ -424,33 +425,33 @@ static void join_in_gather(struct rc_memb *t, uint32_t s, const struct rc_join *
 		}
 	}
 	if (parted) {
-		changed = fail_node(t, s);
-	} else if (ids_have(j->failed, j->n_failed, t->me)) {
-		changed = set_add(&t->proc, s);
+		changed = fail_node(m, s);
+	} else if (ids_have(j->failed, j->n_failed, m->me)) {
+		changed = set_add(&m->proc, s);
 	} else {
-		changed |= set_add_all(&t->proc, j->proc, j->n_proc, 0);
+		changed |= set_add_all(&m->proc, j->proc, j->n_proc, 0);
 		for (uint32_t i = 0; i < j->n_failed; i++)
-			if (failed_is_evidence(t, s, j->failed[i]))
-				changed |= fail_node(t, j->failed[i]);
+			if (failed_is_evidence(m, s, j->failed[i]))
+				changed |= fail_node(m, j->failed[i]);
 	}
 	if (changed)
-		consensus_restart(t);
-	if (!parted && set_equal_ids(&t->proc, j->proc, j->n_proc) &&
-	    set_equal_ids(&t->failed, j->failed, j->n_failed))
-		set_add(&t->consensus, s);
+		consensus_restart(m);
+	if (!parted && set_equal_ids(&m->proc, j->proc, j->n_proc) &&
+	    set_equal_ids(&m->failed, j->failed, j->n_failed))
+		set_add(&m->consensus, s);
 	if (changed)
-		send_join(t);
-	check_consensus(t);
+		send_join(m);
+	check_consensus(m);
 }
 
 
-static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
+static void recv_join(struct rc_memb *m, uint32_t s, const struct rc_join *j)
 {
-	t->ms.joins_rx++;
-	if (!ring_seq_plausible(t, j->ring_seq))
+	m->ms.joins_rx++;
+	if (!ring_seq_plausible(m, j->ring_seq))
 		return;		/* the whole join: its other fields are no better */
-	if (t->state != RC_MEMB_GATHER) {
-		bool member = set_has(&t->memb, s);
+	if (m->state != RC_MEMB_GATHER) {
+		bool member = set_has(&m->memb, s);
 
 		/*
 		 * A member's join from before this ring is history; so is a
@@ -461,119 +462,119 @@ static void recv_join(struct rc_memb *t, uint32_t s, const struct rc_join *j)
 		 * its consensus declared failed does not undo it: it merges with
 		 * the ring once the ring is up.
 		 */
-		if ((member && j->ring_seq < t->ring.seq) ||
+		if ((member && j->ring_seq < m->ring.seq) ||
 		    (!member && (join_is_leave(s, j) ||
-				 ids_have(j->failed, j->n_failed, t->me))) ||
-		    (t->state != RC_MEMB_OPERATIONAL && set_has(&t->failed, s))) {
-			t->ms.stale++;
+				 ids_have(j->failed, j->n_failed, m->me))) ||
+		    (m->state != RC_MEMB_OPERATIONAL && set_has(&m->failed, s))) {
+			m->ms.stale++;
 			return;
 		}
 	}
 	/* Adopted only from a join acted on, never from one dropped here. */
-	if (j->ring_seq > t->max_ring_seq &&
-	    !(t->state == RC_MEMB_GATHER && set_has(&t->failed, s)))
-		t->max_ring_seq = j->ring_seq;
-	if (t->state != RC_MEMB_GATHER) {
-		because(t, join_is_leave(s, j) ? RC_CAUSE_LEAVE : RC_CAUSE_JOIN, s, NULL, 0);
-		gather_enter(t);
+	if (j->ring_seq > m->max_ring_seq &&
+	    !(m->state == RC_MEMB_GATHER && set_has(&m->failed, s)))
+		m->max_ring_seq = j->ring_seq;
+	if (m->state != RC_MEMB_GATHER) {
+		because(m, join_is_leave(s, j) ? RC_CAUSE_LEAVE : RC_CAUSE_JOIN, s, NULL, 0);
+		gather_enter(m);
 	}
-	join_in_gather(t, s, j);
+	join_in_gather(m, s, j);
 }
 
-static void recv_commit(struct rc_memb *t, uint32_t s, const struct rc_commit *c)
+static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c)
 {
 	uint32_t i, n = c->n_memb, ids[RC_MEMB_MAX];
 	struct nodeset live;
 
-	for (i = 0; i < n && c->e[i].nodeid != t->me; i++)
+	for (i = 0; i < n && c->e[i].nodeid != m->me; i++)
 		;
 	if (i == n || c->e[(i + n - 1) % n].nodeid != s ||
-	    (t->have_old && c->ring_seq <= t->old_ring.seq)) {
-		t->ms.stale++;
+	    (m->have_old && c->ring_seq <= m->old_ring.seq)) {
+		m->ms.stale++;
 		return;
 	}
-	if (!ring_seq_plausible(t, c->ring_seq))
+	if (!ring_seq_plausible(m, c->ring_seq))
 		return;
-	switch (t->state) {
+	switch (m->state) {
 	case RC_MEMB_GATHER:
 		/*
 		 * A ring id is used once: a late copy of the commit token of a
 		 * ring this node already committed to (and left before it ran)
 		 * would form that ring again, and its seqs would name two frames.
 		 */
-		if (c->ring_seq <= t->ring.seq) {
-			t->ms.stale++;
+		if (c->ring_seq <= m->ring.seq) {
+			m->ms.stale++;
 			return;
 		}
 		/* Only the ring this node agreed to, with its former's entry filled. */
-		live_rep(t, &live);
+		live_rep(m, &live);
 		for (i = 0; i < n; i++)
 			ids[i] = c->e[i].nodeid;
 		if (!set_equal_ids(&live, ids, n) || !(c->filled & 1u)) {
-			t->ms.stale++;
+			m->ms.stale++;
 			return;
 		}
-		if (t->freeze_pending)
+		if (m->freeze_pending)
 			return;		/* no entry to fill yet: the rep resends */
-		if (set_ring(t, c->rep, c->ring_seq) < 0)
+		if (set_ring(m, c->rep, c->ring_seq) < 0)
 			return;		/* not durable: this formation fails */
-		t->commit = *c;
-		t->memb = live;
-		fill_entry(t);
-		t->state = RC_MEMB_COMMIT;
-		t->since = t->now;
-		t->token_started = false;
-		commit_forward(t);
+		m->commit = *c;
+		m->memb = live;
+		fill_entry(m);
+		m->state = RC_MEMB_COMMIT;
+		m->since = m->now;
+		m->token_started = false;
+		commit_forward(m);
 		return;
 	case RC_MEMB_COMMIT:
 	case RC_MEMB_RECOVERY:
-		if (c->rep != t->ring.rep || c->ring_seq != t->ring.seq ||
-		    (int32_t)(c->hop - t->commit.hop) <= 0)
+		if (c->rep != m->ring.rep || c->ring_seq != m->ring.seq ||
+		    (int32_t)(c->hop - m->commit.hop) <= 0)
 			return;		/* a copy already handled */
-		t->commit = *c;
-		if (t->state == RC_MEMB_COMMIT) {
-			t->since = t->now;	/* progress: the commit timeout starts over */
+		m->commit = *c;
+		if (m->state == RC_MEMB_COMMIT) {
+			m->since = m->now;	/* progress: the commit timeout starts over */
 			if (c->filled != (n == 32 ? UINT32_MAX : (1u << n) - 1))
 				return;
-			recovery_enter(t);
-			commit_forward(t);
-		} else if (t->ring.rep == t->me && !t->token_started) {
+			recovery_enter(m);
+			commit_forward(m);
+		} else if (m->ring.rep == m->me && !m->token_started) {
 			/* Back after the second rotation: every member is installed. */
-			t->commit_rtr_deadline = UINT64_MAX;
-			t->token_started = true;
-			cmd_ring(t, RC_X_START);
+			m->commit_rtr_deadline = UINT64_MAX;
+			m->token_started = true;
+			cmd_ring(m, RC_X_START);
 		}
 		return;
 	default:
-		t->ms.stale++;
+		m->ms.stale++;
 		return;
 	}
 }
 
 /* An ordering frame of another ring, or a MERGE announcement. */
-static void recv_foreign(struct rc_memb *t, const struct rc_x_frame *f)
+static void recv_foreign(struct rc_memb *m, const struct rc_x_frame *f)
 {
 	uint32_t s = f->sender;
 
-	if (rc_ring_id_eq(&f->ring, &t->ring)) {
+	if (rc_ring_id_eq(&f->ring, &m->ring)) {
 		if (f->type != RC_FT_MERGE)
-			t->ms.stale++;	/* our ring's frame, after we left it */
+			m->ms.stale++;	/* our ring's frame, after we left it */
 		return;		/* our own ring's MERGE: nothing to merge */
 	}
-	if (set_has(&t->memb, s) && f->ring.seq <= t->ring.seq) {
-		t->ms.stale++;
+	if (set_has(&m->memb, s) && f->ring.seq <= m->ring.seq) {
+		m->ms.stale++;
 		return;
 	}
-	switch (t->state) {
+	switch (m->state) {
 	case RC_MEMB_OPERATIONAL:
-		t->ms.foreign++;
-		because(t, RC_CAUSE_FOREIGN, s, &f->ring, f->type);
-		gather_enter(t);
+		m->ms.foreign++;
+		because(m, RC_CAUSE_FOREIGN, s, &f->ring, f->type);
+		gather_enter(m);
 		/* fall through */
 	case RC_MEMB_GATHER:
-		if (!set_has(&t->failed, s) && set_add(&t->proc, s)) {
-			consensus_restart(t);
-			send_join(t);
+		if (!set_has(&m->failed, s) && set_add(&m->proc, s)) {
+			consensus_restart(m);
+			send_join(m);
 		}
 		return;
 	default:
@@ -582,28 +583,28 @@ static void recv_foreign(struct rc_memb *t, const struct rc_x_frame *f)
 }
 
 /* This node cannot receive what the others hold: it leaves them. */
-static void on_fail_recv(struct rc_memb *t, const struct rc_x_ring *r)
+static void on_fail_recv(struct rc_memb *m, const struct rc_x_ring *r)
 {
 	struct nodeset others, me;
 
-	if ((t->state != RC_MEMB_RECOVERY && t->state != RC_MEMB_OPERATIONAL) ||
-	    !rc_ring_id_eq(&r->ring, &t->ring))
+	if ((m->state != RC_MEMB_RECOVERY && m->state != RC_MEMB_OPERATIONAL) ||
+	    !rc_ring_id_eq(&r->ring, &m->ring))
 		return;		/* about a ring this half has already left */
-	set_one(&me, t->me);
-	set_sub(&t->memb, &me, &others);
-	t->ms.fail_recv++;
-	because(t, RC_CAUSE_FAIL_RECV, 0, NULL, 0);
-	gather_enter(t);
-	t->failed = others;
-	consensus_restart(t);
-	send_join(t);
+	set_one(&me, m->me);
+	set_sub(&m->memb, &me, &others);
+	m->ms.fail_recv++;
+	because(m, RC_CAUSE_FAIL_RECV, 0, NULL, 0);
+	gather_enter(m);
+	m->failed = others;
+	consensus_restart(m);
+	send_join(m);
 }
 
 /* ---- pause detection ---- */
 
-static uint64_t pause_tick(const struct rc_memb *t)
+static uint64_t pause_tick(const struct rc_memb *m)
 {
-	return t->cfg.token_timeout_ns / PAUSE_TICK_DIV;
+	return m->cfg.token_timeout_ns / PAUSE_TICK_DIV;
 }
 
 /*
@@ -619,28 +620,28 @@ static uint64_t pause_tick(const struct rc_memb *t)
  * overloaded host) delay failure detection by a bounded time, not for as
  * long as they last.
  */
-static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
+static void pause_detected(struct rc_memb *m, uint64_t gap, bool own)
 {
 	if (own) {
-		t->ms.pauses++;
-		t->ms.pause_last_ns = gap;
-		if (gap > t->ms.pause_max_ns)
-			t->ms.pause_max_ns = gap;
+		m->ms.pauses++;
+		m->ms.pause_last_ns = gap;
+		if (gap > m->ms.pause_max_ns)
+			m->ms.pause_max_ns = gap;
 	}
-	if (t->pause_reset_at && t->now - t->pause_reset_at < 2 * t->cfg.token_timeout_ns)
+	if (m->pause_reset_at && m->now - m->pause_reset_at < 2 * m->cfg.token_timeout_ns)
 		return;
-	t->pause_reset_at = t->now;
-	t->relearn_until = t->now + t->cfg.consensus_timeout_ns / 2;
-	switch (t->state) {
+	m->pause_reset_at = m->now;
+	m->relearn_until = m->now + m->cfg.consensus_timeout_ns / 2;
+	switch (m->state) {
 	case RC_MEMB_GATHER:
-		t->failed.n = 0;
-		consensus_restart(t);
-		send_join(t);
+		m->failed.n = 0;
+		consensus_restart(m);
+		send_join(m);
 		break;
 	case RC_MEMB_COMMIT:
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
-		t->since = t->now;	/* the token (commit) timeout starts over */
+		m->since = m->now;	/* the token (commit) timeout starts over */
 		break;
 	default:
 		break;
@@ -648,20 +649,20 @@ static void pause_detected(struct rc_memb *t, uint64_t gap, bool own)
 }
 
 /* Every call into this half: was it running all along? */
-static void ran(struct rc_memb *t, uint64_t now)
+static void ran(struct rc_memb *m, uint64_t now)
 {
-	t->now = now;
-	if (t->state != RC_MEMB_STOPPED && t->last_run && now > t->last_run &&
-	    now - t->last_run > t->cfg.token_timeout_ns / 2)
-		pause_detected(t, now - t->last_run, true);
-	if (now > t->last_run)
-		t->last_run = now;
+	m->now = now;
+	if (m->state != RC_MEMB_STOPPED && m->last_run && now > m->last_run &&
+	    now - m->last_run > m->cfg.token_timeout_ns / 2)
+		pause_detected(m, now - m->last_run, true);
+	if (now > m->last_run)
+		m->last_run = now;
 }
 
-void rc_memb_returned(struct rc_memb *t, uint64_t now)
+void rc_memb_returned(struct rc_memb *m, uint64_t now)
 {
-	if (now > t->last_run)
-		t->last_run = now;
+	if (now > m->last_run)
+		m->last_run = now;
 }
 
 /* ---- API ---- */
@@ -669,7 +670,7 @@ void rc_memb_returned(struct rc_memb *t, uint64_t now)
 int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *ops,
 		   void *priv, struct rc_memb **out)
 {
-	struct rc_memb *t;
+	struct rc_memb *m;
 	int ret;
 
 	ret = rc_totem_config_check(cfg, NULL);
@@ -677,174 +678,174 @@ int rc_memb_create(const struct rc_totem_config *cfg, const struct rc_memb_ops *
 		return ret;
 	if (!ops || !ops->cmd || !ops->last_token || !out)
 		return -EINVAL;
-	t = calloc(1, sizeof(*t));
-	if (!t)
+	m = calloc(1, sizeof(*m));
+	if (!m)
 		return -ENOMEM;
-	t->cfg = *cfg;
-	t->ops = *ops;
-	t->priv = priv;
-	t->me = cfg->srp.nodeid;
-	t->max_ring_seq = cfg->last_ring_seq;
-	t->state = RC_MEMB_STOPPED;
-	t->commit_rtr_deadline = UINT64_MAX;
-	t->merge_deadline = UINT64_MAX;
-	t->join_deadline = UINT64_MAX;
-	t->consensus_deadline = UINT64_MAX;
-	*out = t;
+	m->cfg = *cfg;
+	m->ops = *ops;
+	m->priv = priv;
+	m->me = cfg->srp.nodeid;
+	m->max_ring_seq = cfg->last_ring_seq;
+	m->state = RC_MEMB_STOPPED;
+	m->commit_rtr_deadline = UINT64_MAX;
+	m->merge_deadline = UINT64_MAX;
+	m->join_deadline = UINT64_MAX;
+	m->consensus_deadline = UINT64_MAX;
+	*out = m;
 	return 0;
 }
 
-void rc_memb_destroy(struct rc_memb *t)
+void rc_memb_destroy(struct rc_memb *m)
 {
-	free(t);
+	free(m);
 }
 
 /* A node that knows nobody gathers: proc = {me}, and it listens first. */
-void rc_memb_start(struct rc_memb *t, uint64_t now)
+void rc_memb_start(struct rc_memb *m, uint64_t now)
 {
-	t->now = now;
-	t->last_run = now;
-	t->memb.n = 0;
-	because(t, RC_CAUSE_START, 0, NULL, 0);
-	gather_enter(t);
+	m->now = now;
+	m->last_run = now;
+	m->memb.n = 0;
+	because(m, RC_CAUSE_START, 0, NULL, 0);
+	gather_enter(m);
 }
 
-void rc_memb_leave(struct rc_memb *t, uint64_t now)
+void rc_memb_leave(struct rc_memb *m, uint64_t now)
 {
-	struct nodeset proc = t->memb, failed;
+	struct nodeset proc = m->memb, failed;
 	struct rc_xmsg c = { .type = RC_X_STOP };
 
-	t->now = now;
-	if (t->state == RC_MEMB_STOPPED)
+	m->now = now;
+	if (m->state == RC_MEMB_STOPPED)
 		return;
-	set_add(&proc, t->me);
-	set_one(&failed, t->me);
+	set_add(&proc, m->me);
+	set_one(&failed, m->me);
 	/* Twice: one lost copy should not cost the others a token timeout. */
-	send_join_sets(t, &proc, &failed);
-	send_join_sets(t, &proc, &failed);
-	t->ops.cmd(t->priv, &c);
-	t->state = RC_MEMB_STOPPED;
+	send_join_sets(m, &proc, &failed);
+	send_join_sets(m, &proc, &failed);
+	m->ops.cmd(m->priv, &c);
+	m->state = RC_MEMB_STOPPED;
 }
 
-void rc_memb_event(struct rc_memb *t, const struct rc_xmsg *e, uint64_t now)
+void rc_memb_event(struct rc_memb *m, const struct rc_xmsg *e, uint64_t now)
 {
 	const struct rc_x_frame *f = &e->u.frame;
 
-	if (t->state == RC_MEMB_STOPPED)
+	if (m->state == RC_MEMB_STOPPED)
 		return;
-	ran(t, now);
+	ran(m, now);
 	switch (e->type) {
 	case RC_X_FRAME:
 		if (f->type == RC_FT_JOIN)
-			recv_join(t, f->sender, &f->u.join);
+			recv_join(m, f->sender, &f->u.join);
 		else if (f->type == RC_FT_COMMIT)
-			recv_commit(t, f->sender, &f->u.commit);
+			recv_commit(m, f->sender, &f->u.commit);
 		else
-			recv_foreign(t, f);
+			recv_foreign(m, f);
 		break;
 	case RC_X_FROZEN:
-		if (t->freeze_pending && --t->freeze_pending == 0) {
-			t->frozen = e->u.frozen;
-			check_consensus(t);
+		if (m->freeze_pending && --m->freeze_pending == 0) {
+			m->frozen = e->u.frozen;
+			check_consensus(m);
 		}
 		break;
 	case RC_X_OPERATIONAL:
-		on_operational(t, &e->u.ring);
+		on_operational(m, &e->u.ring);
 		break;
 	case RC_X_FAIL_RECV:
-		on_fail_recv(t, &e->u.ring);
+		on_fail_recv(m, &e->u.ring);
 		break;
 	case RC_X_PAUSED:
 		/* the ordering half's thread stalled: what it forwards now is old */
-		pause_detected(t, e->u.gap_ns, false);
+		pause_detected(m, e->u.gap_ns, false);
 		break;
 	default:
 		break;
 	}
 }
 
-static uint64_t token_deadline(const struct rc_memb *t)
+static uint64_t token_deadline(const struct rc_memb *m)
 {
-	uint64_t last = t->ops.last_token(t->priv);
+	uint64_t last = m->ops.last_token(m->priv);
 
-	return (last > t->since ? last : t->since) + t->cfg.token_timeout_ns;
+	return (last > m->since ? last : m->since) + m->cfg.token_timeout_ns;
 }
 
 /* How far the ordering half has looked for the token (see rc_memb_ops.polled). */
-static uint64_t polled(const struct rc_memb *t, uint64_t now)
+static uint64_t polled(const struct rc_memb *m, uint64_t now)
 {
-	uint64_t p = t->ops.polled ? t->ops.polled(t->priv) : now;
+	uint64_t p = m->ops.polled ? m->ops.polled(m->priv) : now;
 
 	return p < now ? p : now;
 }
 
-void rc_memb_timer(struct rc_memb *t, uint64_t now)
+void rc_memb_timer(struct rc_memb *m, uint64_t now)
 {
 	uint64_t p;
 
-	ran(t, now);
-	switch (t->state) {
+	ran(m, now);
+	switch (m->state) {
 	case RC_MEMB_GATHER:
 		/* judged where the ordering half has read, as token loss is */
-		if (polled(t, now) >= t->consensus_deadline) {
+		if (polled(m, now) >= m->consensus_deadline) {
 			struct nodeset live;
 
-			live_rep(t, &live);
+			live_rep(m, &live);
 			for (uint32_t i = 0; i < live.n; i++) {
-				if (!set_has(&t->consensus, live.id[i])) {
-					set_add(&t->failed, live.id[i]);
-					t->ms.consensus_timeouts++;
+				if (!set_has(&m->consensus, live.id[i])) {
+					set_add(&m->failed, live.id[i]);
+					m->ms.consensus_timeouts++;
 				}
 			}
-			consensus_restart(t);
-			send_join(t);
-			if (t->freeze_pending) {
+			consensus_restart(m);
+			send_join(m);
+			if (m->freeze_pending) {
 				/* Unanswered this long: ask again (freezing is idempotent). */
 				struct rc_xmsg c = { .type = RC_X_FREEZE };
 
-				t->ops.cmd(t->priv, &c);
-				t->freeze_pending = 1;
+				m->ops.cmd(m->priv, &c);
+				m->freeze_pending = 1;
 			}
-		} else if (now >= t->join_deadline) {
-			send_join(t);
+		} else if (now >= m->join_deadline) {
+			send_join(m);
 		}
-		check_consensus(t);
+		check_consensus(m);
 		break;
 	case RC_MEMB_COMMIT:
-		if (now - t->since >= commit_timeout(t)) {
-			t->ms.token_losses++;
-			because(t, RC_CAUSE_COMMIT_LOST, 0, NULL, 0);
-			gather_enter(t);
+		if (now - m->since >= commit_timeout(m)) {
+			m->ms.token_losses++;
+			because(m, RC_CAUSE_COMMIT_LOST, 0, NULL, 0);
+			gather_enter(m);
 			break;
 		}
-		if (now >= t->commit_rtr_deadline)
-			commit_send(t);
+		if (now >= m->commit_rtr_deadline)
+			commit_send(m);
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
 		/* polled first: a token it read is then in last_token (dp.c orders them) */
-		p = polled(t, now);
-		if (p >= token_deadline(t)) {
-			t->ms.token_losses++;
-			because(t, RC_CAUSE_TOKEN_LOST, 0, NULL, 0);
-			gather_enter(t);
+		p = polled(m, now);
+		if (p >= token_deadline(m)) {
+			m->ms.token_losses++;
+			because(m, RC_CAUSE_TOKEN_LOST, 0, NULL, 0);
+			gather_enter(m);
 			break;
 		}
-		if (t->state == RC_MEMB_RECOVERY && now >= t->commit_rtr_deadline) {
+		if (m->state == RC_MEMB_RECOVERY && now >= m->commit_rtr_deadline) {
 			/* Until the commit is back (representative) or the ring runs. */
-			if (t->token_started || (t->ring.rep != t->me &&
-			    t->ops.last_token(t->priv) > t->commit_sent))
-				t->commit_rtr_deadline = UINT64_MAX;
+			if (m->token_started || (m->ring.rep != m->me &&
+			    m->ops.last_token(m->priv) > m->commit_sent))
+				m->commit_rtr_deadline = UINT64_MAX;
 			else
-				commit_send(t);
+				commit_send(m);
 		}
-		if (now >= t->merge_deadline) {
+		if (now >= m->merge_deadline) {
 			uint8_t f[sizeof(struct rc_wire_hdr)];
 
-			put_hdr(t, f, RC_FT_MERGE, &t->ring);
-			cmd_send(t, 0, f, sizeof(f));
-			t->ms.merges_tx++;
-			t->merge_deadline = now + t->cfg.merge_timeout_ns;
+			put_hdr(m, f, RC_FT_MERGE, &m->ring);
+			cmd_send(m, 0, f, sizeof(f));
+			m->ms.merges_tx++;
+			m->merge_deadline = now + m->cfg.merge_timeout_ns;
 		}
 		break;
 	default:
@@ -854,77 +855,77 @@ void rc_memb_timer(struct rc_memb *t, uint64_t now)
 
 /* A deadline is due but the ordering half has not read that far: ask it to
    look, and check again shortly. */
-static uint64_t behind(const struct rc_memb *t)
+static uint64_t behind(const struct rc_memb *m)
 {
-	if (t->ops.look)
-		t->ops.look(t->priv);
-	return t->now + POLL_RECHECK_NS;
+	if (m->ops.look)
+		m->ops.look(m->priv);
+	return m->now + POLL_RECHECK_NS;
 }
 
-uint64_t rc_memb_next_deadline(const struct rc_memb *t)
+uint64_t rc_memb_next_deadline(const struct rc_memb *m)
 {
 	uint64_t d = UINT64_MAX, x;
 
-	switch (t->state) {
+	switch (m->state) {
 	case RC_MEMB_GATHER:
-		d = t->consensus_deadline;
-		if (d <= t->now && polled(t, t->now) < d)
-			d = behind(t);
-		if (t->join_deadline < d)
-			d = t->join_deadline;
-		if (t->gather_min > t->now && t->gather_min < d)
-			d = t->gather_min;
+		d = m->consensus_deadline;
+		if (d <= m->now && polled(m, m->now) < d)
+			d = behind(m);
+		if (m->join_deadline < d)
+			d = m->join_deadline;
+		if (m->gather_min > m->now && m->gather_min < d)
+			d = m->gather_min;
 		break;
 	case RC_MEMB_COMMIT:
-		d = t->since + commit_timeout(t);
-		if (t->commit_rtr_deadline < d)
-			d = t->commit_rtr_deadline;
+		d = m->since + commit_timeout(m);
+		if (m->commit_rtr_deadline < d)
+			d = m->commit_rtr_deadline;
 		break;
 	case RC_MEMB_RECOVERY:
 	case RC_MEMB_OPERATIONAL:
-		x = polled(t, t->now);
-		d = token_deadline(t);
-		if (d <= t->now && x < d)
-			d = behind(t);
-		if (t->commit_rtr_deadline < d)
-			d = t->commit_rtr_deadline;
-		if (t->merge_deadline < d)
-			d = t->merge_deadline;
+		x = polled(m, m->now);
+		d = token_deadline(m);
+		if (d <= m->now && x < d)
+			d = behind(m);
+		if (m->commit_rtr_deadline < d)
+			d = m->commit_rtr_deadline;
+		if (m->merge_deadline < d)
+			d = m->merge_deadline;
 		break;
 	default:
 		return d;
 	}
-	x = t->last_run + pause_tick(t);	/* to tell a pause from a quiet time */
+	x = m->last_run + pause_tick(m);	/* to tell a pause from a quiet time */
 	return x < d ? x : d;
 }
 
-enum rc_memb_state rc_memb_state(const struct rc_memb *t)
+enum rc_memb_state rc_memb_state(const struct rc_memb *m)
 {
-	return t->state;
+	return m->state;
 }
 
-void rc_memb_ring(const struct rc_memb *t, struct rc_ring_id *id,
+void rc_memb_ring(const struct rc_memb *m, struct rc_ring_id *id,
 		  uint32_t *members, uint32_t *n_members)
 {
 	if (id)
-		*id = t->state == RC_MEMB_OPERATIONAL ? t->ring : t->old_ring;
+		*id = m->state == RC_MEMB_OPERATIONAL ? m->ring : m->old_ring;
 	if (members && n_members) {
-		const struct nodeset *s = t->state == RC_MEMB_OPERATIONAL ? &t->memb
-									  : &t->old_memb;
+		const struct nodeset *s = m->state == RC_MEMB_OPERATIONAL ? &m->memb
+									  : &m->old_memb;
 
 		memcpy(members, s->id, s->n * sizeof(uint32_t));
 		*n_members = s->n;
 	}
 }
 
-void rc_memb_stats_get(const struct rc_memb *t, struct rc_memb_stats *ms)
+void rc_memb_stats_get(const struct rc_memb *m, struct rc_memb_stats *ms)
 {
-	*ms = t->ms;
+	*ms = m->ms;
 }
 
-void rc_memb_why_get(const struct rc_memb *t, struct rc_memb_why *w)
+void rc_memb_why_get(const struct rc_memb *m, struct rc_memb_why *w)
 {
-	*w = t->why;
+	*w = m->why;
 }
 
 const char *rc_memb_cause_name(enum rc_memb_cause c)

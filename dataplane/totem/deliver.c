@@ -202,7 +202,7 @@ void rc_deliver_run(struct rc_srp *srp)
 	       rc_seq_lt(r->delivered, r->my_aru)) {
 		uint32_t s = r->delivered + 1;
 
-		if ((r->slot_flags[slot_idx(srp, s)] & RC_SLOT_SAFE) &&
+		if ((r->slot_flags[slot_idx(srp, s)] & RC_ENTRY_SAFE) &&
 		    rc_seq_gt(s, r->safe_line))
 			break;
 		r->delivered = s;

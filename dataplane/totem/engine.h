@@ -15,7 +15,12 @@
 
 #include "srp.h"
 
-#define RC_TOTEM_MAX_NODES	32
+/* Nodes in one ring: one number under three names (wire.h's RC_MEMB_MAX,
+   the ring's member mask; srp.h's RC_SRP_MAX_NODES; this one, for callers
+   of the engine), whose arrays are filled from one another's sets. */
+#define RC_TOTEM_MAX_NODES	RC_MEMB_MAX
+_Static_assert(RC_TOTEM_MAX_NODES == RC_SRP_MAX_NODES && RC_SRP_MAX_NODES == RC_MEMB_MAX,
+	       "one maximum of nodes per ring");
 
 /*
  * Ring sequence bounds. Each ring formed takes the highest seq known plus 4,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "nodeset.h"
+#include "seq.h"
 #include "split.h"
 
 #define DONE_MAGIC	0x454e4f44u	/* "DONE" */
@@ -191,7 +192,7 @@ static void memb_frame(void *priv, const struct rc_frame_view *v,
 		return;
 	if (v->sender == o->me) {
 		/* Nobody else may speak as this node: a forgery or a nodeid clash. */
-		o->srp->st.bad[RC_BAD_SENDER]++;
+		rc_srp_count_bad(o->srp, RC_BAD_SENDER);
 		return;
 	}
 	if (v->type == RC_FT_MCAST && rc_srp_old_store(o->srp, frame, len, false) == 0)

@@ -15,7 +15,8 @@
  * Each half takes the other's messages in the order they were made, at any
  * later time; besides them the membership half reads only the time of the
  * last token and how far the ordering half has read its frames (for the
- * token-loss timer). rc_totem (totem.h) joins
+ * token-loss timer), and it may ask the ordering half to look at its frames
+ * now (rc_memb_ops.look). rc_totem (totem.h) joins
  * the halves with in-process queues, optionally delayed (the simulator's
  * model of two threads); ringcastd joins them with SP/SC rings between its
  * control thread and its lcore.
@@ -34,8 +35,8 @@
 
 #include <stdint.h>
 
-#include "srp_int.h"
 #include "engine.h"
+#include "frame.h"
 
 #define RC_X_FRAME_MAX \
 	(RC_WIRE_COMMIT_MAX > RC_WIRE_JOIN_MAX ? RC_WIRE_COMMIT_MAX : RC_WIRE_JOIN_MAX)

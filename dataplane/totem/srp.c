@@ -275,7 +275,7 @@ void rc_ring_zc_linearize(struct rc_srp *srp, struct rc_ring *r)
 		if (!ext)
 			continue;
 		r->slot_ext[i] = NULL;
-		if ((r->slot_flags[i] & RC_SLOT_PRESENT) && rc_seq_gt(r->slot_seq[i], r->gc_seq))
+		if ((r->slot_flags[i] & RC_ENTRY_PRESENT) && rc_seq_gt(r->slot_seq[i], r->gc_seq))
 			memcpy(r->mem + (size_t)i * srp->stride + RC_ZC_HDR, ext,
 			       r->slot_len[i] - RC_ZC_HDR);
 	}
@@ -291,7 +291,7 @@ void rc_ring_store(struct rc_srp *srp, struct rc_ring *r, uint32_t seq,
 	r->slot_seq[i] = seq;
 	r->slot_len[i] = (uint16_t)len;
 	r->slot_ext[i] = NULL;
-	r->slot_flags[i] = RC_SLOT_PRESENT | (safe ? RC_SLOT_SAFE : 0);
+	r->slot_flags[i] = RC_ENTRY_PRESENT | (safe ? RC_ENTRY_SAFE : 0);
 	r->high_seq = rc_seq_max(r->high_seq, seq);
 }
 
@@ -390,7 +390,7 @@ static int recv_token(struct rc_srp *srp, struct rc_frame_view *v, uint64_t now)
 
 int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 {
-	struct rc_frame_view v;
+	struct rc_frame_view *v = &srp->rx_view;
 	enum rc_bad_reason why;
 	bool memb_type;
 
@@ -398,28 +398,28 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 	srp->st.bytes_rx += len;
 	if (len > srp->cfg.netmtu && len > RC_WIRE_COMMIT_MAX)
 		return bad(srp, RC_BAD_LENGTH);
-	if (rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0)
+	if (rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, v, &why) < 0)
 		return bad(srp, why);
-	if (v.cluster_id != srp->cfg.cluster_id)
+	if (v->cluster_id != srp->cfg.cluster_id)
 		return bad(srp, RC_BAD_CLUSTER);
-	memb_type = v.type == RC_FT_JOIN || v.type == RC_FT_COMMIT || v.type == RC_FT_MERGE;
+	memb_type = v->type == RC_FT_JOIN || v->type == RC_FT_COMMIT || v->type == RC_FT_MERGE;
 	if (!memb_type && len > srp->cfg.netmtu)
 		return bad(srp, RC_BAD_LENGTH);
 	if (memb_type || srp->mode == RC_SRP_FROZEN ||
-	    v.ring_rep != srp->r->rep || v.ring_seq != srp->r->seq) {
+	    v->ring_rep != srp->r->rep || v->ring_seq != srp->r->seq) {
 		if (!srp->ops.memb_frame)
 			return bad(srp, memb_type ? RC_BAD_TYPE : RC_BAD_RING);
-		srp->ops.memb_frame(srp->ops.ctrl_priv, &v, frame, len, now);
+		srp->ops.memb_frame(srp->ops.ctrl_priv, v, frame, len, now);
 		return 0;
 	}
-	if (rc_srp_member_index(srp, v.sender) < 0)
+	if (rc_srp_member_index(srp, v->sender) < 0)
 		return bad(srp, RC_BAD_SENDER);
 
-	switch (v.type) {
+	switch (v->type) {
 	case RC_FT_MCAST:
-		return recv_mcast(srp, &v, frame, len);
+		return recv_mcast(srp, v, frame, len);
 	case RC_FT_TOKEN:
-		return recv_token(srp, &v, now);
+		return recv_token(srp, v, now);
 	case RC_FT_WAKE:
 		srp->st.wakes_rx++;
 		if (!srp->is_rep)
@@ -510,14 +510,14 @@ int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)
 int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool recovery)
 {
 	struct rc_ring *o = srp->old;
-	struct rc_frame_view v;
+	struct rc_frame_view *v = &srp->old_view;
 	enum rc_bad_reason why;
 
 	if (!o->valid || len > srp->cfg.netmtu ||
-	    rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, &v, &why) < 0 ||
-	    v.type != RC_FT_MCAST || v.cluster_id != srp->cfg.cluster_id ||
-	    v.ring_rep != o->rep || v.ring_seq != o->seq ||
-	    rc_ring_member_index(o, v.sender) < 0)
+	    rc_wire_parse(frame, len, RC_SRP_MSG_SIZE_CAP, v, &why) < 0 ||
+	    v->type != RC_FT_MCAST || v->cluster_id != srp->cfg.cluster_id ||
+	    v->ring_rep != o->rep || v->ring_seq != o->seq ||
+	    rc_ring_member_index(o, v->sender) < 0)
 		return -EINVAL;
 	/*
 	 * After install only recovery carries old frames: each survivor's
@@ -529,11 +529,11 @@ int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool rec
 		srp->st.old_late++;
 		return 0;
 	}
-	if (rc_seq_le(v.seq, o->gc_seq) || rc_ring_have(srp, o, v.seq))
+	if (rc_seq_le(v->seq, o->gc_seq) || rc_ring_have(srp, o, v->seq))
 		return 0;
-	if (v.seq - o->gc_seq > srp->cfg.rtr_slots)
+	if (v->seq - o->gc_seq > srp->cfg.rtr_slots)
 		return -ERANGE;
-	rc_ring_store(srp, o, v.seq, frame, (uint32_t)len, v.mflags & RC_MF_HAS_SAFE);
+	rc_ring_store(srp, o, v->seq, frame, (uint32_t)len, v->mflags & RC_MF_HAS_SAFE);
 	rc_aru_advance(srp, o);
 	return 0;
 }
@@ -596,6 +596,12 @@ uint64_t rc_srp_next_deadline(const struct rc_srp *srp)
 	if (srp->self_token)
 		d = 0;
 	return d;
+}
+
+void rc_srp_count_bad(struct rc_srp *srp, enum rc_bad_reason why)
+{
+	if ((unsigned int)why < RC_BAD_REASONS_)
+		srp->st.bad[why]++;
 }
 
 void rc_srp_stats_get(const struct rc_srp *srp, struct rc_srp_stats *st)

@@ -220,6 +220,9 @@ void rc_srp_timer(struct rc_srp *srp, uint64_t now);
 uint64_t rc_srp_next_deadline(const struct rc_srp *srp);
 
 void rc_srp_stats_get(const struct rc_srp *srp, struct rc_srp_stats *st);
+/* A frame dropped by the caller for `why` (the ordering half's own checks):
+   counted with the engine's bad frames. */
+void rc_srp_count_bad(struct rc_srp *srp, enum rc_bad_reason why);
 const char *rc_srp_bad_reason_name(enum rc_bad_reason r);
 
 /* For checkers: every seq <= the returned value is held by this node. */

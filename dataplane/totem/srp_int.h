@@ -22,66 +22,9 @@
 
 #include <ringcast/wire.h>
 
+#include "frame.h"
 #include "seq.h"
 #include "srp.h"
-
-/* A token in host byte order. */
-struct rc_token {
-	uint32_t token_seq;
-	uint32_t seq;
-	uint32_t aru;
-	uint32_t aru_addr;
-	uint32_t fcc;
-	uint32_t backlog;
-	uint16_t rtr_count;
-	uint16_t flags;
-	uint32_t rtr[RC_RTR_MAX];
-};
-
-/* A join in host byte order; both sets sorted ascending, no duplicates. */
-struct rc_join {
-	uint64_t ring_seq;
-	uint16_t n_proc, n_failed;
-	uint32_t proc[RC_MEMB_MAX];
-	uint32_t failed[RC_MEMB_MAX];
-};
-
-struct rc_commit_entry {
-	uint32_t nodeid;
-	uint32_t old_rep;
-	uint64_t old_seq;
-	uint32_t my_aru;
-	uint32_t high_seq;
-};
-
-/* A commit token in host byte order; ring id travels in the header. */
-struct rc_commit {
-	uint32_t rep;
-	uint64_t ring_seq;
-	uint32_t hop;
-	uint16_t n_memb;
-	uint32_t filled;
-	struct rc_commit_entry e[RC_MEMB_MAX];
-};
-
-/* A parsed, structurally valid frame; pointers into the caller's buffer. */
-struct rc_frame_view {
-	uint8_t type;
-	uint32_t cluster_id;
-	uint32_t sender;
-	uint32_t ring_rep;
-	uint64_t ring_seq;
-	/* RC_FT_MCAST */
-	uint32_t seq;
-	uint16_t nchunks;
-	uint16_t mflags;
-	/* RC_FT_TOKEN */
-	struct rc_token tok;
-	/* RC_FT_JOIN */
-	struct rc_join join;
-	/* RC_FT_COMMIT */
-	struct rc_commit commit;
-};
 
 /* One message waiting to be framed. */
 struct rc_sendq_ent {
@@ -115,8 +58,9 @@ struct rc_reasm {
 	bool active;
 };
 
-#define RC_SLOT_PRESENT		0x01
-#define RC_SLOT_SAFE		0x02
+/* slot_flags of a retransmit buffer entry (not a client slot's RC_SLOT_*) */
+#define RC_ENTRY_PRESENT	0x01
+#define RC_ENTRY_SAFE		0x02
 
 /*
  * One ring's messages: identity, receive/retransmit buffer, delivery state.
@@ -174,6 +118,10 @@ struct rc_srp {
 	struct rc_ring *r;	/* current ring */
 	struct rc_ring *old;	/* last operational ring, while recovering */
 	struct rc_ring rings[2];
+
+	/* frames parsed by rc_srp_recv, and by rc_srp_old_store, which it may
+	   call (through the ordering half): 1.6 KB each, off the lcore's stack */
+	struct rc_frame_view rx_view, old_view;
 
 	bool delivering;	/* inside rc_deliver_run() */
 	uint32_t high_tok_seq;	/* highest token.seq seen: a frame may not run far past it */
@@ -242,7 +190,7 @@ static inline bool rc_ring_have(const struct rc_srp *srp, const struct rc_ring *
 {
 	uint32_t i = slot_idx(srp, seq);
 
-	return (r->slot_flags[i] & RC_SLOT_PRESENT) && r->slot_seq[i] == seq;
+	return (r->slot_flags[i] & RC_ENTRY_PRESENT) && r->slot_seq[i] == seq;
 }
 
 static inline uint8_t *rc_ring_frame(const struct rc_srp *srp, const struct rc_ring *r,
@@ -260,22 +208,6 @@ static inline uint8_t *slot_frame(const struct rc_srp *srp, uint32_t seq)
 {
 	return rc_ring_frame(srp, srp->r, seq);
 }
-
-/* wire.c */
-int rc_wire_parse(const void *buf, size_t len, uint32_t max_msg_size,
-		  struct rc_frame_view *v, enum rc_bad_reason *why);
-void rc_wire_put_hdr(uint8_t *buf, uint8_t type, uint32_t cluster_id,
-		     uint32_t sender, uint32_t ring_rep, uint64_t ring_seq);
-uint32_t rc_wire_put_token(uint8_t *buf, const struct rc_token *tok);
-void rc_wire_put_mcast(uint8_t *buf, uint32_t seq, uint16_t nchunks,
-		       uint16_t flags, uint32_t payload_len);
-void rc_wire_put_chunk(uint8_t *buf, uint32_t len, uint32_t msg_len,
-		       uint32_t offset, uint16_t flags, uint16_t msg_id);
-uint16_t rc_wire_chunk_msg_id(const uint8_t *buf);
-uint32_t rc_wire_put_join(uint8_t *buf, const struct rc_join *j);
-uint32_t rc_wire_put_commit(uint8_t *buf, const struct rc_commit *c);
-void rc_wire_get_chunk(const uint8_t *buf, uint32_t *len, uint32_t *msg_len,
-		       uint32_t *offset, uint16_t *flags);
 
 /* sendq.c */
 int rc_sendq_init(struct rc_sendq *q, uint32_t cap);

@@ -2,8 +2,10 @@
 /*
  * ringcast wire format: every frame the Totem engine sends or accepts.
  * Defined once, here; docs/protocol.md describes it in prose. All multi-byte
- * fields are little-endian. Sizes are _Static_asserted so a change is deliberate.
+ * fields are little-endian (the Ethernet header's are big-endian, as
+ * Ethernet's). Sizes are _Static_asserted so a change is deliberate.
  *
+ *   Ethernet frame := dst MAC  src MAC  ethertype  rc_wire_shim  on the wire
  *   on the wire := rc_wire_auth  tag[16]  sealed(frame)       (wire version 2)
  *   frame := rc_wire_hdr  body
  *   body  := rc_wire_mcast { rc_wire_chunk data }*nchunks      (RC_FT_MCAST)
@@ -24,6 +26,19 @@
 #define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
 #define RC_WIRE_VERSION		2	/* 1: frames without rc_wire_auth (before 0.2) */
 #define RC_ETHERTYPE_DEFAULT	0x88B5
+
+/*
+ * Between the Ethernet header and the envelope: the node a frame is for
+ * (0: every node; a token goes to the group address until its successor's
+ * MAC is learned, and the others drop it by this), and the length of what
+ * follows, since Ethernet pads short frames and the engine checks lengths
+ * exactly.
+ */
+struct rc_wire_shim {
+	uint32_t dst;		/* nodeid, or 0 */
+	uint32_t len;		/* bytes of the envelope, tag and frame */
+};
+_Static_assert(sizeof(struct rc_wire_shim) == 8, "shim is 8 bytes");
 
 /*
  * Authentication envelope, 40 bytes, then a 16-byte tag, then the Totem

@@ -290,7 +290,7 @@ static size_t memb_frame(uint8_t *f, uint8_t type, uint32_t cluster, uint32_t se
 static int forge_main(int argc, char **argv)
 {
 	static uint8_t pkt[2048];
-	uint8_t *shim = pkt + 14, *env = pkt + 14 + 8, *f = env + RC_WIRE_AUTH_OVERHEAD;
+	uint8_t *shim = pkt + 14, *env = shim + sizeof(struct rc_wire_shim), *f = env + RC_WIRE_AUTH_OVERHEAD;
 	uint32_t memb[RC_MEMB_MAX], n = 0, cluster, rep, claimed[RC_MEMB_MAX] = { 0 };
 	unsigned long count, sent = 0, v1 = 0;
 	unsigned long long seq;
@@ -515,7 +515,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static uint8_t pkt[2048];
-	uint8_t *shim = pkt + 14, *env = pkt + 14 + 8, *f = env + RC_WIRE_AUTH_OVERHEAD;
+	uint8_t *shim = pkt + 14, *env = shim + sizeof(struct rc_wire_shim), *f = env + RC_WIRE_AUTH_OVERHEAD;
 	uint8_t member_mac[6];
 	static const uint8_t fake_mac[6] = { 0x02, 0x72, 0x63, 0x67, 0x61, 0x72 };
 	unsigned long count, expect[KINDS] = { 0 };

@@ -11,13 +11,17 @@
 #include "config.h"
 #include "unit_test.h"
 
-static void test_default_mtu_leaves_the_port_as_written(void)
+static void test_default_mtu_adds_only_a_deeper_ring(void)
 {
 	char out[256];
 
 	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_packet0,iface=eth0", 1500, out,
 					       sizeof(out)), 0);
-	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0");
+	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framecnt=2048");
+	/* the user's frame count is theirs */
+	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_packet0,iface=eth0,framecnt=256", 1500,
+					       out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framecnt=256");
 	CU_ASSERT_EQUAL(rc_config_afp_framesz(1500), 0);
 }
 
@@ -31,7 +35,8 @@ static void test_jumbo_mtu_sizes_af_packet_frames_to_hold_a_frame(void)
 	CU_ASSERT(f < 9000 + 256);
 	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_packet0,iface=eth0", 9000, out,
 					       sizeof(out)), 0);
-	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framesz=9088,blocksz=290816");
+	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framesz=9088,blocksz=290816,"
+			       "framecnt=2048");
 }
 
 static void test_blocks_hold_whole_frames_and_whole_pages(void)
@@ -56,7 +61,7 @@ static void test_user_frame_size_and_other_drivers_are_left_alone(void)
 
 	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_packet0,iface=eth0,framesz=16384", 9000,
 					       out, sizeof(out)), 0);
-	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framesz=16384");
+	CU_ASSERT_STRING_EQUAL(out, "net_af_packet0,iface=eth0,framesz=16384,framecnt=2048");
 	CU_ASSERT_EQUAL(rc_config_port_devargs("net_tap0,iface=t0", 9000, out, sizeof(out)), 0);
 	CU_ASSERT_STRING_EQUAL(out, "net_tap0,iface=t0");
 }
@@ -71,7 +76,7 @@ static void test_devargs_that_do_not_fit_are_an_error(void)
 
 static void test_rx_frames_follow_the_port(void)
 {
-	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_af_packet0,iface=eth0"), 512);
+	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_af_packet0,iface=eth0"), 2048);
 	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_af_packet0,iface=eth0,framecnt=2048"), 2048);
 	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_af_packet0,framecnt=x"), 512);
 	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_tap0,iface=t0"), 1024);
@@ -79,7 +84,7 @@ static void test_rx_frames_follow_the_port(void)
 
 static const struct unit_test tests[] = {
 	T(test_rx_frames_follow_the_port),
-	T(test_default_mtu_leaves_the_port_as_written),
+	T(test_default_mtu_adds_only_a_deeper_ring),
 	T(test_jumbo_mtu_sizes_af_packet_frames_to_hold_a_frame),
 	T(test_blocks_hold_whole_frames_and_whole_pages),
 	T(test_user_frame_size_and_other_drivers_are_left_alone),
