@@ -30,8 +30,8 @@ struct rc_stats_src {
 /*
  * At most this many names: /ringcast/stats adds the ring's four (state,
  * ring_rep, ring_seq, members), and a DPDK telemetry dict holds 256
- * (RTE_TEL_MAX_DICT_ENTRIES, asserted in telemetry.c), as does ringcastctl's
- * reply parser (FIELDS_MAX).
+ * (RTE_TEL_MAX_DICT_ENTRIES, asserted in telemetry.c). ringcastctl reads
+ * any number (jansson).
  */
 #define RC_STATS_MAX	250
 

@@ -3,10 +3,13 @@
  * ringcastctl: the admin CLI. It talks to a running ringcastd through DPDK
  * telemetry: a SOCK_SEQPACKET Unix socket where the server first sends an
  * info object, then answers each command string with one JSON object
- * {"<command>": <value>}. A small JSON reader below handles the flat objects
- * ringcastd returns (numbers, strings, arrays of numbers). `groups` is a CPG
- * client instead (ringcast's libcpg, itself libc only): it walks every group
- * with cpg_iteration_*, as corosync-cpgtool does.
+ * {"<command>": <value>}, read with jansson. Objects keep their fields in
+ * the order sent, so `stats` prints them in the daemon's order, however
+ * many. A reply jansson cannot hold whole is unreadable, an error, never
+ * half-read: a duplicate field (one would hide the other), an integer above
+ * 2^63 - 1 (json_int_t is long long; ringcastd's u64 values stay below).
+ * `groups` is a CPG client instead (ringcast's libcpg, itself libc only): it
+ * walks every group with cpg_iteration_*, as corosync-cpgtool does.
  *
  * Exit status: 0 done, 1 error or timeout, 2 no daemon at the socket.
  */
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include <corosync/cpg.h>
+#include <jansson.h>
 
 #ifndef RC_VERSION
 #define RC_VERSION "unknown"
@@ -29,7 +33,6 @@
 
 #define TEL_SOCK_NAME	"dpdk_telemetry.v2"
 #define REPLY_MAX	(64 * 1024)	/* DPDK 22.11 replies are <= 16 KiB */
-#define FIELDS_MAX	256	/* DPDK's RTE_TEL_MAX_DICT_ENTRIES: a reply holds no more */
 #define IO_TIMEOUT_S	5
 #define EXIT_NO_DAEMON	2
 
@@ -42,6 +45,7 @@ struct tel {
 	const char *path;
 	char buf[REPLY_MAX];
 	size_t len;
+	char why[JSON_ERROR_TEXT_LENGTH + 32];	/* why query() could not read buf */
 };
 
 /*
@@ -105,319 +109,182 @@ static int tel_request(struct tel *t, const char *cmd)
 	return 0;
 }
 
-/* ---- a JSON reader for flat objects ---- */
+/* ---- reading the replies (jansson) ---- */
 
-enum jkind { J_NUM, J_STR, J_ARR, J_NULL, J_OTHER };
-
-struct jfield {
-	const char *key;	/* points into the reply, not NUL-terminated */
-	size_t klen;
-	enum jkind kind;
-	const char *val;	/* raw text of the value (strings: inside the quotes) */
-	size_t vlen;
-};
-
-struct jobj {
-	struct jfield f[FIELDS_MAX];
-	int n;
-};
-
-static const char *ws(const char *p)
+/* An integer field, as unsigned; 0 and *ok = 0 when missing or not one. */
+static unsigned long long jnum(const json_t *o, const char *key, int *ok)
 {
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
+	const json_t *v = json_object_get(o, key);
 
-/* Past a string starting at its opening quote; NULL if unterminated. */
-static const char *skip_string(const char *p)
-{
-	for (p++; *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-/* Past any JSON value, nested ones too; NULL on malformed input. */
-static const char *skip_value(const char *p, int depth)
-{
-	p = ws(p);
-	if (depth > 32)
-		return NULL;
-	if (*p == '"')
-		return skip_string(p);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = ws(p + 1);
-		if (*p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if (*p != '"' || !(p = skip_string(p)))
-					return NULL;
-				p = ws(p);
-				if (*p++ != ':')
-					return NULL;
-			}
-			if (!(p = skip_value(p, depth + 1)))
-				return NULL;
-			p = ws(p);
-			if (*p == close)
-				return p + 1;
-			if (*p++ != ',')
-				return NULL;
-			p = ws(p);
-		}
-	}
-	if (*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n') {
-		const char *s = p;
-
-		while (*p && !strchr(" \t\r\n,}]", *p))
-			p++;
-		return p > s ? p : NULL;
-	}
-	return NULL;
-}
-
-static enum jkind kind_of(const char *v, size_t len)
-{
-	if (*v == '"')
-		return J_STR;
-	if (*v == '-' || (*v >= '0' && *v <= '9'))
-		return J_NUM;
-	if (len == 4 && !strncmp(v, "null", 4))
-		return J_NULL;
-	if (*v == '[') {
-		/* An array of numbers only; anything else is J_OTHER. */
-		for (const char *p = v + 1; p < v + len - 1; p++)
-			if (!strchr("0123456789-+.eE, \t\r\n", *p))
-				return J_OTHER;
-		return J_ARR;
-	}
-	return J_OTHER;
-}
-
-/* Parse object text at p into o (one level; nested values kept raw). */
-static int jobj_parse(const char *p, struct jobj *o)
-{
-	o->n = 0;
-	p = ws(p);
-	if (*p++ != '{')
-		return -EINVAL;
-	p = ws(p);
-	if (*p == '}')
-		return 0;
-	for (;;) {
-		struct jfield *f = &o->f[o->n];
-		const char *end;
-
-		if (o->n == FIELDS_MAX)
-			return -E2BIG;	/* never drop a field silently */
-		if (*p != '"' || !(end = skip_string(p)))
-			return -EINVAL;
-		f->key = p + 1;
-		f->klen = (size_t)(end - p - 2);
-		p = ws(end);
-		if (*p++ != ':')
-			return -EINVAL;
-		p = ws(p);
-		if (!(end = skip_value(p, 0)))
-			return -EINVAL;
-		f->kind = kind_of(p, (size_t)(end - p));
-		f->val = p;
-		f->vlen = (size_t)(end - p);
-		if (f->kind == J_STR) {
-			f->val++;
-			f->vlen -= 2;
-		}
-		o->n++;
-		p = ws(end);
-		if (*p == '}')
-			return 0;
-		if (*p++ != ',')
-			return -EINVAL;
-		p = ws(p);
-	}
-}
-
-static const struct jfield *jget(const struct jobj *o, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (int i = 0; i < o->n; i++)
-		if (o->f[i].klen == kl && !memcmp(o->f[i].key, key, kl))
-			return &o->f[i];
-	return NULL;
-}
-
-static unsigned long long jnum(const struct jobj *o, const char *key, int *ok)
-{
-	const struct jfield *f = jget(o, key);
-
-	if (!f || f->kind != J_NUM) {
+	if (!json_is_integer(v)) {
 		*ok = 0;
 		return 0;
 	}
-	return strtoull(f->val, NULL, 10);
+	return (unsigned long long)json_integer_value(v);
 }
 
-/* Copy a string field into buf ("?" when missing). */
-static const char *jstr(const struct jobj *o, const char *key, char *buf, size_t size, int *ok)
+/* Copy a string field into buf ("?" and *ok = 0 when missing or not one). */
+static const char *jstr(const json_t *o, const char *key, char *buf, size_t size, int *ok)
 {
-	const struct jfield *f = jget(o, key);
+	const json_t *v = json_object_get(o, key);
 
-	if (!f || f->kind != J_STR) {
+	if (!json_is_string(v)) {
 		*ok = 0;
 		snprintf(buf, size, "?");
 		return buf;
 	}
-	snprintf(buf, size, "%.*s", (int)f->vlen, f->val);
+	snprintf(buf, size, "%s", json_string_value(v));
 	return buf;
 }
 
-/* The numbers of an array field, printed with `sep` between them. */
-static void print_array(FILE *out, const struct jfield *f, const char *sep, const char *empty)
+/* An array of integers only, as ringcastd's lists (members, nodes) are. */
+static int is_num_array(const json_t *v)
 {
-	const char *p = f->val + 1, *end = f->val + f->vlen - 1;
-	int n = 0;
+	const json_t *e;
+	size_t i;
 
-	while (p < end) {
-		char *e;
-		unsigned long long v;
+	if (!json_is_array(v))
+		return 0;
+	json_array_foreach(v, i, e)
+		if (!json_is_integer(e))
+			return 0;
+	return 1;
+}
 
-		p = ws(p);
-		if (p >= end)
-			break;
-		v = strtoull(p, &e, 10);
-		if (e == p)
-			break;
-		fprintf(out, "%s%llu", n++ ? sep : "", v);
-		p = ws(e);
-		if (*p == ',')
-			p++;
-	}
-	if (!n)
+/* The numbers of an array of integers, with `sep` between them; `empty` if none. */
+static void print_array(FILE *out, const json_t *a, const char *sep, const char *empty)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		fprintf(out, "%s%llu", i ? sep : "", (unsigned long long)json_integer_value(e));
+	if (!json_array_size(a))
 		fputs(empty, out);
 }
 
-/* The numbers of an array field, at most max of them; how many. */
-static int array_nums(const struct jfield *f, unsigned long long *out, int max)
+/*
+ * One value as `stats` and `key` print it: a string without its quotes, an
+ * integer in decimal, with `sep` an array of integers joined by it ("-" when
+ * empty), anything else as compact JSON (as DPDK writes it).
+ */
+static void print_value(FILE *out, const json_t *v, const char *sep)
 {
-	const char *p = f->val + 1, *end = f->val + f->vlen - 1;
-	int n = 0;
-
-	while (p < end && n < max) {
-		char *e;
-
-		p = ws(p);
-		out[n] = strtoull(p, &e, 10);
-		if (e == p)
-			break;
-		n++;
-		p = ws(e);
-		if (*p == ',')
-			p++;
-	}
-	return n;
-}
-
-static int array_len(const struct jfield *f)
-{
-	int n = 0;
-
-	for (const char *p = f->val + 1; p < f->val + f->vlen - 1; p++)
-		if (*p >= '0' && *p <= '9' && (p == f->val + 1 || !(p[-1] >= '0' && p[-1] <= '9')))
-			n++;
-	return n;
+	if (json_is_string(v))
+		fputs(json_string_value(v), out);
+	else if (json_is_integer(v))
+		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (sep && is_num_array(v))
+		print_array(out, v, sep, "-");
+	else
+		json_dumpf(v, out, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
 /* ---- commands ---- */
 
-static void die_no_daemon(const char *path, int err)
+static _Noreturn void die_no_daemon(const char *path, int err)
 {
 	fprintf(stderr, "%s: no daemon at %s: %s\n", prog, path, strerror(err));
 	exit(EXIT_NO_DAEMON);
 }
 
 /*
- * Run cmd and parse the value under its key into o. Returns 0; -ENOENT when
- * the daemon answered null (unknown command or refused parameters); other
- * -errno when the connection failed.
+ * Run cmd; *o gets the object under its key (a reference: json_decref it).
+ * Returns 0; -ENOENT when the daemon answered null (unknown command or
+ * refused parameters); -EPROTO when the reply is not {"cmd": {...}}
+ * (t->why says why); other -errno when the connection failed.
  */
-static int query(struct tel *t, const char *cmd, struct jobj *o)
+static int query(struct tel *t, const char *cmd, json_t **o)
 {
-	struct jobj outer;
-	const struct jfield *f;
+	json_error_t err;
+	json_t *reply, *v;
 	char key[256];
 	int ret;
 
+	*o = NULL;
 	ret = tel_request(t, cmd);
 	if (ret < 0)
 		return ret;
-	if (jobj_parse(t->buf, &outer) < 0 || outer.n < 1)
+	reply = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &err);
+	if (!reply) {
+		snprintf(t->why, sizeof(t->why), "%s, at byte %d", err.text, err.position);
 		return -EPROTO;
+	}
 	snprintf(key, sizeof(key), "%s", cmd);
 	key[strcspn(key, ",")] = 0;
-	f = jget(&outer, key);
-	if (!f)
-		f = &outer.f[0];
-	if (f->kind == J_NULL)
-		return -ENOENT;
-	if (f->kind != J_OTHER || *f->val != '{')
-		return -EPROTO;
-	return jobj_parse(f->val, o) < 0 ? -EPROTO : 0;
+	/* DPDK names the value after the command; else take the first field */
+	v = json_object_get(reply, key);
+	if (!v)
+		v = json_object_iter_value(json_object_iter(reply));
+	if (!v) {
+		snprintf(t->why, sizeof(t->why), "not an object with a field");
+		ret = -EPROTO;
+	} else if (json_is_null(v)) {
+		ret = -ENOENT;
+	} else if (!json_is_object(v)) {
+		snprintf(t->why, sizeof(t->why), "its value is not an object");
+		ret = -EPROTO;
+	} else {
+		*o = json_incref(v);
+	}
+	json_decref(reply);
+	return ret;
 }
 
-static int query_or_die(struct tel *t, const char *cmd, struct jobj *o)
+/* Say why query(t, cmd) failed with ret (< 0) and exit. */
+static _Noreturn void die_query(struct tel *t, const char *cmd, int ret)
 {
-	int ret = query(t, cmd, o);
-
 	if (ret == -ENOENT) {
 		fprintf(stderr, "%s: the daemon at %s has no command %s, or refused its parameters\n",
 			prog, t->path, cmd);
 		exit(1);
 	}
 	if (ret == -EPROTO) {
-		fprintf(stderr, "%s: cannot read the reply to %s: %.200s\n", prog, cmd, t->buf);
+		fprintf(stderr, "%s: cannot read the reply to %s (%s): %.200s\n", prog, cmd, t->why,
+			t->buf);
 		exit(1);
 	}
 	if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
 		fprintf(stderr, "%s: no reply from %s within %d s\n", prog, t->path, IO_TIMEOUT_S);
 		exit(1);
 	}
+	die_no_daemon(t->path, -ret);
+}
+
+static json_t *query_or_die(struct tel *t, const char *cmd)
+{
+	json_t *o;
+	int ret = query(t, cmd, &o);
+
 	if (ret < 0)
-		die_no_daemon(t->path, -ret);
-	return 0;
+		die_query(t, cmd, ret);
+	return o;
 }
 
 /* "node N: ring REP.SEQ state STATE members K (id id id)" into buf. */
-static int format_status(const struct jobj *o, char *buf, size_t size, unsigned long long *k,
+static int format_status(const json_t *o, char *buf, size_t size, unsigned long long *k,
 			 char *state, size_t state_size)
 {
-	const struct jfield *m = jget(o, "members");
+	const json_t *m = json_object_get(o, "members");
 	unsigned long long node, rep, seq;
+	int ok = 1, list = is_num_array(m);
 	char *mem = NULL;
 	size_t mlen = 0;
 	FILE *f;
-	int ok = 1;
 
 	node = jnum(o, "nodeid", &ok);
 	rep = jnum(o, "ring_rep", &ok);
 	seq = jnum(o, "ring_seq", &ok);
 	jstr(o, "state", state, state_size, &ok);
-	if (!m || m->kind != J_ARR)
+	if (!list)
 		ok = 0;
 	f = open_memstream(&mem, &mlen);
 	if (!f)
 		return -ENOMEM;
-	if (m && m->kind == J_ARR)
+	if (list)
 		print_array(f, m, " ", "");
 	fclose(f);
-	*k = m && m->kind == J_ARR ? (unsigned long long)array_len(m) : 0;
+	*k = list ? json_array_size(m) : 0;
 	snprintf(buf, size, "node %llu: ring %llu.%llu state %s members %llu (%s)",
 		 node, rep, seq, state, *k, mem);
 	free(mem);
@@ -428,11 +295,12 @@ static int cmd_status(struct tel *t)
 {
 	char line[1024], state[64];
 	unsigned long long k;
-	struct jobj o;
+	json_t *o;
 
-	query_or_die(t, "/ringcast/status", &o);
-	if (format_status(&o, line, sizeof(line), &k, state, sizeof(state)) < 0) {
+	o = query_or_die(t, "/ringcast/status");
+	if (format_status(o, line, sizeof(line), &k, state, sizeof(state)) < 0) {
 		fprintf(stderr, "%s: unexpected status reply: %.200s\n", prog, t->buf);
+		json_decref(o);
 		return 1;
 	}
 	{
@@ -441,35 +309,34 @@ static int cmd_status(struct tel *t)
 		unsigned long long lcore;
 		int ok = 1;
 
-		jstr(&o, "numa_port", port, sizeof(port), &ok);
-		lcore = jnum(&o, "lcore", &ok);
-		jstr(&o, "numa_lcore", lnode, sizeof(lnode), &ok);
-		jstr(&o, "numa_memory", mem, sizeof(mem), &ok);
-		jstr(&o, "numa_clients", cli, sizeof(cli), &ok);
+		jstr(o, "numa_port", port, sizeof(port), &ok);
+		lcore = jnum(o, "lcore", &ok);
+		jstr(o, "numa_lcore", lnode, sizeof(lnode), &ok);
+		jstr(o, "numa_memory", mem, sizeof(mem), &ok);
+		jstr(o, "numa_clients", cli, sizeof(cli), &ok);
 		if (ok)
 			snprintf(line + strlen(line), sizeof(line) - strlen(line),
 				 "; numa: port node %s, lcore %llu on node %s, memory node %s, "
 				 "client regions node %s", port, lcore, lnode, mem, cli);
 	}
 	printf("%s\n", line);
+	json_decref(o);
 	return 0;
 }
 
+/* Every field, in the order the daemon sent them: one "name value" a line. */
 static int cmd_stats(struct tel *t)
 {
-	struct jobj o;
+	const char *name;
+	json_t *o, *v;
 
-	query_or_die(t, "/ringcast/stats", &o);
-	for (int i = 0; i < o.n; i++) {
-		const struct jfield *f = &o.f[i];
-
-		printf("%.*s ", (int)f->klen, f->key);
-		if (f->kind == J_ARR)
-			print_array(stdout, f, ",", "-");
-		else
-			printf("%.*s", (int)f->vlen, f->val);
+	o = query_or_die(t, "/ringcast/stats");
+	json_object_foreach(o, name, v) {
+		printf("%s ", name);
+		print_value(stdout, v, ",");
 		putchar('\n');
 	}
+	json_decref(o);
 	return 0;
 }
 
@@ -480,67 +347,73 @@ static int cmd_stats(struct tel *t)
  */
 static int cmd_nodes(struct tel *t)
 {
-	unsigned long long ids[64], id, v;
 	char line[1024], state[64], port[256], link[16], duplex[16], mac[32], name[256];
+	unsigned long long id, v, k;
+	const json_t *ids, *e;
+	json_t *o, *n;
 	char cmd[64];
-	const struct jfield *f;
-	unsigned long long k;
-	struct jobj o;
-	int n, ok = 1, ok2;
+	int ok = 1, ok2;
+	size_t i;
 
-	query_or_die(t, "/ringcast/nodes", &o);
-	if (format_status(&o, line, sizeof(line), &k, state, sizeof(state)) < 0 ||
-	    !(f = jget(&o, "nodes")) || f->kind != J_ARR) {
+	o = query_or_die(t, "/ringcast/nodes");
+	ids = json_object_get(o, "nodes");
+	if (format_status(o, line, sizeof(line), &k, state, sizeof(state)) < 0 ||
+	    !is_num_array(ids)) {
 		fprintf(stderr, "%s: unexpected nodes reply: %.200s\n", prog, t->buf);
+		json_decref(o);
 		return 1;
 	}
-	n = array_nums(f, ids, 64);
-	jstr(&o, "port", port, sizeof(port), &ok);
-	jstr(&o, "link", link, sizeof(link), &ok);
+	jstr(o, "port", port, sizeof(port), &ok);
+	jstr(o, "link", link, sizeof(link), &ok);
 	ok2 = 1;
-	jstr(&o, "mac", mac, sizeof(mac), &ok2);
+	jstr(o, "mac", mac, sizeof(mac), &ok2);
 	if (!ok2)
 		strcpy(mac, "unknown");
 	printf("%s\n", line);
 	printf("LINK 0 port %s: %s", port, link);
 	ok2 = 1;
-	v = jnum(&o, "speed_mbps", &ok2);
+	v = jnum(o, "speed_mbps", &ok2);
 	if (ok2 && v)
 		printf(", %llu Mb/s", v);
 	ok2 = 1;
-	jstr(&o, "duplex", duplex, sizeof(duplex), &ok2);
+	jstr(o, "duplex", duplex, sizeof(duplex), &ok2);
 	if (ok2)
 		printf(" %s-duplex", duplex);
 	printf(", mac %s\n", mac);
-	for (int i = 0; i < n; i++) {
-		snprintf(cmd, sizeof(cmd), "/ringcast/node,%llu", ids[i]);
-		query_or_die(t, cmd, &o);
-		id = jnum(&o, "nodeid", &ok);
-		jstr(&o, "name", name, sizeof(name), &ok);
-		jstr(&o, "state", state, sizeof(state), &ok);
+	json_array_foreach(ids, i, e) {
+		snprintf(cmd, sizeof(cmd), "/ringcast/node,%llu",
+			 (unsigned long long)json_integer_value(e));
+		n = query_or_die(t, cmd);
+		id = jnum(n, "nodeid", &ok);
+		jstr(n, "name", name, sizeof(name), &ok);
+		jstr(n, "state", state, sizeof(state), &ok);
 		if (!ok) {
 			fprintf(stderr, "%s: unexpected node reply: %.200s\n", prog, t->buf);
+			json_decref(n);
+			json_decref(o);
 			return 1;
 		}
 		printf("\tnode %llu%s%s%s: ", id, *name ? " (" : "", name, *name ? ")" : "");
-		if (jnum(&o, "local", &ok)) {
+		if (jnum(n, "local", &ok)) {
 			printf("localhost\n");
-			continue;
+		} else {
+			if (jnum(n, "in_ring", &ok))
+				printf(strcmp(state, "operational") ? "connected (ring re-forming)"
+								    : "connected");
+			else
+				printf("disconnected");
+			ok2 = 1;
+			jstr(n, "mac", mac, sizeof(mac), &ok2);
+			v = jnum(n, "last_rx_ms_ago", &ok2);
+			if (ok2)
+				printf("; mac %s, last frame %llu ms ago, %llu frames\n", mac, v,
+				       jnum(n, "frames_rx", &ok2));
+			else
+				printf("; never heard\n");
 		}
-		if (jnum(&o, "in_ring", &ok))
-			printf(strcmp(state, "operational") ? "connected (ring re-forming)"
-							    : "connected");
-		else
-			printf("disconnected");
-		ok2 = 1;
-		jstr(&o, "mac", mac, sizeof(mac), &ok2);
-		v = jnum(&o, "last_rx_ms_ago", &ok2);
-		if (ok2)
-			printf("; mac %s, last frame %llu ms ago, %llu frames\n", mac, v,
-			       jnum(&o, "frames_rx", &ok2));
-		else
-			printf("; never heard\n");
+		json_decref(n);
 	}
+	json_decref(o);
 	return 0;
 }
 
@@ -603,12 +476,13 @@ static int cmd_groups(struct tel *t)
 	char sock[256];
 	size_t n = 0, cap = 0;
 	cpg_handle_t h;
-	struct jobj o;
 	cs_error_t e;
 	int ok = 1;
+	json_t *o;
 
-	query_or_die(t, "/ringcast/status", &o);
-	jstr(&o, "cpg_socket", sock, sizeof(sock), &ok);
+	o = query_or_die(t, "/ringcast/status");
+	jstr(o, "cpg_socket", sock, sizeof(sock), &ok);
+	json_decref(o);
 	if (ok)
 		setenv("RINGCAST_SOCKET", sock, 1);
 	else
@@ -670,7 +544,7 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
 }
 
 /* A reply {"result": "error", "error": WHY}: say WHY and exit 1. */
-static void die_on_error(const char *cmd, const struct jobj *o)
+static void die_on_error(const char *cmd, const json_t *o)
 {
 	char why[256];
 	int ok = 1;
@@ -686,8 +560,8 @@ static int cmd_inject(struct tel *t, int argc, char **argv)
 {
 	unsigned long count, size = 64;
 	char cmd[128];
-	struct jobj o;
 	int ok = 1, ret;
+	json_t *o;
 
 	if (argc < 1 || argc > 2 || parse_count(argv[0], 0xffffffffu, &count) < 0 || !count ||
 	    (argc == 2 && parse_count(argv[1], 0xffffffffu, &size) < 0)) {
@@ -702,23 +576,25 @@ static int cmd_inject(struct tel *t, int argc, char **argv)
 		return 1;
 	}
 	if (ret < 0)
-		query_or_die(t, cmd, &o);	/* reports the error and exits */
-	die_on_error("inject", &o);
-	printf("queued %llu\n", jnum(&o, "queued", &ok));
+		die_query(t, cmd, ret);
+	die_on_error("inject", o);
+	printf("queued %llu\n", jnum(o, "queued", &ok));
+	json_decref(o);
 	return ok ? 0 : 1;
 }
 
 static int cmd_digest(struct tel *t)
 {
 	char hex[80];
-	struct jobj o;
-	int ok = 1;
 	unsigned long long n;
+	int ok = 1;
+	json_t *o;
 
-	query_or_die(t, "/ringcast/digest", &o);
-	die_on_error("digest", &o);
-	n = jnum(&o, "delivered", &ok);
-	jstr(&o, "digest", hex, sizeof(hex), &ok);
+	o = query_or_die(t, "/ringcast/digest");
+	die_on_error("digest", o);
+	n = jnum(o, "delivered", &ok);
+	jstr(o, "digest", hex, sizeof(hex), &ok);
+	json_decref(o);
 	if (!ok) {
 		fprintf(stderr, "%s: unexpected digest reply: %.200s\n", prog, t->buf);
 		return 1;
@@ -731,7 +607,8 @@ static int cmd_digest(struct tel *t)
 static int cmd_key(struct tel *t, int argc, char **argv)
 {
 	char cmd[64], result[16], error[512];
-	struct jobj o;
+	const char *name;
+	json_t *o, *v;
 	int ok = 1;
 
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "load") && strcmp(argv[0], "use") &&
@@ -740,22 +617,23 @@ static int cmd_key(struct tel *t, int argc, char **argv)
 		return 1;
 	}
 	snprintf(cmd, sizeof(cmd), "/ringcast/key%s%s", argc ? "," : "", argc ? argv[0] : "");
-	query_or_die(t, cmd, &o);
-	jstr(&o, "result", result, sizeof(result), &ok);
+	o = query_or_die(t, cmd);
+	jstr(o, "result", result, sizeof(result), &ok);
 	if (!ok) {
 		fprintf(stderr, "%s: unexpected key reply: %.200s\n", prog, t->buf);
+		json_decref(o);
 		return 1;
 	}
-	for (int i = 0; i < o.n; i++) {
-		const struct jfield *f = &o.f[i];
-
-		if ((f->klen == 6 && !memcmp(f->key, "result", 6)) ||
-		    (f->klen == 5 && !memcmp(f->key, "error", 5)))
+	json_object_foreach(o, name, v) {
+		if (!strcmp(name, "result") || !strcmp(name, "error"))
 			continue;
-		printf("%.*s %.*s\n", (int)f->klen, f->key, (int)f->vlen, f->val);
+		printf("%s ", name);
+		print_value(stdout, v, NULL);
+		putchar('\n');
 	}
+	jstr(o, "error", error, sizeof(error), &ok);
+	json_decref(o);
 	if (strcmp(result, "ok")) {
-		jstr(&o, "error", error, sizeof(error), &ok);
 		fprintf(stderr, "%s: key%s%s: %s\n", prog, argc ? " " : "", argc ? argv[0] : "",
 			error);
 		return 1;
@@ -814,16 +692,21 @@ static int cmd_wait_members(struct tel *t, const char *path, int argc, char **ar
 		}
 		if (connected) {
 			unsigned long long have;
-			struct jobj o;
+			int up;
+			json_t *o;
 
 			if (query(t, "/ringcast/status", &o) < 0) {
 				tel_close(t);
 				connected = 0;
-			} else if (format_status(&o, line, sizeof(line), &have, state,
-						 sizeof(state)) == 0 &&
-				   !strcmp(state, "operational") && have == k) {
-				printf("%s after %llu ms\n", line, (unsigned long long)el);
-				return 0;
+			} else {
+				up = format_status(o, line, sizeof(line), &have, state,
+						   sizeof(state)) == 0 &&
+				     !strcmp(state, "operational") && have == k;
+				json_decref(o);
+				if (up) {
+					printf("%s after %llu ms\n", line, (unsigned long long)el);
+					return 0;
+				}
 			}
 		}
 		if (el >= timeout)
