@@ -5,7 +5,9 @@
  * delivers into its rx ring. Every region is hostile: each shared index,
  * offset and length is read once into lcore memory and checked; a client
  * that breaks the layout, or stops dispatching until its rx area is full,
- * is disconnected (PROCDOWN for its group) and the others carry on.
+ * is disconnected (PROCDOWN for its group) and the others carry on. The
+ * steps on the region itself, and their memory orderings, are the daemon's
+ * side in <ringcast/shm_daemon.h>, shared with the unit tests' fake daemon.
  *
  *   control: attach(slot) --cmds--> lcore ... lcore --gone--> control: unmap
  * A slot is reported gone only once the engine holds none of its buffers.
@@ -22,6 +24,7 @@
 #include <rte_ring_elem.h>
 
 #include <ringcast/cpgmsg.h>
+#include <ringcast/shm_daemon.h>
 #include <ringcast/shm_layout.h>
 #include <ringcast/shm_room.h>
 
@@ -61,16 +64,6 @@ const char *rc_dp_gone_reason_str(int reason)
 	if (reason < 0 || reason >= (int)(sizeof(gone_str) / sizeof(gone_str[0])))
 		return "unknown";
 	return gone_str[reason];
-}
-
-static uint32_t load_acq(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void store_rel(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 /* ---- leaving ---- */
@@ -147,65 +140,13 @@ static void detach_pending(struct rc_dp *dp, uint32_t slot)
 
 static void comp_push(struct rc_dp_client *c, uint64_t off)
 {
-	struct rc_shm_desc d = { .off = off, .type = RC_SHM_COMP_FREE };
-
-	c->comp[c->comp_head & c->comp_mask] = d;
-	c->comp_head++;
-	store_rel(&c->h->comp_head.v, c->comp_head);
+	rc_shmd_comp_push(&c->shm, off);
 	c->room = true;
-}
-
-/* Completion slots the client has not read, or -1 when its tail is off. */
-static int64_t comp_used(struct rc_dp_client *c)
-{
-	uint32_t tail = load_acq(&c->h->comp_tail.v);
-
-	if (tail - c->comp_tail_seen > c->comp_head - c->comp_tail_seen)
-		return -1;
-	c->comp_tail_seen = tail;
-	return c->comp_head - tail;
-}
-
-/*
- * Room for an rx record of len bytes: its byte position in the rx area, or
- * UINT64_MAX after kicking the client (full, or indexes out of range).
- */
-static uint64_t rx_reserve(struct rc_dp *dp, uint32_t slot, size_t len)
-{
-	struct rc_dp_client *c = &dp->clients[slot];
-	uint64_t need = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), tail, pos, at;
-	uint32_t rtail;
-
-	tail = __atomic_load_n(&c->h->rxa_tail, __ATOMIC_ACQUIRE);
-	rtail = load_acq(&c->h->rx_tail.v);
-	if (tail < c->rxa_tail_seen || tail > c->rxa_head ||
-	    rtail - c->rx_tail_seen > c->rx_head - c->rx_tail_seen) {
-		kick(dp, slot, RC_DP_GONE_BAD_RX);
-		return UINT64_MAX;
-	}
-	c->rxa_tail_seen = tail;
-	c->rx_tail_seen = rtail;
-	pos = c->rxa_head;
-	at = pos % c->rxa_size;
-	if (at + need > c->rxa_size)
-		pos += c->rxa_size - at;	/* records do not wrap */
-	if (need > c->rxa_size || pos + need - tail > c->rxa_size ||
-	    c->rx_head - rtail > c->rx_mask) {
-		kick(dp, slot, RC_DP_GONE_BACKLOG);
-		return UINT64_MAX;
-	}
-	return pos;
 }
 
 static void rx_commit(struct rc_dp_client *c, uint64_t pos, size_t len, uint16_t type)
 {
-	struct rc_shm_desc d = { .off = pos, .len = (uint32_t)len, .type = type };
-
-	c->rx[c->rx_head & c->rx_mask] = d;
-	c->rx_head++;
-	c->rxa_head = pos + RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
-	__atomic_store_n(&c->h->rxa_head, c->rxa_head, __ATOMIC_RELEASE);
-	store_rel(&c->h->rx_head.v, c->rx_head);
+	rc_shmd_rx_commit(&c->shm, pos, len, type);
 	c->wake = true;
 	c->delivered++;
 }
@@ -217,14 +158,23 @@ static struct rc_dp_client *live(struct rc_dp *dp, uint32_t slot)
 	return slot < RC_DP_MAX_CLIENTS && c->used && !c->dying && !c->draining ? c : NULL;
 }
 
-/* Where to write an rx record of len bytes for slot, or NULL (gone, kicked). */
+/*
+ * Where to write an rx record of len bytes for slot, whole, or NULL (gone,
+ * or kicked now: indexes out of range, or its rx area full).
+ */
 static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *pos)
 {
 	struct rc_dp_client *c = live(dp, slot);
+	int ret;
 
-	if (!c || (*pos = rx_reserve(dp, slot, len)) == UINT64_MAX)
+	if (!c)
 		return NULL;
-	return c->rxa + *pos % c->rxa_size;
+	ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
+	if (ret < 0) {
+		kick(dp, slot, ret == -EPROTO ? RC_DP_GONE_BAD_RX : RC_DP_GONE_BACKLOG);
+		return NULL;
+	}
+	return rc_shmd_rx_ptr(&c->shm, *pos);
 }
 
 /* ---- the group table's callbacks ---- */
@@ -313,13 +263,8 @@ static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 static void reply(struct rc_dp *dp, struct rc_dp_client *c, uint32_t seq, cs_error_t st,
 		  uint32_t n, uint32_t first, uint32_t max)
 {
-	struct rc_shm_ctl *ctl = &c->h->ctl;
-
-	ctl->rep_status = st;
-	ctl->rep_count = n <= first ? 0 : n - first < max ? n - first : max;
-	ctl->rep_total = n;
-	ctl->rep_gen = rc_cpgd_gen(dp->cpgd);
-	store_rel(&ctl->rep_seq, seq);
+	rc_shmd_reply(&c->shm, seq, st, n <= first ? 0 : n - first < max ? n - first : max,
+		      n, rc_cpgd_gen(dp->cpgd));
 	c->req_seen = seq;
 	c->wake = true;
 }
@@ -364,23 +309,10 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	}
 	memset(c, 0, sizeof(*c));
 	c->base = a->base;
-	c->h = a->base;
 	c->size = a->size;
 	c->wake_fd = a->wake_fd;
 	c->pid = a->pid;
-	c->tx = (struct rc_shm_desc *)(c->base + l->tx_off);
-	c->rx = (struct rc_shm_desc *)(c->base + l->rx_off);
-	c->comp = (struct rc_shm_desc *)(c->base + l->comp_off);
-	c->tx_mask = l->tx_entries - 1;
-	c->rx_mask = l->rx_entries - 1;
-	c->comp_mask = l->comp_entries - 1;
-	c->ctl = c->base + l->ctl_off;
-	c->ctl_size = l->ctl_size;
-	c->arena = c->base + l->arena_off;
-	c->arena_size = l->arena_size;
-	c->rxa = c->base + l->rxa_off;
-	c->rxa_size = l->rxa_size;
-	c->max_msg = l->max_msg;
+	rc_shmd_init(&c->shm, a->base, l);
 	c->req_seen = 0;
 	c->join_wait = false;
 	live_add(dp, a->slot);
@@ -399,49 +331,45 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
-	struct rc_shm_ctl *ctl = &c->h->ctl;
-	uint32_t type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
-	uint32_t arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
-	uint32_t from = __atomic_load_n(&ctl->req_from, __ATOMIC_RELAXED);
-	/* reply entries the ctl area holds, for this kind of request */
-	uint32_t max = (uint32_t)(c->ctl_size / (type == RC_REQ_MEMBERSHIP ?
-		sizeof(struct cpg_address) : sizeof(struct cpg_iteration_description_t)));
-	struct cpg_name name;
-	uint32_t n = 0, first = 0;
+	struct rc_shmd_req r;
+	uint32_t max, n = 0, first = 0;
 	cs_error_t st;
 
-	memcpy(&name, (const void *)&ctl->req_name, sizeof(name));
-	if (name.length > CPG_MAX_NAME_LENGTH) {
+	rc_shmd_req_read(&c->shm, &r);
+	/* reply entries the ctl area holds, for this kind of request */
+	max = (uint32_t)(c->shm.ctl_size / (r.type == RC_REQ_MEMBERSHIP ?
+		sizeof(struct cpg_address) : sizeof(struct cpg_iteration_description_t)));
+	if (r.name.length > CPG_MAX_NAME_LENGTH) {
 		st = CS_ERR_NAME_TOO_LONG;
 		goto reply;
 	}
-	switch (type) {
+	switch (r.type) {
 	case RC_REQ_JOIN:
 		/* answered when the JOIN is applied (cpg_joined): a JOIN every
 		   node drops at a table limit is an error, not CS_OK */
 		c->req_seen = seq;
 		c->join_wait = true;
-		st = rc_cpgd_join(dp->cpgd, slot, &name);
+		st = rc_cpgd_join(dp->cpgd, slot, &r.name);
 		if (st == CS_OK || !c->join_wait)
 			return;
 		c->join_wait = false;
 		break;
 	case RC_REQ_LEAVE:
-		st = rc_cpgd_leave(dp->cpgd, slot, &name);
+		st = rc_cpgd_leave(dp->cpgd, slot, &r.name);
 		break;
 	case RC_REQ_MEMBERSHIP:
-		n = rc_cpgd_membership(dp->cpgd, &name, (struct cpg_address *)c->ctl, max);
+		n = rc_cpgd_membership(dp->cpgd, &r.name, (struct cpg_address *)c->shm.ctl, max);
 		st = CS_OK;
 		break;
 	case RC_REQ_ITERATE:
-		if (arg < CPG_ITERATION_NAME_ONLY || arg > CPG_ITERATION_ALL) {
+		if (r.arg < CPG_ITERATION_NAME_ONLY || r.arg > CPG_ITERATION_ALL) {
 			st = CS_ERR_INVALID_PARAM;
 			break;
 		}
 		/* a long answer comes in pages: the client asks from `from` on */
-		first = from;
-		n = rc_cpgd_iterate_from(dp->cpgd, (int)arg, &name, from,
-					 (struct cpg_iteration_description_t *)c->ctl, max);
+		first = r.from;
+		n = rc_cpgd_iterate_from(dp->cpgd, (int)r.arg, &r.name, r.from,
+					 (struct cpg_iteration_description_t *)c->shm.ctl, max);
 		st = CS_OK;
 		break;
 	default:
@@ -458,25 +386,24 @@ reply:
 static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
-	uint32_t head = c->draining ? c->drain_head : load_acq(&c->h->tx_head.v), taken = 0;
+	uint32_t head = c->draining ? c->drain_head : rc_shmd_tx_head(&c->shm), taken = 0;
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	int64_t used;
 	int ret;
 
-	if (head - c->tx_tail > c->tx_mask + 1) {
+	if (!rc_shmd_tx_head_ok(&c->shm, head)) {
 		kick(dp, slot, RC_DP_GONE_BAD_TX);
 		return true;
 	}
-	while (c->tx_tail != head) {
+	while (c->shm.tx_tail != head) {
 		struct rc_shm_desc d;
-		uint8_t *p;
 		size_t hl;
 
-		if ((used = comp_used(c)) < 0) {
+		if ((used = rc_shmd_comp_used(&c->shm)) < 0) {
 			kick(dp, slot, RC_DP_GONE_BAD_RX);
 			return true;
 		}
-		if ((uint64_t)used + c->inflight > c->comp_mask)
+		if ((uint64_t)used + c->inflight > c->shm.comp_mask)
 			break;		/* completions unread: wait */
 		/* The engine copies a message when it queues it and completes it
 		   then, so a client's arena no longer bounds what it has in the
@@ -486,15 +413,10 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		   ring being handed more than receivers can take. */
 		if (rc_ord_queued_bytes(dp->ord) >= RC_DP_QUEUE_BYTES)
 			break;
-		memcpy(&d, (const void *)&c->tx[c->tx_tail & c->tx_mask], sizeof(d));
-		if (d.type != RC_SHM_TX_MCAST || d.off % RC_SHM_MSG_ALIGN ||
-		    d.len < RC_SHM_TX_HDR || d.off > c->arena_size ||
-		    d.len > c->arena_size - d.off || d.len - RC_SHM_TX_HDR > c->max_msg ||
-		    (d.flags & ~RC_SHM_F_SAFE)) {
+		if (rc_shmd_tx_peek(&c->shm, &d) < 0) {
 			kick(dp, slot, RC_DP_GONE_BAD_TX);
 			return true;
 		}
-		p = c->arena + d.off;
 		/* The CPG header is built here and kept by the engine: the client
 		   cannot change what group, pid or type its message claims. The
 		   payload is not zero-copy (zc false): the engine copies it into
@@ -508,7 +430,8 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			comp_push(c, d.off);
 		} else {
 			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
-					       p + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR,
+					       rc_shmd_tx_payload(&c->shm, &d),
+					       d.len - RC_SHM_TX_HDR,
 					       (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
 					       RC_GUARANTEE_AGREED, false,
 					       (void *)(uintptr_t)(COOKIE_CLIENT |
@@ -524,14 +447,14 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 				c->sent++;
 			}
 		}
-		c->tx_tail++;
+		c->shm.tx_tail++;
 		taken++;
 	}
 	if (taken) {
-		store_rel(&c->h->tx_tail.v, c->tx_tail);
+		rc_shmd_tx_release(&c->shm);
 		c->room = true;
 	}
-	*empty = c->tx_tail == head;
+	*empty = c->shm.tx_tail == head;
 	/* what is left waits for completions read or the engine's queue,
 	   not for another look: the idle sleep need not stay awake for it */
 	c->tx_blocked = !*empty;
@@ -573,7 +496,7 @@ static void drain(struct rc_dp *dp, uint32_t slot)
 
 	if (!c->used || c->dying || c->draining)
 		return;
-	c->drain_head = load_acq(&c->h->tx_head.v);
+	c->drain_head = rc_shmd_tx_head(&c->shm);
 	c->draining = true;
 }
 
@@ -600,9 +523,7 @@ static void wake(struct rc_dp_client *c)
 	const uint8_t one = 1;
 
 	c->wake = false;
-	/* Publish before reading the flag; the client sets it before re-checking. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&c->h->sleeping, RC_SHM_AWAKE, __ATOMIC_ACQ_REL) != RC_SHM_AWAKE) {
+	if (rc_shmd_wake(&c->shm)) {
 		/* one byte per sleep: the socket buffer cannot fill unless the
 		   client stops reading, and then it has a byte to read already */
 		if (send(c->wake_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
@@ -631,9 +552,9 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 			maybe_gone(dp, s);	/* waiting for the engine to let go */
 		if (!c->used || c->dying)
 			continue;
-		req = load_acq(&c->h->ctl.req_seq);
+		req = rc_shmd_req_seq(&c->shm);
 		/* its own records are pending and it wants its socket readable */
-		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+		if (rc_shmd_kicked(&c->shm))
 			c->wake = true;
 		if (rc_cpgd_sync_pending(dp->cpgd))
 			empty = false;	/* nothing may overtake the ring's SYNC */
@@ -656,7 +577,7 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 			wake(c);
 		if (c->room) {		/* a sender may wait for it (shm_room.h) */
 			c->room = false;
-			rc_shm_room_wake(c->h);
+			rc_shm_room_wake(c->shm.h);
 		}
 	}
 	return work;
@@ -685,7 +606,7 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 			return true;	/* a delivery or room since the last pass */
 		if (c->draining)	/* the next pass drains it or lets it go */
 			return !c->tx_blocked && !sync;
-		if (__atomic_load_n(&c->h->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+		if (rc_shmd_kicked(&c->shm))
 			return true;
 		/* tx the last drain could not take waits for the client's
 		   completions or the engine, and a request for the tx before it:
@@ -693,8 +614,8 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 		   sends next, and rings) */
 		if (sync || c->tx_blocked)
 			continue;
-		if (__atomic_load_n(&c->h->tx_head.v, __ATOMIC_RELAXED) != c->tx_tail ||
-		    (__atomic_load_n(&c->h->ctl.req_seq, __ATOMIC_RELAXED) != c->req_seen &&
+		if (__atomic_load_n(&c->shm.h->tx_head.v, __ATOMIC_RELAXED) != c->shm.tx_tail ||
+		    (__atomic_load_n(&c->shm.h->ctl.req_seq, __ATOMIC_RELAXED) != c->req_seen &&
 		     !c->join_wait))
 			return true;
 	}

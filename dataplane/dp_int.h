@@ -12,7 +12,7 @@
 #include <rte_ring.h>
 #include <rte_seqlock.h>
 
-#include <ringcast/shm.h>
+#include <ringcast/shm_daemon.h>
 
 #include "cpgd.h"
 #include "dp.h"
@@ -37,7 +37,8 @@ struct mac_entry {
 
 /*
  * One attached client, lcore only. Every size and index the lcore uses is
- * its own copy; the shared header is read field by field, once, and checked.
+ * its own copy (shm, the daemon's view of the region: shm_daemon.h); the
+ * shared header is read field by field, once, and checked.
  */
 struct rc_dp_client {
 	bool used;		/* attached, region mapped */
@@ -51,22 +52,14 @@ struct rc_dp_client {
 	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
-	struct rc_shm_hdr *h;
 	uint8_t *base;
 	uint64_t size;
 	int wake_fd;		/* the client's socket, open until the slot is gone */
 	uint32_t pid;
-	struct rc_shm_desc *tx, *rx, *comp;
-	uint32_t tx_mask, rx_mask, comp_mask;
-	uint32_t tx_tail, rx_head, comp_head;	/* my indexes */
-	uint32_t rx_tail_seen, comp_tail_seen;	/* the client's, last checked */
-	uint8_t *arena, *rxa, *ctl;
-	uint64_t arena_size, rxa_size, ctl_size;
-	uint64_t rxa_head, rxa_tail_seen;
+	struct rc_shmd shm;	/* the region: my indexes, the client's last checked */
 	uint32_t req_seen;	/* last request answered (or, join_wait, taken) */
 	bool join_wait;		/* req_seen is a JOIN answered once it is applied */
 	uint32_t inflight;	/* tx buffers the engine still reads */
-	uint32_t max_msg;
 	uint64_t sent, delivered;
 };
 

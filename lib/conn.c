@@ -188,11 +188,11 @@ static int map_region(struct rc_cpg *h, int memfd, uint64_t size)
 	h->rxa = (uint8_t *)h->base + hdr->rxa_off;
 
 	/* our indexes start where the daemon left them (0 for a new region) */
-	h->tx_head = h->tx_tail = __atomic_load_n(&hdr->tx_head.v, __ATOMIC_ACQUIRE);
-	h->comp_tail = __atomic_load_n(&hdr->comp_tail.v, __ATOMIC_ACQUIRE);
-	h->rx_tail = __atomic_load_n(&hdr->rx_tail.v, __ATOMIC_ACQUIRE);
-	h->rxa_tail = __atomic_load_n(&hdr->rxa_tail, __ATOMIC_ACQUIRE);
-	h->req_seq = __atomic_load_n(&hdr->ctl.req_seq, __ATOMIC_ACQUIRE);
+	h->tx_head = h->tx_tail = rc_load_acq32(&hdr->tx_head.v);
+	h->comp_tail = rc_load_acq32(&hdr->comp_tail.v);
+	h->rx_tail = rc_load_acq32(&hdr->rx_tail.v);
+	h->rxa_tail = rc_load_acq64(&hdr->rxa_tail);
+	h->req_seq = rc_load_acq32(&hdr->ctl.req_seq);
 	return 0;
 }
 

@@ -138,14 +138,4 @@ void rc_zcb_fini(struct rc_cpg *h);
 /* iter.c */
 void rc_iter_drop_owner(cpg_handle_t owner);
 
-static inline uint32_t rc_load_acq32(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static inline void rc_store_rel32(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
 #endif /* RC_LIB_CPG_INT_H */

@@ -137,7 +137,7 @@ static void rx_consume(struct rc_cpg *h, const struct rc_shm_desc *d)
 	h->rx_count++;
 	h->rxa_tail = d->off + RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN);
 	/* both pair with the daemon's acquire before it reuses the slot or bytes */
-	__atomic_store_n(&h->hdr->rxa_tail, h->rxa_tail, __ATOMIC_RELEASE);
+	rc_store_rel64(&h->hdr->rxa_tail, h->rxa_tail);
 	rc_store_rel32(&h->hdr->rx_tail.v, h->rx_tail);
 	h->rx_busy = false;
 	pthread_cond_broadcast(&h->rx_cond);

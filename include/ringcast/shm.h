@@ -294,4 +294,30 @@ _Static_assert(sizeof(struct rc_shm_lcore) <= RC_SHM_LCORE_SIZE, "lcore page is 
 /* Round up to a power-of-two alignment. */
 #define RC_SHM_ROUND(x, a)	(((x) + (uint64_t)(a) - 1) & ~((uint64_t)(a) - 1))
 
+/*
+ * The one spelling of an acquire load and a release store, for the indexes
+ * above (and any other word one thread publishes to another): the writer
+ * fills what an index covers, then releases the index; the reader acquires
+ * the index, then reads. Each use says what it pairs with.
+ */
+static inline uint32_t rc_load_acq32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void rc_store_rel32(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t rc_load_acq64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void rc_store_rel64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
 #endif /* RINGCAST_SHM_H */

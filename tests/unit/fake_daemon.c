@@ -2,11 +2,12 @@
 /*
  * The fake ringcastd of the libcpg tests (fake_daemon.h). One thread owns
  * every client's daemon-side state; the test thread talks to it through
- * atomics only. It plays the daemon's side of shm.h exactly: reads each
- * shared index once, releases its own, and wakes a client with a byte on
- * its socket only when it takes `sleeping` from non-zero to 0 (a KICK
- * without a new record too), a waiting sender (shm_room.h) only when it
- * takes `room_wait` from 1 to 0.
+ * atomics only. It plays the daemon's side of shm.h with the daemon's own
+ * steps (shm_daemon.h, shm_room.h): reads each shared index once, releases
+ * its own, and wakes a client with a byte on its socket only when it takes
+ * `sleeping` from non-zero to 0 (a KICK without a new record too), a
+ * waiting sender only when it takes `room_wait` from 1 to 0. Only what is
+ * a test's stays here: the group model, held completions, wrapped records.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ringcast/shm_daemon.h>
 #include <ringcast/shm_layout.h>
 #include <ringcast/shm_room.h>
 
@@ -33,12 +35,9 @@
 struct fclient {
 	int sock;		/* also carries the wake-up bytes */
 	uint8_t *base;
-	struct rc_shm_hdr *hdr;
-	struct rc_shm_desc *tx, *rx, *comp;
-	uint8_t *ctl, *arena, *rxa;
+	struct rc_shmd shm;	/* the daemon's view of the region */
 	uint32_t pid;
-	uint32_t tx_tail, rx_head, comp_head, last_req;
-	uint64_t rxa_head;
+	uint32_t last_req;
 	bool joined;
 	struct cpg_name group;
 	bool leave_pending;	/* its leave confchg is not consumed yet */
@@ -56,8 +55,8 @@ struct fake {
 	struct fclient *c[FAKE_MAX_CLIENTS];
 	uint64_t gen;		/* bumped by every join, leave and drop */
 	/* switches and commands from the test thread */
-	int stop, dead, consuming, completing, answering;
-	int garbage;
+	uint32_t stop, dead, consuming, completing, answering;
+	uint32_t garbage;
 	uint32_t totem_cmds;
 	uint32_t totem_done;
 	uint32_t totem_rep;
@@ -66,10 +65,6 @@ struct fake {
 	uint64_t echoed, completed, bad, room_wakes;
 	uint32_t clients;
 };
-
-#define LD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ST(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define ADD(p, v)	__atomic_add_fetch((p), (v), __ATOMIC_RELEASE)
 
 void fake_opts_default(struct fake_opts *o)
 {
@@ -86,49 +81,36 @@ void fake_opts_default(struct fake_opts *o)
 
 /* ---- rx records ---- */
 
-static void rxa_write(struct fake *f, struct fclient *c, uint64_t pos, const void *p, size_t n)
+/* n bytes at pos of the rx area, across its end when the record wraps. */
+static void rxa_write(struct fclient *c, uint64_t pos, const void *p, size_t n)
 {
-	uint64_t at = pos % f->o.rxa_size, first = f->o.rxa_size - at;
+	uint64_t at = pos % c->shm.rxa_size, first = c->shm.rxa_size - at;
 
 	if (n <= first) {
-		memcpy(c->rxa + at, p, n);
+		memcpy(c->shm.rxa + at, p, n);
 	} else {
-		memcpy(c->rxa + at, p, first);
-		memcpy(c->rxa, (const uint8_t *)p + first, n - first);
+		memcpy(c->shm.rxa + at, p, first);
+		memcpy(c->shm.rxa, (const uint8_t *)p + first, n - first);
 	}
 }
 
-/* Room for a record of len bytes? Its position in *pos. */
+/* Room for a record of len bytes? Its position in *pos. A client whose rx
+   tails are out of range gets none (the daemon would disconnect it). */
 static bool rx_room(struct fake *f, struct fclient *c, uint64_t len, uint64_t *pos)
 {
-	uint64_t r = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), tail, at;
-
-	if (c->rx_head - LD(&c->hdr->rx_tail.v) >= f->o.rx_entries)
-		return false;
-	tail = LD(&c->hdr->rxa_tail);
-	*pos = c->rxa_head;
-	at = *pos % f->o.rxa_size;
-	if (!f->o.wrap_records && at + r > f->o.rxa_size)
-		*pos += f->o.rxa_size - at;	/* records stay whole: skip the end */
-	return *pos + r - tail <= f->o.rxa_size;
+	return rc_shmd_rx_reserve(&c->shm, len, !f->o.wrap_records, pos) == 0;
 }
 
 /* Write a record of up to three parts at pos and publish it. */
-static void rx_put(struct fake *f, struct fclient *c, uint64_t pos, uint16_t type,
-		   const void *p1, size_t n1, const void *p2, size_t n2, const void *p3, size_t n3)
+static void rx_put(struct fclient *c, uint64_t pos, uint16_t type, const void *p1, size_t n1,
+		   const void *p2, size_t n2, const void *p3, size_t n3)
 {
-	struct rc_shm_desc d = { .off = pos, .len = (uint32_t)(n1 + n2 + n3), .type = type };
-
-	rxa_write(f, c, pos, p1, n1);
+	rxa_write(c, pos, p1, n1);
 	if (n2)
-		rxa_write(f, c, pos + n1, p2, n2);
+		rxa_write(c, pos + n1, p2, n2);
 	if (n3)
-		rxa_write(f, c, pos + n1 + n2, p3, n3);
-	c->rxa_head = pos + RC_SHM_ROUND(d.len, RC_SHM_MSG_ALIGN);
-	ST(&c->hdr->rxa_head, c->rxa_head);
-	c->rx[c->rx_head & (f->o.rx_entries - 1)] = d;
-	c->rx_head++;
-	ST(&c->hdr->rx_head.v, c->rx_head);
+		rxa_write(c, pos + n1 + n2, p3, n3);
+	rc_shmd_rx_commit(&c->shm, pos, n1 + n2 + n3, type);
 	c->wake = true;
 }
 
@@ -137,14 +119,12 @@ static void wake(struct fclient *c)
 	const uint8_t one = 1;
 
 	/* a client whose own records are pending asks for its byte (KICK) */
-	if (__atomic_load_n(&c->hdr->sleeping, __ATOMIC_RELAXED) == RC_SHM_KICK)
+	if (rc_shmd_kicked(&c->shm))
 		c->wake = true;
 	if (!c->wake)
 		return;
 	c->wake = false;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_exchange_n(&c->hdr->sleeping, RC_SHM_AWAKE, __ATOMIC_SEQ_CST) !=
-	    RC_SHM_AWAKE)
+	if (rc_shmd_wake(&c->shm))
 		(void)send(c->sock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
@@ -195,11 +175,11 @@ static void confchg(struct fake *f, const struct cpg_name *name, struct fclient 
 			continue;
 		if (!rx_room(f, c, sizeof(cc) + (cc.n_member + 1) * sizeof(a), &pos))
 			continue;	/* the tests never fill the ring around a confchg */
-		rx_put(f, c, pos, RC_SHM_RX_CONFCHG, &cc, sizeof(cc), m,
-		       cc.n_member * sizeof(a), &a, sizeof(a));
+		rx_put(c, pos, RC_SHM_RX_CONFCHG, &cc, sizeof(cc), m, cc.n_member * sizeof(a),
+		       &a, sizeof(a));
 		if (c == extra) {
 			c->leave_pending = true;
-			c->leave_rx = c->rx_head;
+			c->leave_rx = c->shm.rx_head;
 		}
 	}
 }
@@ -211,7 +191,7 @@ static void totem(struct fake *f, struct fclient *c, uint32_t rep, uint64_t seq)
 	uint64_t pos;
 
 	if (rx_room(f, c, sizeof(t) + sizeof(m), &pos))
-		rx_put(f, c, pos, RC_SHM_RX_TOTEM, &t, sizeof(t), m, sizeof(m), NULL, 0);
+		rx_put(c, pos, RC_SHM_RX_TOTEM, &t, sizeof(t), m, sizeof(m), NULL, 0);
 }
 
 /* ---- ctl ---- */
@@ -220,7 +200,7 @@ static int32_t do_join(struct fake *f, struct fclient *c, const struct cpg_name 
 {
 	if (c->joined)
 		return CS_ERR_EXIST;
-	if (c->leave_pending && (int32_t)(LD(&c->hdr->rx_tail.v) - c->leave_rx) < 0)
+	if (c->leave_pending && (int32_t)(rc_load_acq32(&c->shm.h->rx_tail.v) - c->leave_rx) < 0)
 		return CS_ERR_TRY_AGAIN;
 	if (name->length > CPG_MAX_NAME_LENGTH)
 		return CS_ERR_NAME_TOO_LONG;
@@ -274,62 +254,61 @@ static uint32_t do_iterate(struct fake *f, uint32_t type, const struct cpg_name 
 
 static void serve_ctl(struct fake *f, struct fclient *c)
 {
-	struct rc_shm_ctl *ctl = &c->hdr->ctl;
-	uint32_t seq = LD(&ctl->req_seq), max, total = 0, count = 0;
-	struct cpg_name name;
+	uint32_t seq = rc_shmd_req_seq(&c->shm), max, total = 0, count = 0;
+	struct rc_shmd_req r;
 	int32_t status = CS_OK;
 
-	if (seq == c->last_req || !LD(&f->answering))
+	if (seq == c->last_req || !rc_load_acq32(&f->answering))
 		return;
-	if (LD(&c->hdr->tx_head.v) != c->tx_tail)
+	if (rc_shmd_tx_head(&c->shm) != c->shm.tx_tail)
 		return;		/* mcasts queued before the request go first */
 	c->last_req = seq;
-	name = ctl->req_name;
-	switch (ctl->req_type) {
+	rc_shmd_req_read(&c->shm, &r);
+	switch (r.type) {
 	case RC_REQ_JOIN:
-		status = do_join(f, c, &name);
+		status = do_join(f, c, &r.name);
 		break;
 	case RC_REQ_LEAVE:
-		status = do_leave(f, c, &name);
+		status = do_leave(f, c, &r.name);
 		break;
 	case RC_REQ_MEMBERSHIP:
-		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_address));
-		total = members(f, &name, (struct cpg_address *)c->ctl, max);
+		max = (uint32_t)(c->shm.ctl_size / sizeof(struct cpg_address));
+		total = members(f, &r.name, (struct cpg_address *)c->shm.ctl, max);
 		break;
 	case RC_REQ_ITERATE: {
 		/* in pages of what the ctl area holds, from req_from on */
 		struct cpg_iteration_description_t all[FAKE_MAX_CLIENTS];
-		uint32_t from = ctl->req_from;
 
-		max = (uint32_t)(f->o.ctl_size / sizeof(struct cpg_iteration_description_t));
-		total = do_iterate(f, ctl->req_arg, &name, all);
-		count = from >= total ? 0 : total - from < max ? total - from : max;
-		memcpy(c->ctl, all + (from < total ? from : total), count * sizeof(all[0]));
+		max = (uint32_t)(c->shm.ctl_size / sizeof(struct cpg_iteration_description_t));
+		total = do_iterate(f, r.arg, &r.name, all);
+		count = r.from >= total ? 0 : total - r.from < max ? total - r.from : max;
+		memcpy(c->shm.ctl, all + (r.from < total ? r.from : total), count * sizeof(all[0]));
 		break;
 	}
 	default:
 		status = CS_ERR_INVALID_PARAM;
 	}
-	ctl->rep_status = status;
-	ctl->rep_count = ctl->req_type == RC_REQ_ITERATE ? count : total;
-	ctl->rep_total = total;
-	ctl->rep_gen = f->gen;
-	ST(&ctl->rep_seq, seq);
+	rc_shmd_reply(&c->shm, seq, status, r.type == RC_REQ_ITERATE ? count : total, total,
+		      f->gen);
 	c->wake = true;
 }
 
 /* ---- tx ---- */
 
+/* Every completion entry unread (or the client's tail out of range). */
+static bool comp_full(struct fclient *c)
+{
+	int64_t used = rc_shmd_comp_used(&c->shm);
+
+	return used < 0 || used > c->shm.comp_mask;
+}
+
 static bool complete(struct fake *f, struct fclient *c, uint64_t off)
 {
-	struct rc_shm_desc d = { .off = off, .type = RC_SHM_COMP_FREE };
-
-	if (c->comp_head - LD(&c->hdr->comp_tail.v) >= f->o.comp_entries)
+	if (comp_full(c))
 		return false;
-	c->comp[c->comp_head & (f->o.comp_entries - 1)] = d;
-	c->comp_head++;
-	ST(&c->hdr->comp_head.v, c->comp_head);
-	ADD(&f->completed, 1);
+	rc_shmd_comp_push(&c->shm, off);
+	__atomic_fetch_add(&f->completed, 1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -367,7 +346,7 @@ static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, u
 		struct fclient *c = f->c[i];
 
 		if (c != NULL && c->joined && same(&c->group, &from->group))
-			rx_put(f, c, pos[i], RC_SHM_RX_MSG, &m, sizeof(m), payload, len, NULL, 0);
+			rx_put(c, pos[i], RC_SHM_RX_MSG, &m, sizeof(m), payload, len, NULL, 0);
 	}
 	return true;
 }
@@ -375,29 +354,25 @@ static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, u
 /* false: the client broke the protocol and is dropped. */
 static bool serve_tx(struct fake *f, struct fclient *c)
 {
-	uint32_t head = LD(&c->hdr->tx_head.v);
+	uint32_t head = rc_shmd_tx_head(&c->shm);
 	struct rc_shm_desc d;
 
-	if (head - c->tx_tail > f->o.tx_entries)
+	if (!rc_shmd_tx_head_ok(&c->shm, head))
 		return false;
-	while (c->tx_tail != head) {
-		if (c->n_held == FAKE_MAX_HELD ||
-		    (LD(&f->completing) && c->comp_head - LD(&c->hdr->comp_tail.v) >= f->o.comp_entries))
+	while (c->shm.tx_tail != head) {
+		if (c->n_held == FAKE_MAX_HELD || (rc_load_acq32(&f->completing) && comp_full(c)))
 			break;
-		d = c->tx[c->tx_tail & (f->o.tx_entries - 1)];
-		if (d.type != RC_SHM_TX_MCAST || d.len < RC_SHM_TX_HDR || d.off % RC_SHM_MSG_ALIGN ||
-		    d.off > f->o.arena_size || d.len > f->o.arena_size - d.off ||
-		    d.len - RC_SHM_TX_HDR > f->o.max_msg)
+		if (rc_shmd_tx_peek(&c->shm, &d) < 0)
 			return false;
-		if (!echo(f, c, c->arena + d.off + RC_SHM_TX_HDR, d.len - RC_SHM_TX_HDR, d.flags))
+		if (!echo(f, c, rc_shmd_tx_payload(&c->shm, &d), d.len - RC_SHM_TX_HDR, d.flags))
 			break;
 		/* the daemon writes its header into the room the client left */
-		memset(c->arena + d.off, 0xA5, RC_SHM_TX_HDR);
-		if (!LD(&f->completing) || !complete(f, c, d.off))
+		memset(c->shm.arena + d.off, 0xA5, RC_SHM_TX_HDR);
+		if (!rc_load_acq32(&f->completing) || !complete(f, c, d.off))
 			c->held[c->n_held++] = d.off;
-		c->tx_tail++;
-		ST(&c->hdr->tx_tail.v, c->tx_tail);
-		ADD(&f->echoed, 1);
+		c->shm.tx_tail++;
+		rc_shmd_tx_release(&c->shm);
+		__atomic_fetch_add(&f->echoed, 1, __ATOMIC_RELEASE);
 	}
 	return true;
 }
@@ -416,11 +391,11 @@ static void drop(struct fake *f, int i)
 	for (int j = 0; j < FAKE_MAX_CLIENTS; j++)
 		if (f->c[j] != NULL)
 			wake(f->c[j]);
-	munmap(c->base, c->hdr->size);
+	munmap(c->base, c->shm.h->size);
 	close(c->sock);
 	free(c);
 	f->c[i] = NULL;
-	ADD(&f->clients, (uint32_t)-1);
+	__atomic_fetch_sub(&f->clients, 1, __ATOMIC_RELEASE);
 }
 
 /* The lcore page (shm.h, rc_shm_lcore): this daemon never sleeps, so a
@@ -544,19 +519,13 @@ static void accept_one(struct fake *f)
 	lay.nodeid = f->o.nodeid;
 	lay.max_msg = f->o.max_msg;
 	memcpy(c->base, &lay, sizeof(lay));
-	c->hdr = (struct rc_shm_hdr *)c->base;
-	c->tx = (struct rc_shm_desc *)(c->base + lay.tx_off);
-	c->rx = (struct rc_shm_desc *)(c->base + lay.rx_off);
-	c->comp = (struct rc_shm_desc *)(c->base + lay.comp_off);
-	c->ctl = c->base + lay.ctl_off;
-	c->arena = c->base + lay.arena_off;
-	c->rxa = c->base + lay.rxa_off;
+	rc_shmd_init(&c->shm, c->base, &lay);
 	c->sock = sock;
 	c->pid = (uint32_t)cred.pid;
 	if (f->o.bad_magic)
-		c->hdr->magic ^= 1;
+		c->shm.h->magic ^= 1;
 	f->c[slot] = c;
-	ADD(&f->clients, 1);
+	__atomic_fetch_add(&f->clients, 1, __ATOMIC_RELEASE);
 	if (f->o.totem_at_attach)
 		totem(f, c, f->o.nodeid, 0x10);
 	send_welcome(sock, CS_OK, lay.size + (f->o.short_file ? RC_SHM_ALIGN : 0), memfd);
@@ -568,31 +537,34 @@ static void accept_one(struct fake *f)
 static bool serve(struct fake *f, int i)
 {
 	struct fclient *c = f->c[i];
-	uint32_t rx = c->rx_head, comp = c->comp_head, tx = c->tx_tail, req = c->last_req;
+	uint32_t rx = c->shm.rx_head, comp = c->shm.comp_head, tx = c->shm.tx_tail;
+	uint32_t req = c->last_req;
 
-	if (LD(&f->completing))
+	if (rc_load_acq32(&f->completing))
 		flush_held(f, c);
-	if (LD(&f->consuming) && !serve_tx(f, c)) {
-		ADD(&f->bad, 1);
+	if (rc_load_acq32(&f->consuming) && !serve_tx(f, c)) {
+		__atomic_fetch_add(&f->bad, 1, __ATOMIC_RELEASE);
 		drop(f, i);
 		return true;
 	}
 	serve_ctl(f, c);
 	wake(c);
-	if ((comp != c->comp_head || tx != c->tx_tail) && rc_shm_room_wake(c->hdr))
-		ADD(&f->room_wakes, 1);
-	return rx != c->rx_head || comp != c->comp_head || tx != c->tx_tail || req != c->last_req;
+	if ((comp != c->shm.comp_head || tx != c->shm.tx_tail) && rc_shm_room_wake(c->shm.h))
+		__atomic_fetch_add(&f->room_wakes, 1, __ATOMIC_RELEASE);
+	return rx != c->shm.rx_head || comp != c->shm.comp_head || tx != c->shm.tx_tail ||
+	       req != c->last_req;
 }
 
 static void commands(struct fake *f)
 {
-	uint32_t t = LD(&f->totem_cmds);
+	uint32_t t = rc_load_acq32(&f->totem_cmds);
 	struct rc_shm_desc bad = { .off = 1ull << 40, .len = 64, .type = RC_SHM_RX_MSG };
 
 	for (; f->totem_done != t; f->totem_done++)
 		for (int i = 0; i < FAKE_MAX_CLIENTS; i++)
 			if (f->c[i] != NULL) {
-				totem(f, f->c[i], LD(&f->totem_rep), LD(&f->totem_seq));
+				totem(f, f->c[i], rc_load_acq32(&f->totem_rep),
+				      rc_load_acq64(&f->totem_seq));
 				wake(f->c[i]);
 			}
 	if (__atomic_exchange_n(&f->garbage, 0, __ATOMIC_ACQ_REL))
@@ -601,9 +573,10 @@ static void commands(struct fake *f)
 
 			if (c == NULL)
 				continue;
-			c->rx[c->rx_head & (f->o.rx_entries - 1)] = bad;
-			c->rx_head++;
-			ST(&c->hdr->rx_head.v, c->rx_head);
+			/* not rc_shmd_rx_commit: no record, and rxa_head stays */
+			c->shm.rx[c->shm.rx_head & c->shm.rx_mask] = bad;
+			c->shm.rx_head++;
+			rc_store_rel32(&c->shm.h->rx_head.v, c->shm.rx_head);
 			c->wake = true;
 			wake(c);
 		}
@@ -616,7 +589,7 @@ static void *run(void *arg)
 	int idx[FAKE_MAX_CLIENTS + 1], n, i;
 	bool busy;
 
-	while (!LD(&f->stop) && !LD(&f->dead)) {
+	while (!rc_load_acq32(&f->stop) && !rc_load_acq32(&f->dead)) {
 		commands(f);
 		busy = false;
 		for (i = 0; i < FAKE_MAX_CLIENTS; i++)
@@ -644,7 +617,7 @@ static void *run(void *arg)
 	for (i = 0; i < FAKE_MAX_CLIENTS; i++) {
 		if (f->c[i] == NULL)
 			continue;
-		munmap(f->c[i]->base, f->c[i]->hdr->size);
+		munmap(f->c[i]->base, f->c[i]->shm.h->size);
 		close(f->c[i]->sock);
 		free(f->c[i]);
 		f->c[i] = NULL;
@@ -685,7 +658,7 @@ int fake_start(const struct fake_opts *o, struct fake **out)
 
 void fake_die(struct fake *f)
 {
-	ST(&f->dead, 1);
+	rc_store_rel32(&f->dead, 1);
 	pthread_join(f->thread, NULL);
 	f->thread = 0;
 }
@@ -693,27 +666,27 @@ void fake_die(struct fake *f)
 void fake_stop(struct fake *f)
 {
 	if (f->thread) {
-		ST(&f->stop, 1);
+		rc_store_rel32(&f->stop, 1);
 		pthread_join(f->thread, NULL);
 	}
 	free(f);
 }
 
-void fake_set_consuming(struct fake *f, bool on) { ST(&f->consuming, on); }
-void fake_set_completing(struct fake *f, bool on) { ST(&f->completing, on); }
-void fake_set_answering(struct fake *f, bool on) { ST(&f->answering, on); }
-void fake_send_garbage(struct fake *f) { ST(&f->garbage, 1); }
-uint64_t fake_echoed(struct fake *f) { return LD(&f->echoed); }
-uint64_t fake_completed(struct fake *f) { return LD(&f->completed); }
-uint32_t fake_clients(struct fake *f) { return LD(&f->clients); }
-uint64_t fake_bad(struct fake *f) { return LD(&f->bad); }
-uint64_t fake_room_wakes(struct fake *f) { return LD(&f->room_wakes); }
+void fake_set_consuming(struct fake *f, bool on) { rc_store_rel32(&f->consuming, on); }
+void fake_set_completing(struct fake *f, bool on) { rc_store_rel32(&f->completing, on); }
+void fake_set_answering(struct fake *f, bool on) { rc_store_rel32(&f->answering, on); }
+void fake_send_garbage(struct fake *f) { rc_store_rel32(&f->garbage, 1); }
+uint64_t fake_echoed(struct fake *f) { return rc_load_acq64(&f->echoed); }
+uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }
+uint32_t fake_clients(struct fake *f) { return rc_load_acq32(&f->clients); }
+uint64_t fake_bad(struct fake *f) { return rc_load_acq64(&f->bad); }
+uint64_t fake_room_wakes(struct fake *f) { return rc_load_acq64(&f->room_wakes); }
 
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq)
 {
-	ST(&f->totem_rep, rep);
-	ST(&f->totem_seq, seq);
-	ADD(&f->totem_cmds, 1);
+	rc_store_rel32(&f->totem_rep, rep);
+	rc_store_rel64(&f->totem_seq, seq);
+	__atomic_fetch_add(&f->totem_cmds, 1, __ATOMIC_RELEASE);
 }
 
 bool fake_wait(bool (*pred)(void *arg), void *arg, int ms)

@@ -2,8 +2,8 @@
 /*
  * An in-process stand-in for ringcastd, for the libcpg tests: one thread that
  * listens on a temporary socket (exported as RINGCAST_SOCKET), welcomes each
- * client with a real memfd region laid out by rc_shm_layout() and an eventfd
- * (sealed against holes once the client says it has mapped it),
+ * client with a real memfd region laid out by rc_shm_layout() and the lcore
+ * page (the region sealed against holes once the client says it has mapped it),
  * answers ctl requests from a one-node group model, and echoes every tx
  * mcast to the members of the sender's group, then completes it. Switches
  * make it refuse, stop consuming, hold completions, stop answering, or die.
