@@ -15,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "unit_test.h"
+
 #ifndef RINGCAST_COROSYNC_API
 #error "built against corosync's headers, not ringcast's: fix the include order"
 #endif
@@ -251,14 +253,7 @@ static void test_cs_timestamp_get_never_goes_back(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-struct abi_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
-
-static const struct abi_test tests[] = {
+static const struct unit_test tests[] = {
 	T(test_cpg_name_is_132_bytes),
 	T(test_cpg_address_is_three_u32_in_order),
 	T(test_cpg_iteration_description_is_140_bytes),
@@ -286,29 +281,4 @@ static const struct abi_test tests[] = {
 	T(test_cs_timestamp_get_never_goes_back),
 };
 
-int main(void)
-{
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-
-	suite = CU_add_suite("cpg_abi", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	}
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	return 1;
-}
+UNIT_TEST_MAIN("cpg_abi", tests)

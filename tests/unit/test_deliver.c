@@ -15,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "unit_test.h"
+
 #include "srp_int.h"
 
 #define CLUSTER		7u
@@ -614,13 +616,6 @@ static void test_internal_chunks_go_to_the_membership_half_only(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-struct unit_test {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-#define T(fn)	{ #fn, fn }
-
 static const struct unit_test tests[] = {
 	T(test_frames_in_order_are_delivered_in_order),
 	T(test_out_of_order_frames_wait_for_the_gap_then_deliver_in_seq_order),
@@ -640,30 +635,12 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	CU_pSuite suite;
-	unsigned int failed;
-	size_t i;
+	int ret;
 
 	cap.last = malloc(MAX_MSG);
 	if (!cap.last)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("deliver", NULL, NULL);
-	if (suite == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	ret = unit_test_run("deliver", tests, sizeof(tests) / sizeof(tests[0]));
 	free(cap.last);
-	return failed ? 1 : 0;
-fail:
-	CU_cleanup_registry();
-	free(cap.last);
-	return 1;
+	return ret;
 }

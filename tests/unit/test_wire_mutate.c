@@ -19,6 +19,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "unit_test.h"
+
 #include "frame_check.h"
 #include "srp_int.h"
 
@@ -673,23 +675,8 @@ static void test_mutated_frames_are_rejected_or_consistent_and_never_crash(void)
 
 /* ---- Runner -------------------------------------------------------------- */
 
-int main(void)
-{
-	CU_pSuite suite;
-	unsigned int failed;
+static const struct unit_test tests[] = {
+	T(test_mutated_frames_are_rejected_or_consistent_and_never_crash),
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("wire_mutate", NULL, NULL);
-	if (suite == NULL ||
-	    CU_add_test(suite, "test_mutated_frames_are_rejected_or_consistent_and_never_crash",
-			test_mutated_frames_are_rejected_or_consistent_and_never_crash) == NULL) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-}
+UNIT_TEST_MAIN("wire_mutate", tests)
