@@ -296,9 +296,10 @@ static uint64_t lat_quantile(const uint64_t *h, double q, uint64_t *count)
 	for (int i = 0; i < 64; i++) {
 		acc += h[i];
 		if ((double)acc >= q * (double)n)
-			return i >= 63 ? UINT64_MAX : (2ull << i);
+			return i >= 62 ? (uint64_t)INT64_MAX : (2ull << i);
 	}
-	return UINT64_MAX;
+	/* JSON readers (ringcastctl's jansson) take signed 64-bit integers */
+	return (uint64_t)INT64_MAX;
 }
 
 static int cmd_digest(const char *cmd, const char *params, struct rte_tel_data *d)

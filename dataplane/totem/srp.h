@@ -92,6 +92,12 @@ struct rc_srp_msg_info {
 					   transitional configuration */
 };
 
+/*
+ * None of these may call rc_srp_recv() on the same engine: a received frame
+ * (the token, while a visit sends and frames) lives in the engine's own
+ * parse buffer until the call that fed it returns (a caller that loops
+ * frames back queues them).
+ */
 struct rc_srp_ops {
 	/* Send a frame. dst is a nodeid, or 0 for every other node. */
 	void (*send)(void *priv, uint32_t dst, const void *frame, size_t len);
