@@ -49,14 +49,9 @@ struct cmd {
 };
 
 static const char *const gone_str[] = {
-	[RC_DP_GONE_DETACHED] = "disconnected",
-	[RC_DP_GONE_BAD_TX] = "bad tx ring index or entry",
-	[RC_DP_GONE_BAD_RX] = "bad rx or completion index",
-	[RC_DP_GONE_BAD_REQ] = "malformed request",
-	[RC_DP_GONE_BACKLOG] = "receive backlog full (not dispatching)",
-	[RC_DP_GONE_STOPPED] = "daemon stopping",
-	[RC_DP_GONE_BUSY] = "its slot still in the group table (internal error)",
-	[RC_DP_GONE_BAD_BELL] = "passed descriptors on its socket",
+#define X(e, words) [e] = words,
+	RC_DP_GONE_REASONS(X)
+#undef X
 };
 
 const char *rc_dp_gone_reason_str(int reason)

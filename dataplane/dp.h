@@ -184,15 +184,22 @@ struct rc_dp_client_attach {
 	int wake_fd;		/* the client's socket: a byte wakes it (shm.h) */
 };
 
+/* Why the lcore let a client go: X(enumerator, what the log says), one
+   list for the enum and the words (rc_dp_gone_reason_str). */
+#define RC_DP_GONE_REASONS(X) \
+	X(RC_DP_GONE_DETACHED, "disconnected")	/* the control thread asked (socket closed) */ \
+	X(RC_DP_GONE_BAD_TX, "bad tx ring index or entry") \
+	X(RC_DP_GONE_BAD_RX, "bad rx or completion index") \
+	X(RC_DP_GONE_BAD_REQ, "malformed request") \
+	X(RC_DP_GONE_BACKLOG, "receive backlog full (not dispatching)")	/* rx area or ring full */ \
+	X(RC_DP_GONE_STOPPED, "daemon stopping") \
+	X(RC_DP_GONE_BUSY, "its slot still in the group table (internal error)") \
+	X(RC_DP_GONE_BAD_BELL, "passed descriptors on its socket")
+
 enum rc_dp_gone_reason {
-	RC_DP_GONE_DETACHED = 0,	/* the control thread asked (socket closed) */
-	RC_DP_GONE_BAD_TX,		/* tx ring index or entry out of range */
-	RC_DP_GONE_BAD_RX,		/* rx or completion tail out of range */
-	RC_DP_GONE_BAD_REQ,		/* malformed request */
-	RC_DP_GONE_BACKLOG,		/* did not dispatch: rx area or ring full */
-	RC_DP_GONE_STOPPED,		/* the dataplane stopped */
-	RC_DP_GONE_BUSY,		/* the slot was still in the group table */
-	RC_DP_GONE_BAD_BELL,		/* passed descriptors on its socket */
+#define X(e, words) e,
+	RC_DP_GONE_REASONS(X)
+#undef X
 };
 
 struct rc_dp_client_gone {

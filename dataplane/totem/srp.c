@@ -612,19 +612,9 @@ void rc_srp_stats_get(const struct rc_srp *srp, struct rc_srp_stats *st)
 const char *rc_srp_bad_reason_name(enum rc_bad_reason r)
 {
 	static const char *const names[RC_BAD_REASONS_] = {
-		[RC_BAD_SHORT] = "short",
-		[RC_BAD_MAGIC] = "magic",
-		[RC_BAD_VERSION] = "version",
-		[RC_BAD_TYPE] = "type",
-		[RC_BAD_CLUSTER] = "cluster",
-		[RC_BAD_SENDER] = "sender",
-		[RC_BAD_RING] = "ring",
-		[RC_BAD_LENGTH] = "length",
-		[RC_BAD_CHUNK] = "chunk",
-		[RC_BAD_TOKEN] = "token",
-		[RC_BAD_SEQ] = "seq",
-		[RC_BAD_STREAM] = "stream",
-		[RC_BAD_MEMB] = "membership",
+#define X(e, name) [e] = name,
+		RC_BAD_REASONS(X)
+#undef X
 	};
 
 	return (unsigned)r < RC_BAD_REASONS_ ? names[r] : "unknown";

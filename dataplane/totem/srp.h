@@ -38,21 +38,30 @@ enum rc_guarantee {
 	RC_GUARANTEE_SAFE = 3,
 };
 
-/* Why a received frame was dropped; each reason has its own counter. */
+/*
+ * Why a received frame was dropped; each reason has its own counter,
+ * exported as bad_<name>. One X(enumerator, name) line each: the enum and
+ * the names (rc_srp_bad_reason_name) are made from this list.
+ */
+#define RC_BAD_REASONS(X) \
+	X(RC_BAD_SHORT, "short")	/* shorter than its headers say */ \
+	X(RC_BAD_MAGIC, "magic") \
+	X(RC_BAD_VERSION, "version") \
+	X(RC_BAD_TYPE, "type") \
+	X(RC_BAD_CLUSTER, "cluster")	/* another cluster's frame */ \
+	X(RC_BAD_SENDER, "sender")	/* sender not in this ring, or not allowed */ \
+	X(RC_BAD_RING, "ring")		/* stale or foreign ring id */ \
+	X(RC_BAD_LENGTH, "length")	/* lengths inconsistent with the frame */ \
+	X(RC_BAD_CHUNK, "chunk")	/* chunk flags/offsets/lengths out of bounds */ \
+	X(RC_BAD_TOKEN, "token")	/* token fields out of bounds */ \
+	X(RC_BAD_SEQ, "seq")		/* seq outside the receive window */ \
+	X(RC_BAD_STREAM, "stream")	/* fragment does not continue its message */ \
+	X(RC_BAD_MEMB, "membership")	/* join or commit fields out of bounds */
+
 enum rc_bad_reason {
-	RC_BAD_SHORT = 0,	/* shorter than its headers say */
-	RC_BAD_MAGIC,
-	RC_BAD_VERSION,
-	RC_BAD_TYPE,
-	RC_BAD_CLUSTER,		/* another cluster's frame */
-	RC_BAD_SENDER,		/* sender not in this ring, or not allowed */
-	RC_BAD_RING,		/* stale or foreign ring id */
-	RC_BAD_LENGTH,		/* lengths inconsistent with the frame */
-	RC_BAD_CHUNK,		/* chunk flags/offsets/lengths out of bounds */
-	RC_BAD_TOKEN,		/* token fields out of bounds */
-	RC_BAD_SEQ,		/* seq outside the receive window */
-	RC_BAD_STREAM,		/* fragment does not continue its message */
-	RC_BAD_MEMB,		/* join or commit fields out of bounds */
+#define X(e, name) e,
+	RC_BAD_REASONS(X)
+#undef X
 	RC_BAD_REASONS_
 };
 
