@@ -16,6 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <ringcast/size.h>
+
 #include "config.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -349,15 +351,8 @@ static int parse_digits(const char *s, unsigned int base, uint64_t *v,
 /* A number as the key's type reads it, in the file's unit. */
 static int parse_number(const struct key *k, const char *s, uint64_t *v)
 {
-	static const struct {
-		const char *suffix;
-		unsigned int shift;
-	} sizes[] = {
-		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
-		{ "G", 30 }, { "GiB", 30 },
-	};
 	const char *end;
-	int ret;
+	int ret, shift;
 
 	if (k->type == K_HEX && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		ret = parse_digits(s + 2, 16, v, &end);
@@ -367,15 +362,13 @@ static int parse_number(const struct key *k, const char *s, uint64_t *v)
 	if (ret == -EINVAL)
 		return ret;
 	if (k->type == K_BYTES) {
-		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
-			if (strcmp(end, sizes[i].suffix))
-				continue;
-			if (sizes[i].shift && *v > (UINT64_MAX >> sizes[i].shift))
-				return -ERANGE;
-			*v <<= sizes[i].shift;
-			return ret;
-		}
-		return -EINVAL;
+		shift = rc_size_suffix_shift(end, false);
+		if (shift < 0)
+			return -EINVAL;
+		if (shift && *v > (UINT64_MAX >> shift))
+			return -ERANGE;
+		*v <<= shift;
+		return ret;
 	}
 	return *end ? -EINVAL : ret;
 }

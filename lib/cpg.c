@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ringcast/size.h>
+
 #include "cpg_int.h"
 
 static void release(void *obj);
@@ -91,14 +93,6 @@ static uint32_t env_zcb_copy_max(void)
 }
 
 /* a and b the same letters, ASCII case aside (whatever the locale) */
-static bool same_nocase(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if ((*a | 0x20) != (*b | 0x20))	/* suffix letters only: b is one */
-			return false;
-	return *a == *b;
-}
-
 /*
  * How much memory a handle's private zcb buffers (send.c) may take: bytes,
  * or with the suffixes of ringcast.conf's sizes (K, KiB, M, MiB, G, GiB:
@@ -109,17 +103,11 @@ static bool same_nocase(const char *a, const char *b)
  */
 static uint64_t env_zcb_max(void)
 {
-	static const struct {
-		const char *suffix;
-		unsigned int shift;
-	} sizes[] = {
-		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
-		{ "G", 30 }, { "GiB", 30 },
-	};
 	const char *s = getenv("RINGCAST_ZCB_MAX");
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	uint64_t dflt = RC_ZCB_MAX, v;
 	char *end;
+	int shift;
 
 	if (pages > 0 && page > 0 && (uint64_t)pages / 4 < dflt / (uint64_t)page)
 		dflt = (uint64_t)pages / 4 * (uint64_t)page;
@@ -129,10 +117,10 @@ static uint64_t env_zcb_max(void)
 	v = strtoull(s, &end, 10);
 	if (errno != 0)
 		return dflt;
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		if (same_nocase(end, sizes[i].suffix))
-			return v > (UINT64_MAX >> 8) >> sizes[i].shift ? dflt : v << sizes[i].shift;
-	return dflt;
+	shift = rc_size_suffix_shift(end, true);
+	if (shift < 0)
+		return dflt;
+	return v > (UINT64_MAX >> 8) >> shift ? dflt : v << shift;
 }
 
 static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *context)
