@@ -172,6 +172,18 @@ static inline uint32_t rc_shmd_tx_head(const struct rc_shmd *d)
 	return rc_load_acq32(&d->h->tx_head.v);
 }
 
+/*
+ * Copy n bytes the client may be rewriting into daemon memory, once: the
+ * compiler barrier keeps the copy real (without it a compiler may read the
+ * shared source again where the copy is used, as if nobody else wrote it),
+ * so every check and every use see the same bytes.
+ */
+static inline void rc_shmd_copy_once(void *dst, const volatile void *src, size_t n)
+{
+	memcpy(dst, (const void *)(uintptr_t)src, n);
+	__asm__ __volatile__("" ::: "memory");
+}
+
 /* head is no further from my tail than the ring holds. */
 static inline bool rc_shmd_tx_head_ok(const struct rc_shmd *d, uint32_t head)
 {
@@ -185,7 +197,7 @@ static inline bool rc_shmd_tx_head_ok(const struct rc_shmd *d, uint32_t head)
  */
 static inline int rc_shmd_tx_peek(const struct rc_shmd *d, struct rc_shm_desc *e)
 {
-	memcpy(e, &d->tx[d->tx_tail & d->tx_mask], sizeof(*e));
+	rc_shmd_copy_once(e, &d->tx[d->tx_tail & d->tx_mask], sizeof(*e));
 	if (e->type != RC_SHM_TX_MCAST || e->off % RC_SHM_MSG_ALIGN ||
 	    e->len < RC_SHM_TX_HDR || e->off > d->arena_size ||
 	    e->len > d->arena_size - e->off || e->len - RC_SHM_TX_HDR > d->max_msg ||
@@ -225,7 +237,7 @@ static inline void rc_shmd_req_read(const struct rc_shmd *d, struct rc_shmd_req 
 	r->type = __atomic_load_n(&ctl->req_type, __ATOMIC_RELAXED);
 	r->arg = __atomic_load_n(&ctl->req_arg, __ATOMIC_RELAXED);
 	r->from = __atomic_load_n(&ctl->req_from, __ATOMIC_RELAXED);
-	memcpy(&r->name, &ctl->req_name, sizeof(r->name));
+	rc_shmd_copy_once(&r->name, &ctl->req_name, sizeof(r->name));
 }
 
 /* Answer request seq: count entries in the ctl area, of total in the whole

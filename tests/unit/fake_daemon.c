@@ -35,6 +35,7 @@
 struct fclient {
 	int sock;		/* also carries the wake-up bytes */
 	uint8_t *base;
+	uint64_t size;		/* the mapping's, ours: never the client-written header's */
 	struct rc_shmd shm;	/* the daemon's view of the region */
 	uint32_t pid;
 	uint32_t last_req;
@@ -391,7 +392,7 @@ static void drop(struct fake *f, int i)
 	for (int j = 0; j < FAKE_MAX_CLIENTS; j++)
 		if (f->c[j] != NULL)
 			wake(f->c[j]);
-	munmap(c->base, c->shm.h->size);
+	munmap(c->base, c->size);
 	close(c->sock);
 	free(c);
 	f->c[i] = NULL;
@@ -516,6 +517,7 @@ static void accept_one(struct fake *f)
 	c->base = mmap(NULL, lay.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (c->base == MAP_FAILED)
 		abort();
+	c->size = lay.size;
 	lay.nodeid = f->o.nodeid;
 	lay.max_msg = f->o.max_msg;
 	memcpy(c->base, &lay, sizeof(lay));
@@ -617,7 +619,7 @@ static void *run(void *arg)
 	for (i = 0; i < FAKE_MAX_CLIENTS; i++) {
 		if (f->c[i] == NULL)
 			continue;
-		munmap(f->c[i]->base, f->c[i]->shm.h->size);
+		munmap(f->c[i]->base, f->c[i]->size);
 		close(f->c[i]->sock);
 		free(f->c[i]);
 		f->c[i] = NULL;
