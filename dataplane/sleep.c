@@ -32,6 +32,8 @@
 
 #include <rte_ethdev.h>
 
+#include <ringcast/shm_lcore.h>
+
 #include "dp_int.h"
 
 #ifndef AF_XDP
@@ -95,26 +97,16 @@ static int watch(struct rc_dp *dp, int fd, uint64_t what)
 
 int rc_dp_sleep_create(struct rc_dp *dp)
 {
-	int fd, ret;
+	int ret;
 
 	dp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	dp->bell_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	fd = memfd_create("ringcast-lcore", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	dp->lcore_fd = fd;
-	if (dp->epfd < 0 || dp->bell_fd < 0 || fd < 0)
+	if (dp->epfd < 0 || dp->bell_fd < 0)
 		return -errno;
-	if (ftruncate(fd, RC_SHM_LCORE_SIZE) < 0)
-		return -errno;
-	dp->lcore_page = mmap(NULL, RC_SHM_LCORE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (dp->lcore_page == MAP_FAILED) {
-		dp->lcore_page = NULL;
-		return -errno;
-	}
-	dp->lcore_page->magic = RC_SHM_LCORE_MAGIC;
-	dp->lcore_page->version = RC_SHM_VERSION;
-	/* Clients map it read-only: no new writable mapping, no resizing. */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
-		return -errno;
+	ret = rc_shm_lcore_create("ringcast-lcore", &dp->lcore_page);
+	if (ret < 0)
+		return ret;
+	dp->lcore_fd = ret;
 	ret = watch(dp, dp->bell_fd, EV_BELL);
 	if (ret < 0)
 		return ret;

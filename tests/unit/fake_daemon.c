@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <ringcast/shm_daemon.h>
+#include <ringcast/shm_lcore.h>
 #include <ringcast/shm_layout.h>
 #include <ringcast/shm_room.h>
 
@@ -403,21 +404,10 @@ static void drop(struct fake *f, int i)
    client never rings; sealed as the daemon seals it. One per process. */
 static int lcore_page_fd(void)
 {
+	static struct rc_shm_lcore *page;	/* `sleeping` stays 0 */
 	static int fd = -1;
-	struct rc_shm_lcore *l;
 
-	if (fd >= 0)
-		return fd;
-	fd = memfd_create("fake-lcore", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0 || ftruncate(fd, RC_SHM_LCORE_SIZE) < 0)
-		abort();
-	l = mmap(NULL, RC_SHM_LCORE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (l == MAP_FAILED)
-		abort();
-	l->magic = RC_SHM_LCORE_MAGIC;
-	l->version = RC_SHM_VERSION;
-	munmap(l, RC_SHM_LCORE_SIZE);
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE) < 0)
+	if (fd < 0 && (fd = rc_shm_lcore_create("fake-lcore", &page)) < 0)
 		abort();
 	return fd;
 }
