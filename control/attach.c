@@ -47,6 +47,7 @@
 #include "dp.h"
 #include "numa.h"
 #include "ratelog.h"
+#include "start.h"
 
 /* Linux 6.16; the asm-generic value where the headers predate it */
 #if defined(SO_PASSRIGHTS)
@@ -106,6 +107,7 @@ static struct {
 	bool said_quota;		/* logged that hugepage_clients was reached */
 	int spare_fd;			/* given back to accept (and refuse) at EMFILE */
 	int numa_node;			/* client regions' node (-1: any) */
+	int pci_port;			/* the port would DMA: no zero copy (rc_zc_allowed) */
 	bool said_numa;			/* logged that it could not be preferred */
 	struct rc_ratelog refusals;	/* log lines of refused connections */
 	struct client c[RC_DP_MAX_CLIENTS];
@@ -471,6 +473,7 @@ static void mapped(struct client *c)
 		.size = c->size,
 		.wake_fd = c->fd,
 		.layout = &c->layout,
+		.zc = rc_zc_allowed(cl.cfg->ringcast.zero_copy, c->cred.uid, cl.pci_port),
 	};
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
 		sealed(c->fd, CS_ERR_TRY_AGAIN);
@@ -625,6 +628,17 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.cfg = cfg;
 	cl.nodeid = nodeid;
 	cl.numa_node = numa_node;
+	cl.pci_port = rc_port_is_pci(cfg->dataplane.port);
+	if (cfg->ringcast.zero_copy == RC_ZC_OFF)
+		qb_log(LOG_INFO, "zero copy off (zero_copy: off): every client payload is copied");
+	else if (cl.pci_port)
+		qb_log(LOG_NOTICE, "zero copy off: port %s is a PCI device and client regions "
+		       "are not DMA-mapped, so every client payload is copied",
+		       cfg->dataplane.port);
+	else
+		qb_log(LOG_INFO, "zero copy for %s clients' messages of %u KiB or more",
+		       cfg->ringcast.zero_copy == RC_ZC_ALL ? "all" : "root's",
+		       RC_DP_ZC_MIN >> 10);
 	cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
 		cl.c[i] = (struct client){ .fd = -1, .memfd = -1 };

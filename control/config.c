@@ -109,6 +109,9 @@ static const struct word w_hash[] = {
 	{ "sha256", RC_HASH_SHA256 }, { "sha384", RC_HASH_SHA384 },
 	{ "sha512", RC_HASH_SHA512 }, { NULL, 0 },
 };
+static const struct word w_zero_copy[] = {
+	{ "off", RC_ZC_OFF }, { "root", RC_ZC_ROOT }, { "all", RC_ZC_ALL }, { NULL, 0 },
+};
 static const struct word w_idle[] = {
 	{ "busy", RC_IDLE_BUSY }, { "adaptive", RC_IDLE_ADAPTIVE }, { NULL, 0 },
 };
@@ -175,6 +178,7 @@ static const struct key ringcast_keys[] = {
 	  .count_off = offsetof(struct rc_config, ringcast.n_allow_gid) },
 	{ "max_rx_backlog", K_BYTES, 0, C(ringcast.max_rx_backlog), 4u << 20, 1ull << 40 },
 	{ "hugepage_clients", K_UINT, 0, C(ringcast.hugepage_clients), 0, RC_CONFIG_MAX_CLIENTS },
+	{ "zero_copy", K_WORD, 0, C(ringcast.zero_copy), .words = w_zero_copy },
 	{ "max_clients_per_uid", K_UINT, 0, C(ringcast.max_clients_per_uid), 1,
 	  RC_CONFIG_MAX_CLIENTS },
 };
@@ -813,6 +817,7 @@ void rc_config_init(struct rc_config *cfg)
 		 "/var/lib/ringcast");
 	cfg->ringcast.max_rx_backlog = 34ull << 20;
 	cfg->ringcast.hugepage_clients = 64;
+	cfg->ringcast.zero_copy = RC_ZC_ROOT;
 	cfg->ringcast.max_clients_per_uid = RC_CONFIG_MAX_CLIENTS / 2;
 }
 

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "dp_params.h"
 #include "engine.h"
+#include "start.h"
 
 #define RC_CONFIG_MAX_NODES	RC_TOTEM_MAX_NODES	/* nodes in nodelist {} */
 #define RC_CONFIG_STR_MAX	256	/* names, addresses, devargs (with the NUL) */
@@ -108,6 +109,7 @@ struct rc_config_ringcast {
 	uint64_t max_rx_backlog;		/* bytes: a client's rx area; half is its largest message */
 	uint32_t hugepage_clients;		/* connections with hugepage regions at once */
 	uint32_t max_clients_per_uid;		/* connections of one non-root uid at once */
+	int zero_copy;				/* enum rc_zero_copy */
 };
 
 struct rc_config {

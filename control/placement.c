@@ -2,12 +2,19 @@
 /*
  * Where the dataplane's memory is, and what the port may reach: the lcore
  * that runs the loop and the node its memory (engine state, mbuf pool,
- * rings) comes from, both where the port is. Pure: callers pass what EAL
- * and ethdev report.
+ * rings) comes from, both where the port is; whose messages the port may
+ * read in place. Pure: callers pass what EAL, ethdev and the kernel report.
  */
 #include <errno.h>
 
 #include "start.h"
+
+int rc_zc_allowed(int policy, unsigned int uid, int pci_port)
+{
+	if (pci_port)
+		return 0;
+	return policy == RC_ZC_ALL || (policy == RC_ZC_ROOT && uid == 0);
+}
 
 int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,
 		       int configured, struct rc_placement *out)

@@ -40,6 +40,22 @@ struct rc_placement {
 int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,
 		       int configured, struct rc_placement *out);
 
+/* ringcast { zero_copy }: whose messages go out from their own memory */
+enum rc_zero_copy {
+	RC_ZC_OFF = 0,		/* nobody's: every client payload is copied */
+	RC_ZC_ROOT,		/* root's (uid 0) */
+	RC_ZC_ALL,		/* every client's this daemon lets in */
+};
+
+/*
+ * May a client's messages go out from its own region (zero copy)? policy:
+ * ringcast { zero_copy } (enum rc_zero_copy); uid: the client's; pci_port:
+ * the port is a PCI device, which would DMA from the region, and client
+ * regions are neither registered with DPDK nor DMA-mapped: copied. A
+ * virtual device reads frames by their address, in software.
+ */
+int rc_zc_allowed(int policy, unsigned int uid, int pci_port);
+
 /* ---- eal_args.c ---- */
 
 #define RC_EAL_ARGV_MAX		64

@@ -104,8 +104,9 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 
 	/* detach_pending: the group table has not been told (PROCDOWN) yet;
 	   detach_pending() clears it, then comes back here */
-	if (!c->used || !c->dying || c->detach_pending || c->inflight)
-		return;		/* the engine still reads the region */
+	if (!c->used || !c->dying || c->detach_pending || c->inflight ||
+	    rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
+		return;		/* the engine or the port still reads the region */
 	live_remove(dp, slot);
 	post_gone(dp, slot, c->reason);
 }
@@ -289,6 +290,36 @@ static const struct rc_cpgd_ops cpgd_ops = {
 
 /* ---- attach ---- */
 
+/* ---- zero copy ---- */
+
+/* The count never reaches 0 (the attached region holds 1): nothing to free. */
+static void ext_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
+						      size_t len)
+{
+	const uint8_t *b = p;
+
+	/* the last frame's client first: a message's frames come in a row */
+	for (uint32_t i = 0; i <= dp->n_clients; i++) {
+		uint32_t s = i == 0 ? dp->zc_last : dp->live[i - 1];
+		struct rc_dp_client *c = &dp->clients[s];
+
+		if (!c->used || !c->zc || b < c->base || len > c->size ||
+		    (size_t)(b - c->base) > c->size - len)
+			continue;
+		dp->zc_last = (uint16_t)s;
+		return &c->shinfo;
+	}
+	return NULL;
+}
+
+/* ---- attach ---- */
+
 static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 {
 	const struct rc_shm_hdr *l = a->layout;
@@ -310,6 +341,10 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	rc_shmd_init(&c->shm, a->base, l);
 	c->req_seen = 0;
 	c->join_wait = false;
+	c->zc = a->zc && dp->zc_port;
+	c->shinfo.free_cb = ext_free;
+	c->shinfo.fcb_opaque = c;
+	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
 	live_add(dp, a->slot);
 	if (rc_cpgd_attach(dp->cpgd, a->slot, a->pid) < 0) {
 		/* the group table still holds the slot: never share its state */
@@ -384,6 +419,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 	uint32_t head = c->draining ? c->drain_head : rc_shmd_tx_head(&c->shm), taken = 0;
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	int64_t used;
+	bool zc;
 	int ret;
 
 	if (!rc_shmd_tx_head_ok(&c->shm, head)) {
@@ -414,12 +450,20 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		}
 		/* The CPG header is built here and kept by the engine: the client
 		   cannot change what group, pid or type its message claims. The
-		   payload is not zero-copy (zc false): the engine copies it into
-		   its frames once, when it frames it, and sends, retransmits and
-		   delivers only that copy, so a client that rewrites its arena
-		   cannot make two nodes deliver different bytes. The completion
-		   (ops.sent) comes at that copy. */
+		   payload of an untrusted client, or a small one, is copied: the
+		   engine copies it into its frames once, when it frames it, and
+		   sends, retransmits and delivers only that copy, so a client that
+		   rewrites its arena cannot make two nodes deliver different
+		   bytes; the completion (ops.sent) comes at that copy. A trusted
+		   client's (c->zc: root, by default; it could rewrite this
+		   daemon's memory anyway) of RC_DP_ZC_MIN or more goes out from
+		   its region: the frames point into it, retransmissions and this
+		   node's delivery read it again, and the completion comes once
+		   every node holds the message. libcpg returns from a send in
+		   place only at that completion, so an application that rewrites
+		   its buffer after the call changes nothing in flight. */
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
+		zc = c->zc && d.len - RC_SHM_TX_HDR >= RC_DP_ZC_MIN;
 		if (!hl) {
 			dp->st.client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
@@ -428,7 +472,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 					       rc_shmd_tx_payload(&c->shm, &d),
 					       d.len - RC_SHM_TX_HDR,
 					       (d.flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
-					       RC_GUARANTEE_AGREED, false,
+					       RC_GUARANTEE_AGREED, zc,
 					       (void *)(uintptr_t)(COOKIE_CLIENT |
 						       ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
 						       d.off / RC_SHM_MSG_ALIGN), dp->now);
@@ -440,6 +484,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			} else {
 				c->inflight++;
 				c->sent++;
+				dp->st.zc_msgs += zc;
 			}
 		}
 		c->shm.tx_tail++;
@@ -729,6 +774,7 @@ void rc_dp_clients_stop(struct rc_dp *dp)
 		if (!c->dying)
 			kick(dp, s, RC_DP_GONE_STOPPED);
 		c->inflight = 0;
+		rte_mbuf_ext_refcnt_set(&c->shinfo, 1);	/* the port is stopped next */
 		detach_pending(dp, s);
 	}
 }

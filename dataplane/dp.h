@@ -36,6 +36,7 @@
 #define RC_DP_INJECT_BUF	(RC_DP_INJECT_MAX + 32)	/* + CPG header */
 #define RC_DP_MAX_CLIENTS	1024	/* attached client connections */
 #define RC_DP_QUEUE_BYTES	(4u << 20)	/* client messages queued, not yet framed */
+#define RC_DP_ZC_MIN		(8u << 10)	/* a trusted client's message sent from its region */
 
 /* What the control thread and telemetry read; written by the lcore. */
 /* Another node as this port hears it (the lcore's MAC table). */
@@ -182,6 +183,8 @@ struct rc_dp_client_attach {
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
 	int wake_fd;		/* the client's socket: a byte wakes it (shm.h) */
+	bool zc;		/* trusted, and the port reads the region: its messages
+				   of RC_DP_ZC_MIN or more go out from it, not copied */
 };
 
 /* Why the lcore let a client go: X(enumerator, what the log says), one
@@ -215,6 +218,6 @@ const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac);
+		  struct rte_ether_addr *mac, bool *multi_seg);
 
 #endif /* RC_DP_H */

@@ -49,6 +49,7 @@ struct rc_dp_client {
 	bool draining;		/* detached: its queued mcasts still go out first */
 	bool watched;		/* its socket is in the idle sleep's epoll set */
 	bool tx_blocked;	/* tx entries left that the last drain could not take */
+	bool zc;		/* its large messages go out from its region (rc_dp_client_attach) */
 	uint16_t live_at;	/* its index in rc_dp.live while used */
 	uint32_t drain_head;	/* the tx head when it detached */
 	int reason;		/* rc_dp_gone_reason once dying */
@@ -61,6 +62,9 @@ struct rc_dp_client {
 	bool join_wait;		/* req_seen is a JOIN answered once it is applied */
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint64_t sent, delivered;
+	/* mbufs pointing into the region (zero copy) hold a count here; the
+	   region is let go only once it is back to 1 (maybe_gone) */
+	struct rte_mbuf_ext_shared_info shinfo;
 };
 
 struct rc_dp {
@@ -119,6 +123,8 @@ struct rc_dp {
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
+	bool zc_port;			/* the port takes chained frames: zero copy possible */
+	uint16_t zc_last;		/* the slot of the last zero-copy frame (a guess) */
 	uint32_t stall_req;		/* test hook: ms to stop polling (rc_dp_stall) */
 	uint64_t slept;			/* the idle sleep asked for by the last pass, ns */
 	bool memb_wake;			/* write memb_evfd at the end of this pass */
@@ -157,6 +163,9 @@ void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, s
 void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c);
 /* A buffer given to rc_totem_mcast* is free; false when it was not a client's or cpgd's. */
 bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie);
+/* The shared info of the client region holding [p, p + len), or NULL. */
+struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
+						      size_t len);
 /* The lcore stopped: report every client gone. */
 void rc_dp_clients_stop(struct rc_dp *dp);
 

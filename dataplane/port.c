@@ -12,7 +12,7 @@
 #include "dp.h"
 
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac)
+		  struct rte_ether_addr *mac, bool *multi_seg)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -24,6 +24,11 @@ int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret < 0)
 		return ret;
+	/* A zero-copy frame is a chain (headers, then the client's bytes):
+	   only where the port takes chains. */
+	*multi_seg = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (*multi_seg)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret < 0)
 		return ret;

@@ -128,6 +128,7 @@ static void test_defaults_apply_when_keys_are_absent(void)
 	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_uid, 0);
 	CU_ASSERT_EQUAL(cfg.ringcast.n_allow_gid, 0);
 	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 34ull << 20);
+	CU_ASSERT_EQUAL(cfg.ringcast.zero_copy, RC_ZC_ROOT);
 }
 
 static void test_init_gives_the_same_defaults_as_an_empty_file(void)
@@ -697,11 +698,22 @@ static void test_test_hooks_switch(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(rc_config_warning(&cfg, 0), "test_stall"));
 }
 
+static void test_zero_copy_words(void)
+{
+	CU_ASSERT_EQUAL_FATAL(parse("ringcast {\n zero_copy: off\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.zero_copy, RC_ZC_OFF);
+	CU_ASSERT_EQUAL_FATAL(parse("ringcast {\n zero_copy: all\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.zero_copy, RC_ZC_ALL);
+	CU_ASSERT_EQUAL_FATAL(parse("ringcast {\n zero_copy: root\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.ringcast.zero_copy, RC_ZC_ROOT);
+}
+
 static const struct unit_test tests[] = {
 	T(test_full_file_parses_into_expected_values),
 	T(test_defaults_apply_when_keys_are_absent),
 	T(test_init_gives_the_same_defaults_as_an_empty_file),
 	T(test_test_hooks_switch),
+	T(test_zero_copy_words),
 	T(test_parsed_config_creates_a_totem_engine),
 	T(test_corosync_file_parses_with_warnings_for_what_ringcast_ignores),
 	T(test_token_retransmit_is_token_over_retransmits_plus_0_2),

@@ -67,6 +67,8 @@ static void test_wrong_enum_word_lists_the_choices(void)
 		     "'debug'", "off, on, trace");
 	EXPECT_ERROR(NODES "dataplane {\n idle: sleepy\n}\n", "t.conf:7:",
 		     "'idle'", "busy, adaptive");
+	EXPECT_ERROR(NODES "ringcast {\n zero_copy: yes\n}\n", "t.conf:7:",
+		     "'zero_copy'", "off, root, all");
 	/* words are case-sensitive, like corosync's */
 	EXPECT_ERROR(NODES "logging {\n to_syslog: Yes\n}\n", "t.conf:7:", "'to_syslog'");
 }

@@ -304,6 +304,19 @@ static void test_place_configured_or_cross(void)
 	CU_ASSERT_EQUAL(rc_place_dataplane(node, 1, 0, -1, &p), -ENOENT);
 }
 
+static void test_zero_copy_policy(void)
+{
+	/* root's by default, everyone's with all, nobody's with off */
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 65534, 0));
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_OFF, 0, 0));
+	/* a PCI port would DMA from a region nobody mapped for it: never */
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 1000, 1));
+}
+
 static const struct unit_test tests[] = {
 	T(test_pci_address_is_probed_not_vdev),
 	T(test_pci_devargs_and_short_form),
@@ -318,6 +331,7 @@ static const struct unit_test tests[] = {
 	T(test_ready_wait),
 	T(test_place_on_port_node),
 	T(test_place_configured_or_cross),
+	T(test_zero_copy_policy),
 };
 
 UNIT_TEST_MAIN("start", tests)
