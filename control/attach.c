@@ -289,9 +289,10 @@ static int region_create(struct client *c)
 		goto unmap;
 	}
 	memcpy(c->base, h, sizeof(*h));
-	/* Not registered with DPDK (rte_extmem): no mbuf ever points into a
-	   client region, the engine copies client payloads into its frames
-	   (dataplane/client_io.c). So no memseg list per connection either. */
+	/* Not registered with DPDK (rte_extmem), so no memseg list per
+	   connection: mbufs point into a client region only on ports that
+	   read frames by their address (zero copy: rc_dp_zero_copy_port), and
+	   a PCI port gets no zero copy (rc_zc_allowed). */
 	return 0;
 
 unmap:
@@ -443,6 +444,44 @@ static void sealed(int fd, cs_error_t status)
 		qb_log(LOG_INFO, "client: cannot answer its mapped: %s", strerror(errno));
 }
 
+/*
+ * Did the process have CAP_SYS_PTRACE when it attached (rc_zc_allowed)?
+ * Read from /proc by the pid SO_PEERCRED gave at connect: a process that
+ * exited since and whose pid went to another would be judged by that one's,
+ * which must then be root with the capability too.
+ */
+static int may_ptrace(pid_t pid)
+{
+	char path[32], buf[4096];
+	unsigned long long caps;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return 0;	/* in a pid namespace this one does not see */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return rc_caps_effective(buf, &caps) == 0 && (caps >> RC_CAP_SYS_PTRACE & 1);
+}
+
+static int zero_copy(const struct client *c)
+{
+	int policy = cl.cfg->ringcast.zero_copy;
+
+	if (!rc_dp_zero_copy_port(cl.dp))
+		return 0;
+	return rc_zc_allowed(policy, c->cred.uid,
+			     policy == RC_ZC_ROOT && c->cred.uid == 0 && may_ptrace(c->cred.pid),
+			     cl.pci_port);
+}
+
 /* The client mapped its region: seal it, then the lcore may touch it. */
 static void mapped(struct client *c)
 {
@@ -473,7 +512,7 @@ static void mapped(struct client *c)
 		.size = c->size,
 		.wake_fd = c->fd,
 		.layout = &c->layout,
-		.zc = rc_zc_allowed(cl.cfg->ringcast.zero_copy, c->cred.uid, cl.pci_port),
+		.zc = zero_copy(c),
 	};
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
 		sealed(c->fd, CS_ERR_TRY_AGAIN);
@@ -635,10 +674,14 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 		qb_log(LOG_NOTICE, "zero copy off: port %s is a PCI device and client regions "
 		       "are not DMA-mapped, so every client payload is copied",
 		       cfg->dataplane.port);
+	else if (!rc_dp_zero_copy_port(dp))
+		qb_log(LOG_NOTICE, "zero copy off: the port's driver is not one known to read "
+		       "chained frames by their address at once (net_af_packet, net_tap), "
+		       "so every client payload is copied");
 	else
 		qb_log(LOG_INFO, "zero copy for %s clients' messages of %u KiB or more",
-		       cfg->ringcast.zero_copy == RC_ZC_ALL ? "all" : "root's",
-		       RC_DP_ZC_MIN >> 10);
+		       cfg->ringcast.zero_copy == RC_ZC_ALL ? "all" :
+		       "root's (with CAP_SYS_PTRACE)", RC_DP_ZC_MIN >> 10);
 	cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
 		cl.c[i] = (struct client){ .fd = -1, .memfd = -1 };

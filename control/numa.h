@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Client regions on the dataplane's NUMA node (libnuma's mbind and
- * set_mempolicy): the lcore copies every client payload out of the region
- * and writes every delivery into it, so its pages belong near the lcore
- * and the port. A preference, never a binding: a node without free memory
+ * set_mempolicy): the lcore copies client payloads out of the region (the
+ * port reads trusted clients' large ones there itself) and writes every
+ * delivery into it, so its pages belong near the lcore and the port. A preference, never a binding: a node without free memory
  * does not make an attach fail.
  */
 #ifndef RC_NUMA_H

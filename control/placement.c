@@ -6,14 +6,35 @@
  * read in place. Pure: callers pass what EAL, ethdev and the kernel report.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "start.h"
 
-int rc_zc_allowed(int policy, unsigned int uid, int pci_port)
+int rc_zc_allowed(int policy, unsigned int uid, int ptrace, int pci_port)
 {
 	if (pci_port)
 		return 0;
-	return policy == RC_ZC_ALL || (policy == RC_ZC_ROOT && uid == 0);
+	return policy == RC_ZC_ALL || (policy == RC_ZC_ROOT && uid == 0 && ptrace);
+}
+
+int rc_caps_effective(const char *status, unsigned long long *caps)
+{
+	for (const char *p = status; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *end;
+
+		if (strncmp(p, "CapEff:", 7))
+			continue;
+		p += 7;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		errno = 0;
+		*caps = strtoull(p, &end, 16);
+		if (end == p || errno || (*end != '\n' && *end != '\0'))
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int rc_place_dataplane(const int *lcore_node, unsigned int n_lcores, int port_node,

@@ -49,12 +49,23 @@ enum rc_zero_copy {
 
 /*
  * May a client's messages go out from its own region (zero copy)? policy:
- * ringcast { zero_copy } (enum rc_zero_copy); uid: the client's; pci_port:
- * the port is a PCI device, which would DMA from the region, and client
- * regions are neither registered with DPDK nor DMA-mapped: copied. A
- * virtual device reads frames by their address, in software.
+ * ringcast { zero_copy } (enum rc_zero_copy); uid: the client's; ptrace:
+ * it had CAP_SYS_PTRACE in its effective set when it attached (root's
+ * trust is that it could rewrite the daemon's memory anyway: uid 0 alone,
+ * in a container without the capability, could not); pci_port: the port
+ * is a PCI device, which would DMA from the region, and client regions are
+ * neither registered with DPDK nor DMA-mapped: copied. (Whether the port
+ * reads frames by their address at all is the dataplane's to say:
+ * rc_dp_zero_copy_port.)
  */
-int rc_zc_allowed(int policy, unsigned int uid, int pci_port);
+int rc_zc_allowed(int policy, unsigned int uid, int ptrace, int pci_port);
+
+#define RC_CAP_SYS_PTRACE	19	/* linux/capability.h */
+/*
+ * The effective capabilities in the text of a /proc/PID/status ("CapEff:"
+ * and 16 hex digits): 0 and *caps, or -EINVAL when there is no such line.
+ */
+int rc_caps_effective(const char *status, unsigned long long *caps);
 
 /* ---- eal_args.c ---- */
 

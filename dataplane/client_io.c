@@ -436,9 +436,9 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		}
 		if ((uint64_t)used + c->inflight > c->shm.comp_mask)
 			break;		/* completions unread: wait */
-		/* The engine copies a message when it queues it and completes it
-		   then, so a client's arena no longer bounds what it has in the
-		   ring: take no more while this node's unframed queue holds
+		/* A copied message completes when it is framed, so a client's
+		   arena does not bound what it has in the ring: take no more
+		   while this node's unframed queue holds
 		   RC_DP_QUEUE_BYTES or more. The client's tx ring then fills and
 		   its sends wait (shm_room.h), paced by the ring, instead of the
 		   ring being handed more than receivers can take. */
@@ -737,6 +737,11 @@ void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c)
 }
 
 /* ---- control side ---- */
+
+bool rc_dp_zero_copy_port(const struct rc_dp *dp)
+{
+	return dp->zc_port;
+}
 
 int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 {

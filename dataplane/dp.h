@@ -36,7 +36,7 @@
 #define RC_DP_INJECT_BUF	(RC_DP_INJECT_MAX + 32)	/* + CPG header */
 #define RC_DP_MAX_CLIENTS	1024	/* attached client connections */
 #define RC_DP_QUEUE_BYTES	(4u << 20)	/* client messages queued, not yet framed */
-#define RC_DP_ZC_MIN		(8u << 10)	/* a trusted client's message sent from its region */
+#define RC_DP_ZC_MIN		RC_SHM_ZC_MIN	/* a trusted client's message sent from its region */
 
 /* What the control thread and telemetry read; written by the lcore. */
 /* Another node as this port hears it (the lcore's MAC table). */
@@ -211,6 +211,8 @@ struct rc_dp_client_gone {
 };
 
 int rc_dp_client_attach(struct rc_dp *dp, const struct rc_dp_client_attach *a);
+/* The port may send a client's bytes in place (constant after create). */
+bool rc_dp_zero_copy_port(const struct rc_dp *dp);
 int rc_dp_client_detach(struct rc_dp *dp, uint32_t slot);
 /* Slots whose region the lcore no longer touches. */
 unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, unsigned int n);

@@ -6,6 +6,7 @@
  * promiscuous mode where the driver has no multicast filter.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 
@@ -25,10 +26,18 @@ int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
 	if (ret < 0)
 		return ret;
 	/* A zero-copy frame is a chain (headers, then the client's bytes):
-	   only where the port takes chains. */
-	*multi_seg = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	if (*multi_seg)
+	   only where the port takes chains, and reads them by their address
+	   and is done with them when tx_burst returns (it copies them into the
+	   kernel's ring or writes them to its socket). Others may DMA from an
+	   IOVA nobody mapped, translate only DPDK's own memory (virtio-user,
+	   memif's zero-copy mode), or keep the mbufs: no zero copy there. */
+	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	    (!strcmp(info.driver_name, "net_af_packet") || !strcmp(info.driver_name, "net_tap"))) {
+		*multi_seg = true;
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	} else {
+		*multi_seg = false;
+	}
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret < 0)
 		return ret;

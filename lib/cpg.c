@@ -80,7 +80,12 @@ static int env_timeout(void)
 	return v > 0 && v < 3600 * 1000 ? (int)v : RC_REQ_TIMEOUT_MS;
 }
 
-/* Up to which size cpg_zcb_mcast_joined copies (send.c); for measuring. */
+/*
+ * Up to which size cpg_zcb_mcast_joined copies (send.c); for measuring. At
+ * least RC_SHM_ZC_MIN - 1: a buffer's sends in place must all be of the
+ * size the daemon takes zero-copy from a trusted client, or all copied,
+ * for their completions to come in their order (shm.h).
+ */
 static uint32_t env_zcb_copy_max(void)
 {
 	const char *s = getenv("RINGCAST_ZCB_COPY_MAX");
@@ -89,7 +94,9 @@ static uint32_t env_zcb_copy_max(void)
 	if (s == NULL || *s == '\0')
 		return RC_ZCB_COPY_MAX;
 	v = strtol(s, NULL, 10);
-	return v >= 0 && v <= INT32_MAX ? (uint32_t)v : RC_ZCB_COPY_MAX;
+	if (v < 0 || v > INT32_MAX)
+		return RC_ZCB_COPY_MAX;
+	return v < (long)RC_SHM_ZC_MIN - 1 ? RC_SHM_ZC_MIN - 1 : (uint32_t)v;
 }
 
 /* a and b the same letters, ASCII case aside (whatever the locale) */

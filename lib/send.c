@@ -5,8 +5,9 @@
  * [RC_SHM_TX_HDR room for the daemon's header | payload]; the descriptor
  * names it by its offset in the arena and covers room + payload. Buffers
  * come back through the completion ring, drained before every allocation;
- * the daemon completes a buffer once it has copied it into its frames
- * (RC_SHM_COMP_FREE). No ring slot or no arena room: wait, lock dropped,
+ * the daemon completes a buffer once it no longer reads it: once it has
+ * copied it into its frames, or, for a trusted client's message of
+ * RC_SHM_ZC_MIN or more (zero copy), once every node holds it. No ring slot or no arena room: wait, lock dropped,
  * at most RC_ROOM_WAIT_NS for the daemon to make some (shm_room.h), then
  * CS_ERR_TRY_AGAIN; so a caller that retries at once is paced by the daemon
  * instead of taking its CPU.
@@ -16,7 +17,10 @@
  * private buffer at any size, the library copies it into a fresh arena
  * buffer (cheaper than a round trip to the lcore); above, an arena buffer
  * is sent in place and the call waits for the daemon's completion of that
- * send, i.e. for the daemon's own copy.
+ * send: for the daemon's own copy, or until every node holds the message
+ * (zero copy). zcb_copy_max is at least RC_SHM_ZC_MIN - 1, so a buffer's
+ * sends in place are all of a size the daemon treats alike, and complete
+ * in their order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -437,9 +441,10 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 
 /*
  * Wait, lock held (dropped while sleeping), until the daemon has completed
- * send number `nr` of the zcb buffer at off, allocation gen: its bytes are
- * in the daemon's frames, the application may write the buffer again. The
- * daemon completes the sends of one buffer in order. As corosync's request
+ * send number `nr` of the zcb buffer at off, allocation gen: the daemon
+ * reads it no more (its copy is made, or every node holds the message), the
+ * application may write the buffer again. The daemon completes the sends of
+ * one buffer in order (shm.h). As corosync's request
  * and response, no timeout: only a dead daemon ends the wait early.
  */
 static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)

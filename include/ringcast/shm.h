@@ -35,11 +35,17 @@
  *   tx ring (client -> daemon)  rc_shm_desc: an mcast, message in the tx arena
  *   completion (daemon -> client) rc_shm_desc: that buffer is free again:
  *                               the daemon holds its own copy of the
- *                               payload and never reads the buffer for
- *                               that send again (version 2). The sends
- *                               of one buffer complete in their order
- *                               (one refused at once, the client not
- *                               joined, may overtake one still queued).
+ *                               payload, or (zero copy: a trusted
+ *                               client's message of RC_SHM_ZC_MIN or
+ *                               more) every node holds the message, and
+ *                               it never reads the buffer for that send
+ *                               again. The sends of one buffer complete
+ *                               in their order (one refused at once, the
+ *                               client not joined, may overtake one
+ *                               still queued): a client's sends of one
+ *                               size class are all copied or all zero
+ *                               copy, and libcpg sends a buffer in place
+ *                               only from RC_SHM_ZC_MIN bytes.
  *   rx ring (daemon -> client)  rc_shm_desc: a message, confchg or totem
  *                               confchg, its bytes in the rx area
  *   ctl (request/reply)         one synchronous request at a time: join,
@@ -68,8 +74,13 @@
  *    back to the application; and room_wait, the sender's backpressure
  *    wait (shm_room.h). Version 1 libraries and daemons are refused at the
  *    hello with CS_ERR_VERSION.
+ * 3: zero copy again, for trusted clients: a completion of a message of
+ *    RC_SHM_ZC_MIN or more may mean "every node holds it", and the library
+ *    sends a buffer in place only from RC_SHM_ZC_MIN, so that the sends of
+ *    one buffer still complete in their order.
  */
-#define RC_SHM_VERSION		2
+#define RC_SHM_VERSION		3
+#define RC_SHM_ZC_MIN		8192u	/* a trusted client's messages from here go zero-copy */
 #define RC_SHM_ALIGN		4096u
 #define RC_SHM_LINE		64
 #define RC_SHM_MSG_ALIGN	16u		/* tx buffers and rx records */

@@ -7,12 +7,14 @@
 # delivered, the CRCs must be equal.
 #
 # The client runs as uid 65534 (let in by allow_gid), which the default
-# `zero_copy: root` does not trust: the daemon copies its payloads into its
+# `zero_copy: root` (root with CAP_SYS_PTRACE) does not trust: the daemon copies its payloads into its
 # frames once and never reads the arena again for a message, and takes
 # none of its messages zero-copy (zc_msgs stays 0). A daemon that sent its
 # 16 000-byte messages from its region (zero_copy: all, or a uid check
 # gone: RC_REWRITE_ZERO_COPY=all shows it) re-reads the arena for
 # retransmissions and delivers different bytes on different nodes.
+# Then the same client as root without CAP_SYS_PTRACE (a confined root, as
+# in a container): not trusted either, zc_msgs does not move.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -76,3 +78,10 @@ diverged=$(awk '$2 != $3 || $2 != $4' "$out/common")
 rc_log "$common of $n messages rewritten in flight, delivered on all 3 nodes under 5% loss:" \
 	"the same bytes everywhere ($(cut -d' ' -f2 "$out/common" | sort -u | wc -l) distinct" \
 	"payloads; node 1 retransmits $rtx)"
+z0=$(rc_stat 1 zc_msgs)
+"$cluster" exec 1 setpriv --bounding-set=-sys_ptrace "$H" rewrite rewrite2 20 >"$out/h2" 2>&1 ||
+	rc_fail "the confined root client failed: $(cat "$out/h2")"
+z1=$(rc_stat 1 zc_msgs)
+[ "$z1" -eq "$z0" ] ||
+	rc_fail "node 1 took $((z1 - z0)) messages of a root client without CAP_SYS_PTRACE zero-copy"
+rc_log "a root client without CAP_SYS_PTRACE: $(head -n 1 "$out/h2"), none zero-copy"

@@ -475,7 +475,8 @@ static void check_zcb(struct hstate *st, const struct cpg_name *g, unsigned int 
 	 * Corosync copies the buffer before cpg_zcb_mcast_joined returns, so
 	 * applications rewrite and resend it at once (corosync's cpgbenchzc),
 	 * and so may they on ringcast: 4 KiB (the library copies it) and
-	 * 200 000 B (sent in place; the call waits for the daemon's copy).
+	 * 200 000 B (sent in place; the call waits for the daemon's copy, or,
+	 * zero-copy for a trusted client, until every node holds it).
 	 */
 	check_zcb_rewrite(st, 4096);
 	check_zcb_rewrite(st, 200000);

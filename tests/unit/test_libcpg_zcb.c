@@ -2,7 +2,9 @@
 /*
  * libcpg.so.4 against the fake daemon, part four: zero-copy buffers. Sent
  * in place or copied, reusable at return (corosync's contract), foreign
- * and oversized buffers refused, a send waiting for the daemon's copy;
+ * and oversized buffers refused, a send waiting for the daemon's
+ * completion (its copy, or every node holding the message: zero copy);
+ * nothing in place below the zero-copy size;
  * private buffers refused as arena ones are; threads. Where a buffer is
  * placed, and the limits: test_libcpg_zcb_place.c.
  */
@@ -142,7 +144,7 @@ static void test_zcb_large_send_returns_once_the_daemon_took_it(void)
 	z.h = open_h();
 	unsetenv("RINGCAST_ZCB_COPY_MAX");
 	join(z.h, "z");
-	z.len = 3000;
+	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	memset(z.p, 0x11, z.len);
 	fake_set_completing(fk, false);
@@ -156,8 +158,47 @@ static void test_zcb_large_send_returns_once_the_daemon_took_it(void)
 	CU_ASSERT(fake_completed(fk) >= 1);
 	memset(z.p, 0x22, z.len);	/* ours again */
 	CU_ASSERT(dispatch_until(z.h, &seen.msgs, 1));
-	CU_ASSERT_EQUAL(seen.len, 3000);
+	CU_ASSERT_EQUAL(seen.len, 9000);
 	CU_ASSERT_EQUAL(seen.payload[255], 0x11);
+	CU_ASSERT_EQUAL(cpg_zcb_free(z.h, z.p), CS_OK);
+	cpg_finalize(z.h);
+	stop();
+}
+
+/*
+ * No buffer is sent in place below RC_SHM_ZC_MIN, whatever
+ * RINGCAST_ZCB_COPY_MAX says: the daemon completes a trusted client's
+ * zero-copy sends (that size and above) only once every node holds them and
+ * copied ones at once, and a buffer's completions must come in its sends'
+ * order for the in-place wait to count them. So a 1000-byte send of a large
+ * in-place buffer is a copy: it returns with the daemon completing nothing.
+ */
+static void test_zcb_nothing_in_place_below_the_zero_copy_size(void)
+{
+	struct zsend z = { 0 };
+	pthread_t t;
+
+	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
+	start_share(64 * 1024, 64 * 1024);
+	z.h = open_h();
+	unsetenv("RINGCAST_ZCB_COPY_MAX");
+	join(z.h, "z");
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, 20000, &z.p), CS_OK);
+	CU_ASSERT(in_region(z.p));
+	memset(z.p, 0x44, 20000);
+	fake_set_completing(fk, false);
+	z.len = RC_SHM_ZC_MIN - 1;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+	CU_ASSERT(wait_echoed(1));
+	for (int i = 0; i < 1000 && !__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE), 1);	/* copied */
+	fake_set_completing(fk, true);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(z.err, CS_OK);
+	CU_ASSERT(dispatch_until(z.h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.len, RC_SHM_ZC_MIN - 1);
+	CU_ASSERT_EQUAL(seen.payload[255], 0x44);
 	CU_ASSERT_EQUAL(cpg_zcb_free(z.h, z.p), CS_OK);
 	cpg_finalize(z.h);
 	stop();
@@ -174,7 +215,7 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	z.h = open_h();
 	unsetenv("RINGCAST_ZCB_COPY_MAX");
 	join(z.h, "z");
-	z.len = 100;
+	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	fake_set_completing(fk, false);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
@@ -203,7 +244,7 @@ static void test_zcb_free_during_an_in_place_send_is_deferred(void)
 	z.h = open_h();
 	unsetenv("RINGCAST_ZCB_COPY_MAX");
 	join(z.h, "z");
-	z.len = 3000;
+	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	CU_ASSERT(in_region(z.p));
 	memset(z.p, 0x33, z.len);
@@ -221,7 +262,7 @@ static void test_zcb_free_during_an_in_place_send_is_deferred(void)
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(z.err, CS_OK);
 	CU_ASSERT(dispatch_until(z.h, &seen.msgs, 1));
-	CU_ASSERT_EQUAL(seen.len, 3000);
+	CU_ASSERT_EQUAL(seen.len, 9000);
 	CU_ASSERT_EQUAL(seen.payload[255], 0x33);
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &q), CS_OK);
 	CU_ASSERT_PTR_EQUAL(q, z.p);	/* back with the completion */
@@ -426,6 +467,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_rejects_foreign_and_oversized_buffers),
 	T(test_zcb_small_send_is_copied_buffer_free_at_return),
 	T(test_zcb_large_send_returns_once_the_daemon_took_it),
+	T(test_zcb_nothing_in_place_below_the_zero_copy_size),
 	T(test_zcb_send_waiting_ends_at_finalize),
 	T(test_zcb_free_during_an_in_place_send_is_deferred),
 	T(test_zcb_free_during_a_send_waiting_for_room_is_invalid_param),

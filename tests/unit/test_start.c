@@ -306,15 +306,44 @@ static void test_place_configured_or_cross(void)
 
 static void test_zero_copy_policy(void)
 {
-	/* root's by default, everyone's with all, nobody's with off */
-	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 65534, 0));
-	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_OFF, 0, 0));
+	/* root's with CAP_SYS_PTRACE by default, everyone's with all, nobody's with off */
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 0, 0));	/* root in a box */
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 1, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 65534, 0, 0));
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, 0));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_OFF, 0, 1, 0));
 	/* a PCI port would DMA from a region nobody mapped for it: never */
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 1000, 1));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, 1));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, 1));
+}
+
+static void test_effective_caps_from_proc_status(void)
+{
+	unsigned long long caps = 0;
+	char self[8192];
+	FILE *f;
+	size_t n;
+
+	CU_ASSERT_EQUAL(rc_caps_effective("Name:\tx\nCapInh:\t0000000000000000\n"
+					  "CapPrm:\t000001ffffffffff\n"
+					  "CapEff:\t000001fffff7ffff\nCapBnd:\t0\n", &caps), 0);
+	CU_ASSERT_EQUAL(caps, 0x000001fffff7ffffull);
+	CU_ASSERT_FALSE(caps >> RC_CAP_SYS_PTRACE & 1);	/* bit 19 dropped */
+	CU_ASSERT_EQUAL(rc_caps_effective("CapEff:\t0000000000080000", &caps), 0);
+	CU_ASSERT_TRUE(caps >> RC_CAP_SYS_PTRACE & 1);
+	/* no line, or not hex: not trusted */
+	CU_ASSERT_EQUAL(rc_caps_effective("CapPrm:\tffff\n", &caps), -EINVAL);
+	CU_ASSERT_EQUAL(rc_caps_effective("CapEff:\tzz\n", &caps), -EINVAL);
+	CU_ASSERT_EQUAL(rc_caps_effective("CapEff:\t12 34\n", &caps), -EINVAL);
+	CU_ASSERT_EQUAL(rc_caps_effective("", &caps), -EINVAL);
+	/* this process's own, as the daemon reads a client's */
+	f = fopen("/proc/self/status", "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(self, 1, sizeof(self) - 1, f);
+	fclose(f);
+	self[n] = '\0';
+	CU_ASSERT_EQUAL(rc_caps_effective(self, &caps), 0);
 }
 
 static const struct unit_test tests[] = {
@@ -332,6 +361,7 @@ static const struct unit_test tests[] = {
 	T(test_place_on_port_node),
 	T(test_place_configured_or_cross),
 	T(test_zero_copy_policy),
+	T(test_effective_caps_from_proc_status),
 };
 
 UNIT_TEST_MAIN("start", tests)
