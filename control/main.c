@@ -196,9 +196,10 @@ static void log_auth(const struct rc_dp_auth_event *a)
 	rte_ether_format_addr(mac, sizeof(mac), &a->mac);
 	switch (a->drop) {
 	case RC_AUTH_DROP_VERSION:
-		if (a->version == 1)
-			qb_log(LOG_ERR, "peer %u speaks wire version 1: upgrade every node "
-			       "(MAC %s; %llu frames of other versions dropped)", a->sender, mac, n);
+		if (a->version >= 1 && a->version < RC_WIRE_VERSION)
+			qb_log(LOG_ERR, "peer %u speaks wire version %u: upgrade every node "
+			       "(MAC %s; %llu frames of other versions dropped)", a->sender,
+			       a->version, mac, n);
 		else
 			qb_log(LOG_WARNING, "frames of wire version %u from MAC %s, not ringcast "
 			       "or another version; %llu dropped", a->version, mac, n);

@@ -175,6 +175,7 @@ int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops
 		.send_zc = ops->send_zc,
 		.deliver = ops->deliver,
 		.sent = ops->sent,
+		.refused = ops->refused,
 		.confchg = ops->confchg,
 		.evt = to_memb,
 		.evt_priv = t,

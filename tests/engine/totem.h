@@ -29,6 +29,9 @@ struct rc_totem_ops {
 	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
 			const void *msg, size_t len);
 	void (*sent)(void *priv, void *cookie);
+	/* Optional: refused before any of it was framed, above the ring's
+	   message limit (rc_srp_ops.refused); NULL: sent tells that. */
+	void (*refused)(void *priv, void *cookie);
 	/* Optional: a frame whose payload is still the caller's (rc_totem_mcast_zc). */
 	void (*send_zc)(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 			const void *data, size_t data_len);
