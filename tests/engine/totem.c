@@ -309,6 +309,11 @@ void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 	rc_memb_ring(t->m, id, members, n_members);
 }
 
+uint32_t rc_totem_ring_msg_limit(const struct rc_totem *t)
+{
+	return rc_ord_msg_limit(t->o);
+}
+
 uint32_t rc_totem_my_aru(const struct rc_totem *t)
 {
 	return rc_ord_my_aru(t->o);

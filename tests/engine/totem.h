@@ -76,6 +76,8 @@ enum rc_memb_state rc_totem_state(const struct rc_totem *t);
 /* The current ring and, when operational, its members. */
 void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 		   uint32_t *members, uint32_t *n_members);
+/* The current ring's message limit (rc_ord_msg_limit). */
+uint32_t rc_totem_ring_msg_limit(const struct rc_totem *t);
 /* For checkers: all seqs <= the result of the current ring are held. */
 uint32_t rc_totem_my_aru(const struct rc_totem *t);
 
