@@ -30,6 +30,8 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
+#include <ringcast/shm_layout.h>
+
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
@@ -166,6 +168,12 @@ static void log_confchg(const struct rc_confchg *c)
 	qb_log(LOG_NOTICE, "%s configuration, ring %u.%llu, members:%s (left %u, joined %u)",
 	       c->type == RC_CONF_REGULAR ? "regular" : "transitional", c->ring.rep,
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
+	if (c->type == RC_CONF_REGULAR)
+		qb_log(LOG_INFO, "ring %u.%llu: messages up to %u bytes (the least of its "
+		       "members' limits; clients: %u)", c->ring.rep,
+		       (unsigned long long)c->ring.seq, c->msg_limit,
+		       rc_shm_payload_max(c->msg_limit < cfg.totem.srp.max_msg_size ?
+					  c->msg_limit : cfg.totem.srp.max_msg_size));
 }
 
 /* Frames failing authentication: the lcore posts one per reason per period. */
@@ -589,6 +597,8 @@ int main(int argc, char **argv)
 	cfg.totem.srp.netmtu -= RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD;
 	/* flow control's window stays within what a receiver's rx ring holds */
 	cfg.totem.srp.rx_frames = rc_config_port_rx_frames(cfg.dataplane.port);
+	/* the ring's message limit counts what this node's clients take */
+	cfg.totem.srp.rx_msg_max = rc_shm_rx_msg_max(cfg.ringcast.max_rx_backlog);
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
 		qb_log(LOG_ERR, "totem netmtu %u after the frame shim and envelope: %s",
 		       cfg.totem.srp.netmtu, why);
