@@ -337,16 +337,16 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 		return zc_frame(srp, seq, &q->ent[q->head & (q->cap - 1)]);
 	while (q->head != q->tail && nchunks < UINT16_MAX) {
 		struct rc_sendq_ent *e;
+		uint32_t rem, room = max - pos, take;
+		uint16_t cf;
 
 		if (q == &srp->q)
-			refuse_over_limit(srp, q);
+			refuse_over_limit(srp, q);	/* the next one may be over */
 		if (q->head == q->tail)
 			break;
 		e = &q->ent[q->head & (q->cap - 1)];
-		uint32_t rem = e->len - e->off;
-		uint32_t room = max - pos;
-		uint32_t take;
-		uint16_t cf = e->cflags;
+		rem = e->len - e->off;
+		cf = e->cflags;
 
 		if (room < CHK || e->zc)
 			break;		/* (a zero-copy message starts its own frame) */
