@@ -202,15 +202,18 @@ static void refuse(int fd, cs_error_t status)
 
 /*
  * Sizes: the rx area is max_rx_backlog (what may wait unread); the largest
- * message a client may send or receive is half of it, so a record always
- * fits once the client has caught up, and at most totem's max_msg_size.
+ * message a client may send or receive is about half of it, so a record
+ * always fits once the client has caught up, and at most totem's
+ * max_msg_size: this node's own message limit (rc_totem_msg_limit, with
+ * rx_msg_max from max_rx_backlog) as a payload. The region says so for
+ * good; the lcore page says what the current ring agreed, never more.
  */
 static uint32_t client_max_msg(void)
 {
-	uint64_t a = cl.cfg->ringcast.max_rx_backlog / 2 - 2 * RC_SHM_MSG_ALIGN;
-	uint64_t b = cl.cfg->totem.srp.max_msg_size - RC_CPG_HDR_LEN(RC_CPG_NAME_MAX);
+	const struct rc_srp_config *s = &cl.cfg->totem.srp;
+	uint32_t l = rc_totem_msg_limit(s);
 
-	return (uint32_t)(a < b ? a : b);
+	return rc_shm_payload_max(l < s->max_msg_size ? l : s->max_msg_size);
 }
 
 static int region_create(struct client *c)

@@ -30,6 +30,8 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
+#include <ringcast/shm_layout.h>
+
 #include "config.h"
 #include "ctl.h"
 #include "dp.h"
@@ -166,6 +168,12 @@ static void log_confchg(const struct rc_confchg *c)
 	qb_log(LOG_NOTICE, "%s configuration, ring %u.%llu, members:%s (left %u, joined %u)",
 	       c->type == RC_CONF_REGULAR ? "regular" : "transitional", c->ring.rep,
 	       (unsigned long long)c->ring.seq, buf, c->n_left, c->n_joined);
+	if (c->type == RC_CONF_REGULAR)
+		qb_log(LOG_INFO, "ring %u.%llu: messages up to %u bytes (the least of its "
+		       "members' limits; clients: %u)", c->ring.rep,
+		       (unsigned long long)c->ring.seq, c->msg_limit,
+		       rc_shm_payload_max(c->msg_limit < cfg.totem.srp.max_msg_size ?
+					  c->msg_limit : cfg.totem.srp.max_msg_size));
 }
 
 /* Frames failing authentication: the lcore posts one per reason per period. */
@@ -196,9 +204,10 @@ static void log_auth(const struct rc_dp_auth_event *a)
 	rte_ether_format_addr(mac, sizeof(mac), &a->mac);
 	switch (a->drop) {
 	case RC_AUTH_DROP_VERSION:
-		if (a->version == 1)
-			qb_log(LOG_ERR, "peer %u speaks wire version 1: upgrade every node "
-			       "(MAC %s; %llu frames of other versions dropped)", a->sender, mac, n);
+		if (a->version >= 1 && a->version < RC_WIRE_VERSION)
+			qb_log(LOG_ERR, "peer %u speaks wire version %u: upgrade every node "
+			       "(MAC %s; %llu frames of other versions dropped)", a->sender,
+			       a->version, mac, n);
 		else
 			qb_log(LOG_WARNING, "frames of wire version %u from MAC %s, not ringcast "
 			       "or another version; %llu dropped", a->version, mac, n);
@@ -588,6 +597,8 @@ int main(int argc, char **argv)
 	cfg.totem.srp.netmtu -= RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD;
 	/* flow control's window stays within what a receiver's rx ring holds */
 	cfg.totem.srp.rx_frames = rc_config_port_rx_frames(cfg.dataplane.port);
+	/* the ring's message limit counts what this node's clients take */
+	cfg.totem.srp.rx_msg_max = rc_shm_rx_msg_max(cfg.ringcast.max_rx_backlog);
 	if (rc_totem_config_check(&cfg.totem, &why) < 0) {
 		qb_log(LOG_ERR, "totem netmtu %u after the frame shim and envelope: %s",
 		       cfg.totem.srp.netmtu, why);

@@ -97,6 +97,8 @@ static int cmd_status(const char *cmd, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
 	add_ring(d, &v);
 	rte_tel_data_add_dict_string(d, "cpg_socket", tel_socket);
+	/* what cpg_max_atomic_msgsize_get says now: the ring's agreed limit */
+	rte_tel_data_add_dict_u64(d, "cpg_max_msg", rc_dp_max_msg(tel_dp));
 	if (__atomic_load_n(&tel_numa.set, __ATOMIC_ACQUIRE)) {
 		add_node(d, "numa_port", tel_numa.port);
 		rte_tel_data_add_dict_u64(d, "lcore", tel_numa.lcore);

@@ -479,7 +479,9 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 			if (ret == -EAGAIN)
 				break;
 			if (ret < 0) {
-				dp->st.client_bad_mcast++;
+				/* -EMSGSIZE: above the ring's limit, counted there */
+				if (ret != -EMSGSIZE)
+					dp->st.client_bad_mcast++;
 				comp_push(c, d.off);
 			} else {
 				c->inflight++;

@@ -285,6 +285,7 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	if (c->type == RC_CONF_REGULAR) {
 		dp->n_members = c->n_members;
 		memcpy(dp->members, c->members, c->n_members * sizeof(c->members[0]));
+		rc_dp_max_msg_publish(dp, c->msg_limit);
 	}
 	post(dp, &ev);
 	rc_dp_clients_confchg(dp, c);

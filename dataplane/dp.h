@@ -120,6 +120,9 @@ void rc_dp_stop(struct rc_dp *dp);
 void rc_dp_bell(struct rc_dp *dp);
 /* The lcore page's memfd (shm.h, rc_shm_lcore), handed to every client. */
 int rc_dp_lcore_fd(struct rc_dp *dp);
+/* The largest payload clients may send in the current ring (the lcore
+   page's max_msg: cpg_max_atomic_msgsize_get). Any thread. */
+uint32_t rc_dp_max_msg(const struct rc_dp *dp);
 /* Does a frame wake the idle lcore (the port driver has a socket), or does
    it sleep in slices of idle_sleep_us? */
 bool rc_dp_wakes_on_frames(const struct rc_dp *dp);

@@ -142,6 +142,8 @@ struct rc_dp {
 /* sleep.c */
 int rc_dp_sleep_create(struct rc_dp *dp);
 void rc_dp_sleep_destroy(struct rc_dp *dp);
+/* Clients may send up to the ring's message limit: on the lcore page. */
+void rc_dp_max_msg_publish(struct rc_dp *dp, uint32_t ring_limit);
 /* Sleep at most ns, or until a frame, a client or the control thread wakes
    the lcore; false, without sleeping, when a client turns out to have work. */
 bool rc_dp_sleep(struct rc_dp *dp, uint64_t ns);

@@ -32,6 +32,7 @@
 
 #include <rte_ethdev.h>
 
+#include <ringcast/shm_layout.h>
 #include <ringcast/shm_lcore.h>
 
 #include "dp_int.h"
@@ -107,6 +108,7 @@ int rc_dp_sleep_create(struct rc_dp *dp)
 	if (ret < 0)
 		return ret;
 	dp->lcore_fd = ret;
+	rc_dp_max_msg_publish(dp, rc_totem_msg_limit(&dp->p.totem.srp));	/* alone */
 	ret = watch(dp, dp->bell_fd, EV_BELL);
 	if (ret < 0)
 		return ret;
@@ -114,6 +116,26 @@ int rc_dp_sleep_create(struct rc_dp *dp)
 	if (dp->port_fd >= 0 && watch(dp, dp->port_fd, EV_PORT) < 0)
 		dp->port_fd = -1;
 	return 0;
+}
+
+/*
+ * What clients may send now: the ring's agreed message limit (and no more
+ * than this node's max_msg_size) as a payload, on the lcore page
+ * (shm.h, rc_shm_lcore.max_msg). At start and at each regular
+ * configuration, from the lcore.
+ */
+void rc_dp_max_msg_publish(struct rc_dp *dp, uint32_t ring_limit)
+{
+	uint32_t own = dp->p.totem.srp.max_msg_size;
+
+	/* pairs with the acquire in libcpg's rc_cpg_max_msg (lib/cpg_int.h) */
+	__atomic_store_n(&dp->lcore_page->max_msg,
+			 rc_shm_payload_max(ring_limit < own ? ring_limit : own), __ATOMIC_RELEASE);
+}
+
+uint32_t rc_dp_max_msg(const struct rc_dp *dp)
+{
+	return dp->lcore_page ? __atomic_load_n(&dp->lcore_page->max_msg, __ATOMIC_RELAXED) : 0;
 }
 
 void rc_dp_sleep_destroy(struct rc_dp *dp)

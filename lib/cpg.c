@@ -294,7 +294,7 @@ RC_API cs_error_t cpg_max_atomic_msgsize_get(cpg_handle_t handle, uint32_t *size
 	err = rc_cpg_get_for(handle, size, &h);
 	if (err != CS_OK)
 		return err;
-	*size = h->g.max_msg;
+	*size = rc_cpg_max_msg(h);
 	rc_cpg_put(h);
 	return CS_OK;
 }

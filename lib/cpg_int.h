@@ -88,6 +88,20 @@ struct rc_cpg {
 	uint32_t req_seq;
 };
 
+/*
+ * The largest payload this handle may send now: what the daemon's current
+ * ring agreed (its lcore page; docs/protocol.md, "The ring's message
+ * limit"), never more than the region's max_msg. Any thread: the page is
+ * constant but for this word.
+ */
+static inline uint32_t rc_cpg_max_msg(const struct rc_cpg *h)
+{
+	/* pairs with the release in the daemon's rc_dp_max_msg_publish */
+	uint32_t m = h->lcore ? __atomic_load_n(&h->lcore->max_msg, __ATOMIC_ACQUIRE) : 0;
+
+	return m && m < h->g.max_msg ? m : h->g.max_msg;
+}
+
 /* error.c: the one place where errors become cs_error_t */
 cs_error_t rc_cs_error(int ret);
 int rc_errno_from_cs(int32_t status);

@@ -217,7 +217,7 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 	ret = rc_cpg_get(handle, &h);
 	if (ret < 0)
 		return rc_cs_error(ret);
-	if (total > h->g.max_msg) {
+	if (total > rc_cpg_max_msg(h)) {	/* the ring's agreed limit */
 		rc_cpg_put(h);
 		return CS_ERR_TOO_BIG;
 	}
@@ -513,7 +513,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
 		ret = usable(h);
-		if (ret == 0 && msg_len > h->g.max_msg)
+		if (ret == 0 && msg_len > rc_cpg_max_msg(h))
 			ret = -EMSGSIZE;	/* corosync's first check after the handle */
 		if (ret < 0)
 			break;

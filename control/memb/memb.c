@@ -191,11 +191,18 @@ static bool consensus_agreed(const struct rc_memb *m)
 	return live.n > 0;
 }
 
-/* Only once the ordering half has answered the last FREEZE. */
+/*
+ * Only once the ordering half has answered the last FREEZE. The commit
+ * token's max_msg falls to this node's limit: once every entry is filled it
+ * is the least of the members', which every member installs.
+ */
 static void fill_entry(struct rc_memb *m)
 {
 	const struct rc_srp_old_ring o = m->frozen;
+	uint32_t limit = rc_totem_msg_limit(&m->cfg.srp);
 
+	if (m->commit.max_msg > limit)
+		m->commit.max_msg = limit;
 	for (uint32_t i = 0; i < m->commit.n_memb; i++) {
 		struct rc_commit_entry *e = &m->commit.e[i];
 
@@ -256,6 +263,7 @@ static void form_ring(struct rc_memb *m, const struct nodeset *live)
 	m->commit.rep = m->me;
 	m->commit.ring_seq = seq;
 	m->commit.n_memb = (uint16_t)live->n;
+	m->commit.max_msg = RC_SRP_MSG_SIZE_CAP;	/* each member lowers it */
 	for (uint32_t i = 0; i < live->n; i++)
 		m->commit.e[i].nodeid = live->id[i];
 	m->memb = *live;

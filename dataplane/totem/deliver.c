@@ -118,10 +118,10 @@ static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 	struct rc_reasm *e;
 
 	/*
-	 * Above this node's max_msg_size (a sender configured larger): the
-	 * frames keep their place in the order, the message is not delivered
-	 * here; counted once, at its first fragment. Nodes must agree on
-	 * max_msg_size for every node to deliver the same messages.
+	 * Above what this node reassembles: the frames keep their place in the
+	 * order, the message is not delivered here; counted once, at its first
+	 * fragment. Senders keep to the ring's agreed limit, the least of the
+	 * members' (sendq.c), so only a faulty member gets here.
 	 */
 	if (msg_len > srp->msg_max) {
 		if (cflags & RC_CF_FIRST)

@@ -21,6 +21,15 @@ void rc_totem_config_defaults(struct rc_totem_config *c)
 	c->fail_recv_const = 2500;
 }
 
+uint32_t rc_totem_msg_limit(const struct rc_srp_config *c)
+{
+	uint32_t l = c->max_msg_size > c->netmtu ? c->max_msg_size : c->netmtu;
+
+	if (c->rx_msg_max && c->rx_msg_max < l)
+		l = c->rx_msg_max;
+	return l;
+}
+
 int rc_totem_config_check(const struct rc_totem_config *c, const char **why)
 {
 	struct rc_srp_config s = c->srp;

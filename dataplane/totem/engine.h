@@ -75,6 +75,8 @@ struct rc_confchg {
 	uint32_t members[RC_TOTEM_MAX_NODES];	/* sorted by nodeid */
 	uint32_t left[RC_TOTEM_MAX_NODES];
 	uint32_t joined[RC_TOTEM_MAX_NODES];
+	uint32_t msg_limit;		/* the ring's message limit (the same at
+					   every member; see rc_totem_msg_limit) */
 };
 
 /*
@@ -108,6 +110,13 @@ struct rc_memb_stats {
 };
 
 void rc_totem_config_defaults(struct rc_totem_config *cfg);
+/*
+ * This node's message limit: the largest message it can deliver, what its
+ * engine reassembles (max_msg_size, and at least a frame: netmtu) and what
+ * its receivers take (rx_msg_max, if set). Each node advertises it in the
+ * commit token; a ring's limit is the least of its members'.
+ */
+uint32_t rc_totem_msg_limit(const struct rc_srp_config *c);
 int rc_totem_config_check(const struct rc_totem_config *cfg, const char **why);
 
 #endif /* RC_ENGINE_H */

@@ -51,6 +51,7 @@ struct rc_commit {
 	uint32_t hop;
 	uint16_t n_memb;
 	uint32_t filled;
+	uint32_t max_msg;	/* the least limit of the members that filled */
 	struct rc_commit_entry e[RC_MEMB_MAX];
 };
 

@@ -90,7 +90,10 @@ static void install(struct rc_ord *o, const struct rc_x_install *in, uint64_t no
 	    in->commit.n_memb != in->n_members)
 		return;		/* the membership half never sends these */
 	rc_srp_old_ring_get(o->srp, &old);
-	if (rc_srp_install(o->srp, in->ring.seq, in->members, in->n_members) < 0)
+	/* The commit token carries the least limit of the members: every
+	   member installs the same one (docs/protocol.md). */
+	if (rc_srp_install(o->srp, in->ring.seq, in->members, in->n_members,
+			   in->commit.max_msg) < 0)
 		return;
 	o->ring = in->ring;
 	o->memb.n = in->n_members;
@@ -147,6 +150,7 @@ static void confchg(struct rc_ord *o, enum rc_conf_type type, const struct nodes
 	memcpy(c.left, left->id, left->n * sizeof(uint32_t));
 	c.n_joined = joined->n;
 	memcpy(c.joined, joined->id, joined->n * sizeof(uint32_t));
+	c.msg_limit = rc_srp_msg_limit(o->srp);
 	o->ops.confchg(o->priv, &c);
 }
 
@@ -239,6 +243,7 @@ int rc_ord_create(const struct rc_totem_config *cfg, const struct rc_ord_ops *op
 		.send_zc = ops ? ops->send_zc : NULL,
 		.deliver = ops ? ops->deliver : NULL,
 		.sent = ops ? ops->sent : NULL,
+		.refused = ops ? ops->refused : NULL,
 		.deliver_ctrl = deliver_ctrl,
 		.memb_frame = memb_frame,
 	};
@@ -367,6 +372,11 @@ uint32_t rc_ord_my_aru(const struct rc_ord *o)
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st)
 {
 	rc_srp_stats_get(o->srp, st);
+}
+
+uint32_t rc_ord_msg_limit(const struct rc_ord *o)
+{
+	return rc_srp_msg_limit(o->srp);
 }
 
 uint64_t rc_ord_queued_bytes(const struct rc_ord *o)

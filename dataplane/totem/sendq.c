@@ -4,7 +4,9 @@
  * fragments large ones. A message that fits in one frame is never split; a
  * larger one fills the rest of the current frame and continues in the next.
  * The queue holds the caller's pointers; ops.sent() hands each buffer back
- * once its last byte has been copied into a frame.
+ * once its last byte has been copied into a frame. An application message
+ * is never framed above the current ring's message limit: refused when
+ * queued, or, queued under an older ring's larger limit, at its first frame.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ static uint32_t first_reserve(const struct rc_sendq *q)
 }
 
 static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
-		      uint16_t cflags, void *cookie, uint32_t reserve)
+		      uint16_t cflags, void *cookie, uint32_t reserve, bool limited)
 {
 	struct rc_sendq_ent *e;
 
@@ -72,6 +74,7 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	e->cflags = cflags;
 	e->msg_id = q->next_id++;
 	e->zc = false;
+	e->limited = limited;
 	e->pre_len = 0;
 	e->cookie = cookie;
 	q->tail++;
@@ -79,17 +82,23 @@ static int sendq_push(struct rc_sendq *q, const void *msg, size_t len,
 	return 0;
 }
 
-static int mcast_check(const struct rc_srp *srp, const void *msg, size_t len,
-		       enum rc_guarantee guarantee)
+/* limited: held to the ring's message limit too, not only max_msg_size. */
+static int mcast_check(struct rc_srp *srp, const void *msg, size_t len,
+		       enum rc_guarantee guarantee, bool limited)
 {
 	if (guarantee != RC_GUARANTEE_AGREED && guarantee != RC_GUARANTEE_SAFE)
 		return -EINVAL;
-	if (len > srp->cfg.max_msg_size)
-		return -EMSGSIZE;
 	if (len && !msg)
 		return -EINVAL;
+	if (len > srp->cfg.max_msg_size || (limited && len > srp->ring_limit)) {
+		srp->st.msg_refused_limit++;
+		return -EMSGSIZE;
+	}
 	return 0;
 }
+
+static int mcast(struct rc_srp *srp, const void *msg, size_t len,
+		 enum rc_guarantee guarantee, void *cookie, uint64_t now, bool limited);
 
 /*
  * Ahead of everything queued: the caller's first message of a new ring (the
@@ -104,12 +113,12 @@ int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 	struct rc_sendq *q = &srp->q;
 	struct rc_sendq_ent *e;
 	uint32_t mask = q->cap - 1;
-	int ret = mcast_check(srp, msg, len, guarantee);
+	int ret = mcast_check(srp, msg, len, guarantee, false);
 
 	if (ret < 0)
 		return ret;
 	if (q->head == q->tail)
-		return rc_srp_mcast(srp, msg, len, guarantee, cookie, now);
+		return mcast(srp, msg, len, guarantee, cookie, now, false);
 	if (rc_sendq_count(q) == q->cap)
 		return -EAGAIN;
 	q->head--;
@@ -125,6 +134,7 @@ int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 	e->cflags = guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0;
 	e->msg_id = q->next_id++;
 	e->zc = false;
+	e->limited = false;
 	e->pre_len = 0;
 	e->cookie = cookie;
 	q->bytes += len;
@@ -169,7 +179,7 @@ int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 	if (len > srp->msg_max)
 		return -EMSGSIZE;
 	return sendq_push(&srp->ctrl, msg, len, RC_CF_CTRL |
-			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL, 0);
+			  (guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0), NULL, 0, false);
 }
 
 static uint32_t frame_payload_max(const struct rc_srp *srp)
@@ -196,13 +206,19 @@ uint32_t rc_sendq_backlog_frames(const struct rc_srp *srp)
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now)
 {
-	int ret = mcast_check(srp, msg, len, guarantee);
+	return mcast(srp, msg, len, guarantee, cookie, now, true);
+}
+
+static int mcast(struct rc_srp *srp, const void *msg, size_t len,
+		 enum rc_guarantee guarantee, void *cookie, uint64_t now, bool limited)
+{
+	int ret = mcast_check(srp, msg, len, guarantee, limited);
 
 	if (ret < 0)
 		return ret;
 	ret = sendq_push(&srp->q, msg, len,
 			 guarantee == RC_GUARANTEE_SAFE ? RC_CF_SAFE : 0, cookie,
-			 first_reserve(&srp->q));
+			 first_reserve(&srp->q), limited);
 	if (ret < 0 || srp->mode != RC_SRP_RUN)
 		return ret;
 
@@ -279,6 +295,28 @@ static uint32_t zc_frame(struct rc_srp *srp, uint32_t seq, struct rc_sendq_ent *
 }
 
 /*
+ * Head messages queued under a larger limit than this ring's (the ring
+ * changed since): refused before any byte of them is framed, so no other
+ * node ever sees them, and handed back (ops.refused, else ops.sent).
+ */
+static void refuse_over_limit(struct rc_srp *srp, struct rc_sendq *q)
+{
+	while (q->head != q->tail) {
+		struct rc_sendq_ent *e = &q->ent[q->head & (q->cap - 1)];
+
+		if (e->off || !e->limited || e->len <= srp->ring_limit)
+			return;
+		q->head++;
+		q->bytes -= e->len;
+		srp->st.msg_refused_limit++;
+		if (srp->ops.refused)
+			srp->ops.refused(srp->priv, e->cookie);
+		else if (srp->ops.sent)
+			srp->ops.sent(srp->priv, e->cookie);
+	}
+}
+
+/*
  * Fill the slot of `seq` with queued data. Returns the frame length, or 0
  * when there is nothing to send.
  */
@@ -293,14 +331,22 @@ uint32_t rc_sendq_build_frame(struct rc_srp *srp, uint32_t seq)
 
 	if (q == &srp->q && srp->mode != RC_SRP_RUN)
 		return 0;	/* application data waits for an operational ring */
+	if (q == &srp->q)
+		refuse_over_limit(srp, q);
 	if (q->head != q->tail && q->ent[q->head & (q->cap - 1)].zc)
 		return zc_frame(srp, seq, &q->ent[q->head & (q->cap - 1)]);
 	while (q->head != q->tail && nchunks < UINT16_MAX) {
-		struct rc_sendq_ent *e = &q->ent[q->head & (q->cap - 1)];
-		uint32_t rem = e->len - e->off;
-		uint32_t room = max - pos;
-		uint32_t take;
-		uint16_t cf = e->cflags;
+		struct rc_sendq_ent *e;
+		uint32_t rem, room = max - pos, take;
+		uint16_t cf;
+
+		if (q == &srp->q)
+			refuse_over_limit(srp, q);	/* the next one may be over */
+		if (q->head == q->tail)
+			break;
+		e = &q->ent[q->head & (q->cap - 1)];
+		rem = e->len - e->off;
+		cf = e->cflags;
 
 		if (room < CHK || e->zc)
 			break;		/* (a zero-copy message starts its own frame) */

@@ -180,6 +180,7 @@ struct rc_ord_ops {
 	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
 			const void *msg, size_t len);
 	void (*sent)(void *priv, void *cookie);
+	void (*refused)(void *priv, void *cookie);	/* optional */
 	void (*confchg)(void *priv, const struct rc_confchg *c);
 	/* To the membership half, in this order; called with evt_priv. */
 	void (*evt)(void *evt_priv, const struct rc_xmsg *e);
@@ -201,6 +202,8 @@ void rc_ord_timer(struct rc_ord *o, uint64_t now);
 uint64_t rc_ord_next_deadline(const struct rc_ord *o);
 uint64_t rc_ord_last_token(const struct rc_ord *o);
 uint32_t rc_ord_my_aru(const struct rc_ord *o);
+/* The current ring's message limit (rc_srp_msg_limit). */
+uint32_t rc_ord_msg_limit(const struct rc_ord *o);
 /* Bytes this node has queued and not yet framed (rc_srp_queued_bytes). */
 uint64_t rc_ord_queued_bytes(const struct rc_ord *o);
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st);

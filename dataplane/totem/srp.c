@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "engine.h"
 #include "srp_int.h"
 
 void rc_srp_config_defaults(struct rc_srp_config *c)
@@ -50,6 +51,9 @@ int rc_srp_config_check(const struct rc_srp_config *c, const char **why)
 		w = "send_queue_len must be a power of two";
 	else if (c->max_msg_size < 1 || c->max_msg_size > RC_SRP_MSG_SIZE_CAP)
 		w = "max_msg_size must be 1..1 GiB";
+	else if (c->rx_msg_max && (c->rx_msg_max < RC_WIRE_MAX_MSG_MIN ||
+				   c->rx_msg_max > RC_SRP_MSG_SIZE_CAP))
+		w = "rx_msg_max must be 0 or 256..1 GiB";
 	else if (c->token_retransmit_ns == 0)
 		w = "token_retransmit must not be 0";
 	else if (c->hold_ns >= c->token_retransmit_ns)
@@ -175,6 +179,8 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 		srp->ops.ctrl_priv = priv;
 	srp->mask = cfg->rtr_slots - 1;
 	srp->msg_max = cfg->max_msg_size > cfg->netmtu ? cfg->max_msg_size : cfg->netmtu;
+	srp->own_limit = rc_totem_msg_limit(cfg);
+	srp->ring_limit = srp->own_limit;
 	srp->stride = (cfg->netmtu + 63u) & ~63u;
 	srp->r = &srp->rings[0];
 	srp->old = &srp->rings[1];
@@ -472,7 +478,7 @@ void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o)
 }
 
 int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
-		   const uint32_t *members, uint32_t n_members)
+		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit)
 {
 	if (n_members < 1 || n_members > RC_MEMB_MAX)
 		return -EINVAL;
@@ -482,8 +488,15 @@ int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
 		return -EINVAL;
 	}
 	token_reset(srp);
+	/* This node filled its own limit into the commit token: never above it. */
+	srp->ring_limit = msg_limit && msg_limit < srp->own_limit ? msg_limit : srp->own_limit;
 	srp->mode = RC_SRP_RECOVERY;
 	return 0;
+}
+
+uint32_t rc_srp_msg_limit(const struct rc_srp *srp)
+{
+	return srp->ring_limit;
 }
 
 int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)

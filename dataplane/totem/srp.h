@@ -80,6 +80,9 @@ struct rc_srp_config {
 					   polls (its rx ring); 0 = no limit */
 	uint32_t send_queue_len;	/* messages queued before -EAGAIN */
 	uint32_t max_msg_size;		/* largest message, bytes */
+	uint32_t rx_msg_max;		/* largest message this node's receivers (the
+					   daemon's clients) take; 0: no limit but
+					   the engine's. See rc_totem_msg_limit() */
 	uint64_t token_retransmit_ns;	/* resend the token without sign of progress */
 	uint64_t hold_ns;		/* representative holds an idle token this long */
 	uint32_t idle_rotations;	/* idle rotations before holding */
@@ -115,6 +118,12 @@ struct rc_srp_ops {
 			const void *msg, size_t len);
 	/* The engine no longer reads the buffer given to rc_srp_mcast(). */
 	void (*sent)(void *priv, void *cookie);
+	/*
+	 * Optional: a message queued under an older ring's larger message
+	 * limit was refused before any of it was framed (msg_refused_limit);
+	 * the engine no longer reads its buffer. NULL: ops.sent tells that.
+	 */
+	void (*refused)(void *priv, void *cookie);
 	/*
 	 * Optional: send a frame whose payload is a caller's zero-copy buffer
 	 * (rc_srp_mcast_zc): hdr is the frame's first hdr_len bytes, data the
@@ -168,7 +177,8 @@ struct rc_srp_ops {
 	X(recovery_gaps, "recovery_gaps", 1)	/* old-ring seqs no survivor held */ \
 	X(old_late, "old_late", 1)		/* old-ring frames from the network after install */ \
 	X(reasm_nomem, "reasm_nomem", 1)	/* reassembly buffer could not be had */ \
-	X(msg_too_big, "msg_too_big", 1)	/* above this node's max_msg_size, not delivered */
+	X(msg_too_big, "msg_too_big", 1)	/* above this node's max_msg_size, not delivered */ \
+	X(msg_refused_limit, "msg_refused_limit", 1)	/* own messages above the ring's limit, refused */
 
 struct rc_srp_stats {
 #define X(field, name, div) uint64_t field;
@@ -193,7 +203,10 @@ int rc_srp_recv(struct rc_srp *srp, const void *frame, size_t len, uint64_t now)
 /*
  * Queue a message; msg stays the caller's and must stay valid until
  * ops.sent(cookie). Returns 0, -EAGAIN when the queue is full, -EMSGSIZE
- * over max_msg_size, -EINVAL for a bad guarantee.
+ * over max_msg_size or the ring's message limit (rc_srp_msg_limit: counted
+ * in msg_refused_limit), -EINVAL for a bad guarantee. A message queued
+ * under a larger limit than the ring it would be framed in is refused
+ * then: counted, never framed, and its buffer given back by ops.sent.
  */
 int rc_srp_mcast(struct rc_srp *srp, const void *msg, size_t len,
 		 enum rc_guarantee guarantee, void *cookie, uint64_t now);
@@ -224,7 +237,10 @@ int rc_srp_mcast_pre(struct rc_srp *srp, const void *pre, size_t pre_len,
 
 /*
  * As rc_srp_mcast(), but ahead of every queued message. -EBUSY while the
- * queue's head message is partly sent (it may not be overtaken then).
+ * queue's head message is partly sent (it may not be overtaken then). Only
+ * max_msg_size bounds it, not the ring's limit: the daemon's group sync
+ * (dataplane/cpg/), which reaches no client's receive area, must never be
+ * refused.
  */
 int rc_srp_mcast_first(struct rc_srp *srp, const void *msg, size_t len,
 		       enum rc_guarantee guarantee, void *cookie, uint64_t now);
@@ -271,9 +287,15 @@ struct rc_srp_old_ring {
  */
 void rc_srp_freeze(struct rc_srp *srp, int keep);
 void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o);
-/* Install a new ring in recovery mode: only internal messages flow. */
+/*
+ * Install a new ring in recovery mode: only internal messages flow.
+ * msg_limit: the ring's message limit, agreed in its commit token (at most
+ * this node's own; 0: this node's own).
+ */
 int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
-		   const uint32_t *members, uint32_t n_members);
+		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit);
+/* The current ring's message limit: larger messages are refused. */
+uint32_t rc_srp_msg_limit(const struct rc_srp *srp);
 /* Queue, as internal messages, every old-ring frame held with after < seq <= upto. */
 int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto);
 /* Queue an internal message (after the recovery frames). */

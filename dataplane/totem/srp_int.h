@@ -34,6 +34,7 @@ struct rc_sendq_ent {
 	uint16_t cflags;	/* RC_CF_SAFE or 0 */
 	uint16_t msg_id;	/* ties a message's fragments together */
 	bool zc;		/* frames point into data (rc_srp_mcast_zc) */
+	bool limited;		/* held to the ring's limit (not rc_srp_mcast_first's) */
 	uint8_t pre_len;	/* the message is pre[pre_len] then data */
 	void *cookie;
 	uint8_t pre[RC_SRP_PRE_MAX];
@@ -115,6 +116,15 @@ struct rc_srp {
 	 * max_msg_size, which rc_srp_mcast() alone enforces.
 	 */
 	uint32_t msg_max;
+	/*
+	 * Message limits (docs/protocol.md, "The ring's message limit"): this
+	 * node's own, rc_totem_msg_limit(), advertised in the commit token;
+	 * and the current ring's, the least of its members', installed with
+	 * it. An application message above the ring's limit is refused when
+	 * it is queued or, queued under an older ring, when it would be framed.
+	 */
+	uint32_t own_limit;
+	uint32_t ring_limit;
 	struct rc_ring *r;	/* current ring */
 	struct rc_ring *old;	/* last operational ring, while recovering */
 	struct rc_ring rings[2];

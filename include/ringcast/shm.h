@@ -296,6 +296,13 @@ _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its pa
 struct rc_shm_lcore {
 	uint32_t magic;		/* RC_SHM_LCORE_MAGIC */
 	uint32_t version;	/* RC_SHM_VERSION */
+	/* the largest payload a client may send now: the ring's agreed message
+	   limit less the CPG header (docs/protocol.md, "The ring's message
+	   limit"), at most the region's max_msg. The lcore stores it (release)
+	   at start and at each regular configuration; libcpg loads it
+	   (acquire) at each send and in cpg_max_atomic_msgsize_get. 0 (a
+	   daemon before it): the region's max_msg. */
+	uint32_t max_msg;
 	uint32_t sleeping __attribute__((aligned(RC_SHM_LINE)));	/* 1: ring */
 };
 #define RC_SHM_LCORE_MAGIC	0x4c435352u	/* "RSCL" read as little-endian */

@@ -15,7 +15,31 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <ringcast/cpgmsg.h>
 #include <ringcast/shm.h>
+
+/*
+ * Message limits (docs/protocol.md, "The ring's message limit"). A client's
+ * rx area of rx_area bytes takes a payload of up to half of it less two
+ * alignment units, so that its record always fits once the client has
+ * caught up. As a Totem message that payload comes with at least the CPG
+ * header (a group name only lengthens it): the node advertises that for
+ * its clients (rc_srp_config.rx_msg_max), at most the protocol's 1 GiB.
+ */
+static inline uint32_t rc_shm_rx_msg_max(uint64_t rx_area)
+{
+	uint64_t m = rx_area / 2 - 2 * RC_SHM_MSG_ALIGN + sizeof(struct rc_cpg_hdr);
+
+	return m > (1u << 30) ? (1u << 30) : (uint32_t)m;
+}
+
+/* The payload a client may send when Totem messages may be `limit` bytes:
+   less the header of the longest group name, so any group's fits. */
+static inline uint32_t rc_shm_payload_max(uint32_t limit)
+{
+	return limit > RC_CPG_HDR_LEN(RC_CPG_NAME_MAX) ?
+		limit - (uint32_t)RC_CPG_HDR_LEN(RC_CPG_NAME_MAX) : 0;
+}
 
 static inline int rc_shm_is_pow2(uint64_t x)
 {

@@ -6,7 +6,7 @@
  * Ethernet's). Sizes are _Static_asserted so a change is deliberate.
  *
  *   Ethernet frame := dst MAC  src MAC  ethertype  rc_wire_shim  on the wire
- *   on the wire := rc_wire_auth  tag[16]  sealed(frame)       (wire version 2)
+ *   on the wire := rc_wire_auth  tag[16]  sealed(frame)       (wire version 3)
  *   frame := rc_wire_hdr  body
  *   body  := rc_wire_mcast { rc_wire_chunk data }*nchunks      (RC_FT_MCAST)
  *          | rc_wire_token  uint32 rtr[rtr_count]               (RC_FT_TOKEN)
@@ -24,7 +24,9 @@
 #include <stdint.h>
 
 #define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
-#define RC_WIRE_VERSION		2	/* 1: frames without rc_wire_auth (before 0.2) */
+/* 1: frames without rc_wire_auth (before 0.2); 2: a commit token without
+   max_msg (each node had its own message limit) */
+#define RC_WIRE_VERSION		3
 #define RC_ETHERTYPE_DEFAULT	0x88B5
 
 /*
@@ -182,13 +184,19 @@ struct rc_wire_join {
 };
 _Static_assert(sizeof(struct rc_wire_join) == 16, "join body is 16 bytes");
 
-/* COMMIT body, 16 bytes, then n_memb entries in ring order. */
+/*
+ * COMMIT body, 16 bytes, then n_memb entries in ring order. max_msg is the
+ * new ring's message limit: each member lowers it to its own limit (the
+ * largest message it can deliver) when it fills its entry, so once every
+ * entry is filled it is the least of the members', the same at every member
+ * (docs/protocol.md, "The ring's message limit").
+ */
 struct rc_wire_commit {
 	uint32_t hop;		/* +1 per hop: duplicate detection */
 	uint16_t n_memb;
 	uint16_t reserved;
 	uint32_t filled;	/* bit i: entry i carries its node's old-ring state */
-	uint32_t reserved2;
+	uint32_t max_msg;	/* RC_WIRE_MAX_MSG_MIN..1 GiB */
 };
 _Static_assert(sizeof(struct rc_wire_commit) == 16, "commit body is 16 bytes");
 
@@ -202,6 +210,9 @@ struct rc_wire_commit_entry {
 _Static_assert(sizeof(struct rc_wire_commit_entry) == 24, "commit entry is 24 bytes");
 
 #define RC_MEMB_MAX		32	/* nodes in one ring (filled is a 32-bit mask) */
+/* The least message limit a node may advertise: every node delivers
+   messages of a frame (its engine takes at least netmtu). */
+#define RC_WIRE_MAX_MSG_MIN	RC_NETMTU_MIN
 
 #define RC_WIRE_MCAST_OVERHEAD \
 	(sizeof(struct rc_wire_hdr) + sizeof(struct rc_wire_mcast))

@@ -9,6 +9,9 @@
  *   TOTEM ring=REP.SEQ members=n,...
  *   MSG nodeid=N pid=P len=L            (with -c: ... len=L crc=0xC id=I: the
  *                                        CRC32C, and the first 4 bytes as a u32)
+ *   MAX bytes=B                         (-m: cpg_max_atomic_msgsize_get, after READY)
+ *   SENT len=L ERR                      (-S L, repeatable: one message of L bytes
+ *                                        sent, and what cpg_mcast_joined said)
  *
  * Standard API only, so it runs against corosync as well.
  */
@@ -92,7 +95,8 @@ int main(int argc, char **argv)
 		.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
 	};
 	const char *group = "watch";
-	int timeout_s = 60, send = 0, c;
+	int timeout_s = 60, send = 0, c, show_max = 0;
+	size_t sizes[16], n_sizes = 0;
 	struct cpg_name name;
 	cpg_handle_t h;
 	unsigned int nodeid;
@@ -100,15 +104,21 @@ int main(int argc, char **argv)
 	cs_error_t err;
 	int fd;
 
-	while ((c = getopt(argc, argv, "g:t:sc")) != -1) {
+	while ((c = getopt(argc, argv, "g:t:scmS:")) != -1) {
 		switch (c) {
 		case 'c': print_crc = 1; break;
 		case 'g': group = optarg; break;
 		case 't': timeout_s = atoi(optarg); break;
 		case 's': send = 1; break;
+		case 'm': show_max = 1; break;
+		case 'S':
+			if (n_sizes < sizeof(sizes) / sizeof(sizes[0]))
+				sizes[n_sizes++] = strtoul(optarg, NULL, 0);
+			break;
 		default:
 			fprintf(stderr, "usage: cpg_watch [-g GROUP] [-t SECONDS] [-s (send one message)] "
-				"[-c (CRC of each message)]\n");
+				"[-c (CRC of each message)] [-m (print the largest message)] "
+				"[-S BYTES (send one of that size; repeatable)]\n");
 			return 2;
 		}
 	}
@@ -134,6 +144,27 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cpg_mcast_joined: %s\n", cpgt_err(err));
 			return 1;
 		}
+	}
+	if (show_max) {
+		uint32_t max = 0;
+
+		err = cpg_max_atomic_msgsize_get(h, &max);
+		printf("MAX bytes=%u %s\n", max, cpgt_err(err));
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < n_sizes; i++) {
+		uint8_t *b = calloc(1, sizes[i] ? sizes[i] : 1);
+		struct iovec iov = { b, sizes[i] };
+		uint32_t id = (uint32_t)i;
+
+		if (b == NULL)
+			return 1;
+		memcpy(b, &id, sizes[i] < sizeof(id) ? sizes[i] : sizeof(id));
+		while ((err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1)) == CS_ERR_TRY_AGAIN)
+			cpg_dispatch(h, CS_DISPATCH_ALL);
+		printf("SENT len=%zu %s\n", sizes[i], cpgt_err(err));
+		fflush(stdout);
+		free(b);
 	}
 	end = cpgt_now_ms() + (int64_t)timeout_s * 1000;
 	while (cpgt_now_ms() < end) {

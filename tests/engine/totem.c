@@ -175,6 +175,7 @@ int rc_totem_create(const struct rc_totem_config *cfg, const struct rc_totem_ops
 		.send_zc = ops->send_zc,
 		.deliver = ops->deliver,
 		.sent = ops->sent,
+		.refused = ops->refused,
 		.confchg = ops->confchg,
 		.evt = to_memb,
 		.evt_priv = t,
@@ -306,6 +307,11 @@ void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 		   uint32_t *members, uint32_t *n_members)
 {
 	rc_memb_ring(t->m, id, members, n_members);
+}
+
+uint32_t rc_totem_ring_msg_limit(const struct rc_totem *t)
+{
+	return rc_ord_msg_limit(t->o);
 }
 
 uint32_t rc_totem_my_aru(const struct rc_totem *t)

@@ -29,6 +29,9 @@ struct rc_totem_ops {
 	void (*deliver)(void *priv, const struct rc_srp_msg_info *info,
 			const void *msg, size_t len);
 	void (*sent)(void *priv, void *cookie);
+	/* Optional: refused before any of it was framed, above the ring's
+	   message limit (rc_srp_ops.refused); NULL: sent tells that. */
+	void (*refused)(void *priv, void *cookie);
 	/* Optional: a frame whose payload is still the caller's (rc_totem_mcast_zc). */
 	void (*send_zc)(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 			const void *data, size_t data_len);
@@ -73,6 +76,8 @@ enum rc_memb_state rc_totem_state(const struct rc_totem *t);
 /* The current ring and, when operational, its members. */
 void rc_totem_ring(const struct rc_totem *t, struct rc_ring_id *id,
 		   uint32_t *members, uint32_t *n_members);
+/* The current ring's message limit (rc_ord_msg_limit). */
+uint32_t rc_totem_ring_msg_limit(const struct rc_totem *t);
 /* For checkers: all seqs <= the result of the current ring are held. */
 uint32_t rc_totem_my_aru(const struct rc_totem *t);
 

@@ -132,9 +132,11 @@ static inline const char *rc_check_commit(const uint8_t *f, size_t len)
 		return "commit shorter than its body";
 	n = RC_CHK_FIELD(b, rc_wire_commit, n_memb);
 	filled = RC_CHK_FIELD(b, rc_wire_commit, filled);
-	if (n < 1 || n > RC_MEMB_MAX || RC_CHK_FIELD(b, rc_wire_commit, reserved) ||
-	    RC_CHK_FIELD(b, rc_wire_commit, reserved2))
+	if (n < 1 || n > RC_MEMB_MAX || RC_CHK_FIELD(b, rc_wire_commit, reserved))
 		return "commit count or reserved";
+	if (RC_CHK_FIELD(b, rc_wire_commit, max_msg) < RC_WIRE_MAX_MSG_MIN ||
+	    RC_CHK_FIELD(b, rc_wire_commit, max_msg) > (1u << 30))
+		return "commit max_msg out of range";
 	if (len != body + ce * n)
 		return "commit length vs count";
 	if (filled >> n)

@@ -93,6 +93,7 @@ void sim_check_fini(struct check *c)
 	free(c->ring_hash);
 	free(c->msgs);
 	free(c->seen);
+	free(c->refused);
 	c->rings = NULL;
 	c->ring_hash = NULL;
 	c->msgs = NULL;
@@ -506,6 +507,9 @@ static int fifo(struct check *c, uint32_t id, uint32_t ri,
 	if (!recovered) {
 		want = cn->ring_last[o] >= 0 ? cn->ring_last[o] + 1 :
 			(int64_t)r->first_idx[o];
+		/* messages its sender refused were never framed */
+		while (want < (int64_t)k && sim_check_is_refused(c, o, (uint32_t)want))
+			want++;
 		if ((int64_t)k != want)
 			return sim_check_fail(c,
 				"gap: node %u delivered %u/%u (origin/index) in ring (%u, %" PRIu64 ") where %u/%" PRId64 " comes next (%" PRId64 " message(s) of origin %u skipped)",
@@ -554,7 +558,8 @@ int sim_check_deliver(struct check *c, uint32_t id,
 			"guarantee: node %u: message %u/%u expected %s, got %s (%d)",
 			id, m->origin, m->index, gname(eg),
 			gname(info->guarantee), (int)info->guarantee);
-	if (fifo(c, id, ri, m, info->recovered) < 0)
+	if (sim_check_limit_deliver(c, id, ri, m->origin, m->index, len) < 0 ||
+	    fifo(c, id, ri, m, info->recovered) < 0)
 		return -1;
 	if (cn->count > 0 && (int32_t)(info->seq - cn->last_seq) < 0)
 		return sim_check_fail(c,

@@ -9,6 +9,9 @@
  *
  *   check.c  rings, frames, per-delivery checks (order, FIFO, payload, SAFE)
  *   evs.c    configuration changes, EVS groups, liveness at the end
+ *   limit.c  message limits: each ring agrees on its members' least, a
+ *            refused message is above it and delivered nowhere, a node
+ *            delivers nothing above its own
  */
 #ifndef SIM_CHECK_H
 #define SIM_CHECK_H
@@ -71,6 +74,7 @@ struct check_ring {
 	struct check_frame *fr;	/* fr[seq - 1] */
 	uint32_t n_fr, cap_fr;
 	uint64_t msgs;		/* application messages framed */
+	uint32_t limit;		/* agreed message limit, once installed (0: not yet) */
 	uint32_t first_idx[CHECK_MAX_NODES + 1];	/* [origin] first index framed */
 	struct check_ref *ref;	/* ref[i] is position ref_lo + i */
 	uint64_t ref_lo, ref_n, ref_cap;
@@ -139,6 +143,9 @@ struct check {
 	uint64_t distinct;	/* messages delivered somewhere */
 	uint64_t events;	/* confchgs, crashes: orders ring births */
 	uint64_t excused;	/* (message, node) pairs EVS lets go undelivered */
+	uint32_t limit[CHECK_MAX_NODES + 1];	/* [node] its own message limit, 0: unchecked */
+	uint8_t *refused;	/* [origin][index] bits: refused by its sender (NULL: none) */
+	uint64_t n_refused;
 
 	bool violated;
 	char what[640];		/* the first violation */
@@ -181,9 +188,32 @@ void sim_check_node_down(struct check *c, uint32_t nodeid);
  */
 int sim_check_finish(struct check *c);
 
+/* limit.c */
+/* Sender `origin` refused message `index` (len bytes) under its ring's limit. */
+int sim_check_refused(struct check *c, uint32_t origin, uint32_t index, size_t len,
+		      uint32_t ring_limit);
+/* A delivery: never above the node's own limit, nor its ring's, nor refused. */
+int sim_check_limit_deliver(struct check *c, uint32_t id, uint32_t ri, uint32_t origin,
+			    uint32_t index, size_t len);
+/* A regular configuration: every member installs the least of their limits. */
+int sim_check_limit_ring(struct check *c, uint32_t id, uint32_t ri,
+			 const struct rc_confchg *cc, uint32_t mem);
+
+static inline bool sim_check_is_refused(const struct check *c, uint32_t origin,
+					uint32_t index)
+{
+	uint64_t bit;
+
+	if (c->refused == NULL || origin < 1 || origin > c->n_senders ||
+	    index >= c->per_sender)
+		return false;
+	bit = (uint64_t)(origin - 1) * c->per_sender + index;
+	return (c->refused[bit / 8] >> (bit % 8)) & 1;
+}
+
 static inline bool sim_check_all_seen(const struct check *c)
 {
-	return c->distinct == c->per_sender * c->n_senders;
+	return c->distinct + c->n_refused == c->per_sender * c->n_senders;
 }
 
 static inline uint64_t sim_check_mix(uint64_t h, uint32_t origin,

@@ -238,6 +238,8 @@ static int regular(struct check *c, uint32_t id, uint32_t xi,
 			"membership agreement: ring (%u, %" PRIu64 "): an earlier node installed members {%s}, node %u installs {%s}",
 			x->rep, x->seq, a, id, b);
 	}
+	if (sim_check_limit_ring(c, id, xi, cc, mem) < 0)
+		return -1;
 	x->members = mem;
 	x->have_members = true;
 	x->installed |= CHECK_BIT(id);
@@ -314,6 +316,8 @@ static int missing(struct check *c, uint32_t q, uint32_t o, uint32_t lo,
 	uint32_t k, ri;
 
 	for (k = lo; k <= hi; k++) {
+		if (sim_check_is_refused(c, o, k))
+			continue;	/* never framed: delivered nowhere */
 		if (excuse(c, q, o, k, &ri) != NULL) {
 			c->excused++;
 			continue;
@@ -332,6 +336,21 @@ static int missing(struct check *c, uint32_t q, uint32_t o, uint32_t lo,
 	return 0;
 }
 
+/* The first of its own messages sender o did not deliver and did not refuse; -1: none. */
+static int64_t own_missing(const struct check *c, const struct check_node *cn, uint32_t o)
+{
+	int64_t k;
+
+	for (uint32_t g = 0; g < cn->n_gaps[o]; g++)
+		for (k = cn->gaps[o][g].lo; k <= (int64_t)cn->gaps[o][g].hi; k++)
+			if (!sim_check_is_refused(c, o, (uint32_t)k))
+				return k;
+	for (k = cn->last[o] + 1; k < (int64_t)c->per_sender; k++)
+		if (!sim_check_is_refused(c, o, (uint32_t)k))
+			return k;
+	return -1;
+}
+
 int sim_check_finish(struct check *c)
 {
 	const struct check_node *cn;
@@ -344,8 +363,8 @@ int sim_check_finish(struct check *c)
 		cn = &c->node[o];
 		if (cn->ever_down || c->per_sender == 0)
 			continue;
-		if (cn->n_gaps[o] || cn->last[o] != (int64_t)c->per_sender - 1) {
-			k = cn->n_gaps[o] ? cn->gaps[o][0].lo : cn->last[o] + 1;
+		k = own_missing(c, cn, o);
+		if (k >= 0) {
 			return sim_check_fail(c,
 				"liveness: node %u, never down, did not deliver its own message %u/%" PRId64 " (origin/index): it delivered %" PRIu64 " messages in all",
 				o, o, k, cn->delivered);

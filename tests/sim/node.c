@@ -50,6 +50,10 @@ static void note_frame(struct sim *s, struct sim_node *nd, const uint8_t *f,
 		fl = le16toh(ch.flags);
 		if ((fl & RC_CF_CTRL) || !(fl & RC_CF_LAST))
 			continue;
+		/* messages refused before their first frame never end one */
+		while (nd->sent_head != nd->sent_tail &&
+		       nd->sent_idx[nd->sent_head & (nd->sent_cap - 1)] == SIM_IDX_REFUSED)
+			nd->sent_head++;
 		if (nd->sent_head == nd->sent_tail) {
 			sim_check_fail(&s->chk,
 				"node %u sent a frame (seq %u) ending a message it never queued",
@@ -104,6 +108,13 @@ static void op_sent(void *priv, void *cookie)
 	sim_traffic_sent(nd->sim, nd, cookie);
 }
 
+static void op_refused(void *priv, void *cookie)
+{
+	struct sim_node *nd = priv;
+
+	sim_traffic_refused(nd->sim, nd, cookie);
+}
+
 static void fmt_ids(char *buf, size_t n, const uint32_t *ids, uint32_t k)
 {
 	size_t l = 0;
@@ -125,9 +136,9 @@ static void op_confchg(void *priv, const struct rc_confchg *cc)
 		fmt_ids(m, sizeof(m), cc->members, cc->n_members);
 		fmt_ids(l, sizeof(l), cc->left, cc->n_left);
 		fmt_ids(j, sizeof(j), cc->joined, cc->n_joined);
-		sim_trace(s, "node %u confchg %s ring (%u, %" PRIu64 ") members {%s} left {%s} joined {%s}",
+		sim_trace(s, "node %u confchg %s ring (%u, %" PRIu64 ") members {%s} left {%s} joined {%s} limit %u",
 			  nd->id, cc->type == RC_CONF_REGULAR ? "regular" : "transitional",
-			  cc->ring.rep, cc->ring.seq, m, l, j);
+			  cc->ring.rep, cc->ring.seq, m, l, j, cc->msg_limit);
 	}
 	if (cc->type == RC_CONF_REGULAR) {
 		nd->in_ring = true;
@@ -173,6 +184,7 @@ static const struct rc_totem_ops sim_ops = {
 	.send = op_send,
 	.deliver = op_deliver,
 	.sent = op_sent,
+	.refused = op_refused,
 	.confchg = op_confchg,
 	.ring_seq = op_ring_seq,
 };
@@ -227,6 +239,8 @@ void sim_make_config(const struct sim_opts *o, struct rc_totem_config *cfg,
 	sc->max_msg_size = o->size_max ? o->size_max : 1;
 	if (SIM_SET(o, OPT_MAX_MSG_SIZE))
 		sc->max_msg_size = o->max_msg_size;
+	if (nodeid <= SIM_MAX_NODES && o->node_max_msg[nodeid])
+		sc->max_msg_size = o->node_max_msg[nodeid];
 }
 
 int sim_node_create(struct sim *s, struct sim_node *nd)
@@ -235,6 +249,8 @@ int sim_node_create(struct sim *s, struct sim_node *nd)
 	int ret;
 
 	sim_make_config(&s->o, &cfg, nd->id, nd->persisted);
+	nd->send_max = cfg.srp.max_msg_size;
+	s->chk.limit[nd->id] = rc_totem_msg_limit(&cfg.srp);
 	ret = rc_totem_create(&cfg, &sim_ops, nd, &nd->t);
 	if (ret < 0) {
 		fprintf(stderr, "ringcast-sim: rc_totem_create(node %u): %s\n",

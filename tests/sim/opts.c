@@ -102,6 +102,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 		"--rtr-slots 256" },
 	[OPT_SEND_QUEUE] = { "send-queue", "N", "engine send_queue_len: messages queued before -EAGAIN",
 		"--send-queue 64" },
+	[OPT_MAX_MSG_SIZE_AT] = { "max-msg-size-at", "N@SIZE",
+		"node N's engine max_msg_size (repeatable): each ring agrees on its members' least limit; a sender refuses larger messages",
+		"--max-msg-size-at 3@4K" },
 	[OPT_MAX_MSG_SIZE] = { "max-msg-size", "N",
 		"engine max_msg_size (default: the run's largest message); K/M suffixes",
 		"--max-msg-size 64K" },
@@ -437,6 +440,26 @@ static int parse_pause_len(struct sim_opts *o, const char *name, const char *v)
 	return 0;
 }
 
+/* N@SIZE: node N's max_msg_size. */
+static int parse_max_msg_at(struct sim_opts *o, const char *name, const char *v)
+{
+	const char *at = strchr(v, '@');
+	char node[16];
+	uint32_t n;
+	uint64_t u;
+
+	if (at == NULL || at == v || (size_t)(at - v) >= sizeof(node))
+		return sim_opt_bad(name, v, "is not N@SIZE (e.g. 3@4K)");
+	memcpy(node, v, (size_t)(at - v));
+	node[at - v] = '\0';
+	if (parse_u32_in(name, node, 1, SIM_MAX_NODES, &n) < 0)
+		return -EINVAL;
+	if (parse_bytes(at + 1, &u) < 0 || u == 0)
+		return sim_opt_bad(name, v, "is not N@SIZE with a size in 1..64MiB");
+	o->node_max_msg[n] = (uint32_t)u;
+	return 0;
+}
+
 static int parse_one(struct sim_opts *o, int id, const char *v)
 {
 	const char *name = descs[id].name, *rest;
@@ -530,6 +553,8 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 			return sim_opt_bad(name, v, "is not a size in 1..64MiB");
 		o->max_msg_size = (uint32_t)u;
 		return 0;
+	case OPT_MAX_MSG_SIZE_AT:
+		return parse_max_msg_at(o, name, v);
 	case OPT_SEEDS:
 		return parse_seeds(o, v);
 	case OPT_QUICK_CHECK:
@@ -743,6 +768,9 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 		ADD(" --send-queue %u", o->send_queue);
 	if (SIM_SET(o, OPT_MAX_MSG_SIZE))
 		ADD(" --max-msg-size %u", o->max_msg_size);
+	for (uint32_t i = 1; i <= SIM_MAX_NODES; i++)
+		if (o->node_max_msg[i])
+			ADD(" --max-msg-size-at %u@%u", i, o->node_max_msg[i]);
 	if (o->quick_check)
 		ADD(" --quick-check");
 	if (o->churn)
@@ -776,4 +804,9 @@ void sim_result_format(const struct sim_result *r, char *buf, size_t n)
 		 r->bad, r->holds, r->wakes, r->lost, r->duplicated, r->reordered,
 		 r->pauses, r->cut, r->rings, r->excused,
 		 (double)r->virtual_ns / 1e6);
+	if (r->refused) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, n - l, " refused=%" PRIu64, r->refused);
+	}
 }

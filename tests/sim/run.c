@@ -426,6 +426,7 @@ static void collect(const struct sim *s, struct sim_result *res)
 		res->rtr_requested += st.rtr_requested;
 		res->window_drops += st.window_drops;
 		res->eagain += s->node[i].eagain;
+		res->refused += s->node[i].refused;
 		for (r = 0; r < RC_BAD_REASONS_; r++) {
 			res->bad_by[r] += st.bad[r];
 			res->bad += st.bad[r];

@@ -365,6 +365,70 @@ static int case_parted_node_is_excused(struct st *t)
 				(unsigned long long)t->c.excused);
 }
 
+/* ---- message limits (limit.c) ---- */
+
+static int case_refused_is_owed_to_nobody(struct st *t)
+{
+	uint32_t n;
+
+	/* 1/2 (frame 5) was refused at its sender; the rest reach everyone */
+	if (sim_check_refused(&t->c, 1, 2, 5000, 4096) < 0)
+		return -1;
+	for (n = 1; n <= ST_NODES; n++)
+		if (give_all(t, n, 4) || give(t, n, 6))
+			return -1;
+	return sim_check_finish(&t->c);
+}
+
+static int case_refused_delivered(struct st *t)
+{
+	sim_check_refused(&t->c, 1, 0, 5000, 4096);
+	give(t, 2, 1);
+	return 0;
+}
+
+static int case_refused_within_limit(struct st *t)
+{
+	sim_check_refused(&t->c, 1, 0, 100, 4096);
+	return 0;
+}
+
+static int case_delivery_above_own_limit(struct st *t)
+{
+	uint32_t k, len;
+
+	for (k = 1; k <= 6; k++) {
+		len = sim_payload_len(&t->c.pl, sim_payload_key(&t->c.pl, k % 2 ? 1 : 2,
+								(k - 1) / 2));
+		if (len > 1)
+			break;
+	}
+	t->c.limit[3] = len - 1;
+	give(t, 3, k);
+	return 0;
+}
+
+static int case_limit_not_the_least(struct st *t)
+{
+	struct rc_confchg cc;
+	uint32_t n;
+
+	t->c.limit[1] = t->c.limit[2] = 4096;
+	t->c.limit[3] = 2048;
+	for (n = 1; n <= 2; n++) {
+		conf(t, n, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 7, 0, 0);
+		memset(&cc, 0, sizeof(cc));
+		cc.type = RC_CONF_REGULAR;
+		cc.ring.rep = B_REP;
+		cc.ring.seq = B_SEQ;
+		ids(7, cc.members, &cc.n_members);
+		cc.msg_limit = n == 1 ? 2048 : 4096;	/* node 2 disagrees */
+		if (sim_check_confchg(&t->c, n, &cc) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct st_case {
 	const char *name;
 	int (*run)(struct st *t);
@@ -399,6 +463,11 @@ static const struct st_case cases[] = {
 	{ "wrong_left_list_is_caught", case_wrong_left, ST_PER_SENDER, 0, "confchg" },
 	{ "wrong_joined_list_is_caught", case_wrong_joined, ST_PER_SENDER, 0, "confchg" },
 	{ "ring_id_not_growing_is_caught", case_ring_id_reused, ST_PER_SENDER, 0, "confchg" },
+	{ "refused_message_is_owed_to_nobody", case_refused_is_owed_to_nobody, ST_PER_SENDER, 0, NULL },
+	{ "refused_message_delivered_is_caught", case_refused_delivered, ST_PER_SENDER, 0, "refused" },
+	{ "refusal_within_the_limit_is_caught", case_refused_within_limit, ST_PER_SENDER, 0, "refused" },
+	{ "delivery_above_own_limit_is_caught", case_delivery_above_own_limit, ST_PER_SENDER, 0, "limit" },
+	{ "ring_limit_not_the_least_is_caught", case_limit_not_the_least, ST_PER_SENDER, 0, "limit" },
 };
 
 int sim_selftest_checker(void)

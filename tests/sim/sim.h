@@ -47,6 +47,7 @@ enum sim_opt {
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
 	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
 	OPT_PAUSE_LEN, OPT_PAUSE_AT, OPT_RX_QUEUE, OPT_PAUSES, OPT_HEAVY,
+	OPT_MAX_MSG_SIZE_AT,
 	OPT_COUNT_
 };
 _Static_assert(OPT_COUNT_ <= 63, "sim_opts.set has a bit per option");
@@ -103,6 +104,7 @@ struct sim_opts {
 	/* engine overrides, used when their bit in `set` is on */
 	uint32_t accel, window, max_messages, netmtu, rtr_slots, send_queue;
 	uint32_t max_msg_size;
+	uint32_t node_max_msg[SIM_MAX_NODES + 1];	/* --max-msg-size-at: [nodeid], 0: as the others */
 	bool quick_check;		/* verify ends of payloads, not every byte */
 	int verbose;
 	/* membership faults */
@@ -169,7 +171,7 @@ struct sim_node {
 	bool in_ring;
 	struct rc_ring_id ring;
 	uint32_t ring_members;		/* mask */
-	/* indexes ops.sent gave back, not yet seen in a sent frame */
+	/* indexes queued, not yet seen in a sent frame (SIM_IDX_REFUSED: refused) */
 	uint32_t *sent_idx;
 	uint32_t sent_head, sent_tail, sent_cap;
 
@@ -193,6 +195,8 @@ struct sim_node {
 	uint32_t out_n;			/* slots lent to the engine */
 	uint64_t out_bytes;
 	uint64_t eagain;
+	uint64_t refused;		/* above the ring's message limit */
+	uint32_t send_max;		/* its engine's max_msg_size */
 	bool traffic_ev;		/* a SIM_EV_TRAFFIC is queued */
 };
 
@@ -253,6 +257,7 @@ struct sim_result {
 	uint64_t rotations, retransmits, token_retransmits, bad, holds, wakes;
 	uint64_t rtr_requested, window_drops;
 	uint64_t eagain;		/* rc_totem_mcast refusals, all senders */
+	uint64_t refused;		/* messages above the ring's limit, all senders */
 	uint64_t bad_by[RC_BAD_REASONS_];
 	uint64_t frames, lost, duplicated, reordered, pauses, events;
 	uint64_t cut, excused, seq_back, rx_dropped;
@@ -298,6 +303,9 @@ bool sim_net_reaches(const struct sim *s, uint32_t from_idx, uint32_t to_idx);
 /* traffic.c */
 void sim_traffic_pump(struct sim *s, struct sim_node *nd);
 void sim_traffic_sent(struct sim *s, struct sim_node *nd, void *cookie);
+/* The engine refused a queued message: above its ring's message limit. */
+void sim_traffic_refused(struct sim *s, struct sim_node *nd, void *cookie);
+#define SIM_IDX_REFUSED	UINT32_MAX
 void sim_traffic_fini(struct sim_node *nd);
 /* The engine was destroyed: every lent buffer is the simulator's again. */
 void sim_traffic_reclaim(struct sim *s, struct sim_node *nd);

@@ -121,6 +121,20 @@ static struct sim_slot *prepare(struct sim *s, struct sim_node *nd)
 	return sl;
 }
 
+/* The engine refused sl's message: the checker holds it to the limit. */
+static int refuse(struct sim *s, struct sim_node *nd, const struct sim_slot *sl)
+{
+	uint32_t lim = rc_totem_ring_msg_limit(nd->t);
+
+	if (nd->send_max < lim)
+		lim = nd->send_max;
+	nd->refused++;
+	if (s->o.verbose)
+		sim_trace(s, "node %u refused %u/%" PRIu64 " len %u (limit %u)",
+			  nd->id, nd->id, sl->index, sl->len, lim);
+	return sim_check_refused(&s->chk, nd->id, (uint32_t)sl->index, sl->len, lim);
+}
+
 void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 {
 	/* (a node that is down is never pumped: run.c) */
@@ -166,6 +180,14 @@ void sim_traffic_pump(struct sim *s, struct sim_node *nd)
 		sl->out = false;
 		nd->out_n--;
 		nd->out_bytes -= sl->len;
+		if (ret == -EMSGSIZE) {
+			/* above the ring's limit (or its own): never framed */
+			if (refuse(s, nd, sl) < 0)
+				return;
+			slot_put(nd, sl);
+			nd->next_index++;
+			continue;
+		}
 		nd->ready = sl;
 		if (ret == -EAGAIN) {
 			nd->eagain++;
@@ -205,6 +227,36 @@ void sim_traffic_sent(struct sim *s, struct sim_node *nd, void *cookie)
 		memset(sl->buf, POISON, sl->len);
 	slot_put(nd, sl);
 	s->total_sent++;
+}
+
+/* Queued under an older ring's larger limit, refused before its first
+   frame: it will end no frame (node.c skips its queue entry). */
+void sim_traffic_refused(struct sim *s, struct sim_node *nd, void *cookie)
+{
+	uintptr_t id = (uintptr_t)cookie;
+	struct sim_slot *sl;
+	uint32_t i;
+
+	sl = id >= 1 && id <= nd->n_slots ? nd->slots[id - 1] : NULL;
+	if (sl == NULL || !sl->out) {
+		sim_check_fail(&s->chk,
+			"ops.refused: node %u refused a buffer it does not hold (cookie %p)",
+			nd->id, cookie);
+		return;
+	}
+	for (i = nd->sent_head; i != nd->sent_tail; i++)
+		if (nd->sent_idx[i & (nd->sent_cap - 1)] == (uint32_t)sl->index)
+			break;
+	if (i == nd->sent_tail) {
+		sim_check_fail(&s->chk, "ops.refused: node %u refused %u/%" PRIu64
+			       ", which is not queued", nd->id, nd->id, sl->index);
+		return;
+	}
+	nd->sent_idx[i & (nd->sent_cap - 1)] = SIM_IDX_REFUSED;
+	if (refuse(s, nd, sl) < 0)
+		return;
+	sim_traffic_sent(s, nd, cookie);
+	s->total_sent--;	/* handed back, not sent */
 }
 
 static int note_queued(struct sim *s, struct sim_node *nd, uint32_t index)

@@ -402,14 +402,23 @@ static void drop(struct fake *f, int i)
 
 /* The lcore page (shm.h, rc_shm_lcore): this daemon never sleeps, so a
    client never rings; sealed as the daemon seals it. One per process. */
+static struct rc_shm_lcore *lcore_page;	/* `sleeping` stays 0 */
+
 static int lcore_page_fd(void)
 {
-	static struct rc_shm_lcore *page;	/* `sleeping` stays 0 */
 	static int fd = -1;
 
-	if (fd < 0 && (fd = rc_shm_lcore_create("fake-lcore", &page)) < 0)
+	if (fd < 0 && (fd = rc_shm_lcore_create("fake-lcore", &lcore_page)) < 0)
 		abort();
 	return fd;
+}
+
+void fake_set_ring_max_msg(struct fake *f, uint32_t max_msg)
+{
+	(void)f;
+	lcore_page_fd();
+	/* pairs with the acquire in libcpg's rc_cpg_max_msg, as the daemon's */
+	__atomic_store_n(&lcore_page->max_msg, max_msg, __ATOMIC_RELEASE);
 }
 
 static int send_welcome(int sock, int32_t status, uint64_t size, int memfd)
@@ -629,6 +638,7 @@ int fake_start(const struct fake_opts *o, struct fake **out)
 		return -ENOMEM;
 	f->o = *o;
 	f->consuming = f->completing = f->answering = 1;
+	fake_set_ring_max_msg(f, 0);	/* none published: the region's max_msg */
 	snprintf(f->path, sizeof(f->path), "/tmp/rc-fake-%d-%d.sock", (int)getpid(), serial++);
 	unlink(f->path);
 	strcpy(sa.sun_path, f->path);

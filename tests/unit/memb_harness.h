@@ -364,6 +364,9 @@ static inline size_t mk_join(uint8_t *f, uint32_t sender, uint32_t rep, uint64_t
 	return rc_wire_put_join(f, &j);
 }
 
+/* A commit's message limit so far (filled entries lowered it to this). */
+#define MK_COMMIT_MAX_MSG	(1u << 20)
+
 /* A commit of ring (memb[0], rseq); entries carry no old ring. */
 static inline size_t mk_commit(uint8_t *f, uint32_t sender, uint64_t rseq, uint32_t hop,
 			uint32_t filled, const uint32_t *memb, uint32_t n)
@@ -376,6 +379,7 @@ static inline size_t mk_commit(uint8_t *f, uint32_t sender, uint64_t rseq, uint3
 	c.hop = hop;
 	c.n_memb = (uint16_t)n;
 	c.filled = filled;
+	c.max_msg = MK_COMMIT_MAX_MSG;
 	for (uint32_t i = 0; i < n; i++)
 		c.e[i].nodeid = memb[i];
 	rc_wire_put_hdr(f, RC_FT_COMMIT, CLUSTER, sender, c.rep, rseq);

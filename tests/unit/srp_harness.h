@@ -203,7 +203,8 @@ static inline size_t join(uint8_t *f)
 
 static inline size_t commit(uint8_t *f, uint16_t n)
 {
-	struct rc_commit c = { .rep = 1, .ring_seq = RING_SEQ + 1, .n_memb = n };
+	struct rc_commit c = { .rep = 1, .ring_seq = RING_SEQ + 1, .n_memb = n,
+			       .max_msg = 1u << 20 };
 
 	for (uint16_t i = 0; i < n; i++)
 		c.e[i].nodeid = 1u + i;

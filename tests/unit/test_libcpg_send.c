@@ -416,6 +416,46 @@ static void test_garbage_rx_descriptor_is_library_error(void)
 	stop();
 }
 
+/*
+ * The lcore page says what the daemon's ring agreed (docs/protocol.md, "The
+ * ring's message limit"): above it a send is CS_ERR_TOO_BIG at the call, and
+ * cpg_max_atomic_msgsize_get says it; never more than the region's max_msg;
+ * 0 (an older daemon) leaves the region's.
+ */
+static void test_the_rings_agreed_limit_bounds_sends_at_the_call(void)
+{
+	static uint8_t b[2048];
+	struct iovec iov = { b, 1001 };
+	uint32_t max = 0;
+	cpg_handle_t h;
+	void *z = NULL;
+
+	start();
+	h = open_h();
+	join(h, "limit");
+	fake_set_ring_max_msg(fk, 1000);
+	CU_ASSERT_EQUAL(cpg_max_atomic_msgsize_get(h, &max), CS_OK);
+	CU_ASSERT_EQUAL(max, 1000);
+	CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_ERR_TOO_BIG);
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 2048, &z), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, z, 1001), CS_ERR_TOO_BIG);
+	iov.iov_len = 1000;
+	CU_ASSERT_EQUAL(send_retry(h, &iov, 1), CS_OK);
+	CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, z, 1000), CS_OK);
+	/* the ring grew: so does what may be sent, up to the region's */
+	fake_set_ring_max_msg(fk, fo.max_msg + 1);
+	CU_ASSERT_EQUAL(cpg_max_atomic_msgsize_get(h, &max), CS_OK);
+	CU_ASSERT_EQUAL(max, fo.max_msg);
+	CU_ASSERT_EQUAL(send_retry(h, &iov, 1), CS_OK);
+	fake_set_ring_max_msg(fk, 0);
+	CU_ASSERT_EQUAL(cpg_max_atomic_msgsize_get(h, &max), CS_OK);
+	CU_ASSERT_EQUAL(max, fo.max_msg);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 3));
+	cpg_zcb_free(h, z);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_fork_child_cannot_use_parent_handles(void)
 {
 	cpg_handle_t h;
@@ -457,6 +497,7 @@ static const struct unit_test tests[] = {
 	T(test_daemon_death_is_library_error_and_fd_readable),
 	T(test_garbage_rx_descriptor_is_library_error),
 	T(test_fork_child_cannot_use_parent_handles),
+	T(test_the_rings_agreed_limit_bounds_sends_at_the_call),
 };
 
 UNIT_TEST_MAIN("libcpg-send", tests)

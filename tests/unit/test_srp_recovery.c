@@ -226,7 +226,7 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	CU_ASSERT_EQUAL(recv(srp, frame, mcast(frame, 3, 5)), 0);
 	CU_ASSERT_EQUAL(cap.n_deliver, 2);
 	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
 	/* seq 4 comes by recovery, from a survivor; the new ring's frames are not old */
 	len4 = mcast(f4, 1, 4);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, f4, len4, true), 0);
@@ -278,7 +278,7 @@ static void test_old_frame_from_the_network_after_install_is_not_delivered(void)
 	/* frozen: seq 5 late from the network is kept (before the entries are read) */
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 5), false), 0);
 	CU_ASSERT_EQUAL(stats(srp).old_late, 0);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 3), false), 0);
 	CU_ASSERT_EQUAL(stats(srp).old_late, 1);
 	rc_srp_recovery_finish(srp, 5);
@@ -312,7 +312,7 @@ static void test_recovery_gap_does_not_splice_two_messages(void)
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, 7)), 0);
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 8)), 0);
 	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
 	rc_srp_recovery_finish(srp, 3);
 	CU_ASSERT_EQUAL(cap.n_deliver, 0);
 	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);

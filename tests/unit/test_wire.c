@@ -375,7 +375,7 @@ static void test_bad_magic_is_rejected(void)
 
 static void test_bad_version_is_rejected(void)
 {
-	static const uint8_t bad[] = { 0, 1, 3, 0x81, 0xff };	/* 1: before the envelope */
+	static const uint8_t bad[] = { 0, 1, 2, 4, 0x81, 0xff };	/* 1: before the envelope; 2: before the agreed message limit */
 	size_t len;
 
 	for (unsigned int i = 0; i < sizeof(bad); i++) {

@@ -87,6 +87,7 @@ static void commit_of(struct rc_commit *c, const uint32_t *ids, uint16_t n)
 	c->ring_seq = 16;
 	c->hop = 3;
 	c->n_memb = n;
+	c->max_msg = 1u << 20;
 	for (uint32_t i = 0; i < n; i++) {
 		c->e[i].nodeid = ids[i];
 		c->e[i].old_rep = 1;
@@ -368,6 +369,7 @@ static void test_commit_round_trips_every_field(void)
 	c.ring_seq = 0xa1a2a3a4a5a6a7a8ull;
 	c.hop = 0xdeadbeefu;
 	c.filled = 0x6;
+	c.max_msg = 0x3ffffff1u;
 	c.e[1].old_rep = 0;
 	c.e[1].old_seq = 0;
 	c.e[2].old_seq = 0x0102030405060708ull;
@@ -386,6 +388,7 @@ static void test_commit_round_trips_every_field(void)
 	CU_ASSERT_EQUAL(v.commit.hop, 0xdeadbeefu);
 	CU_ASSERT_EQUAL(v.commit.n_memb, 3);
 	CU_ASSERT_EQUAL(v.commit.filled, 0x6);
+	CU_ASSERT_EQUAL(v.commit.max_msg, 0x3ffffff1u);
 	for (uint32_t i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL(v.commit.e[i].nodeid, c.e[i].nodeid);
 		CU_ASSERT_EQUAL(v.commit.e[i].old_rep, c.e[i].old_rep);
@@ -409,6 +412,8 @@ static void test_commit_entry_layout_is_little_endian(void)
 	CU_ASSERT_EQUAL(rd32(e + offsetof(struct rc_wire_commit_entry, high_seq)), 201);
 	CU_ASSERT_EQUAL(rd32(frame + HDR + offsetof(struct rc_wire_commit, hop)), 3);
 	CU_ASSERT_EQUAL(rd32(frame + HDR + offsetof(struct rc_wire_commit, filled)), 0x5);
+	CU_ASSERT_EQUAL(rd32(frame + HDR + offsetof(struct rc_wire_commit, max_msg)), 1u << 20);
+	CU_ASSERT_EQUAL(offsetof(struct rc_wire_commit, max_msg), 12);
 	CU_ASSERT_EQUAL(frame[HDR + offsetof(struct rc_wire_commit, n_memb)], 3);
 }
 
@@ -601,9 +606,30 @@ static void test_commit_with_reserved_bits_set_is_bad_memb(void)
 
 	wr16(frame + HDR + offsetof(struct rc_wire_commit, reserved), 1);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	len = good_commit(frame, &c);
-	wr32(frame + HDR + offsetof(struct rc_wire_commit, reserved2), 0x100);
+}
+
+/* Every node takes a frame's worth; none more than the protocol's cap. A
+   version-2 commit (max_msg 0, reserved then) is refused, never read as a
+   limit of 0. */
+static void test_commit_max_msg_outside_256_to_1GiB_is_bad_memb(void)
+{
+	struct rc_frame_view v;
+	struct rc_commit c;
+	size_t len = good_commit(frame, &c);
+	const size_t at = HDR + offsetof(struct rc_wire_commit, max_msg);
+
+	wr32(frame + at, 0);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr32(frame + at, RC_WIRE_MAX_MSG_MIN - 1);
+	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr32(frame + at, (1u << 30) + 1);
+	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr32(frame + at, RC_WIRE_MAX_MSG_MIN);
+	EXPECT_GOOD(frame, len, &v);
+	CU_ASSERT_EQUAL(v.commit.max_msg, RC_WIRE_MAX_MSG_MIN);
+	wr32(frame + at, 1u << 30);
+	EXPECT_GOOD(frame, len, &v);
+	CU_ASSERT_EQUAL(v.commit.max_msg, 1u << 30);
 }
 
 static void test_good_commit_helper_is_accepted(void)
@@ -694,6 +720,7 @@ static const struct unit_test tests[] = {
 	T(test_commit_with_aru_above_high_seq_is_bad_memb),
 	T(test_commit_with_filled_bit_beyond_n_memb_is_bad_memb),
 	T(test_commit_with_reserved_bits_set_is_bad_memb),
+	T(test_commit_max_msg_outside_256_to_1GiB_is_bad_memb),
 	T(test_merge_is_a_bare_header),
 	T(test_merge_with_trailing_bytes_is_bad_length),
 	T(test_membership_frame_from_sender_0_is_bad_sender),
