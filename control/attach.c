@@ -44,6 +44,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "dma.h"
 #include "dp.h"
 #include "numa.h"
 #include "ratelog.h"
@@ -92,6 +93,7 @@ struct client {
 	void *base;
 	uint64_t size;
 	bool huge;		/* hugepages */
+	struct rc_dma_region dma;	/* as DPDK knows it: registered, mapped (dma.c) */
 	struct rc_shm_hdr layout;	/* what we wrote; the lcore checks against it */
 };
 
@@ -107,7 +109,6 @@ static struct {
 	bool said_quota;		/* logged that hugepage_clients was reached */
 	int spare_fd;			/* given back to accept (and refuse) at EMFILE */
 	int numa_node;			/* client regions' node (-1: any) */
-	int pci_port;			/* the port would DMA: no zero copy (rc_zc_allowed) */
 	bool said_numa;			/* logged that it could not be preferred */
 	struct rc_ratelog refusals;	/* log lines of refused connections */
 	struct client c[RC_DP_MAX_CLIENTS];
@@ -292,10 +293,8 @@ static int region_create(struct client *c)
 		goto unmap;
 	}
 	memcpy(c->base, h, sizeof(*h));
-	/* Not registered with DPDK (rte_extmem), so no memseg list per
-	   connection: mbufs point into a client region only on ports that
-	   read frames by their address (zero copy: rc_dp_zero_copy_port), and
-	   a PCI port gets no zero copy (rc_zc_allowed). */
+	/* Registered with DPDK only once sealed and backed (mapped()): the
+	   IOVA table needs every page allocated. */
 	return 0;
 
 unmap:
@@ -359,8 +358,12 @@ unsealed:
 	return ret;
 }
 
+/* After the lcore let the region go, or before it ever had it. */
 static void region_destroy(struct client *c)
 {
+	/* no mbuf points into it (the lcore waits for that): the port's
+	   mapping and DPDK's registration go before the memory does */
+	rc_dma_region_release(&c->dma);
 	if (c->base && c->base != MAP_FAILED)
 		munmap(c->base, c->size);
 	if (c->base && c->huge)
@@ -474,23 +477,14 @@ static int may_ptrace(pid_t pid)
 	return rc_caps_effective(buf, &caps) == 0 && (caps >> RC_CAP_SYS_PTRACE & 1);
 }
 
-static int zero_copy(const struct client *c)
-{
-	int policy = cl.cfg->ringcast.zero_copy;
-
-	if (!rc_dp_zero_copy_port(cl.dp))
-		return 0;
-	return rc_zc_allowed(policy, c->cred.uid,
-			     policy == RC_ZC_ROOT && c->cred.uid == 0 && may_ptrace(c->cred.pid),
-			     cl.pci_port);
-}
-
 /* The client mapped its region: seal it, then the lcore may touch it. */
 static void mapped(struct client *c)
 {
 	struct rc_ipc_mapped m;
 	uint32_t slot = (uint32_t)(c - cl.c);
 	struct rc_dp_client_attach a;
+	struct rc_zc_reach reach;
+	int policy = cl.cfg->ringcast.zero_copy, ptrace, zc = 0;
 	ssize_t n;
 
 	n = recv(c->fd, &m, sizeof(m), MSG_DONTWAIT);
@@ -508,6 +502,19 @@ static void mapped(struct client *c)
 		client_free(c);
 		return;
 	}
+	/* Every page is allocated now: its IOVA is known. Only a client whose
+	   messages may go out in place, on a port that takes client memory,
+	   needs its region known to DPDK (the others' are copied): they take
+	   none of the registrations. A region DPDK does not know still works;
+	   rc_zc_allowed says whether the port may read it in place. */
+	if (rc_dp_zero_copy_port(cl.dp)) {
+		ptrace = policy == RC_ZC_ROOT && c->cred.uid == 0 && may_ptrace(c->cred.pid);
+		if (rc_zc_trusted(policy, c->cred.uid, ptrace))
+			(void)rc_dma_region_register(&c->dma, c->base, c->size,
+						     c->huge ? HUGE_PAGE : 0);
+		rc_dma_region_reach(&c->dma, &reach);
+		zc = rc_zc_allowed(policy, c->cred.uid, ptrace, &reach);
+	}
 	a = (struct rc_dp_client_attach){
 		.slot = slot,
 		.pid = (uint32_t)c->cred.pid,
@@ -515,7 +522,9 @@ static void mapped(struct client *c)
 		.size = c->size,
 		.wake_fd = c->fd,
 		.layout = &c->layout,
-		.zc = zero_copy(c),
+		.zc = zc,
+		.iova = c->dma.iova,	/* freed in region_destroy, after the slot is gone */
+		.page_shift = c->dma.iova ? (uint8_t)__builtin_ctzll(c->dma.page_size) : 0,
 	};
 	if (rc_dp_client_attach(cl.dp, &a) < 0) {
 		sealed(c->fd, CS_ERR_TRY_AGAIN);
@@ -532,8 +541,12 @@ static void mapped(struct client *c)
 		return;
 	}
 	sealed(c->fd, CS_OK);
-	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region)",
-	       c->cred.pid, c->cred.uid, slot, (unsigned long long)(c->size >> 20));
+	qb_log(LOG_DEBUG, "client pid %d uid %d attached (slot %u, %llu MiB region in %s "
+	       "pages, %s, zero copy %s)", c->cred.pid, c->cred.uid, slot,
+	       (unsigned long long)(c->size >> 20), c->huge ? "huge" : "normal",
+	       c->dma.mapped ? "registered and DMA-mapped" :
+	       c->dma.registered ? "registered, not DMA-mapped" : "not registered",
+	       a.zc ? "on" : "off");
 }
 
 static void detach(struct client *c)
@@ -659,10 +672,41 @@ static int32_t on_accept(int32_t fd, int32_t revents, void *data)
 
 /* ---- entry points ---- */
 
+static void dma_log(int level, const char *line)
+{
+	qb_log(level, "%s", line);
+}
+
+/* The start's line on zero copy: what the policy, the port and EAL allow. */
+static void zc_start_log(const struct rc_config *cfg, const struct rc_dma_port *dp,
+			 bool zc_port)
+{
+	const char *who = cfg->ringcast.zero_copy == RC_ZC_ALL ? "all" :
+			  "root's (with CAP_SYS_PTRACE)";
+
+	if (cfg->ringcast.zero_copy == RC_ZC_OFF)
+		qb_log(LOG_INFO, "zero copy off (zero_copy: off): every client payload is copied");
+	else if (!zc_port)
+		qb_log(LOG_NOTICE, "zero copy off: the port's driver is neither one known to "
+		       "read chained frames by their address at once (net_af_packet, net_tap) "
+		       "nor a PCI device with chained tx, so every client payload is copied");
+	else if (dp->pci)
+		qb_log(LOG_INFO, "zero copy for %s clients' messages of %u KiB or more from "
+		       "hugepage regions registered with DPDK and DMA-mapped for PCI port %s "
+		       "(IOVA as %s, at most %u regions); other regions are copied", who,
+		       RC_DP_ZC_MIN >> 10, cfg->dataplane.port, dp->iova_pa ? "PA" : "VA",
+		       dp->max_regions);
+	else
+		qb_log(LOG_INFO, "zero copy for %s clients' messages of %u KiB or more (IOVA as "
+		       "%s%s)", who, RC_DP_ZC_MIN >> 10, dp->iova_pa ? "PA" : "VA",
+		       dp->iova_pa ? ": hugepage regions only" : "");
+}
+
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid, int numa_node)
+		     uint32_t nodeid, int numa_node, uint16_t port)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rc_dma_port dma_port;
 	int ret;
 
 	cl.loop = loop;
@@ -670,21 +714,12 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.cfg = cfg;
 	cl.nodeid = nodeid;
 	cl.numa_node = numa_node;
-	cl.pci_port = rc_port_is_pci(cfg->dataplane.port);
-	if (cfg->ringcast.zero_copy == RC_ZC_OFF)
-		qb_log(LOG_INFO, "zero copy off (zero_copy: off): every client payload is copied");
-	else if (cl.pci_port)
-		qb_log(LOG_NOTICE, "zero copy off: port %s is a PCI device and client regions "
-		       "are not DMA-mapped, so every client payload is copied",
-		       cfg->dataplane.port);
-	else if (!rc_dp_zero_copy_port(dp))
-		qb_log(LOG_NOTICE, "zero copy off: the port's driver is not one known to read "
-		       "chained frames by their address at once (net_af_packet, net_tap), "
-		       "so every client payload is copied");
-	else
-		qb_log(LOG_INFO, "zero copy for %s clients' messages of %u KiB or more",
-		       cfg->ringcast.zero_copy == RC_ZC_ALL ? "all" :
-		       "root's (with CAP_SYS_PTRACE)", RC_DP_ZC_MIN >> 10);
+	ret = rc_dma_eal_port(port, rc_port_is_pci(cfg->dataplane.port), &dma_port);
+	if (ret < 0)
+		return ret;
+	dma_port.log = dma_log;
+	rc_dma_init(&dma_port);
+	zc_start_log(cfg, &dma_port, rc_dp_zero_copy_port(dp));
 	cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
 		cl.c[i] = (struct client){ .fd = -1, .memfd = -1 };

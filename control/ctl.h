@@ -27,9 +27,10 @@ void rc_telemetry_detach(void);
 int rc_log_setup(const struct rc_config_logging *lg, int foreground);
 
 /* attach.c: the client socket, credentials and regions */
-/* numa_node: where client regions should be (the dataplane's; -1: anywhere) */
+/* numa_node: where client regions should be (the dataplane's; -1: anywhere);
+   port: the ethdev port, whose device client regions are DMA-mapped for */
 int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *cfg,
-		     uint32_t nodeid, int numa_node);
+		     uint32_t nodeid, int numa_node, uint16_t port);
 void rc_clients_poll_gone(void);
 void rc_clients_stop(void);
 uint32_t rc_clients_count(void);

@@ -653,7 +653,7 @@ int main(int argc, char **argv)
 	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &th);
 	qb_loop_poll_add(loop, QB_LOOP_LOW, rc_dp_events_fd(dp), POLLIN, NULL, on_dp_events);
 	fd_limit_raise();
-	ret = rc_clients_start(loop, dp, &cfg, self_id, place.node);
+	ret = rc_clients_start(loop, dp, &cfg, self_id, place.node, port);
 	if (ret < 0) {
 		qb_log(LOG_ERR, "client socket in %s: %s", cfg.ringcast.runtime_dir, strerror(-ret));
 		goto destroy_dp;

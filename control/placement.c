@@ -3,7 +3,8 @@
  * Where the dataplane's memory is, and what the port may reach: the lcore
  * that runs the loop and the node its memory (engine state, mbuf pool,
  * rings) comes from, both where the port is; whose messages the port may
- * read in place. Pure: callers pass what EAL, ethdev and the kernel report.
+ * read in place (a DMAing port: only regions registered and mapped for it,
+ * control/dma.c). Pure: callers pass what EAL, ethdev and the kernel report.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,11 +12,20 @@
 
 #include "start.h"
 
-int rc_zc_allowed(int policy, unsigned int uid, int ptrace, int pci_port)
+int rc_zc_trusted(int policy, unsigned int uid, int ptrace)
 {
-	if (pci_port)
-		return 0;
 	return policy == RC_ZC_ALL || (policy == RC_ZC_ROOT && uid == 0 && ptrace);
+}
+
+int rc_zc_allowed(int policy, unsigned int uid, int ptrace, const struct rc_zc_reach *r)
+{
+	if (!rc_zc_trusted(policy, uid, ptrace))
+		return 0;
+	if (r->iova_pa && !r->huge)
+		return 0;	/* a normal page's physical address can move */
+	if (r->pci_port)
+		return r->huge && r->registered && r->mapped;
+	return 1;
 }
 
 int rc_caps_effective(const char *status, unsigned long long *caps)

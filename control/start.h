@@ -47,18 +47,34 @@ enum rc_zero_copy {
 	RC_ZC_ALL,		/* every client's this daemon lets in */
 };
 
+/* Does ringcast { zero_copy } trust this client's messages in place (ptrace:
+   as for rc_zc_allowed)? Only such clients' regions are registered with DPDK
+   (control/dma.c). */
+int rc_zc_trusted(int policy, unsigned int uid, int ptrace);
+
+/* What the port may read of a client region (control/dma.c fills it). */
+struct rc_zc_reach {
+	int pci_port;		/* the port is a PCI device: it DMAs from the region */
+	int iova_pa;		/* EAL runs IOVA as PA: the device sees physical addresses */
+	int huge;		/* hugetlb pages: pinned, their physical address stays */
+	int registered;		/* registered with DPDK with its IOVA table */
+	int mapped;		/* DMA-mapped for the port's device */
+};
+
 /*
  * May a client's messages go out from its own region (zero copy)? policy:
  * ringcast { zero_copy } (enum rc_zero_copy); uid: the client's; ptrace:
  * it had CAP_SYS_PTRACE in its effective set when it attached (root's
  * trust is that it could rewrite the daemon's memory anyway: uid 0 alone,
- * in a container without the capability, could not); pci_port: the port
- * is a PCI device, which would DMA from the region, and client regions are
- * neither registered with DPDK nor DMA-mapped: copied. (Whether the port
- * reads frames by their address at all is the dataplane's to say:
- * rc_dp_zero_copy_port.)
+ * in a container without the capability, could not); r: what the port may
+ * read of its region. A PCI port DMAs from the region: only from a hugetlb
+ * region registered and mapped for it. Normal pages may move in physical
+ * memory: never in IOVA-as-PA mode, whatever the port. A driver that reads
+ * frames by their address (net_af_packet, net_tap) needs neither
+ * registration nor mapping. (Whether the port takes client memory at all
+ * is the dataplane's to say: rc_dp_zero_copy_port.)
  */
-int rc_zc_allowed(int policy, unsigned int uid, int ptrace, int pci_port);
+int rc_zc_allowed(int policy, unsigned int uid, int ptrace, const struct rc_zc_reach *r);
 
 #define RC_CAP_SYS_PTRACE	19	/* linux/capability.h */
 /*

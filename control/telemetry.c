@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "dma.h"
 #include "dp.h"
 #include "stats_export.h"
 
@@ -90,15 +91,24 @@ static void add_ring(struct rte_tel_data *d, const struct rc_memb_view *s)
 
 static int cmd_status(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct rc_dma_counts dma;
 	struct rc_memb_view v;
 
 	rc_membership_view(&v);
+	rc_dma_counts(&dma);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "nodeid", rc_ctl_nodeid());
 	add_ring(d, &v);
 	rte_tel_data_add_dict_string(d, "cpg_socket", tel_socket);
 	/* what cpg_max_atomic_msgsize_get says now: the ring's agreed limit */
 	rte_tel_data_add_dict_u64(d, "cpg_max_msg", rc_dp_max_msg(tel_dp));
+	if (dma.set) {
+		/* client regions as DPDK knows them (control/dma.c) */
+		rte_tel_data_add_dict_string(d, "iova_mode", dma.iova_pa ? "pa" : "va");
+		rte_tel_data_add_dict_u64(d, "dma_registered", dma.registered);
+		rte_tel_data_add_dict_u64(d, "dma_mapped", dma.mapped);
+		rte_tel_data_add_dict_u64(d, "dma_max", dma.max);
+	}
 	if (__atomic_load_n(&tel_numa.set, __ATOMIC_ACQUIRE)) {
 		add_node(d, "numa_port", tel_numa.port);
 		rte_tel_data_add_dict_u64(d, "lcore", tel_numa.lcore);

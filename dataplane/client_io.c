@@ -299,8 +299,7 @@ static void ext_free(void *addr, void *opaque)
 	(void)opaque;
 }
 
-struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
-						      size_t len)
+struct rc_dp_client *rc_dp_clients_zc(struct rc_dp *dp, const void *p, size_t len)
 {
 	const uint8_t *b = p;
 
@@ -313,7 +312,7 @@ struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const vo
 		    (size_t)(b - c->base) > c->size - len)
 			continue;
 		dp->zc_last = (uint16_t)s;
-		return &c->shinfo;
+		return c;
 	}
 	return NULL;
 }
@@ -345,6 +344,8 @@ static void attach(struct rc_dp *dp, const struct rc_dp_client_attach *a)
 	c->shinfo.free_cb = ext_free;
 	c->shinfo.fcb_opaque = c;
 	rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
+	c->zr = (struct rc_zc_region){ .base = a->base, .size = a->size, .iova = a->iova,
+				       .page_shift = a->page_shift, .iova_va = dp->iova_va };
 	live_add(dp, a->slot);
 	if (rc_cpgd_attach(dp->cpgd, a->slot, a->pid) < 0) {
 		/* the group table still holds the slot: never share its state */

@@ -144,50 +144,45 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 
 /*
  * A frame whose payload lies in a trusted client's region (the engine's
- * zero-copy mode, client_io.c): the headers are sealed into an mbuf, the
- * payload is attached to a second one as an external buffer, and the
- * region's shared info counts it, so the region outlives every mbuf that
- * points into it. In MAC mode the tag covers the client's bytes where they
- * lie; encrypted (AEAD), or not a client's, the frame is one sealed copy.
+ * zero-copy mode, client_io.c): the headers are sealed into an mbuf, and
+ * the payload follows as a chain attached from the region (rc_zc_chain: a
+ * segment per page it touches, each at its page's IOVA), counted on the
+ * region's shared info, so the region outlives every mbuf that points into
+ * it. In MAC mode the tag covers the client's bytes where they lie;
+ * encrypted (AEAD), not a client's, or more segments than the port takes,
+ * the frame is one sealed copy.
  */
 static void op_send_zc(void *priv, uint32_t dst, const void *hdr, size_t hdr_len,
 		       const void *data, size_t data_len)
 {
 	struct rc_dp *dp = priv;
-	struct rte_mbuf_ext_shared_info *sh;
+	struct rc_dp_client *c;
 	struct rte_mbuf *m, *x;
-	rte_iova_t iova;
 	uint8_t *p;
+	int ret;
 
-	sh = rc_auth_mode_get(dp->auth) == RC_AUTH_MODE_AEAD ? NULL :
-	     rc_dp_clients_shinfo(dp, data, data_len);
-	if (!sh) {
+	c = rc_auth_mode_get(dp->auth) == RC_AUTH_MODE_AEAD ? NULL :
+	    rc_dp_clients_zc(dp, data, data_len);
+	ret = c ? rc_zc_chain(dp->mp, &c->zr, data, (uint32_t)data_len, &c->shinfo,
+			      dp->zc_max_segs, &x) : -ENOENT;
+	if (ret == -ENOMEM) {
+		dp->st.tx_drops++;
+		return;
+	}
+	if (ret < 0) {
 		send_sealed(dp, dst, hdr, hdr_len, data, data_len);
 		return;
 	}
 	m = frame_mbuf(dp, dst, RC_WIRE_AUTH_OVERHEAD + hdr_len + data_len,
 		       RC_WIRE_AUTH_OVERHEAD + hdr_len, &p);
-	if (!m)
-		return;
-	x = rte_pktmbuf_alloc(dp->mp);
-	if (!x || rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, false, p) < 0) {
-		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);
-		dp->st.tx_drops++;
+	if (!m) {
+		rte_pktmbuf_free(x);	/* gives its counts on the region back */
 		return;
 	}
-	/* Client regions are not registered with DPDK: only ports that read
-	   frames by address (virtual devices) get them (control/attach.c), and
-	   they never read the IOVA. In VA mode it is the address anyway. */
-	iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)data : RTE_BAD_IOVA;
-	rte_mbuf_ext_refcnt_update(sh, 1);
-	rte_pktmbuf_attach_extbuf(x, (void *)(uintptr_t)data, iova, (uint16_t)data_len, sh);
-	x->data_off = 0;
-	x->data_len = (uint16_t)data_len;
-	x->pkt_len = (uint32_t)data_len;
-	if (rte_pktmbuf_chain(m, x) < 0) {
+	if (rc_auth_seal(dp->auth, hdr, hdr_len, data, data_len, false, p) < 0 ||
+	    rte_pktmbuf_chain(m, x) < 0) {
 		rte_pktmbuf_free(m);
-		rte_pktmbuf_free(x);	/* gives its count on the region back */
+		rte_pktmbuf_free(x);
 		dp->st.tx_drops++;
 		return;
 	}
@@ -803,7 +798,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	uint32_t room = p->totem.srp.netmtu + RC_WIRE_AUTH_OVERHEAD + HDR_LEN +
 			RTE_PKTMBUF_HEADROOM + 128;
 	struct rc_dp *dp;
-	bool multi_seg;
+	uint16_t max_segs;
 	int ret;
 
 	dp = rte_zmalloc_socket("rc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
@@ -844,13 +839,16 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = dp->memb_evfd < 0 || dp->ev_evfd < 0 ? -errno : -ENOMEM;
 	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0 || dp->ev_evfd < 0)
 		goto free_ring;
-	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &multi_seg);
+	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &max_segs);
 	if (ret < 0)
 		goto free_ring;
 	/* Without chained frames a zero-copy frame would be copied whole
-	   (the engine's scratch): clients' messages are copied and packed. */
-	dp->zc_port = multi_seg;
-	if (multi_seg)
+	   (the engine's scratch): clients' messages are copied and packed.
+	   The headers take one segment, the payload the rest. */
+	dp->zc_port = max_segs >= 2;
+	dp->zc_max_segs = (uint16_t)(max_segs - 1);
+	dp->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	if (dp->zc_port)
 		ops.send_zc = op_send_zc;
 	/* Locally administered group address derived from the cluster id. */
 	dp->group.addr_bytes[0] = 0x03;

@@ -186,8 +186,13 @@ struct rc_dp_client_attach {
 	const struct rc_shm_hdr *layout;	/* the control thread's copy of its header */
 	uint64_t size;
 	int wake_fd;		/* the client's socket: a byte wakes it (shm.h) */
-	bool zc;		/* trusted, and the port reads the region: its messages
-				   of RC_DP_ZC_MIN or more go out from it, not copied */
+	bool zc;		/* trusted, and the port may read the region: its
+				   messages of RC_DP_ZC_MIN or more go out from it */
+	/* The IOVA of each page's first byte (pages of 1 << page_shift
+	   bytes), as registered with DPDK; NULL when the region is not
+	   registered. The control thread frees it after the slot is gone. */
+	const uint64_t *iova;
+	uint8_t page_shift;
 };
 
 /* Why the lcore let a client go: X(enumerator, what the log says), one
@@ -222,7 +227,8 @@ unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, u
 const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
+/* max_segs: segments the port takes in one frame (1: no chains) */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac, bool *multi_seg);
+		  struct rte_ether_addr *mac, uint16_t *max_segs);
 
 #endif /* RC_DP_H */

@@ -17,6 +17,7 @@
 #include "cpgd.h"
 #include "dp.h"
 #include "split.h"
+#include "zc.h"
 
 #define HDR_LEN		(sizeof(struct rte_ether_hdr) + RC_DP_SHIM)
 #define PUBLISH_NS	(100 * 1000 * 1000ull)
@@ -62,9 +63,11 @@ struct rc_dp_client {
 	bool join_wait;		/* req_seen is a JOIN answered once it is applied */
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint64_t sent, delivered;
-	/* mbufs pointing into the region (zero copy) hold a count here; the
-	   region is let go only once it is back to 1 (maybe_gone) */
+	/* mbufs pointing into the region (zero copy) hold a count here, one
+	   per segment; the region is let go only once it is back to 1
+	   (maybe_gone) */
 	struct rte_mbuf_ext_shared_info shinfo;
+	struct rc_zc_region zr;	/* the region and its IOVAs, for rc_zc_chain */
 };
 
 struct rc_dp {
@@ -124,6 +127,8 @@ struct rc_dp {
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
 	bool zc_port;			/* the port takes chained frames: zero copy possible */
+	bool iova_va;			/* EAL runs IOVA as VA */
+	uint16_t zc_max_segs;		/* payload segments the port takes after the headers */
 	uint16_t zc_last;		/* the slot of the last zero-copy frame (a guess) */
 	uint32_t stall_req;		/* test hook: ms to stop polling (rc_dp_stall) */
 	uint64_t slept;			/* the idle sleep asked for by the last pass, ns */
@@ -165,9 +170,8 @@ void rc_dp_clients_deliver(struct rc_dp *dp, uint32_t sender, const void *msg, s
 void rc_dp_clients_confchg(struct rc_dp *dp, const struct rc_confchg *c);
 /* A buffer given to rc_totem_mcast* is free; false when it was not a client's or cpgd's. */
 bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie);
-/* The shared info of the client region holding [p, p + len), or NULL. */
-struct rte_mbuf_ext_shared_info *rc_dp_clients_shinfo(struct rc_dp *dp, const void *p,
-						      size_t len);
+/* The zero-copy client whose region holds [p, p + len), or NULL. */
+struct rc_dp_client *rc_dp_clients_zc(struct rc_dp *dp, const void *p, size_t len);
 /* The lcore stopped: report every client gone. */
 void rc_dp_clients_stop(struct rc_dp *dp);
 

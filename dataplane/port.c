@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 
 #include "dp.h"
 
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac, bool *multi_seg)
+		  struct rte_ether_addr *mac, uint16_t *max_segs)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -25,18 +27,27 @@ int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret < 0)
 		return ret;
-	/* A zero-copy frame is a chain (headers, then the client's bytes):
-	   only where the port takes chains, and reads them by their address
-	   and is done with them when tx_burst returns (it copies them into the
-	   kernel's ring or writes them to its socket). Others may DMA from an
-	   IOVA nobody mapped, translate only DPDK's own memory (virtio-user,
-	   memif's zero-copy mode), or keep the mbufs: no zero copy there. */
+	/* A zero-copy frame is a chain (headers, then the client's bytes, a
+	   segment per page they touch): only where the port takes chains, and
+	   either reads them by their address and is done with them when
+	   tx_burst returns (net_af_packet, net_tap: they copy them into the
+	   kernel's ring or write them to its socket), or is a PCI device, which
+	   DMAs each segment at its IOVA from regions registered and mapped for
+	   it (control/dma.c) and frees the mbufs at tx completion (the region
+	   waits for that: its shared info's count). Others may translate only
+	   DPDK's own memory (virtio-user, memif's zero-copy mode) or keep the
+	   mbufs: no zero copy there. As many segments as the port's
+	   descriptors allow (0: the driver does not say). */
+	*max_segs = 1;
 	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
-	    (!strcmp(info.driver_name, "net_af_packet") || !strcmp(info.driver_name, "net_tap"))) {
-		*multi_seg = true;
+	    (!strcmp(info.driver_name, "net_af_packet") || !strcmp(info.driver_name, "net_tap") ||
+	     !strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci"))) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	} else {
-		*multi_seg = false;
+		*max_segs = UINT16_MAX;
+		if (info.tx_desc_lim.nb_seg_max && info.tx_desc_lim.nb_seg_max < *max_segs)
+			*max_segs = info.tx_desc_lim.nb_seg_max;
+		if (info.tx_desc_lim.nb_mtu_seg_max && info.tx_desc_lim.nb_mtu_seg_max < *max_segs)
+			*max_segs = info.tx_desc_lim.nb_mtu_seg_max;
 	}
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret < 0)

@@ -304,6 +304,21 @@ static int cmd_status(struct tel *t)
 		return 1;
 	}
 	{
+		/* client regions as DPDK knows them, when the daemon says */
+		unsigned long long reg, mapped, max;
+		char mode[8];
+		int ok = 1;
+
+		jstr(o, "iova_mode", mode, sizeof(mode), &ok);
+		reg = jnum(o, "dma_registered", &ok);
+		mapped = jnum(o, "dma_mapped", &ok);
+		max = jnum(o, "dma_max", &ok);
+		if (ok)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 "; dma: IOVA as %s, client regions %llu registered (at most %llu), "
+				 "%llu mapped", strcmp(mode, "pa") ? "VA" : "PA", reg, max, mapped);
+	}
+	{
 		/* where the dataplane runs, when the daemon says (older ones do not) */
 		char port[16], lnode[16], mem[16], cli[16];
 		unsigned long long lcore;

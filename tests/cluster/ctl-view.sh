@@ -4,7 +4,10 @@
 # in this node's ring, disconnected once gone) and the port's link; `groups`
 # lists every CPG group of the cluster with its members on every node (node,
 # pid), and drops the members of a node that died; `status` shows the NUMA
-# nodes of the port, the lcore, the dataplane's memory and client regions;
+# nodes of the port, the lcore, the dataplane's memory and client regions,
+# and the client regions registered with DPDK and DMA-mapped for the port
+# (node 1's client holds one, in hugepages while any are free; a vdev maps
+# every registered one);
 # `stats` prints every counter of docs/operations.md's table, once, and no
 # other. Its cluster runs as a production configuration would, without the
 # test hooks: `inject` and `digest` are refused, saying how to turn them on.
@@ -46,6 +49,14 @@ echo "$v"
 st=$(rc_ctl 1 status) || rc_fail "ringcastctl status failed"
 [[ $st =~ \;\ numa:\ port\ node\ (any|[0-9]+),\ lcore\ [0-9]+\ on\ node\ [0-9]+,\ memory\ node\ [0-9]+,\ client\ regions\ node\ [0-9]+$ ]] ||
 	rc_fail "status does not show the NUMA placement: $st"
+[[ $st =~ \;\ dma:\ IOVA\ as\ (PA|VA),\ client\ regions\ ([0-9]+)\ registered\ \(at\ most\ [1-9][0-9]*\),\ ([0-9]+)\ mapped\; ]] ||
+	rc_fail "status does not show the client regions' registration: $st"
+[ "${BASH_REMATCH[2]}" = "${BASH_REMATCH[3]}" ] ||
+	rc_fail "status: a registered region is not mapped for the vdev: $st"
+if [ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -gt 0 ] &&
+	[ "${BASH_REMATCH[2]}" -lt 1 ]; then
+	rc_fail "status: node 1's client region is not registered: $st"
+fi
 rc_log "status: $st"
 [[ $v =~ LINK\ 0\ port\ net_af_packet0,iface=eth0:\ up ]] || rc_fail "nodes: the link is not up"
 grep -qE '^	node 1 \(node1\): localhost$' <<<"$v" || rc_fail "nodes: node 1 is not localhost"

@@ -185,10 +185,11 @@ static void expect(int code, const char *out, const char *err)
 #define STATUS_REPLY \
 	"{\"/ringcast/status\":{\"nodeid\":1,\"state\":\"operational\",\"ring_rep\":1," \
 	"\"ring_seq\":8,\"members\":[1,2,3],\"cpg_socket\":\"/run/ringcast/ringcastd.sock\"," \
+	"\"iova_mode\":\"pa\",\"dma_registered\":2,\"dma_mapped\":1,\"dma_max\":64," \
 	"\"numa_port\":\"any\",\"lcore\":1,\"numa_lcore\":\"0\",\"numa_memory\":\"0\"," \
 	"\"numa_clients\":\"0\"}}"
 
-static void test_status_prints_the_ring_and_the_numa_placement(void)
+static void test_status_prints_the_ring_dma_and_the_numa_placement(void)
 {
 	const struct answer a[] = { { "/ringcast/status", STATUS_REPLY } };
 	const struct answer older[] = { { "/ringcast/status",
@@ -196,7 +197,8 @@ static void test_status_prints_the_ring_and_the_numa_placement(void)
 		"\"ring_seq\":12,\"members\":[]}}" } };
 
 	run_ctl(a, 1, "status", NULL);
-	expect(0, "node 1: ring 1.8 state operational members 3 (1 2 3); numa: port node any, "
+	expect(0, "node 1: ring 1.8 state operational members 3 (1 2 3); dma: IOVA as PA, "
+		  "client regions 2 registered (at most 64), 1 mapped; numa: port node any, "
 		  "lcore 1 on node 0, memory node 0, client regions node 0\n", "");
 	run_ctl(older, 1, "status", NULL);
 	expect(0, "node 2: ring 2.12 state gather members 0 ()\n", "");
@@ -450,7 +452,7 @@ static void test_a_reply_without_the_needed_fields_is_an_error(void)
 }
 
 static const struct unit_test tests[] = {
-	T(test_status_prints_the_ring_and_the_numa_placement),
+	T(test_status_prints_the_ring_dma_and_the_numa_placement),
 	T(test_stats_prints_every_field_in_the_order_sent),
 	T(test_stats_prints_each_kind_of_value_as_it_always_has),
 	T(test_stats_and_key_print_strings_unescaped),

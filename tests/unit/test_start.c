@@ -306,16 +306,57 @@ static void test_place_configured_or_cross(void)
 
 static void test_zero_copy_policy(void)
 {
+	const struct rc_zc_reach sw = { .huge = 1 };
+
 	/* root's with CAP_SYS_PTRACE by default, everyone's with all, nobody's with off */
-	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 0, 0));	/* root in a box */
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 1, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 65534, 0, 0));
-	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, 0));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_OFF, 0, 1, 0));
-	/* a PCI port would DMA from a region nobody mapped for it: never */
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, 1));
-	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, 1));
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &sw));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 0, &sw));	/* root in a box */
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 1, &sw));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 65534, 0, &sw));
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, &sw));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_OFF, 0, 1, &sw));
+	/* whose regions are worth registering with DPDK */
+	CU_ASSERT_TRUE(rc_zc_trusted(RC_ZC_ROOT, 0, 1));
+	CU_ASSERT_FALSE(rc_zc_trusted(RC_ZC_ROOT, 0, 0));
+	CU_ASSERT_FALSE(rc_zc_trusted(RC_ZC_ROOT, 1000, 1));
+	CU_ASSERT_TRUE(rc_zc_trusted(RC_ZC_ALL, 1000, 0));
+	CU_ASSERT_FALSE(rc_zc_trusted(RC_ZC_OFF, 0, 1));
+}
+
+static void test_zero_copy_pci_needs_a_mapped_hugepage_region(void)
+{
+	struct rc_zc_reach r = { .pci_port = 1, .huge = 1, .registered = 1, .mapped = 1 };
+
+	for (r.iova_pa = 0; r.iova_pa <= 1; r.iova_pa++) {
+		r.huge = r.registered = r.mapped = 1;
+		CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &r));
+		CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, &r));
+		CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 1000, 1, &r));
+		/* the device cannot map it (-ENOTSUP) or refused: copied */
+		r.mapped = 0;
+		CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &r));
+		/* not registered (over the cap, refused): copied */
+		r.registered = 0;
+		CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 0, 0, &r));
+		/* normal pages are never registered */
+		r.huge = 0;
+		CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 0, 0, &r));
+	}
+}
+
+static void test_zero_copy_normal_pages_never_in_pa_mode(void)
+{
+	struct rc_zc_reach r = { 0 };
+
+	/* a port that reads by address takes normal pages in VA mode */
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &r));
+	/* but their physical address may move: never with IOVA as PA */
+	r.iova_pa = 1;
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &r));
+	CU_ASSERT_FALSE(rc_zc_allowed(RC_ZC_ALL, 1000, 0, &r));
+	/* hugepages do, registered or not, on such a port */
+	r.huge = 1;
+	CU_ASSERT_TRUE(rc_zc_allowed(RC_ZC_ROOT, 0, 1, &r));
 }
 
 static void test_effective_caps_from_proc_status(void)
@@ -361,6 +402,8 @@ static const struct unit_test tests[] = {
 	T(test_place_on_port_node),
 	T(test_place_configured_or_cross),
 	T(test_zero_copy_policy),
+	T(test_zero_copy_pci_needs_a_mapped_hugepage_region),
+	T(test_zero_copy_normal_pages_never_in_pa_mode),
 	T(test_effective_caps_from_proc_status),
 };
 
