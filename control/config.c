@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <ringcast/cpgmsg.h>
 #include <ringcast/size.h>
 
 #include "config.h"
@@ -109,6 +110,16 @@ static const struct word w_hash[] = {
 	{ "sha256", RC_HASH_SHA256 }, { "sha384", RC_HASH_SHA384 },
 	{ "sha512", RC_HASH_SHA512 }, { NULL, 0 },
 };
+/*
+ * Every node must take every other node's group-table SYNC (its joined
+ * processes, at each new ring), which is exempt from the ring's message
+ * limit: the least max_msg_size holds the largest, one entry per client
+ * connection with the longest group name.
+ */
+_Static_assert(RC_CPG_HDR_LEN(0) + sizeof(struct rc_cpg_sync) +
+	       RC_CONFIG_MAX_CLIENTS * (sizeof(struct rc_cpg_sync_ent) + RC_CPG_NAME_MAX) <=
+	       RC_CONFIG_MSG_SIZE_MIN, "max_msg_size's minimum holds a largest SYNC");
+
 static const struct word w_zero_copy[] = {
 	{ "off", RC_ZC_OFF }, { "root", RC_ZC_ROOT }, { "all", RC_ZC_ALL }, { NULL, 0 },
 };
@@ -134,7 +145,7 @@ static const struct key totem_keys[] = {
 	{ "netmtu", K_UINT, 0, C(totem.srp.netmtu), NETMTU_LO, RC_NETMTU_MAX },
 	{ "accelerated_window", K_UINT, 0, C(totem.srp.accel_window), 0, 65536 },
 	{ "send_queue_len", K_UINT, KF_POW2, C(totem.srp.send_queue_len), 1, 1u << 24 },
-	{ "max_msg_size", K_BYTES, 0, C(totem.srp.max_msg_size), 1, 1u << 30 },
+	{ "max_msg_size", K_BYTES, 0, C(totem.srp.max_msg_size), RC_CONFIG_MSG_SIZE_MIN, 1u << 30 },
 	{ "crypto_cipher", K_WORD, 0, C(crypto.cipher), .words = w_cipher },
 	{ "crypto_hash", K_WORD, 0, C(crypto.hash), .words = w_hash },
 	{ "secauth", K_WORD, 0, C(crypto.secauth), .words = w_bool },

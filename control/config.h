@@ -24,6 +24,7 @@
 #define RC_CONFIG_PATH_MAX	PATH_MAX /* paths (with the NUL) */
 #define RC_CONFIG_MAX_IDS	32	/* allow_uid and allow_gid entries, each */
 #define RC_CONFIG_MAX_CLIENTS	1024	/* client connections (RC_DP_MAX_CLIENTS) */
+#define RC_CONFIG_MSG_SIZE_MIN	(256u << 10)	/* totem.max_msg_size: a largest group SYNC fits */
 #define RC_CONFIG_MAX_WARNINGS	32	/* kept; the rest are only counted */
 #define RC_CONFIG_MSG_MAX	384	/* one warning or error, with the NUL */
 #define RC_CONFIG_LINE_MAX	8192	/* longest line, without its newline */

@@ -638,6 +638,13 @@ int rc_dp_run(void *arg)
 			lcore_paused(dp, gap - dp->slept);
 		dp->slept = 0;
 		memb_commands(dp);
+		/* A new ring's limit holds from its install (not its regular
+		   configuration, after recovery): clients learn it then, so
+		   fewer sends made under the old one are refused silently. */
+		if (rc_ord_msg_limit(dp->ord) != dp->ring_limit) {
+			dp->ring_limit = rc_ord_msg_limit(dp->ord);
+			rc_dp_max_msg_publish(dp, dp->ring_limit);
+		}
 		{
 			/* pairs with the release in rc_dp_key */
 			uint32_t seq = __atomic_load_n(&dp->key_seq, __ATOMIC_ACQUIRE);

@@ -125,6 +125,7 @@ struct rc_dp {
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
+	uint32_t ring_limit;		/* the engine's message limit last published */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
 	bool zc_port;			/* the port takes chained frames: zero copy possible */
 	bool iova_va;			/* EAL runs IOVA as VA */

@@ -178,7 +178,8 @@ struct rc_srp_ops {
 	X(old_late, "old_late", 1)		/* old-ring frames from the network after install */ \
 	X(reasm_nomem, "reasm_nomem", 1)	/* reassembly buffer could not be had */ \
 	X(msg_too_big, "msg_too_big", 1)	/* above this node's max_msg_size, not delivered */ \
-	X(msg_refused_limit, "msg_refused_limit", 1)	/* own messages above the ring's limit, refused */
+	X(msg_refused_limit, "msg_refused_limit", 1)	/* own messages above the ring's limit, refused */ \
+	X(limit_above_own, "ring_limit_above_own", 1)	/* rings installed with a limit above this node's */
 
 struct rc_srp_stats {
 #define X(field, name, div) uint64_t field;

@@ -198,6 +198,7 @@ static struct rc_confchg confchgs[8] __attribute__((unused));
 static void *sent_ck[MAXQ] __attribute__((unused)), *refused_ck[MAXQ] __attribute__((unused));
 static unsigned int n_sent __attribute__((unused)), n_refused __attribute__((unused));
 static uint32_t install_limit __attribute__((unused));	/* install_alone()'s commit max_msg */
+static bool no_refused_op __attribute__((unused));	/* ord_new_as(): no ops.refused, as the daemon */
 
 static inline void cap_evt(void *priv, const struct rc_xmsg *e)
 {
@@ -243,7 +244,7 @@ static inline struct rc_ord *ord_new_as(uint32_t me)
 {
 	struct rc_ord_ops ops = {
 		.send = nop_send, .deliver = nop_deliver, .confchg = cap_confchg,
-		.sent = cap_sent, .refused = cap_refused, .evt = cap_evt,
+		.sent = cap_sent, .refused = no_refused_op ? NULL : cap_refused, .evt = cap_evt,
 	};
 	struct rc_totem_config c = cfg;
 	struct rc_ord *o = NULL;

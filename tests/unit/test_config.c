@@ -279,8 +279,11 @@ static void test_sizes_accept_k_m_g_suffixes(void)
 				    "ringcast {\n max_rx_backlog: 2G\n}\n" NODES), 0);
 	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 1u << 30);
 	CU_ASSERT_EQUAL(cfg.ringcast.max_rx_backlog, 2ull << 30);
-	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 4096\n}\n" NODES), 0);
-	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 4096);
+	CU_ASSERT_EQUAL_FATAL(parse("totem {\n max_msg_size: 262144\n}\n" NODES), 0);
+	CU_ASSERT_EQUAL(cfg.totem.srp.max_msg_size, 262144);
+	/* below it, a peer's group-table SYNC might not fit: refused */
+	EXPECT_ERROR("totem {\n max_msg_size: 4096\n}\n" NODES, "t.conf:2:",
+		     "'max_msg_size'", "out of range 262144..");
 	EXPECT_ERROR("totem {\n max_msg_size: 2T\n}\n" NODES, "t.conf:2:",
 		     "key 'max_msg_size' in totem", "not a size");
 	EXPECT_ERROR("totem {\n max_msg_size: 2G\n}\n" NODES, "t.conf:2:",

@@ -226,6 +226,50 @@ static void test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_
 	rc_ord_destroy(o);
 }
 
+/*
+ * The daemon sets no ops.refused: a message refused at its first frame then
+ * comes back through ops.sent, exactly once (its client's completion; without
+ * it the client's buffer, and its slot, would never be let go), a zero-copy
+ * one too, and with no release of its buffer left for later.
+ */
+static void test_ord_hands_a_refused_message_back_through_sent_without_refused_op(void)
+{
+	static uint8_t zc_big[3000];
+	struct rc_ord *o;
+	struct rc_srp_stats st;
+
+	no_refused_op = true;
+	o = ord_new();
+	no_refused_op = false;
+	cmd_simple(o, RC_X_FREEZE, T0);
+	install_limit = 8192;
+	install_alone(o, 8, true, T0);
+	CU_ASSERT_FATAL(ord_until_operational(o, T0));
+	cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
+	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, big, 3000, RC_GUARANTEE_AGREED, false,
+					 big, T0 + 201 * MS), 0);
+	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, zc_big, sizeof(zc_big),
+					 RC_GUARANTEE_AGREED, true, zc_big, T0 + 201 * MS), 0);
+	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, small, sizeof(small),
+					 RC_GUARANTEE_AGREED, false, small, T0 + 201 * MS), 0);
+	install_limit = 2048;
+	install_alone(o, 12, true, T0 + 202 * MS);
+	install_limit = 0;
+	CU_ASSERT_FATAL(ord_until_operational(o, T0 + 202 * MS));
+	for (uint64_t now = T0 + 300 * MS; now < T0 + 600 * MS; now += MS)
+		if (now >= rc_ord_next_deadline(o))
+			rc_ord_timer(o, now);
+	CU_ASSERT_EQUAL(n_refused, 0);
+	CU_ASSERT_EQUAL_FATAL(n_sent, 3);	/* each once, in their order */
+	CU_ASSERT_PTR_EQUAL(sent_ck[0], big);
+	CU_ASSERT_PTR_EQUAL(sent_ck[1], zc_big);
+	CU_ASSERT_PTR_EQUAL(sent_ck[2], small);
+	rc_ord_stats_get(o, &st);
+	CU_ASSERT_EQUAL(st.msg_refused_limit, 2);
+	CU_ASSERT_EQUAL(st.msgs_sent, 1);
+	rc_ord_destroy(o);
+}
+
 static const struct unit_test tests[] = {
 	T(test_own_limit_is_at_least_a_frame_and_at_most_what_receivers_take),
 	T(test_representative_starts_the_token_at_its_own_limit),
@@ -235,6 +279,7 @@ static const struct unit_test tests[] = {
 	T(test_ord_never_installs_above_its_own_limit),
 	T(test_ord_refuses_a_message_above_the_limit_when_it_is_queued),
 	T(test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_limit),
+	T(test_ord_hands_a_refused_message_back_through_sent_without_refused_op),
 };
 
 int main(void)
