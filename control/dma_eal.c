@@ -5,7 +5,9 @@
  * registrations from the memory-segment lists EAL left free.
  */
 #include <errno.h>
+#include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -90,7 +92,10 @@ int rc_dma_eal_port(uint16_t port_id, bool pci, struct rc_dma_port *port)
 	port->ops = &rc_dma_eal_ops;
 	port->dev = info.device;
 	port->name = rte_dev_name(info.device);
-	port->pci = pci;
+	/* from the device's bus, as the dataplane decides (port.c), not from
+	   the configured string: the two must never disagree */
+	(void)pci;
+	port->pci = !strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci");
 	port->iova_pa = rte_eal_iova_mode() == RTE_IOVA_PA;
 	port->max_regions = left < RC_DMA_MAX_REGIONS ? left : RC_DMA_MAX_REGIONS;
 	return 0;

@@ -612,6 +612,7 @@ int main(int argc, char **argv)
 	dpp.idle_spin = cfg.dataplane.idle_spin;
 	dpp.idle_sleep_us = cfg.dataplane.idle_sleep_us;
 	dpp.test_hooks = cfg.dataplane.test_hooks != 0;
+	dpp.zero_copy = cfg.ringcast.zero_copy != RC_ZC_OFF;
 	dpp.totem = cfg.totem;
 	dpp.auth.mode = cfg.crypto.mode;
 	dpp.auth.cluster_id = cfg.totem.srp.cluster_id;

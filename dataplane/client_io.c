@@ -20,6 +20,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_memory.h>
 #include <rte_ring_elem.h>
 
@@ -104,9 +105,19 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 
 	/* detach_pending: the group table has not been told (PROCDOWN) yet;
 	   detach_pending() clears it, then comes back here */
-	if (!c->used || !c->dying || c->detach_pending || c->inflight ||
-	    rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
-		return;		/* the engine or the port still reads the region */
+	if (!c->used || !c->dying || c->detach_pending || c->inflight)
+		return;		/* the engine still reads the region */
+	if (rte_mbuf_ext_refcnt_read(&c->shinfo) != 1) {
+		/* A NIC frees sent mbufs only when its tx ring wraps: on a
+		   quiet ring, never. Ask it to, at most once a millisecond
+		   (-ENOTSUP: the next sends free them). */
+		if (dp->now - dp->tx_cleanup_at >= 1000000) {
+			dp->tx_cleanup_at = dp->now;
+			(void)rte_eth_tx_done_cleanup(dp->p.port, 0, 0);
+		}
+		if (rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
+			return;	/* the port still reads the region */
+	}
 	live_remove(dp, slot);
 	post_gone(dp, slot, c->reason);
 }
@@ -641,9 +652,11 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
 		if (c->dying) {
-			if (c->detach_pending || !c->inflight)
+			if (c->detach_pending ||
+			    (!c->inflight && rte_mbuf_ext_refcnt_read(&c->shinfo) == 1))
 				return true;	/* the next pass lets it go */
-			continue;		/* waits for the engine, not for us */
+			continue;	/* waits for the engine or the port (the next
+					   timer's pass asks the port again) */
 		}
 		if (c->wake || c->room)
 			return true;	/* a delivery or room since the last pass */
@@ -781,8 +794,12 @@ void rc_dp_clients_stop(struct rc_dp *dp)
 			continue;
 		if (!c->dying)
 			kick(dp, s, RC_DP_GONE_STOPPED);
+		/* Even one already dying: a NIC may still hold mbufs that point
+		   into it until the port is stopped, so the control thread frees
+		   every region only after rc_dp_destroy (a STOPPED gone). */
+		c->reason = RC_DP_GONE_STOPPED;
 		c->inflight = 0;
-		rte_mbuf_ext_refcnt_set(&c->shinfo, 1);	/* the port is stopped next */
+		rte_mbuf_ext_refcnt_set(&c->shinfo, 1);
 		detach_pending(dp, s);
 	}
 }

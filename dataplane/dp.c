@@ -846,7 +846,7 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = dp->memb_evfd < 0 || dp->ev_evfd < 0 ? -errno : -ENOMEM;
 	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0 || dp->ev_evfd < 0)
 		goto free_ring;
-	ret = rc_port_setup(p->port, 1024, dp->mp, &dp->mac, &max_segs);
+	ret = rc_port_setup(p->port, 1024, dp->mp, p->zero_copy, &dp->mac, &max_segs);
 	if (ret < 0)
 		goto free_ring;
 	/* Without chained frames a zero-copy frame would be copied whole

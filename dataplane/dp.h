@@ -229,6 +229,6 @@ const char *rc_dp_gone_reason_str(int reason);
 /* port.c */
 /* max_segs: segments the port takes in one frame (1: no chains) */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac, uint16_t *max_segs);
+		  bool zero_copy, struct rte_ether_addr *mac, uint16_t *max_segs);
 
 #endif /* RC_DP_H */

@@ -27,6 +27,8 @@ struct rc_dp_params {
 	enum rc_idle_policy idle;
 	uint32_t idle_spin;
 	uint32_t idle_sleep_us;
+	bool zero_copy;			/* ringcast { zero_copy } is not off: set the
+					   port up for chained frames where it takes them */
 	bool test_hooks;		/* rc_dp_inject(), rc_dp_stall() and the
 					   digest work (tests only) */
 	struct rc_totem_config totem;

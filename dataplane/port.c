@@ -15,7 +15,7 @@
 #include "dp.h"
 
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  struct rte_ether_addr *mac, uint16_t *max_segs)
+		  bool zero_copy, struct rte_ether_addr *mac, uint16_t *max_segs)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -39,7 +39,8 @@ int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
 	   mbufs: no zero copy there. As many segments as the port's
 	   descriptors allow (0: the driver does not say). */
 	*max_segs = 1;
-	if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	/* With zero_copy off, never: the offload costs a NIC's fast tx path. */
+	if (zero_copy && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
 	    (!strcmp(info.driver_name, "net_af_packet") || !strcmp(info.driver_name, "net_tap") ||
 	     !strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci"))) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
