@@ -7,7 +7,14 @@
  * framecnt, a ring of AFP_FRAMES frames rather than the driver's 512: an
  * idle lcore sleeps until a frame wakes it, and the ring must hold a burst
  * that comes meanwhile (512 lost frames of a forged burst on a woken node;
- * 2048 lost none: tests/cluster/attacker.sh). And how many frames the
+ * 2048 lost none: tests/cluster/attacker.sh). For net_af_xdp, when the
+ * user gave no busy_budget, busy_budget=0: the driver's default (64) asks
+ * the kernel to leave the queue's processing to the application's busy
+ * polls (SO_PREFER_BUSY_POLL), which an idle lcore asleep on the socket
+ * does not make: a frame then waits for the kernel's fallback, p50 at 1000
+ * msg/s 377-418 us against 121-129 us without it, and a 64-byte flood
+ * lost a quarter to the syscall on every empty poll (docs/benchmarks.md,
+ * "af_xdp through the bridge"). And how many frames the
  * port's rx ring holds, which bounds flow control's window (a rotation's
  * frames arrive between two polls). Pure string work, unit tested.
  */
@@ -56,6 +63,9 @@ int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t 
 	}
 	if (n >= 0 && (size_t)n < len && afp && strstr(port, "framecnt=") == NULL)
 		n += snprintf(out + n, len - (size_t)n, ",framecnt=%u", AFP_FRAMES);
+	if (n >= 0 && (size_t)n < len && strncmp(port, "net_af_xdp", 10) == 0 &&
+	    strstr(port, "busy_budget=") == NULL)
+		n += snprintf(out + n, len - (size_t)n, ",busy_budget=0");
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

@@ -66,6 +66,18 @@ static void test_user_frame_size_and_other_drivers_are_left_alone(void)
 	CU_ASSERT_STRING_EQUAL(out, "net_tap0,iface=t0");
 }
 
+/* net_af_xdp without preferred busy polling, unless the port says otherwise */
+static void test_af_xdp_gets_no_busy_budget_unless_given(void)
+{
+	char out[256];
+
+	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_xdp0,iface=eth0", 1500, out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "net_af_xdp0,iface=eth0,busy_budget=0");
+	CU_ASSERT_EQUAL(rc_config_port_devargs("net_af_xdp0,iface=eth0,busy_budget=32", 1500,
+					       out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "net_af_xdp0,iface=eth0,busy_budget=32");
+}
+
 static void test_devargs_that_do_not_fit_are_an_error(void)
 {
 	char out[30];
@@ -88,6 +100,7 @@ static const struct unit_test tests[] = {
 	T(test_jumbo_mtu_sizes_af_packet_frames_to_hold_a_frame),
 	T(test_blocks_hold_whole_frames_and_whole_pages),
 	T(test_user_frame_size_and_other_drivers_are_left_alone),
+	T(test_af_xdp_gets_no_busy_budget_unless_given),
 	T(test_devargs_that_do_not_fit_are_an_error),
 };
 
