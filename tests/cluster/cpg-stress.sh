@@ -22,19 +22,9 @@ out=$RC_CLUSTER_DIR/clients
 mkdir -p "$out"
 
 t0=$(rc_now_ms)
-pids=()
-for i in 1 2 3; do
-	rc_client "$i" "$out/s$i" "$S" --group stress --count "$count" --min-size 1 \
-		--max-size 65536 --mode mixed --zcb-alloc-each --expect-senders 3 --seed "$i" --timeout "$bound"
-	pids+=("$rc_client_pid")
-done
 fail=0
-for i in 1 2 3; do
-	wait "${pids[$((i - 1))]}" || fail=1
-done
-for i in 1 2 3; do
-	rc_log "node $i: $(grep '^RESULT' "$out/s$i" || tail -n 3 "$out/s$i")"
-done
+rc_stress_run "$out/s" --group stress --count "$count" --min-size 1 --max-size 65536 \
+	--mode mixed --zcb-alloc-each --timeout "$bound" || fail=1
 # Any re-formation during the run, and why (the daemons log each gather),
 # and the longest each lcore went without polling (a starved shared core).
 for i in 1 2 3; do
@@ -44,10 +34,5 @@ for i in 1 2 3; do
 		sed "s/^/cpg-stress: node $i: /" || :
 done
 [ "$fail" -eq 0 ] || rc_fail "a stress client failed"
-all=$(sed -n 's/^RESULT.* hash=\(0x[0-9a-f]*\).*/\1/p' "$out"/s[123])
-# one hash from each of the three (a missing one would not show in sort -u)
-[ "$(grep -c . <<<"$all")" -eq 3 ] || rc_fail "not every receiver printed a hash: $all"
-hashes=$(sort -u <<<"$all")
-[ "$(wc -l <<<"$hashes")" -eq 1 ] && [ -n "$hashes" ] ||
-	rc_fail "receivers saw different orders: $hashes"
+hashes=$(rc_stress_one_order "$out/s") || exit 1	# it said why
 rc_log "3 x $count messages, one order everywhere (hash $hashes), in $(($(rc_now_ms) - t0)) ms"

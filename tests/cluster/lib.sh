@@ -239,6 +239,39 @@ rc_client() {
 	rc_client_pid=$!
 }
 
+# rc_stress_run OUT ARGS...: cpg_stress ARGS --expect-senders 3 --seed I on
+# nodes 1, 2 and 3 at once, each one's output in OUT<I>; waits for the
+# three and logs each RESULT line. Returns 1 when one failed.
+rc_stress_run() {
+	local out=$1 i fail=0 pids=()
+	shift
+	for i in 1 2 3; do
+		rc_client "$i" "$out$i" "$rc_cpg_bin/cpg_stress" "$@" --expect-senders 3 --seed "$i"
+		pids+=("$rc_client_pid")
+	done
+	for i in 1 2 3; do
+		wait "${pids[$((i - 1))]}" || fail=1
+	done
+	for i in 1 2 3; do
+		rc_log "node $i: $(grep '^RESULT' "$out$i" || tail -n 3 "$out$i")"
+	done
+	return "$fail"
+}
+
+# rc_stress_one_order OUT: the order hash all three of OUT1..3 printed
+# (fails unless every one printed one and they are equal; in $(...) the
+# caller exits too: hashes=$(rc_stress_one_order OUT) || exit 1).
+rc_stress_one_order() {
+	local all hashes
+	all=$(sed -n 's/^RESULT.* hash=\(0x[0-9a-f]*\).*/\1/p' "$1"[123])
+	# one from each of the three (a missing one would not show in sort -u)
+	[ "$(grep -c . <<<"$all")" -eq 3 ] || rc_fail "not every receiver printed a hash: $all"
+	hashes=$(sort -u <<<"$all")
+	[ "$(wc -l <<<"$hashes")" -eq 1 ] && [ -n "$hashes" ] ||
+		rc_fail "receivers saw different orders: $hashes"
+	echo "$hashes"
+}
+
 # rc_wait_line FILE REGEX TIMEOUT_MS: wait for a line matching REGEX.
 rc_wait_line() {
 	local f=$1 re=$2 limit=$3 t0

@@ -191,15 +191,18 @@ static void test_ord_refuses_a_message_above_the_limit_when_it_is_queued(void)
 }
 
 /*
- * Queued under ring 8's 8 KiB, framed in ring 12 whose limit is 2 KiB: the
- * large one is handed back through ops.refused before any frame carries
- * it; the small one after it goes out as usual.
+ * Queued under ring 8's 8 KiB limit, framed in ring 12 whose limit is 2 KiB:
+ * 3000 bytes copied (big), then, with zc_big, 3000 bytes zero-copy, then 100
+ * bytes (small); then timers for `ms`, or until something was sent.
  */
-static void test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_limit(void)
+static struct rc_ord *queued_then_shrunk(bool refused_op, uint8_t *zc_big,
+					 uint64_t ms, bool until_sent)
 {
-	struct rc_ord *o = ord_new();
-	struct rc_srp_stats st;
+	struct rc_ord *o;
 
+	no_refused_op = !refused_op;
+	o = ord_new();
+	no_refused_op = false;
 	cmd_simple(o, RC_X_FREEZE, T0);
 	install_limit = 8192;
 	install_alone(o, 8, true, T0);
@@ -207,15 +210,29 @@ static void test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_
 	cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
 	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, big, 3000, RC_GUARANTEE_AGREED, false,
 					 big, T0 + 201 * MS), 0);
+	if (zc_big)
+		CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, zc_big, 3000, RC_GUARANTEE_AGREED,
+						 true, zc_big, T0 + 201 * MS), 0);
 	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, small, sizeof(small),
 					 RC_GUARANTEE_AGREED, false, small, T0 + 201 * MS), 0);
 	install_limit = 2048;
 	install_alone(o, 12, true, T0 + 202 * MS);
 	install_limit = 0;
 	CU_ASSERT_FATAL(ord_until_operational(o, T0 + 202 * MS));
-	for (uint64_t now = T0 + 300 * MS; now < T0 + 400 * MS && !n_sent; now += MS)
+	for (uint64_t now = T0 + 300 * MS; now < T0 + (300 + ms) * MS && !(until_sent && n_sent);
+	     now += MS)
 		if (now >= rc_ord_next_deadline(o))
 			rc_ord_timer(o, now);
+	return o;
+}
+
+/* The large one is handed back through ops.refused before any frame
+   carries it; the small one after it goes out as usual. */
+static void test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_limit(void)
+{
+	struct rc_ord *o = queued_then_shrunk(true, NULL, 100, true);
+	struct rc_srp_stats st;
+
 	CU_ASSERT_EQUAL_FATAL(n_refused, 1);
 	CU_ASSERT_PTR_EQUAL(refused_ck[0], big);
 	CU_ASSERT_EQUAL_FATAL(n_sent, 1);
@@ -235,30 +252,9 @@ static void test_ord_refuses_at_its_first_frame_a_message_queued_under_a_larger_
 static void test_ord_hands_a_refused_message_back_through_sent_without_refused_op(void)
 {
 	static uint8_t zc_big[3000];
-	struct rc_ord *o;
+	struct rc_ord *o = queued_then_shrunk(false, zc_big, 300, false);
 	struct rc_srp_stats st;
 
-	no_refused_op = true;
-	o = ord_new();
-	no_refused_op = false;
-	cmd_simple(o, RC_X_FREEZE, T0);
-	install_limit = 8192;
-	install_alone(o, 8, true, T0);
-	CU_ASSERT_FATAL(ord_until_operational(o, T0));
-	cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
-	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, big, 3000, RC_GUARANTEE_AGREED, false,
-					 big, T0 + 201 * MS), 0);
-	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, zc_big, sizeof(zc_big),
-					 RC_GUARANTEE_AGREED, true, zc_big, T0 + 201 * MS), 0);
-	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, small, sizeof(small),
-					 RC_GUARANTEE_AGREED, false, small, T0 + 201 * MS), 0);
-	install_limit = 2048;
-	install_alone(o, 12, true, T0 + 202 * MS);
-	install_limit = 0;
-	CU_ASSERT_FATAL(ord_until_operational(o, T0 + 202 * MS));
-	for (uint64_t now = T0 + 300 * MS; now < T0 + 600 * MS; now += MS)
-		if (now >= rc_ord_next_deadline(o))
-			rc_ord_timer(o, now);
 	CU_ASSERT_EQUAL(n_refused, 0);
 	CU_ASSERT_EQUAL_FATAL(n_sent, 3);	/* each once, in their order */
 	CU_ASSERT_PTR_EQUAL(sent_ck[0], big);
