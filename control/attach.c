@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/memfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -241,7 +242,8 @@ static int region_create(struct client *c)
 	c->memfd = -1;
 	if (cl.n_huge < cl.cfg->ringcast.hugepage_clients)
 		c->memfd = memfd_create("ringcast-client",
-					MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+					MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+					MFD_HUGE_2MB);
 	if (c->memfd >= 0) {
 		c->base = MAP_FAILED;
 		if (ftruncate(c->memfd, (off_t)c->size) == 0)

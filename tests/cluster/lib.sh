@@ -239,6 +239,14 @@ rc_client() {
 	rc_client_pid=$!
 }
 
+# rc_have_ptrace: this shell (and so the clients it starts as root) has
+# CAP_SYS_PTRACE in its effective set: `zero_copy: root` trusts them.
+rc_have_ptrace() {
+	local caps
+	caps=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	[ -n "$caps" ] && (((16#$caps >> 19) & 1))
+}
+
 # rc_stress_run OUT ARGS...: cpg_stress ARGS --expect-senders 3 --seed I on
 # nodes 1, 2 and 3 at once, each one's output in OUT<I>; waits for the
 # three and logs each RESULT line. Returns 1 when one failed.

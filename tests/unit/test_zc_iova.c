@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/memfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,7 +201,8 @@ static void say(int level, const char *line)
    every page allocated by fallocate. false: no free hugepages. */
 static bool region_make(void)
 {
-	t.memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	t.memfd = memfd_create("ringcast-client", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+			       MFD_HUGE_2MB);
 	if (t.memfd < 0 || ftruncate(t.memfd, (off_t)(PAGES * PAGE)) < 0)
 		return false;
 	t.base = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, t.memfd, 0);
