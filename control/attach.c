@@ -365,7 +365,8 @@ static void region_destroy(struct client *c)
 {
 	/* no mbuf points into it (the lcore waits for that): the port's
 	   mapping and DPDK's registration go before the memory does */
-	rc_dma_region_release(&c->dma);
+	if (rc_dma_region_release(&c->dma) < 0)
+		c->base = NULL;	/* still in the device's reach: kept for good (logged) */
 	if (c->base && c->base != MAP_FAILED)
 		munmap(c->base, c->size);
 	if (c->base && c->huge)

@@ -186,15 +186,21 @@ free_table:
 	return ret;
 }
 
-void rc_dma_region_release(struct rc_dma_region *r)
+int rc_dma_region_release(struct rc_dma_region *r)
 {
-	int ret;
+	int ret, kept = 0;
 
 	if (r->mapped) {
 		ret = unmap_runs(r, r->n_pages);
-		if (ret < 0)
+		if (ret < 0) {
+			/* The device may still reach these pages: they must never
+			   go back to the system (another owner's data would be
+			   on the wire or overwritten). Kept, and said. */
 			say(SAID_UNDO, LOG_WARNING, "a client region cannot be DMA-unmapped for "
-			    "port %s: %s", dma.port.name, strerror(-ret));
+			    "port %s: %s; its memory is kept, never reused", dma.port.name,
+			    strerror(-ret));
+			kept = -EBUSY;
+		}
 		count(&dma.mapped, -1);
 	}
 	if (r->registered) {
@@ -206,6 +212,7 @@ void rc_dma_region_release(struct rc_dma_region *r)
 	}
 	free(r->iova);
 	*r = (struct rc_dma_region){ 0 };
+	return kept;
 }
 
 void rc_dma_region_reach(const struct rc_dma_region *r, struct rc_zc_reach *out)

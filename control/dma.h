@@ -90,8 +90,10 @@ void rc_dma_init(const struct rc_dma_port *port);
 int rc_dma_region_register(struct rc_dma_region *r, void *base, size_t size,
 			   size_t page_size);
 /* After the lcore let the region go (no mbuf points into it): unmap,
-   unregister, forget. Safe on a region never registered. */
-void rc_dma_region_release(struct rc_dma_region *r);
+   unregister, forget. Safe on a region never registered. 0, or -EBUSY
+   when the device's mapping could not be undone: the caller must then
+   keep the memory (never unmap it), since the device may still reach it. */
+int rc_dma_region_release(struct rc_dma_region *r);
 /* What rc_zc_allowed needs to know of the port and the region. */
 void rc_dma_region_reach(const struct rc_dma_region *r, struct rc_zc_reach *out);
 void rc_dma_counts(struct rc_dma_counts *out);

@@ -24,7 +24,8 @@ static int eal_ret(int ret)
 	if (ret == 0)
 		return 0;
 	if (ret > 0)
-		return -ENODEV;		/* the vdev bus: no driver attached */
+		return -ENODEV;		/* no DMA mapping for this device's bus or
+					   driver (a vdev, or a PCI device on uio) */
 	return rte_errno ? -rte_errno : -EIO;
 }
 

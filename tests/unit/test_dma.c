@@ -36,6 +36,7 @@ static struct {
 	struct call calls[MAX_CALLS];
 	unsigned int n;
 	int fail_register, fail_map;	/* answer instead of 0 */
+	int fail_unmap;
 	unsigned int fail_map_at;	/* ... from this map call on (0: the first) */
 	unsigned int maps;
 	bool no_phys;			/* virt2phy answers RC_DMA_BAD_IOVA */
@@ -82,7 +83,7 @@ static int s_unmap(struct rte_device *dev, void *va, uint64_t iova, size_t len)
 {
 	CU_ASSERT_PTR_EQUAL(dev, stub_dev);
 	record(OP_UNMAP, va, iova, len);
-	return 0;
+	return stub.fail_unmap;
 }
 
 static uint64_t s_virt2phy(const void *va)
@@ -176,7 +177,7 @@ static void test_va_mode_maps_whole_region_at_attach_and_unmaps_at_release(void)
 
 	/* released: unmapped first (the map needs the registration), then
 	   unregistered, each with what was given */
-	rc_dma_region_release(&r);
+	CU_ASSERT_EQUAL(rc_dma_region_release(&r), 0);
 	CU_ASSERT_EQUAL(stub.n, 4);
 	expect(2, OP_UNMAP, BASE, (uint64_t)(uintptr_t)BASE, 4 * PAGE);
 	expect(3, OP_UNREGISTER, BASE, 0, 4 * PAGE);
@@ -189,6 +190,26 @@ static void test_va_mode_maps_whole_region_at_attach_and_unmaps_at_release(void)
 	rc_dma_region_release(&r);
 	CU_ASSERT_EQUAL(stub.n, 4);
 	CU_ASSERT_EQUAL(stub.n_lines, 0);
+}
+
+/* A mapping that cannot be undone: the memory must be kept (-EBUSY), and
+   the counts still go down (the slot is free), said once. */
+static void test_failed_unmap_keeps_the_memory(void)
+{
+	struct rc_dma_region r;
+	struct rc_dma_counts n;
+
+	setup(true, false, 4);
+	CU_ASSERT_EQUAL_FATAL(rc_dma_region_register(&r, BASE, 4 * PAGE, PAGE), 0);
+	stub.fail_unmap = -EIO;
+	CU_ASSERT_EQUAL(rc_dma_region_release(&r), -EBUSY);
+	stub.fail_unmap = 0;
+	CU_ASSERT_FALSE(r.registered || r.mapped);
+	rc_dma_counts(&n);
+	CU_ASSERT_EQUAL(n.mapped, 0);
+	CU_ASSERT_EQUAL(n.registered, 0);
+	CU_ASSERT_EQUAL(stub.n_lines, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(stub.lines[0], "memory is kept"));
 }
 
 static void test_pa_mode_table_is_physical_and_maps_each_run(void)
@@ -373,6 +394,7 @@ static void test_no_physical_address_is_not_registered(void)
 static const struct unit_test tests[] = {
 	T(test_va_mode_maps_whole_region_at_attach_and_unmaps_at_release),
 	T(test_pa_mode_table_is_physical_and_maps_each_run),
+	T(test_failed_unmap_keeps_the_memory),
 	T(test_enotsup_is_said_once_and_regions_are_copied_on_pci),
 	T(test_enotsup_on_a_vdev_keeps_zero_copy),
 	T(test_map_failing_midway_unmaps_the_runs_mapped),
