@@ -717,7 +717,7 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.cfg = cfg;
 	cl.nodeid = nodeid;
 	cl.numa_node = numa_node;
-	ret = rc_dma_eal_port(port, rc_port_is_pci(cfg->dataplane.port), &dma_port);
+	ret = rc_dma_eal_port(port, &dma_port);
 	if (ret < 0)
 		return ret;
 	dma_port.log = dma_log;

@@ -12,9 +12,9 @@
  * the kernel to leave the queue's processing to the application's busy
  * polls (SO_PREFER_BUSY_POLL), which an idle lcore asleep on the socket
  * does not make: a frame then waits for the kernel's fallback, p50 at 1000
- * msg/s 377-418 us against 121-129 us without it, and a 64-byte flood
- * lost a quarter to the syscall on every empty poll (docs/benchmarks.md,
- * "af_xdp through the bridge"). And how many frames the
+ * msg/s 369-426 us against 115-125 us without it, and every empty poll of
+ * a flood is a system call (docs/benchmarks.md, "af_xdp through the
+ * bridge"). And how many frames the
  * port's rx ring holds, which bounds flow control's window (a rotation's
  * frames arrive between two polls). Pure string work, unit tested.
  */

@@ -109,7 +109,8 @@ static int map_runs(struct rc_dma_region *r)
 		ret = dma.port.ops->dev_dma_map(dma.port.dev, r->base + (size_t)i * r->page_size,
 						r->iova[i], (size_t)(j - i) * r->page_size);
 		if (ret < 0) {
-			(void)unmap_runs(r, i);
+			if (unmap_runs(r, i) < 0)
+				r->stuck = true;	/* the device may still reach some */
 			return ret;
 		}
 	}
@@ -188,7 +189,7 @@ free_table:
 
 int rc_dma_region_release(struct rc_dma_region *r)
 {
-	int ret, kept = 0;
+	int ret, kept = r->stuck ? -EBUSY : 0;
 
 	if (r->mapped) {
 		ret = unmap_runs(r, r->n_pages);

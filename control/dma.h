@@ -67,6 +67,7 @@ struct rc_dma_region {
 	bool huge;		/* hugetlb: pinned pages, whose physical address stays */
 	bool registered;	/* rte_extmem_register'd with iova */
 	bool mapped;		/* rte_dev_dma_map'd for the port's device */
+	bool stuck;		/* a mapping could not be undone: never free the memory */
 };
 
 /* Counts for /ringcast/status (any thread; relaxed). */
@@ -100,7 +101,7 @@ void rc_dma_counts(struct rc_dma_counts *out);
 
 /* dma_eal.c: the real operations, and the port as EAL started it. */
 extern const struct rc_dma_ops rc_dma_eal_ops;
-/* Fill port for ethdev port_id (pci: the port is a PCI device). */
-int rc_dma_eal_port(uint16_t port_id, bool pci, struct rc_dma_port *port);
+/* Fill port for ethdev port_id (PCI or not: from the device's bus). */
+int rc_dma_eal_port(uint16_t port_id, struct rc_dma_port *port);
 
 #endif /* RC_DMA_H */

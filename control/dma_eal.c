@@ -77,7 +77,7 @@ static int count_list(const struct rte_memseg_list *msl, void *arg)
 	return 0;
 }
 
-int rc_dma_eal_port(uint16_t port_id, bool pci, struct rc_dma_port *port)
+int rc_dma_eal_port(uint16_t port_id, struct rc_dma_port *port)
 {
 	struct rte_eth_dev_info info;
 	unsigned int used = 0, left;
@@ -95,7 +95,6 @@ int rc_dma_eal_port(uint16_t port_id, bool pci, struct rc_dma_port *port)
 	port->name = rte_dev_name(info.device);
 	/* from the device's bus, as the dataplane decides (port.c), not from
 	   the configured string: the two must never disagree */
-	(void)pci;
 	port->pci = !strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci");
 	port->iova_pa = rte_eal_iova_mode() == RTE_IOVA_PA;
 	port->max_regions = left < RC_DMA_MAX_REGIONS ? left : RC_DMA_MAX_REGIONS;

@@ -660,8 +660,11 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 		}
 		if (c->wake || c->room)
 			return true;	/* a delivery or room since the last pass */
-		if (c->draining)	/* the next pass drains it or lets it go */
-			return !c->tx_blocked && !sync;
+		if (c->draining) {	/* the next pass drains it or lets it go */
+			if (!c->tx_blocked && !sync)
+				return true;
+			continue;	/* and the clients after it may have work */
+		}
 		if (rc_shmd_kicked(&c->shm))
 			return true;
 		/* tx the last drain could not take waits for the client's

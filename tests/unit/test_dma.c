@@ -298,9 +298,19 @@ static void test_map_failing_midway_unmaps_the_runs_mapped(void)
 	CU_ASSERT_EQUAL(lines_with("cannot be DMA-mapped"), 1);
 	CU_ASSERT_EQUAL(stub.levels[0], LOG_WARNING);
 	CU_ASSERT_FALSE(zc(&r, RC_ZC_ROOT, 0));
-	rc_dma_region_release(&r);
+	CU_ASSERT_EQUAL(rc_dma_region_release(&r), 0);
 	CU_ASSERT_EQUAL(stub.calls[stub.n - 1].op, OP_UNREGISTER);
 	CU_ASSERT_EQUAL(stub.n, 5);
+
+	/* and when undoing run 0 fails too, the memory must be kept */
+	setup(true, true, 4);
+	stub.fail_map = -ENOMEM;
+	stub.fail_map_at = 1;
+	stub.fail_unmap = -EIO;
+	CU_ASSERT_EQUAL(rc_dma_region_register(&r, BASE, 4 * PAGE, PAGE), 0);
+	CU_ASSERT_TRUE(r.registered && !r.mapped);
+	stub.fail_unmap = 0;
+	CU_ASSERT_EQUAL(rc_dma_region_release(&r), -EBUSY);
 }
 
 static void test_regions_over_the_cap_are_not_registered(void)

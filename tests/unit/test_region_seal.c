@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <linux/memfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@
 static bool region(bool huge, int *fd, char **map)
 {
 	*fd = memfd_create("rc-seal-test", MFD_CLOEXEC | MFD_ALLOW_SEALING |
-			   (huge ? MFD_HUGETLB : 0));
+			   (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0));
 	if (*fd < 0)
 		return false;
 	if (ftruncate(*fd, HUGE_PAGE) < 0 ||

@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 	t.mp = rte_pktmbuf_pool_create("zc-iova", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (t.pagemap < 0 || !t.mp || rte_eth_dev_get_port_by_name("net_null0", &port_id) < 0 ||
-	    rc_dma_eal_port(port_id, false, &port) < 0) {
+	    rc_dma_eal_port(port_id, &port) < 0) {
 		printf("cannot set up: pagemap, pool or port\n");
 		return 1;
 	}
