@@ -54,7 +54,8 @@ st=$(rc_ctl 1 status) || rc_fail "ringcastctl status failed"
 [ "${BASH_REMATCH[2]}" = "${BASH_REMATCH[3]}" ] ||
 	rc_fail "status: a registered region is not mapped for the vdev: $st"
 # (registered: a trusted client's region in hugepages, 26 of them by default)
-if [ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -ge 26 ] && rc_have_ptrace &&
+free2m=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+if [ "$free2m" -ge 26 ] && rc_have_ptrace &&
 	[ "${BASH_REMATCH[2]}" -lt 1 ]; then
 	rc_fail "status: node 1's client region is not registered: $st"
 fi
