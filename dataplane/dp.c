@@ -280,7 +280,6 @@ static void op_confchg(void *priv, const struct rc_confchg *c)
 	if (c->type == RC_CONF_REGULAR) {
 		dp->n_members = c->n_members;
 		memcpy(dp->members, c->members, c->n_members * sizeof(c->members[0]));
-		rc_dp_max_msg_publish(dp, c->msg_limit);
 	}
 	post(dp, &ev);
 	rc_dp_clients_confchg(dp, c);
@@ -615,7 +614,7 @@ int rc_dp_run(void *arg)
 	struct rte_mbuf *pkts[RC_DP_BURST];
 	struct rc_dp_event ev = { .type = RC_DP_EV_STOPPED };
 	uint64_t deadline, t, gap;
-	uint32_t empty = 0;
+	uint32_t empty = 0, lim;
 
 	/* Idle sleeps of tens of microseconds: the default 50 us slack would double them. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -641,9 +640,10 @@ int rc_dp_run(void *arg)
 		/* A new ring's limit holds from its install (not its regular
 		   configuration, after recovery): clients learn it then, so
 		   fewer sends made under the old one are refused silently. */
-		if (rc_ord_msg_limit(dp->ord) != dp->ring_limit) {
-			dp->ring_limit = rc_ord_msg_limit(dp->ord);
-			rc_dp_max_msg_publish(dp, dp->ring_limit);
+		lim = rc_ord_msg_limit(dp->ord);
+		if (lim != dp->ring_limit) {
+			dp->ring_limit = lim;
+			rc_dp_max_msg_publish(dp, lim);
 		}
 		{
 			/* pairs with the release in rc_dp_key */

@@ -121,9 +121,9 @@ int rc_dp_sleep_create(struct rc_dp *dp)
 /*
  * What clients may send now: the ring's agreed message limit (and no more
  * than this node's max_msg_size) as a payload, on the lcore page
- * (shm.h, rc_shm_lcore.max_msg). At start, when a ring is installed (its
- * limit holds from then: dp.c's loop) and at each regular configuration,
- * from the lcore.
+ * (shm.h, rc_shm_lcore.max_msg). At start, and whenever the engine's limit
+ * changes, i.e. when a ring is installed (its limit holds from then: dp.c's
+ * loop, which the regular configuration then confirms), from the lcore.
  */
 void rc_dp_max_msg_publish(struct rc_dp *dp, uint32_t ring_limit)
 {

@@ -121,6 +121,20 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A handle (joined to "z", in a 64 KiB share) whose zcb buffers from
+   RC_SHM_ZC_MIN up are sent in place: RINGCAST_ZCB_COPY_MAX 0 when opened. */
+static cpg_handle_t open_in_place(void)
+{
+	cpg_handle_t h;
+
+	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);	/* read when the handle opens */
+	start_share(64 * 1024, 64 * 1024);
+	h = open_h();
+	unsetenv("RINGCAST_ZCB_COPY_MAX");
+	join(h, "z");
+	return h;
+}
+
 static void *zcb_send_thread(void *arg)
 {
 	struct zsend *z = arg;
@@ -139,11 +153,7 @@ static void test_zcb_large_send_returns_once_the_daemon_took_it(void)
 	struct zsend z = { 0 };
 	pthread_t t;
 
-	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);	/* read when the handle opens */
-	start_share(64 * 1024, 64 * 1024);
-	z.h = open_h();
-	unsetenv("RINGCAST_ZCB_COPY_MAX");
-	join(z.h, "z");
+	z.h = open_in_place();
 	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	memset(z.p, 0x11, z.len);
@@ -178,11 +188,7 @@ static void test_zcb_nothing_in_place_below_the_zero_copy_size(void)
 	struct zsend z = { 0 };
 	pthread_t t;
 
-	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
-	start_share(64 * 1024, 64 * 1024);
-	z.h = open_h();
-	unsetenv("RINGCAST_ZCB_COPY_MAX");
-	join(z.h, "z");
+	z.h = open_in_place();
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, 20000, &z.p), CS_OK);
 	CU_ASSERT(in_region(z.p));
 	memset(z.p, 0x44, 20000);
@@ -210,11 +216,7 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	struct zsend z = { 0 };
 	pthread_t t;
 
-	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
-	start_share(64 * 1024, 64 * 1024);
-	z.h = open_h();
-	unsetenv("RINGCAST_ZCB_COPY_MAX");
-	join(z.h, "z");
+	z.h = open_in_place();
 	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	fake_set_completing(fk, false);
@@ -239,11 +241,7 @@ static void test_zcb_free_during_an_in_place_send_is_deferred(void)
 	pthread_t t;
 	void *q;
 
-	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);
-	start_share(64 * 1024, 64 * 1024);
-	z.h = open_h();
-	unsetenv("RINGCAST_ZCB_COPY_MAX");
-	join(z.h, "z");
+	z.h = open_in_place();
 	z.len = 9000;
 	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
 	CU_ASSERT(in_region(z.p));
