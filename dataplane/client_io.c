@@ -13,6 +13,7 @@
  * A slot is reported gone only once the engine holds none of its buffers.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -32,7 +33,9 @@
 #include "dp_int.h"
 
 #define COOKIE_CLIENT	(1ull << 63)
+#define COOKIE_BATCH	(1ull << 62)	/* | the batch's buffer (malloc'd) */
 #define COOKIE_SLOT_SHIFT 48
+#define BATCH_MAX	256	/* client messages in one MCAST_BATCH, at most */
 #define CMDS		(2 * RC_DP_MAX_CLIENTS)
 #define BELL_READS	64	/* doorbell messages read per wake-up, at most */
 #define BELL_FDS	16	/* descriptors a peek installs, at most (more:
@@ -424,6 +427,80 @@ reply:
 
 /* ---- tx ---- */
 
+/*
+ * Small messages a client queued back to back go into the engine as one
+ * CPG MCAST_BATCH (ringcast/cpgmsg.h) that fits one frame: one CPG header
+ * (with the group's name), one Totem chunk and one engine message for many,
+ * so a frame carries about 40% more 64-byte messages. Nothing waits to be
+ * batched: only what is already queued is. The bytes are copied here, once
+ * (every node delivers this copy, whatever the client writes afterwards),
+ * so each message completes now; the batch's buffer goes with ops.sent.
+ * Completing now lets a batch's completions overtake those of messages
+ * taken alone before it, which is fine for buffers sent once; libcpg sends
+ * a buffer several times (in place) only from RC_SHM_ZC_MIN bytes, whose
+ * sends must complete in their order (shm.h), so those are never batched.
+ * Entries taken (at least 2), 0 to take the first alone, or -EAGAIN when
+ * the engine takes nothing now.
+ */
+static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
+		    const struct rc_shm_desc *first, int64_t used)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
+	uint64_t off[BATCH_MAX];
+	struct rc_shm_desc d = *first;
+	uint64_t max = (uint64_t)c->shm.comp_mask + 1;
+	size_t hl, cap, blen = 0;
+	uint32_t n = 0;
+	uint8_t *b;
+	int ret;
+
+	/* completions free for the messages: one each, pushed now */
+	max = max > (uint64_t)used + c->inflight ? max - (uint64_t)used - c->inflight : 0;
+	if (max > BATCH_MAX)
+		max = BATCH_MAX;
+	if (max < 2 || head - c->shm.tx_tail < 2 ||
+	    2 * ((uint64_t)d.len - RC_SHM_TX_HDR + RC_CPG_BATCH_REC) > dp->batch_room)
+		return 0;
+	hl = rc_cpgd_batch_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
+	if (!hl || hl >= dp->batch_room)
+		return 0;	/* not joined: the single path hands it back */
+	cap = dp->batch_room - hl;
+	b = malloc(cap);
+	if (!b)
+		return 0;
+	for (;;) {
+		if (!rc_cpgd_batch_add(b, &blen, cap, rc_shmd_tx_payload(&c->shm, &d),
+				       d.len - RC_SHM_TX_HDR))
+			break;
+		off[n++] = d.off;
+		/* a bad entry is left to the single path, which kicks the client */
+		if (n == max || c->shm.tx_tail + n == head ||
+		    rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + n, &d) < 0 ||
+		    ((d.flags ^ first->flags) & RC_SHM_F_SAFE) ||
+		    d.len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN)
+			break;
+	}
+	if (n < 2) {
+		free(b);
+		return 0;
+	}
+	ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl, b, blen,
+			       (first->flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
+			       RC_GUARANTEE_AGREED, false,
+			       (void *)((uintptr_t)b | COOKIE_BATCH), dp->now);
+	if (ret < 0) {
+		free(b);
+		return ret == -EAGAIN ? -EAGAIN : 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		comp_push(c, off[i]);
+	c->sent += n;
+	dp->st.batches++;
+	dp->st.batch_msgs += n;
+	return (int)n;
+}
+
 /* Take the client's mcasts into the engine; false if it had nothing. */
 static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 {
@@ -474,8 +551,18 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		   every node holds the message. libcpg returns from a send in
 		   place only at that completion, so an application that rewrites
 		   its buffer after the call changes nothing in flight. */
-		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		zc = c->zc && d.len - RC_SHM_TX_HDR >= RC_DP_ZC_MIN;
+		if (!zc) {
+			ret = tx_batch(dp, slot, head, &d, used);
+			if (ret == -EAGAIN)
+				break;
+			if (ret > 0) {
+				c->shm.tx_tail += (uint32_t)ret;
+				taken += (uint32_t)ret;
+				continue;
+			}
+		}
+		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
 			dp->st.client_bad_mcast++;		/* not joined: hand it back */
 			comp_push(c, d.off);
@@ -523,6 +610,10 @@ bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
 
 	if (!cookie)
 		return false;
+	if (v & COOKIE_BATCH) {
+		free((void *)(uintptr_t)(v & ~COOKIE_BATCH));
+		return true;
+	}
 	if (!(v & COOKIE_CLIENT)) {
 		rc_cpgd_sent(dp->cpgd, cookie);
 		return true;
@@ -822,6 +913,9 @@ int rc_dp_clients_create(struct rc_dp *dp, int socket)
 		ret = -rte_errno;
 		goto free_cmds;
 	}
+	/* a batch is one chunk of one frame */
+	dp->batch_room = dp->p.totem.srp.netmtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD -
+			 (uint32_t)sizeof(struct rc_wire_chunk);
 	ret = rc_cpgd_create(dp->me, RC_DP_MAX_CLIENTS, &cpgd_ops, dp, &dp->cpgd);
 	if (ret < 0)
 		goto free_gone;

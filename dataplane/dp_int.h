@@ -126,6 +126,7 @@ struct rc_dp {
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint32_t ring_limit;		/* the engine's message limit last published */
+	uint32_t batch_room;		/* an MCAST_BATCH, header included, at most (one chunk) */
 	uint64_t tx_cleanup_at;		/* last rte_eth_tx_done_cleanup for a dying client */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
 	bool zc_port;			/* the port takes chained frames: zero copy possible */

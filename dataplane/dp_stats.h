@@ -24,6 +24,8 @@
 	X(clients, "clients", 1)		/* attached client connections now */ \
 	X(zc_frames, "zc_frames", 1)		/* frames sent from a client's region, not copied */ \
 	X(zc_msgs, "zc_msgs", 1)		/* client messages taken zero-copy */ \
+	X(batches, "batches", 1)		/* MCAST_BATCHes sent (client_io.c tx_batch) */ \
+	X(batch_msgs, "batch_msgs", 1)		/* client messages sent in them */ \
 	X(idle_sleeps, "idle_sleeps", 1)	/* times the idle lcore slept in the kernel */ \
 	X(idle_wake_frame, "idle_wake_frame", 1)	/* ... woken by a frame */ \
 	X(idle_wake_client, "idle_wake_client", 1)	/* ... by a client's doorbell */ \

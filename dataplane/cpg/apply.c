@@ -50,6 +50,8 @@ static int parse(const void *buf, size_t len, struct msg *m)
 		return m->body_len ? -EBADMSG : 0;
 	case RC_CPG_SYNC:
 		return m->name_len || m->pid ? -EBADMSG : 0;
+	case RC_CPG_MCAST_BATCH:
+		return rc_cpgd_batch_count(m->body, m->body_len) ? 0 : -EBADMSG;
 	default:
 		return 0;
 	}
@@ -153,19 +155,40 @@ static void apply_remove(struct rc_cpgd *c, uint32_t sender, const struct msg *m
 	rc_cpgd_group_put(&c->table, g);
 }
 
-static void apply_mcast(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
+/* One application message to the group's local members. */
+static void deliver_one(struct rc_cpgd *c, const struct rc_cpgd_group *g, uint32_t sender,
+			uint32_t pid, const void *body, size_t len)
 {
-	const struct rc_cpgd_group *g = rc_cpgd_group_find(&c->table, m->name, m->name_len);
-
-	if (!g || !g->n_local) {
-		c->st.no_member++;
-		return;
-	}
 	c->st.delivered += g->n_local;
 	if (!c->ops.deliver)
 		return;
 	for (uint32_t i = 0; i < g->n_local; i++)
-		c->ops.deliver(c->priv, g->local[i], sender, m->pid, m->body, m->body_len);
+		c->ops.deliver(c->priv, g->local[i], sender, pid, body, len);
+}
+
+/* MCAST, or each message of an MCAST_BATCH (checked whole by parse()). */
+static void apply_mcast(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
+{
+	const struct rc_cpgd_group *g = rc_cpgd_group_find(&c->table, m->name, m->name_len);
+	const uint8_t *p = m->body, *end = m->body + m->body_len;
+	uint32_t len;
+
+	if (!g || !g->n_local) {
+		c->st.no_member += m->type == RC_CPG_MCAST_BATCH ?
+				   rc_cpgd_batch_count(m->body, m->body_len) : 1;
+		return;
+	}
+	if (m->type != RC_CPG_MCAST_BATCH) {
+		deliver_one(c, g, sender, m->pid, m->body, m->body_len);
+		return;
+	}
+	while (p < end) {
+		memcpy(&len, p, sizeof(len));
+		len = le32toh(len);
+		p += RC_CPG_BATCH_REC;
+		deliver_one(c, g, sender, m->pid, p, len);
+		p += len;
+	}
 }
 
 /* ---- SYNC ---- */
@@ -389,6 +412,7 @@ void rc_cpgd_deliver(struct rc_cpgd *c, uint32_t sender, const void *msg, size_t
 	}
 	switch (m.type) {
 	case RC_CPG_MCAST:
+	case RC_CPG_MCAST_BATCH:
 		apply_mcast(c, sender, &m);
 		break;
 	case RC_CPG_JOIN:

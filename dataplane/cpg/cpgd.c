@@ -502,7 +502,8 @@ void rc_cpgd_slot_gone(struct rc_cpgd *c, uint32_t slot)
 	s->state = RC_SLOT_NONE;
 }
 
-size_t rc_cpgd_mcast_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len)
+static size_t slot_hdr(struct rc_cpgd *c, uint32_t slot, uint8_t type, void *room,
+		       size_t room_len)
 {
 	struct rc_cpgd_slot *s = slot_get(c, slot);
 	size_t hl;
@@ -512,8 +513,51 @@ size_t rc_cpgd_mcast_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t ro
 	hl = RC_CPG_HDR_LEN(s->name.length);
 	if (!room || room_len < hl)
 		return 0;
-	hdr_put((uint8_t *)room + room_len - hl, RC_CPG_MCAST, &s->name, s->pid);
+	hdr_put((uint8_t *)room + room_len - hl, type, &s->name, s->pid);
 	return hl;
+}
+
+size_t rc_cpgd_mcast_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len)
+{
+	return slot_hdr(c, slot, RC_CPG_MCAST, room, room_len);
+}
+
+size_t rc_cpgd_batch_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len)
+{
+	return slot_hdr(c, slot, RC_CPG_MCAST_BATCH, room, room_len);
+}
+
+bool rc_cpgd_batch_add(uint8_t *body, size_t *body_len, size_t cap, const void *msg,
+		       uint32_t len)
+{
+	uint32_t le = htole32(len);
+
+	if (*body_len > cap || cap - *body_len < RC_CPG_BATCH_REC ||
+	    cap - *body_len - RC_CPG_BATCH_REC < len)
+		return false;
+	memcpy(body + *body_len, &le, sizeof(le));
+	if (len)
+		memcpy(body + *body_len + RC_CPG_BATCH_REC, msg, len);
+	*body_len += RC_CPG_BATCH_REC + len;
+	return true;
+}
+
+uint32_t rc_cpgd_batch_count(const uint8_t *body, size_t len)
+{
+	uint32_t n = 0, rec;
+
+	while (len) {
+		if (len < RC_CPG_BATCH_REC)
+			return 0;
+		memcpy(&rec, body, sizeof(rec));
+		rec = le32toh(rec);
+		if (rec > len - RC_CPG_BATCH_REC)
+			return 0;
+		body += RC_CPG_BATCH_REC + rec;
+		len -= RC_CPG_BATCH_REC + rec;
+		n++;
+	}
+	return n;
 }
 
 void rc_cpgd_stats_get(const struct rc_cpgd *c, struct rc_cpgd_stats *st)

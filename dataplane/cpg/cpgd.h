@@ -117,6 +117,18 @@ void rc_cpgd_detach(struct rc_cpgd *c, uint32_t slot);
  * neither joined nor joining (CS_ERR_NOT_EXIST for the client).
  */
 size_t rc_cpgd_mcast_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len);
+/* The same for an MCAST_BATCH (cpgmsg.h) of the slot's messages. */
+size_t rc_cpgd_batch_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t room_len);
+/*
+ * MCAST_BATCH bodies. rc_cpgd_batch_add appends one message (len bytes at
+ * msg) to the body of *body_len bytes at body, if it stays within cap:
+ * true, or false and nothing written. rc_cpgd_batch_count: the number of
+ * messages of a well-formed body (at least one, records filling it
+ * exactly), else 0.
+ */
+bool rc_cpgd_batch_add(uint8_t *body, size_t *body_len, size_t cap, const void *msg,
+		       uint32_t len);
+uint32_t rc_cpgd_batch_count(const uint8_t *body, size_t len);
 
 /* ---- queries (synchronous requests) ---- */
 

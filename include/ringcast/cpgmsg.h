@@ -6,6 +6,12 @@
  *
  *   msg     := rc_cpg_hdr  name[name_len]  body
  *   MCAST   body = application payload            (name = the sender's group)
+ *   MCAST_BATCH body = { le32 len, byte[len] }*n, n >= 1, filling the body
+ *           exactly: n application messages of one process to its group,
+ *           consecutive in its send order, delivered one after the other at
+ *           this point of the stream. The daemon packs a client's queued
+ *           small messages this way (one CPG header and one Totem chunk
+ *           instead of one each); a batch with any flaw is dropped whole.
  *   JOIN    body = empty                          (name, pid join)
  *   LEAVE   body = empty                          (name, pid leave)
  *   PROCDOWN body = empty                         (name, pid died without leaving)
@@ -30,7 +36,8 @@ enum rc_cpg_msg_type {
 	RC_CPG_LEAVE = 3,
 	RC_CPG_PROCDOWN = 4,
 	RC_CPG_SYNC = 5,
-	RC_CPG_TYPE_MAX_ = 6,
+	RC_CPG_MCAST_BATCH = 6,
+	RC_CPG_TYPE_MAX_ = 7,
 };
 
 struct rc_cpg_hdr {
@@ -43,6 +50,9 @@ _Static_assert(sizeof(struct rc_cpg_hdr) == 8, "CPG header is 8 bytes");
 
 /* Header plus a name of name_len bytes. */
 #define RC_CPG_HDR_LEN(name_len)	(sizeof(struct rc_cpg_hdr) + (name_len))
+
+/* MCAST_BATCH: each message's length before its bytes (le32). */
+#define RC_CPG_BATCH_REC		4u
 
 struct rc_cpg_sync {
 	uint64_t ring_seq;	/* the ring whose confchg triggered it */

@@ -191,19 +191,25 @@ static inline bool rc_shmd_tx_head_ok(const struct rc_shmd *d, uint32_t head)
 }
 
 /*
- * Read the entry at my tail once, into *e, and check it: an mcast, its
- * buffer aligned and inside the arena, room for RC_SHM_TX_HDR, a payload of
- * at most max_msg, no unknown flag. 0 or -EPROTO. Only below my head.
+ * Read the entry at index i (tx_tail <= i < a checked head) once, into *e,
+ * and check it: an mcast, its buffer aligned and inside the arena, room for
+ * RC_SHM_TX_HDR, a payload of at most max_msg, no unknown flag. 0 or
+ * -EPROTO. rc_shmd_tx_peek: the entry at my tail.
  */
-static inline int rc_shmd_tx_peek(const struct rc_shmd *d, struct rc_shm_desc *e)
+static inline int rc_shmd_tx_peek_at(const struct rc_shmd *d, uint32_t i, struct rc_shm_desc *e)
 {
-	rc_shmd_copy_once(e, &d->tx[d->tx_tail & d->tx_mask], sizeof(*e));
+	rc_shmd_copy_once(e, &d->tx[i & d->tx_mask], sizeof(*e));
 	if (e->type != RC_SHM_TX_MCAST || e->off % RC_SHM_MSG_ALIGN ||
 	    e->len < RC_SHM_TX_HDR || e->off > d->arena_size ||
 	    e->len > d->arena_size - e->off || e->len - RC_SHM_TX_HDR > d->max_msg ||
 	    (e->flags & ~RC_SHM_F_SAFE))
 		return -EPROTO;
 	return 0;
+}
+
+static inline int rc_shmd_tx_peek(const struct rc_shmd *d, struct rc_shm_desc *e)
+{
+	return rc_shmd_tx_peek_at(d, d->tx_tail, e);
 }
 
 /* The payload of a checked entry (rc_shmd_tx_peek): e->len - RC_SHM_TX_HDR bytes. */

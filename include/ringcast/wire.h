@@ -25,8 +25,9 @@
 
 #define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
 /* 1: frames without rc_wire_auth (before 0.2); 2: a commit token without
-   max_msg (each node had its own message limit) */
-#define RC_WIRE_VERSION		3
+   max_msg (each node had its own message limit); 3: no CPG MCAST_BATCH
+   (cpgmsg.h: a version-3 node would drop batches its peers deliver) */
+#define RC_WIRE_VERSION		4
 #define RC_ETHERTYPE_DEFAULT	0x88B5
 
 /*

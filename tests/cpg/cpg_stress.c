@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@
 #include <unistd.h>
 
 #include "cpgt.h"
+
+/* ringcast's <ringcast/cpg_ext.h>, weak: NULL on corosync's libcpg. */
+#define STRESS_DELIVERY_SAFE	0x1u
+cs_error_t ringcast_cpg_delivery_flags(cpg_handle_t handle, uint32_t *flags)
+	__attribute__((weak));
 
 #define STRESS_MAGIC	0x54534352u	/* "RCST" */
 #define MAX_SENDERS	1024
@@ -60,6 +66,7 @@ struct opts {
 	int zcb_alloc_each;
 	int zcb_scribble;	/* rewrite the zcb buffer as soon as the send returns */
 	cpg_guarantee_t guarantee;
+	bool guarantee_mixed;	/* runs of 7 AGREED, then 7 SAFE, ... */
 	uint64_t seed;
 	int timeout_s;
 	int json, verbose;
@@ -183,6 +190,8 @@ static struct sender *sender_of(uint32_t nodeid, uint32_t pid)
 	return &S.senders[last = S.n_senders++];
 }
 
+static cpg_guarantee_t guarantee_of(uint32_t seq);
+
 static void deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
 		       uint32_t pid, void *msg, size_t len)
 {
@@ -219,6 +228,16 @@ static void deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t no
 		       pid, hdr.seq, s->next_seq,
 		       hdr.seq > s->next_seq ? "loss or reorder" : "duplicate or reorder");
 	s->next_seq = hdr.seq + 1;
+	if (S.o.guarantee_mixed && ringcast_cpg_delivery_flags) {
+		uint32_t fl = 0;
+
+		/* every instance runs with the same options: the sender's choice */
+		if (ringcast_cpg_delivery_flags(h, &fl) == CS_OK &&
+		    !!(fl & STRESS_DELIVERY_SAFE) != (guarantee_of(hdr.seq) == CPG_TYPE_SAFE))
+			report(++S.format_errors, "%u/%u seq %u delivered as %s, sent %s", nodeid,
+			       pid, hdr.seq, fl & STRESS_DELIVERY_SAFE ? "SAFE" : "AGREED",
+			       guarantee_of(hdr.seq) == CPG_TYPE_SAFE ? "SAFE" : "AGREED");
+	}
 	if (++s->received == S.o.expect_count)
 		S.n_complete++;
 	S.received++;
@@ -254,6 +273,13 @@ static void confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 
 /* ---- sending ------------------------------------------------------------- */
 
+static cpg_guarantee_t guarantee_of(uint32_t seq)
+{
+	if (!S.o.guarantee_mixed)
+		return S.o.guarantee;
+	return (seq / 7) & 1 ? CPG_TYPE_SAFE : CPG_TYPE_AGREED;
+}
+
 static int use_zcb(uint32_t seq)
 {
 	return S.o.mode == MODE_ZCB || (S.o.mode == MODE_MIXED && (seq & 1));
@@ -275,14 +301,14 @@ static cs_error_t send_one(void)
 		}
 		iov.iov_base = S.buf;
 		iov.iov_len = S.buf_len;
-		return cpg_mcast_joined(S.h, S.o.guarantee, &iov, 1);
+		return cpg_mcast_joined(S.h, guarantee_of(seq), &iov, 1);
 	}
 	if (!S.o.zcb_alloc_each) {
 		if (S.zcb_seq != seq) {
 			S.zcb_len = build(S.zcb, seq);
 			S.zcb_seq = seq;
 		}
-		err = cpg_zcb_mcast_joined(S.h, S.o.guarantee, S.zcb, S.zcb_len);
+		err = cpg_zcb_mcast_joined(S.h, guarantee_of(seq), S.zcb, S.zcb_len);
 		if (S.o.zcb_scribble) {
 			/* corosync's contract: the buffer is ours again at once */
 			memset(S.zcb, 0xa5, S.zcb_len);
@@ -294,7 +320,7 @@ static cs_error_t send_one(void)
 	if (err != CS_OK)
 		return err;
 	len = build(zbuf, seq);
-	err = cpg_zcb_mcast_joined(S.h, S.o.guarantee, zbuf, len);
+	err = cpg_zcb_mcast_joined(S.h, guarantee_of(seq), zbuf, len);
 	if (cpg_zcb_free(S.h, zbuf) != CS_OK && err == CS_OK)
 		fail("cpg_zcb_free failed");
 	return err;
@@ -504,7 +530,7 @@ static void usage(FILE *f)
 		"usage: cpg_stress [--group G] [--count N] [--min-size B] [--max-size B]\n"
 		"                  [--mode copy|zcb|mixed] [--zcb-alloc-each] [--zcb-scribble]\n"
 		"                  [--expect-senders K] [--expect-members M] [--expect-count N]\n"
-		"                  [--guarantee agreed|safe] [--seed S] [--timeout SEC]\n"
+		"                  [--guarantee agreed|safe|mixed] [--seed S] [--timeout SEC]\n"
 		"                  [--json] [-v]\n"
 		"       cpg_stress --self-test   (the receive checks, without a daemon)\n"
 		"Joins G, waits for M members (default K), sends N messages of sizes in\n"
@@ -515,7 +541,8 @@ static void usage(FILE *f)
 		"--zcb-scribble overwrites the reused buffer as soon as each\n"
 		"cpg_zcb_mcast_joined returns (corosync's contract allows it). Prints\n"
 		"RESULT nodeid= pid= received= hash= crc_errors= seq_errors= retries=\n"
-		"elapsed= rate= ...; exit 0 only without any error.\n"
+		"elapsed= rate= ...; exit 0 only without any error. --guarantee mixed\n"
+		"sends runs of 7 AGREED and 7 SAFE messages in turn.\n"
 		"Defaults: --group rc-stress --count 1000 --min-size 1 --max-size 65536\n"
 		"          --mode copy --expect-senders 1 --seed 1 --timeout 60\n");
 }
@@ -581,6 +608,8 @@ static int parse(int argc, char **argv, struct opts *o)
 				o->guarantee = CPG_TYPE_AGREED;
 			else if (strcmp(optarg, "safe") == 0)
 				o->guarantee = CPG_TYPE_SAFE;
+			else if (strcmp(optarg, "mixed") == 0)
+				o->guarantee_mixed = true;
 			else
 				return -1;
 			break;

@@ -241,6 +241,154 @@ static void test_mcast_hdr_ends_at_room_end(void)
 	cluster_fini();
 }
 
+/* ---- MCAST_BATCH ---- */
+
+/* A batch of node id's slot, as the lcore builds it (client_io.c tx_batch),
+   queued on node id: header from rc_cpgd_batch_hdr, then each payload. */
+static void client_send_batch(uint32_t id, uint32_t slot, const char *const *msgs,
+			      unsigned int n)
+{
+	struct node *nd = N(id);
+	uint8_t room[200], *buf;
+	size_t hl, body = 0;
+
+	hl = rc_cpgd_batch_hdr(nd->c, slot, room, sizeof(room));
+	CU_ASSERT_FATAL(hl > 0);
+	buf = malloc(hl + 512);
+	CU_ASSERT_FATAL(buf != NULL);
+	memcpy(buf, room + sizeof(room) - hl, hl);
+	for (unsigned int i = 0; i < n; i++)
+		CU_ASSERT_FATAL(rc_cpgd_batch_add(buf + hl, &body, 512, msgs[i],
+						  (uint32_t)strlen(msgs[i])));
+	CU_ASSERT_FATAL(nd->nq < QMAX);
+	nd->q[nd->nq++] = (struct qmsg){ buf, hl + body, NULL, buf };
+}
+
+static void test_batch_delivers_each_message_in_order_everywhere(void)
+{
+	static const char *const m[] = { "one", "", "three", "4" };
+
+	cluster(2);
+	attach(1, 0, 10);
+	attach(1, 1, 11);
+	attach(2, 0, 20);
+	join(1, 0, "A");
+	join(1, 1, "A");
+	join(2, 0, "A");
+	run();
+	ev_skip(1);
+	ev_skip(2);
+	client_send_batch(1, 1, m, 4);
+	client_send(1, 0, "after");
+	run();
+	for (uint32_t id = 1; id <= 2; id++) {
+		/* each message to every local member before the next message */
+		for (unsigned int i = 0; i < 4; i++) {
+			char want[64];
+
+			for (uint32_t s = 0; s < (id == 1 ? 2u : 1u); s++) {
+				snprintf(want, sizeof(want), "s%u dl 1:11 %s", s, m[i]);
+				EV(id, want);
+			}
+		}
+		if (id == 1) {
+			EV(1, "s0 dl 1:10 after");
+			EV(1, "s1 dl 1:10 after");
+		} else {
+			EV(2, "s0 dl 1:10 after");
+		}
+		EV_NONE(id);
+	}
+	CU_ASSERT_EQUAL(stats(1).delivered, 10);
+	CU_ASSERT_EQUAL(stats(2).delivered, 5);
+	CU_ASSERT_EQUAL(stats(1).bad, 0);
+	cluster_fini();
+}
+
+static void test_batch_without_local_member_counts_each_message(void)
+{
+	static const char *const m[] = { "a", "b", "c" };
+
+	cluster(2);
+	attach(1, 0, 10);
+	join(1, 0, "A");
+	run();
+	ev_skip(1);
+	ev_skip(2);
+	client_send_batch(1, 0, m, 3);
+	run();
+	EV(1, "s0 dl 1:10 a");
+	EV(1, "s0 dl 1:10 b");
+	EV(1, "s0 dl 1:10 c");
+	EV_NONE(2);
+	CU_ASSERT_EQUAL(stats(2).no_member, 3);
+	cluster_fini();
+}
+
+static void test_batch_add_stops_at_cap(void)
+{
+	uint8_t body[16];
+	size_t len = 0;
+
+	CU_ASSERT_TRUE(rc_cpgd_batch_add(body, &len, sizeof(body), "abcd", 4));
+	CU_ASSERT_EQUAL(len, 8);
+	CU_ASSERT_FALSE(rc_cpgd_batch_add(body, &len, sizeof(body), "abcde", 5));
+	CU_ASSERT_EQUAL(len, 8);		/* nothing written */
+	CU_ASSERT_TRUE(rc_cpgd_batch_add(body, &len, sizeof(body), "wxyz", 4));
+	CU_ASSERT_EQUAL(len, 16);
+	CU_ASSERT_FALSE(rc_cpgd_batch_add(body, &len, sizeof(body), "", 0));
+	CU_ASSERT_EQUAL(rc_cpgd_batch_count(body, len), 2);
+	len = 20;				/* already past the cap */
+	CU_ASSERT_FALSE(rc_cpgd_batch_add(body, &len, sizeof(body), "", 0));
+}
+
+/* A batch with any flaw delivers none of its messages, on every node. */
+static void test_malformed_batch_delivers_nothing(void)
+{
+	uint8_t b[128], body[64];
+	size_t hl, len, bl;
+	uint32_t v;
+
+	cluster(2);
+	attach(1, 0, 10);
+	attach(2, 0, 20);
+	join(1, 0, "g");
+	join(2, 0, "g");
+	run();
+	ev_skip(1);
+	ev_skip(2);
+	hl = put_msg(b, RC_CPG_MCAST_BATCH, "g", 10);
+	bl = 0;
+	CU_ASSERT_FATAL(rc_cpgd_batch_add(body, &bl, sizeof(body), "xy", 2));
+	CU_ASSERT_FATAL(rc_cpgd_batch_add(body, &bl, sizeof(body), "z", 1));
+	memcpy(b + hl, body, bl);
+	len = hl + bl;
+	inject(1, b, hl);			/* no message at all */
+	inject(1, b, len - 1);			/* last record short by a byte */
+	inject(1, b, hl + bl - 3);		/* a record header cut */
+	b[len] = 0;
+	inject(1, b, len + 1);			/* a byte after the last record */
+	v = 0xffffffffu;			/* a length past the end */
+	memcpy(b + hl + 6, &v, sizeof(v));
+	inject(1, b, len);
+	v = 2;
+	memcpy(b + hl + 6, &v, sizeof(v));	/* 2 where 1 is: overruns by one */
+	inject(1, b, len);
+	EV_NONE(1);
+	EV_NONE(2);
+	CU_ASSERT_EQUAL(stats(1).bad, 6);
+	CU_ASSERT_EQUAL(stats(2).bad, 6);
+	CU_ASSERT_EQUAL(stats(1).delivered, 0);
+	v = 1;
+	memcpy(b + hl + 6, &v, sizeof(v));	/* whole again */
+	inject(1, b, len);
+	EV(1, "s0 dl 1:10 xy");
+	EV(1, "s0 dl 1:10 z");
+	EV(2, "s0 dl 1:10 xy");
+	EV(2, "s0 dl 1:10 z");
+	cluster_fini();
+}
+
 /* ---- error codes ---- */
 
 static void test_join_error_codes(void)
@@ -369,6 +517,10 @@ static const struct unit_test tests[] = {
 	T(test_leave_while_joining_gets_both_confchgs),
 	T(test_mcast_reaches_only_joined_local_members),
 	T(test_mcast_hdr_ends_at_room_end),
+	T(test_batch_delivers_each_message_in_order_everywhere),
+	T(test_batch_without_local_member_counts_each_message),
+	T(test_batch_add_stops_at_cap),
+	T(test_malformed_batch_delivers_nothing),
 	T(test_join_error_codes),
 	T(test_leave_error_codes),
 	T(test_attach_errors),

@@ -162,7 +162,17 @@ static size_t valid(uint8_t *p, const struct rc_ring_id *ring)
 	uint32_t pid = 100 + below(4);
 	size_t len;
 
-	switch (below(5)) {
+	switch (below(6)) {
+	case 5:			/* a batch of 1..4 messages of 0..20 bytes */
+		len = put_hdr(p, RC_CPG_MCAST_BATCH, g, pid);
+		for (uint32_t k = 1 + below(4); k--;) {
+			uint32_t n = below(21);
+
+			memcpy(p + len, &n, 4);
+			memset(p + len + 4, 0x5b, n);
+			len += 4 + n;
+		}
+		return len;
 	case 0:
 		return put_hdr(p, RC_CPG_JOIN, g, pid);
 	case 1:
