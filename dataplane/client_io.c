@@ -36,6 +36,7 @@
 #define COOKIE_BATCH	(1ull << 62)	/* | the batch's buffer (malloc'd) */
 #define COOKIE_SLOT_SHIFT 48
 #define BATCH_MAX	256	/* client messages in one MCAST_BATCH, at most */
+_Static_assert(BATCH_MAX <= RC_CPG_BATCH_MAX, "receivers take our batches");
 #define CMDS		(2 * RC_DP_MAX_CLIENTS)
 #define BELL_READS	64	/* doorbell messages read per wake-up, at most */
 #define BELL_FDS	16	/* descriptors a peek installs, at most (more:
@@ -439,8 +440,9 @@ reply:
  * taken alone before it, which is fine for buffers sent once; libcpg sends
  * a buffer several times (in place) only from RC_SHM_ZC_MIN bytes, whose
  * sends must complete in their order (shm.h), so those are never batched.
- * Entries taken (at least 2), 0 to take the first alone, or -EAGAIN when
- * the engine takes nothing now.
+ * Entries taken (at least 2), 0 to take the first alone, -EAGAIN when
+ * the engine takes nothing now, or another error of the engine's (the
+ * entries go alone for the rest of this pass).
  */
 static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 		    const struct rc_shm_desc *first, int64_t used)
@@ -448,32 +450,39 @@ static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 	struct rc_dp_client *c = &dp->clients[slot];
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	uint64_t off[BATCH_MAX];
-	struct rc_shm_desc d = *first;
+	uint32_t len[BATCH_MAX];
+	struct rc_shm_desc d;
 	uint64_t max = (uint64_t)c->shm.comp_mask + 1;
-	size_t hl, cap, blen = 0;
+	size_t hl, cap, blen = 0, need;
+	struct rc_dp_batch *b;
 	uint32_t n = 0;
-	uint8_t *b;
 	int ret;
 
 	/* completions free for the messages: one each, pushed now */
 	max = max > (uint64_t)used + c->inflight ? max - (uint64_t)used - c->inflight : 0;
 	if (max > BATCH_MAX)
 		max = BATCH_MAX;
-	if (max < 2 || head - c->shm.tx_tail < 2 ||
-	    2 * ((uint64_t)d.len - RC_SHM_TX_HDR + RC_CPG_BATCH_REC) > dp->batch_room)
+	cap = dp->batch_room < dp->ring_limit ? dp->batch_room : dp->ring_limit;
+	if (max < 2 || head - c->shm.tx_tail < 2 || first->len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN ||
+	    2 * ((uint64_t)first->len - RC_SHM_TX_HDR + RC_CPG_BATCH_REC) > cap)
+		return 0;
+	/* the next one must go with it, or nothing is worth building */
+	if (rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + 1, &d) < 0 ||
+	    ((d.flags ^ first->flags) & RC_SHM_F_SAFE) || d.len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN)
 		return 0;
 	hl = rc_cpgd_batch_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
-	if (!hl || hl >= dp->batch_room)
+	if (!hl || hl >= cap)
 		return 0;	/* not joined: the single path hands it back */
-	cap = dp->batch_room - hl;
-	b = malloc(cap);
-	if (!b)
-		return 0;
+	cap -= hl;
+	/* which entries: each descriptor read once, kept for the copy below */
+	d = *first;
 	for (;;) {
-		if (!rc_cpgd_batch_add(b, &blen, cap, rc_shmd_tx_payload(&c->shm, &d),
-				       d.len - RC_SHM_TX_HDR))
+		need = RC_CPG_BATCH_REC + (size_t)(d.len - RC_SHM_TX_HDR);
+		if (need > cap - blen)
 			break;
-		off[n++] = d.off;
+		off[n] = d.off;
+		len[n++] = d.len - RC_SHM_TX_HDR;
+		blen += need;
 		/* a bad entry is left to the single path, which kicks the client */
 		if (n == max || c->shm.tx_tail + n == head ||
 		    rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + n, &d) < 0 ||
@@ -481,20 +490,32 @@ static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 		    d.len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN)
 			break;
 	}
-	if (n < 2) {
-		free(b);
+	if (n < 2)
 		return 0;
-	}
-	ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl, b, blen,
+	b = malloc(sizeof(*b) + blen);
+	if (!b)
+		return 0;
+	blen = 0;
+	for (uint32_t i = 0; i < n; i++)
+		(void)rc_cpgd_batch_add(b->data, &blen, cap, c->shm.arena + off[i] + RC_SHM_TX_HDR,
+					len[i]);
+	ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl, b->data, blen,
 			       (first->flags & RC_SHM_F_SAFE) ? RC_GUARANTEE_SAFE :
 			       RC_GUARANTEE_AGREED, false,
 			       (void *)((uintptr_t)b | COOKIE_BATCH), dp->now);
 	if (ret < 0) {
 		free(b);
-		return ret == -EAGAIN ? -EAGAIN : 0;
+		return ret;
 	}
+	/* the engine holds it until ops.sent; a stopping lcore frees the rest */
+	b->prev = &dp->batches;
+	b->next = dp->batches.next;
+	b->next->prev = b;
+	dp->batches.next = b;
 	for (uint32_t i = 0; i < n; i++)
-		comp_push(c, off[i]);
+		rc_shmd_comp_write(&c->shm, off[i]);
+	rc_shmd_comp_publish(&c->shm);
+	c->room = true;
 	c->sent += n;
 	dp->st.batches++;
 	dp->st.batch_msgs += n;
@@ -508,7 +529,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 	uint32_t head = c->draining ? c->drain_head : rc_shmd_tx_head(&c->shm), taken = 0;
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	int64_t used;
-	bool zc;
+	bool zc, batching = true;
 	int ret;
 
 	if (!rc_shmd_tx_head_ok(&c->shm, head)) {
@@ -552,7 +573,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		   place only at that completion, so an application that rewrites
 		   its buffer after the call changes nothing in flight. */
 		zc = c->zc && d.len - RC_SHM_TX_HDR >= RC_DP_ZC_MIN;
-		if (!zc) {
+		if (!zc && batching) {
 			ret = tx_batch(dp, slot, head, &d, used);
 			if (ret == -EAGAIN)
 				break;
@@ -561,6 +582,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 				taken += (uint32_t)ret;
 				continue;
 			}
+			batching = ret == 0;
 		}
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
@@ -611,7 +633,11 @@ bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
 	if (!cookie)
 		return false;
 	if (v & COOKIE_BATCH) {
-		free((void *)(uintptr_t)(v & ~COOKIE_BATCH));
+		struct rc_dp_batch *b = (void *)(uintptr_t)(v & ~COOKIE_BATCH);
+
+		b->prev->next = b->next;
+		b->next->prev = b->prev;
+		free(b);
 		return true;
 	}
 	if (!(v & COOKIE_CLIENT)) {
@@ -913,6 +939,7 @@ int rc_dp_clients_create(struct rc_dp *dp, int socket)
 		ret = -rte_errno;
 		goto free_cmds;
 	}
+	dp->batches.next = dp->batches.prev = &dp->batches;
 	/* a batch is one chunk of one frame */
 	dp->batch_room = dp->p.totem.srp.netmtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD -
 			 (uint32_t)sizeof(struct rc_wire_chunk);
@@ -930,6 +957,13 @@ free_cmds:
 
 void rc_dp_clients_destroy(struct rc_dp *dp)
 {
+	/* batches the engine still held: it is never run again */
+	while (dp->batches.next && dp->batches.next != &dp->batches) {
+		struct rc_dp_batch *b = dp->batches.next;
+
+		dp->batches.next = b->next;
+		free(b);
+	}
 	rc_cpgd_destroy(dp->cpgd);
 	rte_ring_free(dp->gone);
 	rte_ring_free(dp->cmds);

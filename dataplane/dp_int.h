@@ -70,6 +70,12 @@ struct rc_dp_client {
 	struct rc_zc_region zr;	/* the region and its IOVAs, for rc_zc_chain */
 };
 
+/* An MCAST_BATCH the engine holds (client_io.c tx_batch), on rc_dp.batches. */
+struct rc_dp_batch {
+	struct rc_dp_batch *prev, *next;
+	uint8_t data[];
+};
+
 struct rc_dp {
 	/* constant after create */
 	struct rc_dp_params p;
@@ -127,6 +133,7 @@ struct rc_dp {
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint32_t ring_limit;		/* the engine's message limit last published */
 	uint32_t batch_room;		/* an MCAST_BATCH, header included, at most (one chunk) */
+	struct rc_dp_batch batches;	/* list head: the batches the engine holds */
 	uint64_t tx_cleanup_at;		/* last rte_eth_tx_done_cleanup for a dying client */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
 	bool zc_port;			/* the port takes chained frames: zero copy possible */

@@ -19,6 +19,7 @@ struct msg {
 	const uint8_t *name;
 	const uint8_t *body;
 	size_t body_len;
+	uint32_t count;		/* MCAST_BATCH: its messages */
 };
 
 struct sync_ent {
@@ -51,7 +52,8 @@ static int parse(const void *buf, size_t len, struct msg *m)
 	case RC_CPG_SYNC:
 		return m->name_len || m->pid ? -EBADMSG : 0;
 	case RC_CPG_MCAST_BATCH:
-		return rc_cpgd_batch_count(m->body, m->body_len) ? 0 : -EBADMSG;
+		m->count = rc_cpgd_batch_count(m->body, m->body_len);
+		return m->count ? 0 : -EBADMSG;
 	default:
 		return 0;
 	}
@@ -174,8 +176,7 @@ static void apply_mcast(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
 	uint32_t len;
 
 	if (!g || !g->n_local) {
-		c->st.no_member += m->type == RC_CPG_MCAST_BATCH ?
-				   rc_cpgd_batch_count(m->body, m->body_len) : 1;
+		c->st.no_member += m->type == RC_CPG_MCAST_BATCH ? m->count : 1;
 		return;
 	}
 	if (m->type != RC_CPG_MCAST_BATCH) {

@@ -555,7 +555,8 @@ uint32_t rc_cpgd_batch_count(const uint8_t *body, size_t len)
 			return 0;
 		body += RC_CPG_BATCH_REC + rec;
 		len -= RC_CPG_BATCH_REC + rec;
-		n++;
+		if (++n > RC_CPG_BATCH_MAX)
+			return 0;
 	}
 	return n;
 }

@@ -123,8 +123,8 @@ size_t rc_cpgd_batch_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t ro
  * MCAST_BATCH bodies. rc_cpgd_batch_add appends one message (len bytes at
  * msg) to the body of *body_len bytes at body, if it stays within cap:
  * true, or false and nothing written. rc_cpgd_batch_count: the number of
- * messages of a well-formed body (at least one, records filling it
- * exactly), else 0.
+ * messages of a well-formed body (1..RC_CPG_BATCH_MAX, records filling
+ * it exactly), else 0.
  */
 bool rc_cpgd_batch_add(uint8_t *body, size_t *body_len, size_t cap, const void *msg,
 		       uint32_t len);

@@ -6,7 +6,7 @@
  *
  *   msg     := rc_cpg_hdr  name[name_len]  body
  *   MCAST   body = application payload            (name = the sender's group)
- *   MCAST_BATCH body = { le32 len, byte[len] }*n, n >= 1, filling the body
+ *   MCAST_BATCH body = { le32 len, byte[len] }*n, 1 <= n <= RC_CPG_BATCH_MAX, filling the body
  *           exactly: n application messages of one process to its group,
  *           consecutive in its send order, delivered one after the other at
  *           this point of the stream. The daemon packs a client's queued
@@ -51,8 +51,11 @@ _Static_assert(sizeof(struct rc_cpg_hdr) == 8, "CPG header is 8 bytes");
 /* Header plus a name of name_len bytes. */
 #define RC_CPG_HDR_LEN(name_len)	(sizeof(struct rc_cpg_hdr) + (name_len))
 
-/* MCAST_BATCH: each message's length before its bytes (le32). */
+/* MCAST_BATCH: each message's length before its bytes (le32); at most
+   RC_CPG_BATCH_MAX messages (a receiver drops a batch of more, as every
+   other receiver does). */
 #define RC_CPG_BATCH_REC		4u
+#define RC_CPG_BATCH_MAX		1024u
 
 struct rc_cpg_sync {
 	uint64_t ring_seq;	/* the ring whose confchg triggered it */

@@ -151,16 +151,28 @@ static inline int64_t rc_shmd_comp_used(struct rc_shmd *d)
 	return d->comp_head - tail;
 }
 
-/* The tx buffer at off is the client's again. The caller knows there is a
-   free entry (rc_shmd_comp_used, or what it has in flight). */
-static inline void rc_shmd_comp_push(struct rc_shmd *d, uint64_t off)
+/* The tx buffer at off is the client's again (once published: comp_push
+   does both). The caller knows there is a free entry (rc_shmd_comp_used, or
+   what it has in flight). */
+static inline void rc_shmd_comp_write(struct rc_shmd *d, uint64_t off)
 {
 	struct rc_shm_desc e = { .off = off, .type = RC_SHM_COMP_FREE };
 
 	d->comp[d->comp_head & d->comp_mask] = e;
 	d->comp_head++;
+}
+
+/* The entries written so far are the client's to read. */
+static inline void rc_shmd_comp_publish(struct rc_shmd *d)
+{
 	/* pairs with the acquire in libcpg's rc_comp_drain (lib/send.c) */
 	rc_store_rel32(&d->h->comp_head.v, d->comp_head);
+}
+
+static inline void rc_shmd_comp_push(struct rc_shmd *d, uint64_t off)
+{
+	rc_shmd_comp_write(d, off);
+	rc_shmd_comp_publish(d);
 }
 
 /* ---- tx entries ---- */

@@ -25,6 +25,8 @@ rc_stress_run "$out/b" --group batch --count "$count" --min-size 1 --max-size 60
 	rc_fail "a client failed (lost, reordered, corrupted or wrongly flagged messages)"
 "$cluster" loss off >/dev/null
 hashes=$(rc_stress_one_order "$out/b") || exit 1	# it said why
+! grep -h 'guarantees not checked' "$out"/b[123] || rc_fail "the guarantees were not checked"
+
 for i in 1 2 3; do
 	b=$(rc_stat "$i" batches) || exit 1
 	m=$(rc_stat "$i" batch_msgs) || exit 1

@@ -640,6 +640,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (S.o.guarantee_mixed && !ringcast_cpg_delivery_flags)
+		fprintf(stderr, "cpg_stress: delivery guarantees not checked: this libcpg has "
+			"no ringcast_cpg_delivery_flags\n");
 	S.pid = (uint32_t)getpid();
 	S.hash = CPGT_FNV_OFFSET;
 	S.buf_seq = S.zcb_seq = UINT32_MAX;

@@ -342,6 +342,20 @@ static void test_batch_add_stops_at_cap(void)
 	CU_ASSERT_FALSE(rc_cpgd_batch_add(body, &len, sizeof(body), "", 0));
 }
 
+/* Every receiver takes RC_CPG_BATCH_MAX messages in a batch, no more. */
+static void test_batch_count_stops_at_max(void)
+{
+	static uint8_t body[(RC_CPG_BATCH_MAX + 1) * RC_CPG_BATCH_REC];
+	size_t len = 0;
+
+	for (uint32_t i = 0; i < RC_CPG_BATCH_MAX; i++)
+		CU_ASSERT_FATAL(rc_cpgd_batch_add(body, &len, sizeof(body), "", 0));
+	CU_ASSERT_EQUAL(rc_cpgd_batch_count(body, len), RC_CPG_BATCH_MAX);
+	CU_ASSERT_FATAL(rc_cpgd_batch_add(body, &len, sizeof(body), "", 0));
+	CU_ASSERT_EQUAL(rc_cpgd_batch_count(body, len), 0);
+	CU_ASSERT_EQUAL(rc_cpgd_batch_count(body, 0), 0);	/* no message */
+}
+
 /* A batch with any flaw delivers none of its messages, on every node. */
 static void test_malformed_batch_delivers_nothing(void)
 {
@@ -520,6 +534,7 @@ static const struct unit_test tests[] = {
 	T(test_batch_delivers_each_message_in_order_everywhere),
 	T(test_batch_without_local_member_counts_each_message),
 	T(test_batch_add_stops_at_cap),
+	T(test_batch_count_stops_at_max),
 	T(test_malformed_batch_delivers_nothing),
 	T(test_join_error_codes),
 	T(test_leave_error_codes),
