@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@
 
 #define DEFAULT_CONF	"/etc/ringcast/ringcast.conf"
 #define CHECK_NS	(1000 * 1000 * 1000ull)	/* silent connections, lost wake-ups */
+#define STOP_WARN_NS	(2000 * 1000 * 1000ull)	/* a stop this slow is logged, and why */
 
 static struct rc_config cfg;	/* constant after start */
 static uint32_t self_id;
@@ -49,6 +52,7 @@ static qb_loop_t *loop;
 static struct rc_auth_floor saved_floors[RC_AUTH_MAX_NODES];	/* as last written */
 static uint32_t n_saved_floors;
 static int ready_sent;		/* READY=1 told to the service manager */
+static uint64_t signal_ns;	/* when SIGTERM/SIGINT came (0: not yet) */
 
 uint32_t rc_ctl_nodeid(void)
 {
@@ -259,7 +263,9 @@ static void drain_events(void)
 {
 	struct rc_dp_event ev[8];
 	unsigned int n;
-	int stopped = 0;
+	/* Read first: every event the lcore posted before it stopped is then
+	   drained below. A full event ring drops STOPPED, never this flag. */
+	int stopped = rc_dp_stopped(dp);
 
 	rc_clients_poll_gone();
 	while ((n = rc_dp_events(dp, ev, 8)) > 0) {
@@ -319,12 +325,86 @@ static void check(void *data)
 	qb_loop_timer_add(loop, QB_LOOP_LOW, CHECK_NS, NULL, check, &h);
 }
 
+/*
+ * The lcore has not stopped STOP_WARN_NS after the signal (and again every
+ * STOP_WARN_NS until it does): say whether it still runs its loop (it would
+ * have seen the stop: a bug here) or is held inside one call, the port
+ * driver's rx or tx burst most likely, which only a stack can tell.
+ */
+static void stop_watch(void *data)
+{
+	qb_loop_timer_handle h;
+	uint64_t now = rc_dp_now_ns(), polled = rc_dp_polled(dp);
+	unsigned long long age = polled && now > polled ? (now - polled) / 1000000 : 0;
+
+	(void)data;
+	if (rc_dp_stopped(dp)) {
+		drain_events();
+		return;
+	}
+	qb_log(LOG_WARNING, "the lcore has not stopped %llu ms after the signal: its last "
+	       "pass began %llu ms ago (%s)", (unsigned long long)((now - signal_ns) / 1000000),
+	       age, age * 1000000 >= STOP_WARN_NS / 2 ?
+	       "it is held inside one call, the port driver's rx or tx burst or the stall "
+	       "test hook: a stack of its thread shows which" :
+	       "it still runs its loop without seeing the stop");
+	qb_loop_timer_add(loop, QB_LOOP_HIGH, STOP_WARN_NS, NULL, stop_watch, &h);
+}
+
+/*
+ * After the loop, on the way out (the lcore's wait, the port's close, EAL's
+ * cleanup): a helper thread says on stderr which step takes more than
+ * STOP_WARN_NS, every STOP_WARN_NS, until the last is done. qb_log is the
+ * control thread's alone, and the control thread is the one held.
+ */
+static const char *volatile exit_step;
+static sem_t exit_done;
+static int exit_watching;
+
+static void *exit_watch(void *arg)
+{
+	struct timespec ts;
+	unsigned int waited = 0;
+
+	(void)arg;
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += STOP_WARN_NS / 1000000000ull;
+		if (sem_timedwait(&exit_done, &ts) == 0)
+			return NULL;
+		if (errno != ETIMEDOUT && errno != EINTR)
+			return NULL;
+		if (errno == ETIMEDOUT) {
+			waited += (unsigned int)(STOP_WARN_NS / 1000000000ull);
+			fprintf(stderr, "ringcastd: exit held %u s in: %s\n", waited, exit_step);
+		}
+	}
+}
+
+static void exit_watch_start(void)
+{
+	pthread_t t;
+
+	exit_step = "waiting for the lcore to return";
+	if (sem_init(&exit_done, 0, 0) < 0)
+		return;
+	exit_watching = 1;
+	if (pthread_create(&t, NULL, exit_watch, NULL) == 0)
+		pthread_detach(t);
+}
+
 static int on_signal(int32_t sig, void *data)
 {
+	qb_loop_timer_handle h;
+
 	qb_log(LOG_NOTICE, "signal %d: leaving the ring", sig);
 	rc_notify("STOPPING=1\nSTATUS=leaving the ring");
 	rc_membership_leave();	/* queued for the lcore before it is told to stop */
 	rc_dp_stop(dp);
+	if (!signal_ns) {
+		signal_ns = rc_dp_now_ns();
+		qb_loop_timer_add(loop, QB_LOOP_HIGH, STOP_WARN_NS, NULL, stop_watch, &h);
+	}
 	return 0;
 }
 
@@ -679,14 +759,20 @@ int main(int argc, char **argv)
 						  cfg.totem.consensus_timeout_ns),
 			  NULL, ready_wait_over, &rh);
 	qb_loop_run(loop);
+	exit_watch_start();
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");
 	rc_membership_stop();
 	rc_telemetry_detach();
+	exit_step = "closing the port (rte_eth_dev_stop, rte_eth_dev_close)";
 	rc_dp_destroy(dp);
+	exit_step = "freeing client regions";
 	rc_clients_stop();
+	exit_step = "EAL cleanup";
 	rte_pdump_uninit();
 	rte_eal_cleanup();
+	if (exit_watching)
+		sem_post(&exit_done);
 	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
 	unlink(path);
 	qb_log_fini();

@@ -679,6 +679,9 @@ int rc_dp_run(void *arg)
 	tx_flush(dp);
 	rc_dp_clients_stop(dp);
 	publish(dp);
+	/* before the event, which a full ring would drop: the control thread
+	   reads this flag whenever it drains (at least once a second) */
+	__atomic_store_n(&dp->stopped, 1, __ATOMIC_RELEASE);
 	post(dp, &ev);
 	events_wake(dp);
 	return 0;
@@ -690,6 +693,12 @@ void rc_dp_stop(struct rc_dp *dp)
 {
 	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
 	rc_dp_bell(dp);
+}
+
+bool rc_dp_stopped(struct rc_dp *dp)
+{
+	/* pairs with the release at the end of rc_dp_run */
+	return __atomic_load_n(&dp->stopped, __ATOMIC_ACQUIRE) != 0;
 }
 
 void rc_dp_snapshot_read(struct rc_dp *dp, struct rc_dp_snapshot *s)

@@ -115,6 +115,10 @@ void rc_dp_destroy(struct rc_dp *dp);
 int rc_dp_run(void *arg);
 /* Ask the lcore to leave the ring and return. */
 void rc_dp_stop(struct rc_dp *dp);
+/* Has the lcore left its loop (rc_dp_run about to return)? Any thread. The
+   STOPPED event says so too, but a full event ring drops events: this never
+   gets lost. */
+bool rc_dp_stopped(struct rc_dp *dp);
 /* Wake the lcore should it sleep (any thread; the calls below that queue
    something for it ring it themselves). */
 void rc_dp_bell(struct rc_dp *dp);

@@ -110,6 +110,7 @@ struct rc_dp {
 	/* written by the lcore, read by the control thread */
 	uint64_t last_token __rte_cache_aligned;	/* rc_ord_last_token(), relaxed */
 	uint64_t polled;		/* the start of the last pass whose rx is done */
+	int stopped;			/* rc_dp_run left its loop (release) */
 	uint32_t key_done;		/* key request answered (release: key_ret, key_missing) */
 	int key_ret;
 	uint32_t key_missing;
