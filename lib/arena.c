@@ -76,11 +76,26 @@ struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key)
 	return NULL;
 }
 
+/* One add or del more in the window; at its end, half the slots if its peak
+   stayed below 1/8 load (then under 1/4: far from growing again). */
+static void window_step(struct rc_blktab *t)
+{
+	if (t->n > t->peak)
+		t->peak = t->n;
+	if (++t->ops < t->mask + 1)
+		return;
+	if (t->mask + 1 > TAB_MIN && t->peak * 8 < t->mask + 1)
+		(void)tab_resize(t, (t->mask + 1) / 2);	/* no memory: stays as it is */
+	t->ops = 0;
+	t->peak = t->n;
+}
+
 struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
 {
 	struct rc_arena_blk *b;
 	uint32_t s;
 
+	window_step(t);		/* first: it may halve the table */
 	if ((t->n + 1) * 2 > t->mask + 1 &&
 	    (t->mask + 1 >= TAB_MAX || tab_resize(t, (t->mask + 1) * 2) < 0))
 		return NULL;
@@ -89,12 +104,12 @@ struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
 	b = &t->tab[s];
 	memset(b, 0, sizeof(*b));
 	b->off = key;
-	t->n++;
+	if (++t->n > t->peak)
+		t->peak = t->n;
 	return b;
 }
 
-/* Empty slot s, shifting back the entries probed past it; below 1/8 load,
-   half the slots (then under 1/4: far from growing again). */
+/* Empty slot s, shifting back the entries probed past it. */
 void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
 {
 	uint32_t s = (uint32_t)(b - t->tab), j = s, home;
@@ -116,8 +131,7 @@ void rc_blktab_del(struct rc_blktab *t, struct rc_arena_blk *b)
 		s = j;
 	}
 shrink:
-	if (t->mask + 1 > TAB_MIN && t->n * 8 < t->mask + 1)
-		(void)tab_resize(t, (t->mask + 1) / 2);	/* no memory: stays as it is */
+	window_step(t);
 }
 
 /* ---- the arena ---- */
