@@ -4,9 +4,10 @@
  * merged with both neighbours on free, so n_ext stays at most blk.n + 1.
  * Blocks: a power-of-two hash table keyed by offset (rc_blktab, also used
  * for the private zcb buffers by address), deleted by backward shift (no
- * tombstones), grown at 1/2 load and halved below 1/8: 2 to 8 slots per
- * block, or the 64 it starts with. All O(1) in the usual case of a few
- * extents (amortised for the table); no system call.
+ * tombstones), grown at 1/2 load and halved below 1/8 (the arena's: at the
+ * end of a window whose peak stayed below, arena.h): 2 to 8 slots per block,
+ * or the 64 it starts with. All O(1) in the usual case of a few extents
+ * (amortised for the table); no system call.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -77,14 +78,20 @@ struct rc_arena_blk *rc_blktab_find(struct rc_blktab *t, uint64_t key)
 }
 
 /* One add or del more in the window; at its end, half the slots if its peak
-   stayed below 1/8 load (then under 1/4: far from growing again). */
+   stayed below 1/8 load (then under 1/4: far from growing again). Not
+   windowed: after a del, half the slots at once below 1/8. */
 static void window_step(struct rc_blktab *t)
 {
+	if (!t->windowed) {
+		if (t->mask + 1 > TAB_MIN && (uint64_t)t->n * 8 < t->mask + 1)
+			(void)tab_resize(t, (t->mask + 1) / 2);
+		return;
+	}
 	if (t->n > t->peak)
 		t->peak = t->n;
 	if (++t->ops < t->mask + 1)
 		return;
-	if (t->mask + 1 > TAB_MIN && t->peak * 8 < t->mask + 1)
+	if (t->mask + 1 > TAB_MIN && (uint64_t)t->peak * 8 < t->mask + 1)
 		(void)tab_resize(t, (t->mask + 1) / 2);	/* no memory: stays as it is */
 	t->ops = 0;
 	t->peak = t->n;
@@ -95,7 +102,8 @@ struct rc_arena_blk *rc_blktab_add(struct rc_blktab *t, uint64_t key)
 	struct rc_arena_blk *b;
 	uint32_t s;
 
-	window_step(t);		/* first: it may halve the table */
+	if (t->windowed)
+		window_step(t);	/* first: it may halve the table */
 	if ((t->n + 1) * 2 > t->mask + 1 &&
 	    (t->mask + 1 >= TAB_MAX || tab_resize(t, (t->mask + 1) * 2) < 0))
 		return NULL;
@@ -156,6 +164,7 @@ int rc_arena_init(struct rc_arena *a, uint64_t size)
 		a->ext = NULL;
 		return -ENOMEM;
 	}
+	a->blk.windowed = true;	/* a batch's completions come in bursts */
 	return 0;
 }
 

@@ -30,16 +30,19 @@ struct rc_arena_blk {
 
 /*
  * Blocks by key (16-aligned): open addressing, linear probing, grown at 1/2
- * load, halved when a window of as many adds and dels as it has slots ends
- * with its peak below 1/8 load: at most 8 slots per block of that peak, or
- * the 64 it starts with. (Halving at once below 1/8 made a table whose
- * blocks come and go in bursts, a batch's completions, resize back and
- * forth.) Never past 2^30 slots (add: NULL).
+ * load, halved below 1/8 load: at once after a del (at most 8 slots per
+ * block, or the 64 it starts with: what zcb_max counts for private
+ * buffers, send.c), or, `windowed` (the arena's own table), when a window
+ * of as many adds and dels as it has slots ends with its peak below 1/8:
+ * halving at once made a table whose blocks come and go in bursts (a CPG
+ * batch's completions free hundreds) resize back and forth. Never past
+ * 2^30 slots (add: NULL).
  */
 struct rc_blktab {
 	struct rc_arena_blk *tab;
 	uint32_t mask, n;
-	uint32_t ops, peak;	/* adds and dels in this window, most blocks in it */
+	bool windowed;
+	uint32_t ops, peak;	/* windowed: adds and dels in this window, most blocks in it */
 };
 
 int rc_blktab_init(struct rc_blktab *t);

@@ -294,9 +294,8 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 /*
  * What a private buffer counts against zcb_max besides its bytes (rounded
  * up to 16, as allocated): its bookkeeping, so that the limit bounds the
- * memory tiny buffers take too. Up to 8 slots of h->priv (rc_blktab: at
- * most 8 slots a block of its recent peak, which this limit bounded) and
- * malloc's chunk header: 528 bytes.
+ * memory tiny buffers take too. Up to 8 slots of h->priv (rc_blktab, not
+ * windowed: at most 8 slots a block) and malloc's chunk header: 528 bytes.
  */
 #define PRIV_COST	(8 * sizeof(struct rc_arena_blk) + RC_SHM_MSG_ALIGN)
 _Static_assert(PRIV_COST == 528, "cpg_zcb_alloc.3 and compatibility.md name 528 bytes");

@@ -156,10 +156,36 @@ static void test_block_table_adds_finds_and_deletes_across_growth(void)
 	rc_blktab_fini(&t);
 }
 
-/* A table emptied shrinks back: once a window of as many adds and dels as
-   it has slots peaked below 1/8 load, it halves, down to its first 64, so a
-   table that once held many blocks does not keep their memory. */
+/* A table emptied shrinks back at once: at most 8 slots per block (or its
+   first 64), so a table that once held many blocks does not keep their
+   memory (what zcb_max counts for private buffers). */
 static void test_block_table_shrinks_as_it_empties(void)
+{
+	struct rc_blktab t;
+	uint32_t max_cap = 0;
+	int bad = 0, loose = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t k = 1; k <= 20000; k++)
+		bad += rc_blktab_add(&t, k << 4) == NULL;
+	max_cap = t.mask + 1;
+	CU_ASSERT(max_cap >= 40000);
+	for (uint64_t k = 20000; k > 10; k--) {
+		rc_blktab_del(&t, rc_blktab_find(&t, k << 4));
+		loose += t.mask + 1 > 64 && t.mask + 1 > 8 * t.n + 8;
+	}
+	for (uint64_t k = 1; k <= 10; k++)
+		bad += rc_blktab_find(&t, k << 4) == NULL;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(loose, 0);
+	CU_ASSERT_EQUAL(t.mask + 1, 64);
+	rc_blktab_fini(&t);
+}
+
+/* Windowed (the arena's), an emptied table shrinks too: once a window of as
+   many adds and dels as it has slots peaked below 1/8 load, it halves, down
+   to its first 64. */
+static void test_windowed_block_table_shrinks_as_it_empties(void)
 {
 	struct rc_blktab t;
 	uint32_t max_cap = 0;
@@ -167,6 +193,7 @@ static void test_block_table_shrinks_as_it_empties(void)
 	int bad = 0;
 
 	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	t.windowed = true;
 	for (uint64_t k = 1; k <= 20000; k++)
 		bad += rc_blktab_add(&t, k << 4) == NULL;
 	max_cap = t.mask + 1;
@@ -188,8 +215,8 @@ static void test_block_table_shrinks_as_it_empties(void)
 }
 
 /* Blocks that come and go in bursts (a batch's completions free hundreds at
-   once) do not make the table resize back and forth: it keeps the size its
-   peak needs. */
+   once) do not make a windowed table resize back and forth: it keeps the
+   size its peak needs. */
 static void test_block_table_keeps_its_size_through_bursts(void)
 {
 	struct rc_blktab t;
@@ -197,6 +224,7 @@ static void test_block_table_keeps_its_size_through_bursts(void)
 	int bad = 0;
 
 	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	t.windowed = true;
 	cap = t.mask + 1;
 	for (int round = 0; round < 200; round++) {
 		for (uint64_t k = 1; k <= 600; k++) {
@@ -215,6 +243,13 @@ static void test_block_table_keeps_its_size_through_bursts(void)
 	CU_ASSERT(resizes <= 5);	/* 64 -> 2048 in the first round, then none */
 	CU_ASSERT_EQUAL(cap, 2048);
 	rc_blktab_fini(&t);
+	{
+		struct rc_arena a;	/* the arena's own table is the windowed kind */
+
+		CU_ASSERT_EQUAL_FATAL(rc_arena_init(&a, 1 << 20), 0);
+		CU_ASSERT_TRUE(a.blk.windowed);
+		rc_arena_fini(&a);
+	}
 }
 
 /* (t->mask + 1) * 2 wraps at 2^31 slots: a table at its limit does not grow.
@@ -293,6 +328,7 @@ static const struct unit_test tests[] = {
 	T(test_fits_beside_zcb_counts_only_live_zcb_blocks_above),
 	T(test_block_table_adds_finds_and_deletes_across_growth),
 	T(test_block_table_shrinks_as_it_empties),
+	T(test_windowed_block_table_shrinks_as_it_empties),
 	T(test_block_table_keeps_its_size_through_bursts),
 	T(test_block_table_never_grows_past_its_limit),
 	T(test_random_alloc_free_never_overlaps),
