@@ -428,11 +428,19 @@ reply:
 
 /* ---- tx ---- */
 
+/* May e go into a batch that starts with first? Same guarantee, and not of
+   the sizes libcpg sends in place. */
+static bool batchable(const struct rc_shm_desc *e, const struct rc_shm_desc *first)
+{
+	return !((e->flags ^ first->flags) & RC_SHM_F_SAFE) &&
+	       e->len - RC_SHM_TX_HDR < RC_SHM_ZC_MIN;
+}
+
 /*
  * Small messages a client queued back to back go into the engine as one
  * CPG MCAST_BATCH (ringcast/cpgmsg.h) that fits one frame: one CPG header
  * (with the group's name), one Totem chunk and one engine message for many,
- * so a frame carries about 40% more 64-byte messages. Nothing waits to be
+ * so a frame carries up to 40% more 64-byte messages. Nothing waits to be
  * batched: only what is already queued is. The bytes are copied here, once
  * (every node delivers this copy, whatever the client writes afterwards),
  * so each message completes now; the batch's buffer goes with ops.sent.
@@ -463,12 +471,11 @@ static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 	if (max > BATCH_MAX)
 		max = BATCH_MAX;
 	cap = dp->batch_room < dp->ring_limit ? dp->batch_room : dp->ring_limit;
-	if (max < 2 || head - c->shm.tx_tail < 2 || first->len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN ||
+	if (max < 2 || head - c->shm.tx_tail < 2 || !batchable(first, first) ||
 	    2 * ((uint64_t)first->len - RC_SHM_TX_HDR + RC_CPG_BATCH_REC) > cap)
 		return 0;
 	/* the next one must go with it, or nothing is worth building */
-	if (rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + 1, &d) < 0 ||
-	    ((d.flags ^ first->flags) & RC_SHM_F_SAFE) || d.len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN)
+	if (rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + 1, &d) < 0 || !batchable(&d, first))
 		return 0;
 	hl = rc_cpgd_batch_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 	if (!hl || hl >= cap)
@@ -485,9 +492,7 @@ static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 		blen += need;
 		/* a bad entry is left to the single path, which kicks the client */
 		if (n == max || c->shm.tx_tail + n == head ||
-		    rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + n, &d) < 0 ||
-		    ((d.flags ^ first->flags) & RC_SHM_F_SAFE) ||
-		    d.len - RC_SHM_TX_HDR >= RC_SHM_ZC_MIN)
+		    rc_shmd_tx_peek_at(&c->shm, c->shm.tx_tail + n, &d) < 0 || !batchable(&d, first))
 			break;
 	}
 	if (n < 2)
