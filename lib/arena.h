@@ -41,6 +41,7 @@ struct rc_arena_blk {
 struct rc_blktab {
 	struct rc_arena_blk *tab;
 	uint32_t mask, n;
+	uint32_t bits;		/* log2(mask + 1) */
 	bool windowed;
 	uint32_t ops, peak;	/* windowed: adds and dels in this window, most blocks in it */
 };

@@ -276,6 +276,61 @@ static uint64_t rng(uint64_t *s)
 	return *s;
 }
 
+/* How far slot b lies from slot a, walking up the table. */
+static uint32_t slot_dist(const struct rc_blktab *t, const struct rc_arena_blk *a,
+			  const struct rc_arena_blk *b)
+{
+	return (uint32_t)((b - t->tab) - (a - t->tab)) & t->mask;
+}
+
+/*
+ * The arena hands out offsets in order (a client's copies, 224 bytes each at
+ * 64-byte payloads) and completions give them back in order: consecutive
+ * keys take slots a fixed step apart, so the table is walked as a ring is,
+ * not at random (a cache miss for every alloc and completion).
+ */
+static void test_block_table_keeps_consecutive_keys_together(void)
+{
+	struct rc_blktab t;
+	struct rc_arena_blk *prev = NULL, *b;
+	uint32_t near = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t i = 0; i < 4096; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rc_blktab_add(&t, i * 224));
+	for (uint64_t i = 0; i < 4096; i++, prev = b) {
+		b = rc_blktab_find(&t, i * 224);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		near += prev && slot_dist(&t, prev, b) <= 224 / 16 + 2;
+	}
+	CU_ASSERT(near >= 4095 * 9 / 10);
+	rc_blktab_fini(&t);
+}
+
+/* Keys exactly a table's width apart would all want one slot if runs of
+   keys were not placed by a hash: one cluster of them all, every lookup a
+   walk through it. Placed by a hash, no cluster is long. */
+static void test_block_table_spreads_keys_a_width_apart(void)
+{
+	const uint64_t n = 1000, width = 2048;	/* 1000 blocks: 2048 slots */
+	struct rc_blktab t;
+	uint32_t run = 0, longest = 0;
+
+	CU_ASSERT_EQUAL_FATAL(rc_blktab_init(&t), 0);
+	for (uint64_t i = 0; i < n; i++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(rc_blktab_add(&t, i * width * 16));
+	CU_ASSERT_EQUAL_FATAL(t.mask + 1, width);
+	for (uint64_t i = 0; i < n; i++)
+		CU_ASSERT_PTR_NOT_NULL(rc_blktab_find(&t, i * width * 16));
+	for (uint32_t s = 0; s < 2 * width; s++) {	/* twice round: clusters wrap */
+		run = t.tab[s & t.mask].off == RC_ARENA_NONE ? 0 : run + 1;
+		if (run > longest)
+			longest = run;
+	}
+	CU_ASSERT(longest < 100);
+	rc_blktab_fini(&t);
+}
+
 static void test_random_alloc_free_never_overlaps(void)
 {
 	enum { SIZE = 1 << 20, LIVE = 2000 };
@@ -331,6 +386,8 @@ static const struct unit_test tests[] = {
 	T(test_windowed_block_table_shrinks_as_it_empties),
 	T(test_block_table_keeps_its_size_through_bursts),
 	T(test_block_table_never_grows_past_its_limit),
+	T(test_block_table_keeps_consecutive_keys_together),
+	T(test_block_table_spreads_keys_a_width_apart),
 	T(test_random_alloc_free_never_overlaps),
 };
 
