@@ -180,7 +180,13 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 
 	if (!c)
 		return NULL;
-	ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
+	/* The tails once a pass, at its first record for the client (a client
+	   that wrote them wrong is gone at its next delivery); otherwise only
+	   when the ones last read leave no room. */
+	ret = c->rx_checked != dp->now ? rc_shmd_rx_tails(&c->shm) : 0;
+	c->rx_checked = dp->now;
+	if (ret == 0)
+		ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
 	if (ret < 0) {
 		kick(dp, slot, ret == -EPROTO ? RC_DP_GONE_BAD_RX : RC_DP_GONE_BACKLOG);
 		return NULL;

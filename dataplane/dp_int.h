@@ -63,6 +63,7 @@ struct rc_dp_client {
 	bool join_wait;		/* req_seen is a JOIN answered once it is applied */
 	uint32_t inflight;	/* tx buffers the engine still reads */
 	uint64_t sent, delivered;
+	uint64_t rx_checked;	/* rc_dp.now of the pass that last read its rx tails */
 	/* mbufs pointing into the region (zero copy) hold a count here, one
 	   per segment; the region is let go only once it is back to 1
 	   (maybe_gone) */

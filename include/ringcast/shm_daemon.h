@@ -15,6 +15,8 @@
  * and checked against the daemon's copy before it is used.
  *
  *   rx record    rc_shmd_rx_reserve -> write at rc_shmd_rx_ptr -> rc_shmd_rx_commit
+ *                (rc_shmd_rx_tails: check the client's tails now, not only
+ *                when the ones last read leave no room)
  *   tx entry     rc_shmd_tx_head, rc_shmd_tx_head_ok -> rc_shmd_tx_peek,
  *                tx_tail++ -> rc_shmd_tx_release
  *   completion   rc_shmd_comp_used (room) -> rc_shmd_comp_push
@@ -43,6 +45,7 @@ struct rc_shmd {
 	/* mine, published to the region with a release */
 	uint32_t tx_tail, rx_head, comp_head;
 	uint64_t rxa_head;
+	uint64_t rxa_head_at;			/* rxa_head % rxa_size, kept without a division */
 	/* the client's, as last checked: they only move forward */
 	uint32_t rx_tail_seen, comp_tail_seen;
 	uint64_t rxa_tail_seen;
@@ -84,52 +87,89 @@ static inline void rc_shmd_init(struct rc_shmd *d, void *base, const struct rc_s
 
 /* ---- rx records ---- */
 
+/* rc_shmd_rx_reserve's room, by the tails last read. */
+static inline bool rc_shmd_rx_fits(const struct rc_shmd *d, uint64_t need, bool whole,
+				   uint64_t *pos)
+{
+	uint64_t p = d->rxa_head, at = d->rxa_head_at;
+
+	if (whole && at + need > d->rxa_size)
+		p += d->rxa_size - at;		/* skip the end */
+	if (need > d->rxa_size || p + need - d->rxa_tail_seen > d->rxa_size ||
+	    d->rx_head - d->rx_tail_seen > d->rx_mask)
+		return false;
+	*pos = p;
+	return true;
+}
+
 /*
  * Room in the rx area and a free rx ring entry for a record of len bytes:
  * its free-running byte position in *pos. whole: a record that would pass
  * the area's end starts at the area's start instead (the daemon always; a
  * wrapped record is valid, and the fake writes some to test libcpg's side).
- * 0; -EPROTO: the client's rx tails went back or past what was written;
- * -ENOBUFS: no room, the client is not dispatching.
+ * 0; -EPROTO: the client's rx tails went back or past what was written
+ * (seen when they are read: when the tails last read leave no room, or
+ * rc_shmd_rx_tails); -ENOBUFS: no room, the client is not dispatching.
  */
-static inline int rc_shmd_rx_reserve(struct rc_shmd *d, uint64_t len, bool whole, uint64_t *pos)
+/* Read the client's rx tails again: 0, or -EPROTO when they went back or
+   past what was written. */
+static inline int rc_shmd_rx_tails(struct rc_shmd *d)
 {
-	uint64_t need = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), tail, p, at;
-	uint32_t rtail;
-
 	/* both pair with the releases in libcpg's rx_consume (lib/dispatch.c) */
-	tail = rc_load_acq64(&d->h->rxa_tail);
-	rtail = rc_load_acq32(&d->h->rx_tail.v);
+	uint64_t tail = rc_load_acq64(&d->h->rxa_tail);
+	uint32_t rtail = rc_load_acq32(&d->h->rx_tail.v);
+
 	if (tail < d->rxa_tail_seen || tail > d->rxa_head ||
 	    rtail - d->rx_tail_seen > d->rx_head - d->rx_tail_seen)
 		return -EPROTO;
 	d->rxa_tail_seen = tail;
 	d->rx_tail_seen = rtail;
-	p = d->rxa_head;
-	at = p % d->rxa_size;
-	if (whole && at + need > d->rxa_size)
-		p += d->rxa_size - at;		/* skip the end */
-	if (need > d->rxa_size || p + need - tail > d->rxa_size ||
-	    d->rx_head - rtail > d->rx_mask)
-		return -ENOBUFS;
-	*pos = p;
 	return 0;
+}
+
+static inline int rc_shmd_rx_reserve(struct rc_shmd *d, uint64_t len, bool whole, uint64_t *pos)
+{
+	uint64_t need = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
+	int ret;
+
+	/* The tails as last read only move forward: room they leave is room.
+	   Reading the client's lines for every record would pull them across
+	   cpus while it writes them for every record it consumes. */
+	if (rc_shmd_rx_fits(d, need, whole, pos))
+		return 0;
+	ret = rc_shmd_rx_tails(d);
+	if (ret < 0)
+		return ret;
+	return rc_shmd_rx_fits(d, need, whole, pos) ? 0 : -ENOBUFS;
+}
+
+/* pos % rxa_size for pos at rxa_head or a reserve's skip past the end (the
+   only positions rc_shmd_rx_reserve gives): no division per record. */
+static inline uint64_t rc_shmd_rx_at(const struct rc_shmd *d, uint64_t pos)
+{
+	if (pos == d->rxa_head)
+		return d->rxa_head_at;
+	if (pos - d->rxa_head == d->rxa_size - d->rxa_head_at)
+		return 0;
+	return pos % d->rxa_size;
 }
 
 /* Where the record at pos starts (whole: all of it is there). */
 static inline uint8_t *rc_shmd_rx_ptr(const struct rc_shmd *d, uint64_t pos)
 {
-	return d->rxa + pos % d->rxa_size;
+	return d->rxa + rc_shmd_rx_at(d, pos);
 }
 
 /* Publish the record of len bytes written at pos (rc_shmd_rx_reserve). */
 static inline void rc_shmd_rx_commit(struct rc_shmd *d, uint64_t pos, uint64_t len, uint16_t type)
 {
 	struct rc_shm_desc e = { .off = pos, .len = (uint32_t)len, .type = type };
+	uint64_t rlen = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN), at = rc_shmd_rx_at(d, pos) + rlen;
 
 	d->rx[d->rx_head & d->rx_mask] = e;
 	d->rx_head++;
-	d->rxa_head = pos + RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);
+	d->rxa_head = pos + rlen;
+	d->rxa_head_at = at >= d->rxa_size ? at - d->rxa_size : at;	/* rlen <= rxa_size */
 	/* pairs with the acquire of rx_head in libcpg's rx_claim (lib/dispatch.c),
 	   after which the client reads the entry and the record's bytes */
 	rc_store_rel64(&d->h->rxa_head, d->rxa_head);
