@@ -190,7 +190,7 @@ static int map_region(struct rc_cpg *h, int memfd, uint64_t size)
 	/* our indexes start where the daemon left them (0 for a new region) */
 	h->tx_head = h->tx_tail = rc_load_acq32(&hdr->tx_head.v);
 	h->comp_tail = rc_load_acq32(&hdr->comp_tail.v);
-	h->rx_tail = rc_load_acq32(&hdr->rx_tail.v);
+	h->rx_tail = h->rx_head_seen = rc_load_acq32(&hdr->rx_tail.v);
 	h->rxa_tail = rc_load_acq64(&hdr->rxa_tail);
 	h->req_seq = rc_load_acq32(&hdr->ctl.req_seq);
 	return 0;

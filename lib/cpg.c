@@ -232,7 +232,8 @@ RC_API cs_error_t cpg_finalize(cpg_handle_t handle)
 	}
 	if (h->fork_gen == rc_fork_gen) {
 		pthread_mutex_lock(&h->lock);
-		h->finalized = true;
+		/* atomic: a dispatching thread reads it between callbacks unlocked */
+		__atomic_store_n(&h->finalized, true, __ATOMIC_RELAXED);
 		/* the daemon sees the hang-up at once; our pollers wake on it */
 		shutdown(h->sock, SHUT_RDWR);
 		pthread_cond_broadcast(&h->rx_cond);

@@ -77,6 +77,7 @@ struct rc_cpg {
 
 	/* rx side (dispatch.c) */
 	uint32_t rx_tail;
+	uint32_t rx_head_seen;		/* the daemon's rx_head as last read */
 	uint64_t rxa_tail;
 	uint64_t rx_count;		/* records consumed */
 	bool rx_busy;			/* a record is in a callback */

@@ -2,10 +2,14 @@
 /*
  * The rx side: cpg_fd_get() and cpg_dispatch(). Each rx descriptor is read
  * once, checked against the rx area, handed to its callback with no lock
- * held, then consumed: rx_tail + 1 and rxa_tail = off + round(len). Records
- * are normally contiguous in the rx area; one that wraps its end is copied
- * to a bounce buffer first. One record is in a callback at a time per handle
- * (rx_busy); a callback may call any cpg function, cpg_finalize() included.
+ * held, then consumed: rx_tail + 1 and rxa_tail = off + round(len). Up to
+ * RUN_MAX records are claimed under the lock at once, delivered one after
+ * another without it and consumed together: two lock operations per run,
+ * not per record (a sending thread takes the same lock for every send).
+ * Records are normally contiguous in the rx area; one that wraps its end is
+ * copied to a bounce buffer first (and ends its run). One run is in its
+ * callbacks at a time per handle (rx_busy); a callback may call any cpg
+ * function, cpg_finalize() included.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,13 +32,21 @@ static __thread struct {
 	bool in;
 } rx_now;
 
-/* What a record asks for, copied out under the lock. */
-struct rc_rx_call {
-	uint16_t type;
+/* Records claimed together: they are handed to their callbacks one after
+   another with no lock held, then consumed together. */
+#define RUN_MAX		32
+
+/* What a run of records asks for, copied out under the lock. */
+struct rc_rx_run {
 	struct cpg_name group;
-	const uint8_t *rec;	/* the record: in the rx area or the bounce buffer */
-	uint32_t len;
 	cpg_model_v1_data_t cb;
+	uint32_t n;
+	struct rc_rx_rec {
+		uint16_t type;
+		uint32_t len;
+		const uint8_t *rec;	/* in the rx area or the bounce buffer */
+	} r[RUN_MAX];
+	struct rc_shm_desc last;	/* the last record's descriptor */
 };
 
 /* Where the record at byte position pos lies; wrapped ones are linearised. */
@@ -83,12 +95,43 @@ static bool rx_valid(uint16_t type, const uint8_t *rec, uint32_t len)
 }
 
 /*
- * Claim the record at rx_tail and describe it in *call. 1 claimed, 0 none
- * pending, -EAGAIN (called from this handle's own callback), -EPROTO (garbage
- * from the daemon: the handle is unusable from now on).
+ * Check the record of descriptor d, which starts at or after byte position
+ * from (the end of the record before it), and describe it in *r. 1 valid,
+ * 0 it wraps the area (valid, in the bounce buffer), -EPROTO garbage,
+ * -ENOMEM.
  */
-static int rx_claim(struct rc_cpg *h, struct rc_rx_call *call, struct rc_shm_desc *d)
+static int rx_check(struct rc_cpg *h, const struct rc_shm_desc *d, uint64_t from,
+		    struct rc_rx_rec *r)
 {
+	int ret;
+
+	/* inside [from, rxa_tail + rxa_size), aligned, whole */
+	if (d->off < from || d->off % RC_SHM_MSG_ALIGN != 0 ||
+	    d->off - h->rxa_tail > h->g.rxa_size ||
+	    RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN) > h->g.rxa_size - (d->off - h->rxa_tail))
+		return -EPROTO;
+	ret = rx_record(h, d->off, d->len, &r->rec);
+	if (ret < 0)
+		return ret;
+	if (!rx_valid(d->type, r->rec, d->len))
+		return -EPROTO;
+	r->type = d->type;
+	r->len = d->len;
+	return r->rec == h->bounce ? 0 : 1;
+}
+
+/*
+ * Claim the records from rx_tail on, at most max, and describe them in
+ * *run. 1 claimed (run->n of them), 0 none pending, -EAGAIN (called from
+ * this handle's own callback), -EPROTO (garbage from the daemon: the handle
+ * is unusable from now on), -ENOMEM. A run ends at a record that wraps the
+ * area (the bounce buffer holds one record), and before a record that
+ * fails its check, which the next claim then reports. Lock held.
+ */
+static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
+{
+	struct rc_shm_desc d;
+	uint64_t from = h->rxa_tail;
 	uint32_t head;
 	int ret;
 
@@ -101,26 +144,34 @@ static int rx_claim(struct rc_cpg *h, struct rc_rx_call *call, struct rc_shm_des
 		return -EPROTO;
 	if (h->finalized)
 		return 0;
-	head = rc_load_acq32(&h->hdr->rx_head.v);	/* pairs with the daemon's release */
-	if (head == h->rx_tail)
-		return 0;
-	if (head - h->rx_tail > h->g.rx_mask + 1)
-		goto garbage;
-	memcpy(d, &h->rx[h->rx_tail & h->g.rx_mask], sizeof(*d));
-	/* inside [rxa_tail, rxa_tail + rxa_size), aligned, whole */
-	if (d->off < h->rxa_tail || d->off % RC_SHM_MSG_ALIGN != 0 ||
-	    d->off - h->rxa_tail > h->g.rxa_size ||
-	    RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN) > h->g.rxa_size - (d->off - h->rxa_tail))
-		goto garbage;
-	ret = rx_record(h, d->off, d->len, &call->rec);
-	if (ret < 0)
-		return ret;
-	if (!rx_valid(d->type, call->rec, d->len))
-		goto garbage;
-	call->type = d->type;
-	call->len = d->len;
-	call->group = h->group;
-	call->cb = h->model;
+	/* Entries up to the head last read are published already: the daemon's
+	   line is read again only when they are all consumed. */
+	head = h->rx_head_seen;
+	if (head == h->rx_tail) {
+		head = rc_load_acq32(&h->hdr->rx_head.v);	/* pairs with the daemon's release */
+		if (head == h->rx_tail)
+			return 0;
+		if (head - h->rx_tail > h->g.rx_mask + 1)
+			goto garbage;
+		h->rx_head_seen = head;
+	}
+	for (run->n = 0; run->n < max && h->rx_tail + run->n != head;) {
+		memcpy(&d, &h->rx[(h->rx_tail + run->n) & h->g.rx_mask], sizeof(d));
+		ret = rx_check(h, &d, from, &run->r[run->n]);
+		if (ret < 0 && run->n > 0)
+			break;		/* the next claim reports it */
+		if (ret == -EPROTO)
+			goto garbage;
+		if (ret < 0)
+			return ret;
+		run->n++;
+		run->last = d;
+		from = d.off + RC_SHM_ROUND((uint64_t)d.len, RC_SHM_MSG_ALIGN);
+		if (ret == 0)
+			break;		/* in the bounce buffer */
+	}
+	run->group = h->group;
+	run->cb = h->model;
 	h->rx_busy = true;
 	h->rx_owner = pthread_self();
 	return 1;
@@ -131,11 +182,12 @@ garbage:
 	return -EPROTO;
 }
 
-static void rx_consume(struct rc_cpg *h, const struct rc_shm_desc *d)
+/* The run's n records are done with: the daemon may reuse their room. */
+static void rx_consume(struct rc_cpg *h, const struct rc_rx_run *run)
 {
-	h->rx_tail++;
-	h->rx_count++;
-	h->rxa_tail = d->off + RC_SHM_ROUND((uint64_t)d->len, RC_SHM_MSG_ALIGN);
+	h->rx_tail += run->n;
+	h->rx_count += run->n;
+	h->rxa_tail = run->last.off + RC_SHM_ROUND((uint64_t)run->last.len, RC_SHM_MSG_ALIGN);
 	/* both pair with the daemon's acquire before it reuses the slot or bytes */
 	rc_store_rel64(&h->hdr->rxa_tail, h->rxa_tail);
 	rc_store_rel32(&h->hdr->rx_tail.v, h->rx_tail);
@@ -145,15 +197,16 @@ static void rx_consume(struct rc_cpg *h, const struct rc_shm_desc *d)
 
 /* Run the record's callback. false: a record corosync would never have sent,
    dropped unseen (it does not count as dispatched). */
-static bool rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
+static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct rc_rx_rec *r,
+		    bool first)
 {
-	const struct rc_shm_rx_msg *m = (const void *)c->rec;
-	const struct rc_shm_rx_confchg *cc = (const void *)c->rec;
-	const struct rc_shm_rx_totem *t = (const void *)c->rec;
+	const struct rc_shm_rx_msg *m = (const void *)r->rec;
+	const struct rc_shm_rx_confchg *cc = (const void *)r->rec;
+	const struct rc_shm_rx_totem *t = (const void *)r->rec;
 	const struct cpg_address *a;
 	struct cpg_ring_id ring;
 
-	switch (c->type) {
+	switch (r->type) {
 	case RC_SHM_RX_MSG:
 		if (c->cb.cpg_deliver_fn != NULL) {
 			typeof(rx_now) outer = rx_now;
@@ -188,24 +241,35 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_call *c, bool first)
 	return true;	/* counts even without a callback, as in corosync */
 }
 
-/* Deliver one record. 1 delivered, 2 consumed unseen, 0 none pending,
-   <0 error. Lock held. */
-static int dispatch_one(struct rc_cpg *h)
+/*
+ * Deliver a run of records (at most max); *seen counts those delivered
+ * (records corosync would never have sent are consumed unseen). 1 a run
+ * was claimed, 0 none pending, <0 error. Between callbacks a finalize (by a callback or another thread)
+ * ends the run: what is left of it is consumed undelivered, as corosync
+ * drops what a finalized handle had not dispatched. Lock held.
+ */
+static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 {
-	struct rc_rx_call call;
-	struct rc_shm_desc d;
-	bool first, seen;
+	struct rc_rx_run run;
+	uint64_t count;
 	int ret;
 
-	ret = rx_claim(h, &call, &d);
+	*seen = 0;
+	ret = rx_claim(h, &run, max);
 	if (ret <= 0)
 		return ret;
-	first = h->rx_count == 0;
+	count = h->rx_count;	/* after the claim, which may have waited for another run */
 	pthread_mutex_unlock(&h->lock);
-	seen = rx_call(h->handle, &call, first);
+	for (uint32_t i = 0; i < run.n; i++) {
+		/* finalize stores it under the lock; read here without: relaxed
+		   is enough, the record bytes are ours until consumed */
+		if (i > 0 && __atomic_load_n(&h->finalized, __ATOMIC_RELAXED))
+			break;
+		*seen += rx_call(h->handle, &run, &run.r[i], count + i == 0);
+	}
 	pthread_mutex_lock(&h->lock);
-	rx_consume(h, &d);
-	return seen ? 1 : 2;
+	rx_consume(h, &run);
+	return 1;
 }
 
 /* Daemon gone: a reason to stop once nothing is left to deliver. */
@@ -220,7 +284,9 @@ static int idle_status(struct rc_cpg *h)
 
 static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 {
+	bool one = how == CS_DISPATCH_ONE || how == CS_DISPATCH_ONE_NONBLOCKING;
 	uint64_t n = 0;
+	uint32_t seen;
 	int ret;
 
 	rc_wake_disarm(h);
@@ -228,18 +294,16 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 	   daemon stops taking its messages once the completion ring is full. */
 	rc_comp_drain(h);
 	for (;;) {
-		ret = dispatch_one(h);
+		ret = dispatch_run(h, one ? 1 : RUN_MAX, &seen);
 		if (ret < 0)
 			break;
 		if (h->finalized) {	/* by a callback or another thread: as corosync */
 			ret = -EBADF;
 			break;
 		}
-		if (ret == 2)
-			continue;
 		if (ret == 1) {
-			n++;
-			if (how == CS_DISPATCH_ONE || how == CS_DISPATCH_ONE_NONBLOCKING) {
+			n += seen;
+			if (one && seen) {
 				ret = 0;
 				break;
 			}

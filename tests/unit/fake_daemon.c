@@ -58,7 +58,7 @@ struct fake {
 	uint64_t gen;		/* bumped by every join, leave and drop */
 	/* switches and commands from the test thread */
 	uint32_t stop, dead, consuming, completing, answering;
-	uint32_t garbage;
+	uint32_t garbage, garbage_sent;
 	uint32_t totem_cmds;
 	uint32_t totem_done;
 	uint32_t totem_rep;
@@ -580,6 +580,7 @@ static void commands(struct fake *f)
 			rc_store_rel32(&c->shm.h->rx_head.v, c->shm.rx_head);
 			c->wake = true;
 			wake(c);
+			__atomic_add_fetch(&f->garbage_sent, 1, __ATOMIC_RELEASE);
 		}
 }
 
@@ -678,6 +679,7 @@ void fake_set_consuming(struct fake *f, bool on) { rc_store_rel32(&f->consuming,
 void fake_set_completing(struct fake *f, bool on) { rc_store_rel32(&f->completing, on); }
 void fake_set_answering(struct fake *f, bool on) { rc_store_rel32(&f->answering, on); }
 void fake_send_garbage(struct fake *f) { rc_store_rel32(&f->garbage, 1); }
+uint32_t fake_garbage_sent(struct fake *f) { return rc_load_acq32(&f->garbage_sent); }
 uint64_t fake_echoed(struct fake *f) { return rc_load_acq64(&f->echoed); }
 uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }
 uint32_t fake_clients(struct fake *f) { return rc_load_acq32(&f->clients); }

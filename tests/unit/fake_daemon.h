@@ -44,6 +44,7 @@ void fake_set_completing(struct fake *f, bool on);	/* post completions (held one
 void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
 void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */
+uint32_t fake_garbage_sent(struct fake *f);	/* such descriptors written so far */
 /* The lcore page's max_msg: what the current ring agreed (0: none). */
 void fake_set_ring_max_msg(struct fake *f, uint32_t max_msg);
 

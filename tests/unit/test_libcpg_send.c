@@ -416,6 +416,34 @@ static void test_garbage_rx_descriptor_is_library_error(void)
 	stop();
 }
 
+static bool garbage_written(void *arg)
+{
+	(void)arg;
+	return fake_garbage_sent(fk) > 0;
+}
+
+/* Records claimed together (a run, lib/dispatch.c) end before a bad one:
+   what came before it is delivered, then the error. */
+static void test_garbage_after_good_records_comes_after_them(void)
+{
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
+	CU_ASSERT(wait_echoed(5));
+	fake_send_garbage(fk);
+	CU_ASSERT(fake_wait(garbage_written, NULL, 3000));
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(seen.msgs, 5);
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(seen.msgs, 5);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
+	stop();
+}
+
 /*
  * The lcore page says what the daemon's ring agreed (docs/protocol.md, "The
  * ring's message limit"): above it a send is CS_ERR_TOO_BIG at the call, and
@@ -496,6 +524,7 @@ static const struct unit_test tests[] = {
 	T(test_daemon_death_during_a_request_is_library_error),
 	T(test_daemon_death_is_library_error_and_fd_readable),
 	T(test_garbage_rx_descriptor_is_library_error),
+	T(test_garbage_after_good_records_comes_after_them),
 	T(test_fork_child_cannot_use_parent_handles),
 	T(test_the_rings_agreed_limit_bounds_sends_at_the_call),
 };
