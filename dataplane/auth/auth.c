@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -262,6 +263,20 @@ static void iv_of(uint64_t counter, uint8_t iv[IV_LEN])
 	memset(iv + 8, 0, IV_LEN - 8);
 }
 
+/* The GCM tag, got after a seal or set before an open: as a parameter, not
+   through EVP_CIPHER_CTX_ctrl, which OpenSSL 3 turns into one after a
+   lookup by name for every frame. 1 or 0, as EVP calls answer. */
+static int tag_param(EVP_CIPHER_CTX *ctx, uint8_t *tag, bool set)
+{
+	OSSL_PARAM p[2] = {
+		OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag,
+						  RC_WIRE_TAG_LEN),
+		OSSL_PARAM_construct_end(),
+	};
+
+	return set ? EVP_CIPHER_CTX_set_params(ctx, p) : EVP_CIPHER_CTX_get_params(ctx, p);
+}
+
 int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,
 		 const void *data, size_t data_len, bool copy_data, uint8_t *out)
 {
@@ -307,8 +322,7 @@ int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,
 		ok = ok && EVP_EncryptUpdate(ctx, NULL, &n, hdr, (int)hdr_len) &&
 		     (!data_len || EVP_EncryptUpdate(ctx, NULL, &n, data, (int)data_len));
 	}
-	ok = ok && EVP_EncryptFinal_ex(ctx, iv, &n) &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, RC_WIRE_TAG_LEN, tag);
+	ok = ok && EVP_EncryptFinal_ex(ctx, iv, &n) && tag_param(ctx, tag, false);
 	return ok ? (int)written : -EIO;
 }
 
@@ -347,7 +361,7 @@ static int verify(struct rc_auth *a, EVP_CIPHER_CTX *ctx, uint8_t *frame, size_t
 		ok = ok && (!blen || EVP_DecryptUpdate(ctx, body, &n, body, blen));
 	else
 		ok = ok && (!blen || EVP_DecryptUpdate(ctx, NULL, &n, body, blen));
-	ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, RC_WIRE_TAG_LEN, tag) &&
+	ok = ok && tag_param(ctx, tag, true) &&
 	     EVP_DecryptFinal_ex(ctx, iv, &n) > 0;
 	return ok ? 0 : -1;
 }
