@@ -80,7 +80,7 @@ struct rc_cpg {
 	uint32_t rx_head_seen;		/* the daemon's rx_head as last read */
 	uint64_t rxa_tail;
 	uint64_t rx_count;		/* records consumed */
-	bool rx_busy;			/* a record is in a callback */
+	bool rx_busy;			/* a run of records is in its callbacks (dispatch.c) */
 	pthread_t rx_owner;
 	uint8_t *bounce;		/* a record that wraps the rx area, linearised */
 	size_t bounce_size;

@@ -2,10 +2,11 @@
 /*
  * The rx side: cpg_fd_get() and cpg_dispatch(). Each rx descriptor is read
  * once, checked against the rx area, handed to its callback with no lock
- * held, then consumed: rx_tail + 1 and rxa_tail = off + round(len). Up to
- * RUN_MAX records are claimed under the lock at once, delivered one after
- * another without it and consumed together: two lock operations per run,
- * not per record (a sending thread takes the same lock for every send).
+ * held, then consumed: rx_tail + 1 and rxa_tail = off + round(len), given
+ * back to the daemon as soon as its callback returns. Up to RUN_MAX records
+ * are claimed under the lock at once, delivered one after another without
+ * it and consumed together: two lock operations per run, not per record (a
+ * sending thread takes the same lock for every send).
  * Records are normally contiguous in the rx area; one that wraps its end is
  * copied to a bounce buffer first (and ends its run). One run is in its
  * callbacks at a time per handle (rx_busy); a callback may call any cpg
@@ -45,8 +46,8 @@ struct rc_rx_run {
 		uint16_t type;
 		uint32_t len;
 		const uint8_t *rec;	/* in the rx area or the bounce buffer */
+		uint64_t end;		/* rxa_tail once it is consumed */
 	} r[RUN_MAX];
-	struct rc_shm_desc last;	/* the last record's descriptor */
 };
 
 /* Where the record at byte position pos lies; wrapped ones are linearised. */
@@ -164,9 +165,8 @@ static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
 			goto garbage;
 		if (ret < 0)
 			return ret;
-		run->n++;
-		run->last = d;
 		from = d.off + RC_SHM_ROUND((uint64_t)d.len, RC_SHM_MSG_ALIGN);
+		run->r[run->n++].end = from;
 		if (ret == 0)
 			break;		/* in the bounce buffer */
 	}
@@ -187,7 +187,7 @@ static void rx_consume(struct rc_cpg *h, const struct rc_rx_run *run)
 {
 	h->rx_tail += run->n;
 	h->rx_count += run->n;
-	h->rxa_tail = run->last.off + RC_SHM_ROUND((uint64_t)run->last.len, RC_SHM_MSG_ALIGN);
+	h->rxa_tail = run->r[run->n - 1].end;
 	/* both pair with the daemon's acquire before it reuses the slot or bytes */
 	rc_store_rel64(&h->hdr->rxa_tail, h->rxa_tail);
 	rc_store_rel32(&h->hdr->rx_tail.v, h->rx_tail);
@@ -252,6 +252,7 @@ static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 {
 	struct rc_rx_run run;
 	uint64_t count;
+	uint32_t tail;
 	int ret;
 
 	*seen = 0;
@@ -259,6 +260,7 @@ static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 	if (ret <= 0)
 		return ret;
 	count = h->rx_count;	/* after the claim, which may have waited for another run */
+	tail = h->rx_tail;
 	pthread_mutex_unlock(&h->lock);
 	for (uint32_t i = 0; i < run.n; i++) {
 		/* finalize stores it under the lock; read here without: relaxed
@@ -266,6 +268,13 @@ static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 		if (i > 0 && __atomic_load_n(&h->finalized, __ATOMIC_RELAXED))
 			break;
 		*seen += rx_call(h->handle, &run, &run.r[i], count + i == 0);
+		/* Its room back to the daemon now, not at the run's end: the
+		   daemon does not wait for a client whose area is full. Only the
+		   run's owner writes the tails (rx_busy); rx_consume sets ours. */
+		if (i + 1 < run.n) {
+			rc_store_rel64(&h->hdr->rxa_tail, run.r[i].end);
+			rc_store_rel32(&h->hdr->rx_tail.v, tail + i + 1);
+		}
 	}
 	pthread_mutex_lock(&h->lock);
 	rx_consume(h, &run);

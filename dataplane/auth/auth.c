@@ -265,7 +265,8 @@ static void iv_of(uint64_t counter, uint8_t iv[IV_LEN])
 
 /* The GCM tag, got after a seal or set before an open: as a parameter, not
    through EVP_CIPHER_CTX_ctrl, which OpenSSL 3 turns into one after a
-   lookup by name for every frame. 1 or 0, as EVP calls answer. */
+   lookup by name for every frame. A cipher from a legacy ENGINE takes no
+   parameters: ctrl then. 1 or 0, as EVP calls answer. */
 static int tag_param(EVP_CIPHER_CTX *ctx, uint8_t *tag, bool set)
 {
 	OSSL_PARAM p[2] = {
@@ -274,7 +275,10 @@ static int tag_param(EVP_CIPHER_CTX *ctx, uint8_t *tag, bool set)
 		OSSL_PARAM_construct_end(),
 	};
 
-	return set ? EVP_CIPHER_CTX_set_params(ctx, p) : EVP_CIPHER_CTX_get_params(ctx, p);
+	if (set ? EVP_CIPHER_CTX_set_params(ctx, p) : EVP_CIPHER_CTX_get_params(ctx, p))
+		return 1;
+	return EVP_CIPHER_CTX_ctrl(ctx, set ? EVP_CTRL_GCM_SET_TAG : EVP_CTRL_GCM_GET_TAG,
+				   RC_WIRE_TAG_LEN, tag);
 }
 
 int rc_auth_seal(struct rc_auth *a, const void *hdr, size_t hdr_len,

@@ -102,20 +102,12 @@ static inline bool rc_shmd_rx_fits(const struct rc_shmd *d, uint64_t need, bool 
 	return true;
 }
 
-/*
- * Room in the rx area and a free rx ring entry for a record of len bytes:
- * its free-running byte position in *pos. whole: a record that would pass
- * the area's end starts at the area's start instead (the daemon always; a
- * wrapped record is valid, and the fake writes some to test libcpg's side).
- * 0; -EPROTO: the client's rx tails went back or past what was written
- * (seen when they are read: when the tails last read leave no room, or
- * rc_shmd_rx_tails); -ENOBUFS: no room, the client is not dispatching.
- */
 /* Read the client's rx tails again: 0, or -EPROTO when they went back or
    past what was written. */
 static inline int rc_shmd_rx_tails(struct rc_shmd *d)
 {
-	/* both pair with the releases in libcpg's rx_consume (lib/dispatch.c) */
+	/* both pair with the releases in libcpg's rx_consume and dispatch_run
+	   (lib/dispatch.c) */
 	uint64_t tail = rc_load_acq64(&d->h->rxa_tail);
 	uint32_t rtail = rc_load_acq32(&d->h->rx_tail.v);
 
@@ -127,6 +119,15 @@ static inline int rc_shmd_rx_tails(struct rc_shmd *d)
 	return 0;
 }
 
+/*
+ * Room in the rx area and a free rx ring entry for a record of len bytes:
+ * its free-running byte position in *pos. whole: a record that would pass
+ * the area's end starts at the area's start instead (the daemon always; a
+ * wrapped record is valid, and the fake writes some to test libcpg's side).
+ * 0; -EPROTO: the client's rx tails went back or past what was written
+ * (seen when they are read: when the tails last read leave no room, or
+ * rc_shmd_rx_tails); -ENOBUFS: no room, the client is not dispatching.
+ */
 static inline int rc_shmd_rx_reserve(struct rc_shmd *d, uint64_t len, bool whole, uint64_t *pos)
 {
 	uint64_t need = RC_SHM_ROUND(len, RC_SHM_MSG_ALIGN);

@@ -12,6 +12,7 @@
 #include <ringcast/cpg_ext.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static struct {
 	uint64_t next_seq;	/* for ordered bursts: payload is a uint64 counter */
 	int out_of_order;
 	int finalize_at;	/* finalize own handle at this message (0: never) */
+	int finalize_elsewhere_at;	/* the same from another thread, waited for */
 	int mcast_from_cb;	/* messages a callback still sends */
 	cs_error_t cb_err;	/* first error a callback's own call saw */
 	const uint8_t *expect;	/* long payloads are compared with this whole */
@@ -48,6 +50,11 @@ static struct {
 	uint32_t flags;		/* ringcast_cpg_delivery_flags() of the last message */
 	cs_error_t flags_err;	/* and what it returned */
 } seen;
+
+static inline void *finalize_thread(void *arg)
+{
+	return (void *)(uintptr_t)cpg_finalize(*(cpg_handle_t *)arg);
+}
 
 static inline void deliver_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
 			      uint32_t pid, void *msg, size_t len)
@@ -80,6 +87,15 @@ static inline void deliver_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t
 			e = cpg_context_get(h, &ctx);
 		if (e != CS_OK && seen.cb_err == CS_OK)
 			seen.cb_err = e;
+	}
+	if (seen.finalize_elsewhere_at && seen.msgs == seen.finalize_elsewhere_at) {
+		pthread_t t;
+		void *r = (void *)(uintptr_t)CS_ERR_LIBRARY;
+
+		if (pthread_create(&t, NULL, finalize_thread, &h) == 0)
+			pthread_join(t, &r);
+		if ((cs_error_t)(uintptr_t)r != CS_OK && seen.cb_err == CS_OK)
+			seen.cb_err = (cs_error_t)(uintptr_t)r;
 	}
 	if (seen.finalize_at && seen.msgs == seen.finalize_at) {
 		cs_error_t e = cpg_finalize(h);

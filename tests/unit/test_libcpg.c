@@ -526,6 +526,62 @@ static void test_records_that_wrap_the_rx_area_arrive_whole(void)
 	stop();
 }
 
+/* For test_a_run_with_a_wrapped_record_arrives_whole. */
+static struct {
+	int n, bad;
+	uint8_t next;
+} wrap_run;
+
+static void wrap_run_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
+			uint32_t pid, void *msg, size_t len)
+{
+	const uint8_t *p = msg;
+
+	(void)h, (void)g, (void)nodeid, (void)pid;
+	wrap_run.n++;
+	for (size_t i = 0; i < len; i++)
+		wrap_run.bad += p[i] != wrap_run.next;
+	wrap_run.bad += len != 150u + wrap_run.next % 7;
+	wrap_run.next++;
+}
+
+/* Several records pending at once, the area's end inside one of them,
+   dispatched in one call (records claimed in runs, lib/dispatch.c): every
+   one arrives whole and in order, wherever the wrap falls. */
+static void test_a_run_with_a_wrapped_record_arrives_whole(void)
+{
+	cpg_callbacks_t cb = { wrap_run_cb, confchg_cb };
+	struct fake_opts o;
+	uint8_t buf[200];
+	struct iovec iov = { buf, 0 };
+	cpg_handle_t h;
+
+	fake_opts_default(&o);
+	o.rxa_size = 1008;
+	o.wrap_records = true;
+	start_with(&o);
+	memset(&wrap_run, 0, sizeof(wrap_run));
+	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, &cb), CS_OK);
+	join(h, "wrap-run");
+	for (int round = 0; round < 40; round++) {
+		int before = wrap_run.n;
+
+		for (int i = 0; i < 4; i++) {	/* 4 x 166..172 bytes: all fit at once */
+			uint8_t v = (uint8_t)(wrap_run.next + i);
+
+			iov.iov_len = 150u + v % 7;
+			memset(buf, v, iov.iov_len);
+			CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+		}
+		CU_ASSERT(wait_echoed(4 * (uint64_t)(round + 1)));
+		CU_ASSERT(dispatch_until(h, &wrap_run.n, before + 4));
+	}
+	CU_ASSERT_EQUAL(wrap_run.n, 160);
+	CU_ASSERT_EQUAL(wrap_run.bad, 0);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_big_messages_round_trip(void)
 {
 	struct fake_opts o;
@@ -621,6 +677,7 @@ static const struct unit_test tests[] = {
 	T(test_dispatch_one_leaves_fd_readable_while_more_pending),
 	T(test_dispatch_all_delivers_a_burst_of_10000),
 	T(test_records_that_wrap_the_rx_area_arrive_whole),
+	T(test_a_run_with_a_wrapped_record_arrives_whole),
 	T(test_big_messages_round_trip),
 	T(test_totem_confchg_at_attach_only_with_the_flag),
 };

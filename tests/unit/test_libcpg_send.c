@@ -159,6 +159,82 @@ static void test_finalize_from_another_thread_ends_blocking_dispatch(void)
 	stop();
 }
 
+/* Another thread finalizes while the dispatcher is between two callbacks
+   of one run (lib/dispatch.c): nothing after it is delivered. */
+static void test_finalize_from_another_thread_ends_a_run(void)
+{
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, "fin");
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
+	CU_ASSERT(wait_echoed(5));
+	seen.finalize_elsewhere_at = 2;
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_BAD_HANDLE);
+	CU_ASSERT_EQUAL(seen.msgs, 2);
+	CU_ASSERT_EQUAL(seen.cb_err, CS_OK);
+	stop();
+}
+
+/* For test_records_give_their_room_back_during_a_run. */
+static struct {
+	int n;
+	cs_error_t send_err;
+	bool echoed;
+} room_run;
+
+static void room_run_cb(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
+			uint32_t pid, void *msg, size_t len)
+{
+	struct iovec iov = { msg, len };
+
+	(void)g, (void)nodeid, (void)pid;
+	if (++room_run.n == 1) {	/* one more, with no room for it yet */
+		room_run.send_err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+	} else if (room_run.n == 2) {	/* the first record's room is back by now */
+		for (int i = 0; i < 2000 && fake_echoed(fk) < 5; i++)
+			usleep(1000);
+		room_run.echoed = fake_echoed(fk) >= 5;
+	}
+}
+
+/*
+ * Records claimed as one run give their room back to the daemon one by one,
+ * as each callback returns, not when the run ends: the daemon does not wait
+ * for a client whose rx area is full (it disconnects it). Four records fill
+ * the area; the first callback sends a fifth, the second waits for the
+ * daemon to write it into the room the first record left.
+ */
+static void test_records_give_their_room_back_during_a_run(void)
+{
+	cpg_callbacks_t cb = { room_run_cb, confchg_cb };
+	struct fake_opts o;
+	uint8_t m[112];		/* a 128-byte record: 16 of header */
+	struct iovec iov = { m, sizeof(m) };
+	cpg_handle_t h;
+
+	fake_opts_default(&o);
+	o.rxa_size = 4 * 128;
+	o.wrap_records = true;	/* any four records fit, wherever they start */
+	start_with(&o);
+	memset(&room_run, 0, sizeof(room_run));
+	CU_ASSERT_EQUAL_FATAL(cpg_initialize(&h, &cb), CS_OK);
+	join(h, "room");
+	memset(m, 7, sizeof(m));
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	CU_ASSERT(wait_echoed(4));
+	CU_ASSERT(readable(h, 1000));
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_OK);
+	CU_ASSERT_EQUAL(room_run.send_err, CS_OK);
+	CU_ASSERT(room_run.echoed);
+	CU_ASSERT(room_run.n >= 4);
+	cpg_finalize(h);
+	stop();
+}
+
 struct sender {
 	cpg_handle_t h;
 	uint32_t id, n, errors;
@@ -517,6 +593,8 @@ static const struct unit_test tests[] = {
 	T(test_callbacks_may_call_cpg_functions),
 	T(test_finalize_inside_a_callback_is_safe),
 	T(test_finalize_from_another_thread_ends_blocking_dispatch),
+	T(test_finalize_from_another_thread_ends_a_run),
+	T(test_records_give_their_room_back_during_a_run),
 	T(test_threads_send_while_one_dispatches),
 	T(test_iteration_walks_a_snapshot),
 	T(test_iteration_is_not_cut_at_the_ctl_area),
