@@ -241,6 +241,21 @@ static inline bool wait_echoed(uint64_t n)
 	return fake_wait(echoed_enough, NULL, 3000);
 }
 
+/* A fake daemon, and a handle joined to g with n short messages echoed
+   back to it, none dispatched yet. */
+static inline cpg_handle_t start_with_pending(const char *g, int n)
+{
+	cpg_handle_t h;
+
+	start();
+	h = open_h();
+	join(h, g);
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
+	CU_ASSERT(wait_echoed((uint64_t)n));
+	return h;
+}
+
 static inline bool wait_completed(uint64_t n)
 {
 	want_completed = n;

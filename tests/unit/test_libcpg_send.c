@@ -104,12 +104,7 @@ static void test_finalize_inside_a_callback_is_safe(void)
 	cpg_handle_t h;
 	int fd;
 
-	start();
-	h = open_h();
-	join(h, "fin");
-	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
-	CU_ASSERT(wait_echoed(5));
+	h = start_with_pending("fin", 5);
 	seen.finalize_at = 2;
 	/* the dispatch comes back; like corosync's it reports the handle gone */
 	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_BAD_HANDLE);
@@ -165,12 +160,7 @@ static void test_finalize_from_another_thread_ends_a_run(void)
 {
 	cpg_handle_t h;
 
-	start();
-	h = open_h();
-	join(h, "fin");
-	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
-	CU_ASSERT(wait_echoed(5));
+	h = start_with_pending("fin", 5);
 	seen.finalize_elsewhere_at = 2;
 	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_BAD_HANDLE);
 	CU_ASSERT_EQUAL(seen.msgs, 2);
@@ -504,12 +494,7 @@ static void test_garbage_after_good_records_comes_after_them(void)
 {
 	cpg_handle_t h;
 
-	start();
-	h = open_h();
-	join(h, "g");
-	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(send_str(h, "m"), CS_OK);
-	CU_ASSERT(wait_echoed(5));
+	h = start_with_pending("g", 5);
 	fake_send_garbage(fk);
 	CU_ASSERT(fake_wait(garbage_written, NULL, 3000));
 	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
