@@ -244,9 +244,10 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
 /*
  * Deliver a run of records (at most max); *seen counts those delivered
  * (records corosync would never have sent are consumed unseen). 1 a run
- * was claimed, 0 none pending, <0 error. Between callbacks a finalize (by a callback or another thread)
- * ends the run: what is left of it is consumed undelivered, as corosync
- * drops what a finalized handle had not dispatched. Lock held.
+ * was claimed, 0 none pending, <0 error. A finalize (by a callback or
+ * another thread) seen between two callbacks ends the run: what is left
+ * of it is consumed undelivered, as corosync drops what a finalized
+ * handle had not dispatched. Lock held.
  */
 static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 {
