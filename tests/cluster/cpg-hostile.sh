@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # cpg-hostile: clients that break their shared region (tx index, offset,
-# length, type; rx tail; unknown request), a connection that never says
-# hello, a client that rings its doorbell without end, and a client that
-# joins and never reads while another floods its group. Each but the ringer
-# is disconnected with a log
+# length, type; rx tail past the head, rx tails moved back; unknown
+# request), a connection that never says hello, a client that rings its
+# doorbell without end, and a client that joins and never reads while
+# another floods its group. Each but the ringer is disconnected with a log
 # line naming why; the daemon, its ring and a well-behaved client on the
 # same node carry on.
 # shellcheck source=tests/cluster/lib.sh
@@ -26,7 +26,7 @@ rc_wait_line "$out/good" '^READY' 5000
 ring=$(rc_same_ring "1 2 3" 3)
 
 kicks=0
-for mode in tx-index tx-offset tx-len tx-type rx-tail req; do
+for mode in tx-index tx-offset tx-len tx-type rx-tail rx-back req; do
 	"$cluster" exec 1 "$H" "$mode" hostile 10 >"$out/h-$mode" 2>&1 ||
 		rc_fail "hostile client ($mode) was not disconnected: $(cat "$out/h-$mode")"
 	kicks=$((kicks + 1))

@@ -8,6 +8,9 @@
  *   tx-index   tx head far beyond the ring       tx-offset  entry outside the arena
  *   tx-len     absurd entry length               tx-type    unknown entry type
  *   rx-tail    rx area tail beyond the head (seen at the next delivery)
+ *   rx-back    join, consume its confchg, send itself a message (the
+ *              daemon reads the tails at its delivery), then move both rx
+ *              tails back to 0 and send another: seen at that delivery
  *   req        unknown request type              slow       join, never read
  *   silent     connect, never say hello (the daemon closes it after 5 s)
  *   unmapped   hello, then never say the region is mapped (the same)
@@ -420,6 +423,52 @@ static int punch_early(int fd)
 }
 
 /* The daemon closed the socket within timeout_s? */
+/* Wait (at most 5 s) until the daemon has written more than n rx records. */
+static bool rx_past(struct rc_shm_hdr *h, uint32_t n)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 5000 && rx_head(h) == n; i++)
+		nanosleep(&ms, NULL);
+	return rx_head(h) != n;
+}
+
+/* Our own message of 40 bytes from arena offset off (not 64: cpg-hostile.sh
+   waits for the forged messages by that length). */
+static void send_self(struct rc_shm_hdr *h, uint64_t off)
+{
+	memset((uint8_t *)h + h->arena_off + off + RC_SHM_TX_HDR, 'B', 40);
+	push_tx(h, off, RC_SHM_TX_HDR + 40, RC_SHM_TX_MCAST);
+}
+
+/* rx-back; see the top. 1 when the setup failed. */
+static int rx_back(struct rc_shm_hdr *h, const char *group)
+{
+	struct rc_shm_desc *rx = (struct rc_shm_desc *)((char *)h + h->rx_off);
+	struct rc_shm_desc d;
+	uint32_t head;
+
+	request(h, RC_REQ_JOIN, group);
+	if (!rx_past(h, 0)) {
+		printf("no confchg after the join\n");
+		return 1;
+	}
+	head = rx_head(h);		/* consume all of it, as a client does */
+	d = rx[(head - 1) & (h->rx_entries - 1)];
+	__atomic_store_n(&h->rxa_tail, d.off + RC_SHM_ROUND((uint64_t)d.len, RC_SHM_MSG_ALIGN),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&h->rx_tail.v, head, __ATOMIC_RELEASE);
+	send_self(h, 0);		/* its delivery: the daemon reads those tails */
+	if (!rx_past(h, head)) {
+		printf("own message not delivered\n");
+		return 1;
+	}
+	__atomic_store_n(&h->rxa_tail, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->rx_tail.v, 0, __ATOMIC_RELEASE);
+	send_self(h, 4096);
+	return 0;
+}
+
 static int kicked(int fd, int timeout_s)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -545,6 +594,9 @@ int main(int argc, char **argv)
 		push_tx(h, 0, 0xffffffffu, RC_SHM_TX_MCAST);
 	} else if (!strcmp(mode, "tx-type")) {
 		push_tx(h, 0, RC_SHM_TX_HDR + 8, 77);
+	} else if (!strcmp(mode, "rx-back")) {
+		if (rx_back(h, group))
+			return 1;
 	} else if (!strcmp(mode, "rx-tail")) {
 		__atomic_store_n(&h->rxa_tail, (uint64_t)1 << 40, __ATOMIC_RELEASE);
 		request(h, RC_REQ_JOIN, group);		/* its confchg finds the tail */
@@ -553,7 +605,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "slow")) {
 		request(h, RC_REQ_JOIN, group);		/* and never read a thing */
 	} else {
-		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|"
+		fprintf(stderr, "usage: cpg_hostile tx-index|tx-offset|tx-len|tx-type|rx-tail|rx-back|"
 			"req|slow|silent|unmapped|punch|punch-early|ring|refused\n\t[GROUP [TIMEOUT_S]] | forge GROUP PID\n");
 		return 2;
 	}
