@@ -172,7 +172,8 @@ static void deliver_one(struct rc_cpgd *c, const struct rc_cpgd_group *g, uint32
 static void apply_mcast(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
 {
 	const struct rc_cpgd_group *g = rc_cpgd_group_find(&c->table, m->name, m->name_len);
-	const uint8_t *p = m->body, *end = m->body + m->body_len;
+	const uint8_t *p = m->body, *msg;
+	size_t left = m->body_len;
 	uint32_t len;
 
 	if (!g || !g->n_local) {
@@ -183,13 +184,8 @@ static void apply_mcast(struct rc_cpgd *c, uint32_t sender, const struct msg *m)
 		deliver_one(c, g, sender, m->pid, m->body, m->body_len);
 		return;
 	}
-	while (p < end) {
-		memcpy(&len, p, sizeof(len));
-		len = le32toh(len);
-		p += RC_CPG_BATCH_REC;
-		deliver_one(c, g, sender, m->pid, p, len);
-		p += len;
-	}
+	while (rc_cpgd_batch_next(&p, &left, &msg, &len))
+		deliver_one(c, g, sender, m->pid, msg, len);
 }
 
 /* ---- SYNC ---- */

@@ -542,22 +542,31 @@ bool rc_cpgd_batch_add(uint8_t *body, size_t *body_len, size_t cap, const void *
 	return true;
 }
 
+bool rc_cpgd_batch_next(const uint8_t **p, size_t *left, const uint8_t **msg, uint32_t *len)
+{
+	uint32_t rec;
+
+	if (*left < RC_CPG_BATCH_REC)
+		return false;
+	memcpy(&rec, *p, sizeof(rec));
+	rec = le32toh(rec);
+	if (rec > *left - RC_CPG_BATCH_REC)
+		return false;
+	*msg = *p + RC_CPG_BATCH_REC;
+	*len = rec;
+	*p += RC_CPG_BATCH_REC + rec;
+	*left -= RC_CPG_BATCH_REC + rec;
+	return true;
+}
+
 uint32_t rc_cpgd_batch_count(const uint8_t *body, size_t len)
 {
+	const uint8_t *msg;
 	uint32_t n = 0, rec;
 
-	while (len) {
-		if (len < RC_CPG_BATCH_REC)
+	while (len)
+		if (!rc_cpgd_batch_next(&body, &len, &msg, &rec) || ++n > RC_CPG_BATCH_MAX)
 			return 0;
-		memcpy(&rec, body, sizeof(rec));
-		rec = le32toh(rec);
-		if (rec > len - RC_CPG_BATCH_REC)
-			return 0;
-		body += RC_CPG_BATCH_REC + rec;
-		len -= RC_CPG_BATCH_REC + rec;
-		if (++n > RC_CPG_BATCH_MAX)
-			return 0;
-	}
 	return n;
 }
 

@@ -122,12 +122,15 @@ size_t rc_cpgd_batch_hdr(struct rc_cpgd *c, uint32_t slot, void *room, size_t ro
 /*
  * MCAST_BATCH bodies. rc_cpgd_batch_add appends one message (len bytes at
  * msg) to the body of *body_len bytes at body, if it stays within cap:
- * true, or false and nothing written. rc_cpgd_batch_count: the number of
- * messages of a well-formed body (1..RC_CPG_BATCH_MAX, records filling
- * it exactly), else 0.
+ * true, or false and nothing written. rc_cpgd_batch_next reads the record
+ * at *p of the *left bytes left: its message in *msg and *len, *p and
+ * *left past it; false when the record is cut short. rc_cpgd_batch_count:
+ * the number of messages of a well-formed body (1..RC_CPG_BATCH_MAX,
+ * records filling it exactly), else 0.
  */
 bool rc_cpgd_batch_add(uint8_t *body, size_t *body_len, size_t cap, const void *msg,
 		       uint32_t len);
+bool rc_cpgd_batch_next(const uint8_t **p, size_t *left, const uint8_t **msg, uint32_t *len);
 uint32_t rc_cpgd_batch_count(const uint8_t *body, size_t len);
 
 /* ---- queries (synchronous requests) ---- */
