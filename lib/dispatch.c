@@ -27,11 +27,12 @@ _Static_assert(RINGCAST_DELIVERY_SAFE == RC_SHM_RX_F_SAFE &&
 
 /* The delivery a deliver callback on this thread is in (a callback may
    dispatch another handle: each call saves and restores the outer one). */
-static __thread struct {
+struct rc_rx_now {
 	cpg_handle_t handle;
 	uint32_t flags;
 	bool in;
-} rx_now;
+};
+static __thread struct rc_rx_now rx_now;
 
 /* Records claimed together: they are handed to their callbacks one after
    another with no lock held, then consumed together. */
@@ -198,7 +199,7 @@ static void rx_consume(struct rc_cpg *h, const struct rc_rx_run *run)
 /* Run the record's callback. false: a record corosync would never have sent,
    dropped unseen (it does not count as dispatched). */
 static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct rc_rx_rec *r,
-		    bool first)
+		    bool first, struct rc_rx_now *now)
 {
 	const struct rc_shm_rx_msg *m = (const void *)r->rec;
 	const struct rc_shm_rx_confchg *cc = (const void *)r->rec;
@@ -209,15 +210,15 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
 	switch (r->type) {
 	case RC_SHM_RX_MSG:
 		if (c->cb.cpg_deliver_fn != NULL) {
-			typeof(rx_now) outer = rx_now;
+			struct rc_rx_now outer = *now;
 
-			rx_now.handle = handle;
-			rx_now.flags = m->flags & (RINGCAST_DELIVERY_SAFE |
-						   RINGCAST_DELIVERY_TRANSITIONAL);
-			rx_now.in = true;
+			now->handle = handle;
+			now->flags = m->flags & (RINGCAST_DELIVERY_SAFE |
+						 RINGCAST_DELIVERY_TRANSITIONAL);
+			now->in = true;
 			c->cb.cpg_deliver_fn(handle, &c->group, m->nodeid, m->pid,
 					     (void *)(uintptr_t)(m + 1), m->len);
-			rx_now = outer;
+			*now = outer;
 		}
 		break;
 	case RC_SHM_RX_CONFCHG:
@@ -251,6 +252,9 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
  */
 static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 {
+	/* once per run: in a shared library each access to a __thread
+	   variable is a call (__tls_get_addr), several per record */
+	struct rc_rx_now *now = &rx_now;
 	struct rc_rx_run run;
 	uint64_t count;
 	uint32_t tail;
@@ -268,7 +272,7 @@ static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
 		   is enough, the record bytes are ours until consumed */
 		if (i > 0 && __atomic_load_n(&h->finalized, __ATOMIC_RELAXED))
 			break;
-		*seen += rx_call(h->handle, &run, &run.r[i], count + i == 0);
+		*seen += rx_call(h->handle, &run, &run.r[i], count + i == 0, now);
 		/* Its room back to the daemon now, not at the run's end: the
 		   daemon does not wait for a client whose area is full. Only the
 		   run's owner writes the tails (rx_busy); rx_consume sets ours. */

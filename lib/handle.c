@@ -2,7 +2,9 @@
 /*
  * The handle table (handle.h). Handles are (gen << 32 | index); gen starts
  * at a per-process random value and moves on at each destroy, so a stale
- * handle fails with -EBADF. One mutex per table; gets are short.
+ * handle fails with -EBADF. get, put and destroy change an entry's word
+ * (gen, live, refs) by compare-and-swap and take no lock; create holds the
+ * table's mutex while it looks for a free slot or adds one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,128 +30,149 @@ static uint64_t make_handle(uint32_t gen, uint32_t idx)
 	return (uint64_t)gen << 32 | idx;
 }
 
+static uint32_t word_gen(uint64_t w)
+{
+	return (uint32_t)(w >> 32);
+}
+
+/* The entry of slot idx, or NULL if no such slot was ever made. Any thread:
+   a page is published before the count that covers it. */
+static struct rc_hent *entry(struct rc_htab *t, uint32_t idx)
+{
+	struct rc_hent *page;
+
+	if (idx >= __atomic_load_n(&t->n, __ATOMIC_ACQUIRE))
+		return NULL;
+	page = __atomic_load_n(&t->pages[idx / RC_HTAB_PAGE], __ATOMIC_ACQUIRE);
+	return &page[idx % RC_HTAB_PAGE];
+}
+
+/* Lock held: a new slot at the end, not live yet. */
+static struct rc_hent *grow(struct rc_htab *t)
+{
+	uint32_t i = t->n;
+	struct rc_hent *page = t->pages[i / RC_HTAB_PAGE], *e;
+
+	if (i / RC_HTAB_PAGE >= RC_HTAB_PAGES)
+		return NULL;
+	if (page == NULL) {
+		page = calloc(RC_HTAB_PAGE, sizeof(*page));
+		if (page == NULL)
+			return NULL;
+		__atomic_store_n(&t->pages[i / RC_HTAB_PAGE], page, __ATOMIC_RELEASE);
+	}
+	e = &page[i % RC_HTAB_PAGE];
+	/* tables differ in their sequences, so one's handles are not the other's */
+	__atomic_store_n(&e->word,
+			 (uint64_t)next_gen(gen_seed ^ (uint32_t)(uintptr_t)t ^ i * 0x9e3779b9u) << 32,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&t->n, i + 1, __ATOMIC_RELEASE);
+	return e;
+}
+
 int rc_htab_create(struct rc_htab *t, void *obj, uint64_t *handle)
 {
-	struct rc_hent *e;
+	struct rc_hent *e = NULL;
+	uint64_t w = 0;
 	uint32_t i;
 
 	pthread_mutex_lock(&t->lock);
-	for (i = 0; i < t->n; i++)
-		if (t->ents[i].refs == 0)
+	for (i = 0; i < t->n; i++) {
+		e = entry(t, i);
+		/* acquire: the last put read the old object before it freed the slot */
+		w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+		if ((w & (RC_HENT_LIVE | RC_HENT_REFS)) == 0)
 			break;
-	if (i == t->n) {
-		if (t->n == t->cap) {
-			uint32_t cap = t->cap ? t->cap * 2 : 16;
-			struct rc_hent *n = realloc(t->ents, cap * sizeof(*n));
-
-			if (n == NULL) {
-				pthread_mutex_unlock(&t->lock);
-				return -ENOMEM;
-			}
-			t->ents = n;
-			t->cap = cap;
-		}
-		e = &t->ents[t->n++];
-		/* tables differ in their sequences, so one's handles are not the other's */
-		e->gen = next_gen(gen_seed ^ (uint32_t)(uintptr_t)t ^ i * 0x9e3779b9u);
 	}
-	e = &t->ents[i];
-	e->obj = obj;
-	e->refs = 1;
-	e->live = true;
-	*handle = make_handle(e->gen, i);
+	if (i == t->n) {
+		e = grow(t);
+		if (e == NULL) {
+			pthread_mutex_unlock(&t->lock);
+			return -ENOMEM;
+		}
+		w = __atomic_load_n(&e->word, __ATOMIC_RELAXED);
+	}
+	/* A free slot: no get can take it (not live), no put or destroy
+	   touches it (no reference), other creates wait for the lock. */
+	__atomic_store_n(&e->obj, obj, __ATOMIC_RELAXED);
+	/* release: a get that sees it live sees obj */
+	__atomic_store_n(&e->word, (uint64_t)word_gen(w) << 32 | RC_HENT_LIVE | 1, __ATOMIC_RELEASE);
+	*handle = make_handle(word_gen(w), i);
 	pthread_mutex_unlock(&t->lock);
 	return 0;
-}
-
-/* Lock held. The entry for a live handle, or NULL. */
-static struct rc_hent *find(struct rc_htab *t, uint64_t handle)
-{
-	uint32_t idx = (uint32_t)handle, gen = (uint32_t)(handle >> 32);
-
-	if (idx >= t->n || t->ents[idx].gen != gen || !t->ents[idx].live)
-		return NULL;
-	return &t->ents[idx];
 }
 
 int rc_htab_get(struct rc_htab *t, uint64_t handle, void **obj)
 {
-	struct rc_hent *e;
+	struct rc_hent *e = entry(t, (uint32_t)handle);
+	uint64_t w;
 
-	pthread_mutex_lock(&t->lock);
-	e = find(t, handle);
-	if (e == NULL) {
-		pthread_mutex_unlock(&t->lock);
+	if (e == NULL)
 		return -EBADF;
-	}
-	e->refs++;
-	*obj = e->obj;
-	pthread_mutex_unlock(&t->lock);
+	w = __atomic_load_n(&e->word, __ATOMIC_RELAXED);
+	do {
+		if (word_gen(w) != (uint32_t)(handle >> 32) || !(w & RC_HENT_LIVE))
+			return -EBADF;
+		/* refs cannot overflow: each one is a thread inside a call */
+	} while (!__atomic_compare_exchange_n(&e->word, &w, w + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	*obj = __atomic_load_n(&e->obj, __ATOMIC_RELAXED);
 	return 0;
-}
-
-/* Lock held: drop one reference of slot idx; the object if it was the last. */
-static void *unref(struct rc_htab *t, uint32_t idx)
-{
-	struct rc_hent *e = &t->ents[idx];
-	void *obj = NULL;
-
-	if (e->refs > 0 && --e->refs == 0) {
-		obj = e->obj;
-		e->obj = NULL;
-		e->live = false;
-	}
-	return obj;
 }
 
 void rc_htab_put(struct rc_htab *t, uint64_t handle)
 {
-	uint32_t idx = (uint32_t)handle;
-	void *obj = NULL;
+	struct rc_hent *e = entry(t, (uint32_t)handle);
+	void *obj;
+	uint64_t w;
 
-	pthread_mutex_lock(&t->lock);
-	if (idx < t->n)
-		obj = unref(t, idx);
-	pthread_mutex_unlock(&t->lock);
-	if (obj != NULL)
-		t->release(obj);
+	if (e == NULL)
+		return;
+	/* before the reference goes: the slot may be reused the moment after */
+	obj = __atomic_load_n(&e->obj, __ATOMIC_RELAXED);
+	/* acq_rel: whatever this holder did is done before release() runs elsewhere */
+	w = __atomic_fetch_sub(&e->word, 1, __ATOMIC_ACQ_REL);
+	if ((w & (RC_HENT_LIVE | RC_HENT_REFS)) == 1)
+		t->release(obj);	/* destroyed, and this was the last reference */
 }
 
 int rc_htab_destroy(struct rc_htab *t, uint64_t handle)
 {
-	struct rc_hent *e;
+	struct rc_hent *e = entry(t, (uint32_t)handle);
+	uint32_t gen = (uint32_t)(handle >> 32);
+	uint64_t w, nw;
 	void *obj;
 
-	pthread_mutex_lock(&t->lock);
-	e = find(t, handle);
-	if (e == NULL) {
-		pthread_mutex_unlock(&t->lock);
+	if (e == NULL)
 		return -EBADF;
-	}
-	e->live = false;
-	e->gen = next_gen(e->gen);
-	obj = unref(t, (uint32_t)handle);
-	pthread_mutex_unlock(&t->lock);
-	if (obj != NULL)
+	w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	do {
+		if (word_gen(w) != gen || !(w & RC_HENT_LIVE))
+			return -EBADF;
+		/* the object of this very word: if the slot changed since, the
+		   exchange below fails and the handle is found stale */
+		obj = __atomic_load_n(&e->obj, __ATOMIC_RELAXED);
+		/* no longer live, a new generation, the table's reference gone */
+		nw = (uint64_t)next_gen(gen) << 32 | ((w & RC_HENT_REFS) - 1);
+	} while (!__atomic_compare_exchange_n(&e->word, &w, nw, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if ((nw & RC_HENT_REFS) == 0)
 		t->release(obj);
 	return 0;
 }
 
 void rc_htab_destroy_if(struct rc_htab *t, bool (*pred)(void *obj, void *arg), void *arg)
 {
-	uint64_t handle;
-	uint32_t i;
-	bool hit;
+	for (uint32_t i = 0; i < __atomic_load_n(&t->n, __ATOMIC_ACQUIRE); i++) {
+		uint64_t w = __atomic_load_n(&entry(t, i)->word, __ATOMIC_RELAXED);
+		uint64_t handle = make_handle(word_gen(w), i);
+		void *obj;
+		bool hit;
 
-	for (i = 0;; i++) {
-		pthread_mutex_lock(&t->lock);
-		if (i >= t->n) {
-			pthread_mutex_unlock(&t->lock);
-			return;
-		}
-		hit = t->ents[i].live && pred(t->ents[i].obj, arg);
-		handle = make_handle(t->ents[i].gen, i);
-		pthread_mutex_unlock(&t->lock);
+		if (!(w & RC_HENT_LIVE) || rc_htab_get(t, handle, &obj) < 0)
+			continue;
+		hit = pred(obj, arg);
+		rc_htab_put(t, handle);
 		if (hit)
 			rc_htab_destroy(t, handle);
 	}
