@@ -250,11 +250,8 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
  * of it is consumed undelivered, as corosync drops what a finalized
  * handle had not dispatched. Lock held.
  */
-static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen)
+static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen, struct rc_rx_now *now)
 {
-	/* once per run: in a shared library each access to a __thread
-	   variable is a call (__tls_get_addr), several per record */
-	struct rc_rx_now *now = &rx_now;
 	struct rc_rx_run run;
 	uint64_t count;
 	uint32_t tail;
@@ -299,6 +296,9 @@ static int idle_status(struct rc_cpg *h)
 static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 {
 	bool one = how == CS_DISPATCH_ONE || how == CS_DISPATCH_ONE_NONBLOCKING;
+	/* once per call: in a shared library each access to a __thread
+	   variable is a call (__tls_get_addr) */
+	struct rc_rx_now *now = &rx_now;
 	uint64_t n = 0;
 	uint32_t seen;
 	int ret;
@@ -308,7 +308,7 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 	   daemon stops taking its messages once the completion ring is full. */
 	rc_comp_drain(h);
 	for (;;) {
-		ret = dispatch_run(h, one ? 1 : RUN_MAX, &seen);
+		ret = dispatch_run(h, one ? 1 : RUN_MAX, &seen, now);
 		if (ret < 0)
 			break;
 		if (h->finalized) {	/* by a callback or another thread: as corosync */
