@@ -250,7 +250,15 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
  * of it is consumed undelivered, as corosync drops what a finalized
  * handle had not dispatched. Lock held.
  */
-static int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen, struct rc_rx_now *now)
+/* With `now` a constant at its one call site, GCC would clone this
+   function and take the TLS address in it again, once per run. */
+#ifdef __clang__
+#define RC_NOIPA	__attribute__((noinline))
+#else
+#define RC_NOIPA	__attribute__((noipa))
+#endif
+static RC_NOIPA int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen,
+					       struct rc_rx_now *now)
 {
 	struct rc_rx_run run;
 	uint64_t count;
