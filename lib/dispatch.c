@@ -27,6 +27,14 @@ _Static_assert(RINGCAST_DELIVERY_SAFE == RC_SHM_RX_F_SAFE &&
 
 /* The delivery a deliver callback on this thread is in (a callback may
    dispatch another handle: each call saves and restores the outer one). */
+/* dispatch_run: with `now` a constant at its one call site, GCC would clone
+   it and take the TLS address in the clone again, once per run. */
+#if defined(__has_attribute) && __has_attribute(noipa)
+#define RC_NOIPA	__attribute__((noipa))
+#else
+#define RC_NOIPA	__attribute__((noinline))
+#endif
+
 struct rc_rx_now {
 	cpg_handle_t handle;
 	uint32_t flags;
@@ -250,13 +258,6 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
  * of it is consumed undelivered, as corosync drops what a finalized
  * handle had not dispatched. Lock held.
  */
-/* With `now` a constant at its one call site, GCC would clone this
-   function and take the TLS address in it again, once per run. */
-#ifdef __clang__
-#define RC_NOIPA	__attribute__((noinline))
-#else
-#define RC_NOIPA	__attribute__((noipa))
-#endif
 static RC_NOIPA int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen,
 					       struct rc_rx_now *now)
 {

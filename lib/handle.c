@@ -51,10 +51,11 @@ static struct rc_hent *entry(struct rc_htab *t, uint32_t idx)
 static struct rc_hent *grow(struct rc_htab *t)
 {
 	uint32_t i = t->n;
-	struct rc_hent *page = t->pages[i / RC_HTAB_PAGE], *e;
+	struct rc_hent *page, *e;
 
 	if (i / RC_HTAB_PAGE >= RC_HTAB_PAGES)
 		return NULL;
+	page = t->pages[i / RC_HTAB_PAGE];
 	if (page == NULL) {
 		page = calloc(RC_HTAB_PAGE, sizeof(*page));
 		if (page == NULL)
@@ -95,9 +96,10 @@ int rc_htab_create(struct rc_htab *t, void *obj, uint64_t *handle)
 	/* A free slot: no get can take it (not live), no put or destroy
 	   touches it (no reference), other creates wait for the lock. */
 	__atomic_store_n(&e->obj, obj, __ATOMIC_RELAXED);
+	/* before the handle works: *handle may be the object's own field */
+	*handle = make_handle(word_gen(w), i);
 	/* release: a get that sees it live sees obj */
 	__atomic_store_n(&e->word, (uint64_t)word_gen(w) << 32 | RC_HENT_LIVE | 1, __ATOMIC_RELEASE);
-	*handle = make_handle(word_gen(w), i);
 	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
@@ -120,6 +122,16 @@ int rc_htab_get(struct rc_htab *t, uint64_t handle, void **obj)
 	return 0;
 }
 
+/* A reference taken by get on handle may still be in w: the slot holds
+   handle's object (live, or destroyed once since) and some reference. */
+static bool held(uint64_t w, uint64_t handle)
+{
+	uint32_t gen = (uint32_t)(handle >> 32);
+
+	return (w & RC_HENT_REFS) != 0 &&
+	       word_gen(w) == (w & RC_HENT_LIVE ? gen : next_gen(gen));
+}
+
 void rc_htab_put(struct rc_htab *t, uint64_t handle)
 {
 	struct rc_hent *e = entry(t, (uint32_t)handle);
@@ -130,8 +142,15 @@ void rc_htab_put(struct rc_htab *t, uint64_t handle)
 		return;
 	/* before the reference goes: the slot may be reused the moment after */
 	obj = __atomic_load_n(&e->obj, __ATOMIC_RELAXED);
-	/* acq_rel: whatever this holder did is done before release() runs elsewhere */
-	w = __atomic_fetch_sub(&e->word, 1, __ATOMIC_ACQ_REL);
+	w = __atomic_load_n(&e->word, __ATOMIC_RELAXED);
+	do {
+		/* A put with no get behind it (a bug) changes nothing: one more
+		   decrement would bring a released object back to life. */
+		if (!held(w, handle))
+			return;
+		/* acq_rel: what this holder did is done before release() runs */
+	} while (!__atomic_compare_exchange_n(&e->word, &w, w - 1, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
 	if ((w & (RC_HENT_LIVE | RC_HENT_REFS)) == 1)
 		t->release(obj);	/* destroyed, and this was the last reference */
 }
@@ -152,8 +171,9 @@ int rc_htab_destroy(struct rc_htab *t, uint64_t handle)
 		/* the object of this very word: if the slot changed since, the
 		   exchange below fails and the handle is found stale */
 		obj = __atomic_load_n(&e->obj, __ATOMIC_RELAXED);
-		/* no longer live, a new generation, the table's reference gone */
-		nw = (uint64_t)next_gen(gen) << 32 | ((w & RC_HENT_REFS) - 1);
+		/* no longer live, a new generation, the table's reference gone
+		   (live with none: only after a put too many, which put refuses) */
+		nw = (uint64_t)next_gen(gen) << 32 | ((w & RC_HENT_REFS) ? (w & RC_HENT_REFS) - 1 : 0);
 	} while (!__atomic_compare_exchange_n(&e->word, &w, nw, true, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
 	if ((nw & RC_HENT_REFS) == 0)

@@ -105,10 +105,12 @@ static int iterate(cpg_handle_t handle, struct iter_args *a, cpg_iteration_handl
 	pthread_mutex_lock(&h->req_lock);
 	pthread_mutex_lock(&h->lock);
 	ret = h->finalized ? -EBADF : h->gone ? -ENOTCONN : do_iterate(h, a);
-	pthread_mutex_unlock(&h->lock);
-	pthread_mutex_unlock(&h->req_lock);
+	/* under the lock: a finalize drops its owner's iterations after it set
+	   finalized under it, so it sees this one */
 	if (ret == 0)
 		ret = rc_htab_create(&rc_iter_tab, a->it, out);
+	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->req_lock);
 	if (ret < 0)
 		iter_release(a->it);
 put:
