@@ -275,8 +275,8 @@ void rc_conn_detach(struct rc_cpg *h)
 /*
  * Is the daemon gone? Polls the socket without blocking; after the welcome
  * it carries only wake-up bytes, which are peeked at and left for
- * rc_wake_drain(): end-of-file or an error means gone. Sets h->gone. Lock
- * held.
+ * rc_wake_drain(): end-of-file or an error means gone. Sets h->gone. lock
+ * or tx_lock held.
  */
 bool rc_conn_dead(struct rc_cpg *h)
 {
@@ -284,16 +284,16 @@ bool rc_conn_dead(struct rc_cpg *h)
 	char buf[64];
 	ssize_t n;
 
-	if (h->gone)
+	if (rc_gone(h))
 		return true;
 	if (poll(&p, 1, 0) <= 0)
 		return false;
 	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
-		h->gone = true;
+		rc_set_gone(h);
 		return true;
 	}
 	n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		h->gone = true;
-	return h->gone;
+		rc_set_gone(h);
+	return rc_gone(h);
 }

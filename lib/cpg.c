@@ -30,6 +30,7 @@ static void release(void *obj)
 	if (h->fork_gen == rc_fork_gen) {
 		pthread_cond_destroy(&h->rx_cond);
 		pthread_mutex_destroy(&h->lock);
+		pthread_mutex_destroy(&h->tx_lock);
 		pthread_mutex_destroy(&h->req_lock);
 	}
 	/* in a child of fork() the mutexes may be held by threads that do not
@@ -141,6 +142,7 @@ static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *
 		return -ENOMEM;
 	pthread_mutex_init(&h->req_lock, NULL);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->tx_lock, NULL);
 	pthread_cond_init(&h->rx_cond, NULL);
 	h->fork_gen = rc_fork_gen;
 	h->model = *model;
@@ -175,6 +177,7 @@ detach:
 free:
 	pthread_cond_destroy(&h->rx_cond);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->tx_lock);
 	pthread_mutex_destroy(&h->req_lock);
 	free(h);
 	return ret;
@@ -316,7 +319,7 @@ RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
 	err = rc_cpg_get_for(handle, flow_control_enabled, &h);
 	if (err != CS_OK)
 		return err;
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->tx_lock);
 	rc_comp_drain(h);
 	h->tx_tail = rc_load_acq32(&h->hdr->tx_tail.v);
 	used = h->tx_head - h->tx_tail;
@@ -324,7 +327,7 @@ RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
 	on = (uint64_t)used * 4 > (uint64_t)(h->g.tx_mask + 1) * 3 ||
 	     h->arena.free_bytes * 4 < h->arena.size ||
 	     backlog > h->g.arena_size / 2;
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	*flow_control_enabled = on ? CPG_FLOW_CONTROL_ENABLED : CPG_FLOW_CONTROL_DISABLED;
 	rc_cpg_put(h);
 	return CS_OK;
@@ -359,7 +362,7 @@ static int with_req(cpg_handle_t handle, int (*fn)(struct rc_cpg *h, void *arg),
 	pthread_mutex_lock(&h->lock);
 	if (h->finalized)
 		ret = -EBADF;
-	else if (h->gone)
+	else if (rc_gone(h))
 		ret = -ENOTCONN;
 	else
 		ret = fn(h, arg);
@@ -375,15 +378,15 @@ static int do_join(struct rc_cpg *h, void *arg)
 	struct cpg_name n;
 	int ret;
 
-	if (h->joined)
+	if (rc_joined(h))
 		return -EEXIST;		/* one group per handle */
 	memset(&n, 0, sizeof(n));
 	n.length = name->length;
 	memcpy(n.value, name->value, name->length);
 	ret = rc_req(h, RC_REQ_JOIN, 0, &n, 0, NULL, NULL);
 	if (ret == 0) {
-		h->joined = true;
 		h->group = n;
+		rc_set_joined(h, true);
 	}
 	return ret;
 }
@@ -398,11 +401,11 @@ static int do_leave(struct rc_cpg *h, void *arg)
 	const struct cpg_name *name = arg;
 	int ret;
 
-	if (!h->joined || !same_name(&h->group, name))
+	if (!rc_joined(h) || !same_name(&h->group, name))
 		return -ENOENT;
 	ret = rc_req(h, RC_REQ_LEAVE, 0, &h->group, 0, NULL, NULL);
 	if (ret == 0)
-		h->joined = false;	/* h->group stays: messages still in flight name it */
+		rc_set_joined(h, false);	/* h->group stays: messages in flight name it */
 	return ret;
 }
 

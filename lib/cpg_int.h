@@ -33,6 +33,14 @@ struct rc_geom {
 	uint64_t ctl_size, arena_size, rxa_size;
 };
 
+/*
+ * Locks (lib/README.md): req_lock, one ctl request at a time; lock, all but
+ * the tx side (dispatch, wake-ups, requests, the application state);
+ * tx_lock, the tx side (send.c: the rings' tx and completion indexes, the
+ * arena, zcb buffers), so a sending thread and a dispatching one do not
+ * take the same lock. Order: req_lock, lock, tx_lock. Flags both sides read
+ * (finalized, gone, joined) are atomic: rc_finalized() and the like.
+ */
 struct rc_cpg {
 	pthread_mutex_t req_lock;	/* one ctl request at a time */
 	pthread_mutex_t lock;
@@ -53,18 +61,19 @@ struct rc_cpg {
 	/* application state */
 	cpg_model_v1_data_t model;
 	void *context;
-	bool joined;
+	bool joined;			/* atomic: rc_joined() */
 	struct cpg_name group;		/* the group joined last */
 
-	bool finalized;
-	bool gone;			/* daemon gone or the region corrupt */
+	bool finalized;			/* atomic writes: rc_finalized() */
+	bool gone;			/* atomic: daemon gone or the region corrupt */
 	bool broken;			/* the daemon wrote garbage into the rx ring */
 
 	/* wake-up (wake.c) */
 	bool armed;			/* we set hdr->sleeping and have not taken it back */
 	uint32_t wake_owed;		/* wake-up bytes expected, not yet read */
 
-	/* tx side (send.c) */
+	/* tx side (send.c), under tx_lock */
+	pthread_mutex_t tx_lock;
 	uint32_t tx_head, tx_tail, comp_tail;
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
@@ -101,6 +110,33 @@ static inline uint32_t rc_cpg_max_msg(const struct rc_cpg *h)
 	uint32_t m = h->lcore ? __atomic_load_n(&h->lcore->max_msg, __ATOMIC_ACQUIRE) : 0;
 
 	return m && m < h->g.max_msg ? m : h->g.max_msg;
+}
+
+/* The flags both locks' holders read. Relaxed: each is re-read where it
+   matters, and a late sight of one only delays an error by one wait. */
+static inline bool rc_finalized(const struct rc_cpg *h)
+{
+	return __atomic_load_n(&h->finalized, __ATOMIC_RELAXED);
+}
+
+static inline bool rc_gone(const struct rc_cpg *h)
+{
+	return __atomic_load_n(&h->gone, __ATOMIC_RELAXED);
+}
+
+static inline void rc_set_gone(struct rc_cpg *h)
+{
+	__atomic_store_n(&h->gone, true, __ATOMIC_RELAXED);
+}
+
+static inline bool rc_joined(const struct rc_cpg *h)
+{
+	return __atomic_load_n(&h->joined, __ATOMIC_RELAXED);
+}
+
+static inline void rc_set_joined(struct rc_cpg *h, bool joined)
+{
+	__atomic_store_n(&h->joined, joined, __ATOMIC_RELAXED);
 }
 
 /* error.c: the one place where errors become cs_error_t */
@@ -144,8 +180,11 @@ int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_
 		uint32_t from, size_t entry_size, const void **entries, uint32_t *count,
 		struct rc_req_more *more);
 
-/* send.c (lock held) */
+/* send.c (tx_lock held) */
 void rc_comp_drain(struct rc_cpg *h);
+/* send.c, tx_lock not held: drain if there is something and no sender has
+   the tx side (a client that only dispatches still gets its buffers back) */
+void rc_comp_reap(struct rc_cpg *h);
 /* send.c: after the arena's init; fini frees the private zcb buffers */
 int rc_zcb_init(struct rc_cpg *h);
 void rc_zcb_fini(struct rc_cpg *h);

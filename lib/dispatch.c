@@ -186,7 +186,8 @@ static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
 	return 1;
 garbage:
 	/* drop the connection: the daemon cleans up, our fd reports the hang-up */
-	h->gone = h->broken = true;
+	h->broken = true;
+	rc_set_gone(h);
 	shutdown(h->sock, SHUT_RDWR);
 	return -EPROTO;
 }
@@ -315,7 +316,7 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 	rc_wake_disarm(h);
 	/* A client that only dispatches must still get its buffers back, or the
 	   daemon stops taking its messages once the completion ring is full. */
-	rc_comp_drain(h);
+	rc_comp_reap(h);
 	for (;;) {
 		ret = dispatch_run(h, one ? 1 : RUN_MAX, &seen, now);
 		if (ret < 0)
@@ -333,7 +334,7 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 			continue;
 		}
 		/* nothing pending */
-		if (h->gone) {
+		if (rc_gone(h)) {
 			ret = -ENOTCONN;
 			break;
 		}
@@ -348,7 +349,9 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 			}
 			break;
 		}
-		/* ONE or BLOCKING: sleep until the daemon writes something */
+		/* ONE or BLOCKING: sleep until the daemon writes something; with
+		   our completions unread it might write nothing */
+		rc_comp_reap(h);
 		rc_wake_arm(h);
 		if (rc_rx_pending(h))
 			continue;

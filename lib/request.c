@@ -52,7 +52,7 @@ static int wait_reply(struct rc_cpg *h)
 			return 0;
 		if (h->finalized)
 			return -EBADF;
-		if (h->gone)
+		if (rc_gone(h))
 			return -ENOTCONN;
 		rc_wake_arm(h);
 		if (answered(h))
@@ -82,7 +82,7 @@ int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_
 	uint32_t n;
 	int ret;
 
-	if (h->gone)
+	if (rc_gone(h))
 		return -ENOTCONN;
 	ctl->req_type = type;
 	ctl->req_arg = arg;

@@ -7,7 +7,7 @@
  * come back through the completion ring, drained before every allocation;
  * the daemon completes a buffer once it no longer reads it: once it has
  * copied it into its frames, or, for a trusted client's message of
- * RC_SHM_ZC_MIN or more (zero copy), once every node holds it. No ring slot or no arena room: wait, lock dropped,
+ * RC_SHM_ZC_MIN or more (zero copy), once every node holds it. No ring slot or no arena room: wait, tx_lock dropped,
  * at most RC_ROOM_WAIT_NS for the daemon to make some (shm_room.h), then
  * CS_ERR_TRY_AGAIN; so a caller that retries at once is paced by the daemon
  * instead of taking its CPU.
@@ -76,6 +76,17 @@ void rc_comp_drain(struct rc_cpg *h)
 	rc_store_rel32(&h->hdr->comp_tail.v, h->comp_tail);	/* slots may be reused */
 }
 
+void rc_comp_reap(struct rc_cpg *h)
+{
+	/* both acquire: the daemon's release of comp_head, ours of comp_tail */
+	if (rc_load_acq32(&h->hdr->comp_head.v) == rc_load_acq32(&h->hdr->comp_tail.v))
+		return;
+	if (pthread_mutex_trylock(&h->tx_lock) != 0)
+		return;		/* a sender has it, and drains before it allocates */
+	rc_comp_drain(h);
+	pthread_mutex_unlock(&h->tx_lock);
+}
+
 /* A tx ring slot is free. 0, -EAGAIN, or -EPROTO (tail out of range). */
 static int tx_room(struct rc_cpg *h)
 {
@@ -111,9 +122,9 @@ static int no_room(struct rc_cpg *h)
 
 static int usable(const struct rc_cpg *h)
 {
-	if (h->finalized)
+	if (rc_finalized(h))
 		return -EBADF;
-	if (h->gone)
+	if (rc_gone(h))
 		return -ENOTCONN;
 	return 0;
 }
@@ -135,7 +146,7 @@ static void room_look(struct rc_cpg *h, struct room_seen *s)
 }
 
 /*
- * No room after room_look(s): sleep, lock dropped, until the daemon moves
+ * No room after room_look(s): sleep, tx_lock dropped, until the daemon moves
  * tx_tail or comp_head, or until *deadline (0: set it now). 0: look again;
  * -EAGAIN once the deadline passed, -ENOTCONN when the daemon is gone.
  */
@@ -151,9 +162,9 @@ static int room_wait(struct rc_cpg *h, const struct room_seen *s, uint64_t *dead
 	if (rc_load_acq32(&h->hdr->tx_tail.v) != s->tx_tail ||
 	    rc_load_acq32(&h->hdr->comp_head.v) != s->comp_head)
 		return 0;	/* moved meanwhile: the flag costs the daemon one wake */
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	(void)rc_shm_room_sleep(h->hdr, *deadline - now);
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->tx_lock);
 	return 0;
 }
 
@@ -170,7 +181,7 @@ static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec
 		ret = usable(h);
 		if (ret < 0)
 			return ret;
-		if (!h->joined)
+		if (!rc_joined(h))
 			return -ENOENT;
 		room_look(h, &seen);
 		ret = tx_room(h);
@@ -221,9 +232,9 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
 		rc_cpg_put(h);
 		return CS_ERR_TOO_BIG;
 	}
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->tx_lock);
 	ret = mcast(h, guarantee, iovec, iov_len, total);
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	rc_cpg_put(h);
 	return rc_cs_error(ret);
 }
@@ -256,7 +267,7 @@ RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarante
  */
 
 /* The live zcb buffer whose payload starts at p, or NULL; *priv: which kind.
-   Lock held. */
+   tx_lock held. */
 static struct rc_arena_blk *zcb_find(struct rc_cpg *h, const void *p, bool *priv)
 {
 	uintptr_t q = (uintptr_t)p, base = (uintptr_t)h->arena_base;
@@ -337,7 +348,7 @@ static void priv_free(struct rc_cpg *h, struct rc_arena_blk *b)
 }
 
 /*
- * A new buffer, lock held: 0; -EAGAIN when only copies in flight keep it
+ * A new buffer, tx_lock held: 0; -EAGAIN when only copies in flight keep it
  * out (the caller waits for them); -ENOMEM when waiting would not help: the
  * buffers the application holds fill both the arena's share and zcb_max.
  * "Fill" is by runs, not bytes: held buffers that leave enough free bytes
@@ -391,7 +402,7 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 	err = rc_cpg_get_for(handle, buffer, &h);
 	if (err != CS_OK)
 		return err;
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->tx_lock);
 	for (;;) {
 		ret = usable(h);
 		if (ret < 0)
@@ -404,7 +415,7 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 		if (ret < 0)
 			break;
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	rc_cpg_put(h);
 	return rc_cs_error(ret);
 }
@@ -419,28 +430,28 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 	ret = rc_cpg_get(handle, &h);
 	if (ret < 0)
 		return rc_cs_error(ret);
-	pthread_mutex_lock(&h->lock);
-	ret = h->finalized ? -EBADF : 0;
+	pthread_mutex_lock(&h->tx_lock);
+	ret = rc_finalized(h) ? -EBADF : 0;
 	if (ret == 0) {
 		rc_comp_drain(h);
 		b = zcb_find(h, buffer, &priv);
 		if (b == NULL) {
 			ret = -EINVAL;
 		} else if (priv) {
-			priv_free(h, b);	/* a send copies it under the lock: never in flight */
+			priv_free(h, b);	/* a send copies it under tx_lock: never in flight */
 		} else if (b->inflight > 0) {
 			b->zcb_freed = true;	/* freed by its last completion */
 		} else {
 			rc_arena_free(&h->arena, b->off);
 		}
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	rc_cpg_put(h);
 	return rc_cs_error(ret);
 }
 
 /*
- * Wait, lock held (dropped while sleeping), until the daemon has completed
+ * Wait, tx_lock held (dropped while sleeping), until the daemon has completed
  * send number `nr` of the zcb buffer at off, allocation gen: the daemon
  * reads it no more (its copy is made, or every node holds the message), the
  * application may write the buffer again. The daemon completes the sends of
@@ -457,18 +468,18 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 		b = rc_arena_find(&h->arena, off);
 		if (b == NULL || !b->zcb || b->zcb_gen != gen || b->done >= nr)
 			return 0;
-		if (h->finalized)
+		if (rc_finalized(h))
 			return -EBADF;		/* another thread finalized the handle */
-		if (h->gone || rc_conn_dead(h))
+		if (rc_conn_dead(h))
 			return -ENOTCONN;
 		/* The completion moves comp_head, which wakes a flagged waiter
 		   (shm_room.h); the bound only re-checks that the daemon lives. */
 		rc_shm_room_arm(h->hdr);
 		if (rc_load_acq32(&h->hdr->comp_head.v) != seen.comp_head)
 			continue;
-		pthread_mutex_unlock(&h->lock);
+		pthread_mutex_unlock(&h->tx_lock);
 		(void)rc_shm_room_sleep(h->hdr, WAIT_TAKEN_CHECK_NS);
-		pthread_mutex_lock(&h->lock);
+		pthread_mutex_lock(&h->tx_lock);
 	}
 }
 
@@ -510,7 +521,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	ret = rc_cpg_get(handle, &h);
 	if (ret < 0)
 		return rc_cs_error(ret);
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->tx_lock);
 	for (;;) {
 		ret = usable(h);
 		if (ret == 0 && msg_len > rc_cpg_max_msg(h))
@@ -521,7 +532,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		b = zcb_find(h, msg, &priv);	/* again after each wait: it may be freed */
 		if (b == NULL || msg_len > b->cap)
 			ret = -EINVAL;
-		else if (!h->joined)
+		else if (!rc_joined(h))
 			ret = -ENOENT;
 		else if (b->inflight == UINT32_MAX)
 			ret = -EAGAIN;
@@ -554,7 +565,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		ret = wait_taken(h, off, gen, nr);
 	}
 out:
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->tx_lock);
 	rc_cpg_put(h);
 	return rc_cs_error(ret);
 }

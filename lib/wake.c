@@ -103,7 +103,7 @@ void rc_wake_arm(struct rc_cpg *h)
 /* Restore the invariant before the lock is released. */
 void rc_wake_settle(struct rc_cpg *h)
 {
-	if (h->gone || h->finalized)
+	if (rc_gone(h) || h->finalized)
 		return;		/* the socket's hang-up keeps the fd readable */
 	rc_wake_disarm(h);
 	if (rc_rx_pending(h)) {

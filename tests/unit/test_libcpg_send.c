@@ -75,6 +75,65 @@ static void test_tx_ring_full_is_try_again_until_consumed(void)
 	stop();
 }
 
+/* The daemon takes no tx entry it could not complete: with the completion
+   ring full it waits for the client to read it, and a client that has
+   stopped sending reads it only in cpg_dispatch (with tx_lock free). */
+static void test_a_client_that_only_dispatches_gets_its_buffers_back(void)
+{
+	struct fake_opts o;
+	cpg_handle_t h;
+	int sent = 0;
+
+	fake_opts_default(&o);
+	o.comp_entries = 16;
+	start_with(&o);
+	h = open_h();
+	join(h, "g");
+	fake_set_consuming(fk, false);
+	while (sent < 40 && send_str(h, "x") == CS_OK)
+		sent++;
+	CU_ASSERT_EQUAL(sent, 40);
+	fake_set_consuming(fk, true);
+	CU_ASSERT(wait_echoed(16));
+	/* no more sends: the rest goes out as dispatch gives completions back */
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 40));
+	CU_ASSERT_EQUAL(fake_echoed(fk), 40);
+	cpg_finalize(h);
+	stop();
+}
+
+static void *blocking_dispatch(void *arg);
+
+/* The same with one blocking dispatch: it gives them back before it sleeps. */
+static void test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps(void)
+{
+	struct fake_opts o;
+	cpg_handle_t h;
+	pthread_t t;
+	int sent = 0;
+	void *ret;
+
+	fake_opts_default(&o);
+	o.comp_entries = 16;
+	start_with(&o);
+	h = open_h();
+	join(h, "g");
+	fake_set_consuming(fk, false);
+	while (sent < 40 && send_str(h, "x") == CS_OK)
+		sent++;
+	CU_ASSERT_EQUAL(sent, 40);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch, &h), 0);
+	usleep(20000);	/* asleep, nothing to deliver yet */
+	fake_set_consuming(fk, true);
+	for (int i = 0; i < 300 && __atomic_load_n(&seen.msgs, __ATOMIC_ACQUIRE) < 40; i++)
+		usleep(10000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&seen.msgs, __ATOMIC_ACQUIRE), 40);
+	CU_ASSERT_EQUAL(cpg_finalize(h), CS_OK);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((cs_error_t)(uintptr_t)ret, CS_ERR_BAD_HANDLE);
+	stop();
+}
+
 /* ---- callbacks that call back in ---- */
 
 static void test_callbacks_may_call_cpg_functions(void)
@@ -575,6 +634,8 @@ static void test_fork_child_cannot_use_parent_handles(void)
 static const struct unit_test tests[] = {
 	T(test_arena_full_is_try_again_until_completions),
 	T(test_tx_ring_full_is_try_again_until_consumed),
+	T(test_a_client_that_only_dispatches_gets_its_buffers_back),
+	T(test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps),
 	T(test_callbacks_may_call_cpg_functions),
 	T(test_finalize_inside_a_callback_is_safe),
 	T(test_finalize_from_another_thread_ends_blocking_dispatch),
