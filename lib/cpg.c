@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ringcast/shm_room.h>
 #include <ringcast/size.h>
 
 #include "cpg_int.h"
@@ -137,9 +138,11 @@ static int create(cpg_handle_t *handle, const cpg_model_v1_data_t *model, void *
 	int ret;
 
 	rc_fork_guard();
-	h = calloc(1, sizeof(*h));
+	/* 64-aligned: the tx and rx sides start cache lines (cpg_int.h) */
+	h = aligned_alloc(RC_CACHE_LINE, sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
+	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->req_lock, NULL);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->tx_lock, NULL);
@@ -237,6 +240,14 @@ RC_API cs_error_t cpg_finalize(cpg_handle_t handle)
 		pthread_mutex_lock(&h->lock);
 		/* atomic: a dispatching thread reads it between callbacks unlocked */
 		__atomic_store_n(&h->finalized, true, __ATOMIC_RELAXED);
+		/* A send that looked before the store pushes before the hang-up:
+		   the daemon sends what a leaving client queued until then, and
+		   would never send what came after. Senders take tx_lock, then
+		   see finalized; those asleep for room wake now, not at their
+		   bound. */
+		pthread_mutex_lock(&h->tx_lock);
+		pthread_mutex_unlock(&h->tx_lock);
+		rc_shm_room_wake(h->hdr);
 		/* the daemon sees the hang-up at once; our pollers wake on it */
 		shutdown(h->sock, SHUT_RDWR);
 		pthread_cond_broadcast(&h->rx_cond);

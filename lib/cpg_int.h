@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libcpg internals: one struct rc_cpg per cpg_handle_t, shared by the files
- * of lib/. Locking: `lock` guards every field below it that changes; `req_lock`
- * serialises synchronous requests (taken before `lock`, held while waiting).
- * Callbacks and poll() run with neither held; a handle reference keeps the
- * struct and its mapping alive meanwhile.
+ * of lib/. Locking: see struct rc_cpg. Callbacks and poll() run with no lock
+ * held; a handle reference keeps the struct and its mapping alive meanwhile.
  */
 #ifndef RC_LIB_CPG_INT_H
 #define RC_LIB_CPG_INT_H
@@ -39,8 +37,12 @@ struct rc_geom {
  * tx_lock, the tx side (send.c: the rings' tx and completion indexes, the
  * arena, zcb buffers), so a sending thread and a dispatching one do not
  * take the same lock. Order: req_lock, lock, tx_lock. Flags both sides read
- * (finalized, gone, joined) are atomic: rc_finalized() and the like.
+ * (finalized, gone, joined) are atomic: rc_finalized() and the like. The
+ * tx side and the rx side each start a cache line of their own (the struct
+ * is allocated 64-aligned), so the two threads do not write one line.
  */
+#define RC_CACHE_LINE	64
+
 struct rc_cpg {
 	pthread_mutex_t req_lock;	/* one ctl request at a time */
 	pthread_mutex_t lock;
@@ -66,14 +68,9 @@ struct rc_cpg {
 
 	bool finalized;			/* atomic writes: rc_finalized() */
 	bool gone;			/* atomic: daemon gone or the region corrupt */
-	bool broken;			/* the daemon wrote garbage into the rx ring */
-
-	/* wake-up (wake.c) */
-	bool armed;			/* we set hdr->sleeping and have not taken it back */
-	uint32_t wake_owed;		/* wake-up bytes expected, not yet read */
 
 	/* tx side (send.c), under tx_lock */
-	pthread_mutex_t tx_lock;
+	_Alignas(RC_CACHE_LINE) pthread_mutex_t tx_lock;
 	uint32_t tx_head, tx_tail, comp_tail;
 	struct rc_arena arena;
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
@@ -84,7 +81,10 @@ struct rc_cpg {
 	uint64_t priv_held;		/* their bytes and bookkeeping (send.c) */
 	uint64_t zcb_max;		/* priv_held's limit */
 
-	/* rx side (dispatch.c) */
+	/* rx side (dispatch.c) and wake-up (wake.c), under lock */
+	_Alignas(RC_CACHE_LINE) bool armed;	/* we set hdr->sleeping and have not taken it back */
+	bool broken;			/* the daemon wrote garbage into the rx ring */
+	uint32_t wake_owed;		/* wake-up bytes expected, not yet read */
 	uint32_t rx_tail;
 	uint32_t rx_head_seen;		/* the daemon's rx_head as last read */
 	uint64_t rxa_tail;
@@ -164,7 +164,8 @@ void rc_wake_drain(struct rc_cpg *h, bool force);
 void rc_wake_arm(struct rc_cpg *h);
 void rc_wake_settle(struct rc_cpg *h);
 int rc_wake_wait(struct rc_cpg *h, int timeout_ms);
-/* After releasing tx_head, ctl.req_seq or a KICK: wake a sleeping lcore. */
+/* After releasing tx_head, ctl.req_seq or a KICK: wake a sleeping lcore.
+   Any lock or none: it touches only the socket and the lcore page. */
 void rc_bell(struct rc_cpg *h);
 
 /* request.c (req_lock and lock held) */
@@ -182,9 +183,10 @@ int rc_req_page(struct rc_cpg *h, uint32_t type, uint32_t arg, const struct cpg_
 
 /* send.c (tx_lock held) */
 void rc_comp_drain(struct rc_cpg *h);
-/* send.c, tx_lock not held: drain if there is something and no sender has
-   the tx side (a client that only dispatches still gets its buffers back) */
-void rc_comp_reap(struct rc_cpg *h);
+/* send.c, tx_lock not held (dispatch): drain once the completion ring is
+   half full, so a client that only dispatches still gets its buffers back.
+   wait: take tx_lock; else only if it is free. */
+void rc_comp_reap(struct rc_cpg *h, bool wait);
 /* send.c: after the arena's init; fini frees the private zcb buffers */
 int rc_zcb_init(struct rc_cpg *h);
 void rc_zcb_fini(struct rc_cpg *h);

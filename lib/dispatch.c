@@ -6,7 +6,7 @@
  * back to the daemon as soon as its callback returns. Up to RUN_MAX records
  * are claimed under the lock at once, delivered one after another without
  * it and consumed together: two lock operations per run, not per record (a
- * sending thread takes the same lock for every send).
+ * sending thread takes tx_lock, not this one).
  * Records are normally contiguous in the rx area; one that wraps its end is
  * copied to a bounce buffer first (and ends its run). One run is in its
  * callbacks at a time per handle (rx_busy); a callback may call any cpg
@@ -316,7 +316,7 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 	rc_wake_disarm(h);
 	/* A client that only dispatches must still get its buffers back, or the
 	   daemon stops taking its messages once the completion ring is full. */
-	rc_comp_reap(h);
+	rc_comp_reap(h, false);
 	for (;;) {
 		ret = dispatch_run(h, one ? 1 : RUN_MAX, &seen, now);
 		if (ret < 0)
@@ -338,6 +338,9 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 			ret = -ENOTCONN;
 			break;
 		}
+		/* before returning or sleeping: with our completions unread the
+		   daemon might write nothing more, and nothing would wake us */
+		rc_comp_reap(h, true);
 		if (how == CS_DISPATCH_ALL || how == CS_DISPATCH_ONE_NONBLOCKING) {
 			ret = 0;
 			if (n == 0) {
@@ -349,9 +352,7 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 			}
 			break;
 		}
-		/* ONE or BLOCKING: sleep until the daemon writes something; with
-		   our completions unread it might write nothing */
-		rc_comp_reap(h);
+		/* ONE or BLOCKING: sleep until the daemon writes something */
 		rc_wake_arm(h);
 		if (rc_rx_pending(h))
 			continue;

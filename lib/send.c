@@ -76,13 +76,24 @@ void rc_comp_drain(struct rc_cpg *h)
 	rc_store_rel32(&h->hdr->comp_tail.v, h->comp_tail);	/* slots may be reused */
 }
 
-void rc_comp_reap(struct rc_cpg *h)
+/*
+ * Only from half full: a sending thread drains the ring at every send, and
+ * the daemon waits only when it is full, so below half the dispatcher
+ * leaves tx_lock (and its cache line) to the sender. Every record of a
+ * message the daemon took comes back to this client, so a dispatcher
+ * reaches a point with nothing pending after the ring filled.
+ */
+void rc_comp_reap(struct rc_cpg *h, bool wait)
 {
 	/* both acquire: the daemon's release of comp_head, ours of comp_tail */
-	if (rc_load_acq32(&h->hdr->comp_head.v) == rc_load_acq32(&h->hdr->comp_tail.v))
+	uint32_t used = rc_load_acq32(&h->hdr->comp_head.v) - rc_load_acq32(&h->hdr->comp_tail.v);
+
+	if (used <= h->g.comp_mask / 2)
 		return;
-	if (pthread_mutex_trylock(&h->tx_lock) != 0)
-		return;		/* a sender has it, and drains before it allocates */
+	if (wait)
+		pthread_mutex_lock(&h->tx_lock);	/* its holders never sleep with it */
+	else if (pthread_mutex_trylock(&h->tx_lock) != 0)
+		return;
 	rc_comp_drain(h);
 	pthread_mutex_unlock(&h->tx_lock);
 }

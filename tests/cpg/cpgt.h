@@ -14,6 +14,7 @@
 #include "../../include/ringcast/hash.h"
 #include "../../tools/cs_names.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,24 +61,29 @@ static inline int cpgt_name_eq(const struct cpg_name *a, const struct cpg_name *
 	       memcmp(a->value, b->value, a->length) == 0;
 }
 
-/* CRC32C (Castagnoli, reflected 0x82F63B78), table-driven; crc starts at 0. */
+static uint32_t cpgt_crc_table[256];
+
+static inline void cpgt_crc_init(void)
+{
+	for (int i = 0; i < 256; i++) {
+		uint32_t c = (uint32_t)i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+		cpgt_crc_table[i] = c;
+	}
+}
+
+/* CRC32C (Castagnoli, reflected 0x82F63B78), table-driven; crc starts at 0.
+   Any thread: the table is made once (a sending and a dispatching thread
+   may be first at the same time). */
 static inline uint32_t cpgt_crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	static uint32_t table[256];
-	static int ready;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const uint32_t *table = cpgt_crc_table;
 	const uint8_t *p = buf;
-	uint32_t c;
-	int i, k;
 
-	if (!ready) {
-		for (i = 0; i < 256; i++) {
-			c = (uint32_t)i;
-			for (k = 0; k < 8; k++)
-				c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			table[i] = c;
-		}
-		ready = 1;
-	}
+	pthread_once(&once, cpgt_crc_init);
 	crc = ~crc;
 	while (len--)
 		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);

@@ -95,9 +95,15 @@ static void test_a_client_that_only_dispatches_gets_its_buffers_back(void)
 	CU_ASSERT_EQUAL(sent, 40);
 	fake_set_consuming(fk, true);
 	CU_ASSERT(wait_echoed(16));
-	/* no more sends: the rest goes out as dispatch gives completions back */
-	CU_ASSERT(dispatch_until(h, &seen.msgs, 40));
-	CU_ASSERT_EQUAL(fake_echoed(fk), 40);
+	/* no more sends: the rest goes out as dispatch gives completions back,
+	   and the fd says when there is more (an application's poll loop) */
+	for (int i = 0; i < 100 && seen.msgs < 40; i++) {
+		if (!readable(h, 3000))
+			break;
+		CU_ASSERT_EQUAL_FATAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_OK);
+	}
+	CU_ASSERT_EQUAL(seen.msgs, 40);
+	CU_ASSERT(wait_echoed(40));
 	cpg_finalize(h);
 	stop();
 }
@@ -123,7 +129,7 @@ static void test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps(void)
 		sent++;
 	CU_ASSERT_EQUAL(sent, 40);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch, &h), 0);
-	usleep(20000);	/* asleep, nothing to deliver yet */
+	usleep(20000);	/* likely asleep before the first record: not needed */
 	fake_set_consuming(fk, true);
 	for (int i = 0; i < 300 && __atomic_load_n(&seen.msgs, __ATOMIC_ACQUIRE) < 40; i++)
 		usleep(10000);
