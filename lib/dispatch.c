@@ -25,8 +25,6 @@ _Static_assert(RINGCAST_DELIVERY_SAFE == RC_SHM_RX_F_SAFE &&
 	       RINGCAST_DELIVERY_TRANSITIONAL == RC_SHM_RX_F_TRANSITIONAL,
 	       "the API's delivery flags are the rx record's");
 
-/* The delivery a deliver callback on this thread is in (a callback may
-   dispatch another handle: each call saves and restores the outer one). */
 /* dispatch_run: with `now` a constant at its one call site, GCC would clone
    it and take the TLS address in the clone again, once per run. */
 #if defined(__has_attribute) && __has_attribute(noipa)
@@ -35,6 +33,8 @@ _Static_assert(RINGCAST_DELIVERY_SAFE == RC_SHM_RX_F_SAFE &&
 #define RC_NOIPA	__attribute__((noinline))
 #endif
 
+/* The delivery a deliver callback on this thread is in (a callback may
+   dispatch another handle: each call saves and restores the outer one). */
 struct rc_rx_now {
 	cpg_handle_t handle;
 	uint32_t flags;
@@ -260,7 +260,7 @@ static bool rx_call(cpg_handle_t handle, const struct rc_rx_run *c, const struct
  * handle had not dispatched. Lock held.
  */
 static RC_NOIPA int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen,
-					       struct rc_rx_now *now)
+				  struct rc_rx_now *now)
 {
 	struct rc_rx_run run;
 	uint64_t count;
@@ -277,7 +277,7 @@ static RC_NOIPA int dispatch_run(struct rc_cpg *h, uint32_t max, uint32_t *seen,
 	for (uint32_t i = 0; i < run.n; i++) {
 		/* finalize stores it under the lock; read here without: relaxed
 		   is enough, the record bytes are ours until consumed */
-		if (i > 0 && __atomic_load_n(&h->finalized, __ATOMIC_RELAXED))
+		if (i > 0 && rc_finalized(h))
 			break;
 		*seen += rx_call(h->handle, &run, &run.r[i], count + i == 0, now);
 		/* Its room back to the daemon now, not at the run's end: the
