@@ -77,8 +77,9 @@ static void test_tx_ring_full_is_try_again_until_consumed(void)
 
 /* The daemon takes no tx entry it could not complete: with the completion
    ring full it waits for the client to read it, and a client that has
-   stopped sending reads it only in cpg_dispatch (with tx_lock free). */
-static void test_a_client_that_only_dispatches_gets_its_buffers_back(void)
+   stopped sending reads it only in cpg_dispatch. A 16-entry completion
+   ring, 40 messages queued that the fake daemon does not take yet. */
+static cpg_handle_t start_with_40_queued(void)
 {
 	struct fake_opts o;
 	cpg_handle_t h;
@@ -93,6 +94,13 @@ static void test_a_client_that_only_dispatches_gets_its_buffers_back(void)
 	while (sent < 40 && send_str(h, "x") == CS_OK)
 		sent++;
 	CU_ASSERT_EQUAL(sent, 40);
+	return h;
+}
+
+static void test_a_client_that_only_dispatches_gets_its_buffers_back(void)
+{
+	cpg_handle_t h = start_with_40_queued();
+
 	fake_set_consuming(fk, true);
 	CU_ASSERT(wait_echoed(16));
 	/* no more sends: the rest goes out as dispatch gives completions back,
@@ -113,21 +121,10 @@ static void *blocking_dispatch(void *arg);
 /* The same with one blocking dispatch: it gives them back before it sleeps. */
 static void test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps(void)
 {
-	struct fake_opts o;
-	cpg_handle_t h;
+	cpg_handle_t h = start_with_40_queued();
 	pthread_t t;
-	int sent = 0;
 	void *ret;
 
-	fake_opts_default(&o);
-	o.comp_entries = 16;
-	start_with(&o);
-	h = open_h();
-	join(h, "g");
-	fake_set_consuming(fk, false);
-	while (sent < 40 && send_str(h, "x") == CS_OK)
-		sent++;
-	CU_ASSERT_EQUAL(sent, 40);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch, &h), 0);
 	usleep(20000);	/* likely asleep before the first record: not needed */
 	fake_set_consuming(fk, true);
