@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cpg_fin_race: "CS_OK means delivered" while another thread finalizes.
+ *
+ *   cpg_fin_race send -g GROUP [-s MS]
+ *     joins GROUP, waits until another member is there, then one thread
+ *     sends in a tight loop (retrying CS_ERR_TRY_AGAIN at once), one sits
+ *     in cpg_dispatch(CS_DISPATCH_BLOCKING), and main calls cpg_finalize
+ *     after a random 1..MS ms (default 20). Prints "SENT pid=P ok=N": N
+ *     sends returned CS_OK (seq 0..N-1); every one of them must reach the
+ *     other members, though the handle was finalized under the sender.
+ *   cpg_fin_race listen -g GROUP [-i S] [-t S]
+ *     joins GROUP, prints READY, then counts every sender's messages by pid
+ *     (each must carry the next seq) until S seconds pass without one (-i,
+ *     default 2) once one came, or -t (default 60) in all. Prints one line
+ *     "GOT pid=P n=N bad=B" a sender, then DONE.
+ *
+ * tests/cluster/fin-race.sh runs one listener and many senders.
+ */
+#include <corosync/corotypes.h>
+#include <corosync/cpg.h>
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpgt.h"
+
+#define MAGIC		0x46494e52u	/* "FINR" */
+#define MAX_SENDERS	256
+
+struct fmsg {
+	uint32_t magic, seq;
+};
+
+static cpg_handle_t h;
+static struct cpg_name group;
+static uint32_t local_nodeid;
+static int members, stop;		/* atomic */
+static uint32_t ok_sends;		/* atomic: the sender's CS_OK count */
+static cs_error_t send_err;
+
+/* listener: by pid */
+static struct {
+	uint32_t nodeid, pid, n, bad;
+} got[MAX_SENDERS];
+static int n_got, overflow;
+static int64_t last_ms;			/* atomic */
+
+static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, uint32_t pid,
+		    void *msg, size_t len)
+{
+	struct fmsg m;
+	int i;
+
+	(void)hd;
+	(void)g;
+	if (nodeid == local_nodeid && pid == (uint32_t)getpid())
+		return;		/* a sender's own copy */
+	__atomic_store_n(&last_ms, cpgt_now_ms(), __ATOMIC_RELAXED);
+	for (i = 0; i < n_got; i++)
+		if (got[i].nodeid == nodeid && got[i].pid == pid)
+			break;
+	if (i == n_got) {
+		if (n_got == MAX_SENDERS) {
+			overflow++;
+			return;
+		}
+		got[n_got].nodeid = nodeid;
+		got[n_got++].pid = pid;
+	}
+	if (len != sizeof(m)) {
+		got[i].bad++;
+		return;
+	}
+	memcpy(&m, msg, sizeof(m));
+	if (m.magic != MAGIC || m.seq != got[i].n)
+		got[i].bad++;
+	got[i].n++;
+}
+
+static void confchg(cpg_handle_t hd, const struct cpg_name *g, const struct cpg_address *m,
+		    size_t nm, const struct cpg_address *l, size_t nl,
+		    const struct cpg_address *j, size_t nj)
+{
+	(void)hd;
+	(void)g;
+	(void)m;
+	(void)l;
+	(void)nl;
+	(void)j;
+	(void)nj;
+	__atomic_store_n(&members, (int)nm, __ATOMIC_RELEASE);
+}
+
+static void *dispatcher(void *arg)
+{
+	(void)arg;
+	cpg_dispatch(h, CS_DISPATCH_BLOCKING);	/* ended by the finalize */
+	return NULL;
+}
+
+static void *sender(void *arg)
+{
+	struct fmsg m = { .magic = MAGIC };
+	struct iovec iov = { &m, sizeof(m) };
+	cs_error_t err;
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		m.seq = __atomic_load_n(&ok_sends, __ATOMIC_RELAXED);
+		err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+		if (err == CS_OK)
+			__atomic_store_n(&ok_sends, m.seq + 1, __ATOMIC_RELEASE);
+		else if (err != CS_ERR_TRY_AGAIN) {
+			send_err = err;	/* the finalize: BAD_HANDLE */
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int start(void)
+{
+	cpg_callbacks_t cb = { .cpg_deliver_fn = deliver, .cpg_confchg_fn = confchg };
+	cs_error_t err;
+
+	if ((err = cpg_initialize(&h, &cb)) != CS_OK ||
+	    (err = cpg_local_get(h, &local_nodeid)) != CS_OK) {
+		fprintf(stderr, "cpg_fin_race: initialize: %s\n", cpgt_err(err));
+		return -1;
+	}
+	while ((err = cpg_join(h, &group)) == CS_ERR_TRY_AGAIN)
+		usleep(1000);
+	if (err != CS_OK) {
+		fprintf(stderr, "cpg_fin_race: join: %s\n", cpgt_err(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int do_send(int max_ms)
+{
+	pthread_t ts, td;
+	int64_t t0 = cpgt_now_ms();
+	struct timespec ts_wait;
+	unsigned int seed = (unsigned int)getpid() ^ (unsigned int)t0;
+	int ms;
+
+	if (start() < 0)
+		return 1;
+	/* the listener is a member before the first message goes */
+	while (__atomic_load_n(&members, __ATOMIC_ACQUIRE) < 2) {
+		if (cpgt_now_ms() - t0 > 10000) {
+			fprintf(stderr, "cpg_fin_race: no other member in 10 s\n");
+			return 1;
+		}
+		cpg_dispatch(h, CS_DISPATCH_ONE_NONBLOCKING);
+		usleep(1000);
+	}
+	pthread_create(&td, NULL, dispatcher, NULL);
+	pthread_create(&ts, NULL, sender, NULL);
+	ms = 1 + (int)(rand_r(&seed) % (unsigned int)max_ms);
+	ts_wait.tv_sec = ms / 1000;
+	ts_wait.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts_wait, NULL);
+	cpg_finalize(h);
+	pthread_join(ts, NULL);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(td, NULL);
+	printf("SENT pid=%d ok=%u after=%dms end=%s\n", (int)getpid(),
+	       __atomic_load_n(&ok_sends, __ATOMIC_ACQUIRE), ms, cpgt_err(send_err));
+	return 0;
+}
+
+static int do_listen(int idle_s, int total_s)
+{
+	int64_t t0 = cpgt_now_ms();
+	int fd;
+
+	if (start() < 0 || cpg_fd_get(h, &fd) != CS_OK)
+		return 1;
+	printf("READY\n");
+	fflush(stdout);
+	for (;;) {
+		int64_t now = cpgt_now_ms(), last = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+
+		if (now - t0 > (int64_t)total_s * 1000 ||
+		    (last && now - last > (int64_t)idle_s * 1000))
+			break;
+		cpg_dispatch(h, CS_DISPATCH_ALL);
+		usleep(2000);
+	}
+	for (int i = 0; i < n_got; i++)
+		printf("GOT pid=%u n=%u bad=%u\n", got[i].pid, got[i].n, got[i].bad);
+	printf("DONE senders=%d overflow=%d\n", n_got, overflow);
+	cpg_finalize(h);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *g = "fin-race";
+	int c, max_ms = 20, idle_s = 2, total_s = 60;
+
+	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
+		fprintf(stderr, "usage: cpg_fin_race send|listen [-g GROUP] [-s MS] [-i S] [-t S]\n");
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt(argc, argv, "g:s:i:t:")) != -1) {
+		switch (c) {
+		case 'g': g = optarg; break;
+		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'i': idle_s = atoi(optarg); break;
+		case 't': total_s = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cpgt_name(&group, g);
+	return strcmp(argv[1], "send") == 0 ? do_send(max_ms) : do_listen(idle_s, total_s);
+}
