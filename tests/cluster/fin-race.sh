@@ -11,7 +11,7 @@
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
-rc_begin 120
+rc_begin 150
 
 F=$rc_cpg_bin/cpg_fin_race
 [ -x "$F" ] || rc_fail "no $F"
@@ -20,7 +20,7 @@ out=$RC_CLUSTER_DIR/clients
 mkdir -p "$out"
 rounds=40
 
-rc_client 2 "$out/listen" "$F" listen -g fin-race -i 3 -t 90
+rc_client 2 "$out/listen" "$F" listen -g fin-race -i 10 -t 100
 rc_wait_line "$out/listen" '^READY$' 10000
 : >"$out/sent"
 for k in $(seq 1 "$rounds"); do
