@@ -2,18 +2,23 @@
 /*
  * cpg_fin_race: "CS_OK means delivered" while another thread finalizes.
  *
- *   cpg_fin_race send -g GROUP [-s MS]
+ *   cpg_fin_race send -g GROUP [-s MS] [-m N]
  *     joins GROUP, waits until another member is there, then one thread
  *     sends in a tight loop (retrying CS_ERR_TRY_AGAIN at once), one sits
  *     in cpg_dispatch(CS_DISPATCH_BLOCKING), and main calls cpg_finalize
- *     after a random 1..MS ms (default 20). Prints "SENT pid=P ok=N": N
- *     sends returned CS_OK (seq 0..N-1); every one of them must reach the
- *     other members, though the handle was finalized under the sender.
+ *     after a random 1..MS ms (default 8). The sender stops at N CS_OK
+ *     sends (default 20000: less than a receiver's 65 536 records, so no
+ *     receiver falls behind far enough to be let go). Prints "SENT pid=P
+ *     ok=N": N sends returned CS_OK (seq 0..N-1); every one of them must
+ *     reach the other members, though the handle was finalized under the
+ *     sender.
  *   cpg_fin_race listen -g GROUP [-i S] [-t S]
  *     joins GROUP, prints READY, then counts every sender's messages by pid
- *     (each must carry the next seq) until S seconds pass without one (-i,
- *     default 2) once one came, or -t (default 60) in all. Prints one line
- *     "GOT pid=P n=N bad=B" a sender, then DONE.
+ *     (each must carry the next seq) until, after a SIGUSR1 (the senders
+ *     are done), S seconds pass without one (-i, default 2), or -t
+ *     (default 60) in all. Prints "GOT pid=P n=N bad=B" per sender, then
+ *     "DONE senders=N overflow=O why=told|total|error" (an error of
+ *     cpg_dispatch is printed first: "ERR name").
  *
  * tests/cluster/fin-race.sh runs one listener and many senders.
  */
@@ -22,6 +27,7 @@
 
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +46,18 @@ struct fmsg {
 static cpg_handle_t h;
 static struct cpg_name group;
 static uint32_t local_nodeid;
-static int members, stop;		/* atomic */
+static int other_member;		/* atomic */
 static uint32_t ok_sends;		/* atomic: the sender's CS_OK count */
 static cs_error_t send_err;
+static uint32_t max_sends = 20000;
 
 /* listener: by pid */
 static struct {
 	uint32_t nodeid, pid, n, bad;
 } got[MAX_SENDERS];
 static int n_got, overflow;
-static int64_t last_ms;			/* atomic */
+static int64_t last_ms;			/* the main thread's, as got[] */
+static volatile sig_atomic_t told;	/* SIGUSR1: the senders are done */
 
 static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, uint32_t pid,
 		    void *msg, size_t len)
@@ -61,7 +69,7 @@ static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, 
 	(void)g;
 	if (nodeid == local_nodeid && pid == (uint32_t)getpid())
 		return;		/* a sender's own copy */
-	__atomic_store_n(&last_ms, cpgt_now_ms(), __ATOMIC_RELAXED);
+	last_ms = cpgt_now_ms();
 	for (i = 0; i < n_got; i++)
 		if (got[i].nodeid == nodeid && got[i].pid == pid)
 			break;
@@ -87,14 +95,23 @@ static void confchg(cpg_handle_t hd, const struct cpg_name *g, const struct cpg_
 		    size_t nm, const struct cpg_address *l, size_t nl,
 		    const struct cpg_address *j, size_t nj)
 {
+	int other = 0;
+
 	(void)hd;
 	(void)g;
-	(void)m;
 	(void)l;
 	(void)nl;
 	(void)j;
 	(void)nj;
-	__atomic_store_n(&members, (int)nm, __ATOMIC_RELEASE);
+	for (size_t i = 0; i < nm; i++)
+		other |= m[i].nodeid != local_nodeid;
+	__atomic_store_n(&other_member, other, __ATOMIC_RELEASE);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	told = 1;
 }
 
 static void *dispatcher(void *arg)
@@ -111,8 +128,22 @@ static void *sender(void *arg)
 	cs_error_t err;
 
 	(void)arg;
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+	/* until the finalize makes a send fail (CS_ERR_BAD_HANDLE) */
+	for (;;) {
 		m.seq = __atomic_load_n(&ok_sends, __ATOMIC_RELAXED);
+		if (m.seq == max_sends) {
+			/* enough: wait for the finalize, which fails any call */
+			struct timespec ms = { 0, 1000000 };
+			unsigned int id;
+
+			nanosleep(&ms, NULL);
+			err = cpg_local_get(h, &id);
+			if (err != CS_OK) {
+				send_err = err;
+				break;
+			}
+			continue;
+		}
 		err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
 		if (err == CS_OK)
 			__atomic_store_n(&ok_sends, m.seq + 1, __ATOMIC_RELEASE);
@@ -153,8 +184,8 @@ static int do_send(int max_ms)
 
 	if (start() < 0)
 		return 1;
-	/* the listener is a member before the first message goes */
-	while (__atomic_load_n(&members, __ATOMIC_ACQUIRE) < 2) {
+	/* the listener (on another node) is a member before the first message */
+	while (!__atomic_load_n(&other_member, __ATOMIC_ACQUIRE)) {
 		if (cpgt_now_ms() - t0 > 10000) {
 			fprintf(stderr, "cpg_fin_race: no other member in 10 s\n");
 			return 1;
@@ -162,15 +193,20 @@ static int do_send(int max_ms)
 		cpg_dispatch(h, CS_DISPATCH_ONE_NONBLOCKING);
 		usleep(1000);
 	}
-	pthread_create(&td, NULL, dispatcher, NULL);
-	pthread_create(&ts, NULL, sender, NULL);
+	if (pthread_create(&td, NULL, dispatcher, NULL) != 0 ||
+	    pthread_create(&ts, NULL, sender, NULL) != 0) {
+		fprintf(stderr, "cpg_fin_race: pthread_create failed\n");
+		return 1;
+	}
 	ms = 1 + (int)(rand_r(&seed) % (unsigned int)max_ms);
 	ts_wait.tv_sec = ms / 1000;
 	ts_wait.tv_nsec = (long)(ms % 1000) * 1000000L;
 	nanosleep(&ts_wait, NULL);
-	cpg_finalize(h);
+	if (cpg_finalize(h) != CS_OK) {
+		fprintf(stderr, "cpg_fin_race: finalize failed\n");
+		return 1;
+	}
 	pthread_join(ts, NULL);
-	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(td, NULL);
 	printf("SENT pid=%d ok=%u after=%dms end=%s\n", (int)getpid(),
 	       __atomic_load_n(&ok_sends, __ATOMIC_ACQUIRE), ms, cpgt_err(send_err));
@@ -179,25 +215,38 @@ static int do_send(int max_ms)
 
 static int do_listen(int idle_s, int total_s)
 {
-	int64_t t0 = cpgt_now_ms();
-	int fd;
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	int64_t t0 = cpgt_now_ms(), told_ms = 0;
+	const char *why = "total";
+	cs_error_t err;
 
-	if (start() < 0 || cpg_fd_get(h, &fd) != CS_OK)
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (start() < 0)
 		return 1;
 	printf("READY\n");
 	fflush(stdout);
-	for (;;) {
-		int64_t now = cpgt_now_ms(), last = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+	while (cpgt_now_ms() - t0 <= (int64_t)total_s * 1000) {
+		int64_t now = cpgt_now_ms();
 
-		if (now - t0 > (int64_t)total_s * 1000 ||
-		    (last && now - last > (int64_t)idle_s * 1000))
+		if (told && !told_ms)
+			told_ms = now;
+		/* quiet for idle_s since both the signal and the last message */
+		if (told_ms && now - (last_ms > told_ms ? last_ms : told_ms) > (int64_t)idle_s * 1000) {
+			why = "told";
 			break;
-		cpg_dispatch(h, CS_DISPATCH_ALL);
+		}
+		err = cpg_dispatch(h, CS_DISPATCH_ALL);
+		if (err != CS_OK) {
+			printf("ERR %s\n", cpgt_err(err));
+			why = "error";
+			break;
+		}
 		usleep(2000);
 	}
 	for (int i = 0; i < n_got; i++)
 		printf("GOT pid=%u n=%u bad=%u\n", got[i].pid, got[i].n, got[i].bad);
-	printf("DONE senders=%d overflow=%d\n", n_got, overflow);
+	printf("DONE senders=%d overflow=%d why=%s\n", n_got, overflow, why);
 	cpg_finalize(h);
 	return 0;
 }
@@ -205,19 +254,20 @@ static int do_listen(int idle_s, int total_s)
 int main(int argc, char **argv)
 {
 	const char *g = "fin-race";
-	int c, max_ms = 20, idle_s = 2, total_s = 60;
+	int c, max_ms = 8, idle_s = 2, total_s = 60;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
 		fprintf(stderr, "usage: cpg_fin_race send|listen [-g GROUP] [-s MS] [-i S] [-t S]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "g:s:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "g:s:m:i:t:")) != -1) {
 		switch (c) {
 		case 'g': g = optarg; break;
 		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
-		case 'i': idle_s = atoi(optarg); break;
-		case 't': total_s = atoi(optarg); break;
+		case 'm': max_sends = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'i': idle_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 't': total_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		default: return 2;
 		}
 	}
