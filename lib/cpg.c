@@ -371,11 +371,8 @@ static int with_req(cpg_handle_t handle, int (*fn)(struct rc_cpg *h, void *arg),
 		return ret;
 	pthread_mutex_lock(&h->req_lock);
 	pthread_mutex_lock(&h->lock);
-	if (h->finalized)
-		ret = -EBADF;
-	else if (rc_gone(h))
-		ret = -ENOTCONN;
-	else
+	ret = rc_usable(h);
+	if (ret == 0)
 		ret = fn(h, arg);
 	pthread_mutex_unlock(&h->lock);
 	pthread_mutex_unlock(&h->req_lock);

@@ -139,6 +139,17 @@ static inline void rc_set_joined(struct rc_cpg *h, bool joined)
 	__atomic_store_n(&h->joined, joined, __ATOMIC_RELAXED);
 }
 
+/* 0, or why the handle cannot be used: -EBADF finalized, -ENOTCONN the
+   daemon gone. Either lock, or none. */
+static inline int rc_usable(const struct rc_cpg *h)
+{
+	if (rc_finalized(h))
+		return -EBADF;
+	if (rc_gone(h))
+		return -ENOTCONN;
+	return 0;
+}
+
 /* error.c: the one place where errors become cs_error_t */
 cs_error_t rc_cs_error(int ret);
 int rc_errno_from_cs(int32_t status);

@@ -104,7 +104,9 @@ static int iterate(cpg_handle_t handle, struct iter_args *a, cpg_iteration_handl
 	}
 	pthread_mutex_lock(&h->req_lock);
 	pthread_mutex_lock(&h->lock);
-	ret = h->finalized ? -EBADF : rc_gone(h) ? -ENOTCONN : do_iterate(h, a);
+	ret = rc_usable(h);
+	if (ret == 0)
+		ret = do_iterate(h, a);
 	/* under the lock: a finalize drops its owner's iterations after it set
 	   finalized under it, so it sees this one */
 	if (ret == 0)

@@ -131,15 +131,6 @@ static int no_room(struct rc_cpg *h)
 	return rc_conn_dead(h) ? -ENOTCONN : -EAGAIN;
 }
 
-static int usable(const struct rc_cpg *h)
-{
-	if (rc_finalized(h))
-		return -EBADF;
-	if (rc_gone(h))
-		return -ENOTCONN;
-	return 0;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -189,7 +180,7 @@ static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec
 	int ret;
 
 	for (;;) {
-		ret = usable(h);
+		ret = rc_usable(h);
 		if (ret < 0)
 			return ret;
 		if (!rc_joined(h))
@@ -415,7 +406,7 @@ RC_API cs_error_t cpg_zcb_alloc(cpg_handle_t handle, size_t size, void **buffer)
 		return err;
 	pthread_mutex_lock(&h->tx_lock);
 	for (;;) {
-		ret = usable(h);
+		ret = rc_usable(h);
 		if (ret < 0)
 			break;
 		room_look(h, &seen);
@@ -534,7 +525,7 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		return rc_cs_error(ret);
 	pthread_mutex_lock(&h->tx_lock);
 	for (;;) {
-		ret = usable(h);
+		ret = rc_usable(h);
 		if (ret == 0 && msg_len > rc_cpg_max_msg(h))
 			ret = -EMSGSIZE;	/* corosync's first check after the handle */
 		if (ret < 0)
