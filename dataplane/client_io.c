@@ -139,6 +139,26 @@ static void kick(struct rc_dp *dp, uint32_t slot, int reason)
 		dp->st.client_kicks++;
 }
 
+/*
+ * Let the client go, gently: it closed its connection, or stopped reading
+ * (reason). What it queued (each send got CS_OK) still goes out, up to the
+ * tx head rc_shmd_tx_close fixes now and tells the client, which finds out
+ * from it whether its last send is in (shm.h, "Closing"); nothing is
+ * delivered to it any more; then it leaves its group (PROCDOWN) like any
+ * client that is gone. A kick, for a client that broke the layout, drops
+ * its queue instead.
+ */
+static void drain(struct rc_dp *dp, uint32_t slot, int reason)
+{
+	struct rc_dp_client *c = &dp->clients[slot];
+
+	if (!c->used || c->dying || c->draining)
+		return;
+	c->drain_head = rc_shmd_tx_close(&c->shm);
+	c->draining = true;
+	c->reason = reason;
+}
+
 /* Outside any group-table callback: PROCDOWN, then free once idle. */
 static void detach_pending(struct rc_dp *dp, uint32_t slot)
 {
@@ -153,6 +173,23 @@ static void comp_push(struct rc_dp_client *c, uint64_t off)
 {
 	rc_shmd_comp_push(&c->shm, off);
 	c->room = true;
+}
+
+/* A closing (draining) client may read its completions no more: does one
+   fit now? (A tail out of range: no; it is going anyway.) */
+static bool comp_fits(struct rc_dp_client *c)
+{
+	int64_t used = rc_shmd_comp_used(&c->shm);
+
+	return used >= 0 && (uint64_t)used <= c->shm.comp_mask;
+}
+
+/* The buffer at off is the client's again: a closing client's completion
+   goes only where it fits (shm.h, "Closing"), never waited for. */
+static void comp_give(struct rc_dp_client *c, uint64_t off)
+{
+	if (!c->draining || comp_fits(c))
+		comp_push(c, off);
 }
 
 static void rx_commit(struct rc_dp_client *c, uint64_t pos, size_t len, uint16_t type)
@@ -187,8 +224,14 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 	c->rx_checked = dp->now;
 	if (ret == 0)
 		ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
+	if (ret == -EPROTO) {
+		kick(dp, slot, RC_DP_GONE_BAD_RX);
+		return NULL;
+	}
 	if (ret < 0) {
-		kick(dp, slot, ret == -EPROTO ? RC_DP_GONE_BAD_RX : RC_DP_GONE_BACKLOG);
+		/* it stopped reading: let it go, but what it queued (every
+		   send that returned CS_OK) still goes out first */
+		drain(dp, slot, RC_DP_GONE_BACKLOG);
 		return NULL;
 	}
 	return rc_shmd_rx_ptr(&c->shm, *pos);
@@ -459,23 +502,20 @@ static bool batchable(const struct rc_shm_desc *e, const struct rc_shm_desc *fir
  * entries go alone for the rest of this pass).
  */
 static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
-		    const struct rc_shm_desc *first, int64_t used)
+		    const struct rc_shm_desc *first, uint64_t room)
 {
 	struct rc_dp_client *c = &dp->clients[slot];
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
 	uint64_t off[BATCH_MAX];
 	uint32_t len[BATCH_MAX];
 	struct rc_shm_desc d;
-	uint64_t max = (uint64_t)c->shm.comp_mask + 1;
+	/* completions free for the messages: one each, pushed now */
+	uint64_t max = room < BATCH_MAX ? room : BATCH_MAX;
 	size_t hl, cap, blen = 0, need;
 	struct rc_dp_batch *b;
 	uint32_t n = 0;
 	int ret;
 
-	/* completions free for the messages: one each, pushed now */
-	max = max > (uint64_t)used + c->inflight ? max - (uint64_t)used - c->inflight : 0;
-	if (max > BATCH_MAX)
-		max = BATCH_MAX;
 	cap = dp->batch_room < dp->ring_limit ? dp->batch_room : dp->ring_limit;
 	if (max < 2 || head - c->shm.tx_tail < 2 || !batchable(first, first) ||
 	    2 * ((uint64_t)first->len - RC_SHM_TX_HDR + RC_CPG_BATCH_REC) > cap)
@@ -524,7 +564,8 @@ static int tx_batch(struct rc_dp *dp, uint32_t slot, uint32_t head,
 	b->next->prev = b;
 	dp->batches.next = b;
 	for (uint32_t i = 0; i < n; i++)
-		rc_shmd_comp_write(&c->shm, off[i]);
+		if (!c->draining || comp_fits(c))
+			rc_shmd_comp_write(&c->shm, off[i]);
 	rc_shmd_comp_publish(&c->shm);
 	c->room = true;
 	c->sent += n;
@@ -539,6 +580,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 	struct rc_dp_client *c = &dp->clients[slot];
 	uint32_t head = c->draining ? c->drain_head : rc_shmd_tx_head(&c->shm), taken = 0;
 	uint8_t hdr[RC_CPG_HDR_LEN(RC_CPG_NAME_MAX)];
+	uint64_t room = BATCH_MAX;
 	int64_t used;
 	bool zc, batching = true;
 	int ret;
@@ -551,12 +593,18 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		struct rc_shm_desc d;
 		size_t hl;
 
-		if ((used = rc_shmd_comp_used(&c->shm)) < 0) {
-			kick(dp, slot, RC_DP_GONE_BAD_RX);
-			return true;
+		/* every message completes: room for its completion first,
+		   except for a closing client, which may read them no more
+		   (comp_give) */
+		if (!c->draining) {
+			if ((used = rc_shmd_comp_used(&c->shm)) < 0) {
+				kick(dp, slot, RC_DP_GONE_BAD_RX);
+				return true;
+			}
+			if ((uint64_t)used + c->inflight > c->shm.comp_mask)
+				break;		/* completions unread: wait */
+			room = (uint64_t)c->shm.comp_mask + 1 - (uint64_t)used - c->inflight;
 		}
-		if ((uint64_t)used + c->inflight > c->shm.comp_mask)
-			break;		/* completions unread: wait */
 		/* A copied message completes when it is framed, so a client's
 		   arena does not bound what it has in the ring: take no more
 		   while this node's unframed queue holds
@@ -585,7 +633,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		   its buffer after the call changes nothing in flight. */
 		zc = c->zc && d.len - RC_SHM_TX_HDR >= RC_DP_ZC_MIN;
 		if (!zc && batching) {
-			ret = tx_batch(dp, slot, head, &d, used);
+			ret = tx_batch(dp, slot, head, &d, room);
 			if (ret == -EAGAIN)
 				break;
 			if (ret > 0) {
@@ -598,7 +646,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 		hl = rc_cpgd_mcast_hdr(dp->cpgd, slot, hdr, sizeof(hdr));
 		if (!hl) {
 			dp->st.client_bad_mcast++;		/* not joined: hand it back */
-			comp_push(c, d.off);
+			comp_give(c, d.off);
 		} else {
 			ret = rc_ord_mcast_pre(dp->ord, hdr + sizeof(hdr) - hl, hl,
 					       rc_shmd_tx_payload(&c->shm, &d),
@@ -614,7 +662,7 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 				/* -EMSGSIZE: above the ring's limit, counted there */
 				if (ret != -EMSGSIZE)
 					dp->st.client_bad_mcast++;
-				comp_push(c, d.off);
+				comp_give(c, d.off);
 			} else {
 				c->inflight++;
 				c->sent++;
@@ -661,26 +709,11 @@ bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
 	if (c->dying)
 		maybe_gone(dp, slot);
 	else
-		comp_push(c, (v & ((1ull << COOKIE_SLOT_SHIFT) - 1)) * RC_SHM_MSG_ALIGN);
+		comp_give(c, (v & ((1ull << COOKIE_SLOT_SHIFT) - 1)) * RC_SHM_MSG_ALIGN);
 	return true;
 }
 
 /* ---- the poll ---- */
-
-/*
- * The client closed its connection: what it queued before (each send got
- * CS_OK) still goes out, up to the tx head of this moment; then it leaves
- * its group (PROCDOWN) like any client that is gone.
- */
-static void drain(struct rc_dp *dp, uint32_t slot)
-{
-	struct rc_dp_client *c = &dp->clients[slot];
-
-	if (!c->used || c->dying || c->draining)
-		return;
-	c->drain_head = rc_shmd_tx_head(&c->shm);
-	c->draining = true;
-}
 
 static bool commands(struct rc_dp *dp)
 {
@@ -694,7 +727,7 @@ static bool commands(struct rc_dp *dp)
 			if (cmd[i].type == CMD_ATTACH)
 				attach(dp, &cmd[i].a);
 			else if (cmd[i].a.slot < RC_DP_MAX_CLIENTS)
-				drain(dp, cmd[i].a.slot);
+				drain(dp, cmd[i].a.slot, RC_DP_GONE_DETACHED);
 		}
 	}
 	return any;
@@ -744,7 +777,7 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 			work = true;
 		if (c->draining) {
 			if (empty && !c->dying)
-				kick(dp, s, RC_DP_GONE_DETACHED);
+				kick(dp, s, c->reason);	/* DETACHED or BACKLOG */
 			continue;
 		}
 		if (req != c->req_seen && empty && !c->dying && !c->join_wait) {
@@ -868,7 +901,7 @@ void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events)
 	if (bad)
 		kick(dp, slot, RC_DP_GONE_BAD_BELL);
 	else
-		drain(dp, slot);
+		drain(dp, slot, RC_DP_GONE_DETACHED);
 }
 
 /* ---- from the engine ---- */

@@ -47,13 +47,13 @@ struct rc_dp_client {
 	bool wake;		/* rx records written since the last wake check */
 	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
-	bool draining;		/* detached: its queued mcasts still go out first */
+	bool draining;		/* let go (hang-up, backlog): its queued mcasts go out first */
 	bool watched;		/* its socket is in the idle sleep's epoll set */
 	bool tx_blocked;	/* tx entries left that the last drain could not take */
 	bool zc;		/* its large messages go out from its region (rc_dp_client_attach) */
 	uint16_t live_at;	/* its index in rc_dp.live while used */
-	uint32_t drain_head;	/* the tx head when it detached */
-	int reason;		/* rc_dp_gone_reason once dying */
+	uint32_t drain_head;	/* the tx head when it was let go (rc_shmd_tx_close) */
+	int reason;		/* rc_dp_gone_reason once draining or dying */
 	uint8_t *base;
 	uint64_t size;
 	int wake_fd;		/* the client's socket, open until the slot is gone */

@@ -273,27 +273,31 @@ void rc_conn_detach(struct rc_cpg *h)
 }
 
 /*
- * Is the daemon gone? Polls the socket without blocking; after the welcome
- * it carries only wake-up bytes, which are peeked at and left for
- * rc_wake_drain(): end-of-file or an error means gone. Sets h->gone. lock
- * or tx_lock held.
+ * Has the daemon closed our socket (it let us go and holds nothing of ours
+ * any more, or it died)? Polls without blocking; after the welcome the
+ * socket carries only wake-up bytes, which are peeked at and left for
+ * rc_wake_drain(): end-of-file or an error means closed. Sets h->gone.
+ * lock or tx_lock held.
  */
-bool rc_conn_dead(struct rc_cpg *h)
+bool rc_conn_closed(struct rc_cpg *h)
 {
 	struct pollfd p = { .fd = h->sock, .events = POLLIN | POLLRDHUP };
 	char buf[64];
 	ssize_t n;
 
-	if (rc_gone(h))
-		return true;
 	if (poll(&p, 1, 0) <= 0)
 		return false;
-	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
-		rc_set_gone(h);
-		return true;
+	if (!(p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))) {
+		n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
+		if (n != 0 && (n > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return false;
 	}
-	n = recv(h->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		rc_set_gone(h);
-	return rc_gone(h);
+	rc_set_gone(h);
+	return true;
+}
+
+/* Is the daemon gone, or has it let us go (shm.h, "Closing")? */
+bool rc_conn_dead(struct rc_cpg *h)
+{
+	return rc_gone(h) || rc_conn_closed(h);
 }

@@ -167,6 +167,7 @@ void rc_cpg_put(struct rc_cpg *h);
 int rc_conn_attach(struct rc_cpg *h);
 void rc_conn_detach(struct rc_cpg *h);
 bool rc_conn_dead(struct rc_cpg *h);
+bool rc_conn_closed(struct rc_cpg *h);
 
 /* wake.c (lock held) */
 bool rc_rx_pending(const struct rc_cpg *h);

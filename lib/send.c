@@ -23,6 +23,7 @@
  * in their order.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -112,9 +113,33 @@ static int tx_room(struct rc_cpg *h)
 	return h->tx_head - tail <= h->g.tx_mask ? 0 : -EAGAIN;
 }
 
-static void tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_t guarantee)
+/*
+ * The daemon let us go (shm.h, "Closing") as we pushed entry i: does it
+ * still go out? It waits for the daemon's second store, which follows the
+ * first at once unless the daemon is descheduled or dies between them.
+ */
+static bool pushed_in(struct rc_cpg *h, uint32_t i, uint32_t state)
+{
+	for (int spins = 0; state == RC_SHM_CLOSING; spins++) {
+		if (spins >= 64) {
+			if (rc_conn_closed(h) && rc_load_acq32(&h->hdr->close_state) != RC_SHM_CLOSED)
+				return false;	/* died between: it sends nothing more */
+			sched_yield();
+		}
+		state = rc_load_acq32(&h->hdr->close_state);
+	}
+	return (int32_t)(__atomic_load_n(&h->hdr->close_head, __ATOMIC_RELAXED) - i) > 0;
+}
+
+/*
+ * Queue the entry: 0, or -ENOTCONN when the daemon has let us go and will
+ * not take it (the handle is gone from now on). An entry the daemon took
+ * in before it let us go still goes out: 0, and the next send fails.
+ */
+static int tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_t guarantee)
 {
 	struct rc_shm_desc *d = &h->tx[h->tx_head & h->g.tx_mask];
+	uint32_t i = h->tx_head, state;
 
 	d->off = off;
 	d->len = len;
@@ -122,7 +147,12 @@ static void tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_
 	d->flags = guarantee == CPG_TYPE_SAFE ? RC_SHM_F_SAFE : 0;
 	h->tx_head++;
 	rc_store_rel32(&h->hdr->tx_head.v, h->tx_head);	/* pairs with the daemon's acquire */
-	rc_bell(h);
+	rc_bell(h);	/* its seq_cst fence orders the push before this load */
+	state = rc_load_acq32(&h->hdr->close_state);
+	if (__builtin_expect(state == RC_SHM_OPEN, 1))
+		return 0;
+	rc_set_gone(h);
+	return pushed_in(h, i, state) ? 0 : -ENOTCONN;
 }
 
 /* No room: is it only for now, or is the daemon gone? */
@@ -206,8 +236,7 @@ static int mcast(struct rc_cpg *h, cpg_guarantee_t guarantee, const struct iovec
 	}
 	b = rc_arena_find(&h->arena, off);
 	b->inflight = 1;
-	tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + total), guarantee);
-	return 0;
+	return tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + total), guarantee);
 }
 
 RC_API cs_error_t cpg_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
@@ -472,7 +501,9 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 			return 0;
 		if (rc_finalized(h))
 			return -EBADF;		/* another thread finalized the handle */
-		if (rc_conn_dead(h))
+		/* not rc_conn_dead: a daemon that let us go (shm.h, "Closing")
+		   may still read the buffer until it closes the socket */
+		if (rc_conn_closed(h))
 			return -ENOTCONN;
 		/* The completion moves comp_head, which wakes a flagged waiter
 		   (shm_room.h); the bound only re-checks that the daemon lives. */
@@ -504,8 +535,7 @@ static int zcb_send_copy(struct rc_cpg *h, const void *msg, size_t len,
 	memcpy(h->arena_base + off + RC_SHM_TX_HDR, msg, len);
 	b = rc_arena_find(&h->arena, off);
 	b->inflight = 1;
-	tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + len), guarantee);
-	return 0;
+	return tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + len), guarantee);
 }
 
 RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guarantee,
@@ -563,8 +593,9 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 
 		off = b->off;
 		b->inflight++;
-		tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
-		ret = wait_taken(h, off, gen, nr);
+		ret = tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
+		if (ret == 0)
+			ret = wait_taken(h, off, gen, nr);
 	}
 out:
 	pthread_mutex_unlock(&h->tx_lock);

@@ -277,10 +277,38 @@ struct rc_shm_hdr {
 	uint32_t room_wait __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
 	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: reserved, 0 today */
+	/* the daemon lets the client go (a hang-up, or it stopped reading):
+	   rc_shm_close_state, then the tx head it takes entries up to. See
+	   "Closing" below. 0 (RC_SHM_OPEN) in daemons before it: never closed
+	   this way, as before. */
+	uint32_t close_state;	/* daemon */
+	uint32_t close_head;	/* daemon, before close_state = RC_SHM_CLOSED */
 	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));
 };
 _Static_assert(sizeof(struct rc_shm_hdr) % RC_SHM_LINE == 0, "header fills whole lines");
 _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its page");
+
+/*
+ * Closing. The daemon lets a client go when it hangs up and when it stops
+ * reading its rx area until no record fits (a backlog). Every send that
+ * returned CS_OK must still go out, so the daemon takes the client's tx
+ * entries up to a head it fixes, and says which head:
+ *   daemon: close_state = CLOSING (seq_cst); fence; head = tx_head
+ *           (acquire); close_head = head; close_state = CLOSED (release)
+ *   client: tx_head = i + 1 (release); fence (seq_cst, the bell's);
+ *           load close_state (acquire)
+ * A client that reads OPEN after its push knows the daemon's load of tx_head
+ * comes later and sees it: entry i goes out. One that reads CLOSING waits
+ * for CLOSED (the daemon stores it next); then entry i goes out if and only
+ * if i < close_head, and the client is gone either way (its sends fail from
+ * now on). Completions for a closing client are pushed while its ring has
+ * room and dropped otherwise; the daemon never waits for it to read them.
+ */
+enum rc_shm_close_state {
+	RC_SHM_OPEN = 0,
+	RC_SHM_CLOSING = 1,
+	RC_SHM_CLOSED = 2,
+};
 
 /*
  * The lcore page: one page per daemon, mapped read-only by every client. An

@@ -18,7 +18,8 @@
  *                (rc_shmd_rx_tails: check the client's tails now, not only
  *                when the ones last read leave no room)
  *   tx entry     rc_shmd_tx_head, rc_shmd_tx_head_ok -> rc_shmd_tx_peek,
- *                tx_tail++ -> rc_shmd_tx_release
+ *                tx_tail++ -> rc_shmd_tx_release; letting the client go,
+ *                rc_shmd_tx_close: the head to take entries up to
  *   completion   rc_shmd_comp_used (room) -> rc_shmd_comp_push
  *   request      rc_shmd_req_seq -> rc_shmd_req_read -> rc_shmd_reply
  *   wake-up      rc_shmd_kicked; after records or a reply, rc_shmd_wake:
@@ -277,6 +278,23 @@ static inline const uint8_t *rc_shmd_tx_payload(const struct rc_shmd *d,
 static inline void rc_shmd_tx_release(struct rc_shmd *d)
 {
 	rc_store_rel32(&d->h->tx_tail.v, d->tx_tail);
+}
+
+/*
+ * Let the client go (shm.h, "Closing"): from now on take its entries up to
+ * the head returned (unchecked: rc_shmd_tx_head_ok) and no further. The
+ * client learns from close_state whether its last push is before it.
+ */
+static inline uint32_t rc_shmd_tx_close(struct rc_shmd *d)
+{
+	uint32_t head;
+
+	__atomic_store_n(&d->h->close_state, RC_SHM_CLOSING, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	head = rc_shmd_tx_head(d);
+	__atomic_store_n(&d->h->close_head, head, __ATOMIC_RELAXED);
+	rc_store_rel32(&d->h->close_state, RC_SHM_CLOSED);
+	return head;
 }
 
 /* ---- requests ---- */

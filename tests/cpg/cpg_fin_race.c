@@ -12,6 +12,13 @@
  *     ok=N": N sends returned CS_OK (seq 0..N-1); every one of them must
  *     reach the other members, though the handle was finalized under the
  *     sender.
+ *   cpg_fin_race send -g GROUP -S [-m N]
+ *     the same without a dispatcher: nothing is read, so once its rx area
+ *     is full the daemon lets the client go (a backlog) while the sender
+ *     sends. Main waits (20 s at most) for the sender to stop, then
+ *     finalizes. Every CS_OK send must still reach the other members; the
+ *     sender must have stopped at the daemon letting it go
+ *     (CS_ERR_LIBRARY).
  *   cpg_fin_race listen -g GROUP [-i S] [-t S]
  *     joins GROUP, prints READY, then counts every sender's messages by pid
  *     (each must carry the next seq) until, after a SIGUSR1 (the senders
@@ -26,8 +33,10 @@
 #include <corosync/cpg.h>
 
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +59,7 @@ static int other_member;		/* atomic */
 static uint32_t ok_sends;		/* atomic: the sender's CS_OK count */
 static cs_error_t send_err;
 static uint32_t max_sends = 20000;
+static int sender_done;			/* atomic */
 
 /* listener: by pid */
 static struct {
@@ -152,6 +162,7 @@ static void *sender(void *arg)
 			break;
 		}
 	}
+	__atomic_store_n(&sender_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -174,7 +185,7 @@ static int start(void)
 	return 0;
 }
 
-static int do_send(int max_ms)
+static int do_send(int max_ms, bool stall)
 {
 	pthread_t ts, td;
 	int64_t t0 = cpgt_now_ms();
@@ -193,21 +204,31 @@ static int do_send(int max_ms)
 		cpg_dispatch(h, CS_DISPATCH_ONE_NONBLOCKING);
 		usleep(1000);
 	}
-	if (pthread_create(&td, NULL, dispatcher, NULL) != 0 ||
+	if ((!stall && pthread_create(&td, NULL, dispatcher, NULL) != 0) ||
 	    pthread_create(&ts, NULL, sender, NULL) != 0) {
 		fprintf(stderr, "cpg_fin_race: pthread_create failed\n");
 		return 1;
 	}
-	ms = 1 + (int)(rand_r(&seed) % (unsigned int)max_ms);
-	ts_wait.tv_sec = ms / 1000;
-	ts_wait.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts_wait, NULL);
+	if (stall) {
+		/* the daemon lets it go once its rx area is full */
+		ms = 0;
+		while (!__atomic_load_n(&sender_done, __ATOMIC_ACQUIRE) && ms < 20000) {
+			usleep(10000);
+			ms += 10;
+		}
+	} else {
+		ms = 1 + (int)(rand_r(&seed) % (unsigned int)max_ms);
+		ts_wait.tv_sec = ms / 1000;
+		ts_wait.tv_nsec = (long)(ms % 1000) * 1000000L;
+		nanosleep(&ts_wait, NULL);
+	}
 	if (cpg_finalize(h) != CS_OK) {
 		fprintf(stderr, "cpg_fin_race: finalize failed\n");
 		return 1;
 	}
 	pthread_join(ts, NULL);
-	pthread_join(td, NULL);
+	if (!stall)
+		pthread_join(td, NULL);
 	printf("SENT pid=%d ok=%u after=%dms end=%s\n", (int)getpid(),
 	       __atomic_load_n(&ok_sends, __ATOMIC_ACQUIRE), ms, cpgt_err(send_err));
 	return 0;
@@ -218,11 +239,12 @@ static int do_listen(int idle_s, int total_s)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	int64_t t0 = cpgt_now_ms(), told_ms = 0;
 	const char *why = "total";
+	struct pollfd p = { .events = POLLIN };
 	cs_error_t err;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
-	if (start() < 0)
+	if (start() < 0 || cpg_fd_get(h, &p.fd) != CS_OK)
 		return 1;
 	printf("READY\n");
 	fflush(stdout);
@@ -242,7 +264,7 @@ static int do_listen(int idle_s, int total_s)
 			why = "error";
 			break;
 		}
-		usleep(2000);
+		poll(&p, 1, 50);	/* readable: more to dispatch */
 	}
 	for (int i = 0; i < n_got; i++)
 		printf("GOT pid=%u n=%u bad=%u\n", got[i].pid, got[i].n, got[i].bad);
@@ -255,16 +277,18 @@ int main(int argc, char **argv)
 {
 	const char *g = "fin-race";
 	int c, max_ms = 8, idle_s = 2, total_s = 60;
+	bool stall = false;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
-		fprintf(stderr, "usage: cpg_fin_race send|listen [-g GROUP] [-s MS] [-i S] [-t S]\n");
+		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "g:s:m:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "g:s:Sm:i:t:")) != -1) {
 		switch (c) {
 		case 'g': g = optarg; break;
 		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+		case 'S': stall = true; break;
 		case 'm': max_sends = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 't': total_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
@@ -273,5 +297,5 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpgt_name(&group, g);
-	return strcmp(argv[1], "send") == 0 ? do_send(max_ms) : do_listen(idle_s, total_s);
+	return strcmp(argv[1], "send") == 0 ? do_send(max_ms, stall) : do_listen(idle_s, total_s);
 }

@@ -47,6 +47,9 @@ struct fclient {
 	uint64_t held[FAKE_MAX_HELD];	/* completions held back */
 	uint32_t n_held;
 	bool wake;
+	bool closing;		/* let go (fake_close): takes up to close_head */
+	uint32_t close_head;
+	uint64_t drop_at;	/* ms: its queue is out, the socket closes then */
 };
 
 struct fake {
@@ -59,6 +62,7 @@ struct fake {
 	/* switches and commands from the test thread */
 	uint32_t stop, dead, consuming, completing, answering;
 	uint32_t garbage, garbage_sent;
+	uint32_t close_cmds, close_done;
 	uint32_t totem_cmds;
 	uint32_t totem_done;
 	uint32_t totem_rep;
@@ -356,7 +360,7 @@ static bool echo(struct fake *f, struct fclient *from, const uint8_t *payload, u
 /* false: the client broke the protocol and is dropped. */
 static bool serve_tx(struct fake *f, struct fclient *c)
 {
-	uint32_t head = rc_shmd_tx_head(&c->shm);
+	uint32_t head = c->closing ? c->close_head : rc_shmd_tx_head(&c->shm);
 	struct rc_shm_desc d;
 
 	if (!rc_shmd_tx_head_ok(&c->shm, head))
@@ -548,6 +552,22 @@ static bool serve(struct fake *f, int i)
 		drop(f, i);
 		return true;
 	}
+	if (c->closing && c->shm.tx_tail == c->close_head && c->n_held == 0) {
+		/* what it queued is out: the socket closes a moment later, as
+		   in ringcastd (PROCDOWN, the engine lets go, the control
+		   thread closes it), and a sender has time to try again */
+		struct timespec ts;
+		uint64_t ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		if (!c->drop_at) {
+			c->drop_at = ms + 20;
+		} else if (ms >= c->drop_at) {
+			drop(f, i);
+			return true;
+		}
+	}
 	serve_ctl(f, c);
 	wake(c);
 	if ((comp != c->shm.comp_head || tx != c->shm.tx_tail) && rc_shm_room_wake(c->shm.h))
@@ -558,7 +578,7 @@ static bool serve(struct fake *f, int i)
 
 static void commands(struct fake *f)
 {
-	uint32_t t = rc_load_acq32(&f->totem_cmds);
+	uint32_t t = rc_load_acq32(&f->totem_cmds), closes = rc_load_acq32(&f->close_cmds);
 	struct rc_shm_desc bad = { .off = 1ull << 40, .len = 64, .type = RC_SHM_RX_MSG };
 
 	for (; f->totem_done != t; f->totem_done++)
@@ -568,6 +588,14 @@ static void commands(struct fake *f)
 				      rc_load_acq64(&f->totem_seq));
 				wake(f->c[i]);
 			}
+	if (f->close_done != closes) {
+		for (int i = 0; i < FAKE_MAX_CLIENTS; i++)
+			if (f->c[i] != NULL && !f->c[i]->closing) {
+				f->c[i]->close_head = rc_shmd_tx_close(&f->c[i]->shm);
+				f->c[i]->closing = true;
+			}
+		rc_store_rel32(&f->close_done, closes);
+	}
 	if (__atomic_exchange_n(&f->garbage, 0, __ATOMIC_ACQ_REL))
 		for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
 			struct fclient *c = f->c[i];
@@ -679,6 +707,8 @@ void fake_set_consuming(struct fake *f, bool on) { rc_store_rel32(&f->consuming,
 void fake_set_completing(struct fake *f, bool on) { rc_store_rel32(&f->completing, on); }
 void fake_set_answering(struct fake *f, bool on) { rc_store_rel32(&f->answering, on); }
 void fake_send_garbage(struct fake *f) { rc_store_rel32(&f->garbage, 1); }
+void fake_close(struct fake *f) { __atomic_fetch_add(&f->close_cmds, 1, __ATOMIC_RELEASE); }
+bool fake_closed(struct fake *f) { return rc_load_acq32(&f->close_done) == rc_load_acq32(&f->close_cmds); }
 uint32_t fake_garbage_sent(struct fake *f) { return rc_load_acq32(&f->garbage_sent); }
 uint64_t fake_echoed(struct fake *f) { return rc_load_acq64(&f->echoed); }
 uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }

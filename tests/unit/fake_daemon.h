@@ -43,6 +43,10 @@ void fake_set_consuming(struct fake *f, bool on);	/* take tx entries */
 void fake_set_completing(struct fake *f, bool on);	/* post completions (held ones too) */
 void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
+/* Let every client go as the daemon does (shm_daemon.h, rc_shmd_tx_close):
+   take its entries up to the head fixed now, then close its socket. */
+void fake_close(struct fake *f);
+bool fake_closed(struct fake *f);	/* every fake_close so far is done */
 void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */
 uint32_t fake_garbage_sent(struct fake *f);	/* such descriptors written so far */
 /* The lcore page's max_msg: what the current ring agreed (0: none). */

@@ -137,6 +137,119 @@ static void test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps(void)
 	stop();
 }
 
+/* ---- the daemon lets a client go (shm.h, "Closing") ---- */
+
+static bool closed(void *arg)
+{
+	(void)arg;
+	return fake_closed(fk);
+}
+
+static bool no_clients(void *arg)
+{
+	(void)arg;
+	return fake_clients(fk) == 0;
+}
+
+/* What a client queued before the daemon let it go (each send returned
+   CS_OK) still goes out; a send after it fails, and says so. */
+static void test_a_client_let_go_still_sends_what_it_queued(void)
+{
+	struct fake_opts o;
+	cpg_handle_t h;
+
+	fake_opts_default(&o);
+	o.tx_entries = 16;
+	start_with(&o);
+	h = open_h();
+	join(h, "g");
+	fake_set_consuming(fk, false);
+	for (int i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(send_str(h, "q"), CS_OK);
+	fake_close(fk);
+	CU_ASSERT_FATAL(fake_wait(closed, NULL, 3000));
+	/* room in the ring, but past the head the daemon fixed */
+	CU_ASSERT_EQUAL(send_str(h, "late"), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(send_str(h, "later"), CS_ERR_LIBRARY);
+	fake_set_consuming(fk, true);
+	CU_ASSERT(wait_echoed(10));
+	CU_ASSERT(fake_wait(no_clients, NULL, 3000));
+	CU_ASSERT_EQUAL(fake_echoed(fk), 10);
+	/* what was delivered before it went is still dispatched, then the
+	   error */
+	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+	CU_ASSERT_EQUAL(seen.msgs, 10);
+	cpg_finalize(h);
+	stop();
+}
+
+static struct {
+	cpg_handle_t h;
+	uint32_t ok;		/* atomic */
+	cs_error_t end;
+} let_go;
+
+static void *send_until_let_go(void *arg)
+{
+	uint32_t seq;
+	struct iovec iov = { &seq, sizeof(seq) };
+	cs_error_t err;
+
+	(void)arg;
+	for (;;) {
+		seq = __atomic_load_n(&let_go.ok, __ATOMIC_RELAXED);
+		err = cpg_mcast_joined(let_go.h, CPG_TYPE_AGREED, &iov, 1);
+		if (err == CS_OK)
+			__atomic_store_n(&let_go.ok, seq + 1, __ATOMIC_RELEASE);
+		else if (err != CS_ERR_TRY_AGAIN)
+			break;
+	}
+	let_go.end = err;
+	return NULL;
+}
+
+/*
+ * The same race as a client sees it: a sender retrying at once and a
+ * blocking dispatcher, let go at a random point. Exactly the sends that
+ * returned CS_OK are taken: one that returned CS_OK after the daemon fixed
+ * its head would be lost, one taken that returned an error sent twice by a
+ * caller that retries.
+ */
+static void test_let_go_mid_send_takes_exactly_the_ok_sends(void)
+{
+	unsigned int seed = 12345;
+	int rounds = 40, cut = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		uint32_t target = 1 + rand_r(&seed) % 3000;
+		pthread_t ts, td;
+		void *dret;
+
+		start();
+		let_go.h = open_h();
+		let_go.ok = 0;
+		join(let_go.h, "g");
+		CU_ASSERT_FATAL(pthread_create(&td, NULL, blocking_dispatch, &let_go.h) == 0);
+		CU_ASSERT_FATAL(pthread_create(&ts, NULL, send_until_let_go, NULL) == 0);
+		for (int i = 0; i < 3000 && __atomic_load_n(&let_go.ok, __ATOMIC_ACQUIRE) < target; i++)
+			usleep(100);
+		fake_close(fk);
+		pthread_join(ts, NULL);
+		pthread_join(td, &dret);
+		CU_ASSERT(fake_wait(no_clients, NULL, 3000));
+		CU_ASSERT_EQUAL(let_go.end, CS_ERR_LIBRARY);
+		CU_ASSERT_EQUAL((cs_error_t)(uintptr_t)dret, CS_ERR_LIBRARY);
+		if (fake_echoed(fk) != let_go.ok)
+			fprintf(stderr, "round %d: %u sends returned CS_OK, %llu taken\n", r,
+				let_go.ok, (unsigned long long)fake_echoed(fk));
+		CU_ASSERT_EQUAL(fake_echoed(fk), let_go.ok);
+		cut += let_go.ok >= target;
+		cpg_finalize(let_go.h);
+		stop();
+	}
+	CU_ASSERT(cut >= rounds / 2);	/* let go mid-send, not before it */
+}
+
 /* ---- callbacks that call back in ---- */
 
 static void test_callbacks_may_call_cpg_functions(void)
@@ -639,6 +752,8 @@ static const struct unit_test tests[] = {
 	T(test_tx_ring_full_is_try_again_until_consumed),
 	T(test_a_client_that_only_dispatches_gets_its_buffers_back),
 	T(test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps),
+	T(test_a_client_let_go_still_sends_what_it_queued),
+	T(test_let_go_mid_send_takes_exactly_the_ok_sends),
 	T(test_callbacks_may_call_cpg_functions),
 	T(test_finalize_inside_a_callback_is_safe),
 	T(test_finalize_from_another_thread_ends_blocking_dispatch),

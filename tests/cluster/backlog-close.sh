@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# backlog-close: "CS_OK means delivered" for a client the daemon lets go
+# because it stopped reading. On node 1, processes one after another send
+# in a tight loop (retrying CS_ERR_TRY_AGAIN at once) and never dispatch:
+# their own messages fill their rx area, and the daemon lets them go
+# (receive backlog) while they send. What each had queued when that
+# happened (every send that returned CS_OK) must still reach a listener on
+# node 2, in order, and nothing more; each sender must have stopped at the
+# daemon letting it go (CS_ERR_LIBRARY). Before the daemon drained such a
+# client and told it where its queue ends (shm.h, "Closing"), each round
+# lost up to a whole tx ring of CS_OK sends.
+# shellcheck source=tests/cluster/lib.sh
+# SPDX-License-Identifier: BSD-3-Clause
+. "$(dirname "$0")/lib.sh"
+rc_begin 100
+
+F=$rc_cpg_bin/cpg_fin_race
+[ -x "$F" ] || rc_fail "no $F"
+rc_up 2
+out=$RC_CLUSTER_DIR/clients
+mkdir -p "$out"
+rounds=6
+
+rc_client 2 "$out/listen" "$F" listen -g backlog -i 2 -t 80
+lpid=$rc_client_pid
+rc_on_exit "kill $lpid 2>/dev/null; wait $lpid 2>/dev/null; :"
+rc_wait_line "$out/listen" '^READY$' 10000
+: >"$out/sent"
+for k in $(seq 1 "$rounds"); do
+	"$cluster" exec 1 "$F" send -g backlog -S -m 4000000000 >"$out/s$k" 2>&1 ||
+		rc_fail "round $k: the sender failed: $(cat "$out/s$k")"
+	grep '^SENT ' "$out/s$k" >>"$out/sent" || rc_fail "round $k: $(cat "$out/s$k")"
+	rc_log "round $k: $(cat "$out/s$k")"
+done
+kill -USR1 "$lpid"	# the senders are done: it stops once quiet
+rc_wait_line "$out/listen" '^DONE ' 30000
+grep -q '^DONE .* overflow=0 why=told$' "$out/listen" ||
+	rc_fail "the listener: $(grep -E '^(ERR|DONE)' "$out/listen")"
+total=0
+while read -r _ pid ok _ end; do
+	pid=${pid#pid=} ok=${ok#ok=}
+	[ "$end" = end=CS_ERR_LIBRARY ] || rc_fail "pid $pid stopped with ${end#end=}, not let go"
+	# not vacuous: the rx ring holds 65 536 records, so it sent past them
+	[ "$ok" -gt 65536 ] || rc_fail "pid $pid: only $ok sends before it was let go"
+	total=$((total + ok))
+	line=$(grep "^GOT pid=$pid " "$out/listen") || rc_fail "pid $pid: $ok sends returned CS_OK, none arrived"
+	n=$(sed 's/.* n=\([0-9]*\).*/\1/' <<<"$line")
+	bad=$(sed 's/.* bad=\([0-9]*\).*/\1/' <<<"$line")
+	[ "$bad" = 0 ] || rc_fail "pid $pid: $bad messages out of order or malformed"
+	[ "$n" = "$ok" ] || rc_fail "pid $pid: $ok sends returned CS_OK, $n arrived"
+done <"$out/sent"
+# the daemon said why it let each go
+n=$(grep -c 'disconnected: receive backlog full' "$RC_CLUSTER_DIR/node1/ringcastd.log" || :)
+[ "$n" = "$rounds" ] || rc_fail "node 1 logged $n backlog disconnects, not $rounds"
+rc_log "$rounds senders let go mid-send for their backlog: $total sends returned CS_OK"
+rc_log "every CS_OK send arrived, in order, and nothing else"
