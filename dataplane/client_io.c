@@ -733,12 +733,13 @@ static bool commands(struct rc_dp *dp)
 	return any;
 }
 
-static void wake(struct rc_dp_client *c)
+static void wake(struct rc_dp *dp, struct rc_dp_client *c)
 {
 	const uint8_t one = 1;
 
 	c->wake = false;
 	if (rc_shmd_wake(&c->shm)) {
+		dp->st.client_wakes++;
 		/* one byte per sleep: the socket buffer cannot fill unless the
 		   client stops reading, and then it has a byte to read already */
 		if (send(c->wake_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
@@ -789,7 +790,7 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
 		if (c->wake)
-			wake(c);
+			wake(dp, c);
 		if (c->room) {		/* a sender may wait for it (shm_room.h) */
 			c->room = false;
 			rc_shm_room_wake(c->shm.h);

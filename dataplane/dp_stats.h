@@ -21,6 +21,7 @@
 	X(pause_flushed, "lcore_pause_flushed", 1)	/* frames dropped from the port after a pause */ \
 	X(client_kicks, "client_kicks", 1)	/* clients disconnected for bad regions or backlog */ \
 	X(client_bad_mcast, "client_bad_mcast", 1)	/* tx entries dropped: not joined */ \
+	X(client_wakes, "client_wakes", 1)	/* wake-up bytes sent to sleeping clients */ \
 	X(clients, "clients", 1)		/* attached client connections now */ \
 	X(zc_frames, "zc_frames", 1)		/* frames sent from a client's region, not copied */ \
 	X(zc_msgs, "zc_msgs", 1)		/* client messages taken zero-copy */ \

@@ -189,7 +189,7 @@ static void test_names_already_read_are_kept(void)
 		"memb_event_drops", "lcore_max_gap_us", "lcore_pauses", "lcore_pause_flushed",
 		"memb_pauses", "memb_pause_max_ms", "failed_ignored", "memb_cmd_lost",
 		"frames_per_s", "bytes_per_s", "tokens_per_s", "rotations_per_s", "clients",
-		"client_kicks", "client_bad_mcast", "cpg_groups", "cpg_processes", "cpg_joins",
+		"client_kicks", "client_bad_mcast", "client_wakes", "cpg_groups", "cpg_processes", "cpg_joins",
 		"cpg_leaves", "cpg_procdowns", "cpg_delivered", "cpg_bad", "cpg_full",
 	};
 
