@@ -157,6 +157,7 @@ static void drain(struct rc_dp *dp, uint32_t slot, int reason)
 	c->drain_head = rc_shmd_tx_close(&c->shm);
 	c->draining = true;
 	c->reason = reason;
+	c->wake = true;		/* a dispatcher asleep learns it now (libcpg) */
 }
 
 /* Outside any group-table callback: PROCDOWN, then free once idle. */
@@ -706,10 +707,12 @@ bool rc_dp_clients_sent(struct rc_dp *dp, void *cookie)
 	slot = (uint32_t)((v & ~COOKIE_CLIENT) >> COOKIE_SLOT_SHIFT);
 	c = &dp->clients[slot];
 	c->inflight--;
+	/* a client let go gets it too, while it fits, until it is gone (its
+	   queue may be out, and the client dying, before its messages are) */
+	if (!c->dying || c->draining)
+		comp_give(c, (v & ((1ull << COOKIE_SLOT_SHIFT) - 1)) * RC_SHM_MSG_ALIGN);
 	if (c->dying)
 		maybe_gone(dp, slot);
-	else
-		comp_give(c, (v & ((1ull << COOKIE_SLOT_SHIFT) - 1)) * RC_SHM_MSG_ALIGN);
 	return true;
 }
 
@@ -813,6 +816,10 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 	for (uint32_t i = 0; i < dp->n_clients; i++) {
 		struct rc_dp_client *c = &dp->clients[dp->live[i]];
 
+		/* a delivery or room since the last pass (room too for one
+		   dying: a client let go gets its completions until it is gone) */
+		if (c->wake || c->room)
+			return true;
 		if (c->dying) {
 			if (c->detach_pending ||
 			    (!c->inflight && rte_mbuf_ext_refcnt_read(&c->shinfo) == 1))
@@ -820,15 +827,13 @@ bool rc_dp_clients_pending(struct rc_dp *dp)
 			continue;	/* waits for the engine or the port (the next
 					   timer's pass asks the port again) */
 		}
-		if (c->wake || c->room)
-			return true;	/* a delivery or room since the last pass */
+		if (rc_shmd_kicked(&c->shm))
+			return true;	/* (one let go may still ask, not knowing) */
 		if (c->draining) {	/* the next pass drains it or lets it go */
 			if (!c->tx_blocked && !sync)
 				return true;
 			continue;	/* and the clients after it may have work */
 		}
-		if (rc_shmd_kicked(&c->shm))
-			return true;
 		/* tx the last drain could not take waits for the client's
 		   completions or the engine, and a request for the tx before it:
 		   neither needs another look (a client that reads its completions

@@ -141,11 +141,18 @@ static inline void rc_set_joined(struct rc_cpg *h, bool joined)
 
 /* 0, or why the handle cannot be used: -EBADF finalized, -ENOTCONN the
    daemon gone. Either lock, or none. */
+/* The daemon has let us go (shm.h, "Closing"): it takes no new entry,
+   delivers nothing more, and closes the socket once its queue is out. */
+static inline bool rc_let_go(const struct rc_cpg *h)
+{
+	return rc_load_acq32(&h->hdr->close_state) != RC_SHM_OPEN;
+}
+
 static inline int rc_usable(const struct rc_cpg *h)
 {
 	if (rc_finalized(h))
 		return -EBADF;
-	if (rc_gone(h))
+	if (rc_gone(h) || rc_let_go(h))
 		return -ENOTCONN;
 	return 0;
 }

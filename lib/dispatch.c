@@ -334,7 +334,11 @@ static int dispatch(struct rc_cpg *h, cs_dispatch_flags_t how)
 			continue;
 		}
 		/* nothing pending */
-		if (rc_gone(h)) {
+		if (rc_gone(h) || rc_let_go(h)) {
+			/* let go: nothing comes after what was delivered
+			   before (looked at again: it may have come between) */
+			if (rc_rx_pending(h))
+				continue;
 			ret = -ENOTCONN;
 			break;
 		}

@@ -120,11 +120,17 @@ static int tx_room(struct rc_cpg *h)
  */
 static bool pushed_in(struct rc_cpg *h, uint32_t i, uint32_t state)
 {
-	for (int spins = 0; state == RC_SHM_CLOSING; spins++) {
+	for (unsigned int spins = 0; state == RC_SHM_CLOSING; spins += spins < 1000) {
 		if (spins >= 64) {
 			if (rc_conn_closed(h) && rc_load_acq32(&h->hdr->close_state) != RC_SHM_CLOSED)
 				return false;	/* died between: it sends nothing more */
-			sched_yield();
+			if (spins < 1000) {
+				sched_yield();
+			} else {	/* the lcore is stopped (a debugger, SIGSTOP) */
+				struct timespec ms = { 0, 1000000 };
+
+				nanosleep(&ms, NULL);
+			}
 		}
 		state = rc_load_acq32(&h->hdr->close_state);
 	}
@@ -147,7 +153,8 @@ static int tx_push(struct rc_cpg *h, uint64_t off, uint32_t len, cpg_guarantee_t
 	d->flags = guarantee == CPG_TYPE_SAFE ? RC_SHM_F_SAFE : 0;
 	h->tx_head++;
 	rc_store_rel32(&h->hdr->tx_head.v, h->tx_head);	/* pairs with the daemon's acquire */
-	rc_bell(h);	/* its seq_cst fence orders the push before this load */
+	rc_bell(h);	/* its seq_cst fence orders the push before this load:
+			   the close handshake needs it (shm.h, "Closing") */
 	state = rc_load_acq32(&h->hdr->close_state);
 	if (__builtin_expect(state == RC_SHM_OPEN, 1))
 		return 0;
@@ -489,7 +496,7 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
  * one buffer in order (shm.h). As corosync's request
  * and response, no timeout: only a dead daemon ends the wait early.
  */
-static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
+static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr, uint32_t i)
 {
 	struct rc_arena_blk *b;
 	struct room_seen seen;
@@ -502,9 +509,18 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr)
 		if (rc_finalized(h))
 			return -EBADF;		/* another thread finalized the handle */
 		/* not rc_conn_dead: a daemon that let us go (shm.h, "Closing")
-		   may still read the buffer until it closes the socket */
-		if (rc_conn_closed(h))
+		   may still read the buffer until it closes the socket, and
+		   its completion may never come (a closing client's are
+		   dropped when they do not fit). The socket closes once the
+		   daemon holds nothing of ours: entry i, if it was before the
+		   head the daemon fixed, went out (as a copied send's CS_OK,
+		   barring the daemon's crash). */
+		if (rc_conn_closed(h)) {
+			if (rc_load_acq32(&h->hdr->close_state) == RC_SHM_CLOSED &&
+			    (int32_t)(__atomic_load_n(&h->hdr->close_head, __ATOMIC_RELAXED) - i) > 0)
+				return 0;
 			return -ENOTCONN;
+		}
 		/* The completion moves comp_head, which wakes a flagged waiter
 		   (shm_room.h); the bound only re-checks that the daemon lives. */
 		rc_shm_room_arm(h->hdr);
@@ -590,12 +606,13 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 	}
 	if (ret == 0) {
 		uint64_t gen = b->zcb_gen, nr = ++b->sends;
+		uint32_t i = h->tx_head;
 
 		off = b->off;
 		b->inflight++;
 		ret = tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
 		if (ret == 0)
-			ret = wait_taken(h, off, gen, nr);
+			ret = wait_taken(h, off, gen, nr, i);
 	}
 out:
 	pthread_mutex_unlock(&h->tx_lock);

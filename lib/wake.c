@@ -71,6 +71,7 @@ void rc_bell(struct rc_cpg *h)
 {
 	const uint8_t one = 1;
 
+	/* unconditional: tx_push's close check relies on it too */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&h->lcore->sleeping, __ATOMIC_RELAXED) &&
 	    send(h->sock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {

@@ -301,8 +301,13 @@ _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its pa
  * comes later and sees it: entry i goes out. One that reads CLOSING waits
  * for CLOSED (the daemon stores it next); then entry i goes out if and only
  * if i < close_head, and the client is gone either way (its sends fail from
- * now on). Completions for a closing client are pushed while its ring has
- * room and dropped otherwise; the daemon never waits for it to read them.
+ * now on). Nothing more is delivered to it (the daemon wakes a sleeper so
+ * that it learns at once). Completions for a closing client are pushed
+ * while its ring has room, until it is gone, and dropped otherwise: the
+ * daemon never waits for it to read them. So an in-place send of a zcb
+ * buffer (waiting for its completion) ends when the daemon closes the
+ * socket, which it does once it holds nothing of the client's: CS_OK if
+ * its entry was before close_head.
  */
 enum rc_shm_close_state {
 	RC_SHM_OPEN = 0,

@@ -27,10 +27,13 @@ rc_on_exit "kill $lpid 2>/dev/null; wait $lpid 2>/dev/null; :"
 rc_wait_line "$out/listen" '^READY$' 10000
 : >"$out/sent"
 for k in $(seq 1 "$rounds"); do
-	"$cluster" exec 1 "$F" send -g backlog -S -m 4000000000 >"$out/s$k" 2>&1 ||
+	# bursts of 256 sends a millisecond apart, then of 4096 (a full tx
+	# ring: more of it queued when the daemon lets the sender go)
+	burst=$((k <= rounds / 2 ? 256 : 4096))
+	"$cluster" exec 1 "$F" send -g backlog -S -b "$burst" -m 4000000000 >"$out/s$k" 2>&1 ||
 		rc_fail "round $k: the sender failed: $(cat "$out/s$k")"
 	grep '^SENT ' "$out/s$k" >>"$out/sent" || rc_fail "round $k: $(cat "$out/s$k")"
-	rc_log "round $k: $(cat "$out/s$k")"
+	rc_log "round $k (bursts of $burst): $(cat "$out/s$k")"
 done
 kill -USR1 "$lpid"	# the senders are done: it stops once quiet
 rc_wait_line "$out/listen" '^DONE ' 30000

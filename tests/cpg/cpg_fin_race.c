@@ -12,10 +12,14 @@
  *     ok=N": N sends returned CS_OK (seq 0..N-1); every one of them must
  *     reach the other members, though the handle was finalized under the
  *     sender.
- *   cpg_fin_race send -g GROUP -S [-m N]
+ *   cpg_fin_race send -g GROUP -S [-b B] [-m N]
  *     the same without a dispatcher: nothing is read, so once its rx area
  *     is full the daemon lets the client go (a backlog) while the sender
- *     sends. Main waits (20 s at most) for the sender to stop, then
+ *     sends, paced to bursts of B sends (default 256) a millisecond apart
+ *     so that the other members' dispatchers, on a loaded machine, never
+ *     fall as far behind (its own rx area fills whatever the rate; larger
+ *     bursts leave more queued in its tx ring when it is let go).
+ *     Main waits (20 s at most) for the sender to stop, then
  *     finalizes. Every CS_OK send must still reach the other members; the
  *     sender must have stopped at the daemon letting it go
  *     (CS_ERR_LIBRARY).
@@ -60,6 +64,7 @@ static uint32_t ok_sends;		/* atomic: the sender's CS_OK count */
 static cs_error_t send_err;
 static uint32_t max_sends = 20000;
 static int sender_done;			/* atomic */
+static uint32_t burst;			/* -S: sends between pauses */
 
 /* listener: by pid */
 static struct {
@@ -155,6 +160,11 @@ static void *sender(void *arg)
 			continue;
 		}
 		err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+		if (err == CS_OK && burst && m.seq % burst == burst - 1) {
+			struct timespec ms = { 0, 1000000 };
+
+			nanosleep(&ms, NULL);
+		}
 		if (err == CS_OK)
 			__atomic_store_n(&ok_sends, m.seq + 1, __ATOMIC_RELEASE);
 		else if (err != CS_ERR_TRY_AGAIN) {
@@ -280,21 +290,24 @@ int main(int argc, char **argv)
 	bool stall = false;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
-		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
+		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S [-b B]] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "g:s:Sm:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "g:s:Sb:m:i:t:")) != -1) {
 		switch (c) {
 		case 'g': g = optarg; break;
 		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'S': stall = true; break;
+		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'm': max_sends = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 't': total_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		default: return 2;
 		}
 	}
+	if (stall && !burst)
+		burst = 256;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpgt_name(&group, g);
 	return strcmp(argv[1], "send") == 0 ? do_send(max_ms, stall) : do_listen(idle_s, total_s);

@@ -44,7 +44,9 @@ void fake_set_completing(struct fake *f, bool on);	/* post completions (held one
 void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
 /* Let every client go as the daemon does (shm_daemon.h, rc_shmd_tx_close):
-   take its entries up to the head fixed now, then close its socket. */
+   take its entries up to the head fixed now, then close its socket 20 ms
+   later. From the close on it gets no record and no completion (held ones
+   are dropped): the most ringcastd may drop. */
 void fake_close(struct fake *f);
 bool fake_closed(struct fake *f);	/* every fake_close so far is done */
 void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ringcast/shm.h>
@@ -212,6 +213,15 @@ static inline void join(cpg_handle_t h, const char *g)
 
 	CU_ASSERT_EQUAL_FATAL(cpg_join(h, &n), CS_OK);
 	CU_ASSERT_FATAL(dispatch_until(h, &seen.confchgs, want));
+}
+
+/* Monotonic milliseconds, for deadlines that hold on a loaded machine. */
+static inline int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static inline cs_error_t send_str(cpg_handle_t h, const char *s)

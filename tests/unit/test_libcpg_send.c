@@ -152,7 +152,8 @@ static bool no_clients(void *arg)
 }
 
 /* What a client queued before the daemon let it go (each send returned
-   CS_OK) still goes out; a send after it fails, and says so. */
+   CS_OK) still goes out; a send after it fails, and says so; what was
+   delivered before is still dispatched, then the error. */
 static void test_a_client_let_go_still_sends_what_it_queued(void)
 {
 	struct fake_opts o;
@@ -163,6 +164,9 @@ static void test_a_client_let_go_still_sends_what_it_queued(void)
 	start_with(&o);
 	h = open_h();
 	join(h, "g");
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(send_str(h, "before"), CS_OK);
+	CU_ASSERT(wait_echoed(3));	/* delivered to it, not dispatched */
 	fake_set_consuming(fk, false);
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(send_str(h, "q"), CS_OK);
@@ -172,14 +176,56 @@ static void test_a_client_let_go_still_sends_what_it_queued(void)
 	CU_ASSERT_EQUAL(send_str(h, "late"), CS_ERR_LIBRARY);
 	CU_ASSERT_EQUAL(send_str(h, "later"), CS_ERR_LIBRARY);
 	fake_set_consuming(fk, true);
-	CU_ASSERT(wait_echoed(10));
+	CU_ASSERT(wait_echoed(13));
 	CU_ASSERT(fake_wait(no_clients, NULL, 3000));
-	CU_ASSERT_EQUAL(fake_echoed(fk), 10);
-	/* what was delivered before it went is still dispatched, then the
-	   error */
+	CU_ASSERT_EQUAL(fake_echoed(fk), 13);
 	CU_ASSERT_EQUAL(cpg_dispatch(h, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
-	CU_ASSERT_EQUAL(seen.msgs, 10);
+	CU_ASSERT_EQUAL(seen.msgs, 3);
 	cpg_finalize(h);
+	stop();
+}
+
+/* A blocking dispatcher learns at once that the daemon let it go, not
+   when the daemon has sent its queue and closed the socket. */
+static struct {
+	cpg_handle_t h;
+	cs_error_t err;
+	int done;		/* atomic */
+} bd;
+
+static void *blocking_dispatch_flag(void *arg)
+{
+	(void)arg;
+	bd.err = cpg_dispatch(bd.h, CS_DISPATCH_BLOCKING);
+	__atomic_store_n(&bd.done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_a_blocking_dispatcher_learns_it_was_let_go(void)
+{
+	pthread_t t;
+	int64_t t0;
+
+	start();
+	bd.h = open_h();
+	bd.done = 0;
+	join(bd.h, "g");
+	fake_set_consuming(fk, false);	/* its queue does not go out yet */
+	CU_ASSERT_EQUAL(send_str(bd.h, "q"), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch_flag, NULL), 0);
+	usleep(20000);	/* likely asleep: not needed */
+	t0 = mono_ms();
+	fake_close(fk);
+	while (!__atomic_load_n(&bd.done, __ATOMIC_ACQUIRE) && mono_ms() - t0 < 2000)
+		usleep(1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&bd.done, __ATOMIC_ACQUIRE), 1);
+	CU_ASSERT_EQUAL(fake_clients(fk), 1);	/* still draining */
+	fake_set_consuming(fk, true);	/* the socket closes: it returns anyway */
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(bd.err, CS_ERR_LIBRARY);
+	CU_ASSERT(fake_wait(no_clients, NULL, 3000));
+	CU_ASSERT_EQUAL(fake_echoed(fk), 1);
+	cpg_finalize(bd.h);
 	stop();
 }
 
@@ -218,10 +264,10 @@ static void *send_until_let_go(void *arg)
 static void test_let_go_mid_send_takes_exactly_the_ok_sends(void)
 {
 	unsigned int seed = 12345;
-	int rounds = 40, cut = 0;
+	int rounds = 30, cut = 0;
 
 	for (int r = 0; r < rounds; r++) {
-		uint32_t target = 1 + rand_r(&seed) % 3000;
+		uint32_t target = 1 + rand_r(&seed) % 1000;
 		pthread_t ts, td;
 		void *dret;
 
@@ -231,7 +277,8 @@ static void test_let_go_mid_send_takes_exactly_the_ok_sends(void)
 		join(let_go.h, "g");
 		CU_ASSERT_FATAL(pthread_create(&td, NULL, blocking_dispatch, &let_go.h) == 0);
 		CU_ASSERT_FATAL(pthread_create(&ts, NULL, send_until_let_go, NULL) == 0);
-		for (int i = 0; i < 3000 && __atomic_load_n(&let_go.ok, __ATOMIC_ACQUIRE) < target; i++)
+		for (int64_t t0 = mono_ms(); mono_ms() - t0 < 2000 &&
+		     __atomic_load_n(&let_go.ok, __ATOMIC_ACQUIRE) < target;)
 			usleep(100);
 		fake_close(fk);
 		pthread_join(ts, NULL);
@@ -754,6 +801,7 @@ static const struct unit_test tests[] = {
 	T(test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps),
 	T(test_a_client_let_go_still_sends_what_it_queued),
 	T(test_let_go_mid_send_takes_exactly_the_ok_sends),
+	T(test_a_blocking_dispatcher_learns_it_was_let_go),
 	T(test_callbacks_may_call_cpg_functions),
 	T(test_finalize_inside_a_callback_is_safe),
 	T(test_finalize_from_another_thread_ends_blocking_dispatch),

@@ -229,6 +229,52 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	stop();
 }
 
+static bool no_clients(void *arg)
+{
+	(void)arg;
+	return fake_clients(fk) == 0;
+}
+
+/*
+ * The daemon lets the client go (shm.h, "Closing") while an in-place send
+ * waits for its completion, and drops it. The entry was before the head
+ * the daemon fixed, so it went out: the send says CS_OK once the daemon
+ * holds nothing of the client's (it closes the socket), not
+ * CS_ERR_LIBRARY, which a caller would answer by sending it again. The
+ * same for a send queued, not yet taken, when the daemon let it go; one
+ * after it fails.
+ */
+static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
+{
+	for (int queued = 0; queued < 2; queued++) {
+		struct zsend z = { 0 };
+		pthread_t t;
+
+		z.h = open_in_place();
+		z.len = 9000;
+		CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+		memset(z.p, 0x55, z.len);
+		fake_set_completing(fk, false);
+		fake_set_consuming(fk, !queued);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+		if (!queued)
+			CU_ASSERT(wait_echoed(1));	/* taken, its completion held */
+		usleep(20 * 1000);
+		CU_ASSERT_EQUAL(__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE), 0);
+		fake_close(fk);		/* drops what it held: no completion ever */
+		fake_set_consuming(fk, true);
+		pthread_join(t, NULL);
+		CU_ASSERT_EQUAL(z.err, CS_OK);
+		CU_ASSERT_EQUAL(fake_echoed(fk), 1);
+		CU_ASSERT_EQUAL(fake_completed(fk), 0);
+		CU_ASSERT(fake_wait(no_clients, NULL, 3000));
+		CU_ASSERT_EQUAL(cpg_zcb_mcast_joined(z.h, CPG_TYPE_AGREED, z.p, z.len),
+				CS_ERR_LIBRARY);
+		cpg_finalize(z.h);
+		stop();
+	}
+}
+
 /*
  * Another thread frees the buffer while a send of it waits for the
  * daemon's copy (in place): the free is deferred to the completion, the
@@ -468,6 +514,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_nothing_in_place_below_the_zero_copy_size),
 	T(test_zcb_send_waiting_ends_at_finalize),
 	T(test_zcb_free_during_an_in_place_send_is_deferred),
+	T(test_zcb_in_place_send_the_daemon_let_go_of_is_ok),
 	T(test_zcb_free_during_a_send_waiting_for_room_is_invalid_param),
 	T(test_zcb_private_buffers_refuse_foreign_and_freed_pointers),
 	T(test_zcb_threads_alloc_send_free_on_one_handle),
