@@ -122,6 +122,13 @@ static void maybe_gone(struct rc_dp *dp, uint32_t slot)
 		if (rte_mbuf_ext_refcnt_read(&c->shinfo) != 1)
 			return;	/* the port still reads the region */
 	}
+	/* a client let go whose queue all went out: the engine and the port
+	   are done with it too, now; say so before the socket closes (not
+	   after a stop, which dropped what the engine held) */
+	if (c->drained && c->reason != RC_DP_GONE_STOPPED) {
+		rc_shmd_drained(&c->shm);
+		rc_shm_room_wake(c->shm.h);
+	}
 	live_remove(dp, slot);
 	post_gone(dp, slot, c->reason);
 }
@@ -780,8 +787,10 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 		else if (tx_drain(dp, s, &empty))
 			work = true;
 		if (c->draining) {
-			if (empty && !c->dying)
+			if (empty && !c->dying) {
+				c->drained = true;
 				kick(dp, s, c->reason);	/* DETACHED or BACKLOG */
+			}
 			continue;
 		}
 		if (req != c->req_seen && empty && !c->dying && !c->join_wait) {

@@ -48,6 +48,7 @@ struct rc_dp_client {
 	bool room;		/* tx_tail or comp_head moved since the last room check */
 	bool detach_pending;	/* dying, the group table not told yet */
 	bool draining;		/* let go (hang-up, backlog): its queued mcasts go out first */
+	bool drained;		/* ... and all of them were taken (not cut short) */
 	bool watched;		/* its socket is in the idle sleep's epoll set */
 	bool tx_blocked;	/* tx entries left that the last drain could not take */
 	bool zc;		/* its large messages go out from its region (rc_dp_client_attach) */

@@ -296,7 +296,8 @@ bool rc_conn_closed(struct rc_cpg *h)
 	return true;
 }
 
-/* Is the daemon gone, or has it let us go (shm.h, "Closing")? */
+/* Is the daemon gone? (gone is also set by a send that found the daemon
+   had let us go: shm.h, "Closing".) */
 bool rc_conn_dead(struct rc_cpg *h)
 {
 	return rc_gone(h) || rc_conn_closed(h);

@@ -139,8 +139,6 @@ static inline void rc_set_joined(struct rc_cpg *h, bool joined)
 	__atomic_store_n(&h->joined, joined, __ATOMIC_RELAXED);
 }
 
-/* 0, or why the handle cannot be used: -EBADF finalized, -ENOTCONN the
-   daemon gone. Either lock, or none. */
 /* The daemon has let us go (shm.h, "Closing"): it takes no new entry,
    delivers nothing more, and closes the socket once its queue is out. */
 static inline bool rc_let_go(const struct rc_cpg *h)
@@ -148,6 +146,8 @@ static inline bool rc_let_go(const struct rc_cpg *h)
 	return rc_load_acq32(&h->hdr->close_state) != RC_SHM_OPEN;
 }
 
+/* 0, or why the handle cannot be used: -EBADF finalized, -ENOTCONN the
+   daemon gone or it let us go. Either lock, or none. */
 static inline int rc_usable(const struct rc_cpg *h)
 {
 	if (rc_finalized(h))

@@ -52,7 +52,8 @@ static int wait_reply(struct rc_cpg *h)
 			return 0;
 		if (h->finalized)
 			return -EBADF;
-		if (rc_gone(h))
+		/* let go (shm.h, "Closing"): the daemon answers no more */
+		if (rc_gone(h) || rc_let_go(h))
 			return -ENOTCONN;
 		rc_wake_arm(h);
 		if (answered(h))

@@ -490,11 +490,13 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 
 /*
  * Wait, tx_lock held (dropped while sleeping), until the daemon has completed
- * send number `nr` of the zcb buffer at off, allocation gen: the daemon
- * reads it no more (its copy is made, or every node holds the message), the
- * application may write the buffer again. The daemon completes the sends of
- * one buffer in order (shm.h). As corosync's request
- * and response, no timeout: only a dead daemon ends the wait early.
+ * send number `nr` of the zcb buffer at off, allocation gen, pushed as tx
+ * entry i: the daemon reads it no more (its copy is made, or every node
+ * holds the message), the application may write the buffer again. The
+ * daemon completes the sends of one buffer in order (shm.h). As corosync's
+ * request and response, no timeout: only a daemon that goes away ends the
+ * wait early, or one that let us go (shm.h, "Closing") and is done with
+ * our region: its DRAINED stands for a completion it may have dropped.
  */
 static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr, uint32_t i)
 {
@@ -508,23 +510,23 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr,
 			return 0;
 		if (rc_finalized(h))
 			return -EBADF;		/* another thread finalized the handle */
-		/* not rc_conn_dead: a daemon that let us go (shm.h, "Closing")
-		   may still read the buffer until it closes the socket, and
-		   its completion may never come (a closing client's are
-		   dropped when they do not fit). The socket closes once the
-		   daemon holds nothing of ours: entry i, if it was before the
-		   head the daemon fixed, went out (as a copied send's CS_OK,
-		   barring the daemon's crash). */
-		if (rc_conn_closed(h)) {
-			if (rc_load_acq32(&h->hdr->close_state) == RC_SHM_CLOSED &&
-			    (int32_t)(__atomic_load_n(&h->hdr->close_head, __ATOMIC_RELAXED) - i) > 0)
-				return 0;
+		/* A daemon that let us go may never complete it (a closing
+		   client's completions are dropped when they do not fit);
+		   DRAINED says every entry before close_head went out and it
+		   reads our region no more. */
+		if (rc_load_acq32(&h->hdr->close_state) == RC_SHM_DRAINED)
+			return (int32_t)(__atomic_load_n(&h->hdr->close_head, __ATOMIC_RELAXED) - i) > 0 ?
+			       0 : -ENOTCONN;
+		/* not rc_conn_dead: one that let us go reads the buffer until
+		   DRAINED; a socket closed without it is a daemon gone */
+		if (rc_conn_closed(h))
 			return -ENOTCONN;
-		}
-		/* The completion moves comp_head, which wakes a flagged waiter
-		   (shm_room.h); the bound only re-checks that the daemon lives. */
+		/* The completion moves comp_head, and DRAINED comes with a
+		   wake: either wakes a flagged waiter (shm_room.h); the bound
+		   only re-checks that the daemon lives. */
 		rc_shm_room_arm(h->hdr);
-		if (rc_load_acq32(&h->hdr->comp_head.v) != seen.comp_head)
+		if (rc_load_acq32(&h->hdr->comp_head.v) != seen.comp_head ||
+		    rc_load_acq32(&h->hdr->close_state) == RC_SHM_DRAINED)
 			continue;
 		pthread_mutex_unlock(&h->tx_lock);
 		(void)rc_shm_room_sleep(h->hdr, WAIT_TAKEN_CHECK_NS);

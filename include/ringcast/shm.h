@@ -283,6 +283,7 @@ struct rc_shm_hdr {
 	   this way, as before. */
 	uint32_t close_state;	/* daemon */
 	uint32_t close_head;	/* daemon, before close_state = RC_SHM_CLOSED */
+	/* (close_state then goes to RC_SHM_DRAINED once all of it went out) */
 	struct rc_shm_ctl ctl __attribute__((aligned(RC_SHM_LINE)));
 };
 _Static_assert(sizeof(struct rc_shm_hdr) % RC_SHM_LINE == 0, "header fills whole lines");
@@ -304,15 +305,21 @@ _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its pa
  * now on). Nothing more is delivered to it (the daemon wakes a sleeper so
  * that it learns at once). Completions for a closing client are pushed
  * while its ring has room, until it is gone, and dropped otherwise: the
- * daemon never waits for it to read them. So an in-place send of a zcb
- * buffer (waiting for its completion) ends when the daemon closes the
- * socket, which it does once it holds nothing of the client's: CS_OK if
- * its entry was before close_head.
+ * daemon never waits for it to read them. Once every entry before
+ * close_head went out and the daemon holds nothing of the client's (its
+ * engine and port are done with the region), it stores DRAINED (release)
+ * and wakes a sender waiting for room (shm_room.h), then lets the slot
+ * go and the socket closes. So an in-place send of a zcb buffer, waiting
+ * for a completion that may never come, ends at DRAINED with CS_OK if its
+ * entry was before close_head. A socket that closes without DRAINED (the
+ * daemon stopped or died, or cut the client off for breaking the layout
+ * while it drained) promises nothing about the entries not completed.
  */
 enum rc_shm_close_state {
 	RC_SHM_OPEN = 0,
 	RC_SHM_CLOSING = 1,
 	RC_SHM_CLOSED = 2,
+	RC_SHM_DRAINED = 3,
 };
 
 /*

@@ -297,6 +297,14 @@ static inline uint32_t rc_shmd_tx_close(struct rc_shmd *d)
 	return head;
 }
 
+/* Every entry before the head rc_shmd_tx_close returned went out, and the
+   daemon holds nothing of the client's any more (shm.h, "Closing"). The
+   caller then wakes a sender waiting for room (rc_shm_room_wake). */
+static inline void rc_shmd_drained(struct rc_shmd *d)
+{
+	rc_store_rel32(&d->h->close_state, RC_SHM_DRAINED);
+}
+
 /* ---- requests ---- */
 
 /* The client's last request number; pairs with the release in libcpg's

@@ -12,13 +12,16 @@
  *     ok=N": N sends returned CS_OK (seq 0..N-1); every one of them must
  *     reach the other members, though the handle was finalized under the
  *     sender.
- *   cpg_fin_race send -g GROUP -S [-b B] [-m N]
+ *   cpg_fin_race send -g GROUP -S [-b B] [-z BYTES] [-m N]
  *     the same without a dispatcher: nothing is read, so once its rx area
  *     is full the daemon lets the client go (a backlog) while the sender
  *     sends, paced to bursts of B sends (default 256) a millisecond apart
  *     so that the other members' dispatchers, on a loaded machine, never
  *     fall as far behind (its own rx area fills whatever the rate; larger
- *     bursts leave more queued in its tx ring when it is let go).
+ *     bursts leave more queued in its tx ring when it is let go). -z: each
+ *     message is BYTES long, sent with cpg_zcb_mcast_joined from one
+ *     cpg_zcb_alloc buffer (in place with RINGCAST_ZCB_COPY_MAX=0 in the
+ *     environment: the call returns once the daemon is done with it).
  *     Main waits (20 s at most) for the sender to stop, then
  *     finalizes. Every CS_OK send must still reach the other members; the
  *     sender must have stopped at the daemon letting it go
@@ -65,6 +68,7 @@ static cs_error_t send_err;
 static uint32_t max_sends = 20000;
 static int sender_done;			/* atomic */
 static uint32_t burst;			/* -S: sends between pauses */
+static size_t zcb_size;			/* -z: zcb sends of this size */
 
 /* listener: by pid */
 static struct {
@@ -96,7 +100,7 @@ static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, 
 		got[n_got].nodeid = nodeid;
 		got[n_got++].pid = pid;
 	}
-	if (len != sizeof(m)) {
+	if (len < sizeof(m)) {
 		got[i].bad++;
 		return;
 	}
@@ -140,9 +144,15 @@ static void *sender(void *arg)
 {
 	struct fmsg m = { .magic = MAGIC };
 	struct iovec iov = { &m, sizeof(m) };
+	void *zb = NULL;
 	cs_error_t err;
 
 	(void)arg;
+	if (zcb_size && (err = cpg_zcb_alloc(h, zcb_size, &zb)) != CS_OK) {
+		send_err = err;
+		__atomic_store_n(&sender_done, 1, __ATOMIC_RELEASE);
+		return NULL;
+	}
 	/* until the finalize makes a send fail (CS_ERR_BAD_HANDLE) */
 	for (;;) {
 		m.seq = __atomic_load_n(&ok_sends, __ATOMIC_RELAXED);
@@ -159,7 +169,13 @@ static void *sender(void *arg)
 			}
 			continue;
 		}
-		err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+		if (zb) {
+			memset(zb, (int)(m.seq & 0xff), zcb_size);
+			memcpy(zb, &m, sizeof(m));
+			err = cpg_zcb_mcast_joined(h, CPG_TYPE_AGREED, zb, zcb_size);
+		} else {
+			err = cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1);
+		}
 		if (err == CS_OK && burst && m.seq % burst == burst - 1) {
 			struct timespec ms = { 0, 1000000 };
 
@@ -290,16 +306,17 @@ int main(int argc, char **argv)
 	bool stall = false;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
-		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S [-b B]] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
+		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S [-b B] [-z BYTES]] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "g:s:Sb:m:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "g:s:Sb:z:m:i:t:")) != -1) {
 		switch (c) {
 		case 'g': g = optarg; break;
 		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'S': stall = true; break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'z': zcb_size = (size_t)strtoul(optarg, NULL, 0); break;
 		case 'm': max_sends = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 't': total_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
@@ -308,6 +325,8 @@ int main(int argc, char **argv)
 	}
 	if (stall && !burst)
 		burst = 256;
+	if (zcb_size && zcb_size < sizeof(struct fmsg))
+		zcb_size = sizeof(struct fmsg);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpgt_name(&group, g);
 	return strcmp(argv[1], "send") == 0 ? do_send(max_ms, stall) : do_listen(idle_s, total_s);

@@ -63,6 +63,8 @@ struct fake {
 	uint32_t stop, dead, consuming, completing, answering;
 	uint32_t garbage, garbage_sent;
 	uint32_t close_cmds, close_done;
+	uint32_t sync_req, sync_done;	/* fake_sync */
+	uint32_t queued;		/* tx entries not taken, all clients, last pass */
 	uint32_t totem_cmds;
 	uint32_t totem_done;
 	uint32_t totem_rep;
@@ -569,6 +571,8 @@ static bool serve(struct fake *f, int i)
 		if (!c->drop_at) {
 			c->drop_at = ms + 20;
 		} else if (ms >= c->drop_at) {
+			rc_shmd_drained(&c->shm);	/* as ringcastd's maybe_gone */
+			rc_shm_room_wake(c->shm.h);
 			drop(f, i);
 			return true;
 		}
@@ -627,11 +631,19 @@ static void *run(void *arg)
 	bool busy;
 
 	while (!rc_load_acq32(&f->stop) && !rc_load_acq32(&f->dead)) {
+		uint32_t queued = 0;
+
+		/* every switch set before this is seen by the pass below */
+		rc_store_rel32(&f->sync_done, rc_load_acq32(&f->sync_req));
 		commands(f);
 		busy = false;
 		for (i = 0; i < FAKE_MAX_CLIENTS; i++)
-			if (f->c[i] != NULL)
+			if (f->c[i] != NULL) {
 				busy |= serve(f, i);
+				if (f->c[i] != NULL)
+					queued += rc_shmd_tx_head(&f->c[i]->shm) - f->c[i]->shm.tx_tail;
+			}
+		rc_store_rel32(&f->queued, queued);
 		if (busy)
 			continue;
 		p[0].fd = f->lsock;
@@ -716,6 +728,17 @@ void fake_set_answering(struct fake *f, bool on) { rc_store_rel32(&f->answering,
 void fake_send_garbage(struct fake *f) { rc_store_rel32(&f->garbage, 1); }
 void fake_close(struct fake *f) { __atomic_fetch_add(&f->close_cmds, 1, __ATOMIC_RELEASE); }
 bool fake_closed(struct fake *f) { return rc_load_acq32(&f->close_done) == rc_load_acq32(&f->close_cmds); }
+uint32_t fake_queued(struct fake *f) { return rc_load_acq32(&f->queued); }
+
+void fake_sync(struct fake *f)
+{
+	uint32_t want = __atomic_add_fetch(&f->sync_req, 1, __ATOMIC_ACQ_REL);
+	struct timespec ts = { 0, 100000 };
+
+	/* a pass starts at most 1 ms apart (its poll's bound) */
+	for (int i = 0; i < 50000 && (int32_t)(rc_load_acq32(&f->sync_done) - want) < 0; i++)
+		nanosleep(&ts, NULL);
+}
 uint32_t fake_garbage_sent(struct fake *f) { return rc_load_acq32(&f->garbage_sent); }
 uint64_t fake_echoed(struct fake *f) { return rc_load_acq64(&f->echoed); }
 uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }

@@ -45,10 +45,14 @@ void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
 /* Let every client go as the daemon does (shm_daemon.h, rc_shmd_tx_close):
    take its entries up to the head fixed now, then close its socket 20 ms
-   later. From the close on it gets no record and no completion (held ones
-   are dropped): the most ringcastd may drop. */
+   later, storing DRAINED just before. From the close on it gets no record
+   and no completion (held ones are dropped): the most ringcastd may drop. */
 void fake_close(struct fake *f);
 bool fake_closed(struct fake *f);	/* every fake_close so far is done */
+/* Wait until the fake's thread starts a pass after this call: every switch
+   set before it applies from then on (at most 5 s). */
+void fake_sync(struct fake *f);
+uint32_t fake_queued(struct fake *f);	/* tx entries not taken, as last seen */
 void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */
 uint32_t fake_garbage_sent(struct fake *f);	/* such descriptors written so far */
 /* The lcore page's max_msg: what the current ring agreed (0: none). */

@@ -235,6 +235,17 @@ static bool no_clients(void *arg)
 	return fake_clients(fk) == 0;
 }
 
+static bool one_queued(void *arg)
+{
+	(void)arg;
+	return fake_queued(fk) == 1;
+}
+
+static bool returned(void *arg)
+{
+	return __atomic_load_n(&((struct zsend *)arg)->returned, __ATOMIC_ACQUIRE) != 0;
+}
+
 /*
  * The daemon lets the client go (shm.h, "Closing") while an in-place send
  * waits for its completion, and drops it. The entry was before the head
@@ -256,13 +267,19 @@ static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
 		memset(z.p, 0x55, z.len);
 		fake_set_completing(fk, false);
 		fake_set_consuming(fk, !queued);
+		fake_sync(fk);
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
-		if (!queued)
+		if (!queued) {
 			CU_ASSERT(wait_echoed(1));	/* taken, its completion held */
+		} else {
+			CU_ASSERT(fake_wait(one_queued, NULL, 3000));	/* not taken */
+		}
 		usleep(20 * 1000);
 		CU_ASSERT_EQUAL(__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE), 0);
 		fake_close(fk);		/* drops what it held: no completion ever */
 		fake_set_consuming(fk, true);
+		/* a regression fails here rather than hangs */
+		CU_ASSERT_FATAL(fake_wait(returned, &z, 5000));
 		pthread_join(t, NULL);
 		CU_ASSERT_EQUAL(z.err, CS_OK);
 		CU_ASSERT_EQUAL(fake_echoed(fk), 1);
