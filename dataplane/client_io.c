@@ -664,7 +664,10 @@ static bool tx_drain(struct rc_dp *dp, uint32_t slot, bool *empty)
 					       (void *)(uintptr_t)(COOKIE_CLIENT |
 						       ((uint64_t)slot << COOKIE_SLOT_SHIFT) |
 						       d.off / RC_SHM_MSG_ALIGN), dp->now);
-			if (ret == -EAGAIN)
+			/* -ENOTCONN: the ring was left (the daemon stops); the
+			   entry stays, not taken, so a client let go is not
+			   DRAINED (it goes as STOPPED) */
+			if (ret == -EAGAIN || ret == -ENOTCONN)
 				break;
 			if (ret < 0) {
 				/* -EMSGSIZE: above the ring's limit, counted there */

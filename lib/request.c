@@ -52,9 +52,11 @@ static int wait_reply(struct rc_cpg *h)
 			return 0;
 		if (h->finalized)
 			return -EBADF;
-		/* let go (shm.h, "Closing"): the daemon answers no more */
+		/* let go (shm.h, "Closing"): the daemon answers no more (but
+		   a JOIN it had taken); an answer written before it is seen
+		   (the acquire of close_state), so look once more */
 		if (rc_gone(h) || rc_let_go(h))
-			return -ENOTCONN;
+			return answered(h) ? 0 : -ENOTCONN;
 		rc_wake_arm(h);
 		if (answered(h))
 			return 0;

@@ -122,8 +122,12 @@ static bool pushed_in(struct rc_cpg *h, uint32_t i, uint32_t state)
 {
 	for (unsigned int spins = 0; state == RC_SHM_CLOSING; spins += spins < 1000) {
 		if (spins >= 64) {
-			if (rc_conn_closed(h) && rc_load_acq32(&h->hdr->close_state) != RC_SHM_CLOSED)
-				return false;	/* died between: it sends nothing more */
+			/* died between the two stores: it sends nothing more
+			   (still CLOSING after the socket closed: a daemon that
+			   went on to CLOSED, then DRAINED, closed it too) */
+			if (rc_conn_closed(h) &&
+			    rc_load_acq32(&h->hdr->close_state) == RC_SHM_CLOSING)
+				return false;
 			if (spins < 1000) {
 				sched_yield();
 			} else {	/* the lcore is stopped (a debugger, SIGSTOP) */

@@ -272,8 +272,9 @@ struct rc_shm_hdr {
 	/* backpressure (shm_room.h): a sender that found the tx ring or the
 	   arena full sets 1 (seq_cst) and re-checks tx_tail and comp_head
 	   before it sleeps on this word (a futex); the daemon, after releasing
-	   either index and a seq_cst fence, exchanges it with 0 and wakes the
-	   futex each time it got 1 */
+	   either index (or close_state = DRAINED, for an in-place zcb send)
+	   and a seq_cst fence, exchanges it with 0 and wakes the futex each
+	   time it got 1 */
 	uint32_t room_wait __attribute__((aligned(RC_SHM_LINE)));
 	/* counters the daemon keeps for the client (flow control, tests) */
 	uint64_t backlog_bytes __attribute__((aligned(RC_SHM_LINE)));	/* daemon: reserved, 0 today */
@@ -300,18 +301,19 @@ _Static_assert(sizeof(struct rc_shm_hdr) <= RC_SHM_ALIGN, "header fits in its pa
  *           load close_state (acquire)
  * A client that reads OPEN after its push knows the daemon's load of tx_head
  * comes later and sees it: entry i goes out. One that reads CLOSING waits
- * for CLOSED (the daemon stores it next); then entry i goes out if and only
- * if i < close_head, and the client is gone either way (its sends fail from
+ * for CLOSED or later (the daemon stores it next); then entry i goes out
+ * if and only if i < close_head, and the client is gone either way (its sends fail from
  * now on). Nothing more is delivered to it (the daemon wakes a sleeper so
  * that it learns at once). Completions for a closing client are pushed
  * while its ring has room, until it is gone, and dropped otherwise: the
  * daemon never waits for it to read them. Once every entry before
- * close_head went out and the daemon holds nothing of the client's (its
+ * close_head was taken (sent, or refused as for a client still there: too
+ * large, not joined) and the daemon holds nothing of the client's (its
  * engine and port are done with the region), it stores DRAINED (release)
  * and wakes a sender waiting for room (shm_room.h), then lets the slot
  * go and the socket closes. So an in-place send of a zcb buffer, waiting
  * for a completion that may never come, ends at DRAINED with CS_OK if its
- * entry was before close_head. A socket that closes without DRAINED (the
+ * entry was before close_head (as a completion would have ended it). A socket that closes without DRAINED (the
  * daemon stopped or died, or cut the client off for breaking the layout
  * while it drained) promises nothing about the entries not completed.
  */

@@ -4,7 +4,8 @@
  * the daemon, the test suite's fake daemon and libcpg run the same code. The
  * daemon never blocks: it wakes the futex only when a sender flagged itself.
  *
- *   sender (tx ring or arena full)        daemon (tx_tail or comp_head moved)
+ *   sender (tx ring or arena full)        daemon (tx_tail or comp_head moved,
+ *                                          or close_state DRAINED: shm.h)
  *   room_wait = 1 (seq_cst), fence        index = n (release), fence
  *   tx_tail, comp_head moved ? retry      room_wait && xchg(room_wait, 0) ?
  *   else futex_wait(room_wait, 1, t)        futex_wake(room_wait, all)

@@ -73,6 +73,7 @@ static size_t zcb_size;			/* -z: zcb sends of this size */
 /* listener: by pid */
 static struct {
 	uint32_t nodeid, pid, n, bad;
+	size_t len;		/* its first message's: every one the same */
 } got[MAX_SENDERS];
 static int n_got, overflow;
 static int64_t last_ms;			/* the main thread's, as got[] */
@@ -98,15 +99,23 @@ static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, 
 			return;
 		}
 		got[n_got].nodeid = nodeid;
+		got[n_got].len = len;
 		got[n_got++].pid = pid;
 	}
-	if (len < sizeof(m)) {
+	if (len < sizeof(m) || len != got[i].len) {
 		got[i].bad++;
 		return;
 	}
 	memcpy(&m, msg, sizeof(m));
 	if (m.magic != MAGIC || m.seq != got[i].n)
 		got[i].bad++;
+	/* -z: the rest is seq's low byte, written before the send; another
+	   byte means the buffer was rewritten while the daemon still read it */
+	for (size_t k = sizeof(m); k < len; k++)
+		if (((const uint8_t *)msg)[k] != (uint8_t)(m.seq & 0xff)) {
+			got[i].bad++;
+			break;
+		}
 	got[i].n++;
 }
 

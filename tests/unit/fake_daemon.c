@@ -49,7 +49,9 @@ struct fclient {
 	bool wake;
 	bool closing;		/* let go (fake_close): takes up to close_head */
 	uint32_t close_head;
-	uint64_t drop_at;	/* ms: its queue is out, the socket closes then */
+	uint64_t drop_at;	/* ms: its queue is out, DRAINED then, and the
+				   socket closes after the linger */
+	bool drained;
 };
 
 struct fake {
@@ -64,6 +66,7 @@ struct fake {
 	uint32_t garbage, garbage_sent;
 	uint32_t close_cmds, close_done;
 	uint32_t sync_req, sync_done;	/* fake_sync */
+	uint32_t linger_ms;		/* fake_set_drained_linger */
 	uint32_t queued;		/* tx entries not taken, all clients, last pass */
 	uint32_t totem_cmds;
 	uint32_t totem_done;
@@ -570,9 +573,13 @@ static bool serve(struct fake *f, int i)
 		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 		if (!c->drop_at) {
 			c->drop_at = ms + 20;
-		} else if (ms >= c->drop_at) {
+		} else if (ms >= c->drop_at && !c->drained) {
 			rc_shmd_drained(&c->shm);	/* as ringcastd's maybe_gone */
 			rc_shm_room_wake(c->shm.h);
+			c->drained = true;
+			c->drop_at = ms + rc_load_acq32(&f->linger_ms);
+		}
+		if (c->drained && ms >= c->drop_at) {
 			drop(f, i);
 			return true;
 		}
@@ -730,7 +737,7 @@ void fake_close(struct fake *f) { __atomic_fetch_add(&f->close_cmds, 1, __ATOMIC
 bool fake_closed(struct fake *f) { return rc_load_acq32(&f->close_done) == rc_load_acq32(&f->close_cmds); }
 uint32_t fake_queued(struct fake *f) { return rc_load_acq32(&f->queued); }
 
-void fake_sync(struct fake *f)
+bool fake_sync(struct fake *f)
 {
 	uint32_t want = __atomic_add_fetch(&f->sync_req, 1, __ATOMIC_ACQ_REL);
 	struct timespec ts = { 0, 100000 };
@@ -738,7 +745,10 @@ void fake_sync(struct fake *f)
 	/* a pass starts at most 1 ms apart (its poll's bound) */
 	for (int i = 0; i < 50000 && (int32_t)(rc_load_acq32(&f->sync_done) - want) < 0; i++)
 		nanosleep(&ts, NULL);
+	return (int32_t)(rc_load_acq32(&f->sync_done) - want) >= 0;
 }
+
+void fake_set_drained_linger(struct fake *f, uint32_t ms) { rc_store_rel32(&f->linger_ms, ms); }
 uint32_t fake_garbage_sent(struct fake *f) { return rc_load_acq32(&f->garbage_sent); }
 uint64_t fake_echoed(struct fake *f) { return rc_load_acq64(&f->echoed); }
 uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }

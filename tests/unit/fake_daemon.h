@@ -50,8 +50,10 @@ void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every cl
 void fake_close(struct fake *f);
 bool fake_closed(struct fake *f);	/* every fake_close so far is done */
 /* Wait until the fake's thread starts a pass after this call: every switch
-   set before it applies from then on (at most 5 s). */
-void fake_sync(struct fake *f);
+   set before it applies from then on. false after 5 s without one. */
+bool fake_sync(struct fake *f);
+/* After DRAINED, keep a closing client's socket open ms longer (default 0). */
+void fake_set_drained_linger(struct fake *f, uint32_t ms);
 uint32_t fake_queued(struct fake *f);	/* tx entries not taken, as last seen */
 void fake_send_garbage(struct fake *f);	/* an rx descriptor pointing outside the area */
 uint32_t fake_garbage_sent(struct fake *f);	/* such descriptors written so far */

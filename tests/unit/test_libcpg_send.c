@@ -168,7 +168,7 @@ static void test_a_client_let_go_still_sends_what_it_queued(void)
 		CU_ASSERT_EQUAL(send_str(h, "before"), CS_OK);
 	CU_ASSERT(wait_echoed(3));	/* delivered to it, not dispatched */
 	fake_set_consuming(fk, false);
-	fake_sync(fk);
+	CU_ASSERT_FATAL(fake_sync(fk));
 	for (int i = 0; i < 10; i++)
 		CU_ASSERT_EQUAL(send_str(h, "q"), CS_OK);
 	fake_close(fk);
@@ -212,7 +212,7 @@ static void test_a_blocking_dispatcher_learns_it_was_let_go(void)
 	bd.done = 0;
 	join(bd.h, "g");
 	fake_set_consuming(fk, false);	/* its queue does not go out yet */
-	fake_sync(fk);
+	CU_ASSERT_FATAL(fake_sync(fk));
 	CU_ASSERT_EQUAL(send_str(bd.h, "q"), CS_OK);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, blocking_dispatch_flag, NULL), 0);
 	usleep(20000);	/* likely asleep: not needed */

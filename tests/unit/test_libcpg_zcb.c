@@ -235,6 +235,12 @@ static bool no_clients(void *arg)
 	return fake_clients(fk) == 0;
 }
 
+static bool closed(void *arg)
+{
+	(void)arg;
+	return fake_closed(fk);
+}
+
 static bool one_queued(void *arg)
 {
 	(void)arg;
@@ -267,7 +273,10 @@ static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
 		memset(z.p, 0x55, z.len);
 		fake_set_completing(fk, false);
 		fake_set_consuming(fk, !queued);
-		fake_sync(fk);
+		/* the socket stays open a while after DRAINED: the send must
+		   end at DRAINED, not at the close */
+		fake_set_drained_linger(fk, 1000);
+		CU_ASSERT_FATAL(fake_sync(fk));
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
 		if (!queued) {
 			CU_ASSERT(wait_echoed(1));	/* taken, its completion held */
@@ -277,9 +286,11 @@ static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
 		usleep(20 * 1000);
 		CU_ASSERT_EQUAL(__atomic_load_n(&z.returned, __ATOMIC_ACQUIRE), 0);
 		fake_close(fk);		/* drops what it held: no completion ever */
+		CU_ASSERT_FATAL(fake_wait(closed, NULL, 3000));
 		fake_set_consuming(fk, true);
 		/* a regression fails here rather than hangs */
 		CU_ASSERT_FATAL(fake_wait(returned, &z, 5000));
+		CU_ASSERT_EQUAL(fake_clients(fk), 1);	/* before the socket closed */
 		pthread_join(t, NULL);
 		CU_ASSERT_EQUAL(z.err, CS_OK);
 		CU_ASSERT_EQUAL(fake_echoed(fk), 1);
@@ -290,6 +301,33 @@ static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
 		cpg_finalize(z.h);
 		stop();
 	}
+}
+
+/*
+ * The daemon let the client go with an in-place send queued, then died
+ * before taking it (its socket closed without DRAINED): nothing says the
+ * message went out, so the send says CS_ERR_LIBRARY, not CS_OK.
+ */
+static void test_zcb_in_place_send_let_go_then_the_daemon_died_is_error(void)
+{
+	struct zsend z = { 0 };
+	pthread_t t;
+
+	z.h = open_in_place();
+	z.len = 9000;
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+	fake_set_consuming(fk, false);
+	CU_ASSERT_FATAL(fake_sync(fk));
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_thread, &z), 0);
+	CU_ASSERT(fake_wait(one_queued, NULL, 3000));
+	fake_close(fk);		/* its entry is before the head fixed now */
+	CU_ASSERT_FATAL(fake_wait(closed, NULL, 3000));
+	fake_die(fk);		/* every socket closed, nothing taken */
+	CU_ASSERT_FATAL(fake_wait(returned, &z, 5000));
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(z.err, CS_ERR_LIBRARY);
+	cpg_finalize(z.h);
+	stop();
 }
 
 /*
@@ -532,6 +570,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_send_waiting_ends_at_finalize),
 	T(test_zcb_free_during_an_in_place_send_is_deferred),
 	T(test_zcb_in_place_send_the_daemon_let_go_of_is_ok),
+	T(test_zcb_in_place_send_let_go_then_the_daemon_died_is_error),
 	T(test_zcb_free_during_a_send_waiting_for_room_is_invalid_param),
 	T(test_zcb_private_buffers_refuse_foreign_and_freed_pointers),
 	T(test_zcb_threads_alloc_send_free_on_one_handle),
