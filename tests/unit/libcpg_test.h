@@ -245,6 +245,19 @@ static inline bool completed_enough(void *arg)
 	return fake_completed(fk) >= want_completed;
 }
 
+/* fake_wait predicates: every fake_close done; no client attached. */
+static inline bool closed(void *arg)
+{
+	(void)arg;
+	return fake_closed(fk);
+}
+
+static inline bool no_clients(void *arg)
+{
+	(void)arg;
+	return fake_clients(fk) == 0;
+}
+
 static inline bool wait_echoed(uint64_t n)
 {
 	want_echoed = n;

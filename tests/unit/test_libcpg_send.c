@@ -139,18 +139,6 @@ static void test_a_blocking_dispatcher_gives_buffers_back_before_it_sleeps(void)
 
 /* ---- the daemon lets a client go (shm.h, "Closing") ---- */
 
-static bool closed(void *arg)
-{
-	(void)arg;
-	return fake_closed(fk);
-}
-
-static bool no_clients(void *arg)
-{
-	(void)arg;
-	return fake_clients(fk) == 0;
-}
-
 /* What a client queued before the daemon let it go (each send returned
    CS_OK) still goes out; a send after it fails, and says so; what was
    delivered before is still dispatched, then the error. */

@@ -229,18 +229,6 @@ static void test_zcb_send_waiting_ends_at_finalize(void)
 	stop();
 }
 
-static bool no_clients(void *arg)
-{
-	(void)arg;
-	return fake_clients(fk) == 0;
-}
-
-static bool closed(void *arg)
-{
-	(void)arg;
-	return fake_closed(fk);
-}
-
 static bool one_queued(void *arg)
 {
 	(void)arg;
