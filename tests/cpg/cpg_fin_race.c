@@ -12,7 +12,7 @@
  *     ok=N": N sends returned CS_OK (seq 0..N-1); every one of them must
  *     reach the other members, though the handle was finalized under the
  *     sender.
- *   cpg_fin_race send -g GROUP -S [-b B] [-z BYTES] [-m N]
+ *   cpg_fin_race send -g GROUP -S [-b B] [-z BYTES] [-B MS] [-m N]
  *     the same without a dispatcher: nothing is read, so once its rx area
  *     is full the daemon lets the client go (a backlog) while the sender
  *     sends, paced to bursts of B sends (default 256) a millisecond apart
@@ -21,7 +21,14 @@
  *     bursts leave more queued in its tx ring when it is let go). -z: each
  *     message is BYTES long, sent with cpg_zcb_mcast_joined from one
  *     cpg_zcb_alloc buffer (in place with RINGCAST_ZCB_COPY_MAX=0 in the
- *     environment: the call returns once the daemon is done with it).
+ *     environment: the call returns once the daemon is done with it). -B:
+ *     a dispatcher thread after all, whose first callback of its own
+ *     messages blocks MS ms (an application stuck in a callback), so the
+ *     area fills behind it; once the sender has stopped, main waits for it
+ *     to deliver what was written before the let-go and return, and prints
+ *     "OWN pid=P n=N bad=B disp=ERR": N of its own messages delivered (the
+ *     seqs 0..N-1 in order, else B counts), and what cpg_dispatch
+ *     returned (it must be CS_ERR_LIBRARY).
  *     Main waits (20 s at most) for the sender to stop, then
  *     finalizes. Every CS_OK send must still reach the other members; the
  *     sender must have stopped at the daemon letting it go
@@ -69,6 +76,9 @@ static uint32_t max_sends = 20000;
 static int sender_done;			/* atomic */
 static uint32_t burst;			/* -S: sends between pauses */
 static size_t zcb_size;			/* -z: zcb sends of this size */
+static int block_ms;			/* -B */
+static uint32_t own_n, own_bad;		/* the dispatcher's, own messages */
+static cs_error_t disp_err;
 
 /* listener: by pid */
 static struct {
@@ -87,8 +97,18 @@ static void deliver(cpg_handle_t hd, const struct cpg_name *g, uint32_t nodeid, 
 
 	(void)hd;
 	(void)g;
-	if (nodeid == local_nodeid && pid == (uint32_t)getpid())
-		return;		/* a sender's own copy */
+	if (nodeid == local_nodeid && pid == (uint32_t)getpid()) {
+		/* a sender's own copy: in order, and the first blocks (-B) */
+		if (len >= sizeof(m)) {
+			memcpy(&m, msg, sizeof(m));
+			own_bad += m.magic != MAGIC || m.seq != own_n;
+		} else {
+			own_bad++;
+		}
+		if (own_n++ == 0 && block_ms > 0)
+			usleep((useconds_t)block_ms * 1000);
+		return;
+	}
 	last_ms = cpgt_now_ms();
 	for (i = 0; i < n_got; i++)
 		if (got[i].nodeid == nodeid && got[i].pid == pid)
@@ -145,7 +165,8 @@ static void on_usr1(int sig)
 static void *dispatcher(void *arg)
 {
 	(void)arg;
-	cpg_dispatch(h, CS_DISPATCH_BLOCKING);	/* ended by the finalize */
+	/* ended by the finalize, or (-B) by the daemon letting it go */
+	disp_err = cpg_dispatch(h, CS_DISPATCH_BLOCKING);
 	return NULL;
 }
 
@@ -239,7 +260,7 @@ static int do_send(int max_ms, bool stall)
 		cpg_dispatch(h, CS_DISPATCH_ONE_NONBLOCKING);
 		usleep(1000);
 	}
-	if ((!stall && pthread_create(&td, NULL, dispatcher, NULL) != 0) ||
+	if (((!stall || block_ms > 0) && pthread_create(&td, NULL, dispatcher, NULL) != 0) ||
 	    pthread_create(&ts, NULL, sender, NULL) != 0) {
 		fprintf(stderr, "cpg_fin_race: pthread_create failed\n");
 		return 1;
@@ -250,6 +271,12 @@ static int do_send(int max_ms, bool stall)
 		while (!__atomic_load_n(&sender_done, __ATOMIC_ACQUIRE) && ms < 20000) {
 			usleep(10000);
 			ms += 10;
+		}
+		if (block_ms > 0) {
+			/* what was written before the let-go, then the error */
+			pthread_join(td, NULL);
+			printf("OWN pid=%d n=%u bad=%u disp=%s\n", (int)getpid(), own_n, own_bad,
+			       cpgt_err(disp_err));
 		}
 	} else {
 		ms = 1 + (int)(rand_r(&seed) % (unsigned int)max_ms);
@@ -315,17 +342,18 @@ int main(int argc, char **argv)
 	bool stall = false;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "listen") != 0)) {
-		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S [-b B] [-z BYTES]] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
+		fprintf(stderr, "usage: cpg_fin_race send [-g GROUP] [-s MS | -S [-b B] [-z BYTES] [-B MS]] [-m N] | listen [-g GROUP] [-i S] [-t S]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "g:s:Sb:z:m:i:t:")) != -1) {
+	while ((c = getopt(argc, argv, "g:s:Sb:z:B:m:i:t:")) != -1) {
 		switch (c) {
 		case 'g': g = optarg; break;
 		case 's': max_ms = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'S': stall = true; break;
 		case 'b': burst = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'z': zcb_size = (size_t)strtoul(optarg, NULL, 0); break;
+		case 'B': block_ms = atoi(optarg); break;
 		case 'm': max_sends = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'i': idle_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 't': total_s = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
