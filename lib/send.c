@@ -517,7 +517,7 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr,
 		/* A daemon that let us go may never complete it (a closing
 		   client's completions are dropped when they do not fit);
 		   DRAINED says every entry before close_head was taken (sent,
-		   or refused as a completion would not have said) and it
+		   or refused: a completion does not say which either) and it
 		   reads our region no more. */
 		if (rc_load_acq32(&h->hdr->close_state) == RC_SHM_DRAINED)
 			return (int32_t)(__atomic_load_n(&h->hdr->close_head, __ATOMIC_RELAXED) - i) > 0 ?
