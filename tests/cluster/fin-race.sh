@@ -35,24 +35,10 @@ kill -USR1 "$lpid"	# the senders are done: it stops once quiet
 rc_wait_line "$out/listen" '^DONE ' 30000
 grep -q '^DONE .* overflow=0 why=told$' "$out/listen" ||
 	rc_fail "the listener: $(grep -E '^(ERR|DONE)' "$out/listen")"
-total=0 cut=0
-while read -r _ pid ok _ end; do
-	pid=${pid#pid=} ok=${ok#ok=}
-	# the sender stopped at the finalize, not at some other error
-	[ "$end" = end=CS_ERR_BAD_HANDLE ] || rc_fail "pid $pid stopped with ${end#end=}, not the finalize"
-	total=$((total + ok))
-	[ "$ok" = 0 ] || cut=$((cut + 1))
-	line=$(grep "^GOT pid=$pid " "$out/listen") ||
-		{ [ "$ok" = 0 ] && continue; rc_fail "pid $pid: $ok sends returned CS_OK, none arrived"; }
-	n=$(sed 's/.* n=\([0-9]*\).*/\1/' <<<"$line")
-	bad=$(sed 's/.* bad=\([0-9]*\).*/\1/' <<<"$line")
-	[ "$bad" = 0 ] || rc_fail "pid $pid: $bad messages out of order or malformed"
-	[ "$n" = "$ok" ] || rc_fail "pid $pid: $ok sends returned CS_OK, $n arrived"
-done <"$out/sent"
+# each sender stopped at its finalize, not at some other error
+rc_check_sent "$out/sent" "$out/listen" CS_ERR_BAD_HANDLE
+total=$rc_sent_total cut=$rc_sent_cut
 # not vacuous: most rounds were cut short in the middle of sending
 [ "$cut" -ge $((rounds / 2)) ] || rc_fail "only $cut of $rounds rounds sent anything before their finalize"
-while read -r _ gp _; do
-	grep -q "^SENT $gp " "$out/sent" || rc_fail "messages from ${gp#pid=}, which no round ran"
-done < <(grep '^GOT ' "$out/listen")
 rc_log "$rounds senders finalized mid-send ($cut of them after CS_OK sends): $total sends returned CS_OK"
 rc_log "every CS_OK send arrived, in order, and nothing else"

@@ -317,3 +317,29 @@ rc_wait_stat() {
 		sleep 0.05
 	done
 }
+
+# rc_check_sent SENT LISTEN END: the senders of tests/cpg/cpg_fin_race.c
+# ("SENT pid=P ok=N after=T end=E" lines, collected in SENT) each stopped
+# with END, and its listener's output LISTEN ("GOT pid=P n=N bad=B") holds
+# exactly the N sends each got CS_OK for, in order and intact, and no
+# message of any other process. Sets rc_sent_total (CS_OK sends in all)
+# and rc_sent_cut (senders with any).
+rc_check_sent() {
+	local sent=$1 listen=$2 want=$3 pid ok end line n bad gp
+	rc_sent_total=0 rc_sent_cut=0
+	while read -r _ pid ok _ end; do
+		pid=${pid#pid=} ok=${ok#ok=}
+		[ "$end" = "end=$want" ] || rc_fail "pid $pid stopped with ${end#end=}, not $want"
+		rc_sent_total=$((rc_sent_total + ok))
+		[ "$ok" = 0 ] || rc_sent_cut=$((rc_sent_cut + 1))
+		line=$(grep "^GOT pid=$pid " "$listen") ||
+			{ [ "$ok" = 0 ] && continue; rc_fail "pid $pid: $ok sends returned CS_OK, none arrived"; }
+		n=$(sed 's/.* n=\([0-9]*\).*/\1/' <<<"$line")
+		bad=$(sed 's/.* bad=\([0-9]*\).*/\1/' <<<"$line")
+		[ "$bad" = 0 ] || rc_fail "pid $pid: $bad messages out of order or malformed"
+		[ "$n" = "$ok" ] || rc_fail "pid $pid: $ok sends returned CS_OK, $n arrived"
+	done <"$sent"
+	while read -r _ gp _; do
+		grep -q "^SENT $gp " "$sent" || rc_fail "messages from ${gp#pid=}, which no sender sent"
+	done < <(grep '^GOT ' "$listen")
+}
