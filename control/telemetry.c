@@ -415,6 +415,10 @@ static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
 		else if (ret == -EBUSY)
 			snprintf(err, sizeof(err), "the previous key is not retired yet "
 				 "(key retire, once every member sends with the new one)");
+		else if (ret == -EALREADY)
+			snprintf(err, sizeof(err), "the key loaded before is held by other "
+				 "members, who may send with it: key use and key retire it "
+				 "before loading another");
 	} else if (!strcmp(params, "use") || !strcmp(params, "retire")) {
 		int use = params[0] == 'u';
 
@@ -441,7 +445,11 @@ static int cmd_key(const char *cmd, const char *params, struct rte_tel_data *d)
 		return 0;
 	}
 	if (ret == -ETIMEDOUT)
-		snprintf(err, sizeof(err), "the dataplane did not answer");
+		snprintf(err, sizeof(err), "the dataplane did not answer (yet: the command "
+			 "may still be carried out; key shows the keys)");
+	else if (ret == -EINPROGRESS)
+		snprintf(err, sizeof(err), "the dataplane has not carried out the previous "
+			 "key command yet: retry");
 	else if (ret && !err[0])
 		snprintf(err, sizeof(err), "%s", strerror(-ret));
 	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : "error");

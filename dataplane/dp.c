@@ -737,7 +737,16 @@ int rc_dp_key(struct rc_dp *dp, enum rc_dp_key_op op, const uint8_t prk[RC_AUTH_
 	int ret = -ETIMEDOUT;
 
 	pthread_mutex_lock(&one);
-	seq = __atomic_load_n(&dp->key_seq, __ATOMIC_RELAXED) + 1;
+	seq = __atomic_load_n(&dp->key_seq, __ATOMIC_RELAXED);
+	/* A request that timed out may not be carried out yet: the lcore
+	   still reads key_op and key_prk (and then clears key_prk), so they
+	   are not written again until it is done. Pairs with the release in
+	   key_command. */
+	if (__atomic_load_n(&dp->key_done, __ATOMIC_ACQUIRE) != seq) {
+		pthread_mutex_unlock(&one);
+		return -EINPROGRESS;
+	}
+	seq++;
 	dp->key_op = (int)op;
 	if (prk)
 		memcpy(dp->key_prk, prk, RC_AUTH_PRK_LEN);

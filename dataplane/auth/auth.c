@@ -469,6 +469,14 @@ int rc_auth_key_add(struct rc_auth *a, const uint8_t prk[RC_AUTH_PRK_LEN])
 	uint32_t id = rc_auth_key_id(prk);
 	int ret;
 
+	uint8_t any = 0;
+
+	/* Never a key of zeros: anyone could seal frames with it (no key
+	   file gives one; a buffer cleared too early would). */
+	for (size_t i = 0; i < RC_AUTH_PRK_LEN; i++)
+		any |= prk[i];
+	if (!any)
+		return -EINVAL;
 	for (int s = 0; s < RC_AUTH_SLOTS; s++)
 		if (a->have[s] && a->key_id[s] == id)
 			return -EEXIST;
@@ -476,6 +484,12 @@ int rc_auth_key_add(struct rc_auth *a, const uint8_t prk[RC_AUTH_PRK_LEN])
 	   still send with it until it is retired. */
 	if (a->have[spare] && a->newest != spare)
 		return -EBUSY;
+	/* A newer key not used yet may be replaced (a wrong file loaded) only
+	   while no other member is known to hold it: one that is may send
+	   with it at any time (key use waits for holders only), and this
+	   node must still read it. */
+	if (a->have[spare] && (a->holders | a->users) & ~bit_of(a, a->me))
+		return -EALREADY;
 	memcpy(a->prk[spare], prk, RC_AUTH_PRK_LEN);
 	ret = key_ctx(a, a->tx[spare], spare, a->me, a->incarnation, 1);
 	if (ret < 0) {

@@ -7,7 +7,9 @@
 # not hold the key yet, retire while they still send with the old one. After:
 # the flood verified everywhere, the ring and every node's `rings` unchanged,
 # no frame failed authentication, every node sends with the new key and holds
-# no other; a node restarted afterwards (reading the new file) joins.
+# no other; a node restarted afterwards (reading the new file) joins. Also:
+# a loaded key that other members hold is not replaced; a key command the
+# stalled lcore has not carried out is not overwritten by the next.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +70,13 @@ expect_refused 1 use "not yet known to hold the new key: node 2 3"
 rc_ctl 2 key load >/dev/null || rc_fail "node 2: key load failed"
 rc_ctl 3 key load >/dev/null || rc_fail "node 3: key load failed"
 retry 1 use
+# Node 1 sends with the new key: node 2 may not swap it for yet another
+# (a key file replaced again before use), or node 1's frames would fail there.
+cp "$RC_CLUSTER_DIR/authkey" "$d/authkey.new"
+"$RINGCAST_KEYGEN" --force -k "$RC_CLUSTER_DIR/authkey" >/dev/null
+expect_refused 2 load "held by other members"
+cp "$d/authkey.new" "$RC_CLUSTER_DIR/authkey.tmp"
+mv "$RC_CLUSTER_DIR/authkey.tmp" "$RC_CLUSTER_DIR/authkey"
 expect_refused 1 retire "not yet known to send with the new key: node"
 retry 2 use
 retry 3 use
@@ -112,3 +121,14 @@ rc_log "ringcast-gen flood verified on 3 nodes through the rotation; ring $ring 
 rc_wait_all "1 2 3" 3 15000
 rc_same_ring "1 2 3" 3 >/dev/null
 rc_log "node 3 restarted with the new key file and joined"
+
+# A key command the lcore has not carried out (it is stalled: the command
+# times out) is not overwritten by the next, which the lcore could read
+# half-written: that one is refused until the first is done.
+rc_ctl 1 raw "/ringcast/stall,3000" >/dev/null || rc_fail "node 1: the stall hook refused"
+out=$(rc_ctl 1 key load 2>&1) && rc_fail "node 1: key load answered by a stalled lcore: $out"
+grep -q "did not answer" <<<"$out" || rc_fail "node 1: a stalled key load said: $out"
+expect_refused 1 load "not carried out the previous key command yet"
+rc_wait_all "1 2 3" 3 20000
+expect_refused 1 load "already"
+rc_log "a key command is not overwritten while the lcore has not carried it out"

@@ -211,12 +211,49 @@ static void test_slots_are_local_a_restarted_node_holds_the_new_key_in_slot_0(vo
 	ring_down();
 }
 
+/*
+ * A loaded key that another member is known to hold may be sent with by
+ * it at any time (its key use needs only every member's holding): this
+ * node must keep it. Replacing it (another key loaded before use) cut the
+ * link one way: node 1 sent with B, node 2 had dropped B for C.
+ */
+static void test_a_key_others_hold_is_not_replaced(void)
+{
+	static const uint8_t key_c[32] = "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+	uint8_t prk[RC_AUTH_PRK_LEN];
+	uint32_t missing;
+
+	ring_up();
+	for (uint32_t i = 1; i <= 3; i++)
+		add_key(n[i], key_b);
+	rounds(2);		/* each knows that all hold B */
+	CU_ASSERT_FATAL(rc_auth_prk(key_c, 32, prk) == 0);
+	CU_ASSERT_EQUAL(rc_auth_key_add(n[2], prk), -EALREADY);	/* nobody sends with B yet */
+	CU_ASSERT_EQUAL(rc_auth_key_use(n[1], members, 3, &missing), 0);
+	CU_ASSERT_EQUAL(rc_auth_key_add(n[2], prk), -EALREADY);	/* node 1 does */
+	all_pairs_pass();
+	ring_down();
+}
+
+/* A key of 32 zero bytes is one anyone can compute tags with. */
+static void test_a_zero_key_is_refused(void)
+{
+	uint8_t prk[RC_AUTH_PRK_LEN] = { 0 };
+
+	ring_up();
+	CU_ASSERT_EQUAL(rc_auth_key_add(n[1], prk), -EINVAL);
+	all_pairs_pass();
+	ring_down();
+}
+
 static const struct unit_test tests[] = {
 	T(test_new_key_is_used_only_once_every_member_holds_it),
 	T(test_old_key_is_dropped_only_once_every_member_sends_with_the_new),
 	T(test_a_member_without_the_key_blocks_the_switch),
 	T(test_bad_orders_are_refused),
 	T(test_slots_are_local_a_restarted_node_holds_the_new_key_in_slot_0),
+	T(test_a_key_others_hold_is_not_replaced),
+	T(test_a_zero_key_is_refused),
 };
 
 UNIT_TEST_MAIN("auth-rotate", tests)
