@@ -509,8 +509,10 @@ static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c
 		 * A ring id is used once: a late copy of the commit token of a
 		 * ring this node already committed to (and left before it ran)
 		 * would form that ring again, and its seqs would name two frames.
+		 * A restarted node has no ring yet: the one it persisted is its
+		 * floor (its seq is stored before a ring is taken, set_ring).
 		 */
-		if (c->ring_seq <= m->ring.seq) {
+		if (c->ring_seq <= m->ring.seq || c->ring_seq <= m->cfg.last_ring_seq) {
 			m->ms.stale++;
 			return;
 		}
@@ -539,6 +541,15 @@ static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c
 		if (c->rep != m->ring.rep || c->ring_seq != m->ring.seq ||
 		    (int32_t)(c->hop - m->commit.hop) <= 0)
 			return;		/* a copy already handled */
+		/* A copy of this ring names the members this node agreed to;
+		   one that does not is from a faulty node (its entries would
+		   make this node's transitional configuration). */
+		for (i = 0; i < n; i++)
+			ids[i] = c->e[i].nodeid;
+		if (!set_equal_ids(&m->memb, ids, n)) {
+			m->ms.stale++;
+			return;
+		}
 		m->commit = *c;
 		if (m->state == RC_MEMB_COMMIT) {
 			m->since = m->now;	/* progress: the commit timeout starts over */

@@ -526,6 +526,69 @@ static void test_commit_state_times_out_to_gather(void)
 	node_free(nd);
 }
 
+/*
+ * A restarted node has no ring yet, but it persisted the last one it
+ * formed: a commit of that ring or an older one (a late copy from before
+ * the restart, or a capture replayed) is stale. Adopting it would store the
+ * older seq, and a later ring of this node could use a ring id again.
+ */
+static void test_restarted_node_refuses_commit_of_a_ring_it_used(void)
+{
+	struct node *nd = node_new(2, 100);
+	uint64_t stale;
+	size_t len;
+
+	start(nd, T0);
+	len = mk_join(fb, 1, 0, 0, 0, IDS(1, 2), NONE);
+	feed(nd, fb, len, T0 + 1 * MS);
+	stale = mstats(nd).stale;
+	out_clear(nd);
+	len = mk_commit(fb, 1, 50, 1, 0x1, IDS(1, 2));
+	feed(nd, fb, len, T0 + 2 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_GATHER);
+	CU_ASSERT_EQUAL(mstats(nd).stale, stale + 1);
+	CU_ASSERT_EQUAL(ev_count(nd, EV_RING_SEQ), 0);
+	len = mk_commit(fb, 1, 100, 1, 0x1, IDS(1, 2));
+	feed(nd, fb, len, T0 + 2 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_GATHER);
+	CU_ASSERT_EQUAL(mstats(nd).stale, stale + 2);
+	/* A newer one is taken. */
+	len = mk_commit(fb, 1, 104, 1, 0x1, IDS(1, 2));
+	feed(nd, fb, len, T0 + 3 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_COMMIT);
+	node_free(nd);
+}
+
+/*
+ * Every copy of a commit names the members the node agreed to: a later
+ * copy (a higher hop) of the same ring with other members is not taken,
+ * in COMMIT or in RECOVERY (its entries would build this node's
+ * transitional configuration).
+ */
+static void test_commit_copy_with_other_members_is_stale(void)
+{
+	const uint64_t at = T0 + 2 * MS;
+	struct node *nd = node2_in_commit(at);
+	uint64_t stale = mstats(nd).stale;
+	size_t len;
+
+	out_clear(nd);
+	len = mk_commit(fb, 1, 4, 3, 0x7, IDS(1, 2, 3));
+	feed(nd, fb, len, at + 1 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_COMMIT);
+	CU_ASSERT_EQUAL(nd->n_out, 0);
+	CU_ASSERT_EQUAL(mstats(nd).stale, stale + 1);
+	/* The right one still goes on. */
+	len = mk_commit(fb, 1, 4, 3, 0x3, IDS(1, 2));
+	feed(nd, fb, len, at + 1 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_RECOVERY);
+	len = mk_commit(fb, 1, 4, 5, 0x7, IDS(1, 2, 3));
+	feed(nd, fb, len, at + 2 * MS);
+	CU_ASSERT_EQUAL(state(nd), RC_MEMB_RECOVERY);
+	CU_ASSERT_EQUAL(mstats(nd).stale, stale + 2);
+	node_free(nd);
+}
+
 static void test_commit_state_ignores_stale_joins_and_foreign_frames(void)
 {
 	static const uint8_t types[] = { RC_FT_MERGE, RC_FT_MCAST, RC_FT_TOKEN, RC_FT_WAKE };
@@ -611,6 +674,8 @@ static const struct unit_test tests[] = {
 	T(test_commit_is_retransmitted_until_progress),
 	T(test_commit_state_times_out_to_gather),
 	T(test_commit_state_ignores_stale_joins_and_foreign_frames),
+	T(test_restarted_node_refuses_commit_of_a_ring_it_used),
+	T(test_commit_copy_with_other_members_is_stale),
 	T(test_commit_state_join_from_non_member_starts_gather),
 	T(test_recovery_without_a_token_goes_back_to_gather),
 };
