@@ -64,7 +64,7 @@ struct rc_cpg {
 	cpg_model_v1_data_t model;
 	void *context;
 	bool joined;			/* atomic: rc_joined() */
-	struct cpg_name group;		/* the group joined last */
+	struct cpg_name group;		/* the group joined last (known once cpg_join returns) */
 
 	bool finalized;			/* atomic writes: rc_finalized() */
 	bool gone;			/* atomic: daemon gone or the region corrupt */
@@ -91,6 +91,8 @@ struct rc_cpg {
 	uint64_t rx_count;		/* records consumed */
 	bool rx_busy;			/* a run of records is in its callbacks (dispatch.c) */
 	pthread_t rx_owner;
+	struct cpg_name rx_group;	/* the group of the confchg claimed last: a
+					   message record names none, it is this one's */
 	uint8_t *bounce;		/* a record that wraps the rx area, linearised */
 	size_t bounce_size;
 

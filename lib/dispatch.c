@@ -13,6 +13,7 @@
  * function, cpg_finalize() included.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -135,7 +136,8 @@ static int rx_check(struct rc_cpg *h, const struct rc_shm_desc *d, uint64_t from
  * *run. 1 claimed (run->n of them), 0 none pending, -EAGAIN (called from
  * this handle's own callback), -EPROTO (garbage from the daemon: the handle
  * is unusable from now on), -ENOMEM. A run ends at a record that wraps the
- * area (the bounce buffer holds one record), and before a record that
+ * area (the bounce buffer holds one record), at a confchg (the messages
+ * after it are of its group: the next run's), and before a record that
  * fails its check, which the next claim then reports. Lock held.
  */
 static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
@@ -165,6 +167,7 @@ static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
 			goto garbage;
 		h->rx_head_seen = head;
 	}
+	run->group = h->rx_group;
 	for (run->n = 0; run->n < max && h->rx_tail + run->n != head;) {
 		memcpy(&d, &h->rx[(h->rx_tail + run->n) & h->g.rx_mask], sizeof(d));
 		ret = rx_check(h, &d, from, &run->r[run->n]);
@@ -176,10 +179,15 @@ static int rx_claim(struct rc_cpg *h, struct rc_rx_run *run, uint32_t max)
 			return ret;
 		from = d.off + RC_SHM_ROUND((uint64_t)d.len, RC_SHM_MSG_ALIGN);
 		run->r[run->n++].end = from;
+		if (d.type == RC_SHM_RX_CONFCHG) {
+			/* the group of the messages after it: the next run's */
+			memcpy(&h->rx_group, run->r[run->n - 1].rec +
+			       offsetof(struct rc_shm_rx_confchg, group), sizeof(h->rx_group));
+			break;
+		}
 		if (ret == 0)
 			break;		/* in the bounce buffer */
 	}
-	run->group = h->group;
 	run->cb = h->model;
 	h->rx_busy = true;
 	h->rx_owner = pthread_self();

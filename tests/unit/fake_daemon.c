@@ -40,6 +40,8 @@ struct fclient {
 	struct rc_shmd shm;	/* the daemon's view of the region */
 	uint32_t pid;
 	uint32_t last_req;
+	bool join_held;		/* a JOIN applied, its answer held back */
+	int32_t join_status;
 	bool joined;
 	struct cpg_name group;
 	bool leave_pending;	/* its leave confchg is not consumed yet */
@@ -62,7 +64,7 @@ struct fake {
 	struct fclient *c[FAKE_MAX_CLIENTS];
 	uint64_t gen;		/* bumped by every join, leave and drop */
 	/* switches and commands from the test thread */
-	uint32_t stop, dead, consuming, completing, answering;
+	uint32_t stop, dead, consuming, completing, answering, hold_join;
 	uint32_t garbage, garbage_sent;
 	uint32_t close_cmds, close_done;
 	uint32_t sync_req, sync_done;	/* fake_sync */
@@ -270,6 +272,11 @@ static void serve_ctl(struct fake *f, struct fclient *c)
 	struct rc_shmd_req r;
 	int32_t status = CS_OK;
 
+	if (c->join_held && !rc_load_acq32(&f->hold_join)) {
+		c->join_held = false;
+		rc_shmd_reply(&c->shm, c->last_req, c->join_status, 0, 0, f->gen);
+		c->wake = true;
+	}
 	if (seq == c->last_req || !rc_load_acq32(&f->answering))
 		return;
 	if (rc_shmd_tx_head(&c->shm) != c->shm.tx_tail)
@@ -279,6 +286,12 @@ static void serve_ctl(struct fake *f, struct fclient *c)
 	switch (r.type) {
 	case RC_REQ_JOIN:
 		status = do_join(f, c, &r.name);
+		if (rc_load_acq32(&f->hold_join)) {
+			/* applied: its confchg is out, and what comes after */
+			c->join_held = true;
+			c->join_status = status;
+			return;
+		}
 		break;
 	case RC_REQ_LEAVE:
 		status = do_leave(f, c, &r.name);
@@ -732,6 +745,7 @@ void fake_stop(struct fake *f)
 void fake_set_consuming(struct fake *f, bool on) { rc_store_rel32(&f->consuming, on); }
 void fake_set_completing(struct fake *f, bool on) { rc_store_rel32(&f->completing, on); }
 void fake_set_answering(struct fake *f, bool on) { rc_store_rel32(&f->answering, on); }
+void fake_set_hold_join(struct fake *f, bool on) { rc_store_rel32(&f->hold_join, on); }
 void fake_send_garbage(struct fake *f) { rc_store_rel32(&f->garbage, 1); }
 void fake_close(struct fake *f) { __atomic_fetch_add(&f->close_cmds, 1, __ATOMIC_RELEASE); }
 bool fake_closed(struct fake *f) { return rc_load_acq32(&f->close_done) == rc_load_acq32(&f->close_cmds); }

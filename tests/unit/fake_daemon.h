@@ -42,6 +42,9 @@ void fake_die(struct fake *f);		/* close every socket, stop serving */
 void fake_set_consuming(struct fake *f, bool on);	/* take tx entries */
 void fake_set_completing(struct fake *f, bool on);	/* post completions (held ones too) */
 void fake_set_answering(struct fake *f, bool on);	/* answer ctl requests */
+/* Apply a JOIN (its confchg, then the group's messages, go out) but hold
+   its answer back until the switch is off again. */
+void fake_set_hold_join(struct fake *f, bool on);
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq);	/* to every client */
 /* Let every client go as the daemon does (shm_daemon.h, rc_shmd_tx_close):
    take its entries up to the head fixed now, then close its socket 20 ms

@@ -307,6 +307,59 @@ static void test_rejoin_waits_for_the_leave_confchg(void)
 	stop();
 }
 
+struct join_args {
+	cpg_handle_t h;
+	struct cpg_name g;
+	cs_error_t ret;
+};
+
+static void *join_thread(void *arg)
+{
+	struct join_args *a = arg;
+
+	a->ret = cpg_join(a->h, &a->g);
+	return NULL;
+}
+
+/*
+ * A record names no group: a message is its group's by the confchg before
+ * it. The join's confchg and the messages after it can be dispatched (by
+ * another thread) before cpg_join has read its answer: they came with an
+ * empty group name (the one the handle knew until then).
+ */
+static void test_messages_after_a_join_name_its_group_before_the_answer(void)
+{
+	struct join_args a;
+	cpg_handle_t h1, h2;
+	pthread_t t;
+
+	start();
+	h1 = open_h();
+	join(h1, "named");
+	h2 = open_h();
+	fake_set_hold_join(fk, true);
+	a.h = h2;
+	a.g = gname("named");
+	a.ret = CS_ERR_LIBRARY;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, join_thread, &a) == 0);
+	/* h2's join confchg, then h1's message: h2 is in the group */
+	CU_ASSERT(dispatch_until(h2, &seen.confchgs, 2));
+	CU_ASSERT_EQUAL(send_str(h1, "first"), CS_OK);
+	CU_ASSERT(dispatch_until(h2, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.len, 5);
+	CU_ASSERT_EQUAL(seen.group.length, 5);
+	CU_ASSERT_EQUAL(memcmp(seen.group.value, "named", 5), 0);
+	fake_set_hold_join(fk, false);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(a.ret, CS_OK);
+	CU_ASSERT_EQUAL(send_str(h2, "second"), CS_OK);
+	CU_ASSERT(dispatch_until(h2, &seen.msgs, 2));
+	CU_ASSERT_EQUAL(seen.group.length, 5);
+	cpg_finalize(h2);
+	cpg_finalize(h1);
+	stop();
+}
+
 /* ---- messages and dispatch ---- */
 
 /* corosync's library passes any guarantee on; its daemon delivers it */
@@ -668,6 +721,7 @@ static const struct unit_test tests[] = {
 	T(test_join_delivers_confchg_and_membership),
 	T(test_group_errors_match_corosync),
 	T(test_rejoin_waits_for_the_leave_confchg),
+	T(test_messages_after_a_join_name_its_group_before_the_answer),
 	T(test_mcast_is_echoed_with_sender_and_group),
 	T(test_mcast_takes_any_guarantee_as_corosync),
 	T(test_delivery_flags_say_safe_and_transitional),
