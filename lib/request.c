@@ -2,8 +2,9 @@
 /*
  * Synchronous requests through hdr->ctl: fill req_*, release req_seq + 1,
  * wait for rep_seq == req_seq. Spin a few microseconds first (the dataplane
- * answers fast), then sleep on the eventfd with `sleeping` armed, watching
- * the socket for a dead daemon. One request at a time per handle (req_lock).
+ * answers fast), then sleep on the socket with `sleeping` armed (a few ms
+ * at a time: RC_REQ_RECHECK_MS), watching it for a dead daemon. One request
+ * at a time per handle (req_lock).
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,16 @@
 #include "cpg_int.h"
 
 #define RC_REQ_SPIN_NS	20000	/* 20 us */
+/*
+ * The longest one sleep lasts before the answer is looked at again. The
+ * socket and `sleeping` are shared with whatever else waits on the handle
+ * (a blocking dispatcher, an application's own poll on cpg_fd_get): one
+ * may read the answer's wake-up byte before this thread's poll begins, or
+ * take `sleeping` back just before the daemon looked at it, and nothing
+ * would wake this thread until its timeout. A request waits about a token
+ * rotation, so the few extra looks cost nothing.
+ */
+#define RC_REQ_RECHECK_MS	2
 
 static uint64_t now_ns(void)
 {
@@ -63,7 +74,8 @@ static int wait_reply(struct rc_cpg *h)
 		t = now_ns();
 		if (t >= deadline)
 			return -ETIMEDOUT;
-		ret = rc_wake_wait(h, (int)((deadline - t + 999999) / 1000000));
+		t = (deadline - t + 999999) / 1000000;
+		ret = rc_wake_wait(h, t < RC_REQ_RECHECK_MS ? (int)t : RC_REQ_RECHECK_MS);
 		if (ret == -ETIMEDOUT)
 			continue;	/* the loop re-checks, then times out */
 		if (ret < 0 && !h->finalized)

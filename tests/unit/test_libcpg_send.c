@@ -6,6 +6,8 @@
  * that dies or writes garbage. Zero-copy buffers: test_libcpg_zcb*.c.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
+
 #include "libcpg_test.h"
 
 #include <pthread.h>
@@ -508,6 +510,124 @@ static void test_threads_send_while_one_dispatches(void)
 	stop();
 }
 
+/*
+ * The library's poll(), as this program sees it: a thread that set
+ * slow_poll is held 20 ms before it sleeps, as a preempted thread is
+ * between dropping the handle's lock and entering poll. (The executable's
+ * definition comes first for libcpg too; the fake daemon's thread never
+ * sets the flag.)
+ */
+static __thread bool slow_poll;
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	static int (*real)(struct pollfd *, nfds_t, int);
+
+	if (real == NULL)
+		real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
+	if (slow_poll)
+		usleep(20000);
+	return real(fds, n, timeout);
+}
+
+/*
+ * The answer's wake-up comes while the requesting thread is between its
+ * lock and its poll; the blocking dispatcher, in its own poll, wakes, finds
+ * no record and reads the byte before it sleeps again. The request then
+ * slept until its timeout though its answer had come.
+ */
+static void test_a_request_whose_wake_the_dispatcher_took_does_not_wait_for_the_timeout(void)
+{
+	struct cpg_address list[8];
+	struct cpg_name g = gname("stolen");
+	int64_t worst = 0, t0;
+	pthread_t d;
+	cpg_handle_t h;
+	void *ret;
+
+	start();
+	setenv("RINGCAST_TIMEOUT_MS", "3000", 1);
+	h = open_h();
+	CU_ASSERT_EQUAL_FATAL(cpg_join(h, &g), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&d, NULL, blocking_dispatch, &h), 0);
+	usleep(20000);		/* the dispatcher asleep in its poll */
+	slow_poll = true;
+	for (int i = 0; i < 5; i++) {
+		int n = 8;
+
+		t0 = mono_ms();
+		CU_ASSERT_EQUAL(cpg_membership_get(h, &g, list, &n), CS_OK);
+		if (mono_ms() - t0 > worst)
+			worst = mono_ms() - t0;
+	}
+	slow_poll = false;
+	if (worst >= 1000)
+		fprintf(stderr, "\n    a request took %lld ms\n", (long long)worst);
+	CU_ASSERT(worst < 1000);
+	cpg_finalize(h);
+	pthread_join(d, &ret);
+	stop();
+}
+
+static uint32_t trickle_stop;
+
+/* One message every 200 us on h until told to stop: the dispatcher is
+   woken all the time. */
+static void *trickle(void *arg)
+{
+	cpg_handle_t h = *(cpg_handle_t *)arg;
+
+	while (!__atomic_load_n(&trickle_stop, __ATOMIC_ACQUIRE)) {
+		cs_error_t e = send_str(h, "drip");
+
+		if (e != CS_OK && e != CS_ERR_TRY_AGAIN)
+			break;
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * A request waits on the socket the blocking dispatcher waits on, and both
+ * arm the one `sleeping` flag: the dispatcher, woken for a message, took
+ * the flag back (or read the byte) that the answer's wake-up needed, and
+ * the request slept until its timeout though its answer had come.
+ */
+static void test_requests_beside_a_busy_dispatcher_do_not_wait_for_the_timeout(void)
+{
+	struct cpg_address list[8];
+	struct cpg_name g = gname("busy");
+	int64_t worst = 0, t0;
+	pthread_t d, s;
+	cpg_handle_t h;
+	void *ret;
+
+	start();
+	setenv("RINGCAST_TIMEOUT_MS", "2000", 1);
+	h = open_h();
+	CU_ASSERT_EQUAL_FATAL(cpg_join(h, &g), CS_OK);
+	__atomic_store_n(&trickle_stop, 0, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&d, NULL, blocking_dispatch, &h), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&s, NULL, trickle, &h), 0);
+	for (int i = 0; i < 300 && worst < 1500; i++) {
+		int n = 8;
+
+		t0 = mono_ms();
+		CU_ASSERT_EQUAL(cpg_membership_get(h, &g, list, &n), CS_OK);
+		if (mono_ms() - t0 > worst)
+			worst = mono_ms() - t0;
+	}
+	__atomic_store_n(&trickle_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(s, NULL);
+	if (worst >= 500)
+		fprintf(stderr, "\n    a request beside a busy dispatcher took %lld ms\n",
+			(long long)worst);
+	CU_ASSERT(worst < 500);
+	cpg_finalize(h);
+	pthread_join(d, &ret);
+	stop();
+}
+
 /* ---- iteration ---- */
 
 static int iterate_count(cpg_handle_t h, cpg_iteration_type_t type, const struct cpg_name *g);
@@ -798,6 +918,8 @@ static const struct unit_test tests[] = {
 	T(test_finalize_from_another_thread_ends_a_run),
 	T(test_records_give_their_room_back_during_a_run),
 	T(test_threads_send_while_one_dispatches),
+	T(test_requests_beside_a_busy_dispatcher_do_not_wait_for_the_timeout),
+	T(test_a_request_whose_wake_the_dispatcher_took_does_not_wait_for_the_timeout),
 	T(test_iteration_walks_a_snapshot),
 	T(test_iteration_is_not_cut_at_the_ctl_area),
 	T(test_request_without_reply_times_out),
