@@ -767,14 +767,27 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 
 	if (rte_ring_count(dp->cmds))
 		work = commands(dp);
-	/* Only the used slots, newest first: a slot that goes (maybe_gone) takes
-	   the last one's place in the list, which this walk has already seen. */
-	for (uint32_t i = dp->n_clients; i-- > 0;) {
-		uint32_t s = dp->live[i];
-		struct rc_dp_client *c = &dp->clients[s];
+	/*
+	 * Only the used slots, backwards from a place that moves one on each
+	 * pass: the first one walked fills the unframed queue first
+	 * (tx_drain stops at RC_DP_QUEUE_BYTES), so with a fixed start one
+	 * client that always has entries kept every one walked after it from
+	 * sending at all. A slot that goes (maybe_gone) takes the last one's
+	 * place in the list: a place not walked yet is then skipped this
+	 * pass, and none is walked twice.
+	 */
+	uint32_t n = dp->n_clients, first = n ? dp->poll_first++ % n : 0;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = (first + n - k) % n, s;
+		struct rc_dp_client *c;
 		uint32_t req;
 		bool empty = true;
 
+		if (i >= dp->n_clients)
+			continue;	/* the list shrank behind the walk */
+		s = dp->live[i];
+		c = &dp->clients[s];
 		if (c->detach_pending)
 			detach_pending(dp, s);
 		else if (c->used && c->dying)
