@@ -108,7 +108,10 @@ static int iterate(cpg_handle_t handle, struct iter_args *a, cpg_iteration_handl
 	if (ret == 0)
 		ret = do_iterate(h, a);
 	/* under the lock: a finalize drops its owner's iterations after it set
-	   finalized under it, so it sees this one */
+	   finalized under it, so it sees this one, or this one sees finalized
+	   (its answer may have come before the finalize: it is not wanted) */
+	if (ret == 0 && rc_finalized(h))
+		ret = -EBADF;
 	if (ret == 0)
 		ret = rc_htab_create(&rc_iter_tab, a->it, out);
 	pthread_mutex_unlock(&h->lock);

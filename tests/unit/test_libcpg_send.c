@@ -678,6 +678,49 @@ static int iterate_count(cpg_handle_t h, cpg_iteration_type_t type, const struct
 	return n;
 }
 
+struct iter_args {
+	cpg_handle_t h;
+	cpg_iteration_handle_t it;
+	cs_error_t ret;
+};
+
+static void *slow_iterate(void *arg)
+{
+	struct iter_args *a = arg;
+
+	slow_poll = true;
+	a->ret = cpg_iteration_initialize(a->h, CPG_ITERATION_ALL, NULL, &a->it);
+	return NULL;
+}
+
+/*
+ * A finalize from another thread while the answer to an iteration's
+ * request is in: the iteration is its handle's, and goes with it. It was
+ * created after the finalize had dropped its handle's iterations, and
+ * outlived it (CS_OK, and cpg_iteration_next worked).
+ */
+static void test_an_iteration_answered_after_a_finalize_goes_with_it(void)
+{
+	struct cpg_iteration_description_t d;
+	struct iter_args a;
+	pthread_t t;
+
+	start();
+	a.h = open_h();
+	a.ret = CS_ERR_LIBRARY;
+	a.it = 0;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, slow_iterate, &a), 0);
+	usleep(8000);		/* asked, answered, about to sleep (held 20 ms) */
+	CU_ASSERT_EQUAL(cpg_finalize(a.h), CS_OK);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(a.ret, CS_ERR_BAD_HANDLE);
+	if (a.ret == CS_OK) {
+		CU_ASSERT_EQUAL(cpg_iteration_next(a.it, &d), CS_ERR_BAD_HANDLE);
+		cpg_iteration_finalize(a.it);
+	}
+	stop();
+}
+
 static void test_iteration_walks_a_snapshot(void)
 {
 	struct cpg_name a = gname("alpha"), big = gname("x");
@@ -921,6 +964,7 @@ static const struct unit_test tests[] = {
 	T(test_requests_beside_a_busy_dispatcher_do_not_wait_for_the_timeout),
 	T(test_a_request_whose_wake_the_dispatcher_took_does_not_wait_for_the_timeout),
 	T(test_iteration_walks_a_snapshot),
+	T(test_an_iteration_answered_after_a_finalize_goes_with_it),
 	T(test_iteration_is_not_cut_at_the_ctl_area),
 	T(test_request_without_reply_times_out),
 	T(test_daemon_death_during_a_request_is_library_error),
