@@ -43,6 +43,13 @@ void rc_reasm_reset(struct rc_ring *r)
 	}
 }
 
+/* Every message being reassembled ends here, unfinished. */
+void rc_reasm_cut(struct rc_ring *r)
+{
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++)
+		r->reasm[i].active = false;
+}
+
 /* The sender's reassembly entry, taking a free one on its first fragment. */
 static struct rc_reasm *reasm_of(struct rc_srp *srp, struct rc_ring *r, uint32_t sender)
 {

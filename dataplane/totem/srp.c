@@ -565,10 +565,16 @@ void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high)
 		while (rc_seq_lt(o->delivered, high)) {
 			uint32_t s = ++o->delivered;
 
-			if (rc_ring_have(srp, o, s))
+			if (rc_ring_have(srp, o, s)) {
 				rc_deliver_frame(srp, o, s, true);
-			else
+			} else {
+				/* the gap may have cut any sender's message; its
+				   16-bit id alone could join a later one of the
+				   same length to it (every survivor skips the
+				   same gaps, so every one ends the same) */
 				srp->st.recovery_gaps++;
+				rc_reasm_cut(o);
+			}
 		}
 		o->valid = false;
 	}

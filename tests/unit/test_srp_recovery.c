@@ -319,6 +319,28 @@ static void test_recovery_gap_does_not_splice_two_messages(void)
 	rc_srp_destroy(srp);
 }
 
+/*
+ * The same with the ids equal: the sender's message counter is 16 bits, so
+ * B may carry A's id when 65 536 messages lay between them, all lost with
+ * the gap (small ones fill a recovery window that long). A gap skipped in
+ * recovery ends every message it may have cut, whatever the ids say: all
+ * survivors skip the same gaps, so all drop the same messages.
+ */
+static void test_recovery_gap_ends_messages_even_with_equal_ids(void)
+{
+	static const uint32_t next[] = { 2, 3 };
+	struct rc_srp *srp = node(2);
+
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, 7)), 0);
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 7)), 0);
+	rc_srp_freeze(srp, 1);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	rc_srp_recovery_finish(srp, 3);
+	CU_ASSERT_EQUAL(cap.n_deliver, 0);
+	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 static const struct unit_test tests[] = {
@@ -335,6 +357,7 @@ static const struct unit_test tests[] = {
 	T(test_recovery_finish_delivers_old_frames_held_and_skips_gaps),
 	T(test_old_frame_from_the_network_after_install_is_not_delivered),
 	T(test_recovery_gap_does_not_splice_two_messages),
+	T(test_recovery_gap_ends_messages_even_with_equal_ids),
 };
 
 UNIT_TEST_MAIN("srp-recovery", tests)
