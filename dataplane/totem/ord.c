@@ -195,6 +195,10 @@ static void memb_frame(void *priv, const struct rc_frame_view *v,
 	if (o->mode == ORD_STOPPED)
 		return;
 	if (v->sender == o->me) {
+		/* An MCAST keeps its originator: this node's own frames come
+		   back when survivors retransmit them (it holds them). */
+		if (v->type == RC_FT_MCAST)
+			return;
 		/* Nobody else may speak as this node: a forgery or a nodeid clash. */
 		rc_srp_count_bad(o->srp, RC_BAD_SENDER);
 		return;

@@ -204,6 +204,31 @@ static void test_operational_member_frames_of_an_older_ring_are_stale(void)
 	net_free(net);
 }
 
+/*
+ * A node's own frames of an older ring come back: the survivors retransmit
+ * them, and an MCAST keeps its originator in `sender`. They are not a
+ * forgery or a nodeid clash (RC_BAD_SENDER, an operator's alarm), which
+ * every ring change with loss counted.
+ */
+static void test_own_mcast_of_an_older_ring_is_not_bad_sender(void)
+{
+	struct rc_ring_id r;
+	struct net *net = pair_idle(&r);
+	struct node *n1 = net->node[1];
+	uint64_t bad = sstats(n1).bad[RC_BAD_SENDER];
+	size_t len;
+
+	len = mk_mcast(fb, 1, r.rep, r.seq - 4, 3);
+	CU_ASSERT_EQUAL(feed(n1, fb, len, net->now), 0);
+	CU_ASSERT_EQUAL(sstats(n1).bad[RC_BAD_SENDER], bad);
+	CU_ASSERT_EQUAL(state(n1), RC_MEMB_OPERATIONAL);
+	/* its own token or join is still one nobody else may send */
+	len = mk_token(fb, 1, r.rep, r.seq - 4);
+	CU_ASSERT_EQUAL(feed(n1, fb, len, net->now), 0);
+	CU_ASSERT_EQUAL(sstats(n1).bad[RC_BAD_SENDER], bad + 1);
+	net_free(net);
+}
+
 static void test_operational_member_token_of_a_newer_ring_starts_gather(void)
 {
 	struct rc_ring_id r;
@@ -660,6 +685,7 @@ static const struct unit_test tests[] = {
 	T(test_operational_ignores_merge_of_its_own_ring),
 	T(test_own_ring_merge_is_not_counted_stale),
 	T(test_operational_member_frames_of_an_older_ring_are_stale),
+	T(test_own_mcast_of_an_older_ring_is_not_bad_sender),
 	T(test_operational_member_token_of_a_newer_ring_starts_gather),
 	T(test_operational_commit_is_stale),
 	T(test_operational_token_loss_enters_gather),
