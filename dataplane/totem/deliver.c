@@ -7,6 +7,7 @@
  * (RC_CF_CTRL) go to the membership half, never to the application.
  */
 #include <endian.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,37 +51,53 @@ void rc_reasm_cut(struct rc_ring *r)
 		r->reasm[i].active = false;
 }
 
-/* The sender's reassembly entry, taking a free one on its first fragment. */
-static struct rc_reasm *reasm_of(struct rc_srp *srp, struct rc_ring *r, uint32_t sender)
+/*
+ * The entry's buffer: once per entry, never per message; as much as the
+ * largest message (64 MiB by default), backed only as fragments fill it.
+ * Not malloc: a malloc that fills its memory (a debugging MALLOC_PERTURB_)
+ * would touch all of it here; the lcore stalled ~115 ms on it.
+ */
+static int reasm_map(struct rc_srp *srp, struct rc_reasm *e)
 {
-	struct rc_reasm *free_e = NULL;
+	void *b;
 
-	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+	if (e->buf)
+		return 0;
+	b = mmap(NULL, srp->msg_max, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b == MAP_FAILED)
+		return -ENOMEM;
+	e->buf = b;
+	return 0;
+}
+
+/*
+ * An entry with its buffer for every member of ring r, before anything of
+ * the ring is delivered. A buffer that cannot be had when a message
+ * arrives would make this node skip a message every other node delivers;
+ * here it makes the ring fail to install on this node instead (it then
+ * takes no part in that ring). -ENOMEM, counted in reasm_nomem.
+ */
+int rc_reasm_bind(struct rc_srp *srp, struct rc_ring *r)
+{
+	for (uint32_t i = 0; i < r->n_members; i++) {
+		if (reasm_map(srp, &r->reasm[i]) < 0) {
+			srp->st.reasm_nomem++;
+			return -ENOMEM;
+		}
+		r->reasm[i].nodeid = r->members[i];
+		r->reasm[i].active = false;
+	}
+	return 0;
+}
+
+/* The sender's reassembly entry (rc_reasm_bind made one per member). */
+static struct rc_reasm *reasm_of(struct rc_ring *r, uint32_t sender)
+{
+	for (uint32_t i = 0; i < r->n_members; i++)
 		if (r->reasm[i].nodeid == sender)
 			return &r->reasm[i];
-		if (!free_e && r->reasm[i].nodeid == 0)
-			free_e = &r->reasm[i];
-	}
-	if (!free_e)
-		return NULL;
-	if (!free_e->buf) {
-		/*
-		 * Once per entry, never per message; as much as the largest
-		 * message (64 MiB by default), backed only as fragments fill
-		 * it. Not malloc: a malloc that fills its memory (a debugging
-		 * MALLOC_PERTURB_) would touch all of it here, in a token
-		 * visit; the lcore stalled ~115 ms on it.
-		 */
-		void *b = mmap(NULL, srp->msg_max, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		if (b == MAP_FAILED)
-			return NULL;
-		free_e->buf = b;
-	}
-	free_e->nodeid = sender;
-	free_e->active = false;
-	return free_e;
+	return NULL;
 }
 
 static void deliver_one(struct rc_srp *srp, const struct rc_ring *r, uint32_t sender,
@@ -135,9 +152,9 @@ static void reassemble(struct rc_srp *srp, struct rc_ring *r, uint32_t sender,
 			srp->st.msg_too_big++;
 		return;
 	}
-	e = reasm_of(srp, r, sender);
+	e = reasm_of(r, sender);
 	if (!e) {
-		srp->st.reasm_nomem++;
+		srp->st.reasm_nomem++;	/* not a member: the engine never lets one here */
 		return;
 	}
 	if (cflags & RC_CF_FIRST) {

@@ -202,6 +202,9 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 		goto free_srp;
 
 	ring_reset(srp, srp->r, cfg->ring_seq, cfg->members, cfg->n_members);
+	ret = rc_reasm_bind(srp, srp->r);
+	if (ret < 0)
+		goto free_srp;
 	token_reset(srp);
 	*out = srp;
 	return 0;
@@ -486,6 +489,10 @@ int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
 	if (rc_srp_member_index(srp, srp->cfg.nodeid) < 0) {
 		srp->r->valid = false;
 		return -EINVAL;
+	}
+	if (rc_reasm_bind(srp, srp->r) < 0) {
+		srp->r->valid = false;
+		return -ENOMEM;
 	}
 	token_reset(srp);
 	/* This node filled its own limit into the commit token: never above

@@ -6,6 +6,11 @@
  * ring kept and delivered in recovery, gaps that must not splice messages).
  * The harness is srp_harness.h.
  */
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "srp_harness.h"
 
 /* ---- Token retransmission ------------------------------------------------ */
@@ -341,6 +346,60 @@ static void test_recovery_gap_ends_messages_even_with_equal_ids(void)
 	rc_srp_destroy(srp);
 }
 
+/*
+ * Reassembly buffers are mapped for every member when a ring is installed.
+ * Mapped on a message's first fragment instead, a failure (address space
+ * limit, strict overcommit) made this node alone skip a message the others
+ * delivered, and go on. Now the ring fails to install here: this node takes
+ * no part in it (counted in reasm_nomem). Run in a child, under an address
+ * space limit that leaves no room for the second ring's buffers.
+ */
+static void test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed(void)
+{
+	static const uint32_t next[] = { 2, 3 };
+	struct rc_srp_config c;
+	int status = -1;
+	pid_t pid;
+
+	ring_config(&c, 2);
+	c.max_msg_size = 256u << 20;
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct rc_srp *srp = NULL;
+		struct rlimit rl;
+		unsigned long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		int ret;
+
+		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+			_exit(10);
+		fclose(f);
+		if (rc_srp_create(&c, &ops, &cap, &srp) < 0)
+			_exit(11);
+		rc_srp_freeze(srp, 1);
+		/* what is mapped now (the first ring's 3 x 256 MiB too) + 64 MiB */
+		f = fopen("/proc/self/statm", "r");
+		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+			_exit(10);
+		fclose(f);
+		rl.rlim_cur = rl.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (64ul << 20);
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(12);
+		ret = rc_srp_install(srp, RING_SEQ + 4, next, 2, 0);
+		if (ret != -ENOMEM)
+			_exit(20);	/* installed: a fragment would find no buffer */
+		if (stats(srp).reasm_nomem == 0)
+			_exit(21);
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fprintf(stderr, "\n    child: exit %d\n", WEXITSTATUS(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 static const struct unit_test tests[] = {
@@ -358,6 +417,7 @@ static const struct unit_test tests[] = {
 	T(test_old_frame_from_the_network_after_install_is_not_delivered),
 	T(test_recovery_gap_does_not_splice_two_messages),
 	T(test_recovery_gap_ends_messages_even_with_equal_ids),
+	T(test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed),
 };
 
 UNIT_TEST_MAIN("srp-recovery", tests)
