@@ -392,6 +392,22 @@ static int do_join(struct rc_cpg *h, void *arg)
 	n.length = name->length;
 	memcpy(n.value, name->value, name->length);
 	ret = rc_req(h, RC_REQ_JOIN, 0, &n, 0, NULL, NULL);
+	if (ret == -EEXIST && h->join_unsure) {
+		/* the join that timed out was applied after all: joined to
+		   that group (this call says CS_OK if it names it too) */
+		h->group = h->join_name;
+		h->join_unsure = false;
+		rc_set_joined(h, true);
+		return same_name(&h->group, &n) ? 0 : -EEXIST;
+	}
+	if (ret == -ETIMEDOUT) {
+		/* the daemon may still apply it: the next join or leave asks */
+		h->join_unsure = true;
+		h->join_name = n;
+		return ret;
+	}
+	if (ret != -ENOTCONN)
+		h->join_unsure = false;
 	if (ret == 0) {
 		h->group = n;
 		rc_set_joined(h, true);
@@ -409,6 +425,16 @@ static int do_leave(struct rc_cpg *h, void *arg)
 	const struct cpg_name *name = arg;
 	int ret;
 
+	if (!rc_joined(h) && h->join_unsure && same_name(&h->join_name, name)) {
+		/* a join that timed out: the daemon knows whether it was applied
+		   (it answers this only after the join) */
+		ret = rc_req(h, RC_REQ_LEAVE, 0, &h->join_name, 0, NULL, NULL);
+		if (ret == 0 || ret == -ENOENT)
+			h->join_unsure = false;
+		if (ret == 0)
+			h->group = h->join_name;	/* messages in flight name it */
+		return ret;
+	}
 	if (!rc_joined(h) || !same_name(&h->group, name))
 		return -ENOENT;
 	ret = rc_req(h, RC_REQ_LEAVE, 0, &h->group, 0, NULL, NULL);

@@ -65,6 +65,8 @@ struct rc_cpg {
 	void *context;
 	bool joined;			/* atomic: rc_joined() */
 	struct cpg_name group;		/* the group joined last (known once cpg_join returns) */
+	bool join_unsure;		/* a cpg_join timed out: the daemon may apply it yet */
+	struct cpg_name join_name;	/* its group */
 
 	bool finalized;			/* atomic writes: rc_finalized() */
 	bool gone;			/* atomic: daemon gone or the region corrupt */

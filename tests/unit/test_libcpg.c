@@ -360,6 +360,44 @@ static void test_messages_after_a_join_name_its_group_before_the_answer(void)
 	stop();
 }
 
+/*
+ * A join the daemon applies after the request timed out (a ring that took
+ * long to form): the handle was in the group, got its messages, and could
+ * neither send (NOT_EXIST) nor leave (NOT_EXIST); a second cpg_join said
+ * CS_ERR_EXIST. The next join or leave now learns what became of it.
+ */
+static void test_a_join_applied_after_its_timeout_is_joined_at_the_next_call(void)
+{
+	struct cpg_name g = gname("late");
+	cpg_handle_t h;
+
+	start();
+	setenv("RINGCAST_TIMEOUT_MS", "200", 1);
+	h = open_h();
+	fake_set_hold_join(fk, true);
+	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_TIMEOUT);
+	fake_set_hold_join(fk, false);	/* applied; the late answer is ignored */
+	CU_ASSERT(fake_sync(fk));
+	CU_ASSERT_EQUAL(send_str(h, "early"), CS_ERR_NOT_EXIST);
+	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_OK);
+	CU_ASSERT_EQUAL(send_str(h, "now"), CS_OK);
+	CU_ASSERT(dispatch_until(h, &seen.msgs, 1));
+	CU_ASSERT_EQUAL(seen.group.length, 4);
+	CU_ASSERT_EQUAL(cpg_leave(h, &g), CS_OK);
+	cpg_finalize(h);
+
+	/* the same, left at once instead */
+	h = open_h();
+	fake_set_hold_join(fk, true);
+	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_TIMEOUT);
+	fake_set_hold_join(fk, false);
+	CU_ASSERT(fake_sync(fk));
+	CU_ASSERT_EQUAL(cpg_leave(h, &g), CS_OK);
+	CU_ASSERT_EQUAL(cpg_leave(h, &g), CS_ERR_NOT_EXIST);
+	cpg_finalize(h);
+	stop();
+}
+
 /* ---- messages and dispatch ---- */
 
 /* corosync's library passes any guarantee on; its daemon delivers it */
@@ -722,6 +760,7 @@ static const struct unit_test tests[] = {
 	T(test_group_errors_match_corosync),
 	T(test_rejoin_waits_for_the_leave_confchg),
 	T(test_messages_after_a_join_name_its_group_before_the_answer),
+	T(test_a_join_applied_after_its_timeout_is_joined_at_the_next_call),
 	T(test_mcast_is_echoed_with_sender_and_group),
 	T(test_mcast_takes_any_guarantee_as_corosync),
 	T(test_delivery_flags_say_safe_and_transitional),
