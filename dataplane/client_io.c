@@ -215,10 +215,11 @@ static struct rc_dp_client *live(struct rc_dp *dp, uint32_t slot)
 }
 
 /*
- * Where to write an rx record of len bytes for slot, whole, or NULL (gone,
- * or kicked now: indexes out of range, or its rx area full).
+ * Room for an rx record of len bytes for slot: the client, the record's
+ * position in *pos (it may wrap the area's end: rc_shmd_rx_write), or NULL
+ * (gone, or kicked now: indexes out of range, or its rx area full).
  */
-static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *pos)
+static struct rc_dp_client *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *pos)
 {
 	struct rc_dp_client *c = live(dp, slot);
 	int ret;
@@ -231,7 +232,7 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 	ret = c->rx_checked != dp->now ? rc_shmd_rx_tails(&c->shm) : 0;
 	c->rx_checked = dp->now;
 	if (ret == 0)
-		ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
+		ret = rc_shmd_rx_reserve(&c->shm, len, false, pos);
 	if (ret == -EPROTO) {
 		kick(dp, slot, RC_DP_GONE_BAD_RX);
 		return NULL;
@@ -242,7 +243,7 @@ static uint8_t *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len, uint64_t *
 		drain(dp, slot, RC_DP_GONE_BACKLOG);
 		return NULL;
 	}
-	return rc_shmd_rx_ptr(&c->shm, *pos);
+	return c;
 }
 
 /* ---- the group table's callbacks ---- */
@@ -270,13 +271,13 @@ static void cpg_deliver(void *priv, uint32_t slot, uint32_t nodeid, uint32_t pid
 	struct rc_shm_rx_msg m = { .nodeid = nodeid, .pid = pid, .len = (uint32_t)len,
 				   .flags = dp->rx_flags };
 	uint64_t pos;
-	uint8_t *p = rx_begin(dp, slot, sizeof(m) + len, &pos);
+	struct rc_dp_client *c = rx_begin(dp, slot, sizeof(m) + len, &pos);
 
-	if (!p)
+	if (!c)
 		return;
-	memcpy(p, &m, sizeof(m));
-	memcpy(p + sizeof(m), data, len);
-	rx_commit(&dp->clients[slot], pos, sizeof(m) + len, RC_SHM_RX_MSG);
+	rc_shmd_rx_write(&c->shm, pos, 0, &m, sizeof(m));
+	rc_shmd_rx_write(&c->shm, pos, sizeof(m), data, len);
+	rx_commit(c, pos, sizeof(m) + len, RC_SHM_RX_MSG);
 }
 
 static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
@@ -294,16 +295,16 @@ static void cpg_confchg(void *priv, uint32_t slot, const struct cpg_name *group,
 	size_t a = sizeof(struct cpg_address);
 	size_t len = sizeof(h) + a * (n_members + n_left + n_joined);
 	uint64_t pos;
-	uint8_t *p = rx_begin(dp, slot, len, &pos);
+	struct rc_dp_client *c = rx_begin(dp, slot, len, &pos);
 
-	if (!p)
+	if (!c)
 		return;
-	memcpy(p, &h, sizeof(h));
-	p += sizeof(h);
-	memcpy(p, members, a * n_members);
-	memcpy(p + a * n_members, left, a * n_left);
-	memcpy(p + a * (n_members + n_left), joined, a * n_joined);
-	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_CONFCHG);
+	rc_shmd_rx_write(&c->shm, pos, 0, &h, sizeof(h));
+	rc_shmd_rx_write(&c->shm, pos, sizeof(h), members, a * n_members);
+	rc_shmd_rx_write(&c->shm, pos, sizeof(h) + a * n_members, left, a * n_left);
+	rc_shmd_rx_write(&c->shm, pos, sizeof(h) + a * (n_members + n_left), joined,
+			 a * n_joined);
+	rx_commit(c, pos, len, RC_SHM_RX_CONFCHG);
 }
 
 static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
@@ -317,13 +318,13 @@ static void cpg_totem(void *priv, uint32_t slot, const struct rc_ring_id *ring,
 	};
 	size_t len = sizeof(h) + sizeof(uint32_t) * n_members;
 	uint64_t pos;
-	uint8_t *p = rx_begin(dp, slot, len, &pos);
+	struct rc_dp_client *c = rx_begin(dp, slot, len, &pos);
 
-	if (!p)
+	if (!c)
 		return;
-	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), members, sizeof(uint32_t) * n_members);
-	rx_commit(&dp->clients[slot], pos, len, RC_SHM_RX_TOTEM);
+	rc_shmd_rx_write(&c->shm, pos, 0, &h, sizeof(h));
+	rc_shmd_rx_write(&c->shm, pos, sizeof(h), members, sizeof(uint32_t) * n_members);
+	rx_commit(c, pos, len, RC_SHM_RX_TOTEM);
 }
 
 /* Answer request seq: n entries in all, those from `first` on in the ctl

@@ -14,7 +14,8 @@
  * request field the client writes is read once, into the caller's memory,
  * and checked against the daemon's copy before it is used.
  *
- *   rx record    rc_shmd_rx_reserve -> write at rc_shmd_rx_ptr -> rc_shmd_rx_commit
+ *   rx record    rc_shmd_rx_reserve -> rc_shmd_rx_write (or, whole, write at
+ *                rc_shmd_rx_ptr) -> rc_shmd_rx_commit
  *                (rc_shmd_rx_tails: check the client's tails now, not only
  *                when the ones last read leave no room)
  *   tx entry     rc_shmd_tx_head, rc_shmd_tx_head_ok -> rc_shmd_tx_peek,
@@ -123,8 +124,11 @@ static inline int rc_shmd_rx_tails(struct rc_shmd *d)
 /*
  * Room in the rx area and a free rx ring entry for a record of len bytes:
  * its free-running byte position in *pos. whole: a record that would pass
- * the area's end starts at the area's start instead (the daemon always; a
- * wrapped record is valid, and the fake writes some to test libcpg's side).
+ * the area's end starts at the area's start instead, the bytes skipped
+ * counted as used until the client consumes it; without, it wraps (written
+ * with rc_shmd_rx_write; libcpg linearises it). The daemon does not skip:
+ * a record of half the area, which every client must be able to hold two
+ * of, would often not fit beside one unread.
  * 0; -EPROTO: the client's rx tails went back or past what was written
  * (seen when they are read: when the tails last read leave no room, or
  * rc_shmd_rx_tails); -ENOBUFS: no room, the client is not dispatching.
@@ -160,6 +164,24 @@ static inline uint64_t rc_shmd_rx_at(const struct rc_shmd *d, uint64_t pos)
 static inline uint8_t *rc_shmd_rx_ptr(const struct rc_shmd *d, uint64_t pos)
 {
 	return d->rxa + rc_shmd_rx_at(d, pos);
+}
+
+/* Write n bytes at byte off of the record reserved at pos, going on at the
+   area's start past its end (a record reserved without whole). */
+static inline void rc_shmd_rx_write(const struct rc_shmd *d, uint64_t pos, uint64_t off,
+				    const void *src, uint64_t n)
+{
+	uint64_t at = rc_shmd_rx_at(d, pos) + off, first;
+
+	if (at >= d->rxa_size)
+		at -= d->rxa_size;	/* off < rxa_size */
+	first = d->rxa_size - at;
+	if (n <= first) {
+		memcpy(d->rxa + at, src, n);
+	} else {
+		memcpy(d->rxa + at, src, first);
+		memcpy(d->rxa, (const uint8_t *)src + first, n - first);
+	}
 }
 
 /* Publish the record of len bytes written at pos (rc_shmd_rx_reserve). */

@@ -82,3 +82,30 @@ done
 kill "${pids[@]}" 2>/dev/null || true
 wait "${pids[@]}" 2>/dev/null || true
 rc_log "agreed limit $agreed on all nodes; node 1 refused $((agreed + 1)) and 12000000 at the call; 3 messages delivered everywhere, no client disconnected"
+
+# Two messages of the limit may wait unread in node 3's 8 MiB area: a
+# client there busy with the first (1.5 s in its callback) when the
+# second comes. A record that would pass the area's end went to its start
+# and the skipped bytes counted as used: from where a 2.5 MB message left
+# the area's head, the second did not fit and the client was let go,
+# holding half of max_rx_backlog. Records wrap now.
+pids=()
+rc_client 3 "$out/slow3.out" "$watch" -g lim2 -t 60 -D "$agreed:1500"
+pids+=("$rc_client_pid")
+rc_wait_line "$out/slow3.out" '^CONFCHG group=lim2 members=3:' 10000
+rc_client 1 "$out/send1.out" "$watch" -g lim2 -t 60 -S 2500000 -S "$agreed" -S "$agreed"
+pids+=("$rc_client_pid")
+rc_wait_line "$out/send1.out" "^SENT len=$agreed CS_OK" 20000
+t0=$(rc_now_ms)
+until [ "$(grep -c "^MSG nodeid=1 .*len=$agreed\$" "$out/slow3.out")" = 2 ]; do
+	! grep -q '^GONE' "$out/slow3.out" ||
+		rc_fail "node 3's busy client was let go: $(grep '^GONE' "$out/slow3.out"); $(grep -h 'disconnected' "$out/node3/ringcastd.log" | tail -n 2)"
+	[ $(($(rc_now_ms) - t0)) -lt 20000 ] ||
+		rc_fail "node 3's busy client got $(grep -c "^MSG nodeid=1 .*len=$agreed\$" "$out/slow3.out") of the two largest messages"
+	sleep 0.1
+done
+k=$(rc_stat 3 client_kicks)
+[ "$k" = 0 ] || rc_fail "node 3 disconnected $k client(s)"
+kill "${pids[@]}" 2>/dev/null || true
+wait "${pids[@]}" 2>/dev/null || true
+rc_log "two messages of the limit waited unread in node 3's area, the client busy with the first: both delivered"

@@ -13,6 +13,9 @@
  *   SENT len=L ERR                      (-S L, repeatable: one message of L bytes
  *                                        sent, and what cpg_mcast_joined said)
  *
+ * -D LEN:MS: the deliver callback of each message of LEN bytes takes MS ms
+ * (an application busy with it: the record stays unread meanwhile).
+ *
  * Standard API only, so it runs against corosync as well.
  */
 #include <getopt.h>
@@ -70,6 +73,8 @@ static void on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n, const 
 }
 
 static int print_crc;
+static size_t slow_len;
+static unsigned int slow_ms;
 
 static void on_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
 		       uint32_t pid, void *msg, size_t len)
@@ -83,6 +88,8 @@ static void on_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid
 	} else
 		printf("MSG nodeid=%u pid=%u len=%zu\n", nodeid, pid, len);
 	fflush(stdout);
+	if (slow_ms && len == slow_len)
+		usleep(slow_ms * 1000u);
 }
 
 int main(int argc, char **argv)
@@ -104,8 +111,14 @@ int main(int argc, char **argv)
 	cs_error_t err;
 	int fd;
 
-	while ((c = getopt(argc, argv, "g:t:scmS:")) != -1) {
+	while ((c = getopt(argc, argv, "g:t:scmS:D:")) != -1) {
 		switch (c) {
+		case 'D':
+			if (sscanf(optarg, "%zu:%u", &slow_len, &slow_ms) != 2) {
+				fprintf(stderr, "cpg_watch: -D LEN:MS\n");
+				return 2;
+			}
+			break;
 		case 'c': print_crc = 1; break;
 		case 'g': group = optarg; break;
 		case 't': timeout_s = atoi(optarg); break;
@@ -118,7 +131,8 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: cpg_watch [-g GROUP] [-t SECONDS] [-s (send one message)] "
 				"[-c (CRC of each message)] [-m (print the largest message)] "
-				"[-S BYTES (send one of that size; repeatable)]\n");
+				"[-S BYTES (send one of that size; repeatable)] "
+				"[-D LEN:MS (MS ms in the callback of a LEN-byte message)]\n");
 			return 2;
 		}
 	}

@@ -6,6 +6,7 @@
  * without a division, a record that would pass the area's end moved to its
  * start.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,49 @@ static void test_records_land_where_their_positions_say(void)
 	free(r.base);
 }
 
+/*
+ * Without whole, a record passes the area's end and goes on at its start:
+ * two records of nearly half the area fit beside each other wherever the
+ * head stands, with the first unread (the daemon's case: a client busy
+ * with one message of the ring's limit when the next comes). With whole
+ * they did not from a head a quarter in: the skip counted as used.
+ */
+static void test_two_records_of_half_the_area_fit_wherever_the_head_is(void)
+{
+	const uint64_t half = RXA / 2 - 2 * RC_SHM_MSG_ALIGN;
+	uint8_t src[RXA], back[RXA];
+	struct region r;
+	uint64_t pos, at;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+	region_open(&r);
+	CU_ASSERT_EQUAL(put(&r, RXA / 4), 0);
+	client_catch_up(&r);
+	CU_ASSERT_EQUAL_FATAL(rc_shmd_rx_reserve(&r.d, half, false, &pos), 0);
+	rc_shmd_rx_write(&r.d, pos, 0, src, half);
+	rc_shmd_rx_commit(&r.d, pos, half, RC_SHM_RX_MSG);
+	/* the first unread: whole finds no room, a wrapped record does */
+	CU_ASSERT_EQUAL(rc_shmd_rx_reserve(&r.d, half, true, &pos), -ENOBUFS);
+	CU_ASSERT_EQUAL_FATAL(rc_shmd_rx_reserve(&r.d, half, false, &pos), 0);
+	at = pos % RXA;
+	CU_ASSERT(at + half > RXA);		/* it does wrap */
+	rc_shmd_rx_write(&r.d, pos, 0, src, 40);	/* in two writes, as the daemon's */
+	rc_shmd_rx_write(&r.d, pos, 40, src + 40, half - 40);
+	rc_shmd_rx_commit(&r.d, pos, half, RC_SHM_RX_MSG);
+	memcpy(back, r.d.rxa + at, RXA - at);
+	memcpy(back + (RXA - at), r.d.rxa, half - (RXA - at));
+	CU_ASSERT_EQUAL(memcmp(back, src, half), 0);
+	/* and nothing more fits until the client reads */
+	CU_ASSERT_EQUAL(rc_shmd_rx_reserve(&r.d, RC_SHM_MSG_ALIGN * 4, false, &pos), -ENOBUFS);
+	free(r.base);
+}
+
 static const struct unit_test tests[] = {
 	T(test_a_full_area_has_room_again_once_the_client_reads),
 	T(test_a_tail_written_back_is_seen_when_room_runs_short),
 	T(test_records_land_where_their_positions_say),
+	T(test_two_records_of_half_the_area_fit_wherever_the_head_is),
 };
 
 UNIT_TEST_MAIN("shm-rx", tests)
