@@ -253,6 +253,10 @@ RC_API cs_error_t cpg_finalize(cpg_handle_t handle)
 		pthread_cond_broadcast(&h->rx_cond);
 		pthread_mutex_unlock(&h->lock);
 		rc_iter_drop_owner(handle);
+	} else {
+		/* a child's copy: calls of the parent's threads that were in
+		   progress at the fork hold references nobody here gives back */
+		rc_htab_orphan(&rc_cpg_tab, handle);
 	}
 	rc_htab_put(&rc_cpg_tab, handle);
 	return CS_OK;

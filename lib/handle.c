@@ -181,6 +181,27 @@ int rc_htab_destroy(struct rc_htab *t, uint64_t handle)
 	return 0;
 }
 
+/*
+ * In a child of fork(): handle was destroyed by the caller, who still
+ * holds its own reference. The others were taken by threads of the parent,
+ * which do not exist here and will never give them back: they are dropped,
+ * so the caller's put releases the object.
+ */
+void rc_htab_orphan(struct rc_htab *t, uint64_t handle)
+{
+	struct rc_hent *e = entry(t, (uint32_t)handle);
+	uint64_t w;
+
+	if (e == NULL)
+		return;
+	w = __atomic_load_n(&e->word, __ATOMIC_RELAXED);
+	do {
+		if ((w & RC_HENT_LIVE) || !held(w, handle) || (w & RC_HENT_REFS) == 1)
+			return;
+	} while (!__atomic_compare_exchange_n(&e->word, &w, (w & ~(uint64_t)RC_HENT_REFS) | 1,
+					      true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+}
+
 void rc_htab_destroy_if(struct rc_htab *t, bool (*pred)(void *obj, void *arg), void *arg)
 {
 	for (uint32_t i = 0; i < __atomic_load_n(&t->n, __ATOMIC_ACQUIRE); i++) {

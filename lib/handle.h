@@ -50,6 +50,9 @@ int rc_htab_get(struct rc_htab *t, uint64_t handle, void **obj);
 void rc_htab_put(struct rc_htab *t, uint64_t handle);
 /* Invalidate handle and drop the table's reference. 0 or -EBADF. */
 int rc_htab_destroy(struct rc_htab *t, uint64_t handle);
+/* In a child of fork(), after rc_htab_destroy: drop the references the
+   parent's threads held, but the caller's own (its put releases). */
+void rc_htab_orphan(struct rc_htab *t, uint64_t handle);
 /* Destroy every live handle whose object matches pred (called with a
    reference held). */
 void rc_htab_destroy_if(struct rc_htab *t, bool (*pred)(void *obj, void *arg), void *arg);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 
 #include "libcpg_test.h"
 
@@ -947,6 +948,46 @@ static void test_fork_child_cannot_use_parent_handles(void)
 	stop();
 }
 
+/*
+ * The same while a thread of the parent sits in a blocking dispatch: it
+ * holds a reference to the handle, which the child inherits but no thread
+ * of the child will ever give back. The child's finalize released its
+ * copy only at the last reference, so never: its socket stayed open, and
+ * once the parent died the daemon saw no hang-up while the child lived.
+ */
+static void test_fork_child_finalize_releases_its_copy_under_a_parent_dispatcher(void)
+{
+	cpg_handle_t h;
+	int status = -1, fd = -1;
+	pthread_t d;
+	void *ret;
+	pid_t pid;
+
+	start();
+	h = open_h();
+	join(h, "g");
+	CU_ASSERT_EQUAL_FATAL(cpg_fd_get(h, &fd), CS_OK);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&d, NULL, blocking_dispatch, &h), 0);
+	usleep(20000);		/* inside cpg_dispatch, holding its reference */
+	pid = fork();
+	if (pid == 0) {
+		int bad = cpg_finalize(h) != CS_OK;
+
+		bad |= (fcntl(fd, F_GETFD) != -1) << 1;	/* the socket's copy is closed */
+		_exit(bad);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fprintf(stderr, "\n    child: %d\n", WEXITSTATUS(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+	CU_ASSERT_EQUAL(send_str(h, "parent"), CS_OK);
+	cpg_finalize(h);
+	pthread_join(d, &ret);
+	stop();
+}
+
 static const struct unit_test tests[] = {
 	T(test_arena_full_is_try_again_until_completions),
 	T(test_tx_ring_full_is_try_again_until_consumed),
@@ -972,6 +1013,7 @@ static const struct unit_test tests[] = {
 	T(test_garbage_rx_descriptor_is_library_error),
 	T(test_garbage_after_good_records_comes_after_them),
 	T(test_fork_child_cannot_use_parent_handles),
+	T(test_fork_child_finalize_releases_its_copy_under_a_parent_dispatcher),
 	T(test_the_rings_agreed_limit_bounds_sends_at_the_call),
 };
 
