@@ -49,6 +49,8 @@ int rc_membership_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_totem
 			const char *ring_seq_path);
 void rc_membership_leave(void);
 void rc_membership_stop(void);
+/* The node stopped because it could not take part in a ring (exit 1). */
+bool rc_membership_failed(void);
 /* Any thread: a consistent copy. */
 void rc_membership_view(struct rc_memb_view *v);
 

@@ -459,6 +459,7 @@ int main(int argc, char **argv)
 	qb_loop_signal_handle sh;
 	unsigned long nodeid = 0;
 	int c, foreground = 0, test_only = 0, ret;
+	bool failed;
 	static int lcore_node[RTE_MAX_LCORE];
 	struct rc_placement place;
 	unsigned int lcore;
@@ -762,6 +763,7 @@ int main(int argc, char **argv)
 	exit_watch_start();
 	rte_eal_wait_lcore(lcore);
 	qb_log(LOG_NOTICE, "left the ring; exiting");
+	failed = rc_membership_failed();
 	rc_membership_stop();
 	rc_telemetry_detach();
 	exit_step = "closing the port (rte_eth_dev_stop, rte_eth_dev_close)";
@@ -776,7 +778,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/ringcastd.pid", cfg.ringcast.runtime_dir);
 	unlink(path);
 	qb_log_fini();
-	return 0;
+	return failed ? 1 : 0;
 
 destroy_dp:
 	rc_telemetry_detach();

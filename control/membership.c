@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ static struct {
 	uint64_t timer_at;
 	uint64_t cmd_lost;
 	bool lcore_stuck;		/* a command waited CMD_WAIT_NS in vain */
+	bool no_buffers;		/* a ring could not be installed: stopping */
 	uint64_t gathers_logged, consensus_logged, pauses_logged;
 	struct rc_xmsg ev[8];
 	rte_seqlock_t lock;
@@ -209,6 +211,17 @@ static int32_t on_events(int32_t fd, int32_t revents, void *data)
 		qb_log(LOG_WARNING, "membership eventfd: %s", strerror(errno));
 	while (done < EVENTS_PER_WAKE && (n = rc_dp_memb_events(mb.dp, mb.ev, 8)) > 0) {
 		for (unsigned int i = 0; i < n; i++) {
+			if (mb.ev[i].type == RC_X_NO_BUFFERS && !mb.no_buffers) {
+				/* A member that cannot deliver a ring's messages must
+				   not stay in it: it stops, as on SIGTERM, and exits 1. */
+				mb.no_buffers = true;
+				qb_log(LOG_CRIT, "ring %u.%llu: cannot map a reassembly buffer per "
+				       "member (max_msg_size of address space each: an address "
+				       "space limit or strict overcommit); stopping",
+				       mb.ev[i].u.ring.ring.rep,
+				       (unsigned long long)mb.ev[i].u.ring.ring.seq);
+				raise(SIGTERM);
+			}
 			rc_memb_event(mb.m, &mb.ev[i], rc_dp_now_ns());
 			rc_memb_returned(mb.m, rc_dp_now_ns());
 		}
@@ -260,6 +273,11 @@ void rc_membership_leave(void)
 		qb_loop_timer_del(mb.loop, mb.timer);
 	mb.timer_set = false;
 	publish();
+}
+
+bool rc_membership_failed(void)
+{
+	return mb.no_buffers;
 }
 
 void rc_membership_stop(void)

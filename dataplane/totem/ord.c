@@ -93,8 +93,16 @@ static void install(struct rc_ord *o, const struct rc_x_install *in, uint64_t no
 	/* The commit token carries the least limit of the members: every
 	   member installs the same one (docs/protocol.md). */
 	if (rc_srp_install(o->srp, in->ring.seq, in->members, in->n_members,
-			   in->commit.max_msg) < 0)
+			   in->commit.max_msg) < 0) {
+		/* Only -ENOMEM (a reassembly buffer per member): the
+		   membership half agreed to the ring and would go on as its
+		   member, and the others would lose the token to this node
+		   again and again. The node stops (split.h); frozen until
+		   then, it delivers nothing more. */
+		o->ring = in->ring;
+		post_ring(o, RC_X_NO_BUFFERS, NULL);
 		return;
+	}
 	o->ring = in->ring;
 	o->memb.n = in->n_members;
 	memcpy(o->memb.id, in->members, in->n_members * sizeof(uint32_t));

@@ -54,6 +54,8 @@ enum rc_x_type {
 	RC_X_OPERATIONAL,	/* the ring's configuration changes are delivered */
 	RC_X_FAIL_RECV,		/* this node cannot fill a hole in the ring */
 	RC_X_PAUSED,		/* the ordering half's thread was not running for gap_ns */
+	RC_X_NO_BUFFERS,	/* the new ring could not be installed here: no memory
+				   for its reassembly buffers; this node must stop */
 };
 
 /* A received frame, parsed and checked by the ordering half. */

@@ -15,6 +15,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "split_harness.h"
 
 static void test_memb_freezes_first_and_forms_only_after_frozen(void)
@@ -497,8 +502,60 @@ static void test_ord_install_is_not_a_token(void)
 	rc_ord_destroy(o);
 }
 
+/*
+ * A ring whose reassembly buffers (one per member, max_msg_size of address
+ * space each) cannot be mapped here is not installed, and the ordering
+ * half says so (RC_X_NO_BUFFERS: the daemon stops) instead of leaving the
+ * membership half a member of a ring this node takes no part in (the
+ * others lost the token to it at every formation). In a child, under an
+ * address-space limit.
+ */
+static void test_ord_a_ring_without_buffers_says_no_buffers(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct rc_ord *o;
+		struct rlimit rl;
+		unsigned long pages = 0;
+		FILE *f;
+
+		cfg.srp.max_msg_size = 256u << 20;
+		o = ord_new_as(1);
+		/* a first ring, operational: kept (swapped out) at the freeze, so
+		   the next one needs buffers of its own */
+		cmd_simple(o, RC_X_FREEZE, T0);
+		install_alone(o, 8, true, T0);
+		if (!ord_until_operational(o, T0))
+			_exit(12);
+		cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
+		f = fopen("/proc/self/statm", "r");
+		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+			_exit(10);
+		fclose(f);
+		rl.rlim_cur = rl.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (64ul << 20);
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(11);
+		n_evts = 0;
+		install_alone(o, 12, true, T0 + 201 * MS);
+		if (last_evt(RC_X_NO_BUFFERS) == NULL)
+			_exit(20);
+		if (ord_until_operational(o, T0 + 202 * MS))
+			_exit(21);
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) != 0)
+		fprintf(stderr, "\n    child: exit %d\n", WEXITSTATUS(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
 static const struct unit_test tests[] = {
 	T(test_memb_freezes_first_and_forms_only_after_frozen),
+	T(test_ord_a_ring_without_buffers_says_no_buffers),
 	T(test_memb_fills_its_commit_entry_only_after_frozen),
 	T(test_memb_ignores_fail_recv_of_another_ring),
 	T(test_memb_refuses_a_join_with_an_implausible_ring_seq),
