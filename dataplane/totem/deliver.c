@@ -44,11 +44,18 @@ void rc_reasm_reset(struct rc_ring *r)
 	}
 }
 
-/* Every message being reassembled ends here, unfinished. */
-void rc_reasm_cut(struct rc_ring *r)
+/* The messages being reassembled of every sender not in keep[n_keep] end
+   here, unfinished. */
+void rc_reasm_cut(struct rc_ring *r, const uint32_t *keep, uint32_t n_keep)
 {
-	for (uint32_t i = 0; i < RC_MEMB_MAX; i++)
-		r->reasm[i].active = false;
+	for (uint32_t i = 0; i < RC_MEMB_MAX; i++) {
+		bool kept = false;
+
+		for (uint32_t k = 0; k < n_keep && !kept; k++)
+			kept = r->reasm[i].nodeid == keep[k];
+		if (!kept)
+			r->reasm[i].active = false;
+	}
 }
 
 /*

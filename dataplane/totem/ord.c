@@ -166,7 +166,7 @@ static void operational_enter(struct rc_ord *o)
 {
 	struct nodeset left, joined, none = { 0 };
 
-	rc_srp_recovery_finish(o->srp, o->recover_high);
+	rc_srp_recovery_finish(o->srp, o->recover_high, o->trans.id, o->trans.n);
 	if (o->have_old)
 		set_sub(&o->old_memb, &o->trans, &left);
 	else

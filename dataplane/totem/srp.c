@@ -562,7 +562,8 @@ int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool rec
 	return 0;
 }
 
-void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high)
+void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high, const uint32_t *trans,
+			    uint32_t n_trans)
 {
 	struct rc_ring *o = srp->old;
 
@@ -575,12 +576,14 @@ void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high)
 			if (rc_ring_have(srp, o, s)) {
 				rc_deliver_frame(srp, o, s, true);
 			} else {
-				/* the gap may have cut any sender's message; its
-				   16-bit id alone could join a later one of the
-				   same length to it (every survivor skips the
-				   same gaps, so every one ends the same) */
+				/* a frame of a member that did not survive: it
+				   may have cut its message, and the 16-bit id
+				   alone could join a later one of the same length
+				   to it (every survivor skips the same gaps, so
+				   every one ends the same). A survivor's frames
+				   are all held: its messages go on. */
 				srp->st.recovery_gaps++;
-				rc_reasm_cut(o);
+				rc_reasm_cut(o, trans, n_trans);
 			}
 		}
 		o->valid = false;

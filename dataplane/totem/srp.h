@@ -308,8 +308,15 @@ int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
  * after install, dropped and counted in old_late); -EINVAL when it is not.
  */
 int rc_srp_old_store(struct rc_srp *srp, const void *frame, size_t len, bool recovery);
-/* Deliver the old ring's messages up to `high`, skipping what no one held, and go operational. */
-void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high);
+/*
+ * Deliver the old ring's messages up to `high`, skipping what no one held,
+ * and go operational. trans[n_trans]: the survivors (the transitional
+ * configuration): every frame of theirs is held once recovery is done, so
+ * a skipped seq was another member's, and ends its message being
+ * reassembled.
+ */
+void rc_srp_recovery_finish(struct rc_srp *srp, uint32_t high, const uint32_t *trans,
+			    uint32_t n_trans);
 /* When a token of the current ring last arrived. */
 uint64_t rc_srp_last_token(const struct rc_srp *srp);
 /* True once this node failed fail_recv_const visits in a row to fill a hole. */

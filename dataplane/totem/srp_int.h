@@ -262,7 +262,7 @@ void rc_deliver_run(struct rc_srp *srp);
 void rc_aru_advance(struct rc_srp *srp, struct rc_ring *r);
 void rc_deliver_frame(struct rc_srp *srp, struct rc_ring *r, uint32_t seq, bool recovered);
 void rc_reasm_reset(struct rc_ring *r);
-void rc_reasm_cut(struct rc_ring *r);
+void rc_reasm_cut(struct rc_ring *r, const uint32_t *keep, uint32_t n_keep);
 int rc_reasm_bind(struct rc_srp *srp, struct rc_ring *r);
 
 #endif /* RC_SRP_INT_H */

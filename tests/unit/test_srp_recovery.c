@@ -242,7 +242,7 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame,
 					 mcast_in(frame, CLUSTER, 1, 1, RING_SEQ - 1, 6, 20), true),
 			-EINVAL);
-	rc_srp_recovery_finish(srp, 6);
+	rc_srp_recovery_finish(srp, 6, next, 2);
 	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 4);
 	CU_ASSERT_EQUAL(cap.info[2].seq, 4);
 	CU_ASSERT_EQUAL(cap.info[3].seq, 5);
@@ -286,7 +286,7 @@ static void test_old_frame_from_the_network_after_install_is_not_delivered(void)
 	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 3), false), 0);
 	CU_ASSERT_EQUAL(stats(srp).old_late, 1);
-	rc_srp_recovery_finish(srp, 5);
+	rc_srp_recovery_finish(srp, 5, next, 2);
 	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 3);	/* 1, 2 and the frozen-time 5 */
 	CU_ASSERT_EQUAL(cap.info[2].seq, 5);
 	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 2);	/* 3 (as at the other survivor), 4 */
@@ -318,7 +318,7 @@ static void test_recovery_gap_does_not_splice_two_messages(void)
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 8)), 0);
 	rc_srp_freeze(srp, 1);
 	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
-	rc_srp_recovery_finish(srp, 3);
+	rc_srp_recovery_finish(srp, 3, (const uint32_t[]){ 2 }, 1);
 	CU_ASSERT_EQUAL(cap.n_deliver, 0);
 	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
 	rc_srp_destroy(srp);
@@ -340,7 +340,7 @@ static void test_recovery_gap_ends_messages_even_with_equal_ids(void)
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 7)), 0);
 	rc_srp_freeze(srp, 1);
 	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
-	rc_srp_recovery_finish(srp, 3);
+	rc_srp_recovery_finish(srp, 3, (const uint32_t[]){ 2 }, 1);
 	CU_ASSERT_EQUAL(cap.n_deliver, 0);
 	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
 	rc_srp_destroy(srp);
@@ -400,6 +400,40 @@ static void test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed(void)
 	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 }
 
+/* One fragment of a 40-byte message from sender: 20 bytes at `off`. */
+static size_t half_msg_of(uint8_t *f, uint32_t sender, uint32_t seq, uint32_t off,
+			  uint16_t flags, uint16_t id)
+{
+	half_msg(f, seq, off, flags, id);
+	rc_wire_put_hdr(f, RC_FT_MCAST, CLUSTER, sender, 1, RING_SEQ);
+	return OVH + CHK + 20;
+}
+
+/*
+ * A survivor's message whose fragments lie on both sides of a gap (a frame
+ * of a member that did not survive, in between) is whole: every frame of a
+ * survivor is held after recovery. It must be delivered: its sender got
+ * CS_OK and delivers it too. Only the messages of members that did not
+ * survive end at a gap.
+ */
+static void test_recovery_gap_keeps_a_survivors_message_whole(void)
+{
+	static const uint32_t next[] = { 2, 3 };
+	struct rc_srp *srp = node(2);
+
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg_of(frame, 3, 1, 0, RC_CF_FIRST, 7)), 0);
+	/* seq 2: node 1's, lost with node 1 */
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg_of(frame, 3, 3, 20, RC_CF_LAST, 7)), 0);
+	rc_srp_freeze(srp, 1);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	rc_srp_recovery_finish(srp, 3, next, 2);
+	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 1);
+	CU_ASSERT_EQUAL(cap.info[0].sender, 3);
+	CU_ASSERT_EQUAL(cap.info[0].seq, 3);
+	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
+	rc_srp_destroy(srp);
+}
+
 /* ---- Runner -------------------------------------------------------------- */
 
 static const struct unit_test tests[] = {
@@ -417,6 +451,7 @@ static const struct unit_test tests[] = {
 	T(test_old_frame_from_the_network_after_install_is_not_delivered),
 	T(test_recovery_gap_does_not_splice_two_messages),
 	T(test_recovery_gap_ends_messages_even_with_equal_ids),
+	T(test_recovery_gap_keeps_a_survivors_message_whole),
 	T(test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed),
 };
 
