@@ -231,7 +231,13 @@ static struct rc_dp_client *rx_begin(struct rc_dp *dp, uint32_t slot, size_t len
 	   when the ones last read leave no room. */
 	ret = c->rx_checked != dp->now ? rc_shmd_rx_tails(&c->shm) : 0;
 	c->rx_checked = dp->now;
+	/* Whole where it fits (the client dispatches it in place); wrapped
+	   only where skipping to the area's start would not fit (a client
+	   holding one message of half the area unread): libcpg copies a
+	   wrapped record once more. */
 	if (ret == 0)
+		ret = rc_shmd_rx_reserve(&c->shm, len, true, pos);
+	if (ret == -ENOBUFS)
 		ret = rc_shmd_rx_reserve(&c->shm, len, false, pos);
 	if (ret == -EPROTO) {
 		kick(dp, slot, RC_DP_GONE_BAD_RX);

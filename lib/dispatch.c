@@ -43,6 +43,9 @@ struct rc_rx_now {
 };
 static __thread struct rc_rx_now rx_now;
 
+/* A bounce buffer larger than this is freed once its record is consumed. */
+#define BOUNCE_KEEP	(256u << 10)
+
 /* Records claimed together: they are handed to their callbacks one after
    another with no lock held, then consumed together. */
 #define RUN_MAX		32
@@ -203,6 +206,13 @@ garbage:
 /* The run's n records are done with: the daemon may reuse their room. */
 static void rx_consume(struct rc_cpg *h, const struct rc_rx_run *run)
 {
+	/* a large wrapped record's copy is not kept for the next (one per
+	   lap of the area at most; up to half the area each) */
+	if (h->bounce_size > BOUNCE_KEEP && run->r[run->n - 1].rec == h->bounce) {
+		free(h->bounce);
+		h->bounce = NULL;
+		h->bounce_size = 0;
+	}
 	h->rx_tail += run->n;
 	h->rx_count += run->n;
 	h->rxa_tail = run->r[run->n - 1].end;

@@ -126,9 +126,9 @@ static inline int rc_shmd_rx_tails(struct rc_shmd *d)
  * its free-running byte position in *pos. whole: a record that would pass
  * the area's end starts at the area's start instead, the bytes skipped
  * counted as used until the client consumes it; without, it wraps (written
- * with rc_shmd_rx_write; libcpg linearises it). The daemon does not skip:
- * a record of half the area, which every client must be able to hold two
- * of, would often not fit beside one unread.
+ * with rc_shmd_rx_write; libcpg linearises it). The daemon wraps a record
+ * only where skipping would not fit: a record of half the area, which every
+ * client must be able to hold two of, often would not beside one unread.
  * 0; -EPROTO: the client's rx tails went back or past what was written
  * (seen when they are read: when the tails last read leave no room, or
  * rc_shmd_rx_tails); -ENOBUFS: no room, the client is not dispatching.

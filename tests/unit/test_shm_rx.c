@@ -131,7 +131,7 @@ static void test_two_records_of_half_the_area_fit_wherever_the_head_is(void)
 	const uint64_t half = RXA / 2 - 2 * RC_SHM_MSG_ALIGN;
 	uint8_t src[RXA], back[RXA];
 	struct region r;
-	uint64_t pos, at;
+	uint64_t pos = 0, at;
 
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)(i * 7 + 1);
