@@ -463,6 +463,10 @@ static void request(struct rc_dp *dp, uint32_t slot, uint32_t seq)
 		if (st == CS_OK || !c->join_wait)
 			return;
 		c->join_wait = false;
+		/* EXIST for this very client (a join it gave up waiting for):
+		   say so, as the one entry counted (shm.h) */
+		if (st == CS_ERR_EXIST && rc_cpgd_slot_in(dp->cpgd, slot, &r.name))
+			n = 1;
 		break;
 	case RC_REQ_LEAVE:
 		st = rc_cpgd_leave(dp->cpgd, slot, &r.name);

@@ -387,6 +387,7 @@ static int with_req(cpg_handle_t handle, int (*fn)(struct rc_cpg *h, void *arg),
 static int do_join(struct rc_cpg *h, void *arg)
 {
 	const struct cpg_name *name = arg;
+	struct rc_req_more more = { 0 };
 	struct cpg_name n;
 	int ret;
 
@@ -395,14 +396,15 @@ static int do_join(struct rc_cpg *h, void *arg)
 	memset(&n, 0, sizeof(n));
 	n.length = name->length;
 	memcpy(n.value, name->value, name->length);
-	ret = rc_req(h, RC_REQ_JOIN, 0, &n, 0, NULL, NULL);
-	if (ret == -EEXIST && h->join_unsure) {
-		/* the join that timed out was applied after all: joined to
-		   that group (this call says CS_OK if it names it too) */
+	ret = rc_req_page(h, RC_REQ_JOIN, 0, &n, 0, 0, NULL, NULL, &more);
+	if (ret == -EEXIST && h->join_unsure && more.total == 1) {
+		/* the join that timed out was applied after all (the daemon
+		   says EXIST for this very handle, shm.h): joined to that
+		   group, the one named now */
 		h->group = h->join_name;
 		h->join_unsure = false;
 		rc_set_joined(h, true);
-		return same_name(&h->group, &n) ? 0 : -EEXIST;
+		return 0;
 	}
 	if (ret == -ETIMEDOUT) {
 		/* the daemon may still apply it: the next join or leave asks */

@@ -411,6 +411,15 @@ cs_error_t rc_cpgd_join(struct rc_cpgd *c, uint32_t slot, const struct cpg_name 
 	return CS_OK;
 }
 
+bool rc_cpgd_slot_in(const struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name)
+{
+	const struct rc_cpgd_slot *s = slot < c->max_slots && c->slots[slot].attached ?
+				       &c->slots[slot] : NULL;
+
+	return s && name && (s->state == RC_SLOT_JOINING || s->state == RC_SLOT_JOINED) &&
+	       rc_cpgd_name_eq(&s->name, name->value, name->length);
+}
+
 cs_error_t rc_cpgd_leave(struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name)
 {
 	struct rc_cpgd_slot *s = slot_get(c, slot);

@@ -107,6 +107,8 @@ cs_error_t rc_cpgd_join(struct rc_cpgd *c, uint32_t slot, const struct cpg_name 
 /* CS_OK (LEAVE queued), CS_ERR_NOT_EXIST (not joined or joining to that
    name), CS_ERR_TRY_AGAIN, CS_ERR_BAD_HANDLE. */
 cs_error_t rc_cpgd_leave(struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name);
+/* The slot is in (or joining) the group name. */
+bool rc_cpgd_slot_in(const struct rc_cpgd *c, uint32_t slot, const struct cpg_name *name);
 /* The client is gone: PROCDOWN for its group if it joined or is joining
    (none if leaving: the LEAVE covers it). The slot is free on return and
    nothing of the old client reaches it again. */

@@ -204,7 +204,9 @@ _Static_assert(sizeof(struct rc_shm_rx_totem) == 16, "rx totem header is 16 byte
 /* ---- synchronous requests (ctl) ---- */
 
 enum rc_shm_req_type {
-	RC_REQ_JOIN = 1,	/* name; status CS_OK or CS_ERR_EXIST */
+	RC_REQ_JOIN = 1,	/* name; status CS_OK or CS_ERR_EXIST (rep_total 1:
+				   this client is in that group, from a join whose
+				   answer it stopped waiting for; 0: another) */
 	RC_REQ_LEAVE = 2,	/* name; CS_OK or CS_ERR_NOT_EXIST */
 	RC_REQ_MEMBERSHIP = 3,	/* name; reply cpg_address[count] */
 	RC_REQ_ITERATE = 4,	/* arg = cpg_iteration_type_t, name for ONE_GROUP;

@@ -218,6 +218,10 @@ static int32_t do_join(struct fake *f, struct fclient *c, const struct cpg_name 
 		return CS_ERR_TRY_AGAIN;
 	if (name->length > CPG_MAX_NAME_LENGTH)
 		return CS_ERR_NAME_TOO_LONG;
+	for (int i = 0; f->o.one_join_per_pid && i < FAKE_MAX_CLIENTS; i++)
+		if (f->c[i] != NULL && f->c[i] != c && f->c[i]->pid == c->pid &&
+		    f->c[i]->joined && same(&f->c[i]->group, name))
+			return CS_ERR_EXIST;
 	c->leave_pending = false;
 	c->joined = true;
 	f->gen++;
@@ -286,6 +290,9 @@ static void serve_ctl(struct fake *f, struct fclient *c)
 	switch (r.type) {
 	case RC_REQ_JOIN:
 		status = do_join(f, c, &r.name);
+		/* EXIST for this very client: said as ringcastd does (shm.h) */
+		if (status == CS_ERR_EXIST && c->joined && same(&c->group, &r.name))
+			total = 1;
 		if (rc_load_acq32(&f->hold_join)) {
 			/* applied: its confchg is out, and what comes after */
 			c->join_held = true;

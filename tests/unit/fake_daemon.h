@@ -26,6 +26,8 @@ struct fake_opts {
 	bool refuse_sealed;	/* answer the client's mapped with CS_ERR_NO_MEMORY */
 	bool totem_at_attach;	/* an RX_TOTEM record right after attach */
 	bool wrap_records;	/* rx records may wrap the end of the rx area */
+	bool one_join_per_pid;	/* as ringcastd: a process is in a group once (a
+				   second handle's join is CS_ERR_EXIST) */
 	uint32_t rx_flags;	/* rc_shm_rx_flags added to every echoed message
 				   (RC_SHM_RX_F_SAFE is set from the send's) */
 };

@@ -386,7 +386,37 @@ static void test_a_join_applied_after_its_timeout_is_joined_at_the_next_call(voi
 	CU_ASSERT_EQUAL(cpg_leave(h, &g), CS_OK);
 	cpg_finalize(h);
 
+	stop();
+
+	/* a join that timed out and was never applied, while another handle
+	   of this process is in the group: the daemon's EXIST is about that
+	   one, and this handle is not joined (no CS_OK) */
+	{
+		struct fake_opts o;
+		cpg_handle_t other;
+
+		fake_opts_default(&o);
+		o.one_join_per_pid = true;
+		start_with(&o);
+		setenv("RINGCAST_TIMEOUT_MS", "200", 1);
+		other = open_h();
+
+		join(other, "late");
+		h = open_h();
+		fake_set_answering(fk, false);
+		CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_TIMEOUT);
+		fake_set_answering(fk, true);
+		CU_ASSERT(fake_sync(fk));
+		CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_EXIST);
+		CU_ASSERT_EQUAL(send_str(h, "no"), CS_ERR_NOT_EXIST);
+		cpg_finalize(h);
+		cpg_finalize(other);
+		stop();
+	}
+
 	/* the same, left at once instead */
+	start();
+	setenv("RINGCAST_TIMEOUT_MS", "200", 1);
 	h = open_h();
 	fake_set_hold_join(fk, true);
 	CU_ASSERT_EQUAL(cpg_join(h, &g), CS_ERR_TIMEOUT);

@@ -711,7 +711,8 @@ static void test_an_iteration_answered_after_a_finalize_goes_with_it(void)
 	a.ret = CS_ERR_LIBRARY;
 	a.it = 0;
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, slow_iterate, &a), 0);
-	usleep(8000);		/* asked, answered, about to sleep (held 20 ms) */
+	usleep(15000);		/* asked, answered (the fake answers within 1 ms), about
+				   to sleep (held 20 ms); later, the test proves nothing */
 	CU_ASSERT_EQUAL(cpg_finalize(a.h), CS_OK);
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(a.ret, CS_ERR_BAD_HANDLE);
