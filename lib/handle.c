@@ -183,23 +183,38 @@ int rc_htab_destroy(struct rc_htab *t, uint64_t handle)
 
 /*
  * In a child of fork(): handle was destroyed by the caller, who still
- * holds its own reference. The others were taken by threads of the parent,
- * which do not exist here and will never give them back: they are dropped,
- * so the caller's put releases the object.
+ * holds its own reference. Those the parent's threads held at the fork
+ * (noted then, orphans_note) will never be given back here: they are
+ * dropped, so the last put releases the object. References the child's
+ * own threads take meanwhile stay counted.
  */
 void rc_htab_orphan(struct rc_htab *t, uint64_t handle)
 {
 	struct rc_hent *e = entry(t, (uint32_t)handle);
+	uint32_t k;
 	uint64_t w;
 
-	if (e == NULL)
+	if (e == NULL || (k = __atomic_exchange_n(&e->orphans, 0, __ATOMIC_ACQ_REL)) == 0)
 		return;
 	w = __atomic_load_n(&e->word, __ATOMIC_RELAXED);
 	do {
-		if ((w & RC_HENT_LIVE) || !held(w, handle) || (w & RC_HENT_REFS) == 1)
+		if ((w & RC_HENT_LIVE) || !held(w, handle) || (w & RC_HENT_REFS) <= k)
 			return;
-	} while (!__atomic_compare_exchange_n(&e->word, &w, (w & ~(uint64_t)RC_HENT_REFS) | 1,
-					      true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	} while (!__atomic_compare_exchange_n(&e->word, &w, w - k, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+}
+
+/* At the fork, in the child (one thread, the table locked): each live
+   handle's references but the table's are its parent threads'. */
+static void orphans_note(struct rc_htab *t)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		struct rc_hent *e = entry(t, i);
+		uint64_t w = e->word;
+
+		e->orphans = (w & RC_HENT_LIVE) && (w & RC_HENT_REFS) ?
+			     (uint32_t)((w & RC_HENT_REFS) - 1) : 0;
+	}
 }
 
 void rc_htab_destroy_if(struct rc_htab *t, bool (*pred)(void *obj, void *arg), void *arg)
@@ -236,6 +251,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	rc_fork_gen++;
+	orphans_note(&rc_cpg_tab);
 	pthread_mutex_unlock(&rc_iter_tab.lock);
 	pthread_mutex_unlock(&rc_cpg_tab.lock);
 }

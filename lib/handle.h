@@ -27,6 +27,8 @@
 struct rc_hent {
 	uint64_t word;		/* atomic */
 	void *obj;		/* written before the word that makes it live */
+	uint32_t orphans;	/* in a child of fork(): the references the
+				   parent's threads held at the fork (atomic) */
 };
 
 #define RC_HTAB_PAGE_BITS	8
