@@ -15,11 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "as_limit.h"
 #include "split_harness.h"
 
 static void test_memb_freezes_first_and_forms_only_after_frozen(void)
@@ -512,15 +508,11 @@ static void test_ord_install_is_not_a_token(void)
  */
 static void test_ord_a_ring_without_buffers_says_no_buffers(void)
 {
-	int status = -1;
 	pid_t pid = fork();
 
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
 		struct rc_ord *o;
-		struct rlimit rl;
-		unsigned long pages = 0;
-		FILE *f;
 
 		cfg.srp.max_msg_size = 256u << 20;
 		o = ord_new_as(1);
@@ -531,12 +523,7 @@ static void test_ord_a_ring_without_buffers_says_no_buffers(void)
 		if (!ord_until_operational(o, T0))
 			_exit(12);
 		cmd_simple(o, RC_X_FREEZE, T0 + 200 * MS);
-		f = fopen("/proc/self/statm", "r");
-		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
-			_exit(10);
-		fclose(f);
-		rl.rlim_cur = rl.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (64ul << 20);
-		if (setrlimit(RLIMIT_AS, &rl) < 0)
+		if (as_limit_now_plus(64ul << 20) < 0)
 			_exit(11);
 		n_evts = 0;
 		install_alone(o, 12, true, T0 + 201 * MS);
@@ -546,11 +533,7 @@ static void test_ord_a_ring_without_buffers_says_no_buffers(void)
 			_exit(21);
 		_exit(0);
 	}
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) != 0)
-		fprintf(stderr, "\n    child: exit %d\n", WEXITSTATUS(status));
-	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+	CU_ASSERT_EQUAL(child_status(pid), 0);
 }
 
 static const struct unit_test tests[] = {

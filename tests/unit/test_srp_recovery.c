@@ -6,11 +6,7 @@
  * ring kept and delivered in recovery, gaps that must not splice messages).
  * The harness is srp_harness.h.
  */
-#include <stdio.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include "as_limit.h"
 #include "srp_harness.h"
 
 /* ---- Token retransmission ------------------------------------------------ */
@@ -309,41 +305,38 @@ static size_t half_msg(uint8_t *f, uint32_t seq, uint32_t off, uint16_t flags, u
  * offsets: only the message id stops recovery from delivering A's head
  * spliced to B's tail (found by ringcast-sim --churn, seed 89).
  */
-static void test_recovery_gap_does_not_splice_two_messages(void)
+static void gap_between_halves(uint16_t id_a, uint16_t id_b)
 {
 	static const uint32_t next[] = { 2, 3 };
 	struct rc_srp *srp = node(2);
 
-	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, 7)), 0);
-	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 8)), 0);
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, id_a)), 0);
+	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, id_b)), 0);
 	rc_srp_freeze(srp, 1);
 	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	/* node 3 did not survive (it comes from another ring) */
 	rc_srp_recovery_finish(srp, 3, (const uint32_t[]){ 2 }, 1);
 	CU_ASSERT_EQUAL(cap.n_deliver, 0);
 	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
 	rc_srp_destroy(srp);
 }
 
+static void test_recovery_gap_does_not_splice_two_messages(void)
+{
+	gap_between_halves(7, 8);
+}
+
 /*
  * The same with the ids equal: the sender's message counter is 16 bits, so
  * B may carry A's id when 65 536 messages lay between them, all lost with
  * the gap (small ones fill a recovery window that long). A gap skipped in
- * recovery ends every message it may have cut, whatever the ids say: all
- * survivors skip the same gaps, so all drop the same messages.
+ * recovery ends the messages of every member that did not survive,
+ * whatever the ids say: all survivors skip the same gaps, so all drop the
+ * same messages.
  */
 static void test_recovery_gap_ends_messages_even_with_equal_ids(void)
 {
-	static const uint32_t next[] = { 2, 3 };
-	struct rc_srp *srp = node(2);
-
-	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, 7)), 0);
-	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, 7)), 0);
-	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
-	rc_srp_recovery_finish(srp, 3, (const uint32_t[]){ 2 }, 1);
-	CU_ASSERT_EQUAL(cap.n_deliver, 0);
-	CU_ASSERT_EQUAL(stats(srp).recovery_gaps, 1);
-	rc_srp_destroy(srp);
+	gap_between_halves(7, 7);
 }
 
 /*
@@ -358,7 +351,6 @@ static void test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed(void)
 {
 	static const uint32_t next[] = { 2, 3 };
 	struct rc_srp_config c;
-	int status = -1;
 	pid_t pid;
 
 	ring_config(&c, 2);
@@ -367,37 +359,20 @@ static void test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed(void)
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
 		struct rc_srp *srp = NULL;
-		struct rlimit rl;
-		unsigned long pages = 0;
-		FILE *f = fopen("/proc/self/statm", "r");
-		int ret;
 
-		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
-			_exit(10);
-		fclose(f);
 		if (rc_srp_create(&c, &ops, &cap, &srp) < 0)
 			_exit(11);
 		rc_srp_freeze(srp, 1);
 		/* what is mapped now (the first ring's 3 x 256 MiB too) + 64 MiB */
-		f = fopen("/proc/self/statm", "r");
-		if (f == NULL || fscanf(f, "%lu", &pages) != 1)
-			_exit(10);
-		fclose(f);
-		rl.rlim_cur = rl.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (64ul << 20);
-		if (setrlimit(RLIMIT_AS, &rl) < 0)
+		if (as_limit_now_plus(64ul << 20) < 0)
 			_exit(12);
-		ret = rc_srp_install(srp, RING_SEQ + 4, next, 2, 0);
-		if (ret != -ENOMEM)
+		if (rc_srp_install(srp, RING_SEQ + 4, next, 2, 0) != -ENOMEM)
 			_exit(20);	/* installed: a fragment would find no buffer */
 		if (stats(srp).reasm_nomem == 0)
 			_exit(21);
 		_exit(0);
 	}
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) != 0)
-		fprintf(stderr, "\n    child: exit %d\n", WEXITSTATUS(status));
-	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+	CU_ASSERT_EQUAL(child_status(pid), 0);
 }
 
 /* One fragment of a 40-byte message from sender: 20 bytes at `off`. */
