@@ -519,16 +519,19 @@ static void test_threads_send_while_one_dispatches(void)
  * sets the flag.)
  */
 static __thread bool slow_poll;
+static int (*real_poll)(struct pollfd *, nfds_t, int);
+
+/* before any thread: the fake daemon's polls too */
+__attribute__((constructor)) static void find_poll(void)
+{
+	real_poll = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
+}
 
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	static int (*real)(struct pollfd *, nfds_t, int);
-
-	if (real == NULL)
-		real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
 	if (slow_poll)
 		usleep(20000);
-	return real(fds, n, timeout);
+	return real_poll(fds, n, timeout);
 }
 
 /*
