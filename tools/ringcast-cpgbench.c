@@ -352,10 +352,23 @@ static int parse(int argc, char **argv)
 	return B.n_sizes ? 0 : usage(stderr, 2);
 }
 
+/* Every message checked, every step ended, no stray or foreign message:
+   what "ok" and the exit status say. */
+static bool complete(void)
+{
+	for (unsigned int i = 0; i < B.n_sizes; i++)
+		if (!B.steps[i].ended)
+			return false;
+	return B.finished;
+}
+
+static uint64_t errors(void)
+{
+	return B.seq_err + B.crc_err + B.fmt_err + B.count_err + B.foreign;
+}
+
 static void report(void)
 {
-	uint64_t errs = B.seq_err + B.crc_err + B.fmt_err + B.count_err;
-	bool complete = true;
 
 	printf("%-8s %10s %12s %10s %12s %10s %12s\n", "size", "sent", "send msg/s", "retries",
 	       "deliv msg/s", "MB/s", "delivered");
@@ -365,8 +378,6 @@ static void report(void)
 							st->t_first)) / 1e9 : 0;
 		double rate = secs > 0 ? (double)st->msgs / secs : 0;
 
-		if (!st->ended)
-			complete = false;
 		printf("%-8zu %10" PRIu64 " %12.0f %10" PRIu64 " %12.0f %10.2f %12" PRIu64 "\n",
 		       st->size, st->sent,
 		       st->t_stop > st->t_start ? (double)st->sent * 1e9 /
@@ -377,13 +388,13 @@ static void report(void)
 		       st->size, st->msgs, st->claimed, secs, rate, rate * (double)st->size / 1e6,
 		       st->sent, st->retries);
 	}
-	if (errs == 0 && complete && B.finished)
+	if (errors() == 0 && complete())
 		printf("ok: %u steps, every message verified (seq, CRC32C, END counts)\n",
 		       B.n_sizes);
 	else
 		printf("FAIL: %s seq %" PRIu64 " crc %" PRIu64 " format %" PRIu64 " count %"
-		       PRIu64 "\n", !complete || !B.finished ? "incomplete;" : "", B.seq_err,
-		       B.crc_err, B.fmt_err, B.count_err);
+		       PRIu64 " foreign %" PRIu64 "\n", !complete() ? "incomplete;" : "", B.seq_err,
+		       B.crc_err, B.fmt_err, B.count_err, B.foreign);
 }
 
 int main(int argc, char **argv)
@@ -451,7 +462,7 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&B.lock);
 	wait_for(is_finished, B.send ? B.timeout : B.timeout + B.duration * B.n_sizes * 3);
 	report();
-	ret = B.seq_err + B.crc_err + B.fmt_err + B.count_err || !B.finished ? 1 : 0;
+	ret = errors() || !complete() ? 1 : 0;
 out_locked:
 	pthread_mutex_unlock(&B.lock);
 out:
