@@ -255,6 +255,7 @@ static bool step_over(const struct rc_gen *g)
 
 int rc_gen_run_step(struct rc_gen *g)
 {
+	uint64_t errs;
 	unsigned int step = g->step;
 	struct rc_gen_start start;
 	struct rc_gen_done done;
@@ -307,6 +308,13 @@ int rc_gen_run_step(struct rc_gen *g)
 	ret = rc_gen_send_ctl(g, RC_GEN_T_RESULT, &g->cur, sizeof(g->cur));
 	if (ret < 0)
 		return ret;
+	errs = rc_gen_result_errors(&g->cur);
 	g->wait_step = step;
-	return rc_gen_wait(g, step_over, "the other instances' results");
+	ret = rc_gen_wait(g, step_over, "the other instances' results");
+	/* the verdict reads the RESULTs: what came after mine must not
+	   have added an error it would not see */
+	if (ret == 0 && rc_gen_result_errors(&g->cur) != errs)
+		rc_gen_fail(g, "%" PRIu64 " error(s) counted after this instance's result",
+			    rc_gen_result_errors(&g->cur) - errs);
+	return ret;
 }

@@ -336,6 +336,17 @@ static void on_data(struct rc_gen *g, const struct rc_gen_hdr *hdr, const uint8_
 	s = sender_of(g, hdr->nodeid, hdr->pid);
 	if (s == NULL)
 		return;
+	{
+		/* Its DONE came after all its data, in its order and so in the
+		   agreed one: data after it is a duplicate or out of order, and
+		   may come after this instance's RESULT, which would not count
+		   it. */
+		int i = peer_index(g, hdr->nodeid, hdr->pid);
+
+		if (i >= 0 && g->peers[i].done && hdr->step == g->step)
+			rc_gen_fail(g, "data from %u/%u (seq %" PRIu64 ") after its DONE",
+				    hdr->nodeid, hdr->pid, hdr->seq);
+	}
 	if (hdr->seq != s->next_seq)
 		rc_gen_note(g, ++g->cur.seq_errors, "seq error: %u/%u sent seq %" PRIu64
 			 ", expected %" PRIu64 " (%s)", hdr->nodeid, hdr->pid, hdr->seq,

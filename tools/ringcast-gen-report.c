@@ -88,7 +88,7 @@ void rc_gen_progress_clear(struct rc_gen *g)
 
 /* ---- per step: rows and the "all" row ---- */
 
-static uint64_t errors_of(const struct rc_gen_result *r)
+uint64_t rc_gen_result_errors(const struct rc_gen_result *r)
 {
 	return r->seq_errors + r->crc_errors + r->format_errors + r->lost + r->foreign;
 }
@@ -196,7 +196,7 @@ static void row(FILE *f, struct rc_gen *g, const char *node, const char *pid, co
 			rc_gen_fmt_ns(p[4], sizeof(p[4]), l.max));
 	else
 		fprintf(f, " %8s %8s %8s %8s %8s", "-", "-", "-", "-", "-");
-	fprintf(f, " %6" PRIu64 "\n", errors_of(r));
+	fprintf(f, " %6" PRIu64 "\n", rc_gen_result_errors(r));
 }
 
 static void step_table(FILE *f, struct rc_gen *g, unsigned int step)
@@ -255,7 +255,7 @@ static void sweep_table(FILE *f, struct rc_gen *g)
 			rc_gen_fmt_size(sz, sizeof(sz), g->o.sizes[s]),
 			rc_gen_fmt_rate(rx, sizeof(rx), per_s(a.rx_msgs, &a)),
 			per_s(a.rx_bytes, &a) / 1e6, rc_gen_fmt_ns(p50, sizeof(p50), l.p50),
-			rc_gen_fmt_ns(p99, sizeof(p99), l.p99), a.retries, errors_of(&a));
+			rc_gen_fmt_ns(p99, sizeof(p99), l.p99), a.retries, rc_gen_result_errors(&a));
 	}
 }
 
@@ -281,7 +281,7 @@ bool rc_gen_verdict(struct rc_gen *g, FILE *f)
 
 	for (unsigned int s = 0; s < g->steps_done; s++) {
 		all_of(g, s, &a, &listeners);
-		errors += errors_of(&a);
+		errors += rc_gen_result_errors(&a);
 		delivered += a.rx_total;
 		if (orders_agree(g, s))
 			continue;

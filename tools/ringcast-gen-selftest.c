@@ -203,6 +203,10 @@ static void test_receive(void)
 	len = ctl_msg(buf, RC_GEN_T_DONE, 2, 200, &done, sizeof(done));	/* 7, 8, 9 never came */
 	rc_gen_deliver(&rx, 2, 200, buf, len);
 	CHECK(rx.cur.lost == 3 && rx.peers[1].done && rx.peers[1].done_seq == 10);
+	CHECK(!rx.failed);
+	len = data_msg(&tx, buf, 10);				/* data after its DONE */
+	rc_gen_deliver(&rx, 2, 200, buf, len);
+	CHECK(rx.failed);
 
 	/* own messages: round trip, and the window */
 	init_gen(&tx, 2, 200);

@@ -371,6 +371,8 @@ void rc_gen_progress_clear(struct rc_gen *g);
 void rc_gen_report_table(struct rc_gen *g, FILE *f);
 int rc_gen_report_json(struct rc_gen *g, const char *path);
 int rc_gen_report_csv(struct rc_gen *g, const char *path);
+/* What a result counts as errors (the verdict sums them). */
+uint64_t rc_gen_result_errors(const struct rc_gen_result *r);
 bool rc_gen_verdict(struct rc_gen *g, FILE *f);
 
 #endif /* RINGCAST_GEN_H */
