@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +53,7 @@ static qb_loop_t *loop;
 static struct rc_auth_floor saved_floors[RC_AUTH_MAX_NODES];	/* as last written */
 static uint32_t n_saved_floors;
 static int ready_sent;		/* READY=1 told to the service manager */
+static int started_fd = -1;	/* without -f: the waiting parent's pipe */
 static uint64_t signal_ns;	/* when SIGTERM/SIGINT came (0: not yet) */
 
 uint32_t rc_ctl_nodeid(void)
@@ -409,6 +411,67 @@ static int on_signal(int32_t sig, void *data)
 }
 
 /*
+ * Without -f: go to the background, but let the caller learn how the start
+ * went. The parent waits on a pipe for started() (exit 0) and otherwise
+ * exits with the child's status (1 for every start-up failure, whose
+ * message still reaches the caller's stderr, kept until started()).
+ * -1 with errno.
+ */
+static int background(void)
+{
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+	char c;
+
+	if (pipe(p) < 0)
+		return -1;
+	/* not into what the daemon starts (the ready pipe is the parent's only) */
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+			_exit(WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
+		_exit(1);
+	}
+	close(p[0]);
+	started_fd = p[1];
+	if (setsid() < 0 || chdir("/") < 0)
+		return -1;
+	return 0;
+}
+
+/* Started (the lcore runs): the waiting parent exits 0; stdio goes. */
+static void started(void)
+{
+	int fd;
+
+	if (started_fd < 0)
+		return;
+	if (write(started_fd, "", 1) < 0) {
+		/* the parent is gone: nobody to tell */
+	}
+	close(started_fd);
+	started_fd = -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+/*
  * What the port carries: for net_af_packet the kernel interface's own MTU
  * (ethdev reports 1500 for it whatever the link; the ring frames are sized
  * for netmtu by rc_config_port_devargs), else ethdev's.
@@ -618,7 +681,7 @@ int main(int argc, char **argv)
 			path, err, path);
 		return 1;
 	}
-	if (!foreground && daemon(0, 0) < 0) {
+	if (!foreground && background() < 0) {
 		fprintf(stderr, "ringcastd: daemon: %s\n", strerror(errno));
 		return 1;
 	}
@@ -755,6 +818,7 @@ int main(int argc, char **argv)
 		qb_log(LOG_WARNING, "frame authentication is off (crypto_cipher: none, "
 		       "crypto_hash: none): anyone on the segment can join or disturb the ring");
 	rte_eal_remote_launch(rc_dp_run, dp, lcore);
+	started();
 	qb_loop_timer_add(loop, QB_LOOP_LOW,
 			  rc_notify_ready_wait_ns(cfg.totem.token_timeout_ns,
 						  cfg.totem.consensus_timeout_ns),

@@ -8,6 +8,7 @@
 # size, or readable by group or others; and with no keyfile given and the
 # default one absent, the refusal names both fixes (a key, or crypto off).
 # A runtime or state directory that another user can change is refused too.
+# Without -f, a start that fails later still exits 1; a good one exits 0.
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -139,3 +140,28 @@ for c in "wrun|runtime_dir|writable by its other users" "ostate|state_dir|owned 
 done
 
 rc_log "$cases bad files rejected before anything started"
+
+# Without -f (in the background), a start that fails after the
+# configuration (here: a port on an interface that does not exist) still
+# exits 1 with its reason on stderr; it exited 0 with the message lost.
+good_config | sed 's/iface=eth0/iface=nosuchif0/' >"$d/noport.conf"
+rc=0
+err=$(ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/noport.conf" -i 1 2>&1 >/dev/null) || rc=$?
+[ "$rc" -eq 1 ] || rc_fail "a port that cannot start, in the background: exit status $rc, not 1 ($err)"
+[ -n "$err" ] || rc_fail "a port that cannot start, in the background: nothing on stderr"
+rc_log "a port that cannot start, in the background: exit 1, $(tail -n 1 <<<"$err")"
+rm -rf "$d/run" "$d/state" "/var/run/dpdk/$prefix"
+# and one that starts: exit 0 once it runs, the daemon left running
+rc=0
+ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/good.conf" -i 1 >/dev/null 2>&1 || rc=$?
+[ -s "$d/run/ringcastd.pid" ] && pid=$(cat "$d/run/ringcastd.pid") || pid=
+[ -n "$pid" ] && rc_on_exit "kill $pid 2>/dev/null || :"
+[ "$rc" -eq 0 ] || rc_fail "a good start in the background: exit status $rc"
+[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || rc_fail "a good start in the background: no daemon running"
+kill "$pid"
+t0=$(rc_now_ms)
+while kill -0 "$pid" 2>/dev/null; do
+	[ $(($(rc_now_ms) - t0)) -lt 10000 ] || rc_fail "the background daemon did not stop on SIGTERM"
+	sleep 0.05
+done
+rc_log "a good start in the background: exit 0, the daemon ran until SIGTERM"
