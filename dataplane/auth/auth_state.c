@@ -41,6 +41,13 @@ int rc_auth_key_load(const char *path, uint8_t *key, size_t *len, char *err, siz
 		snprintf(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		ret = -EPERM;
+		snprintf(err, errlen, "%s: owned by uid %u, not root or this daemon's (uid %u): "
+			 "another user could read or replace it; chown it", path,
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+		goto out;
+	}
 	if (st.st_mode & 077) {
 		ret = -EPERM;
 		snprintf(err, errlen, "%s: readable or writable by group or others "
@@ -82,9 +89,19 @@ int rc_auth_file_replace(const char *dir, const char *name, const void *buf, siz
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A new file of its own: one left behind (or planted) would keep
+	   its mode and owner for the key written into it. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, mode) < 0) {	/* not narrowed by the umask either way */
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
 	while (done < len) {
 		ssize_t n = write(fd, (const char *)buf + done, len - done);
 

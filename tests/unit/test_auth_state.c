@@ -154,6 +154,19 @@ static void test_replace_leaves_no_temporary_and_sets_mode(void)
 	snprintf(path, sizeof(path), "%s/.k.tmp", dir);
 	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
 	CU_ASSERT_EQUAL(rc_auth_file_replace("/nonexistent-rc", "k", "a", 1, 0400), -ENOENT);
+	/* a temporary left behind (or planted) readable by all: not reused,
+	   the new key does not take its mode */
+	{
+		int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL(fchmod(fd, 0644), 0);
+		close(fd);
+	}
+	CU_ASSERT_EQUAL(rc_auth_file_replace(dir, "k", "hijk", 4, 0400), 0);
+	snprintf(path, sizeof(path), "%s/k", dir);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0400);
 	rm_tmp();
 }
 

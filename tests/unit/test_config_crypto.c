@@ -146,6 +146,16 @@ static void test_keyfile_is_read_and_checked(void)
 	CU_ASSERT(strstr(err, "group or others") != NULL);
 	key_file("world", 32, 0404);
 	CU_ASSERT_EQUAL(key_with("world", key, &len), -EPERM);
+	/* mode 0400, but another user's: they can read and replace it */
+	if (geteuid() == 0) {
+		char path[160];
+
+		key_file("theirs", 32, 0400);
+		snprintf(path, sizeof(path), "%s/theirs", dir);
+		CU_ASSERT_FATAL(chown(path, 65534, 65534) == 0);
+		CU_ASSERT_EQUAL(key_with("theirs", key, &len), -EPERM);
+		CU_ASSERT(strstr(err, "owned by uid 65534") != NULL);
+	}
 	CU_ASSERT_EQUAL(system("rm -rf /tmp/rc-config-key-*") == 0, 1);
 }
 
