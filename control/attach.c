@@ -112,30 +112,51 @@ static struct {
 	int numa_node;			/* client regions' node (-1: any) */
 	bool said_numa;			/* logged that it could not be preferred */
 	struct rc_ratelog refusals;	/* log lines of refused connections */
+	struct rc_ratelog faults;	/* of allowed clients that break the protocol */
 	struct client c[RC_DP_MAX_CLIENTS];
 } cl = { .fd = -1, .spare_fd = -1 };
 
 _Static_assert(RC_DP_MAX_CLIENTS == RC_CONFIG_MAX_CLIENTS,
 	       "the configuration's bounds are the dataplane's slots");
 
-/* A refused connection's warning, at most RC_RATELOG_BURST a period; the
-   count of those held back goes with the next one that is logged. */
-static void __attribute__((format(printf, 1, 2))) refusal_log(const char *fmt, ...)
+/* A warning of rate limiter r, at most RC_RATELOG_BURST a period; the
+   count of those held back (`what`s) goes with the next one logged. */
+static void __attribute__((format(printf, 3, 0))) limited_log(struct rc_ratelog *r,
+							       const char *what,
+							       const char *fmt, va_list ap)
 {
 	char line[256];
 	uint32_t held;
-	va_list ap;
 
-	if (!rc_ratelog_ok(&cl.refusals, rc_dp_now_ns(), &held))
+	if (!rc_ratelog_ok(r, rc_dp_now_ns(), &held))
 		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (held)
-		qb_log(LOG_WARNING, "%s (and %u refusal%s not logged before it)", line, held,
+		qb_log(LOG_WARNING, "%s (and %u %s%s not logged before it)", line, held, what,
 		       held == 1 ? "" : "s");
 	else
 		qb_log(LOG_WARNING, "%s", line);
+}
+
+/* A refused connection's warning. */
+static void __attribute__((format(printf, 1, 2))) refusal_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	limited_log(&cl.refusals, "refusal", fmt, ap);
+	va_end(ap);
+}
+
+/* An allowed client that broke the attach protocol (a bad hello, silence):
+   a local user may do that in a loop, thousands of times a second. */
+static void __attribute__((format(printf, 1, 2))) fault_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	limited_log(&cl.faults, "client fault", fmt, ap);
+	va_end(ap);
 }
 
 static bool allowed(const struct ucred *u)
@@ -420,13 +441,13 @@ static void hello(struct client *c)
 		return;
 	if (n != (ssize_t)sizeof(h) || h.type != RC_IPC_HELLO) {
 		if (n > 0)
-			qb_log(LOG_WARNING, "client pid %d: bad hello", c->cred.pid);
+			fault_log("client pid %d: bad hello", c->cred.pid);
 		client_free(c);
 		return;
 	}
 	if (h.version != RC_IPC_VERSION || h.shm_version != RC_SHM_VERSION) {
-		qb_log(LOG_WARNING, "client pid %d: protocol %u/%u, this daemon speaks %u/%u",
-		       c->cred.pid, h.version, h.shm_version, RC_IPC_VERSION, RC_SHM_VERSION);
+		fault_log("client pid %d: protocol %u/%u, this daemon speaks %u/%u",
+			  c->cred.pid, h.version, h.shm_version, RC_IPC_VERSION, RC_SHM_VERSION);
 		welcome(c->fd, CS_ERR_VERSION, 0, NULL, 0);
 		client_free(c);
 		return;
@@ -495,8 +516,7 @@ static void mapped(struct client *c)
 		return;
 	if (n != (ssize_t)sizeof(m) || m.type != RC_IPC_MAPPED) {
 		if (n > 0)
-			qb_log(LOG_WARNING, "client pid %d: bad message instead of mapped",
-			       c->cred.pid);
+			fault_log("client pid %d: bad message instead of mapped", c->cred.pid);
 		client_free(c);
 		return;
 	}
@@ -770,14 +790,20 @@ void rc_clients_poll_gone(void)
 		       (unsigned long long)((now - cl.refusals.start) / 1000000000ull));
 		cl.refusals = (struct rc_ratelog){ 0 };
 	}
+	if (cl.faults.held && now - cl.faults.start >= RC_RATELOG_PERIOD_NS) {
+		qb_log(LOG_WARNING, "%u client fault%s not logged in the last %llu s",
+		       cl.faults.held, cl.faults.held == 1 ? "" : "s",
+		       (unsigned long long)((now - cl.faults.start) / 1000000000ull));
+		cl.faults = (struct rc_ratelog){ 0 };
+	}
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++) {
 		struct client *c = &cl.c[i];
 
 		if ((c->state == CL_HELLO || c->state == CL_MAPPING) &&
 		    now - c->accepted_ns > HELLO_NS) {
-			qb_log(LOG_WARNING, "client pid %d %s in %llu s: closed", c->cred.pid,
-			       c->state == CL_HELLO ? "sent no hello" : "did not map its region",
-			       (unsigned long long)(HELLO_NS / 1000000000ull));
+			fault_log("client pid %d %s in %llu s: closed", c->cred.pid,
+				  c->state == CL_HELLO ? "sent no hello" : "did not map its region",
+				  (unsigned long long)(HELLO_NS / 1000000000ull));
 			client_free(c);
 		}
 	}

@@ -64,6 +64,26 @@ grep -q 'sent no hello' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 rc_log "$(cat "$out/h-unmapped")"
 grep -q 'did not map its region' "$RC_CLUSTER_DIR/node1/ringcastd.log" ||
 	rc_fail "node 1 did not log the unmapped connection"
+# (after the cases above, whose lines it would crowd out of the limit)
+# An allowed user that sends garbage hellos in a loop does not flood the
+# log: a few lines each 10 s (ratelog.h), not one per connection.
+before=$(grep -c 'bad hello' "$RC_CLUSTER_DIR/node1/ringcastd.log" || :)
+python3 - "$RC_CLUSTER_DIR/node1/run/ringcastd.sock" <<'PY' || rc_fail "the bad-hello loop failed"
+import socket, sys
+for _ in range(500):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    s.send(b"\xff" * 8)
+    s.recv(64)      # the daemon closes it
+    s.close()
+PY
+t0=$(rc_now_ms)
+until [ $(($(rc_now_ms) - t0)) -ge 500 ]; do sleep 0.1; done	# the last ones handled
+after=$(grep -c 'bad hello' "$RC_CLUSTER_DIR/node1/ringcastd.log" || :)
+[ $((after - before)) -le 6 ] ||
+	rc_fail "500 bad hellos logged $((after - before)) lines (not rate limited)"
+[ $((after - before)) -ge 1 ] || rc_fail "500 bad hellos logged nothing"
+rc_log "500 bad hellos: $((after - before)) log lines"
 
 # The good client still works: a message from node 2 reaches it.
 "$cluster" exec 2 "$W" -g hostile -t 1 -s >"$out/sender" 2>&1 ||
