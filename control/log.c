@@ -12,8 +12,11 @@
 
 int rc_log_setup(const struct rc_config_logging *lg, int foreground)
 {
-	int prio = lg->debug == RC_LOG_DEBUG_OFF ? LOG_INFO : LOG_DEBUG;
-	const char *fmt = lg->timestamp != RC_LOG_TIMESTAMP_OFF ? "%t [%p] %b" : "[%p] %b";
+	int prio = lg->debug == RC_LOG_DEBUG_OFF ? LOG_INFO :
+		   lg->debug == RC_LOG_DEBUG_TRACE ? LOG_TRACE : LOG_DEBUG;
+	/* hires: milliseconds (libqb's %T) */
+	const char *fmt = lg->timestamp == RC_LOG_TIMESTAMP_HIRES ? "%T [%p] %b" :
+			  lg->timestamp == RC_LOG_TIMESTAMP_ON ? "%t [%p] %b" : "[%p] %b";
 
 	qb_log_init("ringcastd", lg->syslog_facility, prio);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, lg->to_syslog ? QB_TRUE : QB_FALSE);

@@ -536,13 +536,18 @@ int main(int argc, char **argv)
 		case 'f':
 			foreground = 1;
 			break;
-		case 'i':
-			nodeid = strtoul(optarg, NULL, 10);
-			if (!nodeid || nodeid > UINT32_MAX) {
+		case 'i': {
+			char *end = NULL;
+
+			errno = 0;
+			nodeid = optarg[0] >= '0' && optarg[0] <= '9' ?
+				 strtoul(optarg, &end, 10) : 0;
+			if (!nodeid || nodeid > UINT32_MAX || errno || *end) {
 				fprintf(stderr, "ringcastd: bad nodeid '%s'\n", optarg);
 				return 1;
 			}
 			break;
+		}
 		case 'n':
 			name = optarg;
 			break;

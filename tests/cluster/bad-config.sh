@@ -89,6 +89,13 @@ if grep -q "$d/good.conf:[0-9]" <<<"$err"; then
 	rc_fail "the test's good configuration is rejected: $err"
 fi
 rm -rf "$d/run" "$d/state" "/var/run/dpdk/$prefix"
+# a node id with more after it is not that node id
+for bad in 2abc -1 ""; do
+	rc=0
+	err=$(ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/good.conf" -t -i "$bad" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] && grep -q "bad nodeid" <<<"$err" ||
+		rc_fail "-i '$bad': exit status $rc ($err), not 1 with 'bad nodeid'"
+done
 
 bad_case token-not-a-number 's/token: 200/token: fast/' 'token: fast'
 bad_case token-out-of-range 's/token: 200/token: 0/' 'token: 0'
