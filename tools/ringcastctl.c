@@ -339,6 +339,8 @@ static int cmd_status(struct tel *t)
 	return 0;
 }
 
+static void die_on_error(const char *cmd, const json_t *o);
+
 /* Every field, in the order the daemon sent them: one "name value" a line. */
 static int cmd_stats(struct tel *t)
 {
@@ -346,6 +348,7 @@ static int cmd_stats(struct tel *t)
 	json_t *o, *v;
 
 	o = query_or_die(t, "/ringcast/stats");
+	die_on_error("stats", o);	/* a stopping daemon answers an error */
 	json_object_foreach(o, name, v) {
 		printf("%s ", name);
 		print_value(stdout, v, ",");
@@ -656,6 +659,29 @@ static int cmd_key(struct tel *t, int argc, char **argv)
 	return 0;
 }
 
+/* 1 when a reply says the command was refused or is unknown: its value is
+   null, or an object whose "result" is "error"; else 0. */
+static int raw_refused(const char *reply)
+{
+	json_t *o = json_loads(reply, 0, NULL), *v;
+	const char *key;
+	int refused = 0;
+
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		return 0;	/* printed as it came: not ours to judge */
+	}
+	json_object_foreach(o, key, v) {
+		json_t *r = json_is_object(v) ? json_object_get(v, "result") : NULL;
+
+		if (json_is_null(v) ||
+		    (json_is_string(r) && !strcmp(json_string_value(r), "error")))
+			refused = 1;
+	}
+	json_decref(o);
+	return refused;
+}
+
 static int cmd_raw(struct tel *t, const char *cmd)
 {
 	int ret = tel_request(t, cmd);
@@ -667,7 +693,7 @@ static int cmd_raw(struct tel *t, const char *cmd)
 	if (ret < 0)
 		die_no_daemon(t->path, -ret);
 	printf("%s\n", t->buf);
-	return 0;
+	return raw_refused(t->buf);
 }
 
 static uint64_t now_ms(void)
