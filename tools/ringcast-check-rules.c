@@ -131,6 +131,50 @@ static void check_vsync(struct rc_chk *c, const struct rc_chk_seg *a, const stru
 	rc_chk_context(c, lacks->inst, lacks->end, "not before this");
 }
 
+/*
+ * Agreed order, open segments too: b delivered x in the regular
+ * configuration, so it delivered every message ordered before x in it.
+ * The last message of b's that a delivered too (regular in both): every
+ * regular delivery of a before it must be in b. A segment that never
+ * closes (the run's last, an instance that died) is not compared by
+ * virtual synchrony; this catches a message lost in its middle.
+ */
+static void check_prefix(struct rc_chk *c, const struct rc_chk_seg *a, const struct rc_chk_map *ma,
+			 const struct rc_chk_seg *b, const struct rc_chk_map *mb)
+{
+	uint64_t pos, v;
+	uint32_t x = RC_CHK_NONE, xb = RC_CHK_NONE;
+	char n1[80], n2[80];
+
+	for (uint32_t k = seg_stop(c, b); k-- > b->start + 1;) {
+		const struct rc_chk_ev *e = ev_of(c, b, k);
+
+		if (e->kind != 'D' || e->trans || rc_chk_map_get(ma, e->k0, e->k1, &pos) != 1 ||
+		    ev_of(c, a, (uint32_t)pos)->trans)
+			continue;
+		x = (uint32_t)pos;
+		xb = k;
+		break;
+	}
+	if (x == RC_CHK_NONE)
+		return;
+	for (uint32_t k = a->start + 1; k < x; k++) {
+		const struct rc_chk_ev *e = ev_of(c, a, k);
+
+		if (e->kind != 'D' || e->trans || rc_chk_map_get(mb, e->k0, e->k1, &v) == 1)
+			continue;
+		rc_chk_violation(c, RC_CHK_VSYNC, "%s delivered %s and then %s; %s delivered the "
+				 "second but never the first (one configuration, ring %s)",
+				 rc_chk_name(c, a->inst), name_of(e, n1, sizeof(n1)),
+				 name_of(ev_of(c, a, x), n2, sizeof(n2)), rc_chk_name(c, b->inst),
+				 a->ring);
+		where(c, a);
+		rc_chk_context(c, a->inst, k, "delivered here");
+		rc_chk_context(c, b->inst, xb, "the second, without the first");
+		return;
+	}
+}
+
 static void check_group(struct rc_chk *c, const struct rc_chk_group *g)
 {
 	struct rc_chk_map *maps = calloc(g->n, sizeof(*maps));
@@ -151,6 +195,8 @@ static void check_group(struct rc_chk *c, const struct rc_chk_group *g)
 			if (a->inst == b->inst)
 				continue;
 			check_order(c, a, &maps[i], b);
+			check_prefix(c, a, &maps[i], b, &maps[j]);
+			check_prefix(c, b, &maps[j], a, &maps[i]);
 			if (a->end != RC_CHK_NONE && b->end != RC_CHK_NONE &&
 			    a->next0 == b->next0 && a->next1 == b->next1)
 				check_vsync(c, a, &maps[i], b, &maps[j]);
