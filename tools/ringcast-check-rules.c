@@ -261,6 +261,9 @@ static bool ordered_change(const char *rest)
  * sides of a split see theirs under one old ring, and a join delivered in a
  * ring of one can be carried into the merged ring and shown there again
  * (seen: nemesis seed 4) under one next ring.
+ * After an instance's last totem confchg the second ring is "end": the
+ * joins and leaves of the run's last ring (all of them, in a run without
+ * faults) are compared too.
  * NODEDOWN, NODEUP and PROCDOWN changes are each side's own view and are
  * judged by (a) and by virtual synchrony.
  */
@@ -317,11 +320,14 @@ static void check_confchgs(struct rc_chk *c)
 			const char *rest;
 
 			if (e->kind == 'T' && sscanf(e->line, "T %47s", ring) != 1)
-				ring[0] = '\0';
-			if (e->kind != 'C' || ring[0] == '\0' ||
+				snprintf(ring, sizeof(ring), "?");
+			if (e->kind != 'C' || !strcmp(ring, "?") ||
 			    (rest = strchr(e->line + 2, ' ')) == NULL || !ordered_change(rest))
 				continue;
-			h = rc_chk_hash(rc_chk_hash(prev[k], ring, strlen(ring)), rest,
+			/* after the history's last totem confchg: "end" (every
+			   instance still in that ring when its run ended) */
+			h = rc_chk_hash(rc_chk_hash(prev[k], ring[0] ? ring : "end",
+						    ring[0] ? strlen(ring) : 3), rest,
 					strlen(rest)) | 1;
 			if (rc_chk_map_add(&confs, h, 1, (uint64_t)i << 32 | k, &v) == 0)
 				continue;
@@ -330,7 +336,7 @@ static void check_confchgs(struct rc_chk *c)
 				continue;
 			rc_chk_violation(c, RC_CHK_CONFCHG, "one join or leave (between the same "
 					 "two totem confchgs, the second of ring %s) with two member "
-					 "lists", ring);
+					 "lists", ring[0] ? ring : "none: the run's last");
 			rc_chk_context(c, (uint32_t)(v >> 32), (uint32_t)v, "one");
 			rc_chk_context(c, i, k, "the other");
 		}
