@@ -163,11 +163,17 @@ static void visit(struct rc_srp *srp, struct rc_token *tok, uint64_t now)
 	srp->high_tok_seq = rc_seq_max(srp->high_tok_seq, seq_in);
 
 	served = serve_rtr(srp, tok);
-	allowed = rc_flow_allowed(srp, tok, served, rc_sendq_backlog_frames(srp));
+	cbl = rc_sendq_backlog_frames(srp);
+	allowed = rc_flow_allowed(srp, tok, served, cbl);
 	first = tok->seq + 1;
 	while (n < allowed && rc_sendq_build_frame(srp, first + n))
 		n++;
-	window_adapt(srp, rtr_in > 0 || served > 0, allowed > 0 && n == allowed);
+	/* Used all it may, or may send nothing though it has a backlog (the
+	   others' rotation filled this node's window: another node's grew
+	   while it flooded alone): grow. Else a node whose window stayed
+	   small waited for the flood to end. */
+	window_adapt(srp, rtr_in > 0 || served > 0,
+		     (allowed > 0 && n == allowed) || (allowed == 0 && served == 0 && cbl > 0));
 	tok->seq += n;
 	srp->high_tok_seq = tok->seq;
 	rc_aru_advance(srp, r);

@@ -23,14 +23,8 @@ done
 tx0=$(rc_stat 1 frames_tx)
 
 out=$RC_CLUSTER_DIR
-pids=()
-for i in 3 2 1; do
-	args=(--nodes 3 --duration 2 --sizes 8000 --group jumbo --timeout 60)
-	[ "$i" = 1 ] && args+=(--send)
-	"$cluster" exec "$i" "$bench" "${args[@]}" >"$out/bench-n$i.out" 2>&1 &
-	pids+=($!)
-done
-for i in "${pids[@]}"; do
+rc_cpgbench_start "$bench" "$out/bench" --duration 2 --sizes 8000 --group jumbo --timeout 60
+for i in "${rc_bench_pids[@]}"; do
 	wait "$i" || true	# each one's verdict is its last line, checked next
 done
 for i in 1 2 3; do

@@ -343,3 +343,18 @@ rc_check_sent() {
 		grep -q "^SENT $gp " "$sent" || rc_fail "messages from ${gp#pid=}, which no sender sent"
 	done < <(grep '^GOT ' "$listen")
 }
+
+# rc_cpgbench_start BENCH OUT ARGS...: ringcast-cpgbench (BENCH) with ARGS
+# and --nodes 3 on nodes 3, 2, 1 (node 1 --send), in the background, each
+# writing OUT-nI.out; their pids in rc_bench_pids, node 3's first.
+rc_cpgbench_start() {
+	local bench=$1 out=$2 i
+	shift 2
+	rc_bench_pids=()
+	for i in 3 2 1; do
+		local args=(--nodes 3 "$@")
+		[ "$i" = 1 ] && args+=(--send)
+		"$cluster" exec "$i" "$bench" "${args[@]}" >"$out-n$i.out" 2>&1 &
+		rc_bench_pids+=($!)
+	done
+}

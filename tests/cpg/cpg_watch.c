@@ -15,6 +15,7 @@
  *
  * -D LEN:MS: the deliver callback of each message of LEN bytes takes MS ms
  * (an application busy with it: the record stays unread meanwhile).
+ * -W N: send (-s, -S) only once the group has N members.
  *
  * Standard API only, so it runs against corosync as well.
  */
@@ -50,11 +51,14 @@ static void list(const char *tag, const struct cpg_address *a, size_t n, int wit
 	}
 }
 
+static size_t n_members;	/* of the group, as the last confchg said */
+
 static void on_confchg(cpg_handle_t h, const struct cpg_name *g,
 		       const struct cpg_address *m, size_t nm,
 		       const struct cpg_address *l, size_t nl,
 		       const struct cpg_address *j, size_t nj)
 {
+	n_members = nm;
 	printf("CONFCHG group=%.*s", (int)g->length, g->value);
 	list("members", m, nm, 0);
 	list("left", l, nl, 1);
@@ -103,6 +107,7 @@ int main(int argc, char **argv)
 	};
 	const char *group = "watch";
 	int timeout_s = 60, send = 0, c, show_max = 0;
+	size_t wait_members = 0;
 	size_t sizes[16], n_sizes = 0;
 	struct cpg_name name;
 	cpg_handle_t h;
@@ -111,8 +116,11 @@ int main(int argc, char **argv)
 	cs_error_t err;
 	int fd;
 
-	while ((c = getopt(argc, argv, "g:t:scmS:D:")) != -1) {
+	while ((c = getopt(argc, argv, "g:t:scmS:D:W:")) != -1) {
 		switch (c) {
+		case 'W':
+			wait_members = strtoul(optarg, NULL, 10);
+			break;
 		case 'D':
 			if (sscanf(optarg, "%zu:%u", &slow_len, &slow_ms) != 2) {
 				fprintf(stderr, "cpg_watch: -D LEN:MS\n");
@@ -132,7 +140,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: cpg_watch [-g GROUP] [-t SECONDS] [-s (send one message)] "
 				"[-c (CRC of each message)] [-m (print the largest message)] "
 				"[-S BYTES (send one of that size; repeatable)] "
-				"[-D LEN:MS (MS ms in the callback of a LEN-byte message)]\n");
+				"[-D LEN:MS (MS ms in the callback of a LEN-byte message)] "
+				"[-W N (send once the group has N members)]\n");
 			return 2;
 		}
 	}
@@ -149,6 +158,13 @@ int main(int argc, char **argv)
 	}
 	printf("READY nodeid=%u pid=%d\n", nodeid, (int)getpid());
 	fflush(stdout);
+	end = cpgt_now_ms() + (int64_t)timeout_s * 1000;
+	while (n_members < wait_members && cpgt_now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) < 0 || cpg_dispatch(h, CS_DISPATCH_ALL) != CS_OK)
+			break;
+	}
 	if (send) {
 		struct iovec iov = { (void *)"hello", 5 };
 

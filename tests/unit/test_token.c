@@ -532,6 +532,30 @@ static void test_window_halves_on_retransmission_requests_down_to_window_size(vo
 	rc_srp_destroy(srp);
 }
 
+/*
+ * Another node, its window grown (it floods alone), sends more per rotation
+ * than this node's window: this node's allowance was 0 at every visit, and
+ * its window, grown only by a visit that used all it was allowed, never
+ * grew. A message queued here (a client's, a cpg_join) waited for the whole
+ * flood (seconds, measured). A visit that may send nothing while it has a
+ * backlog grows the window too, so it gets its share within a few.
+ */
+static void test_a_node_starved_by_a_larger_window_grows_its_own(void)
+{
+	struct rc_srp *srp = adapt_node();
+	struct rc_token t = { .token_seq = 1, .fcc = 30 };
+
+	queue_big(srp, 5);
+	for (int visit = 0; visit < 6 && stats(srp).frames_tx == 0; visit++) {
+		t.fcc = 30;		/* the other node, every rotation */
+		give(srp, &t);
+		t.seq = forwarded().seq;
+		t.token_seq += 3;
+	}
+	CU_ASSERT(stats(srp).frames_tx > 0);
+	rc_srp_destroy(srp);
+}
+
 static void test_flow_is_bounded_by_window_minus_fcc(void)
 {
 	struct rc_srp *srp = flow_node(20);
@@ -615,10 +639,12 @@ static void test_flow_share_does_not_count_my_previous_report_twice(void)
 	queue_big(srp, 6);
 	give(srp, &t);
 	CU_ASSERT_EQUAL(forwarded().backlog, 6);
-	/* the ring's 300 include my 6: my share is 100 * 6 / 300, not / 306 */
+	/* the ring's 300 include my 6: my share is 150 * 6 / 300 (3), not
+	   / 306 (2); 150: a visit that could send nothing of its backlog grew
+	   the window by half */
 	t.fcc = 0;
 	t.backlog = 300;
-	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 6), 2);
+	CU_ASSERT_EQUAL(rc_flow_allowed(srp, &t, 0, 6), 3);
 	rc_srp_destroy(srp);
 }
 
@@ -773,6 +799,7 @@ static const struct unit_test tests[] = {
 	T(test_window_grows_after_a_visit_that_used_all_it_may),
 	T(test_window_stays_after_a_visit_that_did_not_need_it),
 	T(test_window_halves_on_retransmission_requests_down_to_window_size),
+	T(test_a_node_starved_by_a_larger_window_grows_its_own),
 	T(test_flow_is_bounded_by_window_minus_fcc),
 	T(test_flow_is_zero_once_fcc_reaches_the_window),
 	T(test_flow_subtracts_retransmissions),
