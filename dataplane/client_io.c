@@ -787,10 +787,11 @@ bool rc_dp_clients_poll(struct rc_dp *dp)
 	 * place in the list: a place not walked yet is then skipped this
 	 * pass, and none is walked twice.
 	 */
-	uint32_t n = dp->n_clients, first = n ? dp->poll_first++ % n : 0;
+	uint32_t n = dp->n_clients, first = dp->poll_first < n ? dp->poll_first : 0;
 
+	dp->poll_first = first + 1 < n ? first + 1 : 0;	/* no division per pass */
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = (first + n - k) % n, s;
+		uint32_t i = first >= k ? first - k : first + n - k, s;
 		struct rc_dp_client *c;
 		uint32_t req;
 		bool empty = true;

@@ -134,7 +134,7 @@ struct rc_dp {
 	uint64_t last_publish, last_second;
 	struct rc_srp_stats sec_base;	/* counters at the start of the second */
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
-	uint32_t poll_first;		/* where rc_dp_clients_poll starts, mod n_clients */
+	uint32_t poll_first;		/* where rc_dp_clients_poll starts: 0..n_clients-1 */
 	uint32_t ring_limit;		/* the engine's message limit last published */
 	uint32_t batch_room;		/* an MCAST_BATCH, header included, at most (one chunk) */
 	struct rc_dp_batch batches;	/* list head: the batches the engine holds */
