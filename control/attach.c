@@ -746,7 +746,10 @@ int rc_clients_start(qb_loop_t *loop, struct rc_dp *dp, const struct rc_config *
 	cl.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++)
 		cl.c[i] = (struct client){ .fd = -1, .memfd = -1 };
-	ret = snprintf(cl.path, sizeof(cl.path), "%s/ringcastd.sock", cfg->ringcast.runtime_dir);
+	_Static_assert(sizeof(cl.path) == RC_CONFIG_RUNTIME_DIR_MAX + sizeof(RC_CONFIG_SOCK_NAME),
+		       "config.c's runtime_dir bound is sun_path's");
+	ret = snprintf(cl.path, sizeof(cl.path), "%s" RC_CONFIG_SOCK_NAME,
+		       cfg->ringcast.runtime_dir);
 	if (ret < 0 || (size_t)ret >= sizeof(cl.path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, cl.path, sizeof(cl.path));

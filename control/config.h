@@ -22,6 +22,10 @@
 #define RC_CONFIG_STR_MAX	256	/* names, addresses, devargs (with the NUL) */
 #define RC_CONFIG_ARGS_MAX	1024	/* dataplane.eal_args (with the NUL) */
 #define RC_CONFIG_PATH_MAX	PATH_MAX /* paths (with the NUL) */
+/* runtime_dir's longest: "DIR/ringcastd.sock" fits a unix socket's
+   108-byte sun_path (control/attach.c checks it at build time) */
+#define RC_CONFIG_SOCK_NAME	"/ringcastd.sock"
+#define RC_CONFIG_RUNTIME_DIR_MAX	(108 - 1 - (sizeof(RC_CONFIG_SOCK_NAME) - 1))
 #define RC_CONFIG_MAX_IDS	32	/* allow_uid and allow_gid entries, each */
 #define RC_CONFIG_MAX_CLIENTS	1024	/* client connections (RC_DP_MAX_CLIENTS) */
 #define RC_CONFIG_MSG_SIZE_MIN	(256u << 10)	/* totem.max_msg_size: a largest group SYNC fits */

@@ -37,6 +37,24 @@ static void test_not_a_number_names_file_line_and_key(void)
 		     "key 'lcore' in dataplane");
 }
 
+/* The client socket, runtime_dir/ringcastd.sock, must fit a unix socket's
+   path (108 bytes): a longer runtime_dir passed -t and failed at start. */
+static void test_runtime_dir_too_long_for_the_socket_is_an_error(void)
+{
+	char text[512], dir[128];
+
+	memset(dir, 'r', sizeof(dir));
+	dir[0] = '/';
+	dir[RC_CONFIG_RUNTIME_DIR_MAX] = '\0';
+	snprintf(text, sizeof(text), NODES "ringcast {\n runtime_dir: %s\n}\n", dir);
+	CU_ASSERT_EQUAL(parse(text), 0);
+	dir[RC_CONFIG_RUNTIME_DIR_MAX] = 'r';
+	dir[RC_CONFIG_RUNTIME_DIR_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), NODES "ringcast {\n runtime_dir: %s\n}\n", dir);
+	EXPECT_ERROR(text, "t.conf:7:", "key 'runtime_dir' in ringcast",
+		     "93 characters, at most 92", "ringcastd.sock");
+}
+
 static void test_out_of_range_names_the_range(void)
 {
 	EXPECT_ERROR("totem {\n token: 0\n}\n" NODES,
@@ -335,6 +353,7 @@ static void test_load_of_a_directory_is_an_error(void)
 static const struct unit_test tests[] = {
 	T(test_not_a_number_names_file_line_and_key),
 	T(test_out_of_range_names_the_range),
+	T(test_runtime_dir_too_long_for_the_socket_is_an_error),
 	T(test_wrong_enum_word_lists_the_choices),
 	T(test_enum_words_are_stored),
 	T(test_duplicate_key_is_an_error_naming_the_first),
