@@ -138,6 +138,16 @@ static void __attribute__((format(printf, 3, 0))) limited_log(struct rc_ratelog 
 		qb_log(LOG_WARNING, "%s", line);
 }
 
+/* What r held back, once its period is over: a count in one line. */
+static void limited_summary(struct rc_ratelog *r, const char *what, uint64_t now)
+{
+	if (!r->held || now - r->start < RC_RATELOG_PERIOD_NS)
+		return;
+	qb_log(LOG_WARNING, "%u client %s%s not logged in the last %llu s", r->held, what,
+	       r->held == 1 ? "" : "s", (unsigned long long)((now - r->start) / 1000000000ull));
+	*r = (struct rc_ratelog){ 0 };
+}
+
 /* A refused connection's warning. */
 static void __attribute__((format(printf, 1, 2))) refusal_log(const char *fmt, ...)
 {
@@ -786,19 +796,9 @@ void rc_clients_poll_gone(void)
 
 	if (!cl.dp)
 		return;
-	/* refusals held back by the rate limit, once the flood is over */
-	if (cl.refusals.held && now - cl.refusals.start >= RC_RATELOG_PERIOD_NS) {
-		qb_log(LOG_WARNING, "%u client refusal%s not logged in the last %llu s",
-		       cl.refusals.held, cl.refusals.held == 1 ? "" : "s",
-		       (unsigned long long)((now - cl.refusals.start) / 1000000000ull));
-		cl.refusals = (struct rc_ratelog){ 0 };
-	}
-	if (cl.faults.held && now - cl.faults.start >= RC_RATELOG_PERIOD_NS) {
-		qb_log(LOG_WARNING, "%u client fault%s not logged in the last %llu s",
-		       cl.faults.held, cl.faults.held == 1 ? "" : "s",
-		       (unsigned long long)((now - cl.faults.start) / 1000000000ull));
-		cl.faults = (struct rc_ratelog){ 0 };
-	}
+	/* warnings held back by the rate limits, once the flood is over */
+	limited_summary(&cl.refusals, "refusal", now);
+	limited_summary(&cl.faults, "fault", now);
 	for (uint32_t i = 0; i < RC_DP_MAX_CLIENTS; i++) {
 		struct client *c = &cl.c[i];
 

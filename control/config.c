@@ -494,8 +494,8 @@ static int set_string(struct parser *p, const struct key *k, char *base,
 	if (k->off == offsetof(struct rc_config, ringcast.runtime_dir) &&
 	    n > RC_CONFIG_RUNTIME_DIR_MAX)
 		return fail_key(p, k->name, "%zu characters, at most %zu: the client socket "
-				"%s" RC_CONFIG_SOCK_NAME " must fit a unix socket's path (108 bytes)", n,
-				(size_t)RC_CONFIG_RUNTIME_DIR_MAX, "DIR");
+				"DIR" RC_CONFIG_SOCK_NAME " must fit a unix socket's path (108 bytes)",
+				n, (size_t)RC_CONFIG_RUNTIME_DIR_MAX);
 	memcpy(base + k->off, val, n + 1);
 	return 0;
 }

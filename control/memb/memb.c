@@ -503,6 +503,8 @@ static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c
 	}
 	if (!ring_seq_plausible(m, c->ring_seq))
 		return;
+	for (i = 0; i < n; i++)
+		ids[i] = c->e[i].nodeid;
 	switch (m->state) {
 	case RC_MEMB_GATHER:
 		/*
@@ -518,8 +520,6 @@ static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c
 		}
 		/* Only the ring this node agreed to, with its former's entry filled. */
 		live_rep(m, &live);
-		for (i = 0; i < n; i++)
-			ids[i] = c->e[i].nodeid;
 		if (!set_equal_ids(&live, ids, n) || !(c->filled & 1u)) {
 			m->ms.stale++;
 			return;
@@ -544,8 +544,6 @@ static void recv_commit(struct rc_memb *m, uint32_t s, const struct rc_commit *c
 		/* A copy of this ring names the members this node agreed to;
 		   one that does not is from a faulty node (its entries would
 		   make this node's transitional configuration). */
-		for (i = 0; i < n; i++)
-			ids[i] = c->e[i].nodeid;
 		if (!set_equal_ids(&m->memb, ids, n)) {
 			m->ms.stale++;
 			return;

@@ -467,9 +467,8 @@ int rc_auth_key_add(struct rc_auth *a, const uint8_t prk[RC_AUTH_PRK_LEN])
 {
 	uint8_t spare = a->tx_slot ^ 1;
 	uint32_t id = rc_auth_key_id(prk);
-	int ret;
-
 	uint8_t any = 0;
+	int ret;
 
 	/* Never a key of zeros: anyone could seal frames with it (no key
 	   file gives one; a buffer cleared too early would). */
