@@ -563,7 +563,7 @@ static unsigned int key_line(const struct parser *p, enum sec s, const char *key
 	return 0;
 }
 
-/* A node is complete: it has a nodeid, and its nodeid and name are new. */
+/* A node is complete: it has a nodeid, and its nodeid, name and ring0_addr are new. */
 static int close_node(struct parser *p, const struct level *l)
 {
 	struct rc_config *cfg = p->cfg;
@@ -585,6 +585,15 @@ static int close_node(struct parser *p, const struct level *l)
 			return fail_at(p, p->name_line[n], "key 'name' in "
 				       "nodelist.node: '" SHOW "' is already the "
 				       "name of the node at line %u", node->name,
+				       p->node_line[i]);
+		/* a daemon finds itself by its host's name or address: two
+		   nodes with one address would both take the first's nodeid */
+		if (node->ring0_addr[0] &&
+		    !strcmp(cfg->nodes[i].ring0_addr, node->ring0_addr))
+			return fail_at(p, key_line(p, SEC_NODE, "ring0_addr"),
+				       "key 'ring0_addr' in nodelist.node: '" SHOW
+				       "' is already the ring0_addr of the node "
+				       "at line %u", node->ring0_addr,
 				       p->node_line[i]);
 	}
 	cfg->n_nodes++;

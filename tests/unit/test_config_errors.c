@@ -170,6 +170,12 @@ static void test_duplicate_nodeid_or_name_is_an_error(void)
 		     "}\n",
 		     "t.conf:8: key 'name' in nodelist.node: 'a' is already the "
 		     "name of the node at line 2");
+	EXPECT_ERROR("nodelist {\n"
+		     " node {\n  nodeid: 1\n  ring0_addr: 10.0.0.1\n }\n"
+		     " node {\n  nodeid: 2\n  ring0_addr: 10.0.0.1\n }\n"
+		     "}\n",
+		     "t.conf:8: key 'ring0_addr' in nodelist.node: '10.0.0.1' is "
+		     "already the ring0_addr of the node at line 2");
 	/* nodes without a name do not clash */
 	CU_ASSERT_EQUAL(parse("nodelist {\n node {\n  nodeid: 1\n }\n"
 			      " node {\n  nodeid: 2\n }\n}\n"), 0);
