@@ -318,3 +318,23 @@ int rc_gen_run_step(struct rc_gen *g)
 			    rc_gen_result_errors(&g->cur) - errs);
 	return ret;
 }
+
+/*
+ * The run is over everywhere, but a duplicate the ring would deliver late
+ * would come after the last RESULT, unseen by an instance that left at
+ * once: keep dispatching RC_GEN_LINGER_MS. Nothing but configuration
+ * changes may come now (every instance sent its last message, its RESULT,
+ * before the step ended), so any delivery fails the run.
+ */
+void rc_gen_linger(struct rc_gen *g)
+{
+	uint64_t end = rc_gen_now_ns() + (uint64_t)RC_GEN_LINGER_MS * 1000000u, now;
+	uint64_t seen = g->deliveries;
+
+	while (!rc_gen_failed(g) && (now = rc_gen_now_ns()) < end)
+		if (rc_gen_pump(g, (int64_t)(end - now)) < 0)
+			break;
+	if (!rc_gen_failed(g) && g->deliveries != seen)
+		rc_gen_fail(g, "%" PRIu64 " message(s) delivered after the run ended "
+			    "(a duplicate?)", g->deliveries - seen);
+}

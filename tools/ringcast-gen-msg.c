@@ -606,8 +606,10 @@ void rc_gen_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t no
 {
 	struct rc_gen *g = gen_of(h);
 
-	if (g != NULL)
+	if (g != NULL) {
+		g->deliveries++;
 		rc_gen_deliver(g, nodeid, pid, msg, len);
+	}
 }
 
 void rc_gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,

@@ -224,6 +224,8 @@ int main(int argc, char **argv)
 		while (g->steps_done < rc_gen_n_steps(g) && !rc_gen_failed(g))
 			if (rc_gen_run_step(g) < 0)
 				break;
+		if (!rc_gen_failed(g) && g->steps_done == rc_gen_n_steps(g))
+			rc_gen_linger(g);
 	}
 	best_effort_abort(g);
 	g->finished = true;

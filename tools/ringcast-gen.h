@@ -276,6 +276,7 @@ struct rc_gen {
 	struct rc_gen_sender senders[RC_GEN_MAX_SENDERS];
 	unsigned int n_senders, last_sender;
 	uint64_t order_hash;
+	uint64_t deliveries;		/* messages delivered, of any kind */
 
 	/* progress, one line a second */
 	bool progress;
@@ -363,6 +364,9 @@ uint64_t rc_gen_stamp_now(const struct rc_gen *g);
 bool rc_gen_is_leader(const struct rc_gen *g);
 int rc_gen_wait(struct rc_gen *g, bool (*cond)(const struct rc_gen *g), const char *what);
 int rc_gen_run_step(struct rc_gen *g);
+/* After the last step: dispatch a while longer; late data fails the run. */
+#define RC_GEN_LINGER_MS	100u
+void rc_gen_linger(struct rc_gen *g);
 
 /* ---- output (ringcast-gen-report.c) ---- */
 

@@ -74,8 +74,13 @@ struct fake {
 	uint32_t totem_done;
 	uint32_t totem_rep;
 	uint64_t totem_seq;
+	/* echo_late_ms: the last message echoed, and when to echo it again */
+	uint8_t *late;
+	uint32_t late_len, late_pid;
+	uint16_t late_flags;
+	uint64_t late_at;	/* ms, 0: nothing to repeat */
 	/* counters for the test thread */
-	uint64_t echoed, completed, bad, room_wakes;
+	uint64_t echoed, completed, bad, room_wakes, late_echoed;
 	uint32_t clients;
 };
 
@@ -90,6 +95,14 @@ void fake_opts_default(struct fake_opts *o)
 	o->rxa_size = 1 << 20;
 	o->nodeid = 7;
 	o->max_msg = 64 * 1024;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- rx records ---- */
@@ -400,6 +413,13 @@ static bool serve_tx(struct fake *f, struct fclient *c)
 			return false;
 		if (!echo(f, c, rc_shmd_tx_payload(&c->shm, &d), d.len - RC_SHM_TX_HDR, d.flags))
 			break;
+		if (f->late && d.len - RC_SHM_TX_HDR <= f->o.max_msg) {
+			f->late_len = d.len - RC_SHM_TX_HDR;
+			memcpy(f->late, rc_shmd_tx_payload(&c->shm, &d), f->late_len);
+			f->late_pid = c->pid;
+			f->late_flags = d.flags;
+			f->late_at = now_ms() + f->o.echo_late_ms;
+		}
 		/* the daemon writes its header into the room the client left */
 		memset(c->shm.arena + d.off, 0xA5, RC_SHM_TX_HDR);
 		if (c->closing)
@@ -586,11 +606,8 @@ static bool serve(struct fake *f, int i)
 		/* what it queued is out: the socket closes a moment later, as
 		   in ringcastd (PROCDOWN, the engine lets go, the control
 		   thread closes it), and a sender has time to try again */
-		struct timespec ts;
-		uint64_t ms;
+		uint64_t ms = now_ms();
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 		if (!c->drop_at) {
 			c->drop_at = ms + 20;
 		} else if (ms >= c->drop_at && !c->drained) {
@@ -650,6 +667,23 @@ static void commands(struct fake *f)
 		}
 }
 
+/* echo_late_ms: nothing came for that long; the last message once more. */
+static void late_echo(struct fake *f)
+{
+	if (!f->late_at || now_ms() < f->late_at)
+		return;
+	for (int i = 0; i < FAKE_MAX_CLIENTS; i++) {
+		struct fclient *c = f->c[i];
+
+		if (c != NULL && c->pid == f->late_pid && c->joined && !c->closing &&
+		    echo(f, c, f->late, f->late_len, f->late_flags)) {
+			__atomic_fetch_add(&f->late_echoed, 1, __ATOMIC_RELEASE);
+			break;
+		}
+	}
+	f->late_at = 0;
+}
+
 static void *run(void *arg)
 {
 	struct fake *f = arg;
@@ -671,6 +705,7 @@ static void *run(void *arg)
 					queued += rc_shmd_tx_head(&f->c[i]->shm) - f->c[i]->shm.tx_tail;
 			}
 		rc_store_rel32(&f->queued, queued);
+		late_echo(f);
 		if (busy)
 			continue;
 		p[0].fd = f->lsock;
@@ -712,6 +747,10 @@ int fake_start(const struct fake_opts *o, struct fake **out)
 	if (f == NULL)
 		return -ENOMEM;
 	f->o = *o;
+	if (o->echo_late_ms && (f->late = malloc(o->max_msg)) == NULL) {
+		free(f);
+		return -ENOMEM;
+	}
 	f->consuming = f->completing = f->answering = 1;
 	fake_set_ring_max_msg(f, 0);	/* none published: the region's max_msg */
 	snprintf(f->path, sizeof(f->path), "/tmp/rc-fake-%d-%d.sock", (int)getpid(), serial++);
@@ -720,12 +759,16 @@ int fake_start(const struct fake_opts *o, struct fake **out)
 	f->lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (f->lsock < 0 || bind(f->lsock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(f->lsock, 16) < 0) {
+		int err = errno;
+
+		free(f->late);
 		free(f);
-		return -errno;
+		return -err;
 	}
 	setenv("RINGCAST_SOCKET", f->path, 1);
 	if (pthread_create(&f->thread, NULL, run, f) != 0) {
 		close(f->lsock);
+		free(f->late);
 		free(f);
 		return -EAGAIN;
 	}
@@ -746,6 +789,7 @@ void fake_stop(struct fake *f)
 		rc_store_rel32(&f->stop, 1);
 		pthread_join(f->thread, NULL);
 	}
+	free(f->late);
 	free(f);
 }
 
@@ -776,6 +820,7 @@ uint64_t fake_completed(struct fake *f) { return rc_load_acq64(&f->completed); }
 uint32_t fake_clients(struct fake *f) { return rc_load_acq32(&f->clients); }
 uint64_t fake_bad(struct fake *f) { return rc_load_acq64(&f->bad); }
 uint64_t fake_room_wakes(struct fake *f) { return rc_load_acq64(&f->room_wakes); }
+uint64_t fake_late_echoed(struct fake *f) { return rc_load_acq64(&f->late_echoed); }
 
 void fake_send_totem(struct fake *f, uint32_t rep, uint64_t seq)
 {

@@ -28,6 +28,9 @@ struct fake_opts {
 	bool wrap_records;	/* rx records may wrap the end of the rx area */
 	bool one_join_per_pid;	/* as ringcastd: a process is in a group once (a
 				   second handle's join is CS_ERR_EXIST) */
+	uint32_t echo_late_ms;	/* the last message echoed is echoed once more
+				   when nothing else came for this long: a late
+				   duplicate (0: never) */
 	uint32_t rx_flags;	/* rc_shm_rx_flags added to every echoed message
 				   (RC_SHM_RX_F_SAFE is set from the send's) */
 };
@@ -66,6 +69,7 @@ uint32_t fake_garbage_sent(struct fake *f);	/* such descriptors written so far *
 void fake_set_ring_max_msg(struct fake *f, uint32_t max_msg);
 
 uint64_t fake_echoed(struct fake *f);	/* tx mcasts taken */
+uint64_t fake_late_echoed(struct fake *f);	/* echo_late_ms duplicates sent */
 uint64_t fake_completed(struct fake *f);	/* completions posted */
 uint32_t fake_clients(struct fake *f);	/* attached clients */
 uint64_t fake_bad(struct fake *f);	/* malformed tx entries seen */
