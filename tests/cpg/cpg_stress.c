@@ -11,7 +11,8 @@
  * delivery's (nodeid, pid, seq) is folded in delivery order into a 64-bit
  * FNV-1a hash: equal hashes on all receivers mean the same agreed order.
  * Done when --expect-count messages have come from each of --expect-senders
- * senders; prints one RESULT line (or --json) and exits 1 on any error or
+ * senders (then it dispatches 100 ms longer: a late duplicate still
+ * counts); prints one RESULT line (or --json) and exits 1 on any error or
  * timeout. Never spins: CS_ERR_TRY_AGAIN is counted, then the fd is polled
  * for 1 ms and dispatched before the retry. Pure API user.
  */
@@ -357,6 +358,31 @@ static int done(void)
 	return S.n_complete >= S.o.expect_senders && S.sent >= S.o.count;
 }
 
+/*
+ * Everything came: dispatch STRESS_LINGER_MS longer, so that a duplicate
+ * delivered late is still counted (a seq error) rather than missed by an
+ * instance that had already left.
+ */
+#define STRESS_LINGER_MS	100
+static void linger(void)
+{
+	double end = cpgt_now_s() + STRESS_LINGER_MS / 1e3, now;
+	struct pollfd pfd = { .fd = S.fd, .events = POLLIN };
+	cs_error_t err;
+	int r;
+
+	while (!S.failure && done() && (now = cpgt_now_s()) < end) {
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)((end - now) * 1e3) + 1);
+		if (r < 0 && errno != EINTR) {
+			fail("poll: %s", strerror(errno));
+			break;
+		}
+		if (r > 0 && (err = cpg_dispatch(S.h, CS_DISPATCH_ALL)) != CS_OK)
+			fail("cpg_dispatch: %s", cpgt_err(err));
+	}
+}
+
 static void run(void)
 {
 	double deadline = cpgt_now_s() + S.o.timeout_s, next_progress = 0, now;
@@ -404,6 +430,7 @@ static void run(void)
 	S.t_end = cpgt_now_s();
 	if (!S.started)
 		S.t_start = S.t_end;
+	linger();
 }
 
 static void print_result(void)
