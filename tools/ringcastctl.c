@@ -35,6 +35,10 @@
 #define REPLY_MAX	(64 * 1024)	/* DPDK 22.11 replies are <= 16 KiB */
 #define IO_TIMEOUT_S	5
 #define EXIT_NO_DAEMON	2
+/* DPDK's telemetry serves 10 clients at once and closes any more at once;
+   ringcastctl tries again for this long before it says so. */
+#define TEL_BUSY_MS	1000
+#define TEL_MAX_CLIENTS	10
 
 static const char *prog = "ringcastctl";
 
@@ -48,40 +52,53 @@ struct tel {
 	char why[JSON_ERROR_TEXT_LENGTH + 32];	/* why query() could not read buf */
 };
 
-/*
- * Connect and read the server's info message. Returns 0, or -errno with
- * the socket closed (-ENOENT, -ECONNREFUSED: no daemon there).
- */
-static int tel_open(struct tel *t, const char *path)
+static int tel_open_once(struct tel *t, const struct sockaddr_un *sa)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
 	ssize_t n;
 	int ret;
 
-	t->path = path;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	t->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (t->fd < 0)
 		return -errno;
 	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(t->fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
 		ret = -errno;
 		goto close_fd;
 	}
 	n = recv(t->fd, t->buf, sizeof(t->buf) - 1, 0);
 	if (n <= 0) {
 		/* DPDK closes at once when it has too many clients. */
-		ret = n < 0 ? -errno : -ECONNRESET;
+		ret = n < 0 ? -errno : -EBUSY;
 		goto close_fd;
 	}
 	return 0;
 close_fd:
 	close(t->fd);
 	t->fd = -1;
+	return ret;
+}
+
+/*
+ * Connect and read the server's info message. Returns 0, or -errno with
+ * the socket closed (-ENOENT, -ECONNREFUSED: no daemon there; -EBUSY: it
+ * closed every connection at once for TEL_BUSY_MS, which DPDK's telemetry
+ * does while it serves its most clients).
+ */
+static int tel_open(struct tel *t, const char *path)
+{
+	static const struct timespec pause = { .tv_nsec = 20 * 1000000L };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ret, tries = TEL_BUSY_MS / 20;
+
+	t->path = path;
+	t->fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	while ((ret = tel_open_once(t, &sa)) == -EBUSY && --tries > 0)
+		nanosleep(&pause, NULL);
 	return ret;
 }
 
@@ -184,6 +201,13 @@ static void print_value(FILE *out, const json_t *v, const char *sep)
 
 static _Noreturn void die_no_daemon(const char *path, int err)
 {
+	if (err == EBUSY) {
+		fprintf(stderr, "%s: the daemon at %s closed every connection at once for "
+			"%d ms: it serves at most %d telemetry clients at a time (DPDK's "
+			"limit); is something holding connections open?\n", prog, path,
+			TEL_BUSY_MS, TEL_MAX_CLIENTS);
+		exit(1);
+	}
 	fprintf(stderr, "%s: no daemon at %s: %s\n", prog, path, strerror(err));
 	exit(EXIT_NO_DAEMON);
 }

@@ -50,6 +50,8 @@ static char dir[] = "/tmp/rc-ctl-test-XXXXXX";
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static int lfd = -1;
 static struct run r;
+static int turn_away;		/* connections closed at once before the info
+				   (as DPDK with 10 clients); -1: every one */
 
 /* ---- the fake telemetry server ---- */
 
@@ -83,6 +85,12 @@ static void *serve(void *arg)
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		if (turn_away) {
+			close(fd);
+			if (turn_away > 0)
+				turn_away--;
+			continue;
+		}
 		send(fd, info, strlen(info), MSG_NOSIGNAL);
 		while ((n = recv(fd, cmd, sizeof(cmd) - 1, 0)) > 0) {
 			cmd[n] = '\0';
@@ -346,6 +354,29 @@ static void test_wait_members_returns_once_the_ring_has_k(void)
 	CU_ASSERT_STRING_EQUAL(r.err, "");
 }
 
+/* A daemon that turns connections away (DPDK serves 10 telemetry clients
+   at a time) is tried again for a second, then named for what it is. */
+static void test_a_daemon_with_too_many_clients_is_tried_again_then_named(void)
+{
+	const struct answer a[] = { { "/ringcast/status", STATUS_REPLY } };
+	char want[sizeof(sock_path) + 256];
+
+	turn_away = 5;
+	run_ctl(a, 1, "status", NULL);
+	CU_ASSERT(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	CU_ASSERT(!strncmp(r.out, "node 1: ring 1.8", strlen("node 1: ring 1.8")));
+	CU_ASSERT_STRING_EQUAL(r.err, "");
+	CU_ASSERT_EQUAL(turn_away, 0);
+
+	turn_away = -1;
+	snprintf(want, sizeof(want), "ringcastctl: the daemon at %s closed every connection "
+		 "at once for 1000 ms: it serves at most 10 telemetry clients at a time "
+		 "(DPDK's limit); is something holding connections open?\n", sock_path);
+	run_ctl(a, 1, "status", NULL);
+	expect(1, "", want);
+	turn_away = 0;
+}
+
 /* ---- what it cannot read ---- */
 
 /* A null value: the daemon has no such command, or refused its parameters. */
@@ -460,6 +491,7 @@ static const struct unit_test tests[] = {
 	T(test_key_prints_the_keys_and_says_why_it_was_refused),
 	T(test_test_hooks_print_one_line_or_the_refusal),
 	T(test_wait_members_returns_once_the_ring_has_k),
+	T(test_a_daemon_with_too_many_clients_is_tried_again_then_named),
 	T(test_a_null_reply_says_the_daemon_has_no_such_command),
 	T(test_a_malformed_reply_is_an_error_not_a_crash),
 	T(test_a_reply_without_the_needed_fields_is_an_error),
