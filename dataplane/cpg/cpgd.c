@@ -194,65 +194,65 @@ void rc_cpgd_sent(struct rc_cpgd *c, void *cookie)
 
 /* ---- SYNC ---- */
 
-static int slot_cmp(const void *a, const void *b)
-{
-	const struct rc_cpgd_slot *x = *(const struct rc_cpgd_slot *const *)a;
-	const struct rc_cpgd_slot *y = *(const struct rc_cpgd_slot *const *)b;
-	int r = rc_cpgd_name_cmp((const uint8_t *)x->name.value, x->name.length,
-				 (const uint8_t *)y->name.value, y->name.length);
-
-	if (r)
-		return r;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-/* Our processes in the table: slots whose JOIN was delivered, sorted, unique. */
+/*
+ * Our processes in the table, as the stream has left them: every (me, pid)
+ * entry, sorted by (name, pid) as the table keeps them. Not the attached
+ * slots: a client that went away is still a member until the PROCDOWN (or
+ * LEAVE) queued behind its last messages is ordered; a SYNC without it,
+ * sent ahead of those, would remove it first and its messages would come
+ * after its leave confchg. An entry whose slot is gone with no removal in
+ * flight (the PROCDOWN could not be allocated) is left out: the SYNC is
+ * what removes it then.
+ */
 static int sync_build(struct rc_cpgd *c, struct rc_cpgd_out **out)
 {
-	const struct rc_cpgd_slot **v;
-	struct rc_cpgd_out *o;
+	const struct rc_cpgd_table *t = &c->table;
+	struct rc_cpgd_out *o = NULL;
 	struct rc_cpg_sync sh;
-	uint32_t n = 0, k = 0;
+	uint32_t k = 0;
 	size_t body = sizeof(sh), off;
 
-	v = malloc((c->max_slots ? c->max_slots : 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < c->max_slots; i++)
-		if (c->slots[i].attached && c->slots[i].in_table)
-			v[n++] = &c->slots[i];
-	qsort(v, n, sizeof(*v), slot_cmp);
-	for (uint32_t i = 0; i < n; i++) {
-		if (k && !slot_cmp(&v[k - 1], &v[i]))
-			continue;
-		v[k++] = v[i];
-		body += sizeof(struct rc_cpg_sync_ent) + v[i]->name.length;
-	}
-	o = out_alloc(RC_CPG_SYNC, NULL, 0, body);
-	if (!o) {
-		free(v);
-		return -ENOMEM;
-	}
-	sh = (struct rc_cpg_sync){
-		.ring_seq = htole64(c->ring.seq),
-		.ring_rep = htole32(c->ring.rep),
-		.count = htole32(k),
-	};
-	off = RC_CPG_HDR_LEN(0);
-	memcpy(o->buf + off, &sh, sizeof(sh));
-	off += sizeof(sh);
-	for (uint32_t i = 0; i < k; i++) {
-		struct rc_cpg_sync_ent e = {
-			.pid = htole32(v[i]->pid),
-			.name_len = htole16((uint16_t)v[i]->name.length),
-		};
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			o = out_alloc(RC_CPG_SYNC, NULL, 0, body);
+			if (!o)
+				return -ENOMEM;
+			sh = (struct rc_cpg_sync){
+				.ring_seq = htole64(c->ring.seq),
+				.ring_rep = htole32(c->ring.rep),
+				.count = htole32(k),
+			};
+			off = RC_CPG_HDR_LEN(0);
+			memcpy(o->buf + off, &sh, sizeof(sh));
+			off += sizeof(sh);
+		}
+		for (uint32_t i = 0; i < t->n_groups; i++) {
+			const struct rc_cpgd_group *g = t->sorted[i];
 
-		memcpy(o->buf + off, &e, sizeof(e));
-		off += sizeof(e);
-		memcpy(o->buf + off, v[i]->name.value, v[i]->name.length);
-		off += v[i]->name.length;
+			for (uint32_t j = 0; j < g->n; j++) {
+				const struct rc_cpgd_member *m = &g->m[j];
+				struct rc_cpg_sync_ent e;
+
+				if (m->nodeid != c->me ||
+				    (m->slot == RC_CPGD_NO_SLOT &&
+				     !removal_in_flight(c, &g->name, m->pid)))
+					continue;
+				if (pass == 0) {
+					k++;
+					body += sizeof(e) + g->name.length;
+					continue;
+				}
+				e = (struct rc_cpg_sync_ent){
+					.pid = htole32(m->pid),
+					.name_len = htole16((uint16_t)g->name.length),
+				};
+				memcpy(o->buf + off, &e, sizeof(e));
+				off += sizeof(e);
+				memcpy(o->buf + off, g->name.value, g->name.length);
+				off += g->name.length;
+			}
+		}
 	}
-	free(v);
 	*out = o;
 	return 0;
 }
@@ -275,9 +275,9 @@ bool rc_cpgd_sync_pending(const struct rc_cpgd *c)
 }
 
 /*
- * A SYNC is only correct ahead of every control message of ours not yet
- * delivered, so a late one waits until none is in flight: then the table's
- * entries for this node are exactly the slots it lists.
+ * A SYNC lists the table as delivered so far, so it is only correct ahead
+ * of every control message of ours not yet delivered: a late one waits
+ * until none is in flight.
  */
 void rc_cpgd_flush(struct rc_cpgd *c)
 {

@@ -82,7 +82,13 @@ static void test_merge_is_nodeup_on_both_sides_with_same_lists(void)
 	cluster_fini();
 }
 
-static void test_process_gone_across_a_ring_change_is_procdown_at_sync(void)
+/*
+ * A process gone with its PROCDOWN queued when the ring changes: node 2's
+ * SYNC, sent ahead of that PROCDOWN, still lists it (the table's entry, not
+ * the slot, which is gone), so it leaves when its PROCDOWN is ordered, after
+ * the messages it sent before it went.
+ */
+static void test_process_gone_across_a_ring_change_leaves_at_its_procdown(void)
 {
 	int part[NN] = { 0 };
 
@@ -94,20 +100,56 @@ static void test_process_gone_across_a_ring_change_is_procdown_at_sync(void)
 	run();
 	ev_skip(1);
 	ev_skip(2);
-	rc_cpgd_detach(C(2), 0);	/* its PROCDOWN is queued, not ordered */
+	client_send(2, 0, "last");
+	rc_cpgd_detach(C(2), 0);	/* its PROCDOWN is queued behind it, not ordered */
 	crash(3);
 	form(part);
 	EV_NONE(1);
 	CU_ASSERT_TRUE(step(1));	/* node 1's SYNC */
 	EV_NONE(1);
-	CU_ASSERT_TRUE(step(2));	/* node 2's SYNC, ahead of its PROCDOWN */
-	EV(1, "s0 cc g m=1:100 l=2:50/5 j=");
+	CU_ASSERT_TRUE(step(2));	/* node 2's SYNC, ahead of both: it lists 2:50 */
 	EV(1, "s0 tt 1.5 1,2");
-	TABLE(2, "g:1:100");
-	run();				/* the PROCDOWN: nothing more */
 	EV_NONE(1);
+	TABLE(1, "g:1:100,2:50");
+	TABLE(2, "g:1:100,2:50");
+	run();				/* its message, then the PROCDOWN */
+	EV(1, "s0 dl 2:50 last");
+	EV(1, "s0 cc g m=1:100 l=2:50/5 j=");
+	EV_NONE(1);
+	TABLE(1, "g:1:100");
+	TABLE(2, "g:1:100");
 	CU_ASSERT_EQUAL(stats(1).procdowns, 1);
 	CU_ASSERT_EQUAL(stats(1).bad, 0);
+	CU_ASSERT_EQUAL(stats(1).stale_sync, 0);
+	cluster_fini();
+}
+
+/* The same for a process that left, then went before its LEAVE was ordered:
+   its reason is LEAVE, whatever ring change came between. */
+static void test_process_left_then_gone_across_a_ring_change_is_leave(void)
+{
+	int part[NN] = { 0 };
+
+	cluster(3);
+	attach(1, 0, 100);
+	attach(2, 0, 50);
+	join(1, 0, "g");
+	join(2, 0, "g");
+	run();
+	ev_skip(1);
+	ev_skip(2);
+	client_send(2, 0, "bye");
+	leave(2, 0, "g");
+	rc_cpgd_detach(C(2), 0);
+	crash(3);
+	form(part);
+	run();
+	EV(1, "s0 tt 1.5 1,2");
+	EV(1, "s0 dl 2:50 bye");
+	EV(1, "s0 cc g m=1:100 l=2:50/2 j=");
+	EV_NONE(1);
+	TABLE(1, "g:1:100");
+	TABLE(2, "g:1:100");
 	cluster_fini();
 }
 
@@ -666,7 +708,8 @@ static void test_confchg_sequences_agree_on_every_node(void)
 static const struct unit_test tests[] = {
 	T(test_node_crash_is_nodedown_with_all_its_processes),
 	T(test_merge_is_nodeup_on_both_sides_with_same_lists),
-	T(test_process_gone_across_a_ring_change_is_procdown_at_sync),
+	T(test_process_gone_across_a_ring_change_leaves_at_its_procdown),
+	T(test_process_left_then_gone_across_a_ring_change_is_leave),
 	T(test_join_in_flight_across_a_ring_change_completes),
 	T(test_stale_sync_is_ignored),
 	T(test_totem_only_after_every_sync_and_at_attach),
