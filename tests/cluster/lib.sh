@@ -114,7 +114,9 @@ rc_cleanup() {
 		fi
 	done
 	# A test that leaves its namespaces behind has not passed.
-	if ! "$cluster" down >/dev/null 2>&1; then
+	# It also fails when a daemon exited unexpectedly (a crash, a
+	# self-stop): what it says about that is the test's failure.
+	if ! "$cluster" down >/dev/null; then
 		echo "FAIL $rc_test: scripts/cluster down failed" >&2
 		[ "$rc" -ne 0 ] || rc=1
 	fi

@@ -12,6 +12,7 @@ rc_up 3
 before=$(rc_same_ring "1 2 3" 3)
 pid=$(cat "$RC_CLUSTER_DIR/node2/daemon.pid")
 
+"$cluster" expect-exit 2 term
 t0=$(rc_now_ms)
 kill -TERM "$pid"
 rc_wait_all "1 3" 2 5000

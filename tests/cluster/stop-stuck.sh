@@ -20,6 +20,7 @@ log=$RC_CLUSTER_DIR/node2/ringcastd.log
 
 rc_ctl 2 raw "/ringcast/stall,$hold_ms" >/dev/null || rc_fail "the stall hook was refused"
 sleep 0.3	# the lcore is in the hook
+"$cluster" expect-exit 2 term
 t0=$(rc_now_ms)
 kill -TERM "$pid"
 rc_wait_line "$log" "the lcore has not stopped [0-9]+ ms after the signal: its last pass began [0-9]+ ms ago \(it is held inside one call" 3500
