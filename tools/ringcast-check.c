@@ -301,6 +301,7 @@ static int read_history(struct rc_chk_inst *in)
 			in->path);
 		return -EINVAL;
 	}
+	in->soak = strcmp(mode, "soak") == 0;
 	for (p = nl + 1; *p; p = nl + 1) {
 		lineno++;
 		nl = strchr(p, '\n');
@@ -485,6 +486,16 @@ static void walk(struct rc_chk *c, uint32_t i, struct rc_chk_map *sent, struct r
 						 name);
 				rc_chk_context(c, i, k, "delivery");
 			}
+			/* soak sends nothing shorter than its 8-byte seq word, so a
+			   soak history's delivery without a seq was cut or corrupted
+			   (the other modes' control messages have none: not judged) */
+			if (in->soak && e->seq == RC_CHK_NOSEQ) {
+				rc_chk_violation(c, RC_CHK_CRC, "%s delivered a %u-byte message from "
+						 "%u/%u without a seq: every soak message starts with "
+						 "its 8-byte seq word, so it was cut or corrupted",
+						 rc_chk_name(c, i), e->size, e->nodeid, e->pid);
+				rc_chk_context(c, i, k, "delivered");
+			}
 			/* the CRC and size every instance must agree on */
 			if (rc_chk_map_add(sent, e->k0, e->k1, (uint64_t)i << 32 | k | SEEN, &v) == 1) {
 				const struct rc_chk_ev *r = &c->inst[(v & ~SEEN) >> 32].ev[(uint32_t)v];
@@ -590,9 +601,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Judges the --history files of every ringcast-gen instance of one run\n"
 	      "together (a directory: each *.hist in it). Checked: CRC and size of every\n"
-	      "delivery against the send and the other deliveries; no duplicate, per-\n"
-	      "sender FIFO; no delivery from a process outside the receiver's current\n"
-	      "membership; no gap from a sender that stayed a member; a clean end\n"
+	      "delivery against the send and the other deliveries (in soak, one\n"
+	      "without a seq is a cut message); no duplicate, per-sender FIFO; no\n"
+	      "delivery from a process outside the receiver's current membership; no\n"
+	      "gap from a sender that stayed a member; a clean end\n"
 	      "(E ok) has all its own messages back; per configuration (the stretch\n"
 	      "between two confchgs or totem confchgs): one order, virtual synchrony,\n"
 	      "agreeing confchgs and totem confchgs, SAFE delivery. Prints the first\n"

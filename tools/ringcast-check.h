@@ -36,6 +36,7 @@ struct rc_chk_inst {
 	size_t n_ev, cap_ev;
 	const char *end;	/* the E line's reason, or NULL (killed) */
 	bool cut;		/* the last line had no newline (dropped) */
+	bool soak;		/* mode soak: every message starts with its seq word */
 };
 
 /* A stretch of one instance's deliveries between two boundaries (C or T). */
