@@ -2,9 +2,9 @@
 /*
  * ringcast-check HISTORY...: reads every instance's --history of one run
  * (files, or directories of *.hist files), walks each one alone (CRCs,
- * duplicates, per-sender FIFO, membership, gaps from a sender that stayed a
- * member, own messages back), cuts it into segments at each confchg and
- * totem confchg, then compares the instances segment by segment
+ * phantoms, duplicates, per-sender FIFO, membership, gaps from a sender
+ * that stayed a member, own messages back), cuts it into segments at each
+ * confchg and totem confchg, then compares the instances segment by segment
  * (ringcast-check-rules.c). Prints the first violations with the lines
  * involved and a summary; exit 0 clean, 1 violations, 2 unreadable input.
  */
@@ -22,7 +22,7 @@
 
 static const char *const kind_names[RC_CHK_KINDS] = {
 	"crc", "duplicate", "fifo", "membership", "lost", "order", "vsync",
-	"confchg", "safe",
+	"confchg", "safe", "phantom",
 };
 
 const char *rc_chk_kind_name(enum rc_chk_kind kind)
@@ -452,7 +452,30 @@ static const char *msg_name(const struct rc_chk_ev *e, char *buf, size_t len)
 /* per (receiver, sender): the next seq expected + 1 (0 none); bit 63: it left since */
 #define ABSENT	(1ull << 63)
 
-static void walk(struct rc_chk *c, uint32_t i, struct rc_chk_map *sent, struct rc_chk_map *fifo)
+/*
+ * Per process (nodeid << 32 | pid, 1): its history's index + 1 when every
+ * history of that process is whole (an E line, nothing cut), 0 when one is
+ * not. A whole history holds every message the process sent: ringcast's
+ * libcpg returns CS_OK for every message the daemon took in, even one
+ * taken as the daemon lets the client go (lib/send.c, tx_push), and
+ * ringcast-gen writes the S line of each before its E line. (A zcb send
+ * whose cpg_zcb_free fails after the send succeeded ends the run, E error,
+ * without that message's S line; free fails only on a bad handle.)
+ */
+static void whole_senders(const struct rc_chk *c, struct rc_chk_map *whole)
+{
+	for (uint32_t i = 0; i < c->n_inst; i++) {
+		const struct rc_chk_inst *in = &c->inst[i];
+		uint64_t k = (uint64_t)in->nodeid << 32 | in->pid;
+		bool ok = in->end != NULL && !in->cut;
+
+		if (rc_chk_map_add(whole, k, 1, ok ? i + 1 : 0, NULL) == 1 && !ok)
+			rc_chk_map_set(whole, k, 1, 0);
+	}
+}
+
+static void walk(struct rc_chk *c, uint32_t i, struct rc_chk_map *sent, struct rc_chk_map *fifo,
+		 const struct rc_chk_map *whole)
 {
 	struct rc_chk_inst *in = &c->inst[i];
 	struct members m = { 0 };
@@ -518,6 +541,19 @@ static void walk(struct rc_chk *c, uint32_t i, struct rc_chk_map *sent, struct r
 				}
 			} else {
 				c->n_messages++;
+				/* neither sent nor delivered before: from a sender whose
+				   whole history is here, a message it never sent (an
+				   invented one, or a seq corrupted on the way) */
+				if (e->seq != RC_CHK_NOSEQ &&
+				    rc_chk_map_get(whole, e->k0, 1, &v) == 1 && v != 0) {
+					rc_chk_violation(c, RC_CHK_PHANTOM, "%s delivered %s, which "
+							 "its sender never sent (its history is "
+							 "whole and has no S line for it)",
+							 rc_chk_name(c, i), name);
+					rc_chk_context(c, i, k, "delivered");
+					rc_chk_context(c, (uint32_t)v - 1, RC_CHK_NONE,
+						       "the sender's whole history");
+				}
 			}
 			if (e->k0 == self && e->seq != RC_CHK_NOSEQ)
 				rc_chk_map_add(&own, e->seq + 1, 1, k, NULL);
@@ -602,9 +638,10 @@ static void usage(FILE *f)
 	      "Judges the --history files of every ringcast-gen instance of one run\n"
 	      "together (a directory: each *.hist in it). Checked: CRC and size of every\n"
 	      "delivery against the send and the other deliveries (in soak, one\n"
-	      "without a seq is a cut message); no duplicate, per-sender FIFO; no\n"
-	      "delivery from a process outside the receiver's current membership; no\n"
-	      "gap from a sender that stayed a member; a clean end\n"
+	      "without a seq is a cut message); from a sender whose history is whole,\n"
+	      "only messages it sent (else: phantom); no duplicate, per-sender FIFO;\n"
+	      "no delivery from a process outside the receiver's current membership;\n"
+	      "no gap from a sender that stayed a member; a clean end\n"
 	      "(E ok) has all its own messages back; per configuration (the stretch\n"
 	      "between two confchgs or totem confchgs): one order, virtual synchrony,\n"
 	      "agreeing confchgs and totem confchgs, SAFE delivery. Prints the first\n"
@@ -615,7 +652,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	struct rc_chk c = { .max_reports = 10 };
-	struct rc_chk_map sent, fifo;
+	struct rc_chk_map sent, fifo, whole;
 	size_t cap = 0;
 	uint64_t total = 0;
 	int a = 1;
@@ -645,8 +682,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (rc_chk_map_init(&sent, 1 << 16) < 0 || rc_chk_map_init(&fifo, 1024) < 0 ||
-	    rc_chk_map_init(&c.groups, 1024) < 0)
+	    rc_chk_map_init(&whole, c.n_inst) < 0 || rc_chk_map_init(&c.groups, 1024) < 0)
 		return 2;
+	whole_senders(&c, &whole);
 	/* the sends first: each delivery is compared with its send */
 	for (uint32_t i = 0; i < c.n_inst; i++)
 		for (uint32_t k = 0; k < c.inst[i].n_ev; k++) {
@@ -657,7 +695,7 @@ int main(int argc, char **argv)
 					       (uint64_t)i << 32 | k, NULL);
 		}
 	for (uint32_t i = 0; i < c.n_inst; i++)
-		walk(&c, i, &sent, &fifo);
+		walk(&c, i, &sent, &fifo, &whole);
 	if (rc_chk_rules(&c) < 0)
 		return 2;
 	for (int k = 0; k < RC_CHK_KINDS; k++)
