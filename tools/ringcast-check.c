@@ -612,16 +612,25 @@ static void walk(struct rc_chk *c, uint32_t i, struct rc_chk_map *sent, struct r
 			break;
 		}
 	}
-	/* a clean end: every message it sent came back to it */
-	if (in->end && strcmp(in->end, "ok") == 0) {
+	/*
+	 * Every message it sent came back to it, when it ended connected and
+	 * waiting for them: "ok" (all back, it says) and soak's
+	 * "drain-timeout" (it stopped sending and waited --timeout, still
+	 * served by its daemon: a daemon that drops a client's last messages
+	 * ends it so). Not "gone" (the daemon went away, and what it had not
+	 * yet sent on with it), "error" (it stopped on a failure of its own
+	 * without waiting: its last messages may still have been on their
+	 * way), nor a history without an E line (killed).
+	 */
+	if (in->end && (strcmp(in->end, "ok") == 0 || strcmp(in->end, "drain-timeout") == 0)) {
 		for (uint32_t k = 0; k < in->n_ev; k++) {
 			const struct rc_chk_ev *e = &in->ev[k];
 
 			if (e->kind != 'S' || rc_chk_map_get(&own, e->seq + 1, 1, &v) == 1)
 				continue;
 			rc_chk_violation(c, RC_CHK_LOST, "%s sent seq %" PRIu64 " (accepted) and "
-					 "ended cleanly without it delivered back",
-					 rc_chk_name(c, i), e->seq);
+					 "ended (E %s) without it delivered back",
+					 rc_chk_name(c, i), e->seq, in->end);
 			rc_chk_context(c, i, k, "accepted here");
 			rc_chk_context(c, i, RC_CHK_NONE, "");
 		}
@@ -641,12 +650,13 @@ static void usage(FILE *f)
 	      "without a seq is a cut message); from a sender whose history is whole,\n"
 	      "only messages it sent (else: phantom); no duplicate, per-sender FIFO;\n"
 	      "no delivery from a process outside the receiver's current membership;\n"
-	      "no gap from a sender that stayed a member; a clean end\n"
-	      "(E ok) has all its own messages back; per configuration (the stretch\n"
-	      "between two confchgs or totem confchgs): one order, virtual synchrony,\n"
-	      "agreeing confchgs and totem confchgs, SAFE delivery. Prints the first\n"
-	      "--reports N violations (default 10) with the lines involved, then a\n"
-	      "summary. Exit 0: none; 1: violations; 2: unreadable input.\n", f);
+	      "no gap from a sender that stayed a member; an instance that ended\n"
+	      "waiting for its own messages (E ok, E drain-timeout) has them all\n"
+	      "back; per configuration (the stretch between two confchgs or totem\n"
+	      "confchgs): one order, virtual synchrony, agreeing confchgs and totem\n"
+	      "confchgs, SAFE delivery. Prints the first --reports N violations\n"
+	      "(default 10) with the lines involved, then a summary. Exit 0: none;\n"
+	      "1: violations; 2: unreadable input.\n", f);
 }
 
 int main(int argc, char **argv)
