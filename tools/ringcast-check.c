@@ -3,8 +3,8 @@
  * ringcast-check HISTORY...: reads every instance's --history of one run
  * (files, or directories of *.hist files), walks each one alone (CRCs,
  * phantoms, duplicates, per-sender FIFO, membership, gaps from a sender
- * that stayed a member, own messages back, "t" deliveries only at a ring's
- * end), cuts it into segments at each confchg and totem confchg, then
+ * that stayed a member, own messages back, a new ring after "t"
+ * deliveries), cuts it into segments at each confchg and totem confchg, then
  * compares the instances segment by segment (ringcast-check-rules.c).
  * Prints the first violations with the lines involved and a summary; exit
  * 0 clean, 1 violations, 2 unreadable input.
@@ -474,51 +474,20 @@ static void whole_senders(const struct rc_chk *c, struct rc_chk_map *whole)
 	}
 }
 
-/* A left list that names a process of a node that went down (reason 3,
-   CPG_REASON_NODEDOWN): the transitional confchg, which only ends a ring. */
-static bool ends_ring(const char *line)
-{
-	const char *p = strchr(line + 2, ' ');
-	unsigned int nodeid, pid, reason;
-	int used;
-
-	if (p == NULL)
-		return false;
-	for (p++; sscanf(p, "%u:%u:%u%n", &nodeid, &pid, &reason, &used) == 3; p += used + 1) {
-		if (reason == 3)
-			return true;
-		if (p[used] != ',')
-			break;
-	}
-	return false;
-}
-
 /*
- * Where a "t" delivery may be. It was recovered as its ring ended
- * (ringcast_cpg_delivery_flags(3)): after every regular delivery of that
- * ring, and the transitional confchg follows the last one at once. That
- * confchg shows only when group members went down (a left list with
- * NODEDOWN, dataplane/cpg/apply.c); when none did (a merge, a lost node
- * with no member of the group) the new ring's regular deliveries and its
- * SYNCs' NODEUP confchgs may follow the "t" ones with nothing between, its
- * totem confchg coming once every member's SYNC is in (docs/protocol.md),
- * and a recovered JOIN or LEAVE puts a confchg among the "t" deliveries.
- * So two things are judged: between a "t" delivery and the next NODEDOWN
- * confchg, with no totem confchg between, every delivery is "t" (a
- * regular one there belongs to the ring that NODEDOWN ends, ordered after
- * its recovered messages; marking those "t" spares them the SAFE and
- * prefix rules); and the first totem confchg after a "t" delivery is of a
- * ring other than the one in force. One legitimate history would be
- * reported: a new ring, entered with nobody lost, that loses members
- * before every SYNC of it is in (so no totem confchg) after one of its
- * regular deliveries; it takes a merge and a failure within one SYNC
- * round.
+ * Where a "t" delivery may be: recovered as its ring ended
+ * (ringcast_cpg_delivery_flags(3)), so the next totem confchg is of
+ * another ring than the one in force. Whether a regular delivery may
+ * follow a "t" one before the confchg that ends their ring cannot be
+ * told from a history: a ring entered with nobody lost shows no boundary
+ * until all its SYNCs are in, and it may lose members before that, after
+ * regular deliveries of its own.
  */
 static void check_transitional(struct rc_chk *c, uint32_t i)
 {
 	const struct rc_chk_inst *in = &c->inst[i];
-	uint32_t t = RC_CHK_NONE, reg = RC_CHK_NONE;
-	char ring[48] = "", next[48], n1[80], n2[80];
+	uint32_t t = RC_CHK_NONE;
+	char ring[48] = "", next[48], n1[80];
 
 	for (uint32_t k = 0; k < in->n_ev; k++) {
 		const struct rc_chk_ev *e = &in->ev[k];
@@ -527,24 +496,6 @@ static void check_transitional(struct rc_chk *c, uint32_t i)
 		case 'D':
 			if (e->trans && t == RC_CHK_NONE)
 				t = k;
-			else if (!e->trans && t != RC_CHK_NONE && reg == RC_CHK_NONE)
-				reg = k;
-			break;
-		case 'C':
-			if (!ends_ring(e->line))
-				break;
-			if (reg != RC_CHK_NONE) {
-				msg_name(&in->ev[reg], n1, sizeof(n1));
-				msg_name(&in->ev[t], n2, sizeof(n2));
-				rc_chk_violation(c, RC_CHK_VSYNC, "%s delivered %s in the regular "
-						 "configuration after %s in the transitional one "
-						 "(t), before the confchg that ends their ring",
-						 rc_chk_name(c, i), n1, n2);
-				rc_chk_context(c, i, t, "transitional");
-				rc_chk_context(c, i, reg, "regular, after it");
-				rc_chk_context(c, i, k, "the transitional confchg");
-			}
-			t = reg = RC_CHK_NONE;
 			break;
 		case 'T':
 			if (sscanf(e->line, "T %47s", next) != 1)
@@ -559,7 +510,7 @@ static void check_transitional(struct rc_chk *c, uint32_t i)
 				rc_chk_context(c, i, k, "the same ring again");
 			}
 			snprintf(ring, sizeof(ring), "%s", next);
-			t = reg = RC_CHK_NONE;
+			t = RC_CHK_NONE;
 			break;
 		}
 	}
@@ -765,7 +716,7 @@ static void usage(FILE *f)
 	      "no delivery from a process outside the receiver's current membership;\n"
 	      "no gap from a sender that stayed a member; an instance that ended\n"
 	      "waiting for its own messages (E ok, E drain-timeout) has them all\n"
-	      "back; transitional (t) deliveries only at their ring's end; per\n"
+	      "back; a new ring after transitional (t) deliveries; per\n"
 	      "configuration (the stretch between two confchgs or totem confchgs):\n"
 	      "one order, virtual synchrony, agreeing confchgs and totem confchgs,\n"
 	      "SAFE delivery. Prints the first --reports N violations (default 10)\n"
