@@ -340,6 +340,7 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 	b->zcb = true;
 	b->cap = size;
 	b->zcb_gen = ++h->zcb_gen;
+	h->zcb_arena_held += b->size;
 	*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	return 0;
 }
@@ -481,10 +482,12 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 			ret = -EINVAL;
 		} else if (priv) {
 			priv_free(h, b);	/* a send copies it under tx_lock: never in flight */
-		} else if (b->inflight > 0) {
-			b->zcb_freed = true;	/* freed by its last completion */
 		} else {
-			rc_arena_free(&h->arena, b->off);
+			h->zcb_arena_held -= b->size;
+			if (b->inflight > 0)
+				b->zcb_freed = true;	/* freed by its last completion */
+			else
+				rc_arena_free(&h->arena, b->off);
 		}
 	}
 	pthread_mutex_unlock(&h->tx_lock);

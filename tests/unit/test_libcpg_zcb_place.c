@@ -364,6 +364,52 @@ static void test_zcb_alloc_no_memory_when_held_buffers_fragment_the_share(void)
 }
 
 /* cpg_finalize gives the private buffers back to the allocator */
+/*
+ * zcb buffers the application only holds are not traffic: flow control
+ * stays off while they fill the arena's share (it said ENABLED for good
+ * once they took 3/4 of the arena, so an application that waits for it to
+ * go off before it sends never sent again), and comes on for copies in
+ * flight as before.
+ */
+static void test_zcb_buffers_held_do_not_turn_flow_control_on(void)
+{
+	static char buf[60000];
+	struct iovec iov = { buf, sizeof(buf) };
+	cpg_flow_control_state_t fc;
+	void *p[64];
+	cpg_handle_t h;
+	int n = 0, copies;
+
+	start_share(256 * 1024, 5u << 20);	/* floor 1.25 MiB, share 5 MiB */
+	setenv("RINGCAST_ZCB_MAX", "0", 1);
+	h = open_h();
+	unsetenv("RINGCAST_ZCB_MAX");
+	join(h, "z");
+	while (n < 64 && cpg_zcb_alloc(h, 100000, &p[n]) == CS_OK) {
+		CU_ASSERT(in_region(p[n]));
+		n++;
+	}
+	CU_ASSERT(n >= 50);	/* the share is full: 3/4 of the arena and more */
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);
+	/* copies in flight that fill 3/4 of the room below the share do */
+	copies = (int)(zcb_floor(256 * 1024) * 3 / 4 / RC_SHM_ROUND(RC_SHM_TX_HDR + sizeof(buf), 16)) + 2;
+	fake_set_completing(fk, false);
+	for (int i = 0; i < copies; i++)
+		CU_ASSERT_EQUAL(cpg_mcast_joined(h, CPG_TYPE_AGREED, &iov, 1), CS_OK);
+	CU_ASSERT(wait_echoed((uint64_t)copies));
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_ENABLED);
+	fake_set_completing(fk, true);
+	CU_ASSERT(wait_completed((uint64_t)copies));
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(cpg_zcb_free(h, p[i]), CS_OK);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_zcb_finalize_frees_private_buffers(void)
 {
 	struct mallinfo2 before, after;
@@ -392,6 +438,7 @@ static void test_zcb_finalize_frees_private_buffers(void)
 }
 
 static const struct unit_test tests[] = {
+	T(test_zcb_buffers_held_do_not_turn_flow_control_on),
 	T(test_zcb_buffers_past_the_arena_are_private),
 	T(test_zcb_largest_message_sends_beside_a_copy_in_flight),
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
