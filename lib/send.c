@@ -509,8 +509,14 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr,
 {
 	struct rc_arena_blk *b;
 	struct room_seen seen;
+	bool closed;
 
 	for (;;) {
+		/* the socket first: a daemon that let us go stores DRAINED,
+		   then closes it, so a close seen here comes with the DRAINED
+		   (and the completions) read below; looked at after them, a
+		   close could hide a DRAINED stored just before it */
+		closed = rc_conn_closed(h);
 		room_look(h, &seen);
 		b = rc_arena_find(&h->arena, off);
 		if (b == NULL || !b->zcb || b->zcb_gen != gen || b->done >= nr)
@@ -527,7 +533,7 @@ static int wait_taken(struct rc_cpg *h, uint64_t off, uint64_t gen, uint64_t nr,
 			       0 : -ENOTCONN;
 		/* not rc_conn_dead: one that let us go reads the buffer until
 		   DRAINED; a socket closed without it is a daemon gone */
-		if (rc_conn_closed(h))
+		if (closed)
 			return -ENOTCONN;
 		/* The completion moves comp_head, and DRAINED comes with a
 		   wake: either wakes a flagged waiter (shm_room.h); the bound

@@ -13,8 +13,37 @@
 
 #include <ringcast/shm.h>
 
+#include <dlfcn.h>
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
+
+/*
+ * The library's poll(), as this program sees it. A thread that set
+ * close_in_poll has the daemon let it go (DRAINED stored, socket closed)
+ * inside its first non-blocking poll, the one with which libcpg asks
+ * whether the socket closed: as a thread descheduled between its look at
+ * the region and that poll. (The executable's definition comes first for
+ * libcpg too; the fake daemon's thread never sets the flag.)
+ */
+static __thread bool close_in_poll;
+static int (*real_poll)(struct pollfd *, nfds_t, int);
+
+/* before any thread: the fake daemon's polls too */
+__attribute__((constructor)) static void find_poll(void)
+{
+	real_poll = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (close_in_poll && timeout == 0) {
+		close_in_poll = false;
+		fake_close(fk);
+		(void)fake_wait(no_clients, NULL, 3000);	/* DRAINED, then the close */
+	}
+	return real_poll(fds, n, timeout);
+}
 
 /* ---- sending ---- */
 
@@ -291,6 +320,40 @@ static void test_zcb_in_place_send_the_daemon_let_go_of_is_ok(void)
 	}
 }
 
+static void *zcb_send_closing_thread(void *arg)
+{
+	close_in_poll = true;
+	return zcb_send_thread(arg);
+}
+
+/*
+ * The same, with DRAINED and the socket's close both landing between the
+ * waiting send's look at the region's state and its look at the socket:
+ * it saw the socket closed and said CS_ERR_LIBRARY for a message every
+ * node delivers (a caller sends it again). It looks at the socket first
+ * now, so what the daemon stored before it closed is seen.
+ */
+static void test_zcb_in_place_send_let_go_just_before_its_look_at_the_socket_is_ok(void)
+{
+	struct zsend z = { 0 };
+	pthread_t t;
+
+	z.h = open_in_place();
+	z.len = 9000;
+	CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(z.h, z.len, &z.p), CS_OK);
+	memset(z.p, 0x66, z.len);
+	fake_set_completing(fk, false);
+	CU_ASSERT_FATAL(fake_sync(fk));
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, zcb_send_closing_thread, &z), 0);
+	CU_ASSERT_FATAL(fake_wait(returned, &z, 5000));
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(z.err, CS_OK);
+	CU_ASSERT_EQUAL(fake_echoed(fk), 1);
+	CU_ASSERT_EQUAL(fake_completed(fk), 0);
+	cpg_finalize(z.h);
+	stop();
+}
+
 /*
  * The daemon let the client go with an in-place send queued, then died
  * before taking it (its socket closed without DRAINED): nothing says the
@@ -559,6 +622,7 @@ static const struct unit_test tests[] = {
 	T(test_zcb_free_during_an_in_place_send_is_deferred),
 	T(test_zcb_in_place_send_the_daemon_let_go_of_is_ok),
 	T(test_zcb_in_place_send_let_go_then_the_daemon_died_is_error),
+	T(test_zcb_in_place_send_let_go_just_before_its_look_at_the_socket_is_ok),
 	T(test_zcb_free_during_a_send_waiting_for_room_is_invalid_param),
 	T(test_zcb_private_buffers_refuse_foreign_and_freed_pointers),
 	T(test_zcb_threads_alloc_send_free_on_one_handle),
