@@ -577,7 +577,8 @@ static void publish(struct rc_dp *dp)
  * deadline, the next snapshot, or token_timeout / 8 (the membership half
  * judges token loss by how far the lcore has looked, rc_dp_polled). A port
  * without a socket cannot wake it: there it sleeps idle_sleep_us, doubled
- * while the port stays quiet, up to twice that. On a shared core this keeps
+ * while the port stays quiet, up to twice that, and never past
+ * token_timeout / 8 (rc_dp_idle_poll_sleep_ns). On a shared core this keeps
  * idle daemons from taking the CPU their peers need; on a dedicated one,
  * `idle: busy` never sleeps.
  */
@@ -597,8 +598,7 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 	}
 	if (dp->port_fd < 0) {
 		quiet = n - 2 * spin;
-		sleep_ns = (uint64_t)dp->p.idle_sleep_us * 1000 <<
-			   (quiet < IDLE_BACKOFF ? quiet : IDLE_BACKOFF);
+		sleep_ns = rc_dp_idle_poll_sleep_ns(dp->p.idle_sleep_us, quiet, sleep_ns);
 	}
 	if (next_publish > dp->now && next_publish - dp->now < sleep_ns)
 		sleep_ns = next_publish - dp->now;

@@ -24,7 +24,6 @@
 #define EVENTS		64
 #define MEMB_RING	1024	/* messages between the halves of Totem, each way */
 #define LAT_BUCKETS	64	/* log2 buckets of nanoseconds */
-#define IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
 #define INJECT_GROUP	"ringcast.inject"	/* test-hook messages' CPG group */
 #define AUTH_REPORT_NS	(5 * 1000 * 1000 * 1000ull)	/* one RC_DP_EV_AUTH per reason per */
 

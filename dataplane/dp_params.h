@@ -35,4 +35,24 @@ struct rc_dp_params {
 	struct rc_auth_params auth;	/* keys, incarnation, nodelist, floors */
 };
 
+#define RC_DP_IDLE_BACKOFF	1	/* an idle sleep grows to 2 x idle_sleep_us */
+
+/*
+ * How long an adaptive idle sleep lasts on a port whose frames cannot wake
+ * the lcore (no socket: a PCI NIC): idle_sleep_us, twice that once the port
+ * stayed quiet a pass (quiet > 0), and never past cap, token_timeout / 8:
+ * a frame (a token) waits out the sleep, and the membership half judges
+ * token loss by how far the lcore has looked. (idle_sleep_us may be up to
+ * a second; with it a token waited 100 ms at each hop and the ring kept
+ * re-forming.)
+ */
+static inline uint64_t rc_dp_idle_poll_sleep_ns(uint32_t idle_sleep_us, uint32_t quiet,
+						uint64_t cap)
+{
+	uint64_t ns = (uint64_t)idle_sleep_us * 1000 <<
+		      (quiet < RC_DP_IDLE_BACKOFF ? quiet : RC_DP_IDLE_BACKOFF);
+
+	return ns < cap ? ns : cap;
+}
+
 #endif /* RC_DP_PARAMS_H */
