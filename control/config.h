@@ -206,6 +206,9 @@ const struct rc_config_node *rc_config_node_get(const struct rc_config *cfg,
  */
 int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t len);
 uint32_t rc_config_afp_framesz(uint32_t netmtu);
+/* net_af_packet's interface (its iface= argument) into ifname: 0; -ENOENT
+   (another driver, or none given), -ENAMETOOLONG. */
+int rc_config_port_iface(const char *port, char *ifname, size_t len);
 /* Frames the port's rx ring holds: net_af_packet's framecnt (512 unless
    given), else the 1024 descriptors the dataplane asks for. */
 uint32_t rc_config_port_rx_frames(const char *port);

@@ -69,6 +69,31 @@ int rc_config_port_devargs(const char *port, uint32_t netmtu, char *out, size_t 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int rc_config_port_iface(const char *port, char *ifname, size_t len)
+{
+	const char *p = port, *v;
+	size_t n;
+
+	if (strncmp(port, "net_af_packet", 13) != 0)
+		return -ENOENT;
+	/* the key at the start of an argument, not inside another's value */
+	while ((p = strchr(p, ',')) != NULL) {
+		p++;
+		if (strncmp(p, "iface=", 6) != 0)
+			continue;
+		v = p + 6;
+		n = strcspn(v, ",");
+		if (n == 0)
+			return -ENOENT;
+		if (n >= len)
+			return -ENAMETOOLONG;
+		memcpy(ifname, v, n);
+		ifname[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
 uint32_t rc_config_port_rx_frames(const char *port)
 {
 	const char *p;

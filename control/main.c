@@ -476,26 +476,55 @@ static void started(void)
  * (ethdev reports 1500 for it whatever the link; the ring frames are sized
  * for netmtu by rc_config_port_devargs), else ethdev's.
  */
-static int port_mtu(uint16_t port, uint16_t *mtu)
+/* A kernel interface's MTU: 0 or -1. */
+static int iface_mtu(const char *name, uint16_t *mtu)
 {
-	struct rte_eth_dev_info info;
 	struct ifreq ifr;
 	int s, ret = -1;
 
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0) {
+		ret = ioctl(s, SIOCGIFMTU, &ifr);
+		close(s);
+	}
+	if (ret != 0 || ifr.ifr_mtu <= 0 || ifr.ifr_mtu > UINT16_MAX)
+		return -1;
+	*mtu = (uint16_t)ifr.ifr_mtu;
+	return 0;
+}
+
+static int port_mtu(uint16_t port, uint16_t *mtu)
+{
+	struct rte_eth_dev_info info;
+	char name[IF_NAMESIZE];
+
 	if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name &&
 	    strstr(info.driver_name, "af_packet") && info.if_index &&
-	    if_indextoname(info.if_index, ifr.ifr_name)) {
-		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (s >= 0) {
-			ret = ioctl(s, SIOCGIFMTU, &ifr);
-			close(s);
-		}
-		if (ret == 0 && ifr.ifr_mtu > 0 && ifr.ifr_mtu <= UINT16_MAX) {
-			*mtu = (uint16_t)ifr.ifr_mtu;
-			return 0;
-		}
-	}
+	    if_indextoname(info.if_index, name) && iface_mtu(name, mtu) == 0)
+		return 0;
 	return rte_eth_dev_get_mtu(port, mtu);
+}
+
+/*
+ * The netmtu net_af_packet's ring frames are sized for, before EAL makes
+ * the port: no more than its interface carries. Sized for the configured
+ * netmtu, which the port's check below then lowers (with a warning), they
+ * took a larger mbuf than the pool's and the port failed to start with a
+ * misleading "Cannot allocate memory".
+ */
+static uint32_t devargs_netmtu(const char *port, uint32_t netmtu)
+{
+	char name[IF_NAMESIZE];
+	uint16_t mtu;
+
+	if (rc_config_port_iface(port, name, sizeof(name)) == 0 && iface_mtu(name, &mtu) == 0 &&
+	    mtu < netmtu)
+		return mtu;
+	return netmtu;
 }
 
 int main(int argc, char **argv)
@@ -593,8 +622,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* EAL: eal_args, the command line's extras, then the port (PCI: -a, else --vdev) */
-	if (rc_config_port_devargs(cfg.dataplane.port, cfg.totem.srp.netmtu, devargs,
-				   sizeof(devargs)) < 0) {
+	if (rc_config_port_devargs(cfg.dataplane.port,
+				   devargs_netmtu(cfg.dataplane.port, cfg.totem.srp.netmtu),
+				   devargs, sizeof(devargs)) < 0) {
 		fprintf(stderr, "ringcastd: %s: dataplane port devargs too long\n", conf);
 		return 1;
 	}

@@ -9,6 +9,8 @@
 # default one absent, the refusal names both fixes (a key, or crypto off).
 # A runtime or state directory that another user can change is refused too.
 # Without -f, a start that fails later still exits 1; a good one exits 0.
+# netmtu above what the port carries is lowered with a warning, and the
+# node runs (it failed with "Cannot allocate memory").
 # shellcheck source=tests/cluster/lib.sh
 # SPDX-License-Identifier: BSD-3-Clause
 . "$(dirname "$0")/lib.sh"
@@ -172,3 +174,24 @@ while kill -0 "$pid" 2>/dev/null; do
 	sleep 0.05
 done
 rc_log "a good start in the background: exit 0, the daemon ran until SIGTERM"
+
+# netmtu above what the port carries is lowered with a warning, and the
+# daemon runs: af_packet's ring frames are sized for the lowered value
+# (they were sized for 9000, took larger mbufs than the pool's, and the
+# port failed with "Cannot allocate memory").
+rm -rf "$d/run" "$d/state" "/var/run/dpdk/$prefix"
+good_config | sed 's/^\ttoken: 200$/\ttoken: 200\n\tnetmtu: 9000/' >"$d/jumbo.conf"
+grep -q "netmtu: 9000" "$d/jumbo.conf" || rc_fail "the netmtu case did not set netmtu"
+ip netns exec "$ns" timeout 20 "$RINGCASTD" -c "$d/jumbo.conf" -i 1 -f >"$d/jumbo.err" 2>&1 &
+jpid=$!
+rc_on_exit "kill $jpid 2>/dev/null || :"
+rc_wait_line "$d/jumbo.err" "regular configuration, ring|exiting|Cannot allocate" 15000
+grep -q "regular configuration, ring" "$d/jumbo.err" ||
+	rc_fail "netmtu 9000 on a 1500-byte port: no ring ($(grep -v '^EAL' "$d/jumbo.err" | tail -n 3))"
+grep -q "carries 1500 bytes, less than totem netmtu 9000: using 1500" "$d/jumbo.err" ||
+	rc_fail "netmtu 9000 on a 1500-byte port: no warning"
+kill "$jpid"
+rc=0
+wait "$jpid" || rc=$?
+[ "$rc" -eq 0 ] || rc_fail "the netmtu 9000 daemon exited $rc on SIGTERM"
+rc_log "netmtu 9000 on a 1500-byte port: lowered with a warning, the daemon ran"

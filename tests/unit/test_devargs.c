@@ -86,6 +86,23 @@ static void test_devargs_that_do_not_fit_are_an_error(void)
 					       sizeof(out)), -ENAMETOOLONG);
 }
 
+static void test_af_packet_interface_is_read_from_the_port(void)
+{
+	char n[16];
+
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_packet0,iface=eth0", n, sizeof(n)), 0);
+	CU_ASSERT_STRING_EQUAL(n, "eth0");
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_packet1,qpairs=1,iface=rcv3,framecnt=64",
+					     n, sizeof(n)), 0);
+	CU_ASSERT_STRING_EQUAL(n, "rcv3");
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_packet0,qpairs=1", n, sizeof(n)), -ENOENT);
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_packet0,iface=", n, sizeof(n)), -ENOENT);
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_xdp0,iface=eth0", n, sizeof(n)), -ENOENT);
+	CU_ASSERT_EQUAL(rc_config_port_iface("0000:01:00.0", n, sizeof(n)), -ENOENT);
+	CU_ASSERT_EQUAL(rc_config_port_iface("net_af_packet0,iface=averyveryverylongname0", n,
+					     sizeof(n)), -ENAMETOOLONG);
+}
+
 static void test_rx_frames_follow_the_port(void)
 {
 	CU_ASSERT_EQUAL(rc_config_port_rx_frames("net_af_packet0,iface=eth0"), 2048);
@@ -96,6 +113,7 @@ static void test_rx_frames_follow_the_port(void)
 
 static const struct unit_test tests[] = {
 	T(test_rx_frames_follow_the_port),
+	T(test_af_packet_interface_is_read_from_the_port),
 	T(test_default_mtu_adds_only_a_deeper_ring),
 	T(test_jumbo_mtu_sizes_af_packet_frames_to_hold_a_frame),
 	T(test_blocks_hold_whole_frames_and_whole_pages),
