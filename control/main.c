@@ -180,6 +180,14 @@ static void log_confchg(const struct rc_confchg *c)
 		       (unsigned long long)c->ring.seq, c->msg_limit,
 		       rc_shm_payload_max(c->msg_limit < cfg.totem.srp.max_msg_size ?
 					  c->msg_limit : cfg.totem.srp.max_msg_size));
+	/* netmtu as configured: the frame shim and envelope added back */
+	if (c->type == RC_CONF_REGULAR && c->netmtu && c->netmtu < cfg.totem.srp.netmtu)
+		qb_log(LOG_WARNING, "ring %u.%llu: frames of at most netmtu %u, less than this "
+		       "node's %u: a member's link carries no more (its netmtu or its port's "
+		       "MTU); every node frames at the least", c->ring.rep,
+		       (unsigned long long)c->ring.seq,
+		       c->netmtu + (uint32_t)(RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD),
+		       cfg.totem.srp.netmtu + (uint32_t)(RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD));
 }
 
 /* Frames failing authentication: the lcore posts one per reason per period. */

@@ -193,8 +193,10 @@ static bool consensus_agreed(const struct rc_memb *m)
 
 /*
  * Only once the ordering half has answered the last FREEZE. The commit
- * token's max_msg falls to this node's limit: once every entry is filled it
- * is the least of the members', which every member installs.
+ * token's max_msg and netmtu fall to this node's: once every entry is
+ * filled they are the least of the members', which every member installs
+ * (one node on a link that carries less frames the whole ring smaller,
+ * rather than losing every larger frame, and the ring with it).
  */
 static void fill_entry(struct rc_memb *m)
 {
@@ -203,6 +205,8 @@ static void fill_entry(struct rc_memb *m)
 
 	if (m->commit.max_msg > limit)
 		m->commit.max_msg = limit;
+	if (m->commit.netmtu > m->cfg.srp.netmtu)
+		m->commit.netmtu = (uint16_t)m->cfg.srp.netmtu;
 	for (uint32_t i = 0; i < m->commit.n_memb; i++) {
 		struct rc_commit_entry *e = &m->commit.e[i];
 
@@ -264,6 +268,7 @@ static void form_ring(struct rc_memb *m, const struct nodeset *live)
 	m->commit.ring_seq = seq;
 	m->commit.n_memb = (uint16_t)live->n;
 	m->commit.max_msg = RC_SRP_MSG_SIZE_CAP;	/* each member lowers it */
+	m->commit.netmtu = RC_NETMTU_MAX;		/* and this */
 	for (uint32_t i = 0; i < live->n; i++)
 		m->commit.e[i].nodeid = live->id[i];
 	m->memb = *live;

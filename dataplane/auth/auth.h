@@ -37,7 +37,7 @@
 /* Why a received frame was dropped: name, meaning (docs/operations.md). */
 #define RC_AUTH_DROP_LIST(X) \
 	X(SHORT, short, "shorter than the envelope and tag") \
-	X(VERSION, version, "not wire version 3: an older peer, or not ringcast") \
+	X(VERSION, version, "another wire version: an older peer, or not ringcast") \
 	X(MODE, mode, "sealed in another mode: crypto differs between nodes") \
 	X(KEY_SLOT, key_slot, "sealed with a key this node does not hold") \
 	X(UNKNOWN_NODE, unknown_node, "sender not in the nodelist, or this node itself") \

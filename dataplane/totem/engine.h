@@ -77,6 +77,8 @@ struct rc_confchg {
 	uint32_t joined[RC_TOTEM_MAX_NODES];
 	uint32_t msg_limit;		/* the ring's message limit (the same at
 					   every member; see rc_totem_msg_limit) */
+	uint32_t netmtu;		/* the ring's largest frame: the least of
+					   its members' netmtu */
 };
 
 /*

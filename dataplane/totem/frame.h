@@ -52,6 +52,7 @@ struct rc_commit {
 	uint16_t n_memb;
 	uint32_t filled;
 	uint32_t max_msg;	/* the least limit of the members that filled */
+	uint16_t netmtu;	/* the least netmtu of the members that filled */
 	struct rc_commit_entry e[RC_MEMB_MAX];
 };
 

@@ -90,10 +90,10 @@ static void install(struct rc_ord *o, const struct rc_x_install *in, uint64_t no
 	    in->commit.n_memb != in->n_members)
 		return;		/* the membership half never sends these */
 	rc_srp_old_ring_get(o->srp, &old);
-	/* The commit token carries the least limit of the members: every
-	   member installs the same one (docs/protocol.md). */
+	/* The commit token carries the least limit and netmtu of the
+	   members: every member installs the same (docs/protocol.md). */
 	if (rc_srp_install(o->srp, in->ring.seq, in->members, in->n_members,
-			   in->commit.max_msg) < 0) {
+			   in->commit.max_msg, in->commit.netmtu) < 0) {
 		/* Only -ENOMEM (a reassembly buffer per member): the
 		   membership half agreed to the ring and would go on as its
 		   member, and the others would lose the token to this node
@@ -159,6 +159,7 @@ static void confchg(struct rc_ord *o, enum rc_conf_type type, const struct nodes
 	c.n_joined = joined->n;
 	memcpy(c.joined, joined->id, joined->n * sizeof(uint32_t));
 	c.msg_limit = rc_srp_msg_limit(o->srp);
+	c.netmtu = rc_srp_ring_mtu(o->srp);
 	o->ops.confchg(o->priv, &c);
 }
 

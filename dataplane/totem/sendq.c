@@ -184,7 +184,7 @@ int rc_srp_ctrl_mcast(struct rc_srp *srp, const void *msg, size_t len,
 
 static uint32_t frame_payload_max(const struct rc_srp *srp)
 {
-	return srp->cfg.netmtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD;
+	return srp->ring_mtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD;
 }
 
 /* Frames the queue would fill: what this node adds to the token's backlog. */

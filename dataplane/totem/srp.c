@@ -181,6 +181,7 @@ int rc_srp_create(const struct rc_srp_config *cfg, const struct rc_srp_ops *ops,
 	srp->msg_max = cfg->max_msg_size > cfg->netmtu ? cfg->max_msg_size : cfg->netmtu;
 	srp->own_limit = rc_totem_msg_limit(cfg);
 	srp->ring_limit = srp->own_limit;
+	srp->ring_mtu = cfg->netmtu;
 	srp->stride = (cfg->netmtu + 63u) & ~63u;
 	srp->r = &srp->rings[0];
 	srp->old = &srp->rings[1];
@@ -481,7 +482,8 @@ void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o)
 }
 
 int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
-		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit)
+		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit,
+		   uint32_t netmtu)
 {
 	if (n_members < 1 || n_members > RC_MEMB_MAX)
 		return -EINVAL;
@@ -501,6 +503,9 @@ int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
 	if (msg_limit > srp->own_limit)
 		srp->st.limit_above_own++;
 	srp->ring_limit = msg_limit && msg_limit < srp->own_limit ? msg_limit : srp->own_limit;
+	if (netmtu > srp->cfg.netmtu)
+		srp->st.limit_above_own++;
+	srp->ring_mtu = netmtu && netmtu < srp->cfg.netmtu ? netmtu : srp->cfg.netmtu;
 	srp->mode = RC_SRP_RECOVERY;
 	return 0;
 }
@@ -508,6 +513,11 @@ int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
 uint32_t rc_srp_msg_limit(const struct rc_srp *srp)
 {
 	return srp->ring_limit;
+}
+
+uint32_t rc_srp_ring_mtu(const struct rc_srp *srp)
+{
+	return srp->ring_mtu;
 }
 
 int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto)

@@ -179,7 +179,7 @@ struct rc_srp_ops {
 	X(reasm_nomem, "reasm_nomem", 1)	/* reassembly buffer could not be had */ \
 	X(msg_too_big, "msg_too_big", 1)	/* above this node's max_msg_size, not delivered */ \
 	X(msg_refused_limit, "msg_refused_limit", 1)	/* own messages above the ring's limit, refused */ \
-	X(limit_above_own, "ring_limit_above_own", 1)	/* rings installed with a limit above this node's */
+	X(limit_above_own, "ring_limit_above_own", 1)	/* rings installed with a limit or netmtu above this node's */
 
 struct rc_srp_stats {
 #define X(field, name, div) uint64_t field;
@@ -290,13 +290,16 @@ void rc_srp_freeze(struct rc_srp *srp, int keep);
 void rc_srp_old_ring_get(const struct rc_srp *srp, struct rc_srp_old_ring *o);
 /*
  * Install a new ring in recovery mode: only internal messages flow.
- * msg_limit: the ring's message limit, agreed in its commit token (at most
- * this node's own; 0: this node's own).
+ * msg_limit and netmtu: the ring's message limit and largest frame, agreed
+ * in its commit token (at most this node's own; 0: this node's own).
  */
 int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
-		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit);
+		   const uint32_t *members, uint32_t n_members, uint32_t msg_limit,
+		   uint32_t netmtu);
 /* The current ring's message limit: larger messages are refused. */
 uint32_t rc_srp_msg_limit(const struct rc_srp *srp);
+/* The current ring's largest frame: this node frames no larger. */
+uint32_t rc_srp_ring_mtu(const struct rc_srp *srp);
 /* Queue, as internal messages, every old-ring frame held with after < seq <= upto. */
 int rc_srp_recovery_queue(struct rc_srp *srp, uint32_t after, uint32_t upto);
 /* Queue an internal message (after the recovery frames). */

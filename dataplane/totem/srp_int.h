@@ -125,6 +125,9 @@ struct rc_srp {
 	 */
 	uint32_t own_limit;
 	uint32_t ring_limit;
+	/* The ring's largest frame, the least of its members' netmtu (its
+	   commit token): what this node frames, never above cfg.netmtu. */
+	uint32_t ring_mtu;
 	struct rc_ring *r;	/* current ring */
 	struct rc_ring *old;	/* last operational ring, while recovering */
 	struct rc_ring rings[2];

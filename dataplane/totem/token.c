@@ -110,7 +110,7 @@ static uint32_t serve_rtr(struct rc_srp *srp, struct rc_token *tok)
 /* Retransmit requests a token may carry without outgrowing netmtu. */
 static uint32_t rtr_cap(const struct rc_srp *srp)
 {
-	uint32_t fit = (srp->cfg.netmtu - (uint32_t)(sizeof(struct rc_wire_hdr) +
+	uint32_t fit = (srp->ring_mtu - (uint32_t)(sizeof(struct rc_wire_hdr) +
 						     sizeof(struct rc_wire_token))) / 4;
 
 	return fit < RC_RTR_MAX ? fit : RC_RTR_MAX;

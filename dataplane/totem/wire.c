@@ -216,8 +216,9 @@ static int parse_commit(const uint8_t *p, size_t len, struct rc_frame_view *v)
 	c->n_memb = get16(b + OFF(rc_wire_commit, n_memb));
 	c->filled = get32(b + OFF(rc_wire_commit, filled));
 	c->max_msg = get32(b + OFF(rc_wire_commit, max_msg));
+	c->netmtu = get16(b + OFF(rc_wire_commit, netmtu));
 	if (c->n_memb == 0 || c->n_memb > RC_MEMB_MAX ||
-	    get16(b + OFF(rc_wire_commit, reserved)))
+	    c->netmtu < RC_NETMTU_MIN || c->netmtu > RC_NETMTU_MAX)
 		return RC_BAD_MEMB;
 	/* every node takes a frame's worth, none more than the protocol's cap */
 	if (c->max_msg < RC_WIRE_MAX_MSG_MIN || c->max_msg > RC_SRP_MSG_SIZE_CAP)
@@ -391,7 +392,7 @@ uint32_t rc_wire_put_commit(uint8_t *p, const struct rc_commit *c)
 
 	put32(b + OFF(rc_wire_commit, hop), c->hop);
 	put16(b + OFF(rc_wire_commit, n_memb), c->n_memb);
-	put16(b + OFF(rc_wire_commit, reserved), 0);
+	put16(b + OFF(rc_wire_commit, netmtu), c->netmtu);
 	put32(b + OFF(rc_wire_commit, filled), c->filled);
 	put32(b + OFF(rc_wire_commit, max_msg), c->max_msg);
 	for (uint32_t i = 0; i < c->n_memb; i++) {

@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 		struct rc_join j = { .ring_seq = RING_SEQ, .n_proc = 3, .n_failed = 1,
 				     .proc = { 1, 2, 3 }, .failed = { 4 } };
 		struct rc_commit c = { .rep = 1, .ring_seq = RING_SEQ + 1, .n_memb = 3,
-				       .filled = 0x3, .max_msg = 1u << 20 };
+				       .filled = 0x3, .max_msg = 1u << 20,
+				       .netmtu = 1436 };
 
 		for (uint32_t i = 0; i < 3; i++) {
 			c.e[i].nodeid = 1 + i;

@@ -380,6 +380,7 @@ static inline size_t mk_commit(uint8_t *f, uint32_t sender, uint64_t rseq, uint3
 	c.n_memb = (uint16_t)n;
 	c.filled = filled;
 	c.max_msg = MK_COMMIT_MAX_MSG;
+	c.netmtu = RC_NETMTU_MAX;
 	for (uint32_t i = 0; i < n; i++)
 		c.e[i].nodeid = memb[i];
 	rc_wire_put_hdr(f, RC_FT_COMMIT, CLUSTER, sender, c.rep, rseq);

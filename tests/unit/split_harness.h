@@ -181,6 +181,7 @@ static inline void commit_from_1_limit(struct rc_memb *m, uint64_t now, uint64_t
 	c->e[1].nodeid = 2;
 	c->filled = filled;
 	c->max_msg = max_msg;
+	c->netmtu = RC_NETMTU_MAX;
 	rc_memb_event(m, &e, now);
 }
 
@@ -198,6 +199,8 @@ static struct rc_confchg confchgs[8] __attribute__((unused));
 static void *sent_ck[MAXQ] __attribute__((unused)), *refused_ck[MAXQ] __attribute__((unused));
 static unsigned int n_sent __attribute__((unused)), n_refused __attribute__((unused));
 static uint32_t install_limit __attribute__((unused));	/* install_alone()'s commit max_msg */
+static uint16_t install_netmtu __attribute__((unused));	/* and netmtu (0: RC_NETMTU_MAX) */
+static size_t max_frame __attribute__((unused));	/* the largest frame ord sent */
 static bool no_refused_op __attribute__((unused));	/* ord_new_as(): no ops.refused, as the daemon */
 
 static inline void cap_evt(void *priv, const struct rc_xmsg *e)
@@ -209,7 +212,9 @@ static inline void cap_evt(void *priv, const struct rc_xmsg *e)
 
 static inline void nop_send(void *priv, uint32_t dst, const void *f, size_t len)
 {
-	(void)priv, (void)dst, (void)f, (void)len;
+	(void)priv, (void)dst, (void)f;
+	if (len > max_frame)
+		max_frame = len;
 }
 
 static inline void nop_deliver(void *priv, const struct rc_srp_msg_info *info,
@@ -289,6 +294,7 @@ static inline void install_alone(struct rc_ord *o, uint64_t seq, bool start, uin
 	in->commit.n_memb = 1;
 	in->commit.filled = 1;
 	in->commit.max_msg = install_limit;
+	in->commit.netmtu = install_netmtu ? install_netmtu : RC_NETMTU_MAX;
 	in->commit.e[0].nodeid = 1;
 	in->start = start;
 	rc_ord_command(o, &c, now);

@@ -204,7 +204,7 @@ static inline size_t join(uint8_t *f)
 static inline size_t commit(uint8_t *f, uint16_t n)
 {
 	struct rc_commit c = { .rep = 1, .ring_seq = RING_SEQ + 1, .n_memb = n,
-			       .max_msg = 1u << 20 };
+			       .max_msg = 1u << 20, .netmtu = RC_NETMTU_MAX };
 
 	for (uint16_t i = 0; i < n; i++)
 		c.e[i].nodeid = 1u + i;

@@ -165,6 +165,75 @@ static void test_ord_never_installs_above_its_own_limit(void)
 
 static uint8_t big[8192], small[100];
 
+/* The ring's netmtu too: each member lowers it to its own when it fills. */
+static void test_member_lowers_the_netmtu_to_its_own_when_it_fills(void)
+{
+	uint32_t was = cfg.srp.netmtu;
+	struct rc_memb *m;
+	struct rc_commit c;
+
+	cfg.srp.netmtu = 1436;
+	m = member_2(64u << 20);
+	cfg.srp.netmtu = 8936;
+	commit_from_1_limit(m, T0 + 3 * MS, 8, 1, 1u << 20);	/* netmtu 9000 */
+	CU_ASSERT_FATAL(last_commit(&c));
+	CU_ASSERT_EQUAL(c.filled, 0x3);
+	CU_ASSERT_EQUAL(c.netmtu, 1436);
+	rc_memb_destroy(m);
+	/* and never raises it */
+	m = member_2(64u << 20);
+	commit_from_1_limit(m, T0 + 3 * MS, 8, 1, 1u << 20);
+	CU_ASSERT_FATAL(last_commit(&c));
+	CU_ASSERT_EQUAL(c.netmtu, 8936);
+	rc_memb_destroy(m);
+	cfg.srp.netmtu = was;
+}
+
+/*
+ * The ordering half frames no larger than the ring's netmtu: a node whose
+ * own is 8936 in a ring whose least is 1436 (a member on a 1500 link) sends
+ * a 8000-byte message in frames of at most 1436 bytes, and reports the
+ * ring's in both confchgs. Framed at its own, every frame would be lost at
+ * that member, and the ring with it.
+ */
+static void test_ord_frames_no_larger_than_the_ring_netmtu(void)
+{
+	uint32_t was = cfg.srp.netmtu;
+	struct rc_ord *o;
+
+	cfg.srp.netmtu = 8936;
+	o = ord_new();
+	cmd_simple(o, RC_X_FREEZE, T0);
+	install_netmtu = 1436;
+	install_alone(o, 8, true, T0);
+	install_netmtu = 0;
+	CU_ASSERT_FATAL(ord_until_operational(o, T0));
+	CU_ASSERT_EQUAL_FATAL(n_confchg, 2);
+	CU_ASSERT_EQUAL(confchgs[0].netmtu, 1436);
+	CU_ASSERT_EQUAL(confchgs[1].netmtu, 1436);
+	max_frame = 0;
+	CU_ASSERT_EQUAL(rc_ord_mcast_pre(o, NULL, 0, big, 8000, RC_GUARANTEE_AGREED, false,
+					 big, T0 + MS), 0);
+	for (uint64_t now = T0 + 2 * MS; now < T0 + 100 * MS && n_sent == 0; now += MS)
+		if (now >= rc_ord_next_deadline(o))
+			rc_ord_timer(o, now);
+	CU_ASSERT_EQUAL(n_sent, 1);
+	CU_ASSERT(max_frame > 1000);
+	CU_ASSERT(max_frame <= 1436);
+	rc_ord_destroy(o);
+	/* a token that says more than its own: its own */
+	o = ord_new();
+	n_confchg = 0;
+	cmd_simple(o, RC_X_FREEZE, T0);
+	install_netmtu = RC_NETMTU_MAX;
+	install_alone(o, 8, true, T0);
+	install_netmtu = 0;
+	CU_ASSERT_FATAL(ord_until_operational(o, T0));
+	CU_ASSERT_EQUAL(confchgs[1].netmtu, 8936);
+	rc_ord_destroy(o);
+	cfg.srp.netmtu = was;
+}
+
 static void test_ord_refuses_a_message_above_the_limit_when_it_is_queued(void)
 {
 	struct rc_ord *o = ord_new();
@@ -267,6 +336,8 @@ static void test_ord_hands_a_refused_message_back_through_sent_without_refused_o
 }
 
 static const struct unit_test tests[] = {
+	T(test_member_lowers_the_netmtu_to_its_own_when_it_fills),
+	T(test_ord_frames_no_larger_than_the_ring_netmtu),
 	T(test_own_limit_is_at_least_a_frame_and_at_most_what_receivers_take),
 	T(test_representative_starts_the_token_at_its_own_limit),
 	T(test_member_lowers_the_limit_to_its_own_when_it_fills),

@@ -227,7 +227,7 @@ static void test_recovery_finish_delivers_old_frames_held_and_skips_gaps(void)
 	CU_ASSERT_EQUAL(recv(srp, frame, mcast(frame, 3, 5)), 0);
 	CU_ASSERT_EQUAL(cap.n_deliver, 2);
 	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0, 0), 0);
 	/* seq 4 comes by recovery, from a survivor; the new ring's frames are not old */
 	len4 = mcast(f4, 1, 4);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, f4, len4, true), 0);
@@ -279,7 +279,7 @@ static void test_old_frame_from_the_network_after_install_is_not_delivered(void)
 	/* frozen: seq 5 late from the network is kept (before the entries are read) */
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 5), false), 0);
 	CU_ASSERT_EQUAL(stats(srp).old_late, 0);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0, 0), 0);
 	CU_ASSERT_EQUAL(rc_srp_old_store(srp, frame, mcast(frame, 1, 3), false), 0);
 	CU_ASSERT_EQUAL(stats(srp).old_late, 1);
 	rc_srp_recovery_finish(srp, 5, next, 2);
@@ -313,7 +313,7 @@ static void gap_between_halves(uint16_t id_a, uint16_t id_b)
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 1, 0, RC_CF_FIRST, id_a)), 0);
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg(frame, 3, 20, RC_CF_LAST, id_b)), 0);
 	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0, 0), 0);
 	/* node 3 did not survive (it comes from another ring) */
 	rc_srp_recovery_finish(srp, 3, (const uint32_t[]){ 2 }, 1);
 	CU_ASSERT_EQUAL(cap.n_deliver, 0);
@@ -366,7 +366,7 @@ static void test_a_ring_whose_buffers_cannot_be_mapped_is_not_installed(void)
 		/* what is mapped now (the first ring's 3 x 256 MiB too) + 64 MiB */
 		if (as_limit_now_plus(64ul << 20) < 0)
 			_exit(12);
-		if (rc_srp_install(srp, RING_SEQ + 4, next, 2, 0) != -ENOMEM)
+		if (rc_srp_install(srp, RING_SEQ + 4, next, 2, 0, 0) != -ENOMEM)
 			_exit(20);	/* installed: a fragment would find no buffer */
 		if (stats(srp).reasm_nomem == 0)
 			_exit(21);
@@ -400,7 +400,7 @@ static void test_recovery_gap_keeps_a_survivors_message_whole(void)
 	/* seq 2: node 1's, lost with node 1 */
 	CU_ASSERT_EQUAL(recv(srp, frame, half_msg_of(frame, 3, 3, 20, RC_CF_LAST, 7)), 0);
 	rc_srp_freeze(srp, 1);
-	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0), 0);
+	CU_ASSERT_EQUAL(rc_srp_install(srp, RING_SEQ + 4, next, 2, 0, 0), 0);
 	rc_srp_recovery_finish(srp, 3, next, 2);
 	CU_ASSERT_EQUAL_FATAL(cap.n_deliver, 1);
 	CU_ASSERT_EQUAL(cap.info[0].sender, 3);

@@ -376,8 +376,8 @@ static void test_bad_magic_is_rejected(void)
 static void test_bad_version_is_rejected(void)
 {
 	/* 1: before the envelope; 2: before the agreed message limit; 3: before
-	   MCAST_BATCH */
-	static const uint8_t bad[] = { 0, 1, 2, 3, 5, 0x81, 0xff };
+	   MCAST_BATCH; 4: before the agreed netmtu */
+	static const uint8_t bad[] = { 0, 1, 2, 3, 4, 6, 0x81, 0xff };
 	size_t len;
 
 	for (unsigned int i = 0; i < sizeof(bad); i++) {

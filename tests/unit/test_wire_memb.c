@@ -40,6 +40,14 @@ static void wr32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
+}
+
 static uint32_t rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -88,6 +96,7 @@ static void commit_of(struct rc_commit *c, const uint32_t *ids, uint16_t n)
 	c->hop = 3;
 	c->n_memb = n;
 	c->max_msg = 1u << 20;
+	c->netmtu = 1436;
 	for (uint32_t i = 0; i < n; i++) {
 		c->e[i].nodeid = ids[i];
 		c->e[i].old_rep = 1;
@@ -370,6 +379,7 @@ static void test_commit_round_trips_every_field(void)
 	c.hop = 0xdeadbeefu;
 	c.filled = 0x6;
 	c.max_msg = 0x3ffffff1u;
+	c.netmtu = 8937;
 	c.e[1].old_rep = 0;
 	c.e[1].old_seq = 0;
 	c.e[2].old_seq = 0x0102030405060708ull;
@@ -389,6 +399,7 @@ static void test_commit_round_trips_every_field(void)
 	CU_ASSERT_EQUAL(v.commit.n_memb, 3);
 	CU_ASSERT_EQUAL(v.commit.filled, 0x6);
 	CU_ASSERT_EQUAL(v.commit.max_msg, 0x3ffffff1u);
+	CU_ASSERT_EQUAL(v.commit.netmtu, 8937);
 	for (uint32_t i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL(v.commit.e[i].nodeid, c.e[i].nodeid);
 		CU_ASSERT_EQUAL(v.commit.e[i].old_rep, c.e[i].old_rep);
@@ -414,6 +425,8 @@ static void test_commit_entry_layout_is_little_endian(void)
 	CU_ASSERT_EQUAL(rd32(frame + HDR + offsetof(struct rc_wire_commit, filled)), 0x5);
 	CU_ASSERT_EQUAL(rd32(frame + HDR + offsetof(struct rc_wire_commit, max_msg)), 1u << 20);
 	CU_ASSERT_EQUAL(offsetof(struct rc_wire_commit, max_msg), 12);
+	CU_ASSERT_EQUAL(rd16(frame + HDR + offsetof(struct rc_wire_commit, netmtu)), 1436);
+	CU_ASSERT_EQUAL(offsetof(struct rc_wire_commit, netmtu), 6);
 	CU_ASSERT_EQUAL(frame[HDR + offsetof(struct rc_wire_commit, n_memb)], 3);
 }
 
@@ -599,13 +612,28 @@ static void test_commit_with_filled_bit_beyond_n_memb_is_bad_memb(void)
 	}
 }
 
-static void test_commit_with_reserved_bits_set_is_bad_memb(void)
+/* The ring's frame size, each member's netmtu at least: RC_NETMTU_MIN..MAX.
+   A version-4 commit (0 there, reserved then) is refused, never read as a
+   frame size of 0. */
+static void test_commit_netmtu_outside_256_to_9000_is_bad_memb(void)
 {
+	struct rc_frame_view v;
 	struct rc_commit c;
 	size_t len = good_commit(frame, &c);
+	const size_t at = HDR + offsetof(struct rc_wire_commit, netmtu);
 
-	wr16(frame + HDR + offsetof(struct rc_wire_commit, reserved), 1);
+	wr16(frame + at, 0);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr16(frame + at, RC_NETMTU_MIN - 1);
+	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr16(frame + at, RC_NETMTU_MAX + 1);
+	EXPECT_BAD(frame, len, RC_BAD_MEMB);
+	wr16(frame + at, RC_NETMTU_MIN);
+	EXPECT_GOOD(frame, len, &v);
+	CU_ASSERT_EQUAL(v.commit.netmtu, RC_NETMTU_MIN);
+	wr16(frame + at, RC_NETMTU_MAX);
+	EXPECT_GOOD(frame, len, &v);
+	CU_ASSERT_EQUAL(v.commit.netmtu, RC_NETMTU_MAX);
 }
 
 /* Every node takes a frame's worth; none more than the protocol's cap. A
@@ -719,7 +747,7 @@ static const struct unit_test tests[] = {
 	T(test_commit_whose_first_member_is_not_the_rep_is_bad_memb),
 	T(test_commit_with_aru_above_high_seq_is_bad_memb),
 	T(test_commit_with_filled_bit_beyond_n_memb_is_bad_memb),
-	T(test_commit_with_reserved_bits_set_is_bad_memb),
+	T(test_commit_netmtu_outside_256_to_9000_is_bad_memb),
 	T(test_commit_max_msg_outside_256_to_1GiB_is_bad_memb),
 	T(test_merge_is_a_bare_header),
 	T(test_merge_with_trailing_bytes_is_bad_length),

@@ -208,7 +208,8 @@ static void make_seeds(void)
 		struct rc_join j = { .ring_seq = 9, .n_proc = 3, .n_failed = 1,
 				     .proc = { 1, 2, 3 }, .failed = { 4 } };
 		struct rc_commit c = { .rep = 1, .ring_seq = 6, .hop = 1, .n_memb = 3,
-				       .filled = 0x5, .max_msg = 1u << 20 };
+				       .filled = 0x5, .max_msg = 1u << 20,
+				       .netmtu = 1436 };
 
 		for (uint32_t i = 0; i < 3; i++) {
 			c.e[i].nodeid = 1 + i;
@@ -376,7 +377,7 @@ static struct field pick_field(const struct frame *m)
 	};
 	static const struct field cm[] = {
 		F(rc_wire_commit, hop, HDR), F(rc_wire_commit, n_memb, HDR),
-		F(rc_wire_commit, reserved, HDR), F(rc_wire_commit, filled, HDR),
+		F(rc_wire_commit, netmtu, HDR), F(rc_wire_commit, filled, HDR),
 		F(rc_wire_commit, max_msg, HDR),
 	};
 	static const struct field ce[] = {
