@@ -7,7 +7,8 @@
  * byte, it belongs to the node's configuration, agreed-order deliveries of a
  * ring are a prefix of that ring's reference order (built by whichever node
  * reached position k first), each origin is FIFO, and SAFE means every
- * node operational in the ring holds it. docs/simulator.md lists them all.
+ * member of the ring held it when it last forwarded the ring's token.
+ * docs/simulator.md lists them all.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -48,8 +49,11 @@ int sim_check_init(struct check *c, uint32_t n_nodes, uint32_t n_senders,
 	c->pl = *pl;
 	c->full = full;
 	c->seen = calloc(bits / 8 + 1, 1);
-	if (c->seen == NULL)
+	c->safe_agreed = calloc(bits / 8 + 1, 1);
+	if (c->seen == NULL || c->safe_agreed == NULL) {
+		sim_check_fini(c);
 		return -ENOMEM;
+	}
 	for (i = 1; i <= n_nodes; i++) {
 		struct check_node *cn = &c->node[i];
 
@@ -93,11 +97,13 @@ void sim_check_fini(struct check *c)
 	free(c->ring_hash);
 	free(c->msgs);
 	free(c->seen);
+	free(c->safe_agreed);
 	free(c->refused);
 	c->rings = NULL;
 	c->ring_hash = NULL;
 	c->msgs = NULL;
 	c->seen = NULL;
+	c->safe_agreed = NULL;
 	c->n_rings = 0;
 }
 
@@ -422,21 +428,53 @@ static int check_config(struct check *c, uint32_t id, uint32_t ri,
 	return 0;
 }
 
+int sim_check_token(struct check *c, uint32_t id, uint32_t rep, uint64_t seq,
+		    uint32_t aru)
+{
+	struct check_ring *r;
+	uint32_t ri;
+
+	if (c->violated)
+		return -1;
+	if (id < 1 || id > c->n_nodes)
+		return sim_check_fail(c, "token forwarded by unknown node %u", id);
+	ri = sim_check_ring(c, rep, seq);
+	if (ri == CHECK_NONE)
+		return -1;
+	r = &c->rings[ri];
+	r->tok_aru[id] = aru;
+	r->tok_from |= CHECK_BIT(id);
+	return 0;
+}
+
+/*
+ * A SAFE message is delivered in agreed order only once every member of its
+ * ring holds it: a full rotation of the token with aru >= its seq, and a
+ * member lowers the aru it forwards to its own my_aru. So every member but
+ * the deliverer (it holds what it delivers) must have forwarded the ring's
+ * token with my_aru >= seq by now. Its my_aru at its last forward stays on
+ * record when it leaves the ring: a member that went to gather, crashed or
+ * restarted still counts, which is where an early SAFE delivery hides.
+ */
 static int check_safe(struct check *c, uint32_t id, uint32_t ri,
 		      const struct check_msg *m, uint32_t seq)
 {
 	const struct check_ring *r = &c->rings[ri];
-	uint32_t j, a;
+	uint32_t j;
 
-	if (c->aru == NULL)
-		return 0;
 	for (j = 1; j <= c->n_nodes; j++) {
-		if (!c->aru(c->ctx, j, r->rep, r->seq, &a) ||
-		    (int32_t)(a - seq) >= 0)
+		if (j == id || !(r->members & CHECK_BIT(j)))
+			continue;
+		if (!(r->tok_from & CHECK_BIT(j)))
+			return sim_check_fail(c,
+				"SAFE delivered early: node %u: message %u/%u has seq %u in ring (%u, %" PRIu64 "), but node %u, a member of it, never forwarded its token",
+				id, m->origin, m->index, seq, r->rep, r->seq, j);
+		if ((int32_t)(r->tok_aru[j] - seq) >= 0)
 			continue;
 		return sim_check_fail(c,
-			"SAFE delivered early: node %u: message %u/%u has seq %u in ring (%u, %" PRIu64 "), but node %u, operational in it, has my_aru %u",
-			id, m->origin, m->index, seq, r->rep, r->seq, j, a);
+			"SAFE delivered early: node %u: message %u/%u has seq %u in ring (%u, %" PRIu64 "), but node %u, a member of it, had my_aru %u when it last forwarded its token",
+			id, m->origin, m->index, seq, r->rep, r->seq, j,
+			r->tok_aru[j]);
 	}
 	return 0;
 }
@@ -566,12 +604,17 @@ int sim_check_deliver(struct check *c, uint32_t id,
 			"seq order: node %u: message %u/%u has seq %u in ring (%u, %" PRIu64 "), after seq %u",
 			id, m->origin, m->index, info->seq, r->rep, r->seq,
 			cn->last_seq);
+	bit = (uint64_t)(m->origin - 1) * c->per_sender + m->index;
 	if (!info->recovered) {
 		if (check_ref(c, id, ri, m, info->seq) < 0)
 			return -1;
-		if (eg == RC_GUARANTEE_SAFE &&
-		    check_safe(c, id, ri, m, info->seq) < 0)
-			return -1;
+		if (eg == RC_GUARANTEE_SAFE) {
+			if (check_safe(c, id, ri, m, info->seq) < 0)
+				return -1;
+			/* every member held it: liveness excuses none of them */
+			if (m->origin <= c->n_senders && m->index < c->per_sender)
+				c->safe_agreed[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		}
 		cn->pos++;
 		cn->ring_last[m->origin] = m->index;
 	} else {
@@ -596,7 +639,6 @@ int sim_check_deliver(struct check *c, uint32_t id,
 	if (m->origin == id && cn->own_ring != NULL && m->index < c->per_sender)
 		cn->own_ring[m->index] = ri;
 	if (m->origin <= c->n_senders && m->index < c->per_sender) {
-		bit = (uint64_t)(m->origin - 1) * c->per_sender + m->index;
 		if (!(c->seen[bit / 8] & (1u << (bit % 8)))) {
 			c->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
 			c->distinct++;

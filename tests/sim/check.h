@@ -4,8 +4,9 @@
  * sends, every delivery and every configuration change as they happen.
  * Deliveries are identified through what was framed, never guessed from the
  * payload: (ring, seq) names a frame, and the frame's messages are known.
- * It keeps no engine state: the SAFE check asks the caller for a node's
- * my_aru in a ring through a callback, so fabricated runs can test it.
+ * It keeps no engine state: the caller reports each node's my_aru whenever
+ * it forwards a ring's token (sim_check_token), which is what the SAFE check
+ * judges, so fabricated runs can test it.
  *
  *   check.c  rings, frames, per-delivery checks (order, FIFO, payload, SAFE)
  *   evs.c    configuration changes, EVS groups, liveness at the end
@@ -71,6 +72,14 @@ struct check_ring {
 	uint32_t installed;	/* nodes that installed the regular configuration */
 	uint32_t trans_of[CHECK_MAX_NODES + 1];	/* [node] transitional members when it left */
 	uint32_t trans_to[CHECK_MAX_NODES + 1];	/* [node] the ring it left for */
+	/*
+	 * [node] its my_aru when it last forwarded this ring's token, kept
+	 * after it left the ring (gather, crash, restart): a SAFE delivery in
+	 * the ring is judged against it. A member vouches for what it holds
+	 * only through the aru of the tokens it forwards.
+	 */
+	uint32_t tok_aru[CHECK_MAX_NODES + 1];
+	uint32_t tok_from;	/* nodes that forwarded its token (mask) */
 	struct check_frame *fr;	/* fr[seq - 1] */
 	uint32_t n_fr, cap_fr;
 	uint64_t msgs;		/* application messages framed */
@@ -123,14 +132,6 @@ struct check {
 	struct sim_payload pl;
 	bool full;		/* compare every byte, or only the ends */
 
-	/*
-	 * Optional, for the SAFE check: true when node is operational in the
-	 * ring (rep, seq), with its my_aru in *aru.
-	 */
-	bool (*aru)(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
-		    uint32_t *aru);
-	void *ctx;
-
 	struct check_node node[CHECK_MAX_NODES + 1];	/* [nodeid] */
 	struct check_ring *rings;
 	uint32_t n_rings, cap_rings;
@@ -140,6 +141,7 @@ struct check {
 	uint64_t n_msgs, cap_msgs;
 
 	uint8_t *seen;		/* [origin][index] bits: delivered somewhere */
+	uint8_t *safe_agreed;	/* [origin][index] bits: SAFE, delivered in agreed order somewhere */
 	uint64_t distinct;	/* messages delivered somewhere */
 	uint64_t events;	/* confchgs, crashes: orders ring births */
 	uint64_t excused;	/* (message, node) pairs EVS lets go undelivered */
@@ -174,6 +176,12 @@ int sim_check_deliver(struct check *c, uint32_t nodeid,
 		      size_t len);
 /* Give ring memory back where every node is past it. */
 void sim_check_trim(struct check *c, uint32_t ring);
+/*
+ * Node `nodeid` forwards the token of ring (rep, seq) holding every seq of
+ * it up to aru (its my_aru as it sends the token). 0 or -1.
+ */
+int sim_check_token(struct check *c, uint32_t nodeid, uint32_t rep,
+		    uint64_t seq, uint32_t aru);
 
 /* evs.c */
 int sim_check_confchg(struct check *c, uint32_t nodeid,
@@ -184,7 +192,8 @@ void sim_check_node_down(struct check *c, uint32_t nodeid);
  * At the end: every message of a node that was always up was delivered by
  * itself, and by every other always-up node unless EVS excuses it (the
  * other was not in the ring it was delivered in, or parted from its sender
- * at that ring's end). 0 or -1.
+ * at that ring's end) and the message was not SAFE and delivered in agreed
+ * order there. 0 or -1.
  */
 int sim_check_finish(struct check *c);
 

@@ -289,7 +289,19 @@ void sim_check_node_down(struct check *c, uint32_t id)
 	ring_reset(cn);
 }
 
-/* Why always-up node q may lack message k of always-up origin o; NULL: no excuse. */
+static bool safe_agreed(const struct check *c, uint32_t o, uint32_t k)
+{
+	uint64_t bit = (uint64_t)(o - 1) * c->per_sender + k;
+
+	return (c->safe_agreed[bit / 8] >> (bit % 8)) & 1;
+}
+
+/*
+ * Why always-up node q may lack message k of always-up origin o; NULL: no
+ * excuse. A SAFE message some node delivered in agreed order was held by
+ * every member of its ring, and recovery delivers what a survivor holds:
+ * no parting excuses a member that installed the ring.
+ */
 static const char *excuse(const struct check *c, uint32_t q, uint32_t o,
 			  uint32_t k, uint32_t *ring)
 {
@@ -302,6 +314,8 @@ static const char *excuse(const struct check *c, uint32_t q, uint32_t o,
 	r = &c->rings[ri];
 	if (!(r->installed & CHECK_BIT(q)))
 		return "not in that ring";
+	if (safe_agreed(c, o, k))
+		return NULL;
 	if (r->trans_to[q] != r->trans_to[o])
 		return "left that ring for another ring than the sender";
 	if (r->trans_of[o] && !(r->trans_of[o] & CHECK_BIT(q)))
@@ -330,6 +344,8 @@ static int missing(struct check *c, uint32_t q, uint32_t o, uint32_t lo,
 		return sim_check_fail(c,
 			"liveness: node %u never delivered %u/%u (origin/index), which node %u delivered in ring (%u, %" PRIu64 "); node %u was in that ring and %s",
 			q, o, k, o, r->rep, r->seq, q,
+			safe_agreed(c, o, k) ?
+			"the message is SAFE and was delivered there in agreed order, so every member held it" :
 			r->trans_of[o] ? "moved on with the sender" :
 			"it is the sender's last ring");
 	}

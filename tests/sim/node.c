@@ -2,12 +2,13 @@
 /*
  * One node's life and the engine's callbacks. A node is created with
  * rc_totem_create() (configuration from rc_totem_config_defaults() plus the
- * run's engine options), crashes (no more calls; its engine is kept so the
- * SAFE check can read its frozen my_aru) or leaves (rc_totem_leave, then no
- * more calls), and restarts with a fresh engine and the ring seq it last
- * persisted. The callbacks feed the checker: every first transmission of a
- * data frame (which messages it ends, matched in order to ops.sent), every
- * delivery and every configuration change.
+ * run's engine options), crashes (no more calls; its engine is kept, untouched,
+ * until a restart) or leaves (rc_totem_leave, then no more calls), and
+ * restarts with a fresh engine and the ring seq it last persisted. The
+ * callbacks feed the checker: every first transmission of a data frame
+ * (which messages it ends, matched in order to ops.sent), every token the
+ * node forwards (with its my_aru then, for the SAFE check), every delivery
+ * and every configuration change.
  */
 #include <endian.h>
 #include <errno.h>
@@ -69,6 +70,21 @@ static void note_frame(struct sim *s, struct sim_node *nd, const uint8_t *f,
 			 le64toh(h.ring_seq), le32toh(mc.seq), s->fmsg, n);
 }
 
+/*
+ * A TOKEN the node forwards (or retransmits): what it holds of that ring
+ * now, at least the aru it vouched for in it. Read here, as the ordering
+ * half sends it, not from the membership state: that half may have left
+ * the ring already while this one still runs it (rc_totem_set_xdelay).
+ */
+static void note_token(struct sim *s, struct sim_node *nd, const uint8_t *f)
+{
+	struct rc_wire_hdr h;
+
+	memcpy(&h, f, sizeof(h));
+	sim_check_token(&s->chk, nd->id, le32toh(h.ring_rep), le64toh(h.ring_seq),
+			rc_totem_my_aru(nd->t));
+}
+
 static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 {
 	struct sim_node *nd = priv;
@@ -76,6 +92,9 @@ static void op_send(void *priv, uint32_t dst, const void *frame, size_t len)
 	if (len > sizeof(struct rc_wire_hdr) &&
 	    ((const uint8_t *)frame)[5] == RC_FT_MCAST)
 		note_frame(nd->sim, nd, frame, len);
+	else if (len > sizeof(struct rc_wire_hdr) &&
+		 ((const uint8_t *)frame)[5] == RC_FT_TOKEN)
+		note_token(nd->sim, nd, frame);
 	sim_net_send(nd->sim, nd, dst, frame, len);
 }
 
@@ -188,23 +207,6 @@ static const struct rc_totem_ops sim_ops = {
 	.confchg = op_confchg,
 	.ring_seq = op_ring_seq,
 };
-
-/* For the SAFE check: my_aru of a node operational in ring (rep, seq). */
-bool sim_node_aru(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
-		  uint32_t *aru)
-{
-	const struct sim *s = ctx;
-	const struct sim_node *nd = &s->node[nodeid - 1];
-	struct rc_ring_id r;
-
-	if (nd->t == NULL || rc_totem_state(nd->t) != RC_MEMB_OPERATIONAL)
-		return false;
-	rc_totem_ring(nd->t, &r, NULL, NULL);
-	if (r.rep != rep || r.seq != seq)
-		return false;
-	*aru = rc_totem_my_aru(nd->t);
-	return true;
-}
 
 void sim_make_config(const struct sim_opts *o, struct rc_totem_config *cfg,
 		     uint32_t nodeid, uint64_t last_ring_seq)

@@ -242,8 +242,6 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 	s->fmsg = calloc(SIM_FMSG_MAX, sizeof(*s->fmsg));
 	if (s->node == NULL || s->link_mem == NULL || s->fmsg == NULL)
 		return -ENOMEM;
-	s->chk.aru = sim_node_aru;
-	s->chk.ctx = s;
 
 	for (i = 0; i < n; i++) {
 		nd = &s->node[i];

@@ -7,7 +7,8 @@
  *
  * The world: nodes 1..3 install ring A = (1, 4) of all three; in ring A,
  * frame seq k (1-based) carries message (k odd: origin 1, even: origin 2,
- * index (k - 1) / 2), so the agreed order is 1/0 2/0 1/1 2/1 ...
+ * index (k - 1) / 2), so the agreed order is 1/0 2/0 1/1 2/1 ...; each node
+ * has forwarded A's token holding every frame (cases lower that).
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,20 +25,8 @@
 
 struct st {
 	struct check c;
-	uint32_t aru[ST_NODES + 1];
 	uint8_t buf[4096];
 };
-
-static bool st_aru(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
-		   uint32_t *aru)
-{
-	const struct st *t = ctx;
-
-	(void)rep;
-	(void)seq;
-	*aru = t->aru[nodeid];
-	return true;
-}
 
 static void ids(uint32_t mask, uint32_t *out, uint32_t *n)
 {
@@ -88,23 +77,22 @@ static int world(struct st *t, uint64_t per_sender)
 		if (frame(t, A_REP, A_SEQ, (uint32_t)k, k % 2 ? 1 : 2,
 			  (uint32_t)((k - 1) / 2)))
 			return -1;
+	for (n = 1; n <= ST_NODES; n++)
+		if (sim_check_token(&t->c, n, A_REP, A_SEQ,
+				    (uint32_t)(ST_SENDERS * per_sender)))
+			return -1;
 	return 0;
 }
 
 static int st_init(struct st *t, uint64_t per_sender, double safe)
 {
 	struct sim_payload pl;
-	uint32_t i;
 	int ret;
 
 	sim_payload_init(&pl, 0x5e1f7e57, 1, 200, safe);
 	ret = sim_check_init(&t->c, ST_NODES, ST_SENDERS, per_sender, &pl, true);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i <= ST_NODES; i++)
-		t->aru[i] = UINT32_MAX / 2;
-	t->c.aru = st_aru;
-	t->c.ctx = t;
 	return world(t, per_sender);
 }
 
@@ -247,9 +235,69 @@ static int case_wrong_guarantee(struct st *t)
 
 static int case_safe_too_early(struct st *t)
 {
-	t->aru[3] = 0;
+	sim_check_token(&t->c, 3, A_REP, A_SEQ, 0);
 	give(t, 1, 1);
 	return 0;
+}
+
+/*
+ * The review's case: node 3's token timer fires and it goes to gather
+ * having forwarded A's token last with my_aru 1; node 1 then delivers SAFE
+ * seq 2.. in agreed order, and node 3 is cut off alone. A check of only the
+ * nodes still operational in A skipped node 3, and liveness excused it
+ * ("left that ring for another ring than the sender").
+ */
+static int case_safe_past_a_member_in_gather(struct st *t)
+{
+	sim_check_token(&t->c, 3, A_REP, A_SEQ, 1);
+	give(t, 3, 1);
+	give_all(t, 1, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 2, ST_SENDERS * ST_PER_SENDER);
+	split(t);
+	return sim_check_finish(&t->c);
+}
+
+/* Ring B = {1, 2}: node 2 never forwarded its token, node 1 delivers SAFE. */
+static int case_safe_before_a_member_forwarded(struct st *t)
+{
+	give_all(t, 1, 2);
+	give_all(t, 2, 2);
+	give_all(t, 3, 2);
+	split(t);
+	frame(t, B_REP, B_SEQ, 1, 1, 1);
+	sim_check_token(&t->c, 1, B_REP, B_SEQ, 1);
+	give_in(t, 1, B_REP, B_SEQ, 1, 1, 1, false, -1, 0, 0);
+	return 0;
+}
+
+/*
+ * Node 3 held all of A (its token said so), nodes 1 and 2 delivered it all
+ * SAFE in agreed order, node 3 only the first two before it was cut off
+ * alone: recovery owed it the rest, which it holds. Parting from the sender
+ * does not excuse a SAFE message.
+ */
+static int case_safe_held_by_parted_member_is_owed(struct st *t)
+{
+	give_all(t, 1, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 2, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 3, 2);
+	split(t);
+	return sim_check_finish(&t->c);
+}
+
+/* The same with node 3 delivering the rest by recovery: right. */
+static int case_safe_recovered_by_parted_member_passes(struct st *t)
+{
+	uint32_t k;
+
+	give_all(t, 1, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 2, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 3, 2);
+	for (k = 3; k <= ST_SENDERS * ST_PER_SENDER; k++)
+		give_in(t, 3, A_REP, A_SEQ, k, k % 2 ? 1 : 2, (k - 1) / 2,
+			true, -1, 0, 0);
+	split(t);
+	return sim_check_finish(&t->c);
 }
 
 static int case_wrong_frame(struct st *t)
@@ -450,6 +498,10 @@ static const struct st_case cases[] = {
 	{ "short_message_is_length_violation", case_short_message, ST_PER_SENDER, 0, "length" },
 	{ "wrong_guarantee_is_caught", case_wrong_guarantee, ST_PER_SENDER, 0.5, "guarantee" },
 	{ "safe_before_every_aru_is_caught", case_safe_too_early, ST_PER_SENDER, 1, "SAFE delivered early" },
+	{ "safe_past_a_member_in_gather_is_caught", case_safe_past_a_member_in_gather, ST_PER_SENDER, 1, "SAFE delivered early" },
+	{ "safe_before_a_member_forwarded_the_token_is_caught", case_safe_before_a_member_forwarded, ST_PER_SENDER, 1, "SAFE delivered early" },
+	{ "safe_held_by_a_parted_member_is_owed_to_it", case_safe_held_by_parted_member_is_owed, ST_PER_SENDER, 1, "liveness" },
+	{ "safe_recovered_by_a_parted_member_passes", case_safe_recovered_by_parted_member_passes, ST_PER_SENDER, 1, NULL },
 	{ "message_of_another_frame_is_caught", case_wrong_frame, ST_PER_SENDER, 0, "origin" },
 	{ "seq_going_back_is_caught", case_seq_backwards, ST_PER_SENDER, 0, "seq order" },
 	{ "undelivered_message_is_liveness_violation", case_missing_message, ST_PER_SENDER, 0, "liveness" },

@@ -288,8 +288,6 @@ void sim_make_config(const struct sim_opts *o, struct rc_totem_config *cfg,
 int sim_node_create(struct sim *s, struct sim_node *nd);
 void sim_node_crash(struct sim *s, struct sim_node *nd, bool leave);
 int sim_node_restart(struct sim *s, struct sim_node *nd);
-bool sim_node_aru(void *ctx, uint32_t nodeid, uint32_t rep, uint64_t seq,
-		  uint32_t *aru);
 
 /* net.c */
 void sim_net_send(struct sim *s, struct sim_node *from, uint32_t dst,
