@@ -62,12 +62,12 @@ int sim_check_init(struct check *c, uint32_t n_nodes, uint32_t n_senders,
 		for (o = 0; o <= CHECK_MAX_NODES; o++)
 			cn->last[o] = cn->ring_last[o] = -1;
 		if (i <= n_senders && per_sender) {
-			cn->own_ring = malloc(per_sender * sizeof(uint32_t));
-			if (cn->own_ring == NULL) {
+			cn->ring_of = malloc(per_sender * sizeof(uint32_t));
+			if (cn->ring_of == NULL) {
 				sim_check_fini(c);
 				return -ENOMEM;
 			}
-			memset(cn->own_ring, 0xff, per_sender * sizeof(uint32_t));
+			memset(cn->ring_of, 0xff, per_sender * sizeof(uint32_t));
 		}
 	}
 	return 0;
@@ -90,7 +90,7 @@ void sim_check_fini(struct check *c)
 	for (i = 0; i <= CHECK_MAX_NODES; i++) {
 		for (o = 0; o <= CHECK_MAX_NODES; o++)
 			free(c->node[i].gaps[o]);
-		free(c->node[i].own_ring);
+		free(c->node[i].ring_of);
 		free(c->node[i].rec);
 	}
 	free(c->rings);
@@ -249,6 +249,10 @@ int sim_check_framed(struct check *c, uint32_t sender, uint32_t rep,
 		c->msgs[c->n_msgs++] = m[k];
 		if (r->first_idx[sender] == CHECK_NONE)
 			r->first_idx[sender] = m[k].index;
+		/* liveness asks which ring a message is owed in, delivered
+		   by its sender or not (it may have crashed first) */
+		if (c->node[sender].ring_of != NULL && m[k].index < c->per_sender)
+			c->node[sender].ring_of[m[k].index] = i;
 	}
 	r->msgs += n;
 	return 0;
@@ -636,8 +640,6 @@ int sim_check_deliver(struct check *c, uint32_t id,
 	cn->hash = sim_check_mix(cn->hash, m->origin, m->index);
 	cn->delivered++;
 	cn->bytes += len;
-	if (m->origin == id && cn->own_ring != NULL && m->index < c->per_sender)
-		cn->own_ring[m->index] = ri;
 	if (m->origin <= c->n_senders && m->index < c->per_sender) {
 		if (!(c->seen[bit / 8] & (1u << (bit % 8)))) {
 			c->seen[bit / 8] |= (uint8_t)(1u << (bit % 8));

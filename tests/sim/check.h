@@ -101,10 +101,10 @@ struct check_node {
 	int64_t last[CHECK_MAX_NODES + 1];	/* [origin] last index delivered */
 	struct check_gap *gaps[CHECK_MAX_NODES + 1];
 	uint32_t n_gaps[CHECK_MAX_NODES + 1], cap_gaps[CHECK_MAX_NODES + 1];
-	uint32_t *own_ring;	/* [index] ring where it delivered its own message */
+	uint32_t *ring_of;	/* [index] ring whose frame ended its message, CHECK_NONE: never framed */
 	uint64_t max_seq;	/* highest ring seq installed */
-	uint64_t reset_at;	/* check.events at its last crash */
-	bool ever_down;		/* crashed or left at some time */
+	uint64_t reset_at;	/* check.events at its last crash or leave (0: never) */
+	uint64_t epoch_first;	/* first index its current incarnation was handed */
 
 	/* configuration */
 	uint32_t cur;		/* ring of the current regular configuration */
@@ -186,14 +186,19 @@ int sim_check_token(struct check *c, uint32_t nodeid, uint32_t rep,
 /* evs.c */
 int sim_check_confchg(struct check *c, uint32_t nodeid,
 		      const struct rc_confchg *cc);
-/* The node crashed or left: its memory is gone, it is no longer "always up". */
+/* The node crashed or left: its memory is gone from now on. */
 void sim_check_node_down(struct check *c, uint32_t nodeid);
 /*
- * At the end: every message of a node that was always up was delivered by
- * itself, and by every other always-up node unless EVS excuses it (the
- * other was not in the ring it was delivered in, or parted from its sender
- * at that ring's end) and the message was not SAFE and delivered in agreed
- * order there. 0 or -1.
+ * The node restarts with a fresh engine, to be handed messages from index
+ * `first` on: an epoch begins (what older engines held is lost).
+ */
+void sim_check_node_restart(struct check *c, uint32_t nodeid, uint64_t first);
+/*
+ * At the end: every sender delivered every message its current engine was
+ * handed, and every node delivered every message of every sender unless it
+ * crashed since that message's ring was born, or EVS excuses it (it was not
+ * in that ring, or parted from the sender at its end) and the message was
+ * not SAFE and delivered in agreed order there. 0 or -1.
  */
 int sim_check_finish(struct check *c);
 

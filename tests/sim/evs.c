@@ -8,8 +8,9 @@
  * members; nodes that leave ring C for the same transitional configuration
  * delivered the same messages of C in the same order (compared as a count
  * and an order-sensitive hash, with the first difference named). At the end,
- * liveness: a node that never went down delivered all its own messages, and
- * every other such node delivered them unless EVS excuses it.
+ * liveness: a sender delivered every message its current engine was handed,
+ * and every node delivered every message unless it crashed since the
+ * message's ring was born or EVS excuses it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -282,11 +283,15 @@ void sim_check_node_down(struct check *c, uint32_t id)
 {
 	struct check_node *cn = &c->node[id];
 
-	cn->ever_down = true;
 	cn->reset_at = ++c->events;
 	cn->cur = CHECK_NONE;
 	cn->want_regular = false;
 	ring_reset(cn);
+}
+
+void sim_check_node_restart(struct check *c, uint32_t id, uint64_t first)
+{
+	c->node[id].epoch_first = first;
 }
 
 static bool safe_agreed(const struct check *c, uint32_t o, uint32_t k)
@@ -297,21 +302,28 @@ static bool safe_agreed(const struct check *c, uint32_t o, uint32_t k)
 }
 
 /*
- * Why always-up node q may lack message k of always-up origin o; NULL: no
- * excuse. A SAFE message some node delivered in agreed order was held by
- * every member of its ring, and recovery delivers what a survivor holds:
- * no parting excuses a member that installed the ring.
+ * Why node q may lack message k of origin o (q != o); NULL: no excuse.
+ * A crash since the message's ring was born loses what q held of it; a
+ * crash before does not (q's later incarnation is held to everything after).
+ * A SAFE message some node delivered in agreed order was held by every
+ * member of its ring, and recovery delivers what a survivor holds: no
+ * parting excuses a member that installed the ring and did not crash.
  */
 static const char *excuse(const struct check *c, uint32_t q, uint32_t o,
 			  uint32_t k, uint32_t *ring)
 {
 	const struct check_ring *r;
-	uint32_t ri = c->node[o].own_ring[k];
+	uint32_t ri = c->node[o].ring_of[k];
 
 	*ring = ri;
 	if (ri == CHECK_NONE)
-		return NULL;
+		/* an older engine of its sender took it and was destroyed
+		   before framing it (its current one's are all framed, or
+		   the sender's own check has failed) */
+		return k < c->node[o].epoch_first ? "never framed: its sender restarted" : NULL;
 	r = &c->rings[ri];
+	if (c->node[q].reset_at > r->born)
+		return "crashed or left after that ring was born";
 	if (!(r->installed & CHECK_BIT(q)))
 		return "not in that ring";
 	if (safe_agreed(c, o, k))
@@ -338,30 +350,35 @@ static int missing(struct check *c, uint32_t q, uint32_t o, uint32_t lo,
 		}
 		if (ri == CHECK_NONE)
 			return sim_check_fail(c,
-				"liveness: node %u never delivered %u/%u (origin/index), and neither did its origin",
+				"liveness: node %u never delivered %u/%u (origin/index), which no frame ever carried",
 				q, o, k);
 		r = &c->rings[ri];
 		return sim_check_fail(c,
-			"liveness: node %u never delivered %u/%u (origin/index), which node %u delivered in ring (%u, %" PRIu64 "); node %u was in that ring and %s",
-			q, o, k, o, r->rep, r->seq, q,
+			"liveness: node %u never delivered %u/%u (origin/index), framed in ring (%u, %" PRIu64 "); node %u installed that ring, has not crashed since, and %s",
+			q, o, k, r->rep, r->seq, q,
 			safe_agreed(c, o, k) ?
 			"the message is SAFE and was delivered there in agreed order, so every member held it" :
 			r->trans_of[o] ? "moved on with the sender" :
-			"it is the sender's last ring");
+			"the sender never moved on from that ring");
 	}
 	return 0;
 }
 
-/* The first of its own messages sender o did not deliver and did not refuse; -1: none. */
+/*
+ * The first message its current engine was handed (from epoch_first on)
+ * that sender o did not deliver and did not refuse; -1: none. Older
+ * engines' messages are lost with them when they crashed or left.
+ */
 static int64_t own_missing(const struct check *c, const struct check_node *cn, uint32_t o)
 {
-	int64_t k;
+	int64_t k, from = (int64_t)cn->epoch_first;
 
 	for (uint32_t g = 0; g < cn->n_gaps[o]; g++)
 		for (k = cn->gaps[o][g].lo; k <= (int64_t)cn->gaps[o][g].hi; k++)
-			if (!sim_check_is_refused(c, o, (uint32_t)k))
+			if (k >= from && !sim_check_is_refused(c, o, (uint32_t)k))
 				return k;
-	for (k = cn->last[o] + 1; k < (int64_t)c->per_sender; k++)
+	for (k = cn->last[o] + 1 > from ? cn->last[o] + 1 : from;
+	     k < (int64_t)c->per_sender; k++)
 		if (!sim_check_is_refused(c, o, (uint32_t)k))
 			return k;
 	return -1;
@@ -370,28 +387,33 @@ static int64_t own_missing(const struct check *c, const struct check_node *cn, u
 int sim_check_finish(struct check *c)
 {
 	const struct check_node *cn;
-	uint32_t q, o, g;
+	const struct check_ring *r;
+	uint32_t q, o, g, ri;
 	int64_t k;
 
 	if (c->violated)
 		return -1;
 	for (o = 1; o <= c->n_senders; o++) {
 		cn = &c->node[o];
-		if (cn->ever_down || c->per_sender == 0)
+		if (c->per_sender == 0)
 			continue;
 		k = own_missing(c, cn, o);
-		if (k >= 0) {
+		if (k < 0)
+			continue;
+		ri = cn->ring_of[k];
+		if (ri == CHECK_NONE)
 			return sim_check_fail(c,
-				"liveness: node %u, never down, did not deliver its own message %u/%" PRId64 " (origin/index): it delivered %" PRIu64 " messages in all",
-				o, o, k, cn->delivered);
-		}
+				"liveness: node %u did not deliver its own message %u/%" PRId64 " (origin/index), which its engine (handed messages from %" PRIu64 " on) never framed: it delivered %" PRIu64 " messages in all",
+				o, o, k, cn->epoch_first, cn->delivered);
+		r = &c->rings[ri];
+		return sim_check_fail(c,
+			"liveness: node %u did not deliver its own message %u/%" PRId64 " (origin/index), which its engine (handed messages from %" PRIu64 " on) framed in ring (%u, %" PRIu64 "): it delivered %" PRIu64 " messages in all",
+			o, o, k, cn->epoch_first, r->rep, r->seq, cn->delivered);
 	}
 	for (q = 1; q <= c->n_nodes; q++) {
 		cn = &c->node[q];
-		if (cn->ever_down)
-			continue;
 		for (o = 1; o <= c->n_senders; o++) {
-			if (o == q || c->node[o].ever_down || c->per_sender == 0)
+			if (o == q || c->per_sender == 0)
 				continue;
 			for (g = 0; g < cn->n_gaps[o]; g++)
 				if (missing(c, q, o, cn->gaps[o][g].lo,

@@ -272,7 +272,6 @@ void sim_node_crash(struct sim *s, struct sim_node *nd, bool leave)
 		rc_totem_leave(nd->t, s->now);
 	nd->up = false;
 	nd->left = leave;
-	nd->ever_down = true;
 	nd->timer_gen++;
 	nd->timer_at = UINT64_MAX;
 	nd->paused_until = 0;
@@ -292,6 +291,9 @@ int sim_node_restart(struct sim *s, struct sim_node *nd)
 	nd->t = NULL;
 	sim_traffic_reclaim(s, nd);
 	nd->sent_head = nd->sent_tail = 0;
+	/* the new engine is handed messages from next_index on: those the
+	   sender must deliver itself */
+	sim_check_node_restart(&s->chk, nd->id, nd->next_index);
 	ret = sim_node_create(s, nd);
 	if (ret < 0)
 		return sim_check_fail(&s->chk, "restart: rc_totem_create(node %u) failed: %s",

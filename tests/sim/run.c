@@ -503,6 +503,34 @@ static void not_done_why(struct sim *s, char *buf, size_t n)
 	snprintf(buf, n, "?");
 }
 
+/*
+ * Every message a node's engine accepted (rc_totem_mcast returned 0) ended
+ * a frame or was refused: done means its buffer came back, so one still
+ * queued here was dropped by the engine unframed. (The sender's own
+ * liveness check finds it too, but only as "not delivered"; this names
+ * the cause.) Only a restart loses a queue (sim_node_restart).
+ */
+static int check_queues(struct sim *s)
+{
+	uint32_t i, j, idx;
+
+	for (i = 0; i < s->o.nodes; i++) {
+		const struct sim_node *nd = &s->node[i];
+
+		if (!nd->up)
+			continue;	/* (never at the end: all restart) */
+		for (j = nd->sent_head; j != nd->sent_tail; j++) {
+			idx = nd->sent_idx[j & (nd->sent_cap - 1)];
+			if (idx == SIM_IDX_REFUSED)
+				continue;
+			return sim_check_fail(&s->chk,
+				"liveness: node %u's engine accepted %u/%u (origin/index) and gave its buffer back, but never framed it",
+				nd->id, nd->id, idx);
+		}
+	}
+	return 0;
+}
+
 /* The end of a run that did not stop on a violation. */
 static void final_checks(struct sim *s, bool stalled)
 {
@@ -524,7 +552,7 @@ static void final_checks(struct sim *s, bool stalled)
 		}
 		return;
 	}
-	if (sim_check_finish(&s->chk) < 0)
+	if (check_queues(s) < 0 || sim_check_finish(&s->chk) < 0)
 		return;
 	sim_reform_finish(s);
 }

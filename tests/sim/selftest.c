@@ -22,6 +22,8 @@
 #define A_SEQ		4
 #define B_REP		1
 #define B_SEQ		8
+#define D_REP		1
+#define D_SEQ		12
 
 struct st {
 	struct check c;
@@ -300,6 +302,106 @@ static int case_safe_recovered_by_parted_member_passes(struct st *t)
 	return sim_check_finish(&t->c);
 }
 
+/* ---- restart epochs ---- */
+
+/*
+ * Node 1 crashes after A's first two frames and restarts (its new engine is
+ * handed 1/1 on); ring D = (1, 12) of all three frames 1/1 2/1 1/2 2/2, all
+ * deliver the first two in agreed order, then D ends and recovery, at every
+ * member alike, skips seq 3 (1/2) and delivers 2/2. Counts and hashes agree;
+ * only node 1's own obligation finds 1/2 lost, and "never down" skipped it.
+ */
+static int lose_in_recovery_after_restart(struct st *t)
+{
+	uint32_t n, k;
+
+	give_all(t, 1, 2);
+	give_all(t, 2, 2);
+	give_all(t, 3, 2);
+	sim_check_node_down(&t->c, 1);
+	sim_check_node_restart(&t->c, 1, 1);
+	for (k = 1; k <= 4; k++)
+		frame(t, D_REP, D_SEQ, k, k % 2 ? 1 : 2, (k + 1) / 2);
+	for (n = 1; n <= ST_NODES; n++)
+		sim_check_token(&t->c, n, D_REP, D_SEQ, 4);
+	if (conf(t, 1, RC_CONF_TRANSITIONAL, D_REP, D_SEQ, 1, 0, 0) ||
+	    conf(t, 1, RC_CONF_REGULAR, D_REP, D_SEQ, 7, 0, 6))
+		return -1;
+	for (n = 2; n <= ST_NODES; n++)
+		if (conf(t, n, RC_CONF_TRANSITIONAL, D_REP, D_SEQ, 6, 1, 0) ||
+		    conf(t, n, RC_CONF_REGULAR, D_REP, D_SEQ, 7, 0, 1))
+			return -1;
+	for (n = 1; n <= ST_NODES; n++) {
+		for (k = 1; k <= 2; k++)
+			give_in(t, n, D_REP, D_SEQ, k, k % 2 ? 1 : 2, (k + 1) / 2,
+				false, -1, 0, 0);
+		give_in(t, n, D_REP, D_SEQ, 4, 2, 2, true, -1, 0, 0);
+	}
+	for (n = 1; n <= ST_NODES; n++)
+		if (conf(t, n, RC_CONF_TRANSITIONAL, 1, 16, 7, 0, 0) ||
+		    conf(t, n, RC_CONF_REGULAR, 1, 16, 7, 0, 0))
+			return -1;
+	return 0;
+}
+
+static int case_restarted_sender_owes_its_new_messages(struct st *t)
+{
+	if (lose_in_recovery_after_restart(t) < 0)
+		return -1;
+	return sim_check_finish(&t->c);
+}
+
+/*
+ * A: all deliver 1/0 2/0, then move on together to B' = (1, 8) of all
+ * three, recovery delivering 2/1 1/2 2/2 and skipping 1/1 everywhere alike;
+ * then node 1 crashes and restarts with nothing left to send. Nodes 2 and 3
+ * moved on with the sender and never crashed: 1/1 is owed to them, though
+ * its sender went down later.
+ */
+static int case_message_of_a_sender_that_crashed_later_is_owed(struct st *t)
+{
+	uint32_t n, k;
+
+	for (n = 1; n <= ST_NODES; n++) {
+		give_all(t, n, 2);
+		for (k = 4; k <= 6; k++)
+			give_in(t, n, A_REP, A_SEQ, k, k % 2 ? 1 : 2, (k - 1) / 2,
+				true, -1, 0, 0);
+	}
+	for (n = 1; n <= ST_NODES; n++)
+		if (conf(t, n, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 7, 0, 0) ||
+		    conf(t, n, RC_CONF_REGULAR, B_REP, B_SEQ, 7, 0, 0))
+			return -1;
+	sim_check_node_down(&t->c, 1);
+	sim_check_node_restart(&t->c, 1, ST_PER_SENDER);
+	return sim_check_finish(&t->c);
+}
+
+/*
+ * Node 3 crashes in A after two deliveries and restarts alone in C = (3, 8);
+ * 1 and 2 deliver the rest of A and go on to B: what node 3 lost with its
+ * crash, in a ring born before it, is excused (4 pairs).
+ */
+static int case_crash_excuses_its_ring(struct st *t)
+{
+	give_all(t, 1, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 2, ST_SENDERS * ST_PER_SENDER);
+	give_all(t, 3, 2);
+	sim_check_node_down(&t->c, 3);
+	sim_check_node_restart(&t->c, 3, 0);
+	if (conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0) ||
+	    conf(t, 2, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0) ||
+	    conf(t, 1, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0) ||
+	    conf(t, 2, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0) ||
+	    conf(t, 3, RC_CONF_TRANSITIONAL, 3, 8, 4, 0, 0) ||
+	    conf(t, 3, RC_CONF_REGULAR, 3, 8, 4, 0, 0))
+		return -1;
+	if (sim_check_finish(&t->c) < 0)
+		return -1;
+	return t->c.excused == 4 ? 0 : sim_check_fail(&t->c, "excused %llu, expected 4",
+				(unsigned long long)t->c.excused);
+}
+
 static int case_wrong_frame(struct st *t)
 {
 	give_in(t, 1, A_REP, A_SEQ, 2, 1, 0, false, -1, 0, 0);
@@ -502,6 +604,9 @@ static const struct st_case cases[] = {
 	{ "safe_before_a_member_forwarded_the_token_is_caught", case_safe_before_a_member_forwarded, ST_PER_SENDER, 1, "SAFE delivered early" },
 	{ "safe_held_by_a_parted_member_is_owed_to_it", case_safe_held_by_parted_member_is_owed, ST_PER_SENDER, 1, "liveness" },
 	{ "safe_recovered_by_a_parted_member_passes", case_safe_recovered_by_parted_member_passes, ST_PER_SENDER, 1, NULL },
+	{ "restarted_sender_owes_its_new_messages", case_restarted_sender_owes_its_new_messages, ST_PER_SENDER, 0, "liveness" },
+	{ "message_of_a_sender_that_crashed_later_is_owed", case_message_of_a_sender_that_crashed_later_is_owed, ST_PER_SENDER, 0, "liveness" },
+	{ "crash_excuses_what_was_lost_in_its_ring", case_crash_excuses_its_ring, ST_PER_SENDER, 0, NULL },
 	{ "message_of_another_frame_is_caught", case_wrong_frame, ST_PER_SENDER, 0, "origin" },
 	{ "seq_going_back_is_caught", case_seq_backwards, ST_PER_SENDER, 0, "seq order" },
 	{ "undelivered_message_is_liveness_violation", case_missing_message, ST_PER_SENDER, 0, "liveness" },

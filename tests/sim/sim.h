@@ -163,7 +163,6 @@ struct sim_node {
 	/* life */
 	bool up;			/* false: crashed or left; not called */
 	bool left;			/* down because it left */
-	bool ever_down;
 	uint64_t persisted;		/* the last ring seq of ops.ring_seq */
 	uint32_t restarts;
 	uint8_t group;			/* partition group */
