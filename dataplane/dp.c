@@ -429,6 +429,16 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 		dp->st.rx_not_mine++;
 		return;
 	}
+	/* Another cluster's group (allmulticast or promiscuous mode lets it
+	   in), or a unicast to another port: not ours, and dropped before it
+	   costs a decryption or counts as a forgery (two clusters on one
+	   segment, with one key or two, filled bad_auth on each other). */
+	if (!rte_is_same_ether_addr(&eh->dst_addr, &dp->group) &&
+	    !rte_is_same_ether_addr(&eh->dst_addr, &dp->mac) &&
+	    !rte_is_broadcast_ether_addr(&eh->dst_addr)) {
+		dp->st.rx_not_mine++;
+		return;
+	}
 	memcpy(&shim, p + sizeof(*eh), sizeof(shim));
 	if (shim.dst && le32toh(shim.dst) != dp->me) {
 		dp->st.rx_not_mine++;

@@ -9,6 +9,8 @@
 #  - the workload passed on every node, the ring never changed (same ring id,
 #    `rings` equal before and after on every node);
 #  - every node counted the forgeries and replays in bad_auth_*;
+#  - the capture sent to another cluster's group MAC is dropped unopened
+#    (rx_not_mine; bad_auth does not move);
 #  - the capture holds frames but not the group name in clear;
 #  - every node logged the version-1 peer and the failing frames.
 # Last, node 3 restarts with another key: it never joins nodes 1 and 2, and
@@ -45,7 +47,7 @@ ip -n "$atk" link set lo up
 attack() { ip netns exec "$atk" "$RC_GARBAGE" "$@"; }
 
 declare -A before
-counters="rings bad_auth bad_auth_replay bad_auth_old_incarnation bad_auth_version bad_auth_bad_tag"
+counters="rings bad_auth bad_auth_replay bad_auth_old_incarnation bad_auth_version bad_auth_bad_tag rx_not_mine"
 for i in 1 2 3; do
 	for c in $counters; do
 		before[$i.$c]=$(rc_stat "$i" "$c")
@@ -123,6 +125,29 @@ for i in 1 2 3; do
 	[ $((v * 10)) -ge $((expect[v1] * 9)) ] ||
 		rc_fail "node $i: bad_auth_version rose by $v, not the ${expect[v1]} version-1 frames"
 	rc_log "node $i: ring $now, rings unchanged, bad_auth +$bad (replays +$rp, version +$v)"
+done
+
+# The capture once more, sent to another cluster's group MAC (03:52 and
+# another cluster id; allmulticast lets it in): another cluster on the
+# segment sharing the key. Every node drops it as not its own before it
+# opens the envelope: rx_not_mine, and bad_auth does not move. (Each frame
+# was a replay, or an old incarnation, counted in bad_auth, before.)
+for i in 1 2 3; do
+	for c in bad_auth rx_not_mine; do
+		before[$i.$c]=$(rc_stat "$i" "$c")
+	done
+done
+out=$(attack replay eth0 "$d/capture" "$atk_mac" 2000 03:52:de:ad:be:ef) ||
+	rc_fail "replay to another group failed: $out"
+other=$(sed -n 's/^sent //p' <<<"$out")
+sleep 1
+for i in 1 2 3; do
+	bad=$(($(rc_stat "$i" bad_auth) - ${before[$i.bad_auth]}))
+	nm=$(($(rc_stat "$i" rx_not_mine) - ${before[$i.rx_not_mine]}))
+	[ "$bad" -eq 0 ] || rc_fail "node $i: bad_auth rose by $bad for another group's frames"
+	[ $((nm * 10)) -ge $((other * 9)) ] ||
+		rc_fail "node $i: rx_not_mine rose by $nm, not the $other frames to another group"
+	rc_log "node $i: $other frames to another group: rx_not_mine +$nm, bad_auth +0"
 done
 
 # Nothing of the workload in clear on the wire.

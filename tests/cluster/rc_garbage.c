@@ -432,26 +432,30 @@ static int sniff_main(int argc, char **argv)
 }
 
 /*
- * replay IFACE FILE [SRC_MAC [MAX]]: send a capture again (its first MAX
- * frames, default all), byte for byte, but for
+ * replay IFACE FILE [SRC_MAC [MAX [DST_MAC]]]: send a capture again (its
+ * first MAX frames, default all), byte for byte, but for
  * the source MAC when one is given: a frame sent with another port's source
  * MAC teaches the bridge that port's address is here (an Ethernet-level
- * denial of service no frame authentication prevents: port security does).
+ * denial of service no frame authentication prevents: port security does);
+ * and the destination MAC when one is given (another cluster's group: a
+ * node must not even look at it).
  */
 static int replay_main(int argc, char **argv)
 {
 	static uint8_t buf[65536];
 	struct sockaddr_ll sa;
 	unsigned long sent = 0;
-	uint8_t src[6];
+	uint8_t src[6], dst[6];
 	uint16_t l;
-	unsigned long max = argc == 5 ? strtoul(argv[4], NULL, 10) : ~0ul;
+	unsigned long max = argc >= 5 ? strtoul(argv[4], NULL, 10) : ~0ul;
 	FILE *in;
 	int fd;
 
-	if (argc < 3 || argc > 5)
+	if (argc < 3 || argc > 6)
 		return 2;
 	if (argc >= 4 && parse_mac(argv[3], src) < 0)
+		return 2;
+	if (argc >= 6 && parse_mac(argv[5], dst) < 0)
 		return 2;
 	in = fopen(argv[2], "r");
 	if (!in) {
@@ -464,6 +468,8 @@ static int replay_main(int argc, char **argv)
 	while (sent < max && fread(&l, 2, 1, in) == 1 && fread(buf, l, 1, in) == 1) {
 		if (argc >= 4 && l >= 12)
 			memcpy(buf + 6, src, 6);
+		if (argc >= 6 && l >= 12)
+			memcpy(buf, dst, 6);
 		if (sendto(fd, buf, l, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			fprintf(stderr, "rc_garbage: send: %s\n", strerror(errno));
 			return 1;
@@ -508,7 +514,7 @@ static void usage(void)
 		"       rc_garbage forge IFACE COUNT CLUSTER_NAME RING_REP RING_SEQ ID,ID,.. KEY_ID [SEED]\n"
 		"       rc_garbage keyid FILE\n"
 		"       rc_garbage sniff IFACE MS FILE\n"
-		"       rc_garbage replay IFACE FILE [SRC_MAC [MAX]]\n",
+		"       rc_garbage replay IFACE FILE [SRC_MAC [MAX [DST_MAC]]]\n",
 		RC_ETHERTYPE_DEFAULT);
 }
 
