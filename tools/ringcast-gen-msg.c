@@ -629,6 +629,8 @@ void rc_gen_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 		fprintf(stderr, "ringcast-gen[%u]: group %s: %zu members (+%zu -%zu)\n", g->pid,
 			g->o.group, n_memb, n_joined, n_left);
 	for (size_t k = 0; k < n_left; k++) {
+		if (left[k].nodeid == g->nodeid && left[k].pid == g->pid)
+			g->self_left = true;
 		i = peer_index(g, left[k].nodeid, left[k].pid);
 		if (i < 0 || (uint32_t)i >= g->o.instances)
 			continue;

@@ -237,6 +237,37 @@ static int soak_drain(struct rc_gen *g)
 	return 0;
 }
 
+/*
+ * Leave, and dispatch until the confchg that says so: it closes this
+ * history's last configuration with the same line the others' histories
+ * have, so ringcast-check compares that stretch too (it stayed open, and a
+ * loss in it went unjudged, when the history ended before the leave).
+ */
+static int soak_leave(struct rc_gen *g)
+{
+	uint64_t deadline = rc_gen_now_ns() + (uint64_t)(g->o.timeout_s * 1e9);
+	cs_error_t err;
+	int ret;
+
+	err = cpg_leave(g->h, &g->group);
+	if (err != CS_OK) {
+		rc_gen_fail(g, "cpg_leave(%s): %s", g->o.group, rc_gen_err(err));
+		return err == CS_ERR_LIBRARY ? SOAK_GONE : -EIO;
+	}
+	g->joined = false;
+	while (!g->self_left) {
+		if (rc_gen_now_ns() >= deadline) {
+			rc_gen_fail(g, "no confchg with its own leave %.1f s after cpg_leave",
+				    g->o.timeout_s);
+			return -EIO;
+		}
+		ret = soak_pump(g, 10000000);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 void rc_gen_soak_deliver(struct rc_gen *g, uint32_t nodeid, uint32_t pid, const void *msg,
 			 size_t len)
 {
@@ -278,6 +309,8 @@ int rc_gen_soak(struct rc_gen *g)
 		ret = soak_loop(g);
 		if (ret == 0)
 			ret = soak_drain(g);
+		if (ret == 0)
+			ret = soak_leave(g);
 	}
 	why = ret == 0 ? "ok" : ret == SOAK_GONE ? "gone" : ret == -ETIMEDOUT ? "drain-timeout"
 								     : "error";

@@ -293,6 +293,7 @@ struct rc_gen {
 	/* soak */
 	uint64_t rng;
 	uint64_t soak_sent, soak_rx, soak_confchgs, soak_bad;
+	bool self_left;			/* a confchg listed this process as left */
 
 	/* failure: the first fatal error, and counted violations */
 	char failure[256];
