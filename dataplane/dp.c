@@ -458,8 +458,13 @@ static void rx_one(struct rc_dp *dp, struct rte_mbuf *m)
 	if (rc_ord_recv(dp->ord, rx.body, rx.body_len, dp->now) < 0)
 		return;
 	/* Learn where a node is only from authentic frames the engine accepted,
-	   and from their transmitter (a retransmission names its originator). */
-	mac_learn(dp, rx.sender, &eh->src_addr);
+	   and from their transmitter (a retransmission names its originator),
+	   and only from its newest: an older frame never seen here (dropped
+	   while this lcore was paused, say) is no replay to the window, and
+	   sent again from another port it would move the node there, and its
+	   token with it, until the node's next frame. */
+	if (rx.newest)
+		mac_learn(dp, rx.sender, &eh->src_addr);
 }
 
 /* ---- key rotation ---- */

@@ -453,8 +453,12 @@ int rc_auth_open(struct rc_auth *a, uint8_t *frame, size_t len,
 	}
 	if (slot == a->newest)
 		a->users |= bit_of(a, sender);
+	rx->newest = counter > q->top;
 	window_add(q, counter);
+	goto out;
 pass:
+	rx->newest = true;
+out:
 	rx->body = frame + RC_WIRE_AUTH_OVERHEAD;
 	rx->body_len = len - RC_WIRE_AUTH_OVERHEAD;
 	rx->sender = sender;

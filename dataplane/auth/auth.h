@@ -80,6 +80,10 @@ struct rc_auth_rx {
 	uint8_t *body;		/* the Totem frame, decrypted in place */
 	size_t body_len;
 	uint32_t sender;	/* authenticated transmitter */
+	bool newest;		/* the newest frame of the sender's yet (its
+				   highest counter, or a new incarnation; every
+				   frame without authentication): only such a
+				   frame may say where the sender is now */
 };
 
 /* A frame that did not: what the log may say about it. */
