@@ -510,10 +510,24 @@ static int port_mtu(uint16_t port, uint16_t *mtu)
 	struct rte_eth_dev_info info;
 	char name[IF_NAMESIZE];
 
-	if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name &&
-	    strstr(info.driver_name, "af_packet") && info.if_index &&
-	    if_indextoname(info.if_index, name) && iface_mtu(name, mtu) == 0)
+	if (rte_eth_dev_info_get(port, &info) != 0)
+		return rte_eth_dev_get_mtu(port, mtu);
+	/* A kernel interface underneath (net_af_packet, net_af_xdp): its own
+	   MTU, which ethdev does not report (1500 whatever the link); for
+	   net_af_xdp no more than a umem frame takes (max_mtu). */
+	if (info.if_index && if_indextoname(info.if_index, name) && iface_mtu(name, mtu) == 0) {
+		if (!(info.driver_name && strstr(info.driver_name, "af_packet")) &&
+		    info.max_mtu && info.max_mtu < *mtu)
+			*mtu = info.max_mtu;
 		return 0;
+	}
+	/* A port of its own (a NIC): what it can be set to; rc_port_setup sets
+	   it to netmtu. (Its MTU before that is ethdev's default, 1500, which
+	   lowered every NIC's netmtu to 1500: no jumbo frames.) */
+	if (info.max_mtu) {
+		*mtu = info.max_mtu;
+		return 0;
+	}
 	return rte_eth_dev_get_mtu(port, mtu);
 }
 

@@ -1011,6 +1011,15 @@ void rc_dp_clients_stop(struct rc_dp *dp)
 	}
 }
 
+/* A batch is one chunk of one frame of the ring (its netmtu, the least of
+   its members'): larger, it would go out in fragments. */
+void rc_dp_batch_room_set(struct rc_dp *dp, uint32_t ring_mtu)
+{
+	dp->ring_mtu = ring_mtu;
+	dp->batch_room = ring_mtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD -
+			 (uint32_t)sizeof(struct rc_wire_chunk);
+}
+
 int rc_dp_clients_create(struct rc_dp *dp, int socket)
 {
 	int ret;
@@ -1027,9 +1036,7 @@ int rc_dp_clients_create(struct rc_dp *dp, int socket)
 		goto free_cmds;
 	}
 	dp->batches.next = dp->batches.prev = &dp->batches;
-	/* a batch is one chunk of one frame */
-	dp->batch_room = dp->p.totem.srp.netmtu - (uint32_t)RC_WIRE_MCAST_OVERHEAD -
-			 (uint32_t)sizeof(struct rc_wire_chunk);
+	rc_dp_batch_room_set(dp, dp->p.totem.srp.netmtu);
 	ret = rc_cpgd_create(dp->me, RC_DP_MAX_CLIENTS, &cpgd_ops, dp, &dp->cpgd);
 	if (ret < 0)
 		goto free_gone;

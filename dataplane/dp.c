@@ -655,6 +655,8 @@ int rc_dp_run(void *arg)
 		/* A new ring's limit holds from its install (not its regular
 		   configuration, after recovery): clients learn it then, so
 		   fewer sends made under the old one are refused silently. */
+		if (rc_ord_ring_mtu(dp->ord) != dp->ring_mtu)
+			rc_dp_batch_room_set(dp, rc_ord_ring_mtu(dp->ord));
 		lim = rc_ord_msg_limit(dp->ord);
 		if (lim != dp->ring_limit) {
 			dp->ring_limit = lim;
@@ -879,7 +881,9 @@ int rc_dp_create(const struct rc_dp_params *p, int socket, struct rc_dp **out)
 	ret = dp->memb_evfd < 0 || dp->ev_evfd < 0 ? -errno : -ENOMEM;
 	if (!dp->to_ord || !dp->to_memb || dp->memb_evfd < 0 || dp->ev_evfd < 0)
 		goto free_ring;
-	ret = rc_port_setup(p->port, 1024, dp->mp, p->zero_copy, &dp->mac, &max_segs);
+	ret = rc_port_setup(p->port, 1024, dp->mp, p->zero_copy,
+			    p->totem.srp.netmtu + RC_DP_SHIM + RC_WIRE_AUTH_OVERHEAD, &dp->mac,
+			    &max_segs);
 	if (ret < 0)
 		goto free_ring;
 	/* Without chained frames a zero-copy frame would be copied whole

@@ -231,8 +231,9 @@ unsigned int rc_dp_clients_gone(struct rc_dp *dp, struct rc_dp_client_gone *g, u
 const char *rc_dp_gone_reason_str(int reason);
 
 /* port.c */
-/* max_segs: segments the port takes in one frame (1: no chains) */
+/* mtu: the Ethernet payload netmtu needs (a NIC is set to it); max_segs:
+   segments the port takes in one frame (1: no chains) */
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  bool zero_copy, struct rte_ether_addr *mac, uint16_t *max_segs);
+		  bool zero_copy, uint32_t mtu, struct rte_ether_addr *mac, uint16_t *max_segs);
 
 #endif /* RC_DP_H */

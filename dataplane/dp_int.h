@@ -135,7 +135,9 @@ struct rc_dp {
 	uint32_t n_clients;		/* used slots: live[0 .. n_clients) */
 	uint32_t poll_first;		/* where rc_dp_clients_poll starts: 0..n_clients-1 */
 	uint32_t ring_limit;		/* the engine's message limit last published */
-	uint32_t batch_room;		/* an MCAST_BATCH, header included, at most (one chunk) */
+	uint32_t batch_room;		/* an MCAST_BATCH, header included, at most (one chunk
+					   of one frame of the ring: ring_mtu) */
+	uint32_t ring_mtu;		/* the current ring's largest frame */
 	struct rc_dp_batch batches;	/* list head: the batches the engine holds */
 	uint64_t tx_cleanup_at;		/* last rte_eth_tx_done_cleanup for a dying client */
 	uint16_t live[RC_DP_MAX_CLIENTS];	/* the used slots, in no order */
@@ -174,6 +176,7 @@ bool rc_dp_clients_pending(struct rc_dp *dp);
 /* A client's socket is readable (its doorbell) or hung up: read it. */
 void rc_dp_clients_rang(struct rc_dp *dp, uint32_t slot, uint32_t events);
 int rc_dp_clients_create(struct rc_dp *dp, int socket);
+void rc_dp_batch_room_set(struct rc_dp *dp, uint32_t ring_mtu);
 void rc_dp_clients_destroy(struct rc_dp *dp);
 /* One pass over every client: commands, tx rings, requests, wake-ups.
    Returns true when it did work. */

@@ -15,7 +15,7 @@
 #include "dp.h"
 
 int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
-		  bool zero_copy, struct rte_ether_addr *mac, uint16_t *max_segs)
+		  bool zero_copy, uint32_t mtu, struct rte_ether_addr *mac, uint16_t *max_segs)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -50,6 +50,12 @@ int rc_port_setup(uint16_t port, uint16_t nb_desc, struct rte_mempool *mp,
 		if (info.tx_desc_lim.nb_mtu_seg_max && info.tx_desc_lim.nb_mtu_seg_max < *max_segs)
 			*max_segs = info.tx_desc_lim.nb_mtu_seg_max;
 	}
+	/* A port of its own (a NIC) carries netmtu: ethdev would set it to
+	   1500. A kernel interface's MTU (net_af_packet, net_af_xdp) is the
+	   operator's, and netmtu is never above it: left alone (setting it
+	   would change the interface for every other user of it). */
+	if (!info.if_index && mtu > RTE_ETHER_MTU)
+		conf.rxmode.mtu = info.max_mtu && info.max_mtu < mtu ? info.max_mtu : mtu;
 	ret = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (ret < 0)
 		return ret;

@@ -392,6 +392,11 @@ uint32_t rc_ord_msg_limit(const struct rc_ord *o)
 	return rc_srp_msg_limit(o->srp);
 }
 
+uint32_t rc_ord_ring_mtu(const struct rc_ord *o)
+{
+	return rc_srp_ring_mtu(o->srp);
+}
+
 uint64_t rc_ord_queued_bytes(const struct rc_ord *o)
 {
 	return rc_srp_queued_bytes(o->srp);

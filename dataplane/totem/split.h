@@ -206,6 +206,8 @@ uint64_t rc_ord_last_token(const struct rc_ord *o);
 uint32_t rc_ord_my_aru(const struct rc_ord *o);
 /* The current ring's message limit (rc_srp_msg_limit). */
 uint32_t rc_ord_msg_limit(const struct rc_ord *o);
+/* The current ring's largest frame (rc_srp_ring_mtu). */
+uint32_t rc_ord_ring_mtu(const struct rc_ord *o);
 /* Bytes this node has queued and not yet framed (rc_srp_queued_bytes). */
 uint64_t rc_ord_queued_bytes(const struct rc_ord *o);
 void rc_ord_stats_get(const struct rc_ord *o, struct rc_srp_stats *st);

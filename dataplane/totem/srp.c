@@ -500,11 +500,9 @@ int rc_srp_install(struct rc_srp *srp, uint64_t ring_seq,
 	/* This node filled its own limit into the commit token: never above
 	   it. A token that says more broke that rule: counted, and this node
 	   keeps to its own (it may then refuse what others send). */
-	if (msg_limit > srp->own_limit)
+	if (msg_limit > srp->own_limit || netmtu > srp->cfg.netmtu)
 		srp->st.limit_above_own++;
 	srp->ring_limit = msg_limit && msg_limit < srp->own_limit ? msg_limit : srp->own_limit;
-	if (netmtu > srp->cfg.netmtu)
-		srp->st.limit_above_own++;
 	srp->ring_mtu = netmtu && netmtu < srp->cfg.netmtu ? netmtu : srp->cfg.netmtu;
 	srp->mode = RC_SRP_RECOVERY;
 	return 0;

@@ -218,7 +218,7 @@ static int parse_commit(const uint8_t *p, size_t len, struct rc_frame_view *v)
 	c->max_msg = get32(b + OFF(rc_wire_commit, max_msg));
 	c->netmtu = get16(b + OFF(rc_wire_commit, netmtu));
 	if (c->n_memb == 0 || c->n_memb > RC_MEMB_MAX ||
-	    c->netmtu < RC_NETMTU_MIN || c->netmtu > RC_NETMTU_MAX)
+	    c->netmtu < RC_WIRE_COMMIT_MAX || c->netmtu > RC_NETMTU_MAX)
 		return RC_BAD_MEMB;
 	/* every node takes a frame's worth, none more than the protocol's cap */
 	if (c->max_msg < RC_WIRE_MAX_MSG_MIN || c->max_msg > RC_SRP_MSG_SIZE_CAP)

@@ -26,7 +26,8 @@
 #define RC_WIRE_MAGIC		0x54534352u	/* "RCST" read as little-endian */
 /* 1: frames without rc_wire_auth (before 0.2); 2: a commit token without
    max_msg (each node had its own message limit); 3: no CPG MCAST_BATCH
-   (cpgmsg.h: a version-3 node would drop batches its peers deliver) */
+   (cpgmsg.h: a version-3 node would drop batches its peers deliver); 4: a
+   commit token without netmtu (each node framed at its own) */
 #define RC_WIRE_VERSION		5
 #define RC_ETHERTYPE_DEFAULT	0x88B5
 
@@ -195,9 +196,10 @@ _Static_assert(sizeof(struct rc_wire_join) == 16, "join body is 16 bytes");
 struct rc_wire_commit {
 	uint32_t hop;		/* +1 per hop: duplicate detection */
 	uint16_t n_memb;
-	uint16_t netmtu;	/* the ring's largest frame, RC_NETMTU_MIN..RC_NETMTU_MAX:
-				   each member lowers it to its own, as max_msg
-				   (since wire version 5) */
+	uint16_t netmtu;	/* the ring's largest frame, RC_WIRE_COMMIT_MAX (no
+				   node takes less) ..RC_NETMTU_MAX: each member
+				   lowers it to its own, as max_msg (since wire
+				   version 5) */
 	uint32_t filled;	/* bit i: entry i carries its node's old-ring state */
 	uint32_t max_msg;	/* RC_WIRE_MAX_MSG_MIN..1 GiB */
 };

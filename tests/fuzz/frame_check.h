@@ -132,7 +132,7 @@ static inline const char *rc_check_commit(const uint8_t *f, size_t len)
 		return "commit shorter than its body";
 	n = RC_CHK_FIELD(b, rc_wire_commit, n_memb);
 	filled = RC_CHK_FIELD(b, rc_wire_commit, filled);
-	if (n < 1 || n > RC_MEMB_MAX || RC_CHK_FIELD(b, rc_wire_commit, netmtu) < RC_NETMTU_MIN ||
+	if (n < 1 || n > RC_MEMB_MAX || RC_CHK_FIELD(b, rc_wire_commit, netmtu) < RC_WIRE_COMMIT_MAX ||
 	    RC_CHK_FIELD(b, rc_wire_commit, netmtu) > RC_NETMTU_MAX)
 		return "commit count or netmtu";
 	if (RC_CHK_FIELD(b, rc_wire_commit, max_msg) < RC_WIRE_MAX_MSG_MIN ||

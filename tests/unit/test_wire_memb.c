@@ -612,10 +612,11 @@ static void test_commit_with_filled_bit_beyond_n_memb_is_bad_memb(void)
 	}
 }
 
-/* The ring's frame size, each member's netmtu at least: RC_NETMTU_MIN..MAX.
-   A version-4 commit (0 there, reserved then) is refused, never read as a
-   frame size of 0. */
-static void test_commit_netmtu_outside_256_to_9000_is_bad_memb(void)
+/* The ring's frame size: no member takes less than a commit token for 32
+   nodes (RC_WIRE_COMMIT_MAX, rc_totem_config_check), nor more than
+   RC_NETMTU_MAX. A version-4 commit (0 there, reserved then) is refused,
+   never read as a frame size of 0. */
+static void test_commit_netmtu_outside_816_to_9000_is_bad_memb(void)
 {
 	struct rc_frame_view v;
 	struct rc_commit c;
@@ -624,13 +625,13 @@ static void test_commit_netmtu_outside_256_to_9000_is_bad_memb(void)
 
 	wr16(frame + at, 0);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	wr16(frame + at, RC_NETMTU_MIN - 1);
+	wr16(frame + at, RC_WIRE_COMMIT_MAX - 1);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
 	wr16(frame + at, RC_NETMTU_MAX + 1);
 	EXPECT_BAD(frame, len, RC_BAD_MEMB);
-	wr16(frame + at, RC_NETMTU_MIN);
+	wr16(frame + at, RC_WIRE_COMMIT_MAX);
 	EXPECT_GOOD(frame, len, &v);
-	CU_ASSERT_EQUAL(v.commit.netmtu, RC_NETMTU_MIN);
+	CU_ASSERT_EQUAL(v.commit.netmtu, RC_WIRE_COMMIT_MAX);
 	wr16(frame + at, RC_NETMTU_MAX);
 	EXPECT_GOOD(frame, len, &v);
 	CU_ASSERT_EQUAL(v.commit.netmtu, RC_NETMTU_MAX);
@@ -747,7 +748,7 @@ static const struct unit_test tests[] = {
 	T(test_commit_whose_first_member_is_not_the_rep_is_bad_memb),
 	T(test_commit_with_aru_above_high_seq_is_bad_memb),
 	T(test_commit_with_filled_bit_beyond_n_memb_is_bad_memb),
-	T(test_commit_netmtu_outside_256_to_9000_is_bad_memb),
+	T(test_commit_netmtu_outside_816_to_9000_is_bad_memb),
 	T(test_commit_max_msg_outside_256_to_1GiB_is_bad_memb),
 	T(test_merge_is_a_bare_header),
 	T(test_merge_with_trailing_bytes_is_bad_length),
