@@ -322,9 +322,10 @@ int rc_gen_run_step(struct rc_gen *g)
 /*
  * The run is over everywhere, but a duplicate the ring would deliver late
  * would come after the last RESULT, unseen by an instance that left at
- * once: keep dispatching RC_GEN_LINGER_MS. Nothing but configuration
- * changes may come now (every instance sent its last message, its RESULT,
- * before the step ended), so any delivery fails the run.
+ * once: keep dispatching RC_GEN_LINGER_MS. Nothing from this run's
+ * instances but configuration changes may come now (every instance sent
+ * its last message, its RESULT, before the step ended), so any such
+ * delivery fails the run.
  */
 void rc_gen_linger(struct rc_gen *g)
 {

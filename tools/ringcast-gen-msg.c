@@ -607,7 +607,10 @@ void rc_gen_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t no
 	struct rc_gen *g = gen_of(h);
 
 	if (g != NULL) {
-		g->deliveries++;
+		/* the linger's count: an instance of this run (another client
+		   joining the group later is not ours to judge) */
+		if (participant(g, nodeid, pid))
+			g->deliveries++;
 		rc_gen_deliver(g, nodeid, pid, msg, len);
 	}
 }

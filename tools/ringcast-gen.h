@@ -276,7 +276,7 @@ struct rc_gen {
 	struct rc_gen_sender senders[RC_GEN_MAX_SENDERS];
 	unsigned int n_senders, last_sender;
 	uint64_t order_hash;
-	uint64_t deliveries;		/* messages delivered, of any kind */
+	uint64_t deliveries;		/* messages of this run's instances delivered */
 
 	/* progress, one line a second */
 	bool progress;
