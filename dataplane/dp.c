@@ -612,8 +612,13 @@ static void idle(struct rc_dp *dp, uint32_t *empty, uint64_t deadline)
 		return;
 	}
 	if (dp->port_fd < 0) {
+		/* the token sleeps out one such wait at every node it visits:
+		   a rotation's worth stays under half the token timeout */
+		uint64_t cap = dp->n_members > 4 ?
+			       dp->p.totem.token_timeout_ns / (2 * dp->n_members) : sleep_ns;
+
 		quiet = n - 2 * spin;
-		sleep_ns = rc_dp_idle_poll_sleep_ns(dp->p.idle_sleep_us, quiet, sleep_ns);
+		sleep_ns = rc_dp_idle_poll_sleep_ns(dp->p.idle_sleep_us, quiet, cap);
 	}
 	if (next_publish > dp->now && next_publish - dp->now < sleep_ns)
 		sleep_ns = next_publish - dp->now;

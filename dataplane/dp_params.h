@@ -40,11 +40,12 @@ struct rc_dp_params {
 /*
  * How long an adaptive idle sleep lasts on a port whose frames cannot wake
  * the lcore (no socket: a PCI NIC): idle_sleep_us, twice that once the port
- * stayed quiet a pass (quiet > 0), and never past cap, token_timeout / 8:
- * a frame (a token) waits out the sleep, and the membership half judges
- * token loss by how far the lcore has looked. (idle_sleep_us may be up to
- * a second; with it a token waited 100 ms at each hop and the ring kept
- * re-forming.)
+ * stayed quiet a pass (quiet > 0), and never past cap: token_timeout / 8,
+ * or less on a ring of more than 4 nodes, token_timeout / (2 x members),
+ * since a token waits out such a sleep at every node it visits and the
+ * membership half judges token loss by how far the lcore has looked.
+ * (idle_sleep_us may be up to a second; with it a token waited 100 ms at
+ * each hop and the ring kept re-forming.)
  */
 static inline uint64_t rc_dp_idle_poll_sleep_ns(uint32_t idle_sleep_us, uint32_t quiet,
 						uint64_t cap)
