@@ -160,6 +160,7 @@ static void op_confchg(void *priv, const struct rc_confchg *cc)
 			  cc->ring.rep, cc->ring.seq, m, l, j, cc->msg_limit);
 	}
 	if (cc->type == RC_CONF_REGULAR) {
+		sim_pair_check(s, nd, cc);
 		nd->in_ring = true;
 		nd->ring = cc->ring;
 		nd->ring_members = 0;
@@ -175,7 +176,7 @@ static void op_confchg(void *priv, const struct rc_confchg *cc)
 			return;
 		}
 	} else {
-		sim_pair_check(s, nd, cc);
+		sim_pair_leave(s, nd, cc);
 	}
 	if (cc->type != RC_CONF_REGULAR && s->stable) {
 		sim_check_fail(&s->chk,
@@ -276,6 +277,7 @@ void sim_node_crash(struct sim *s, struct sim_node *nd, bool leave)
 	nd->timer_at = UINT64_MAX;
 	nd->paused_until = 0;
 	nd->in_ring = false;
+	nd->pair_pending = false;
 	sim_node_unhealthy(s, nd->idx);
 	sim_check_node_down(&s->chk, nd->id);
 }

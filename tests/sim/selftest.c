@@ -515,6 +515,56 @@ static int case_parted_node_is_excused(struct st *t)
 				(unsigned long long)t->c.excused);
 }
 
+/* ---- the healthy-pair property (pause.c) ---- */
+
+/*
+ * Node 3 crashes in A; ring B = (1, 8) of {1, 2} is cut short: node 1
+ * installs it, node 2 never does (node 3, restarted, sent a JOIN while B's
+ * token made its last rotation of recovery: node 1, already operational,
+ * gathered, and so did node 2, still recovering). All meet in ring
+ * D = (1, 12) of members `d`: node 1 comes from B, node 2 from A, and each
+ * reports the other as left. `fault`: the nodes with a fault (mask).
+ */
+static int cut_short(struct st *t, uint32_t fault, uint32_t d)
+{
+	uint32_t a = sim_check_ring(&t->c, A_REP, A_SEQ), b, x;
+
+	sim_check_node_down(&t->c, 3);
+	sim_check_node_restart(&t->c, 3, 0);
+	if (conf(t, 1, RC_CONF_TRANSITIONAL, B_REP, B_SEQ, 3, 4, 0) ||
+	    conf(t, 1, RC_CONF_REGULAR, B_REP, B_SEQ, 3, 0, 0))
+		return -1;
+	b = sim_check_ring(&t->c, B_REP, B_SEQ);
+	x = sim_check_ring(&t->c, D_REP, D_SEQ);
+	/* node 2, from A: node 1 installed B, which 2 never did */
+	if (conf(t, 2, RC_CONF_TRANSITIONAL, D_REP, D_SEQ, 2, 5, 0) ||
+	    sim_pair_judge(&t->c, fault, 2, a, x, d, 5))
+		return -1;
+	/* node 1, from B: node 2 never installed it */
+	if (conf(t, 1, RC_CONF_TRANSITIONAL, D_REP, D_SEQ, 1, 2, 0) ||
+	    sim_pair_judge(&t->c, fault, 1, b, x, d, 2))
+		return -1;
+	return 0;
+}
+
+/* The restarted node, outside B, explains it: before, node 2 saw 1 leave. */
+static int case_ring_cut_short_by_a_restart_passes(struct st *t)
+{
+	return cut_short(t, CHECK_BIT(3), 7);
+}
+
+/* With no fault anywhere a ring some members never installed is wrong. */
+static int case_ring_cut_short_without_fault_is_a_parting(struct st *t)
+{
+	return cut_short(t, 0, 7);
+}
+
+/* Node 1, healthy, is not in the next ring: that is a parting. */
+static int case_healthy_node_missing_from_next_ring_is_a_parting(struct st *t)
+{
+	return cut_short(t, CHECK_BIT(3), 6);
+}
+
 /* ---- message limits (limit.c) ---- */
 
 static int case_refused_is_owed_to_nobody(struct st *t)
@@ -620,6 +670,9 @@ static const struct st_case cases[] = {
 	{ "wrong_left_list_is_caught", case_wrong_left, ST_PER_SENDER, 0, "confchg" },
 	{ "wrong_joined_list_is_caught", case_wrong_joined, ST_PER_SENDER, 0, "confchg" },
 	{ "ring_id_not_growing_is_caught", case_ring_id_reused, ST_PER_SENDER, 0, "confchg" },
+	{ "ring_cut_short_by_a_restart_is_not_a_parting", case_ring_cut_short_by_a_restart_passes, ST_PER_SENDER, 0, NULL },
+	{ "ring_cut_short_without_fault_is_a_healthy_parting", case_ring_cut_short_without_fault_is_a_parting, ST_PER_SENDER, 0, "healthy pair parted" },
+	{ "healthy_node_missing_from_next_ring_is_a_parting", case_healthy_node_missing_from_next_ring_is_a_parting, ST_PER_SENDER, 0, "healthy pair parted" },
 	{ "refused_message_is_owed_to_nobody", case_refused_is_owed_to_nobody, ST_PER_SENDER, 0, NULL },
 	{ "refused_message_delivered_is_caught", case_refused_delivered, ST_PER_SENDER, 0, "refused" },
 	{ "refusal_within_the_limit_is_caught", case_refused_within_limit, ST_PER_SENDER, 0, "refused" },

@@ -170,6 +170,10 @@ struct sim_node {
 	bool in_ring;
 	struct rc_ring_id ring;
 	uint32_t ring_members;		/* mask */
+	/* its last transitional configuration, judged at the regular one */
+	bool pair_pending;
+	uint32_t pair_from;		/* checker's index of the ring it left */
+	uint32_t pair_left;		/* mask */
 	/* indexes queued, not yet seen in a sent frame (SIM_IDX_REFUSED: refused) */
 	uint32_t *sent_idx;
 	uint32_t sent_head, sent_tail, sent_cap;
@@ -331,9 +335,22 @@ void sim_pause_queue(struct sim *s, struct sim_node *nd, struct sim_buf *b);
    a and b (both), a pause, crash, leave or restart (the node). */
 void sim_pair_break(struct sim *s, uint32_t a_idx, uint32_t b_idx);
 void sim_node_unhealthy(struct sim *s, uint32_t idx);
-/* A transitional configuration: no healthy pair parts (violation if so). */
-void sim_pair_check(struct sim *s, const struct sim_node *nd,
+/*
+ * No healthy pair parts (violation if so): the transitional configuration
+ * records what the node left, the regular one that follows judges it
+ * (the new ring's members are known then).
+ */
+void sim_pair_leave(struct sim *s, struct sim_node *nd,
 		    const struct rc_confchg *cc);
+void sim_pair_check(struct sim *s, struct sim_node *nd,
+		    const struct rc_confchg *cc);
+/*
+ * Node id left ring `from` (ring index, CHECK_NONE: none) for ring to_ri of
+ * members `to` (mask), seeing the nodes of `left` (mask) leave; `unhealthy`
+ * (mask, CHECK_BIT) had faults. 0, or -1 after recording a violation.
+ */
+int sim_pair_judge(struct check *c, uint32_t unhealthy, uint32_t id,
+		   uint32_t from, uint32_t to_ri, uint32_t to, uint32_t left);
 
 /* reform.c */
 void sim_reform_fault(struct sim *s, const struct sim_fault *f);
