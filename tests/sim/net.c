@@ -98,6 +98,15 @@ static void arrive(struct sim *s, struct sim_node *from, uint32_t d,
 	uint64_t t;
 	int copies = 1, i;
 
+	/* a link of a smaller MTU: the frame never arrives (not a fault: as
+	   a real NIC or switch port drops it) */
+	if (b->len > s->node[d].mtu) {
+		s->too_big++;
+		if (s->o.verbose > 1)
+			sim_trace(s, "net: %u -> %u: %u-byte frame, larger than its netmtu %u",
+				  from->id, d + 1, b->len, s->node[d].mtu);
+		return;
+	}
 	if (s->faults && cut(s, from, d, b))
 		return;
 	if (s->faults && sim_rng_chance(r, s->o.loss)) {

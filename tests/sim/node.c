@@ -244,6 +244,8 @@ void sim_make_config(const struct sim_opts *o, struct rc_totem_config *cfg,
 		sc->max_msg_size = o->max_msg_size;
 	if (nodeid <= SIM_MAX_NODES && o->node_max_msg[nodeid])
 		sc->max_msg_size = o->node_max_msg[nodeid];
+	if (nodeid <= SIM_MAX_NODES && o->node_netmtu[nodeid])
+		sc->netmtu = o->node_netmtu[nodeid];
 }
 
 int sim_node_create(struct sim *s, struct sim_node *nd)
@@ -253,6 +255,7 @@ int sim_node_create(struct sim *s, struct sim_node *nd)
 
 	sim_make_config(&s->o, &cfg, nd->id, nd->persisted);
 	nd->send_max = cfg.srp.max_msg_size;
+	nd->mtu = cfg.srp.netmtu;
 	s->chk.limit[nd->id] = rc_totem_msg_limit(&cfg.srp);
 	ret = rc_totem_create(&cfg, &sim_ops, nd, &nd->t);
 	if (ret < 0) {

@@ -105,6 +105,9 @@ static const struct opt_desc descs[OPT_COUNT_] = {
 	[OPT_MAX_MSG_SIZE_AT] = { "max-msg-size-at", "N@SIZE",
 		"node N's engine max_msg_size (repeatable): each ring agrees on its members' least limit; a sender refuses larger messages",
 		"--max-msg-size-at 3@4K" },
+	[OPT_NETMTU_AT] = { "netmtu-at", "N@MTU",
+		"node N's engine netmtu (repeatable): its link drops larger frames; each ring agrees on its members' least",
+		"--netmtu-at 3@1436" },
 	[OPT_MAX_MSG_SIZE] = { "max-msg-size", "N",
 		"engine max_msg_size (default: the run's largest message); K/M suffixes",
 		"--max-msg-size 64K" },
@@ -440,6 +443,24 @@ static int parse_pause_len(struct sim_opts *o, const char *name, const char *v)
 	return 0;
 }
 
+/* N@MTU: node N's netmtu. */
+static int parse_netmtu_at(struct sim_opts *o, const char *name, const char *v)
+{
+	const char *at = strchr(v, '@');
+	char node[16];
+	uint32_t n, m;
+
+	if (at == NULL || at == v || (size_t)(at - v) >= sizeof(node))
+		return sim_opt_bad(name, v, "is not N@MTU (e.g. 3@1436)");
+	memcpy(node, v, (size_t)(at - v));
+	node[at - v] = '\0';
+	if (parse_u32_in(name, node, 1, SIM_MAX_NODES, &n) < 0 ||
+	    parse_u32_in(name, at + 1, RC_NETMTU_MIN, RC_NETMTU_MAX, &m) < 0)
+		return -EINVAL;
+	o->node_netmtu[n] = m;
+	return 0;
+}
+
 /* N@SIZE: node N's max_msg_size. */
 static int parse_max_msg_at(struct sim_opts *o, const char *name, const char *v)
 {
@@ -555,6 +576,8 @@ static int parse_one(struct sim_opts *o, int id, const char *v)
 		return 0;
 	case OPT_MAX_MSG_SIZE_AT:
 		return parse_max_msg_at(o, name, v);
+	case OPT_NETMTU_AT:
+		return parse_netmtu_at(o, name, v);
 	case OPT_SEEDS:
 		return parse_seeds(o, v);
 	case OPT_QUICK_CHECK:
@@ -771,6 +794,9 @@ void sim_opts_format(const struct sim_opts *o, char *buf, size_t n)
 	for (uint32_t i = 1; i <= SIM_MAX_NODES; i++)
 		if (o->node_max_msg[i])
 			ADD(" --max-msg-size-at %u@%u", i, o->node_max_msg[i]);
+	for (uint32_t i = 1; i <= SIM_MAX_NODES; i++)
+		if (o->node_netmtu[i])
+			ADD(" --netmtu-at %u@%u", i, o->node_netmtu[i]);
 	if (o->quick_check)
 		ADD(" --quick-check");
 	if (o->churn)

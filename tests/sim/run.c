@@ -224,7 +224,10 @@ static int sim_init(struct sim *s, const struct sim_opts *o)
 	s->converge_ns = o->converge_ns ? o->converge_ns :
 		sim_converge_default(&s->cfg);
 	s->frame_max = s->cfg.srp.netmtu;
-	s->buf_size = s->cfg.srp.netmtu;
+	for (uint32_t id = 1; id <= n && id <= SIM_MAX_NODES; id++)
+		if (o->node_netmtu[id] > s->frame_max)
+			s->frame_max = o->node_netmtu[id];
+	s->buf_size = s->frame_max;
 	if (s->buf_size < RC_WIRE_TOKEN_MAX)
 		s->buf_size = RC_WIRE_TOKEN_MAX;
 	if (s->buf_size < RC_WIRE_COMMIT_MAX)

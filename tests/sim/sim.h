@@ -47,7 +47,7 @@ enum sim_opt {
 	OPT_ASYM_HEAL, OPT_TOKEN_STORM, OPT_LEAVE, OPT_CHURN, OPT_CONVERGE,
 	OPT_REPORT_REFORM, OPT_EXPECT_REFORM, OPT_MAX_MSG_SIZE, OPT_ZC, OPT_XDELAY,
 	OPT_PAUSE_LEN, OPT_PAUSE_AT, OPT_RX_QUEUE, OPT_PAUSES, OPT_HEAVY,
-	OPT_MAX_MSG_SIZE_AT,
+	OPT_MAX_MSG_SIZE_AT, OPT_NETMTU_AT,
 	OPT_COUNT_
 };
 _Static_assert(OPT_COUNT_ <= 63, "sim_opts.set has a bit per option");
@@ -105,6 +105,7 @@ struct sim_opts {
 	uint32_t accel, window, max_messages, netmtu, rtr_slots, send_queue;
 	uint32_t max_msg_size;
 	uint32_t node_max_msg[SIM_MAX_NODES + 1];	/* --max-msg-size-at: [nodeid], 0: as the others */
+	uint32_t node_netmtu[SIM_MAX_NODES + 1];	/* --netmtu-at: [nodeid], 0: as the others */
 	bool quick_check;		/* verify ends of payloads, not every byte */
 	int verbose;
 	/* membership faults */
@@ -200,6 +201,7 @@ struct sim_node {
 	uint64_t eagain;
 	uint64_t refused;		/* above the ring's message limit */
 	uint32_t send_max;		/* its engine's max_msg_size */
+	uint32_t mtu;			/* its engine's netmtu: its link drops larger frames */
 	bool traffic_ev;		/* a SIM_EV_TRAFFIC is queued */
 };
 
@@ -225,6 +227,8 @@ struct sim {
 	uint64_t interval_ns;		/* rate mode: between one sender's messages */
 	uint64_t ps_per_byte;		/* serialization, 0 = unlimited bandwidth */
 	uint32_t frame_max;		/* larger frames are a violation */
+	uint64_t too_big;		/* frames a receiver's link dropped: larger than
+					   its netmtu (--netmtu-at) */
 
 	/* membership faults */
 	double asym[SIM_MAX_NODES][SIM_MAX_NODES];	/* [from][to] loss */
