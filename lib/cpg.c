@@ -324,7 +324,8 @@ RC_API cs_error_t cpg_max_atomic_msgsize_get(cpg_handle_t handle, uint32_t *size
  * The zcb buffers the application holds in the arena are not counted (the
  * arena is what they leave): they are not traffic, and holding them must
  * not switch flow control on for good (an application that waits for it
- * to go off would wait forever).
+ * to go off would wait forever). One sent in place counts while its send
+ * is in flight: that is traffic.
  */
 RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
 					     cpg_flow_control_state_t *flow_control_enabled)
@@ -344,7 +345,7 @@ RC_API cs_error_t cpg_flow_control_state_get(cpg_handle_t handle,
 	used = h->tx_head - h->tx_tail;
 	backlog = __atomic_load_n(&h->hdr->backlog_bytes, __ATOMIC_RELAXED);
 	on = (uint64_t)used * 4 > (uint64_t)(h->g.tx_mask + 1) * 3 ||
-	     h->arena.free_bytes * 4 < h->arena.size - h->zcb_arena_held ||
+	     h->arena.free_bytes * 4 < h->arena.size - h->zcb_arena_idle ||
 	     backlog > h->g.arena_size / 2;
 	pthread_mutex_unlock(&h->tx_lock);
 	*flow_control_enabled = on ? CPG_FLOW_CONTROL_ENABLED : CPG_FLOW_CONTROL_DISABLED;

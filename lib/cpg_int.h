@@ -78,8 +78,9 @@ struct rc_cpg {
 	uint64_t bad_comp;		/* completions for unknown buffers, ignored */
 	uint64_t zcb_gen;		/* zcb allocations so far */
 	uint64_t zcb_floor;		/* zcb buffers take arena room from here up */
-	uint64_t zcb_arena_held;	/* arena bytes of the live zcb buffers in it
-					   (zcb, not zcb_freed): not flow control's */
+	uint64_t zcb_arena_idle;	/* arena bytes of the live zcb buffers in it
+					   (zcb, not zcb_freed) with no send in flight:
+					   held, not traffic, so not flow control's */
 	uint32_t zcb_copy_max;		/* zcb sends up to this size are copied */
 	struct rc_blktab priv;		/* private zcb buffers, by address */
 	uint64_t priv_held;		/* their bytes and bookkeeping (send.c) */

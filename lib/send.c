@@ -50,8 +50,12 @@ static void complete(struct rc_cpg *h, uint64_t off)
 		return;
 	}
 	b->done++;
-	if (--b->inflight == 0 && (!b->zcb || b->zcb_freed))
+	if (--b->inflight > 0)
+		return;
+	if (!b->zcb || b->zcb_freed)
 		rc_arena_free(&h->arena, off);
+	else
+		h->zcb_arena_idle += b->size;	/* held again, not in flight */
 }
 
 void rc_comp_drain(struct rc_cpg *h)
@@ -340,7 +344,7 @@ static int arena_zcb_alloc(struct rc_cpg *h, size_t size, void **buffer)
 	b->zcb = true;
 	b->cap = size;
 	b->zcb_gen = ++h->zcb_gen;
-	h->zcb_arena_held += b->size;
+	h->zcb_arena_idle += b->size;
 	*buffer = h->arena_base + off + RC_SHM_TX_HDR;
 	return 0;
 }
@@ -482,12 +486,11 @@ RC_API cs_error_t cpg_zcb_free(cpg_handle_t handle, void *buffer)
 			ret = -EINVAL;
 		} else if (priv) {
 			priv_free(h, b);	/* a send copies it under tx_lock: never in flight */
+		} else if (b->inflight > 0) {
+			b->zcb_freed = true;	/* freed by its last completion */
 		} else {
-			h->zcb_arena_held -= b->size;
-			if (b->inflight > 0)
-				b->zcb_freed = true;	/* freed by its last completion */
-			else
-				rc_arena_free(&h->arena, b->off);
+			h->zcb_arena_idle -= b->size;
+			rc_arena_free(&h->arena, b->off);
 		}
 	}
 	pthread_mutex_unlock(&h->tx_lock);
@@ -625,7 +628,8 @@ RC_API cs_error_t cpg_zcb_mcast_joined(cpg_handle_t handle, cpg_guarantee_t guar
 		uint32_t i = h->tx_head;
 
 		off = b->off;
-		b->inflight++;
+		if (b->inflight++ == 0)
+			h->zcb_arena_idle -= b->size;	/* traffic while in flight */
 		ret = tx_push(h, off, (uint32_t)(RC_SHM_TX_HDR + msg_len), guarantee);
 		if (ret == 0)
 			ret = wait_taken(h, off, gen, nr, i);

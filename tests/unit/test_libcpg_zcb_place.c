@@ -11,6 +11,7 @@
 #include <ringcast/shm.h>
 
 #include <malloc.h>
+#include <pthread.h>
 
 static void fill(void *p, size_t len, unsigned int seed)
 {
@@ -410,6 +411,68 @@ static void test_zcb_buffers_held_do_not_turn_flow_control_on(void)
 	stop();
 }
 
+struct inplace {
+	cpg_handle_t h;
+	void *p;
+	cs_error_t err;
+};
+
+static void *send_in_place(void *arg)
+{
+	struct inplace *s = arg;
+
+	s->err = cpg_zcb_mcast_joined(s->h, CPG_TYPE_AGREED, s->p, 200000);
+	return NULL;
+}
+
+/*
+ * A held buffer sent in place is traffic while its send is in flight:
+ * flow control counts it. Four 1.3 MB buffers fill most of the share;
+ * with 200 KB of each sent in place and the daemon holding completions,
+ * less than a quarter of the arena is free, and flow control is on; once
+ * they complete, off again.
+ */
+static void test_zcb_buffers_sent_in_place_count_while_in_flight(void)
+{
+	struct inplace s[4];
+	pthread_t t[4];
+	cpg_flow_control_state_t fc;
+	cpg_handle_t h;
+
+	setenv("RINGCAST_ZCB_COPY_MAX", "0", 1);	/* 8 KiB and up in place */
+	start_share(256 * 1024, 5u << 20);
+	setenv("RINGCAST_ZCB_MAX", "0", 1);
+	h = open_h();
+	unsetenv("RINGCAST_ZCB_MAX");
+	unsetenv("RINGCAST_ZCB_COPY_MAX");
+	join(h, "z");
+	for (int i = 0; i < 4; i++) {
+		s[i] = (struct inplace){ .h = h };
+		CU_ASSERT_EQUAL_FATAL(cpg_zcb_alloc(h, 1300000, &s[i].p), CS_OK);
+		CU_ASSERT(in_region(s[i].p));
+		memset(s[i].p, 0x30 + i, 200000);
+	}
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);	/* only held */
+	fake_set_completing(fk, false);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, send_in_place, &s[i]), 0);
+	CU_ASSERT(wait_echoed(4));
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_ENABLED);	/* in flight */
+	fake_set_completing(fk, true);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(s[i].err, CS_OK);
+	}
+	CU_ASSERT_EQUAL(cpg_flow_control_state_get(h, &fc), CS_OK);
+	CU_ASSERT_EQUAL(fc, CPG_FLOW_CONTROL_DISABLED);	/* held again */
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(cpg_zcb_free(h, s[i].p), CS_OK);
+	cpg_finalize(h);
+	stop();
+}
+
 static void test_zcb_finalize_frees_private_buffers(void)
 {
 	struct mallinfo2 before, after;
@@ -439,6 +502,7 @@ static void test_zcb_finalize_frees_private_buffers(void)
 
 static const struct unit_test tests[] = {
 	T(test_zcb_buffers_held_do_not_turn_flow_control_on),
+	T(test_zcb_buffers_sent_in_place_count_while_in_flight),
 	T(test_zcb_buffers_past_the_arena_are_private),
 	T(test_zcb_largest_message_sends_beside_a_copy_in_flight),
 	T(test_zcb_private_bytes_past_the_limit_are_no_memory),
