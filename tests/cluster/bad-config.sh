@@ -21,6 +21,7 @@ ns=${RC_CLUSTER_TAG}node1
 d=$RC_CLUSTER_DIR/bad
 mkdir -p "$d"
 prefix=rc-$RC_CLUSTER_NAME-bad
+rc_on_exit "rm -rf /var/run/dpdk/$prefix"	# what a daemon that started left
 
 # good_config KEY_LINE_SECTION...: a valid file; the cases below break one line.
 good_config() {

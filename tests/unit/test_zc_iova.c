@@ -14,6 +14,7 @@
  * numbers) and free hugepages; exits 77 (skipped) without them.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -214,6 +215,25 @@ static bool region_make(void)
 	return true;
 }
 
+/* A directory of plain files (EAL's runtime directory of this run), gone. */
+static void remove_dir(const char *path)
+{
+	char f[PATH_MAX + 256];
+	struct dirent *e;
+	DIR *d = opendir(path);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+		unlink(f);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
 int main(int argc, char **argv)
 {
 	char prefix[64], mode[32];
@@ -223,6 +243,7 @@ int main(int argc, char **argv)
 	struct rc_dma_port port;
 	uint64_t t0, took;
 	uint16_t port_id;
+	char rundir[PATH_MAX];
 	int ret;
 
 	t.pa = argc < 2 || strcmp(argv[1], "va") != 0;
@@ -283,6 +304,8 @@ int main(int argc, char **argv)
 		ret = 1;
 	}
 	rte_mempool_free(t.mp);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_dir(rundir);	/* EAL leaves its runtime directory behind */
 	return ret;
 }
